@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point: the CLI is compiled to dist/ by `npm run build` (run automatically by `npm ci` / `npm install`).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(main))) {
+  process.stderr.write('mmucheck: error MMC002: the compiled CLI is missing (dist/); run `npm ci` or `npm run build` first\n');
+  process.exit(70);
+}
+const { run } = await import(main.href);
+process.exit(await run(process.argv.slice(2)));

@@ -1,0 +1,7 @@
+/** Proof cases of the `vmtype` family (filled in by its issue). */
+import type { ProofCase } from '../../src/index.js';
+
+/** Returns the cases of this family. */
+export function cases(): ProofCase[] {
+  return [];
+}

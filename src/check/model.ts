@@ -1,0 +1,82 @@
+/**
+ * The model interface of the explicit-state checker, shaped like stateright's `Model`.
+ *
+ * A state is a fixed-size `Int32Array` of `stateSize` words, canonical by construction (two equal
+ * states are equal word for word). Actions are small non-negative integers; `actions` must list the
+ * enabled actions of a state in a deterministic order, because a path is stored as the indices of
+ * the actions taken and rebuilt by replay. The checker knows nothing of SPTEs: everything
+ * domain-specific is inside the model value.
+ */
+
+/** How a property is judged. */
+export type PropertyExpectation =
+  /** Safety: must hold in every reachable state; a violation is reported with the shortest path (BFS). */
+  | 'always'
+  /** Reachability witness: some reachable state must satisfy it; not found in a complete search is a failure. */
+  | 'sometimes'
+  /**
+   * Liveness on acyclic paths: every maximal path must reach a state satisfying it. As in
+   * stateright, cycles and paths cut by a bound are not judged (a path that loops forever without
+   * reaching the condition is not reported).
+   */
+  | 'eventually';
+
+/** A named property of a model. */
+export interface Property {
+  readonly name: string;
+  readonly expectation: PropertyExpectation;
+  /** One sentence: what it means, for reports. */
+  readonly doc?: string;
+  /** Returns true when the condition holds in `state`. Must not keep or mutate `state`. */
+  check(state: Int32Array): boolean;
+}
+
+/** A value in an ITF trace state (the Apalache / Quint trace format). */
+export type ItfValue =
+  | boolean
+  | number
+  | string
+  | { readonly '#bigint': string }
+  | { readonly '#tup': readonly ItfValue[] }
+  | { readonly '#set': readonly ItfValue[] }
+  | { readonly '#map': readonly (readonly [ItfValue, ItfValue])[] }
+  | readonly ItfValue[]
+  | { readonly [key: string]: ItfValue };
+
+/** A model the checker can explore. */
+export interface Model {
+  /** Model name (for reports). */
+  readonly name: string;
+  /** Number of Int32 words in every state. */
+  readonly stateSize: number;
+  /** Returns the initial states (each of `stateSize` words). */
+  initStates(): Int32Array[];
+  /** Appends the enabled actions of `state` to `out`, in a deterministic order. */
+  actions(state: Int32Array, out: number[]): void;
+  /**
+   * Writes the successor of `state` under `action` into `out` (same size) and returns true, or
+   * returns false when the action is not enabled. Must not mutate `state`.
+   */
+  next(state: Int32Array, action: number, out: Int32Array): boolean;
+  /** The properties to check. */
+  properties(): readonly Property[];
+  /** Returns false for states outside the exploration boundary (they are not expanded). */
+  within?(state: Int32Array): boolean;
+  /** Returns true for terminal states that are legitimate ends (not deadlocks). Absent: every terminal state is a legitimate end. */
+  isFinal?(state: Int32Array): boolean;
+  /**
+   * Symmetry: writes the canonical representative of `state`'s orbit into `out` (e.g. identical
+   * vCPUs sorted). Must satisfy: canonical states have the same properties as their orbit.
+   */
+  canonicalize?(state: Int32Array, out: Int32Array): void;
+  /**
+   * Partial-order reduction: returns true when `action` only touches state private to its thread
+   * and is invisible to every property, so it commutes with every other action. The checker may
+   * then explore it alone (a singleton persistent set).
+   */
+  isLocal?(state: Int32Array, action: number): boolean;
+  /** Returns a short human name for an action in a state, e.g. `vcpu1: cmpxchg spte[0]`. */
+  formatAction(state: Int32Array, action: number): string;
+  /** Returns the ITF variables of a state (64-bit values as `{"#bigint": "..."}`). */
+  toItf(state: Int32Array): Record<string, ItfValue>;
+}

@@ -1,0 +1,167 @@
+/**
+ * `mmucheck ci`: every suite in proofs/ against its expected verdict, a verdict table on stdout,
+ * JUnit and JSON reports on request. The exit code says whether every verdict was as expected.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { match } from 'ts-pattern';
+import { fail } from '../../core/diagnostic.js';
+import { EXIT } from '../../core/exit.js';
+import type { CaseContext, CaseOutcome, ProofCase } from '../../core/suite.js';
+import { type CaseReport, type CaseStatus, renderJunit, renderSummary, renderTable } from '../../report/suite-report.js';
+import { allCases, suiteNames } from '../../../proofs/index.js';
+import { type Command, toJson } from '../command.js';
+import { bool, num, parse, str, strs } from '../args.js';
+import { repoPath } from '../paths.js';
+
+const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
+
+Runs every proof suite against its expected verdict and prints a verdict table.
+  --suite NAME      only this family (repeatable); see 'mmucheck list'
+  --only TEXT       only cases whose id contains TEXT
+  --timeout S       per-query / per-case time budget in seconds (default 30)
+  --smt2 DIR        also export every Z3 query as SMT-LIB2 into DIR
+  --junit FILE      write a JUnit XML report
+  --json FILE       write a JSON report
+  --write-golden    write missing golden ITF traces instead of failing on them
+  --quiet           print only the summary line`;
+
+/** Compares one outcome with its expectation. */
+export function judge(c: ProofCase, o: CaseOutcome, writeGolden = false): { status: CaseStatus; detail?: string } {
+  return match(o.verdict)
+    .with({ kind: 'error' }, (v) => ({ status: 'error' as const, detail: `${v.diagnostic.code}: ${v.diagnostic.message}` }))
+    .with({ kind: 'unknown' }, (v) => ({ status: 'unknown' as const, detail: v.reason }))
+    .with({ kind: 'holds' }, () =>
+      c.expect.verdict === 'holds'
+        ? pinned(c, o, writeGolden)
+        : { status: 'mismatch' as const, detail: `expected a violation (${c.expect.note ?? 'known finding'}) but the engine proved it holds` },
+    )
+    .with({ kind: 'violated' }, () =>
+      c.expect.verdict === 'violated'
+        ? pinned(c, o, writeGolden, o.witnessText)
+        : { status: 'unexpected-violation' as const, detail: o.witnessText ?? 'violated' },
+    )
+    .exhaustive();
+}
+
+function pinned(c: ProofCase, o: CaseOutcome, writeGolden: boolean, witness?: string): { status: CaseStatus; detail?: string } {
+  const want = c.expect.distinctStates;
+  if (want !== undefined && o.distinctStates !== want) {
+    return { status: 'mismatch', detail: `pinned distinct states ${want}, explored ${o.distinctStates ?? 'none'}` };
+  }
+  if (c.expect.goldenTrace && o.itf !== undefined) {
+    const path = repoPath(c.expect.goldenTrace);
+    const got = JSON.stringify((o.itf as { states?: unknown }).states ?? o.itf);
+    let golden: string | undefined;
+    try {
+      golden = JSON.stringify((JSON.parse(readFileSync(path, 'utf8')) as { states?: unknown }).states);
+    } catch {
+      golden = undefined;
+    }
+    if (golden === undefined) {
+      if (!writeGolden) return { status: 'mismatch', detail: `golden trace ${c.expect.goldenTrace} is missing (run 'mmucheck ci --write-golden')` };
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, toJson(o.itf) + '\n');
+    } else if (golden !== got) {
+      return { status: 'mismatch', detail: `counterexample differs from golden trace ${c.expect.goldenTrace}` };
+    }
+  }
+  return witness === undefined ? { status: 'pass' } : { status: 'pass', detail: witness };
+}
+
+/** Returns the exit code for a set of rows: worst status wins. */
+export function exitFor(rows: readonly { status: CaseStatus }[]): number {
+  const has = (s: CaseStatus): boolean => rows.some((r) => r.status === s);
+  if (has('error')) return EXIT.internal;
+  if (has('unexpected-violation')) return EXIT.violation;
+  if (has('mismatch')) return EXIT.mismatch;
+  if (has('unknown')) return EXIT.unknown;
+  return EXIT.ok;
+}
+
+/** Runs the given cases, reporting progress on stderr when it is a terminal. */
+export async function runCases(
+  cases: readonly ProofCase[],
+  ctx: CaseContext,
+  opts: { writeGolden?: boolean; progress?: (text: string) => void } = {},
+): Promise<CaseReport[]> {
+  const rows: CaseReport[] = [];
+  for (const [i, c] of cases.entries()) {
+    opts.progress?.(`[${i + 1}/${cases.length}] ${c.id}`);
+    const t0 = performance.now();
+    let o: CaseOutcome;
+    try {
+      o = await c.run(ctx);
+    } catch (e) {
+      const d = e && typeof e === 'object' && 'diagnostic' in e ? (e as { diagnostic: { code: string; message: string } }).diagnostic : undefined;
+      o = {
+        verdict: { kind: 'error', diagnostic: { code: 'MMC900', message: d ? `${d.code}: ${d.message}` : `internal error: ${e instanceof Error ? e.message : String(e)}` } },
+        seconds: (performance.now() - t0) / 1000,
+      };
+    }
+    const j = judge(c, o, opts.writeGolden);
+    rows.push({
+      suite: c.suite,
+      id: c.id,
+      title: c.title,
+      expected: c.expect,
+      got: o.verdict.kind,
+      status: j.status,
+      seconds: o.seconds,
+      ...(o.distinctStates !== undefined ? { distinctStates: o.distinctStates } : {}),
+      ...(j.detail !== undefined ? { detail: j.detail } : {}),
+    });
+  }
+  return rows;
+}
+
+export const ciCommand: Command = {
+  name: 'ci',
+  summary: 'run every proof suite against its expected verdict (verdict table, JUnit, JSON)',
+  usage,
+  async run(argv, io) {
+    const p = parse('ci', argv, {
+      suite: { type: 'string', multiple: true },
+      only: { type: 'string' },
+      timeout: { type: 'string' },
+      smt2: { type: 'string' },
+      junit: { type: 'string' },
+      json: { type: 'string' },
+      'write-golden': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    });
+    const wanted = strs(p, 'suite');
+    const known = suiteNames();
+    for (const s of wanted) if (!known.includes(s)) fail('MMC005', `--suite ${s}: unknown suite; suites: ${known.join(', ')}`, { subject: '--suite' });
+    const only = str(p, 'only');
+    let cases = (await allCases()).filter((c) => wanted.length === 0 || wanted.includes(c.suite));
+    if (only !== undefined) cases = cases.filter((c) => c.id.includes(only));
+    if (cases.length === 0) fail('MMC005', `no case matches --only ${only ?? ''}`, { subject: '--only' });
+    const smt2 = str(p, 'smt2');
+    const ctx: CaseContext = { timeoutSeconds: num(p, 'timeout', 0.1, 86400, 30)!, ...(smt2 ? { smt2Dir: smt2 } : {}) };
+    const t0 = performance.now();
+    const live = io.tty && !bool(p, 'quiet');
+    const rows = await runCases(cases, ctx, {
+      writeGolden: bool(p, 'write-golden'),
+      ...(live ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
+    });
+    if (live) process.stderr.write('\r\x1b[K');
+    const seconds = (performance.now() - t0) / 1000;
+    if (!bool(p, 'quiet')) io.out(renderTable(rows));
+    io.out(renderSummary(rows, seconds));
+    const junit = str(p, 'junit');
+    if (junit) writeReport(junit, renderJunit(rows));
+    const json = str(p, 'json');
+    if (json) writeReport(json, toJson({ seconds, exitCode: exitFor(rows), cases: rows }) + '\n');
+    return exitFor(rows);
+  },
+};
+
+function writeReport(path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (e) {
+    fail('MMC006', `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`, { subject: path });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './expr.js';
+export * from './layout.js';
+export * from './rule.js';

@@ -1,0 +1,33 @@
+/**
+ * Rules (obligations): a named boolean expression with a one-sentence reason and a kernel reference.
+ * A rule holds when `assume => holds` is true for every assignment of its variables inside their
+ * declared domains.
+ */
+import { type Bool, type BoolLike, lit, toBool } from './expr.js';
+
+/** A named obligation. */
+export interface Rule {
+  /** Stable kebab-case name, e.g. `mmio-mask-avoids-generation`. */
+  readonly name: string;
+  /** One sentence: why the kernel needs this. */
+  readonly reason: string;
+  /** Kernel reference, e.g. `arch/x86/kvm/mmu/spte.h: SPTE_MMIO_ALLOWED_MASK`. */
+  readonly ref: string;
+  /** Hypotheses (configuration constraints beyond the variables' domains). */
+  readonly assume: Bool;
+  /** The property. */
+  readonly holds: Bool;
+  /** Named sub-hypotheses, used to map an unsat core back to names (synthesis). */
+  readonly labelled?: readonly { readonly label: string; readonly expr: Bool }[];
+}
+
+/**
+ * Returns a rule.
+ *
+ * @example
+ *   invariant('present-bit-not-in-generation', 'an MMIO SPTE must never look present',
+ *     'arch/x86/kvm/mmu/spte.h: static_assert on SPTE_MMU_PRESENT_MASK', bit(11).and(GEN).eq(0))
+ */
+export function invariant(name: string, reason: string, ref: string, holds: BoolLike, assume: BoolLike = true): Rule {
+  return { name, reason, ref, holds: toBool(holds), assume: assume === true ? lit(true) : toBool(assume) };
+}

@@ -1,0 +1,12 @@
+/**
+ * mmucheck's public API: the one barrel that proofs/, user spec files and variant files import.
+ *
+ * @example
+ *   import { bvVar, bit, genmask, invariant } from 'mmucheck';
+ *   const maxphy = bvVar('maxphyaddr', { min: 32n, max: 52n });
+ *   const rule = invariant('mask-below-52', 'a reserved bit must exist', 'spte.c', maxphy.ult(52));
+ */
+export * from './core/index.js';
+export * from './dsl/index.js';
+export * from './report/index.js';
+export type * from './check/model.js';
