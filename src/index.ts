@@ -9,4 +9,5 @@
 export * from './core/index.js';
 export * from './dsl/index.js';
 export * from './report/index.js';
+export * from './smt/index.js';
 export type * from './check/model.js';

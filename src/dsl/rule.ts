@@ -3,7 +3,7 @@
  * A rule holds when `assume => holds` is true for every assignment of its variables inside their
  * declared domains.
  */
-import { type Bool, type BoolLike, lit, toBool } from './expr.js';
+import { type Bool, type BoolLike, type Bv, lit, toBool } from './expr.js';
 
 /** A named obligation. */
 export interface Rule {
@@ -17,8 +17,8 @@ export interface Rule {
   readonly assume: Bool;
   /** The property. */
   readonly holds: Bool;
-  /** Named sub-hypotheses, used to map an unsat core back to names (synthesis). */
-  readonly labelled?: readonly { readonly label: string; readonly expr: Bool }[];
+  /** Derived values to show in a counterexample (e.g. the MMIO mask KVM computed), by name. */
+  readonly observe?: Readonly<Record<string, Bv | Bool>>;
 }
 
 /**
@@ -28,6 +28,19 @@ export interface Rule {
  *   invariant('present-bit-not-in-generation', 'an MMIO SPTE must never look present',
  *     'arch/x86/kvm/mmu/spte.h: static_assert on SPTE_MMU_PRESENT_MASK', bit(11).and(GEN).eq(0))
  */
-export function invariant(name: string, reason: string, ref: string, holds: BoolLike, assume: BoolLike = true): Rule {
-  return { name, reason, ref, holds: toBool(holds), assume: assume === true ? lit(true) : toBool(assume) };
+export function invariant(
+  name: string,
+  reason: string,
+  ref: string,
+  holds: BoolLike,
+  opts: { assume?: BoolLike; observe?: Record<string, Bv | Bool> } = {},
+): Rule {
+  return {
+    name,
+    reason,
+    ref,
+    holds: toBool(holds),
+    assume: opts.assume === undefined ? lit(true) : toBool(opts.assume),
+    ...(opts.observe ? { observe: opts.observe } : {}),
+  };
 }

@@ -1,0 +1,3 @@
+export { z3Context } from './context.js';
+export { Encoder } from './encode.js';
+export * from './prove.js';

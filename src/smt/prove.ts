@@ -1,0 +1,174 @@
+/**
+ * Proving, refuting and synthesising with Z3 over the DSL.
+ *
+ * - `prove(rule)`: `holds` when `domains ∧ assume ∧ ¬holds` is unsat; `violated` with a concrete
+ *   assignment of every variable otherwise; `unknown` on Z3 unknown or timeout (never `holds`).
+ *   Every counterexample is re-checked by the concrete evaluator; a disagreement is an internal
+ *   error, not a verdict.
+ * - `synthesize(hard, labelled)`: a satisfying assignment, or the names of the labelled constraints
+ *   that conflict (the unsat core).
+ * - Every query can be exported as SMT-LIB2 that the native `z3` accepts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { diagnostic } from '../core/diagnostic.js';
+import type { Verdict } from '../core/verdict.js';
+import { type Bool, type Bv, type Env, type VarDecl, all, domainOf, evaluate, freeVars } from '../dsl/expr.js';
+import type { Rule } from '../dsl/rule.js';
+import { z3Context } from './context.js';
+import { Encoder } from './encode.js';
+
+/** Values of variables (and observed derived values) in a counterexample or synthesis result. */
+export type Assignment = Record<string, bigint | boolean>;
+
+/** A counterexample to a rule: the variables' values and the observed derived values. */
+export interface Counterexample {
+  readonly assignment: Assignment;
+  readonly observed: Assignment;
+  readonly vars: readonly VarDecl[];
+}
+
+/** Options of one query. */
+export interface QueryOptions {
+  /** Z3 timeout in milliseconds (default 30000). A timeout is `unknown`. */
+  readonly timeoutMs?: number;
+  /** Write the query as SMT-LIB2 to this file. */
+  readonly smt2File?: string;
+}
+
+/** The result of `prove`, with timing. */
+export interface ProveResult {
+  readonly verdict: Verdict<Counterexample>;
+  readonly seconds: number;
+}
+
+type Solver = import('z3-solver').Solver<'mmucheck'>;
+
+async function newSolver(timeoutMs: number): Promise<{ enc: Encoder; solver: Solver }> {
+  const { z3 } = await z3Context();
+  const solver = new z3.Solver();
+  solver.set('timeout', Math.max(1, Math.round(timeoutMs)));
+  return { enc: new Encoder(z3), solver };
+}
+
+function exportSmt2(solver: Solver, file: string | undefined, comment: string): void {
+  if (!file) return;
+  mkdirSync(dirname(file), { recursive: true });
+  const body = solver.toSmtlib2('unknown');
+  writeFileSync(file, `; ${comment.replace(/\n/g, ' ')}\n${body.includes('(check-sat)') ? body : body + '\n(check-sat)'}\n`);
+}
+
+function readAssignment(enc: Encoder, model: { eval(e: never, completion: boolean): unknown }, vars: readonly VarDecl[]): Assignment {
+  const out: Assignment = {};
+  for (const v of vars) {
+    const term = enc.variable(v.name, v.sort);
+    const val = model.eval(term as never, true) as { value?: () => bigint };
+    out[v.name] = v.sort === 'bv' ? (val.value as () => bigint).call(val) : enc.z3.isTrue(val as never);
+  }
+  return out;
+}
+
+/** Returns the values of observed expressions under an assignment (concrete evaluator). */
+export function observe(obs: Readonly<Record<string, Bv | Bool>> | undefined, env: Env): Assignment {
+  const out: Assignment = {};
+  for (const [k, e] of Object.entries(obs ?? {})) out[k] = evaluate(e as Bv, env);
+  return out;
+}
+
+/**
+ * Returns the verdict of a rule over every assignment of its variables within their domains.
+ */
+export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveResult> {
+  const t0 = performance.now();
+  const seconds = (): number => (performance.now() - t0) / 1000;
+  const vars = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}));
+  const domain = all(...vars.map(domainOf));
+  const { enc, solver } = await newSolver(opts.timeoutMs ?? 30_000);
+  solver.add(enc.bool(domain.node));
+  solver.add(enc.bool(rule.assume.node));
+  solver.add(enc.z3.Not(enc.bool(rule.holds.node)));
+  exportSmt2(solver, opts.smt2File, `mmucheck rule ${rule.name}: unsat means the rule holds (${rule.ref})`);
+  const r = await solver.check();
+  if (r === 'unsat') return { verdict: { kind: 'holds', domain: describeDomain(vars) }, seconds: seconds() };
+  if (r === 'unknown') {
+    return { verdict: { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` }, seconds: seconds() };
+  }
+  const assignment = readAssignment(enc, solver.model() as never, vars);
+  // Cross-check the witness with the concrete evaluator: both interpreters must agree.
+  const ok = evaluate(domain, assignment) && evaluate(rule.assume, assignment) && !evaluate(rule.holds, assignment);
+  if (!ok) {
+    return {
+      verdict: { kind: 'error', diagnostic: diagnostic('MMC900', `internal error: Z3's counterexample to ${rule.name} does not refute it under the concrete evaluator`) },
+      seconds: seconds(),
+    };
+  }
+  return { verdict: { kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } }, seconds: seconds() };
+}
+
+/** Returns a compact description of a domain, e.g. `maxphyaddr∈[32,52], ept∈bool`. */
+export function describeDomain(vars: readonly VarDecl[]): string {
+  if (vars.length === 0) return 'constants';
+  return vars
+    .map((v) =>
+      v.sort === 'bool'
+        ? `${v.name}∈bool`
+        : v.oneOf
+          ? `${v.name}∈{${v.oneOf.join(',')}}`
+          : v.min !== undefined || v.max !== undefined
+            ? `${v.name}∈[${v.min ?? 0n},${v.max ?? 'max'}]`
+            : `${v.name}∈u64`,
+    )
+    .join(', ');
+}
+
+/** A constraint with a name, so an unsat core can be reported by names. */
+export interface Labelled {
+  readonly label: string;
+  readonly expr: Bool;
+}
+
+/** The result of synthesis. */
+export type SynthResult =
+  | { readonly kind: 'sat'; readonly assignment: Assignment; readonly seconds: number }
+  | { readonly kind: 'unsat'; readonly core: readonly string[]; readonly seconds: number }
+  | { readonly kind: 'unknown'; readonly reason: string; readonly seconds: number };
+
+/**
+ * Returns an assignment satisfying `hard` and every labelled constraint (variables within their
+ * domains), or the labels of a conflicting subset.
+ */
+export async function synthesize(hard: readonly Bool[], labelled: readonly Labelled[], opts: QueryOptions = {}): Promise<SynthResult> {
+  const t0 = performance.now();
+  const seconds = (): number => (performance.now() - t0) / 1000;
+  const vars = freeVars(...hard, ...labelled.map((l) => l.expr));
+  const { enc, solver } = await newSolver(opts.timeoutMs ?? 30_000);
+  const z = enc.z3;
+  solver.add(enc.bool(all(...vars.map(domainOf)).node));
+  for (const h of hard) solver.add(enc.bool(h.node));
+  const guards = labelled.map((l, i) => {
+    const g = z.Bool.const(`label!${i}`);
+    solver.add(z.Implies(g, enc.bool(l.expr.node)));
+    return g;
+  });
+  exportSmt2(solver, opts.smt2File, `mmucheck synthesis: labels ${labelled.map((l) => l.label).join(', ')}`);
+  const r = await solver.check(...guards);
+  if (r === 'unknown') return { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}`, seconds: seconds() };
+  if (r === 'unsat') {
+    const core = solver.unsatCore();
+    const names: string[] = [];
+    for (let i = 0; i < core.length(); i++) {
+      const m = /^label!(\d+)$/.exec(core.get(i).toString());
+      if (m) names.push(labelled[Number(m[1])]!.label);
+    }
+    return { kind: 'unsat', core: names, seconds: seconds() };
+  }
+  const assignment = readAssignment(enc, solver.model() as never, vars);
+  const ok = [...hard, ...labelled.map((l) => l.expr)].every((e) => evaluate(e, assignment));
+  if (!ok) return { kind: 'unknown', reason: 'internal error: Z3 model does not satisfy the constraints under the concrete evaluator', seconds: seconds() };
+  return { kind: 'sat', assignment, seconds: seconds() };
+}
+
+/** Returns a satisfying assignment of `e` within the variables' domains, or undefined (used to show a rule is not vacuous). */
+export async function satisfiable(e: Bool, opts: QueryOptions = {}): Promise<SynthResult> {
+  return synthesize([e], [], opts);
+}
