@@ -54,8 +54,13 @@ export function renderTable(rows: readonly CaseReport[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+  const findings = rows.filter((r) => r.status === 'pass' && r.got === 'violated');
+  if (findings.length) {
+    out.push('', `Expected violations (findings, known bugs, mutants): ${findings.length}`);
+    for (const r of findings) out.push(`  ${r.id}: ${r.expected.note ?? r.title}`, ...(r.detail ? [`    ${r.detail.split('\n').join('\n    ')}`] : []));
+  }
   const bad = rows.filter((r) => r.status !== 'pass');
-  for (const r of bad) out.push('', `${STATUS_TEXT[r.status]}: ${r.id}`, `  ${r.detail ?? ''}`);
+  for (const r of bad) out.push('', `${STATUS_TEXT[r.status]}: ${r.id}`, `  ${(r.detail ?? '').split('\n').join('\n  ')}`);
   return out.join('\n');
 }
 

@@ -136,7 +136,7 @@ export const ciCommand: Command = {
     const only = str(p, 'only');
     let cases = (await allCases()).filter((c) => wanted.length === 0 || wanted.includes(c.suite));
     if (only !== undefined) cases = cases.filter((c) => c.id.includes(only));
-    if (cases.length === 0) fail('MMC005', `no case matches --only ${only ?? ''}`, { subject: '--only' });
+    if (cases.length === 0) fail('MMC005', only === undefined ? 'no proof cases are registered for the selected suites' : `no case id contains '${only}'`, { subject: '--only' });
     const smt2 = str(p, 'smt2');
     const ctx: CaseContext = { timeoutSeconds: num(p, 'timeout', 0.1, 86400, 30)!, ...(smt2 ? { smt2Dir: smt2 } : {}) };
     const t0 = performance.now();
