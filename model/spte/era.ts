@@ -1,0 +1,37 @@
+/**
+ * Kernel version → era: `--kernel X.Y` accepts any release from 5.13 to 6.18 and later.
+ */
+import { fail } from '../../src/core/diagnostic.js';
+import { ERAS, type Era } from './bits.js';
+
+/** What each era covers, for `mmucheck list` and diagnostics. */
+export const ERA_RANGES: Readonly<Record<Era, string>> = {
+  '5.13': '5.13-5.18',
+  '6.0': '6.0-6.9',
+  '6.10': '6.10-6.12',
+  '6.13': '6.13 and later (TDX host 6.16+)',
+};
+
+/** The default era (the newest). */
+export const DEFAULT_ERA: Era = '6.13';
+
+/** Returns the era of a kernel version `X.Y` (MMC005 for older, malformed or unknown versions). */
+export function eraOf(version: string): Era {
+  const m = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(version.trim());
+  const allowed = 'allowed: 5.13 and later (5.13-5.18, 5.19-6.9, 6.10-6.12, 6.13+) (eras 5.13, 6.0, 6.10, 6.13)';
+  if (!m) fail('MMC005', `--kernel ${version}: not a kernel version X.Y; ${allowed}`, { subject: '--kernel' });
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major === 5 && minor >= 13 && minor <= 18) return '5.13';
+  // 5.19.y carries the 6.0 MMIO-caching fixes (spte-facts §8); 5.19.0's sticky-off bug is not modelled.
+  if (major === 5 && minor === 19) return '6.0';
+  if (major === 6 && minor <= 9) return '6.0';
+  if (major === 6 && minor <= 12) return '6.10';
+  if ((major === 6 && minor >= 13) || (major > 6 && major < 10)) return '6.13';
+  fail('MMC005', `--kernel ${version}: unknown or unsupported kernel; ${allowed}`, { subject: '--kernel' });
+}
+
+/** Returns whether a string is an era tag. */
+export function isEra(s: string): s is Era {
+  return (ERAS as readonly string[]).includes(s);
+}
