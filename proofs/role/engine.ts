@@ -250,7 +250,7 @@ export async function runSpec(spec: RuleSpec, ctx: CaseContext, opts: RunOptions
     };
   }
   if (er && er.relevant === 0) {
-    return { verdict: { kind: 'error', diagnostic: { code: 'MMC401', message: `rule ${spec.rule.name} is vacuous: no enumerated assignment meets its hypotheses` } }, seconds: seconds(), enumResult: er };
+    return { verdict: { kind: 'error', diagnostic: { code: 'MMC402', message: `rule ${spec.rule.name} is vacuous: no enumerated assignment meets its hypotheses` } }, seconds: seconds(), enumResult: er };
   }
   if (v.kind !== 'violated') return { verdict: v, seconds: seconds(), ...(er ? { enumResult: er } : {}) };
   // Variables the rule does not mention (e.g. the paging mode of a rule that holds in both) get

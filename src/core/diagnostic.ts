@@ -25,6 +25,7 @@ export const DIAGNOSTIC_CODES = {
   MMC204: 'shard results cannot be merged',
   MMC301: 'malformed scenario or variant',
   MMC401: 'malformed role or VM-type input',
+  MMC402: 'role or VM-type rule is vacuous: no enumerated assignment meets its hypotheses',
   MMC900: 'internal error',
 } as const;
 

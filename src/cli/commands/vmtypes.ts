@@ -1,0 +1,40 @@
+/**
+ * `mmucheck vmtypes`: the VM-type family (KVM_CAP_VM_TYPES, the CoCo flags each type sets, the
+ * memslot-deletion zap policy) per kernel era and for caught variants, proved with Z3.
+ */
+import { fail } from '../../core/diagnostic.js';
+import { VM_RULE_NAMES } from '../../../model/vm/index.js';
+import { VM_VARIANTS, variantCases } from '../../../proofs/vmtype/index.js';
+import type { Command } from '../command.js';
+import { bool, num, parse, str } from '../args.js';
+import { runFamily } from './family-run.js';
+
+const keys = VM_VARIANTS.map((v) => v.key);
+const usage = `usage: mmucheck vmtypes [--era KEY] [--rule NAME] [--timeout S] [--json]
+
+Proves the VM-type obligations (capability fits u32, CoCo flags consistent, memslot deletion never
+fast-zaps a TD) per kernel era and for historical/mutant variants, against expected verdicts.
+  --era KEY     ${keys.join(', ')}, or all (default)
+  --rule NAME   one rule: ${VM_RULE_NAMES.join(', ')}
+  --timeout S   Z3 time budget per rule in seconds (default 30)
+  --json        one JSON document on stdout`;
+
+export const vmtypesCommand: Command = {
+  name: 'vmtypes',
+  summary: 'prove the VM-type rules: KVM_CAP_VM_TYPES, CoCo flags, memslot-deletion zap policy',
+  usage,
+  async run(argv, io) {
+    const p = parse('vmtypes', argv, { era: { type: 'string' }, rule: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } });
+    const key = str(p, 'era') ?? 'all';
+    if (key !== 'all' && !keys.includes(key)) fail('MMC003', `--era ${key}: must be one of ${[...keys, 'all'].join(', ')}`, { subject: '--era' });
+    const rule = str(p, 'rule');
+    if (rule !== undefined && !(VM_RULE_NAMES as readonly string[]).includes(rule)) {
+      fail('MMC005', `--rule ${rule}: unknown rule; rules: ${VM_RULE_NAMES.join(', ')}`, { subject: '--rule' });
+    }
+    const cases = VM_VARIANTS.filter((v) => key === 'all' || v.key === key)
+      .flatMap(variantCases)
+      .filter((c) => rule === undefined || c.id.endsWith(`/${rule}`));
+    if (cases.length === 0) fail('MMC005', `--era ${key} does not check --rule ${rule ?? ''}`, { subject: '--rule' });
+    return runFamily('vmtypes', cases, num(p, 'timeout', 0.1, 86400, 30)!, bool(p, 'json'), io);
+  },
+};
