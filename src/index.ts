@@ -9,5 +9,6 @@
 export * from './core/index.js';
 export * from './dsl/index.js';
 export * from './report/index.js';
+export * from './mmu/index.js';
 export * from './smt/index.js';
 export type * from './check/model.js';

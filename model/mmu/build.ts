@@ -1,0 +1,163 @@
+/**
+ * From a scenario (threads with scripts of operation calls, options, bounds) to an executable
+ * MMU machine the checker can explore.
+ */
+import { fail, MmuMachine, type MmuLayout, mmuState, type OpInstance, type StepEdit } from '../../src/index.js';
+import { SEPT_NAMES, septState } from '../tdx/module.js';
+import type { WitnessName } from './common.js';
+import { faultOp } from './fault.js';
+import { mmuProperties } from './invariants.js';
+import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, unloadSteps, zapRangeSteps } from './ops.js';
+import { mainlineOptions, type Options, withOptions } from './options.js';
+import { spte64 } from './spte64.js';
+
+const { G, R, RF, V, P } = mmuState;
+
+/** One operation call in a thread's script. */
+export type OpCall =
+  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number }
+  | { readonly op: 'access'; readonly gfn: number; readonly write?: boolean }
+  | { readonly op: 'zap-range'; readonly start: number; readonly end: number }
+  | { readonly op: 'gmem-punch-hole'; readonly start: number; readonly end: number }
+  | { readonly op: 'fast-zap' }
+  | { readonly op: 'memslot-delete' }
+  | { readonly op: 'dirty-log-enable' }
+  | { readonly op: 'age'; readonly start: number; readonly end: number }
+  | { readonly op: 'unload' };
+
+/** The operation names a script may call. */
+export const OPERATIONS = ['fault', 'access', 'zap-range', 'gmem-punch-hole', 'fast-zap', 'memslot-delete', 'dirty-log-enable', 'age', 'unload'] as const;
+
+/** A thread of a scenario. vCPU threads come first (`vcpus` of them). */
+export interface ThreadScript {
+  readonly name: string;
+  readonly script: readonly OpCall[];
+}
+
+/** A scenario: a small bounded system with an expected verdict. */
+export interface Scenario {
+  /** Stable name, e.g. `tdx/2m-vs-4k/freeze`. */
+  readonly name: string;
+  readonly title: string;
+  readonly family: 'mmu' | 'tdx';
+  readonly vm: 'default' | 'tdx';
+  readonly levels?: 2 | 3;
+  readonly options?: Partial<Options>;
+  /** Private gfns (TDX): mapped through the mirror root, backed by guest_memfd. */
+  readonly privateGfns?: readonly number[];
+  readonly vcpus: number;
+  readonly threads: readonly ThreadScript[];
+  /** Operations run before exploration, one after another, by thread index. */
+  readonly setup?: readonly (readonly [number, OpCall])[];
+  /** Race witnesses the exploration must reach (`sometimes`). */
+  readonly witnesses: readonly WitnessName[];
+  readonly expect: {
+    readonly verdict: 'holds' | 'violated';
+    /** For violations: the invariant expected to break first (BFS, shortest path). */
+    readonly property?: string;
+    readonly distinctStates?: number;
+    readonly note?: string;
+  };
+  readonly bounds?: { readonly tables?: number; readonly roots?: number; readonly pages?: number };
+}
+
+/** Returns the label of an op call. */
+export function opLabel(c: OpCall): string {
+  switch (c.op) {
+    case 'access':
+      return `access(g${c.gfn},${c.write ? 'W' : 'R'})`;
+    case 'zap-range':
+    case 'gmem-punch-hole':
+    case 'age':
+      return `${c.op}(g${c.start}..g${c.end - 1})`;
+    default:
+      return c.op;
+  }
+}
+
+/** Returns the operation instance of a call. */
+export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number): OpInstance {
+  const mk = (steps: OpInstance['steps']): OpInstance => ({ op: call.op, label: opLabel(call), steps });
+  switch (call.op) {
+    case 'fault':
+      return faultOp(call, o);
+    case 'access':
+      return mk(accessSteps(call, o));
+    case 'zap-range':
+      return mk(zapRangeSteps({ start: call.start, end: call.end, filter: 'shared', notifier: true, gmem: false, freePages: true }, o));
+    case 'gmem-punch-hole':
+      return mk(zapRangeSteps({ start: call.start, end: call.end, filter: 'private', notifier: true, gmem: true, freePages: true }, o));
+    case 'fast-zap':
+      return mk(fastZapSteps(o));
+    case 'memslot-delete':
+      return mk(memslotDeleteSteps(o, tdx, gfns));
+    case 'dirty-log-enable':
+      return mk(dirtyLogEnableSteps(o, gfns));
+    case 'age':
+      return mk(ageSteps(o, call.start, call.end));
+    case 'unload':
+      return mk(unloadSteps());
+  }
+}
+
+/** What a caller may change on top of a scenario (a variant). */
+export interface Variation {
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly edits?: readonly StepEdit[];
+  readonly name?: string;
+}
+
+/** Returns the effective options of a scenario plus a variation. */
+export function scenarioOptions(scn: Scenario, v: Variation = {}): Options {
+  return withOptions(withOptions(mainlineOptions(), scn.options ?? {}), v.options ?? {});
+}
+
+/** Returns the executable machine of a scenario (with a variation applied). */
+export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
+  const o = scenarioOptions(scn, v);
+  const levels = scn.levels ?? 2;
+  const gfns = 1 << levels;
+  const tdx = scn.vm === 'tdx';
+  const priv = scn.privateGfns ?? [];
+  if (!tdx && priv.length > 0) fail('MMC301', `scenario ${scn.name}: private gfns need vm 'tdx'`);
+  for (const t of scn.threads) {
+    for (const c of t.script) {
+      if (!(OPERATIONS as readonly string[]).includes(c.op)) fail('MMC005', `unknown operation '${c.op}'`, { hint: `operations: ${OPERATIONS.join(', ')}` });
+    }
+  }
+  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns)) }));
+  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns) }));
+  const vcpus = scn.vcpus;
+  return new MmuMachine({
+    name: v.name ?? scn.name,
+    geometry: { levels, vcpus, tables: scn.bounds?.tables ?? 8, roots: scn.bounds?.roots ?? 3, pages: scn.bounds?.pages ?? gfns * 2 },
+    options: o as unknown as Record<string, string | number | boolean>,
+    threads,
+    setup,
+    ...(v.edits ? { edits: v.edits } : {}),
+    init: (s: Int32Array, m: MmuLayout) => {
+      s[G.privateGfns] = priv.reduce((a, g) => a | (1 << g), 0);
+      s[G.gmemBound] = s[G.privateGfns]!;
+      for (let g = 0; g < gfns; g++) {
+        s[m.page(g)] = P.allocated;
+        s[m.pfnOf(g)] = g;
+      }
+      const mkRoot = (slot: number, table: number, mirror: boolean): void => {
+        s[m.table(table, 0)] = 1; // live
+        s[m.table(table, 1)] = levels;
+        s[m.table(table, 3)] = mirror ? 1 : 0;
+        s[m.root(slot, R.table)] = table;
+        s[m.root(slot, R.flags)] = RF.used | (mirror ? RF.mirror : 0);
+        s[m.root(slot, R.ref)] = 1 + vcpus;
+      };
+      mkRoot(0, 0, false);
+      if (tdx) mkRoot(1, 1, true);
+      for (let vc = 0; vc < vcpus; vc++) {
+        s[m.vcpu(vc, V.droot)] = 0;
+        s[m.vcpu(vc, V.mroot)] = tdx ? 1 : -1;
+      }
+    },
+    properties: (mm) => mmuProperties(mm, o, scn.witnesses),
+    display: { spte64: (w) => spte64(w), septState: (w) => SEPT_NAMES[septState(w)] ?? '?' },
+  });
+}

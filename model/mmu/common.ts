@@ -1,0 +1,252 @@
+/**
+ * Building blocks shared by the operations: the TDP iterator (tdp_iter semantics, including the
+ * restart after a yield), handle_removed_pt as a step-by-step walk, root iteration, witnesses.
+ */
+import { type Ctx, FROZEN, isLink, isLeaf, linkTable, mmuState, type StepDef } from '../../src/index.js';
+import type { Options } from './options.js';
+
+const { G, L, F, R, RF, T } = mmuState;
+
+/** Race witnesses (bits of the sticky `seen` word); `sometimes` properties ask that they are reached. */
+export const WITNESS = {
+  'frozen-observed': 0,
+  'cas-failed': 1,
+  'stale-fault-retried': 2,
+  yielded: 3,
+  'private-mapped': 4,
+  'private-removed': 5,
+  'huge-mapped': 6,
+  'guest-wrote': 7,
+  'write-protected': 8,
+  aged: 9,
+  'table-removed': 10,
+  'invalid-root-zapped': 11,
+  'seamcall-busy': 12,
+  'slot-invalid-retried': 13,
+  'huge-split': 14,
+  'tlb-hit-after-zap': 15,
+} as const;
+/** A witness name. */
+export type WitnessName = keyof typeof WITNESS;
+/** One-line meaning of each witness. */
+export const WITNESS_DOC: Record<WitnessName, string> = {
+  'frozen-observed': 'a walker read a FROZEN entry and retried',
+  'cas-failed': 'a cmpxchg lost a race and was retried or abandoned',
+  'stale-fault-retried': 'a fault found its root obsolete or an invalidation in flight under mmu_lock and retried',
+  yielded: 'a walk yielded mmu_lock to a contending thread',
+  'private-mapped': 'TDH.MEM.PAGE.AUG mapped a private page',
+  'private-removed': 'TDH.MEM.PAGE.REMOVE removed a private page',
+  'huge-mapped': 'a huge (2M) leaf was installed',
+  'guest-wrote': 'the guest wrote memory',
+  'write-protected': 'dirty logging write-protected a leaf',
+  aged: 'aging cleared Accessed or marked a leaf for access tracking',
+  'table-removed': 'handle_removed_pt finished removing a table',
+  'invalid-root-zapped': 'the zap of an invalidated root zapped an entry',
+  'seamcall-busy': 'a SEAMCALL returned TDX_OPERAND_BUSY or an epoch-busy status',
+  'slot-invalid-retried': 'a fault saw the memslot being deleted and retried',
+  'huge-split': 'a fault split a huge leaf into a table',
+  'tlb-hit-after-zap': 'the guest used a TLB entry whose SPTE was already zapped',
+};
+
+/** Returns the root-level of the machine. */
+export const rootLevel = (c: Ctx): number => c.m.geometry.levels;
+
+/** Starts an iterator at `rootTable` for `gfn`. */
+export function iterStart(c: Ctx, rootTable: number, gfn: number): void {
+  const lv = rootLevel(c);
+  c.setLoc(L.level, lv);
+  c.setLoc(L.it1 + lv - 1, rootTable);
+  c.setLoc(L.gfn, gfn);
+}
+/** Returns the iterator's current table. */
+export const iterTable = (c: Ctx): number => c.loc(L.it1 + c.loc(L.level) - 1);
+/** Returns the iterator's current entry index. */
+export const iterIndex = (c: Ctx): number => c.m.index(c.loc(L.level), c.loc(L.gfn));
+/** Returns the S-EPT position code of the iterator's current entry. */
+export const iterPos = (c: Ctx): number => c.m.septPos(c.loc(L.level), c.loc(L.gfn));
+/** Steps down into `child`. */
+export function iterDown(c: Ctx, child: number): void {
+  const lv = c.loc(L.level) - 1;
+  c.setLoc(L.level, lv);
+  c.setLoc(L.it1 + lv - 1, child);
+}
+/** Steps to the next entry (sideways, then up); returns false when the walk passed `L.end`. */
+export function iterAdvance(c: Ctx): boolean {
+  let lv = c.loc(L.level);
+  const span = c.m.span(lv);
+  const gfn = (c.loc(L.gfn) & ~(span - 1)) + span;
+  if (gfn >= c.loc(L.end) || gfn >= c.m.gfns) return false;
+  const top = rootLevel(c);
+  while (lv < top && c.m.index(lv, gfn) === 0) lv++;
+  c.setLoc(L.level, lv);
+  c.setLoc(L.gfn, gfn);
+  return true;
+}
+/** tdp_iter_restart after a yield: back to the root at the same gfn (C1: optionally also advance). */
+export function iterRestart(c: Ctx, o: Options): boolean {
+  c.setLoc(L.level, rootLevel(c));
+  if (o.advanceAfterYieldRestart) return iterAdvance(c);
+  return true;
+}
+
+/** Starts handle_removed_pt on `table` (already unlinked from its parent). */
+export function rmStart(c: Ctx, table: number): void {
+  c.unlinkTable(table);
+  c.setLoc(L.rmSp, 1);
+  c.setLoc(L.rmT0, table);
+  c.setLoc(L.rmI0, 0);
+}
+/** Guard of a removal step: under the read lock, spin while the next child is FROZEN by its transient owner. */
+export function rmGuard(c: Ctx, shared: boolean): boolean {
+  if (!shared) return true;
+  const sp = c.loc(L.rmSp);
+  if (sp === 0) return true;
+  const t = c.loc(sp === 1 ? L.rmT0 : L.rmT1);
+  const i = c.loc(sp === 1 ? L.rmI0 : L.rmI1);
+  if (i >= 2) return true;
+  return c.s[c.m.entry(t, i)] !== FROZEN;
+}
+/** One step of handle_removed_pt; returns true when the removal finished. */
+export function rmStep(c: Ctx, shared: boolean): boolean {
+  const sp = c.loc(L.rmSp);
+  if (sp === 0) return true;
+  const tK = sp === 1 ? L.rmT0 : L.rmT1;
+  const iK = sp === 1 ? L.rmI0 : L.rmI1;
+  const t = c.loc(tK);
+  const i = c.loc(iK);
+  if (i >= 2) {
+    if (shared && c.s[c.m.table(t, T.mirror)] === 1) c.violate(8, `mirror table t${t} removed with mmu_lock held for read`);
+    c.callRcuFree(t);
+    c.setLoc(tK, 0);
+    c.setLoc(iK, 0);
+    c.setLoc(L.rmSp, sp - 1);
+    if (sp === 1) c.seen(WITNESS['table-removed']);
+    return sp === 1;
+  }
+  let old: number;
+  if (shared) {
+    old = c.xchg(t, i, FROZEN);
+  } else {
+    old = c.read(t, i);
+    c.store(t, i, FROZEN);
+  }
+  c.setLoc(iK, i + 1);
+  if (isLink(old)) {
+    const child = linkTable(old);
+    c.unlinkTable(child);
+    c.setLoc(L.rmSp, sp + 1);
+    c.setLoc(L.rmT1, child);
+    c.setLoc(L.rmI1, 0);
+  } else if (isLeaf(old)) {
+    c.leafRemoved(old);
+  }
+  return false;
+}
+
+/** Root filters of a walk. */
+export type RootFilter = 'shared' | 'private' | 'both';
+
+/**
+ * Finds the next root slot from `L.aux2` matching the filter, takes a reference on it (increment
+ * if not zero) and starts RCU and the iterator at `L.gfn` = `start`; returns false when none is left.
+ */
+export function nextRoot(c: Ctx, filter: RootFilter, includeInvalid: boolean, start: number, takeRef: boolean): boolean {
+  const m = c.m;
+  for (let r = c.loc(L.aux2); r < m.geometry.roots; r++) {
+    const fl = c.s[m.root(r, R.flags)]!;
+    if ((fl & RF.used) === 0 || (fl & RF.freed) !== 0) continue;
+    const mirror = (fl & RF.mirror) !== 0;
+    if ((filter === 'shared' && mirror) || (filter === 'private' && !mirror)) continue;
+    if (!includeInvalid && (fl & RF.invalid) !== 0) continue;
+    if (takeRef) {
+      if (!c.getRoot(r)) continue;
+      c.flag(F.rootRef, true);
+    }
+    c.setLoc(L.root, r);
+    c.setLoc(L.aux2, r + 1);
+    iterStart(c, c.s[m.root(r, R.table)]!, start);
+    return true;
+  }
+  return false;
+}
+
+/** Drops the walk's root reference (if any). */
+export function dropRoot(c: Ctx): void {
+  if (c.has(F.rootRef)) {
+    c.flag(F.rootRef, false);
+    c.putRoot(c.loc(L.root));
+  }
+}
+
+/** Returns true when root `r` is invalid. */
+export const rootInvalid = (c: Ctx, r: number): boolean => (c.s[c.m.root(r, R.flags)]! & RF.invalid) !== 0;
+/** Returns true when root `r` is a mirror root. */
+export const rootMirror = (c: Ctx, r: number): boolean => (c.s[c.m.root(r, R.flags)]! & RF.mirror) !== 0;
+
+/** Returns the gfn bitmask of [start, end). */
+export const rangeMask = (start: number, end: number): number => ((1 << end) - 1) & ~((1 << start) - 1);
+/** Returns true when an invalidation covering `gfn` is in flight or the sequence moved (mmu_invalidate_retry_gfn). */
+export function invalidationRetry(c: Ctx, gfn: number): boolean {
+  return (c.g(G.inProgress) > 0 && (c.g(G.range) & (1 << gfn)) !== 0) || c.g(G.seq) !== c.loc(L.seq);
+}
+
+/** A step taking mmu_lock for read. */
+export const lockReadStep = (name = 'lock-read'): StepDef => ({
+  name,
+  doc: 'read_lock(&kvm->mmu_lock)',
+  wantsLock: 'read',
+  guard: (c) => c.canRead(),
+  run: (c) => c.lockRead(),
+});
+/** A step taking mmu_lock for write. */
+export const lockWriteStep = (name = 'lock-write'): StepDef => ({
+  name,
+  doc: 'write_lock(&kvm->mmu_lock)',
+  wantsLock: 'write',
+  guard: (c) => c.canWrite(),
+  run: (c) => c.lockWrite(),
+});
+/** A step releasing mmu_lock (breaks I4 if a flush is pending). */
+export const unlockStep = (name = 'unlock'): StepDef => ({ name, doc: 'release mmu_lock', run: (c) => c.unlock() });
+/** A step flushing remote TLBs if a flush is pending. */
+export const flushStep = (name = 'flush'): StepDef => ({
+  name,
+  doc: 'kvm_flush_remote_tlbs if anything was zapped or write-protected',
+  run: (c) => {
+    if (c.has(F.flush)) c.flushRemote();
+  },
+});
+
+/**
+ * Yield check at the top of a walk loop (tdp_mmu_iter_cond_resched): when another thread waits
+ * for mmu_lock and the walk made progress since its last yield, flush if pending (option),
+ * drop RCU and mmu_lock, and continue at `relock`. Returns true when it yielded.
+ */
+export function maybeYield(c: Ctx, o: Options): boolean {
+  const gfn = c.loc(L.gfn);
+  if (!c.contended() || c.loc(L.yieldedGfn) === gfn + 1) return false;
+  if (c.has(F.flush) && o.yieldFlushFirst) c.flushRemote();
+  c.rcuUnlock();
+  c.unlock();
+  c.setLoc(L.yieldedGfn, gfn + 1);
+  c.seen(WITNESS.yielded);
+  c.note(`yield at g${gfn}`);
+  c.goto('relock');
+  return true;
+}
+/** The step re-taking mmu_lock (and RCU) after a yield, restarting the walk at the root. */
+export function relockStep(mode: 'read' | 'write', o: Options, onDone: string): StepDef {
+  return {
+    name: 'relock',
+    doc: `cond_resched_rwlock_${mode}: re-take mmu_lock, rcu_read_lock, restart the walk from the root (iter->yielded)`,
+    wantsLock: mode,
+    guard: (c) => (mode === 'read' ? c.canRead() : c.canWrite()),
+    run: (c) => {
+      if (mode === 'read') c.lockRead();
+      else c.lockWrite();
+      c.rcuLock();
+      if (!iterRestart(c, o)) c.goto(onDone);
+      else c.goto('read');
+    },
+  };
+}

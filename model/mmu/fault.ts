@@ -1,0 +1,521 @@
+/**
+ * The vCPU page fault (kvm_tdp_mmu_page_fault) on a direct or mirror root, as steps: root reload,
+ * mmu_seq snapshot, memslot lookup, pfn lookup with the lockless pre-check, read lock, the stale
+ * check, the walk (one SPTE read per level), table link, huge-page split, the target-level
+ * install, handle_removed_pt when a table is replaced by a huge leaf, and the exit path
+ * (RCU, unlock, retry). Mirror installs follow `mirrorInstall` (§3.3 and T1).
+ */
+import {
+  type Ctx,
+  FROZEN,
+  isLeaf,
+  isLink,
+  isPresent,
+  leafAllows,
+  leafLevel,
+  leafPfn,
+  linkTable,
+  mkLeaf,
+  mkLink,
+  mmuState,
+  NP,
+  type OpInstance,
+  type StepDef,
+} from '../../src/index.js';
+import { pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpExit } from '../tdx/module.js';
+import { seamcall } from '../tdx/remove.js';
+import {
+  invalidationRetry,
+  iterDown,
+  iterIndex,
+  iterPos,
+  iterStart,
+  iterTable,
+  rmGuard,
+  rmStart,
+  rmStep,
+  rootInvalid,
+  WITNESS,
+} from './common.js';
+import type { Options } from './options.js';
+
+const { G, L, F, R, RF, V, REQ, P, TLB } = mmuState;
+
+/** Parameters of one fault. */
+export interface FaultParams {
+  readonly gfn: number;
+  readonly write?: boolean;
+  /** Private GPA (TDX): mirror root. */
+  readonly private?: boolean;
+  /** Goal level: 1 = 4K, 2 = 2M (capped by host mapping, dirty logging, TDX policy). */
+  readonly level?: number;
+}
+
+/** Outcome codes kept in L.out on the exit path. */
+const OUT = { done: 0, retry: 1, bug: 2 } as const;
+
+function exitWith(c: Ctx, out: number): void {
+  c.setLoc(L.out, out);
+  c.goto('exit-rcu');
+}
+
+/** kvm_mmu_reload: drop obsolete roots, load (or allocate) a valid root of the kind. */
+export function reloadRoot(c: Ctx, mirror: boolean): void {
+  const m = c.m;
+  const w = mirror ? V.mroot : V.droot;
+  let r = c.vcpu(c.t, w);
+  if (r >= 0 && rootInvalid(c, r)) {
+    c.putRoot(r);
+    r = -1;
+  }
+  if (r >= 0) return;
+  for (let k = 0; k < m.geometry.roots; k++) {
+    const fl = c.s[m.root(k, R.flags)]!;
+    if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed)) !== 0) continue;
+    if (((fl & RF.mirror) !== 0) !== mirror) continue;
+    if (c.getRoot(k)) {
+      r = k;
+      break;
+    }
+  }
+  if (r < 0) {
+    for (let k = 0; k < m.geometry.roots; k++) {
+      if ((c.s[m.root(k, R.flags)]! & RF.used) !== 0) continue;
+      const tb = c.allocTable(m.geometry.levels, 0, mirror);
+      c.s[m.root(k, R.table)] = tb;
+      c.s[m.root(k, R.flags)] = RF.used | (mirror ? RF.mirror : 0);
+      c.s[m.root(k, R.ref)] = 2;
+      c.touch(`new root${k} (t${tb})`);
+      r = k;
+      break;
+    }
+    if (r < 0) c.violate(11, 'no free root slot (raise the scenario roots bound)');
+  }
+  c.setVcpu(c.t, w, r);
+  // A new root load flushes the vCPU's TLB (paging-structure caches included).
+  for (let g = 0; g < m.gfns; g++) if ((c.s[m.tlb(c.t, g)]! & TLB.priv) === 0) c.s[m.tlb(c.t, g)] = 0;
+}
+
+/** Returns the fault's goal level after kvm_mmu_hugepage_adjust. */
+function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
+  const want = p.level ?? 1;
+  if (want < 2) return 1;
+  if (c.g(G.dirtyLog) >= 1) return 1;
+  if (p.private && !o.tdxHugePages) return 1;
+  const span = c.m.span(want);
+  const base = p.gfn & ~(span - 1);
+  const pfn0 = c.s[c.m.pfnOf(base)]!;
+  if (pfn0 % span !== 0) return 1;
+  for (let k = 1; k < span; k++) if (c.s[c.m.pfnOf(base + k)] !== pfn0 + k) return 1;
+  return want;
+}
+
+/** Returns the fault steps. */
+export function faultSteps(p: FaultParams, o: Options): StepDef[] {
+  const priv = p.private === true;
+  const write = p.write === true || priv;
+  const gfn = p.gfn;
+  const tableOf = (c: Ctx): number => iterTable(c);
+  const entryOf = (c: Ctx): number => iterIndex(c);
+
+  /** The new leaf for this fault (make_spte). */
+  const makeLeaf = (c: Ctx, lv: number): number => {
+    const span = c.m.span(lv);
+    const pfn = c.loc(L.pfn) - (gfn & (span - 1));
+    const logging = c.g(G.dirtyLog) >= 1 && !priv;
+    const w = !logging || write;
+    return mkLeaf(pfn, lv, { w, a: o.eptAd, d: o.eptAd && write, mw: true });
+  };
+  /** Marks the gfn dirty in the bitmap and the page dirty when mapping writable (make_spte + release). */
+  const afterInstall = (c: Ctx, leaf: number): void => {
+    if ((leaf & (1 << 11)) !== 0 && c.g(G.dirtyLog) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
+    if ((leaf & (1 << 11)) !== 0 && !o.eptAd) {
+      const pg = c.m.page(leafPfn(leaf) + (gfn & (c.m.span(leafLevel(leaf)) - 1)));
+      c.s[pg] = c.s[pg]! | P.dirty;
+    }
+    if (leafLevel(leaf) > 1) c.seen(WITNESS['huge-mapped']);
+  };
+  const retryOrBug = (c: Ctx, st: number, what: string): void => {
+    if (st === ST.busy) {
+      exitWith(c, OUT.retry);
+    } else {
+      c.violate(7, `${what} returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
+      exitWith(c, OUT.bug);
+    }
+  };
+
+  return [
+    {
+      name: 'reload-roots',
+      doc: 'kvm_mmu_reload: put obsolete roots, get or allocate a valid root (under mmu_lock for read); srcu_read_lock for KVM_RUN',
+      wantsLock: 'read',
+      guard: (c) => c.canRead(),
+      run: (c) => {
+        vpExit(c.s, c.m, c.t, c.g(G.privateGfns) !== 0 || priv);
+        if (!c.has(F.srcu)) c.srcuLock();
+        reloadRoot(c, false);
+        if (priv) reloadRoot(c, true);
+        c.setVcpu(c.t, V.req, c.vcpu(c.t, V.req) & ~REQ.freeObsoleteRoots);
+      },
+    },
+    {
+      name: 'snapshot-seq',
+      doc: 'fault->mmu_seq = kvm->mmu_invalidate_seq; smp_rmb()',
+      run: (c) => c.setLoc(L.seq, c.g(G.seq)),
+    },
+    {
+      name: 'slot-lookup',
+      doc: 'memslot lookup: KVM_MEMSLOT_INVALID -> RET_PF_RETRY; no slot -> exit to userspace',
+      run: (c) => {
+        const st = c.g(G.slot);
+        if (st === 1) {
+          c.seen(WITNESS['slot-invalid-retried']);
+          exitWith(c, OUT.retry);
+        } else if (st === 2) {
+          c.note('no memslot: exit to userspace');
+          exitWith(c, OUT.done);
+        }
+      },
+    },
+    {
+      name: 'faultin-pfn',
+      doc: 'lockless pre-check, translate gfn to pfn (GUP / guest_memfd), hugepage adjust',
+      run: (c) => {
+        if (invalidationRetry(c, gfn)) {
+          exitWith(c, OUT.retry);
+          return;
+        }
+        c.setLoc(L.pfn, c.s[c.m.pfnOf(gfn)]!);
+        c.setLoc(L.goal, goalLevel(c, p, o));
+      },
+    },
+    {
+      name: 'lock-read',
+      doc: 'read_lock(&kvm->mmu_lock)',
+      wantsLock: 'read',
+      guard: (c) => c.canRead(),
+      run: (c) => c.lockRead(),
+    },
+    {
+      name: 'stale-check',
+      doc: 'is_page_fault_stale: root obsolete (C6) or mmu_invalidate_retry_gfn -> RET_PF_RETRY',
+      run: (c) => {
+        const r = c.vcpu(c.t, priv ? V.mroot : V.droot);
+        if ((o.faultChecksObsoleteRoot && rootInvalid(c, r)) || invalidationRetry(c, gfn)) {
+          c.seen(WITNESS['stale-fault-retried']);
+          exitWith(c, OUT.retry);
+        }
+      },
+    },
+    {
+      name: 'rcu-lock',
+      doc: 'rcu_read_lock; start the walk at the root',
+      run: (c) => {
+        c.rcuLock();
+        const r = c.vcpu(c.t, priv ? V.mroot : V.droot);
+        iterStart(c, c.s[c.m.root(r, R.table)]!, gfn);
+      },
+    },
+    {
+      name: 'read-entry',
+      doc: 'R(e) at the current level (iter->old_spte); FROZEN -> retry; descend through present non-leaf entries',
+      run: (c) => {
+        const old = c.read(tableOf(c), entryOf(c));
+        c.setLoc(L.old, old);
+        const lv = c.loc(L.level);
+        if (old === FROZEN) {
+          c.seen(WITNESS['frozen-observed']);
+          exitWith(c, OUT.retry);
+          return;
+        }
+        if (lv === c.loc(L.goal) && priv && isLink(old)) {
+          // a private table already exists where a huge page was wanted: map at 4K below it
+          c.setLoc(L.goal, lv - 1);
+        } else if (lv === c.loc(L.goal)) {
+          c.goto('install');
+          return;
+        }
+        if (isLink(old)) {
+          iterDown(c, linkTable(old));
+          c.stay();
+          return;
+        }
+        if (isLeaf(old)) {
+          // A huge leaf above the goal level.
+          if (!priv) {
+            c.goto('split');
+          } else if (o.mirrorInstall === 'cas-then-seamcall') {
+            c.goto('zap-huge');
+          } else {
+            c.note('private huge leaf already maps the gfn: spurious');
+            exitWith(c, OUT.done);
+          }
+          return;
+        }
+        c.goto('link');
+      },
+    },
+    {
+      name: 'split',
+      doc: 'tdp_mmu_split_huge_page: a table of leaves reproducing the huge leaf, CAS(parent, huge, link) (direct roots)',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const lv = c.loc(L.level);
+        const tb = c.allocTable(lv - 1, c.loc(L.gfn), false);
+        for (let i = 0; i < 2; i++) {
+          const child = (old & ~((3 << 9) | (63 << 3))) | ((lv - 1) << 9) | ((leafPfn(old) + i * c.m.span(lv - 1)) << 3);
+          c.s[c.m.entry(tb, i)] = child;
+        }
+        const cur = c.cas(tableOf(c), entryOf(c), old, mkLink(tb));
+        if (cur !== old) {
+          c.unallocTable(tb);
+          c.seen(WITNESS['cas-failed']);
+          exitWith(c, OUT.retry);
+          return;
+        }
+        c.seen(WITNESS['huge-split']);
+        iterDown(c, tb);
+        c.goto('read-entry');
+      },
+    },
+    {
+      name: 'zap-huge',
+      doc: 'v10 mirror path: CAS(e, huge, np) to replace a private huge leaf by a table, then its remove hook',
+      run: (c) => {
+        const old = c.loc(L.old);
+        if (c.cas(tableOf(c), entryOf(c), old, NP) !== old) {
+          c.seen(WITNESS['cas-failed']);
+          exitWith(c, OUT.retry);
+          return;
+        }
+        c.setLoc(L.hook, iterPos(c) + 1);
+      },
+    },
+    {
+      name: 'zap-huge-hook',
+      doc: 'v10 remove hook for the zapped private huge leaf: TDH.MEM.RANGE.BLOCK at its level',
+      run: (c) => {
+        const lv = c.loc(L.level);
+        const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c.s, c.m, c.t, lv, g0));
+        c.setLoc(L.hook, 0);
+        c.setLoc(L.old, NP);
+        if (st !== ST.success) retryOrBug(c, st, 'RANGE.BLOCK');
+        else c.goto('link');
+      },
+    },
+    {
+      name: 'link',
+      doc: 'tdp_mmu_link_sp: allocate a table; direct: CAS(e, old, link); mirror: CAS(e, old, FROZEN) (freeze) or CAS(e, old, link) (cas-then-seamcall)',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const lv = c.loc(L.level);
+        const tb = c.allocTable(lv - 1, c.loc(L.gfn), priv);
+        c.setLoc(L.alloc, tb + 1);
+        if (!priv) {
+          if (c.cas(tableOf(c), entryOf(c), old, mkLink(tb)) !== old) {
+            c.unallocTable(tb);
+            c.seen(WITNESS['cas-failed']);
+            exitWith(c, OUT.retry);
+            return;
+          }
+          iterDown(c, tb);
+          c.goto('read-entry');
+          return;
+        }
+        if (o.mirrorInstall !== 'seamcall-then-cas') {
+          const v = o.mirrorInstall === 'freeze' ? FROZEN : mkLink(tb);
+          if (c.cas(tableOf(c), entryOf(c), old, v) !== old) {
+            c.unallocTable(tb);
+            c.seen(WITNESS['cas-failed']);
+            exitWith(c, OUT.retry);
+            return;
+          }
+        }
+        c.setLoc(L.hook, iterPos(c) + 1);
+      },
+    },
+    {
+      name: 'link-seamcall',
+      doc: 'link_external_spt: TDH.MEM.SEPT.ADD for the new table',
+      run: (c) => {
+        const lv = c.loc(L.level);
+        const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
+        seamcall(c, 'TDH.MEM.SEPT.ADD', `g${g0} L${lv}`, septAdd(c.s, c.m, c.t, lv, g0));
+        if (o.mirrorInstall === 'cas-then-seamcall' && c.loc(L.sc) !== ST.success) retryOrBug(c, c.loc(L.sc), 'SEPT.ADD');
+      },
+    },
+    {
+      name: 'link-finish',
+      doc: 'freeze: store the link (success) or restore the old value (failure); seamcall-then-cas: CAS(e, old, link)',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const tb = c.loc(L.alloc) - 1;
+        const st = c.loc(L.sc);
+        c.setLoc(L.hook, 0);
+        if (o.mirrorInstall === 'freeze') {
+          if (st === ST.success) {
+            c.store(tableOf(c), entryOf(c), mkLink(tb));
+          } else {
+            c.store(tableOf(c), entryOf(c), old);
+            c.unallocTable(tb);
+            retryOrBug(c, st, 'SEPT.ADD');
+            return;
+          }
+        } else if (o.mirrorInstall === 'seamcall-then-cas') {
+          if (st !== ST.success) {
+            c.unallocTable(tb);
+            retryOrBug(c, st, 'SEPT.ADD');
+            return;
+          }
+          if (c.cas(tableOf(c), entryOf(c), old, mkLink(tb)) !== old) {
+            c.unallocTable(tb);
+            c.seen(WITNESS['cas-failed']);
+            exitWith(c, OUT.retry);
+            return;
+          }
+        }
+        iterDown(c, tb);
+        c.goto('read-entry');
+      },
+    },
+    {
+      name: 'install',
+      doc: 'target level: spurious if already mapped; direct: CAS(e, old, leaf); mirror: CAS(e, old, FROZEN) or CAS(e, old, leaf)',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const lv = c.loc(L.level);
+        if (isLeaf(old) && leafAllows(old, write) && leafLevel(old) === lv) {
+          c.note('already mapped: RET_PF_SPURIOUS');
+          exitWith(c, OUT.done);
+          return;
+        }
+        const leaf = makeLeaf(c, lv);
+        c.setLoc(L.new, leaf);
+        if (!priv) {
+          if (c.cas(tableOf(c), entryOf(c), old, leaf) !== old) {
+            c.seen(WITNESS['cas-failed']);
+            exitWith(c, OUT.retry);
+            return;
+          }
+          afterInstall(c, leaf);
+          if (isLink(old)) {
+            rmStart(c, linkTable(old));
+            c.goto('remove-child');
+          } else {
+            exitWith(c, OUT.done);
+          }
+          return;
+        }
+        if (isPresent(old)) {
+          c.violate(12, 'mirror install over a present entry under the read lock');
+          exitWith(c, OUT.bug);
+          return;
+        }
+        if (o.mirrorInstall !== 'seamcall-then-cas') {
+          const v = o.mirrorInstall === 'freeze' ? FROZEN : leaf;
+          if (c.cas(tableOf(c), entryOf(c), old, v) !== old) {
+            c.seen(WITNESS['cas-failed']);
+            exitWith(c, OUT.retry);
+            return;
+          }
+        }
+        c.setLoc(L.hook, iterPos(c) + 1);
+      },
+    },
+    {
+      name: 'install-seamcall',
+      doc: 'set_external_spte: TDH.MEM.PAGE.AUG (entry FREE -> PENDING)',
+      run: (c) => {
+        const lv = c.loc(L.level);
+        const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
+        const st = seamcall(c, 'TDH.MEM.PAGE.AUG', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, pageAug(c.s, c.m, c.t, lv, g0, leafPfn(c.loc(L.new))));
+        if (st === ST.success) c.seen(WITNESS['private-mapped']);
+        if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.AUG');
+      },
+    },
+    {
+      name: 'install-finish',
+      doc: 'freeze: store the leaf (success) or restore the old value (failure); seamcall-then-cas: CAS(e, old, leaf)',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const leaf = c.loc(L.new);
+        const st = c.loc(L.sc);
+        c.setLoc(L.hook, 0);
+        if (o.mirrorInstall === 'freeze') {
+          if (st === ST.success) {
+            c.store(tableOf(c), entryOf(c), leaf);
+          } else {
+            c.store(tableOf(c), entryOf(c), old);
+            retryOrBug(c, st, 'PAGE.AUG');
+            return;
+          }
+        } else if (o.mirrorInstall === 'seamcall-then-cas') {
+          if (st !== ST.success) {
+            retryOrBug(c, st, 'PAGE.AUG');
+            return;
+          }
+          if (c.cas(tableOf(c), entryOf(c), old, leaf) !== old) {
+            c.seen(WITNESS['cas-failed']);
+            exitWith(c, OUT.retry);
+            return;
+          }
+        }
+        afterInstall(c, leaf);
+        exitWith(c, OUT.done);
+      },
+    },
+    {
+      name: 'remove-child',
+      doc: 'handle_removed_pt(shared): XCHG each child of the replaced table to FROZEN (spinning while a child is frozen), then call_rcu',
+      guard: (c) => rmGuard(c, true),
+      run: (c) => {
+        if (rmStep(c, true)) c.goto('flush');
+        else c.stay();
+      },
+    },
+    {
+      name: 'flush',
+      doc: 'a present table was replaced by a huge leaf: kvm_flush_remote_tlbs_gfn',
+      run: (c) => {
+        c.flushRemote();
+        exitWith(c, OUT.done);
+      },
+    },
+    {
+      name: 'exit-rcu',
+      doc: 'rcu_read_unlock',
+      run: (c) => {
+        if (c.has(F.rcu)) c.rcuUnlock();
+        else if (!c.has(F.rl)) c.goto('exit');
+      },
+    },
+    {
+      name: 'exit-unlock',
+      doc: 'read_unlock(&kvm->mmu_lock)',
+      run: (c) => {
+        if (c.has(F.rl)) c.unlock();
+      },
+    },
+    {
+      name: 'exit',
+      doc: 'release the pfn; RET_PF_RETRY re-executes the fault (bounded by maxRetries)',
+      run: (c) => {
+        if (c.loc(L.out) === OUT.retry && c.loc(L.retry) < o.maxRetries) {
+          const n = c.loc(L.retry) + 1;
+          for (let i = 1; i < L.count; i++) c.setLoc(i, 0);
+          c.setLoc(L.retry, n);
+          c.goto('start');
+          return;
+        }
+        c.srcuUnlock();
+      },
+    },
+  ];
+}
+
+/** Returns a fault operation instance. */
+export function faultOp(p: FaultParams, o: Options): OpInstance {
+  const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''})`;
+  return { op: 'fault', label, steps: faultSteps(p, o) };
+}

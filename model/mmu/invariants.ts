@@ -1,0 +1,261 @@
+/**
+ * The invariants I1-I12 of the protocol sheet (§5.3) as `always` properties, and the race
+ * witnesses as `sometimes` properties. An invariant holds when no step recorded it broken (steps
+ * record what only they can see: a freed table touched, mmu_lock dropped with a flush pending, a
+ * SEAMCALL error KVM turns into KVM_BUG_ON) and its state predicate holds.
+ */
+import { isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/index.js';
+import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
+import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
+import type { Options } from './options.js';
+
+const { G, L, F, R, RF, T, TS, V, REQ, P, TLB } = mmuState;
+
+/** One-line meaning of each invariant. */
+export const INVARIANT_DOC: Record<string, string> = {
+  I1: 'no use-after-free of page-table pages or roots',
+  I2: 'no leaked tables; a zapped or freed root maps nothing',
+  I3: 'notifier coherence: no SPTE or TLB entry maps a freed host page',
+  I4: 'TLB coherence: every TLB entry is backed by an SPTE or a pending flush of a lock holder',
+  I5: 'no lost dirty information (dirty bitmap, page dirty bit)',
+  I6: 'mirror SPTEs and S-EPT entries agree',
+  I7: 'no unexpected SEAMCALL failure (KVM_BUG_ON)',
+  I8: 'S-EPT structural order (no mirror table removed under the read lock)',
+  I9: 'no host reuse of a page still mapped in S-EPT',
+  I10: 'root refcount discipline',
+  I11: 'progress: no thread blocked forever',
+  I12: 'read-lock discipline: no silent lost update',
+};
+
+/** Every table that is not free and not freed. */
+function liveTables(s: Int32Array, mm: MmuMachine): number[] {
+  const m = mm.layout;
+  const out: number[] = [];
+  for (let t = 0; t < m.geometry.tables; t++) {
+    const st = s[m.table(t, T.status)]!;
+    if (st !== TS.free && st !== TS.freed) out.push(t);
+  }
+  return out;
+}
+
+/** Returns the leaf for `gfn` in the tree of root slot `r`, or 0. */
+function leafFor(s: Int32Array, mm: MmuMachine, r: number, gfn: number): number {
+  const m = mm.layout;
+  let tb = s[m.root(r, R.table)]!;
+  for (let lv = m.geometry.levels; lv >= 1; lv--) {
+    const v = s[m.entry(tb, m.index(lv, gfn))]!;
+    if (isLink(v)) {
+      tb = linkTable(v);
+      continue;
+    }
+    return isLeaf(v) ? v : 0;
+  }
+  return 0;
+}
+
+/** Returns the mirror entry at each S-EPT position reachable from the mirror root (-1 unreachable). */
+function mirrorPositions(s: Int32Array, mm: MmuMachine): Int32Array | undefined {
+  const m = mm.layout;
+  let root = -1;
+  for (let r = 0; r < m.geometry.roots; r++) {
+    const fl = s[m.root(r, R.flags)]!;
+    if ((fl & RF.used) !== 0 && (fl & RF.mirror) !== 0 && (fl & RF.freed) === 0) root = r;
+  }
+  if (root < 0) return undefined;
+  const out = new Int32Array(m.septCount).fill(-1);
+  const visit = (tb: number, lv: number, base: number): void => {
+    for (let i = 0; i < 2; i++) {
+      const g = base + i * m.span(lv);
+      const v = s[m.entry(tb, i)]!;
+      out[m.septPos(lv, g)] = v;
+      if (isLink(v) && lv > 1) visit(linkTable(v), lv - 1, g);
+    }
+  };
+  visit(s[m.root(root, R.table)]!, m.geometry.levels, 0);
+  return out;
+}
+
+/**
+ * Returns true when vCPU `v`'s TLB entry `e` can still be used: a private (S-EPT) entry of a vCPU
+ * outside guest mode whose epoch is behind TD_EPOCH is dead (TDH.VP.ENTER flushes it).
+ */
+function tlbLive(s: Int32Array, mm: MmuMachine, v: number, e: number): boolean {
+  const m = mm.layout;
+  if ((e & TLB.priv) === 0) return true;
+  return s[m.vcpu(v, V.mode)] === 1 || s[m.vcpu(v, V.epoch)] === s[G.tdEpoch];
+}
+
+const broken = (s: Int32Array, k: number): boolean => (s[G.viol]! & (1 << (k - 1))) !== 0;
+
+/** Returns the `always` properties I1..I12 and the `sometimes` witnesses of a scenario. */
+export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly WitnessName[]): Property[] {
+  const m = mm.layout;
+  const threads = m.geometry.threads;
+  const inv = (k: number, check: (s: Int32Array) => boolean): Property => ({
+    name: `I${k}`,
+    expectation: 'always',
+    doc: INVARIANT_DOC[`I${k}`]!,
+    check: (s) => !broken(s, k) && check(s),
+  });
+  const props: Property[] = [
+    inv(1, () => true),
+    inv(2, (s) => {
+      // every live table is reachable from a root that is not freed
+      const reach = new Uint8Array(m.geometry.tables);
+      const visit = (tb: number): void => {
+        reach[tb] = 1;
+        for (let i = 0; i < 2; i++) {
+          const v = s[m.entry(tb, i)]!;
+          if (isLink(v)) visit(linkTable(v));
+        }
+      };
+      for (let r = 0; r < m.geometry.roots; r++) {
+        const fl = s[m.root(r, R.flags)]!;
+        if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0) visit(s[m.root(r, R.table)]!);
+      }
+      for (let t = 0; t < threads; t++) {
+        const a = s[m.local(t, L.alloc)]!;
+        if (a > 0) reach[a - 1] = 1;
+      }
+      for (let t = 0; t < m.geometry.tables; t++) if (s[m.table(t, T.status)] === TS.live && !reach[t]) return false;
+      return true;
+    }),
+    inv(3, (s) => {
+      const freed = (p: number): boolean => (s[m.page(p)]! & P.stateMask) === P.freed;
+      for (const t of liveTables(s, mm)) {
+        for (let i = 0; i < 2; i++) {
+          const v = s[m.entry(t, i)]!;
+          if (!isLeaf(v)) continue;
+          for (let k = 0; k < m.span(leafLevel(v)); k++) if (freed(leafPfn(v) + k)) return false;
+        }
+      }
+      for (let v = 0; v < m.geometry.vcpus; v++) {
+        for (let g = 0; g < m.gfns; g++) {
+          const e = s[m.tlb(v, g)]!;
+          if (e !== 0 && tlbLive(s, mm, v, e) && freed((e >> 1) & 63)) return false;
+        }
+      }
+      return true;
+    }),
+    inv(4, (s) => {
+      let pending = false;
+      for (let t = 0; t < threads; t++) {
+        const fl = s[m.local(t, L.flags)]!;
+        if ((fl & F.flush) !== 0 && (fl & (F.rl | F.wl)) !== 0) pending = true;
+      }
+      for (let v = 0; v < m.geometry.vcpus; v++) {
+        if ((s[m.vcpu(v, V.req)]! & REQ.freeObsoleteRoots) !== 0) continue;
+        for (let g = 0; g < m.gfns; g++) {
+          const e = s[m.tlb(v, g)]!;
+          if (e === 0) continue;
+          const pfn = (e >> 1) & 63;
+          if ((e & TLB.priv) !== 0) {
+            if (!tlbLive(s, mm, v, e)) continue;
+            // S-EPT: backed while the leaf still maps the pfn (blocked included)
+            let ok = false;
+            for (let lv = 1; lv <= m.geometry.levels && !ok; lv++) {
+              const w = s[m.sept(lv, g)]!;
+              if (septMapsPage(septState(w)) && septPfn(w) + (g & (m.span(lv) - 1)) === pfn) ok = true;
+            }
+            if (!ok) return false;
+            continue;
+          }
+          if (pending) continue;
+          let ok = false;
+          for (let r = 0; r < m.geometry.roots && !ok; r++) {
+            const fl = s[m.root(r, R.flags)]!;
+            if ((fl & RF.used) === 0 || (fl & (RF.freed | RF.mirror)) !== 0) continue;
+            const lf = leafFor(s, mm, r, g);
+            if (lf === 0) continue;
+            const lp = leafPfn(lf) + (g & (m.span(leafLevel(lf)) - 1));
+            if (lp === pfn && ((e & TLB.w) === 0 || leafW(lf) || leafAT(lf))) ok = true;
+          }
+          if (!ok) return false;
+        }
+      }
+      return true;
+    }),
+    inv(5, (s) => {
+      for (let p = 0; p < m.geometry.pages; p++) {
+        const w = s[m.page(p)]!;
+        if ((w & P.wrote) === 0 || (w & P.dirty) !== 0 || (w & P.td) !== 0) continue;
+        if (!o.eptAd) return false;
+        let ok = false;
+        for (const t of liveTables(s, mm)) {
+          for (let i = 0; i < 2; i++) {
+            const v = s[m.entry(t, i)]!;
+            if (isLeaf(v) && leafD(v) && p >= leafPfn(v) && p < leafPfn(v) + m.span(leafLevel(v))) ok = true;
+          }
+        }
+        if (!ok) return false;
+      }
+      return true;
+    }),
+    inv(6, (s) => {
+      const mirror = mirrorPositions(s, mm);
+      if (mirror === undefined) return true;
+      const exempt = new Set<number>();
+      for (let t = 0; t < threads; t++) {
+        const h = s[m.local(t, L.hook)]!;
+        if (h > 0) exempt.add(h - 1);
+      }
+      for (let pos = 0; pos < m.septCount; pos++) {
+        if (exempt.has(pos)) continue;
+        const mv = mirror[pos]!;
+        const w = s[m.septBase + pos]!;
+        const st = septState(w);
+        if (mv === 1) continue; // FROZEN: its owner is inside the hook
+        if (isLink(mv)) {
+          if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return false;
+        } else if (isLeaf(mv)) {
+          if (!septMapsPage(st) || septPfn(w) !== leafPfn(mv)) return false;
+        } else if (st !== SEPT.free) {
+          return false;
+        }
+      }
+      return true;
+    }),
+    inv(7, () => true),
+    inv(8, () => true),
+    inv(9, (s) => {
+      for (let p = 0; p < m.geometry.pages; p++) {
+        const w = s[m.page(p)]!;
+        if ((w & P.stateMask) !== P.freed) continue;
+        if ((w & P.td) !== 0) return false;
+        for (let pos = 0; pos < m.septCount; pos++) {
+          const e = s[m.septBase + pos]!;
+          if (!septMapsPage(septState(e))) continue;
+          const [lv] = m.septPosition(pos);
+          if (p >= septPfn(e) && p < septPfn(e) + m.span(lv)) return false;
+        }
+      }
+      return true;
+    }),
+    inv(10, (s) => {
+      for (let r = 0; r < m.geometry.roots; r++) {
+        const fl = s[m.root(r, R.flags)]!;
+        if ((fl & RF.used) === 0) continue;
+        const ref = s[m.root(r, R.ref)]!;
+        if ((fl & RF.freed) !== 0) {
+          if (ref !== 0 || (fl & RF.invalid) === 0) return false;
+          continue;
+        }
+        let need = (fl & RF.invalid) === 0 || (fl & RF.scheduled) !== 0 ? 1 : 0;
+        for (let v = 0; v < m.geometry.vcpus; v++) {
+          if (s[m.vcpu(v, V.droot)] === r) need++;
+          if (s[m.vcpu(v, V.mroot)] === r) need++;
+        }
+        for (let t = 0; t < threads; t++) if ((s[m.local(t, L.flags)]! & F.rootRef) !== 0 && s[m.local(t, L.root)] === r) need++;
+        if (ref < need) return false;
+      }
+      return true;
+    }),
+    inv(11, (s) => !mm.isStuck(s)),
+    inv(12, () => true),
+  ];
+  for (const w of witnesses) {
+    const bit = WITNESS[w];
+    props.push({ name: `sometimes:${w}`, expectation: 'sometimes', doc: WITNESS_DOC[w], check: (s) => (s[G.seen]! & (1 << bit)) !== 0 });
+  }
+  return props;
+}

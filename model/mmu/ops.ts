@@ -1,0 +1,683 @@
+/**
+ * The other operations as step programs: guest access (TLB, hardware walk with A/D, TDX ACCEPT),
+ * mmu_notifier / guest_memfd zap of a range, fast zap of all roots, memslot deletion, dirty
+ * logging enable, aging, root unload. Each step is one shared access; see the protocol sheet
+ * sections named in each doc string.
+ */
+import {
+  type Ctx,
+  isLeaf,
+  isLink,
+  isPresent,
+  leafA,
+  leafAllows,
+  leafAT,
+  leafD,
+  leafPfn,
+  leafW,
+  linkTable,
+  mmuState,
+  NP,
+  type OpInstance,
+  type StepDef,
+  withA,
+  withAT,
+  withD,
+  withW,
+} from '../../src/index.js';
+import { SEPT, septLeafFor, septLock, septPfn, septState, septWord, vpEnter, vpExit } from '../tdx/module.js';
+import { tdxRemoveSteps } from '../tdx/remove.js';
+import { reloadRoot } from './fault.js';
+import {
+  dropRoot,
+  flushStep,
+  iterAdvance,
+  iterDown,
+  iterIndex,
+  iterPos,
+  iterStart,
+  iterTable,
+  lockReadStep,
+  lockWriteStep,
+  maybeYield,
+  nextRoot,
+  rangeMask,
+  relockStep,
+  rmGuard,
+  rmStart,
+  rmStep,
+  type RootFilter,
+  rootInvalid,
+  rootMirror,
+  unlockStep,
+  WITNESS,
+} from './common.js';
+import type { Options } from './options.js';
+
+const { G, L, F, R, RF, V, REQ, P, TLB } = mmuState;
+
+const isTdx = (c: Ctx): boolean => c.g(G.privateGfns) !== 0;
+
+// ---- guest access ------------------------------------------------------------------------------
+
+/** Parameters of a guest memory access. */
+export interface AccessParams {
+  readonly gfn: number;
+  readonly write?: boolean;
+}
+
+/** Performs the access itself on the host page `pfn` (checks I3 and the dirty-logging half of I5). */
+function touchPage(c: Ctx, gfn: number, pfn: number, write: boolean, priv: boolean): void {
+  const o = c.m.page(pfn);
+  const w = c.s[o]!;
+  if ((w & P.stateMask) === P.freed) c.violate(3, `guest accessed g${gfn} through a stale mapping to freed page ${pfn}`);
+  if (!write) return;
+  c.s[o] = w | P.wrote;
+  c.seen(WITNESS['guest-wrote']);
+  if (!priv && c.g(G.dirtyLog) === 2 && (c.g(G.bitmap) & (1 << gfn)) === 0) {
+    c.violate(5, `guest wrote g${gfn} while dirty logging is on and its dirty bit is clear`);
+  }
+}
+
+/** Returns the guest access steps: enter, access (TLB hit or walk), ACCEPT for PENDING private pages. */
+export function accessSteps(p: AccessParams, o: Options): StepDef[] {
+  const write = p.write === true;
+  const gfn = p.gfn;
+  const enter = (c: Ctx): void => {
+    if (c.vcpu(c.t, V.mode) === 1) return;
+    if ((c.vcpu(c.t, V.req) & REQ.freeObsoleteRoots) !== 0) {
+      // KVM_REQ_MMU_FREE_OBSOLETE_ROOTS is serviced before entry: put obsolete roots, load a valid one
+      reloadRoot(c, false);
+      c.setVcpu(c.t, V.req, c.vcpu(c.t, V.req) & ~REQ.freeObsoleteRoots);
+      c.touch('reload roots');
+    }
+    if (isTdx(c)) vpEnter(c.s, c.m, c.t);
+    else c.setVcpu(c.t, V.mode, 1);
+    c.touch('VM entry');
+  };
+  const canEnter = (c: Ctx): boolean =>
+    c.vcpu(c.t, V.mode) === 1 || (c.g(G.waitSeptZap) === 0 && ((c.vcpu(c.t, V.req) & REQ.freeObsoleteRoots) === 0 || c.canRead()));
+  return [
+    {
+      name: 'enter',
+      doc: 'VM entry (TDX: TDH.VP.ENTER takes an epoch reference and flushes the TLB when the epoch changed); blocked while wait_for_sept_zap',
+      guard: canEnter,
+      run: enter,
+    },
+    {
+      name: 'access',
+      doc: 'guest access: TLB hit, or an atomic hardware walk that sets A/D and fills the TLB, or an EPT violation',
+      guard: canEnter,
+      run: (c) => {
+        if (c.vcpu(c.t, V.mode) !== 1) {
+          // kicked out meanwhile: re-enter first
+          enter(c);
+          c.stay();
+          return;
+        }
+        const m = c.m;
+        const priv = (c.g(G.privateGfns) & (1 << gfn)) !== 0;
+        const to = m.tlb(c.t, gfn);
+        const e = c.s[to]!;
+        if (e !== 0 && (!write || ((e & TLB.w) !== 0 && ((e & TLB.d) !== 0 || !o.eptAd)))) {
+          c.touch(`TLB hit g${gfn}`);
+          touchPage(c, gfn, (e >> 1) & 63, write, priv);
+          return;
+        }
+        if (priv) {
+          const leaf = septLeafFor(c.s, m, gfn);
+          const st = leaf ? septState(leaf.word) : SEPT.free;
+          if (leaf && st === SEPT.pending && septLock(leaf.word) === 0) {
+            // TDG.MEM.PAGE.ACCEPT: take the entry lock guest-side
+            c.s[m.sept(leaf.level, gfn)] = leaf.word | ((c.t + 1) << 12);
+            c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} begins (entry lock)`);
+            c.goto('accept-finish');
+            return;
+          }
+          if (leaf && st === SEPT.mapped) {
+            const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
+            c.s[to] = 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv;
+            touchPage(c, gfn, pfn, write, true);
+            return;
+          }
+          c.note(`EPT violation on private g${gfn}`);
+          vpExit(c.s, m, c.t, true);
+          return;
+        }
+        const r = c.vcpu(c.t, V.droot);
+        let tb = c.s[m.root(r, R.table)]!;
+        for (let lv = m.geometry.levels; lv >= 1; lv--) {
+          const st = c.s[m.table(tb, 0)]!;
+          if (st === 4 || st === 0) c.violate(1, `hardware walk of g${gfn} through freed table t${tb}`);
+          const ix = m.index(lv, gfn);
+          const v = c.s[m.entry(tb, ix)]!;
+          if (isLink(v)) {
+            tb = linkTable(v);
+            continue;
+          }
+          if (leafAllows(v, write)) {
+            let nv = withA(v, o.eptAd);
+            if (write && o.eptAd) nv = withD(nv, true);
+            if (nv !== v) c.store(tb, ix, nv);
+            const pfn = leafPfn(v) + (gfn & (m.span(lv) - 1));
+            c.s[to] = 1 | (pfn << 1) | (leafW(v) ? TLB.w : 0) | (leafD(nv) ? TLB.d : 0);
+            c.touch(`walk g${gfn} -> TLB fill pfn ${pfn}`);
+            touchPage(c, gfn, pfn, write, false);
+            return;
+          }
+          break;
+        }
+        c.note(`EPT violation on g${gfn}`);
+        vpExit(c.s, m, c.t, isTdx(c));
+        c.goto('end');
+      },
+    },
+    {
+      name: 'accept-finish',
+      doc: 'TDG.MEM.PAGE.ACCEPT completes: PENDING -> MAPPED, entry lock released; the access is retried',
+      run: (c) => {
+        const m = c.m;
+        const leaf = septLeafFor(c.s, m, gfn);
+        if (leaf === undefined) {
+          c.goto('end');
+          return;
+        }
+        const st = septState(leaf.word) === SEPT.pending ? SEPT.mapped : septState(leaf.word);
+        c.s[m.sept(leaf.level, gfn)] = septWord(st, septPfn(leaf.word), (leaf.word >> 10) & 3, 0);
+        c.touch(`ACCEPT g${gfn} done`);
+        c.goto('access');
+      },
+    },
+  ];
+}
+
+// ---- zap of a gfn range (mmu_notifier, guest_memfd, memslot targeted zap) -------------------------
+
+/** Parameters of a range zap. */
+export interface ZapParams {
+  readonly start: number;
+  readonly end: number;
+  /** Root types (attr_filter): shared -> direct roots, private -> mirror roots. */
+  readonly filter: RootFilter;
+  /** mmu_notifier / guest_memfd invalidation: begin/end around it (in_progress, range, seq). */
+  readonly notifier: boolean;
+  /** guest_memfd: only gfns still bound through a memslot are zapped. */
+  readonly gmem: boolean;
+  /** The pages are freed (and replaced) after the zap (primary MMU change, PUNCH_HOLE). */
+  readonly freePages: boolean;
+}
+
+/** Returns the steps of a range zap under the write lock; names are unique inside the operation. */
+export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
+  const mask = rangeMask(p.start, p.end);
+  const effective = (c: Ctx): number => (p.gmem ? mask & c.g(G.gmemBound) : mask);
+  const advanceOr = (c: Ctx, label: string): void => {
+    if (iterAdvance(c)) c.goto('read');
+    else c.goto(label);
+  };
+  const steps: StepDef[] = [lockWriteStep()];
+  if (p.notifier) {
+    steps.push({
+      name: 'begin',
+      doc: 'kvm_mmu_invalidate_begin + range_add: in_progress++, range grows',
+      run: (c) => {
+        if (c.g(G.inProgress) === 0) c.setG(G.range, 0);
+        c.setG(G.inProgress, c.g(G.inProgress) + 1);
+        c.setG(G.range, c.g(G.range) | mask);
+        c.setLoc(L.aux, effective(c));
+      },
+    });
+  }
+  steps.push(
+    {
+      name: 'next-root',
+      doc: 'yield-safe root iterator: next root of the filter (valid and, mainline, invalid), take a reference, rcu_read_lock',
+      run: (c) => {
+        const eff = p.notifier ? c.loc(L.aux) : effective(c);
+        if (eff === 0 || !nextRoot(c, p.filter, o.unmapIncludesInvalidRoots, p.start, true)) {
+          c.goto('flush');
+          return;
+        }
+        c.setLoc(L.end, p.end);
+        c.rcuLock();
+      },
+    },
+    {
+      name: 'read',
+      doc: 'tdp_mmu_zap_leafs loop: yield point, then R(e); descend through non-leaf entries, skip non-present ones',
+      run: (c) => {
+        if (maybeYield(c, o)) return;
+        const old = c.read(iterTable(c), iterIndex(c));
+        c.setLoc(L.old, old);
+        if (isLink(old) && c.loc(L.level) > 1) {
+          iterDown(c, linkTable(old));
+          c.stay();
+        } else if (isLeaf(old)) {
+          c.goto('zap');
+        } else {
+          advanceOr(c, 'root-done');
+        }
+      },
+    },
+    relockStep('write', o, 'root-done'),
+    {
+      name: 'zap',
+      doc: 'tdp_mmu_set_spte: o := XCHG(e, np) (or a store of the value read, C8); handle_changed_spte(o -> np); mirror: remove_external_spte',
+      run: (c) => {
+        const tb = iterTable(c);
+        const ix = iterIndex(c);
+        let old: number;
+        if (o.writeLockLeafWrite === 'xchg') {
+          old = c.xchg(tb, ix, NP);
+        } else {
+          old = c.loc(L.old);
+          c.store(tb, ix, NP);
+        }
+        c.setLoc(L.old, old);
+        c.leafRemoved(old);
+        const r = c.loc(L.root);
+        if (rootMirror(c, r)) {
+          c.setLoc(L.hook, iterPos(c) + 1);
+          c.goto('block');
+          return;
+        }
+        if (!rootInvalid(c, r)) c.flag(F.flush, true);
+        advanceOr(c, 'root-done');
+      },
+    },
+    ...tdxRemoveSteps(o, (c) => advanceOr(c, 'root-done')),
+    {
+      name: 'root-done',
+      doc: 'rcu_read_unlock; put the root reference; next root',
+      run: (c) => {
+        c.rcuUnlock();
+        dropRoot(c);
+        c.goto('next-root');
+      },
+    },
+    flushStep(),
+    unlockStep(),
+  );
+  if (p.freePages) {
+    steps.push({
+      name: 'free-pages',
+      doc: 'the primary MMU (or guest_memfd) frees the pages of the range; later faults get new pages',
+      run: (c) => {
+        const m = c.m;
+        const eff = effective(c) | (p.notifier ? c.loc(L.aux) : 0);
+        for (let g = p.start; g < p.end; g++) {
+          if ((mask & (1 << g)) === 0) continue;
+          const old = c.s[m.pfnOf(g)]!;
+          c.s[m.page(old)] = (c.s[m.page(old)]! & ~P.stateMask) | P.freed;
+          let np = -1;
+          for (let k = 0; k < m.geometry.pages; k++) {
+            if ((c.s[m.page(k)]! & P.stateMask) === 0) {
+              np = k;
+              break;
+            }
+          }
+          if (np < 0) c.violate(11, 'host page pool exhausted (raise the scenario pages bound)');
+          else {
+            c.s[m.page(np)] = P.allocated;
+            c.s[m.pfnOf(g)] = np;
+          }
+          c.touch(`free page ${old} (g${g})${(eff & (1 << g)) === 0 ? ' [not bound: not zapped]' : ''}`);
+        }
+      },
+    });
+  }
+  if (p.notifier) {
+    steps.push(lockWriteStep('end-lock'), {
+      name: 'end',
+      doc: 'kvm_mmu_invalidate_end: seq++, in_progress--',
+      run: (c) => {
+        c.setG(G.seq, c.g(G.seq) + 1);
+        c.setG(G.inProgress, c.g(G.inProgress) - 1);
+        if (c.g(G.inProgress) === 0) c.setG(G.range, 0);
+      },
+    }, unlockStep('end-unlock'));
+  }
+  return steps;
+}
+
+// ---- fast zap (kvm_mmu_zap_all_fast) -------------------------------------------------------------
+
+/** Returns the fast-zap steps: invalidate roots under the write lock, then zap them under the read lock. */
+export function fastZapSteps(o: Options): StepDef[] {
+  const advanceOrPass = (c: Ctx): void => {
+    if (iterAdvance(c)) {
+      c.goto('read');
+      return;
+    }
+    const zl = c.loc(L.aux) + 1;
+    if (zl > c.m.geometry.levels) {
+      c.goto('root-done');
+      return;
+    }
+    c.setLoc(L.aux, zl);
+    iterStart(c, c.s[c.m.root(c.loc(L.root), R.table)]!, 0);
+    c.goto('read');
+  };
+  return [
+    lockWriteStep(),
+    {
+      name: 'invalidate-roots',
+      doc: 'kvm_tdp_mmu_invalidate_roots(KVM_DIRECT_ROOTS): role.invalid and scheduled-to-zap on each valid root; KVM_REQ_MMU_FREE_OBSOLETE_ROOTS to all vCPUs',
+      run: (c) => {
+        const m = c.m;
+        for (let r = 0; r < m.geometry.roots; r++) {
+          const fl = c.s[m.root(r, R.flags)]!;
+          if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed)) !== 0) continue;
+          if ((fl & RF.mirror) !== 0 && !o.fastZapIncludesMirror) continue;
+          c.s[m.root(r, R.flags)] = fl | RF.invalid | RF.scheduled;
+          c.touch(`invalidate root${r}`);
+        }
+        // kvm_make_all_cpus_request: every vCPU leaves guest mode and reloads before re-entering
+        for (let v = 0; v < c.vcpus; v++) {
+          c.setVcpu(v, V.req, c.vcpu(v, V.req) | REQ.freeObsoleteRoots);
+          vpExit(c.s, c.m, v, isTdx(c));
+        }
+      },
+    },
+    unlockStep(),
+    lockReadStep(),
+    {
+      name: 'next-root',
+      doc: 'kvm_tdp_mmu_zap_invalidated_roots: next root scheduled to zap (clear the flag, own the TDP MMU reference), rcu_read_lock',
+      run: (c) => {
+        const m = c.m;
+        for (let r = c.loc(L.aux2); r < m.geometry.roots; r++) {
+          const fl = c.s[m.root(r, R.flags)]!;
+          if ((fl & RF.scheduled) === 0) continue;
+          c.s[m.root(r, R.flags)] = fl & ~RF.scheduled;
+          c.flag(F.rootRef, true);
+          c.setLoc(L.root, r);
+          c.setLoc(L.aux2, r + 1);
+          c.setLoc(L.aux, 1);
+          c.setLoc(L.end, m.gfns);
+          iterStart(c, c.s[m.root(r, R.table)]!, 0);
+          c.rcuLock();
+          return;
+        }
+        c.goto('unlock-read');
+      },
+    },
+    {
+      name: 'read',
+      doc: '__tdp_mmu_zap_root pass at zap_level (4K, then 2M, ... then the top level): yield point, then R(e)',
+      run: (c) => {
+        if (maybeYield(c, o)) return;
+        const old = c.read(iterTable(c), iterIndex(c));
+        c.setLoc(L.old, old);
+        const lv = c.loc(L.level);
+        const zl = c.loc(L.aux);
+        if (lv > zl && isLink(old)) {
+          iterDown(c, linkTable(old));
+          c.stay();
+        } else if (lv === zl && isPresent(old)) {
+          c.goto('zap');
+        } else {
+          advanceOrPass(c);
+        }
+      },
+    },
+    relockStep('read', o, 'root-done'),
+    {
+      name: 'zap',
+      doc: 'tdp_mmu_set_spte_atomic: CAS(e, old, np), re-read on failure; handle_changed_spte (table removal for a link)',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const cur = c.cas(iterTable(c), iterIndex(c), old, NP);
+        if (cur !== old) {
+          c.seen(WITNESS['cas-failed']);
+          c.goto('read');
+          return;
+        }
+        c.seen(WITNESS['invalid-root-zapped']);
+        if (isLink(old)) {
+          rmStart(c, linkTable(old));
+          c.goto('remove-child');
+          return;
+        }
+        c.leafRemoved(old);
+        advanceOrPass(c);
+      },
+    },
+    {
+      name: 'remove-child',
+      doc: 'handle_removed_pt(shared): XCHG each child to FROZEN (spin while frozen), then call_rcu',
+      guard: (c) => rmGuard(c, true),
+      run: (c) => {
+        if (rmStep(c, true)) advanceOrPass(c);
+        else c.stay();
+      },
+    },
+    {
+      name: 'root-done',
+      doc: 'rcu_read_unlock; kvm_tdp_mmu_put_root drops the TDP MMU reference (the root must be empty by now)',
+      run: (c) => {
+        c.rcuUnlock();
+        const r = c.loc(L.root);
+        if (c.subtreeMapsAnything(c.s[c.m.root(r, R.table)]!)) c.violate(2, `zap of invalidated root${r} finished but the root still maps memory`);
+        dropRoot(c);
+        c.goto('next-root');
+      },
+    },
+    unlockStep('unlock-read'),
+  ];
+}
+
+// ---- memslot deletion ---------------------------------------------------------------------------
+
+/** Returns the memslot deletion steps (§2.10); the zap is fast or targeted by `memslotDeleteZap`. */
+export function memslotDeleteSteps(o: Options, tdx: boolean, gfns: number): StepDef[] {
+  const mode = o.memslotDeleteZap === 'auto' ? (tdx ? 'targeted' : 'fast-zap') : o.memslotDeleteZap;
+  const sync = (name: string): StepDef => ({
+    name,
+    doc: 'synchronize_srcu_expedited: wait until no vCPU is inside an SRCU read section',
+    guard: (c) => (c.g(G.srcu) & ~(1 << c.t)) === 0,
+    run: (c) => c.touch('synchronize_srcu'),
+  });
+  const zap = mode === 'fast-zap' ? fastZapSteps(o) : zapRangeSteps({ start: 0, end: gfns, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
+  return [
+    {
+      name: 'invalidate-slot',
+      doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID',
+      run: (c) => {
+        c.setG(G.slot, 1);
+        c.setG(G.gen, c.g(G.gen) + 1);
+      },
+    },
+    sync('sync-srcu'),
+    ...zap,
+    {
+      name: 'delete-slot',
+      doc: 'install the final memslots without the slot; guest_memfd bindings of the slot go away',
+      run: (c) => {
+        c.setG(G.slot, 2);
+        c.setG(G.gmemBound, 0);
+      },
+    },
+    sync('sync-srcu-2'),
+  ];
+}
+
+// ---- dirty logging, aging, unload -----------------------------------------------------------------
+
+/** Returns the dirty-logging enable steps (kvm_tdp_mmu_wrprot_slot + flush, C10). */
+export function dirtyLogEnableSteps(o: Options, gfns: number): StepDef[] {
+  const adv = (c: Ctx): void => {
+    if (iterAdvance(c)) c.goto('read');
+    else c.goto('root-done');
+  };
+  return [
+    {
+      name: 'set-flag',
+      doc: 'publish the memslot with KVM_MEM_LOG_DIRTY_PAGES (empty dirty bitmap)',
+      run: (c) => {
+        c.setG(G.dirtyLog, 1);
+        c.setG(G.bitmap, 0);
+      },
+    },
+    lockReadStep(),
+    {
+      name: 'next-root',
+      doc: 'next valid direct root (reference), rcu_read_lock',
+      run: (c) => {
+        if (!nextRoot(c, 'shared', false, 0, true)) {
+          c.goto('flush');
+          return;
+        }
+        c.setLoc(L.end, gfns);
+        c.rcuLock();
+      },
+    },
+    {
+      name: 'read',
+      doc: 'R(e); descend; skip non-present and non-writable leaves',
+      run: (c) => {
+        const old = c.read(iterTable(c), iterIndex(c));
+        c.setLoc(L.old, old);
+        if (isLink(old) && c.loc(L.level) > 1) {
+          iterDown(c, linkTable(old));
+          c.stay();
+        } else if (isLeaf(old) && leafW(old)) {
+          c.goto('wrprot');
+        } else {
+          adv(c);
+        }
+      },
+    },
+    {
+      name: 'wrprot',
+      doc: 'CAS(e, old, old & ~W); on failure re-read the entry',
+      run: (c) => {
+        const old = c.loc(L.old);
+        if (c.cas(iterTable(c), iterIndex(c), old, withW(old, false)) !== old) {
+          c.seen(WITNESS['cas-failed']);
+          c.goto('read');
+          return;
+        }
+        c.seen(WITNESS['write-protected']);
+        c.setLoc(L.out, 1);
+        c.flag(F.flush, true);
+        adv(c);
+      },
+    },
+    {
+      name: 'root-done',
+      doc: 'rcu_read_unlock; put the root',
+      run: (c) => {
+        c.rcuUnlock();
+        dropRoot(c);
+        c.goto('next-root');
+      },
+    },
+    {
+      name: 'flush',
+      doc: 'kvm_flush_remote_tlbs_memslot: always (mainline) or only if an SPTE changed (C10)',
+      run: (c) => {
+        if (o.dirtyLogEnableFlush === 'always' || c.loc(L.out) === 1) c.flushRemote();
+      },
+    },
+    unlockStep(),
+    {
+      name: 'logging-on',
+      doc: 'the enable ioctl returns: from now on every guest write must be logged',
+      run: (c) => c.setG(G.dirtyLog, 2),
+    },
+  ];
+}
+
+/** Returns the aging steps (kvm_tdp_mmu_age_gfn_range: lockless, no flush). */
+export function ageSteps(o: Options, start: number, end: number): StepDef[] {
+  const adv = (c: Ctx): void => {
+    if (iterAdvance(c)) c.goto('read');
+    else c.goto('root-done');
+  };
+  return [
+    {
+      name: 'next-root',
+      doc: 'for_each_tdp_mmu_root_rcu (no reference): next direct root; rcu_read_lock',
+      run: (c) => {
+        if (!nextRoot(c, 'shared', true, start, false)) {
+          c.goto('end');
+          return;
+        }
+        c.setLoc(L.end, end);
+        c.rcuLock();
+      },
+    },
+    {
+      name: 'read',
+      doc: 'R(e); descend; only young present leaves are aged',
+      run: (c) => {
+        const old = c.read(iterTable(c), iterIndex(c));
+        c.setLoc(L.old, old);
+        if (isLink(old) && c.loc(L.level) > 1) {
+          iterDown(c, linkTable(old));
+          c.stay();
+        } else if (isLeaf(old) && (o.eptAd ? leafA(old) : !leafAT(old))) {
+          c.goto('age');
+        } else {
+          adv(c);
+        }
+      },
+    },
+    {
+      name: 'age',
+      doc: 'EPT A/D: atomic AND(~A); no A/D: CAS(e, old, access-tracked) (mark_spte_for_access_track); no TLB flush',
+      run: (c) => {
+        const tb = iterTable(c);
+        const ix = iterIndex(c);
+        if (o.eptAd) {
+          const cur = c.s[c.m.entry(tb, ix)]!;
+          if (isLeaf(cur)) {
+            c.xchg(tb, ix, withA(cur, false));
+            c.seen(WITNESS.aged);
+          }
+        } else {
+          const old = c.loc(L.old);
+          if (c.cas(tb, ix, old, withAT(old)) === old) c.seen(WITNESS.aged);
+          else c.seen(WITNESS['cas-failed']);
+        }
+        adv(c);
+      },
+    },
+    {
+      name: 'root-done',
+      doc: 'rcu_read_unlock',
+      run: (c) => {
+        c.rcuUnlock();
+        c.goto('next-root');
+      },
+    },
+  ];
+}
+
+/** Returns the root unload steps (kvm_mmu_free_roots: put the vCPU's roots under the read lock). */
+export function unloadSteps(): StepDef[] {
+  return [
+    {
+      name: 'put-roots',
+      doc: 'read_lock; kvm_tdp_mmu_put_root for the direct and mirror roots; read_unlock',
+      wantsLock: 'read',
+      guard: (c) => c.canRead(),
+      run: (c) => {
+        vpExit(c.s, c.m, c.t, isTdx(c));
+        for (const w of [V.droot, V.mroot]) {
+          const r = c.vcpu(c.t, w);
+          if (r < 0) continue;
+          c.setVcpu(c.t, w, -1);
+          c.putRoot(r);
+        }
+      },
+    },
+  ];
+}
+
+/** Returns an operation instance. */
+export function op(name: string, label: string, steps: StepDef[]): OpInstance {
+  return { op: name, label, steps };
+}
+

@@ -1,0 +1,123 @@
+/**
+ * Design choices of the operations, each an option with its mainline value. Options marked † in
+ * the protocol sheet are where a real bug once happened; flipping one re-introduces the
+ * catalogued race (the catalogue id is in `ref`).
+ */
+import { fail } from '../../src/index.js';
+
+/** One option: allowed values, the mainline value, what it means. */
+export interface OptionSpec {
+  readonly values: readonly (string | number | boolean)[];
+  readonly mainline: string | number | boolean;
+  readonly doc: string;
+  /** Catalogue entry or sheet section. */
+  readonly ref: string;
+}
+
+/** Every option of the executable MMU's operations. */
+export const OPTIONS = {
+  mirrorInstall: {
+    values: ['freeze', 'cas-then-seamcall', 'seamcall-then-cas'],
+    mainline: 'freeze',
+    doc: 'how a mirror (private) SPTE install is made atomic with its SEAMCALL: freeze the entry, or publish with a plain CAS before / after the SEAMCALL (v10 series)',
+    ref: 'T1, §3.3',
+  },
+  faultChecksObsoleteRoot: {
+    values: [true, false],
+    mainline: true,
+    doc: 'is_page_fault_stale re-checks under mmu_lock that the root was not invalidated',
+    ref: 'C6',
+  },
+  advanceAfterYieldRestart: {
+    values: [false, true],
+    mainline: false,
+    doc: 'after a yield restarts the walk at the root, the iterator also steps sideways (skips the entry)',
+    ref: 'C1',
+  },
+  writeLockLeafWrite: {
+    values: ['xchg', 'read-then-store'],
+    mainline: 'xchg',
+    doc: 'how a write-lock holder zaps a present leaf: atomic XCHG, or a store of the value read earlier (loses volatile A/D bits)',
+    ref: 'C8',
+  },
+  dirtyLogEnableFlush: {
+    values: ['always', 'if-changed'],
+    mainline: 'always',
+    doc: 'enabling dirty logging flushes TLBs unconditionally, or only when write-protection changed an SPTE',
+    ref: 'C10',
+  },
+  memslotDeleteZap: {
+    values: ['auto', 'fast-zap', 'targeted'],
+    mainline: 'auto',
+    doc: 'memslot deletion zaps all roots fast (default VMs with KVM_X86_QUIRK_SLOT_ZAP_ALL) or exactly the slot leaves in direct and mirror roots (TDX); auto = by VM type',
+    ref: 'T2, §2.10',
+  },
+  yieldFlushFirst: {
+    values: [true, false],
+    mainline: true,
+    doc: 'tdp_mmu_iter_cond_resched flushes a pending TLB flush before dropping mmu_lock',
+    ref: '†, §1.3',
+  },
+  unmapIncludesInvalidRoots: {
+    values: [true, false],
+    mainline: true,
+    doc: 'mmu_notifier unmap also zaps invalid (not yet freed) roots',
+    ref: '†, §2.8',
+  },
+  fastZapIncludesMirror: {
+    values: [false, true],
+    mainline: false,
+    doc: 'kvm_mmu_zap_all_fast also invalidates mirror roots (forbidden: external page tables cannot be fast-zapped)',
+    ref: 'T3',
+  },
+  tdxTrack: {
+    values: [true, false],
+    mainline: true,
+    doc: 'TDX removal does TDH.MEM.TRACK and kicks vCPUs between RANGE.BLOCK and PAGE.REMOVE',
+    ref: '§2.14.3',
+  },
+  eptAd: {
+    values: [true, false],
+    mainline: true,
+    doc: 'EPT accessed/dirty bits available; without them aging marks SPTEs for access tracking',
+    ref: '§2.12, C10',
+  },
+  tdxHugePages: {
+    values: [false, true],
+    mainline: false,
+    doc: 'private memory may be mapped at 2M (RFC series, and the v10 series of the seed race)',
+    ref: 'T1b, §2.15',
+  },
+  maxRetries: {
+    values: [0, 1, 2, 3],
+    mainline: 1,
+    doc: 'bound on RET_PF_RETRY re-executions of one fault (exploration bound)',
+    ref: '§5.1',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** An option name. */
+export type OptionName = keyof typeof OPTIONS;
+/** A full option assignment. */
+export type Options = { -readonly [K in OptionName]: (typeof OPTIONS)[K]['values'][number] };
+
+/** Returns the mainline options. */
+export function mainlineOptions(): Options {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(OPTIONS)) o[k] = v.mainline;
+  return o as Options;
+}
+
+/** Returns `base` with `over` applied; unknown names or values are MMC005 with the list of what exists. */
+export function withOptions(base: Options, over: Readonly<Record<string, unknown>>): Options {
+  const o: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const spec = (OPTIONS as Record<string, OptionSpec>)[k];
+    if (spec === undefined) fail('MMC005', `unknown option '${k}'`, { subject: k, hint: `options: ${Object.keys(OPTIONS).join(', ')}` });
+    if (!spec.values.includes(v as string)) {
+      fail('MMC005', `option '${k}' cannot be ${JSON.stringify(v)}`, { subject: k, hint: `values: ${spec.values.map((x) => JSON.stringify(x)).join(', ')}` });
+    }
+    o[k] = v;
+  }
+  return o as Options;
+}

@@ -1,0 +1,417 @@
+/**
+ * The step context: what a step sees while it runs. It wraps the successor state and the running
+ * thread, and offers the shared-state primitives of the protocol sheet (SPTE read / CAS / XCHG /
+ * store, mmu_lock, RCU, SRCU, root references, flushes, table allocation and freeing). Primitives
+ * that the kernel forbids (touching a freed table, dropping mmu_lock with a flush pending, freeing
+ * a root that still maps something) record the broken invariant in the state itself, so a
+ * violation is found by the explorer whatever the step list looks like.
+ */
+import { fail } from '../core/diagnostic.js';
+import { F, G, L, type MmuLayout, P, R, RF, T, TLB, TS, V } from './layout.js';
+import type { CompiledProgram } from './program.js';
+import { formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
+
+/** Invariant numbers (I1..I12 of the protocol sheet, section 5.3). */
+export const INV = {
+  useAfterFree: 1,
+  leak: 2,
+  notifier: 3,
+  tlb: 4,
+  dirty: 5,
+  mirror: 6,
+  seamcall: 7,
+  septOrder: 8,
+  tdPage: 9,
+  rootRef: 10,
+  progress: 11,
+  readLock: 12,
+} as const;
+
+/** What a step did, recorded only while tracing (replay, trace display). */
+export interface StepRecord {
+  /** Shared state the step touched, e.g. `R direct t0[1]`, `WL+`, `FLUSH`. */
+  readonly touched: string[];
+  /** SPTE changes: location, before, after (compact words). */
+  readonly sptes: { where: string; before: number; after: number; table: number; index: number }[];
+  /** SEAMCALLs: name, arguments, status name. */
+  readonly seamcalls: { name: string; args: string; status: string }[];
+  /** Free-form notes (decisions: retry, spurious, violation reasons). */
+  readonly notes: string[];
+}
+
+/** Returns an empty step record. */
+export function newRecord(): StepRecord {
+  return { touched: [], sptes: [], seamcalls: [], notes: [] };
+}
+
+/** The per-step context. One instance is reused for every step (no allocation on the hot path). */
+export class Ctx {
+  /** The successor state being written. */
+  s: Int32Array = new Int32Array(0);
+  /** The running thread. */
+  t = 0;
+  /** pc of the running step. */
+  pc = 0;
+  /** The pc the thread continues at (set by goto / end; defaults to pc + 1). */
+  nextPc = 0;
+  /** The thread's program. */
+  prog: CompiledProgram | undefined;
+  /** Trace record, or null when not tracing. */
+  rec: StepRecord | null = null;
+  readonly m: MmuLayout;
+  /** Scenario options (read by steps). */
+  readonly opts: Readonly<Record<string, string | number | boolean>>;
+  /** Number of vCPU threads. */
+  readonly vcpus: number;
+  /** Returns true when thread `t` currently waits at a step that wants mmu_lock in `mode`. */
+  waitsForLock: (s: Int32Array, t: number) => 'read' | 'write' | undefined = () => undefined;
+
+  constructor(m: MmuLayout, opts: Readonly<Record<string, string | number | boolean>>) {
+    this.m = m;
+    this.opts = opts;
+    this.vcpus = m.geometry.vcpus;
+  }
+
+  // ---- control flow -------------------------------------------------------------------------
+
+  /** Continues at step `label` of the current operation (`start` and `end` are implicit). */
+  goto(label: string): void {
+    const cs = this.prog!.steps[this.pc]!;
+    if (label === 'end') {
+      this.nextPc = cs.opEnd;
+      return;
+    }
+    if (label === 'start') {
+      this.nextPc = cs.opStart;
+      return;
+    }
+    const to = cs.labels.get(label);
+    if (to === undefined) {
+      fail('MMC301', `step '${cs.op.op}.${cs.def.name}' jumps to '${label}', which this variant removed or never had`, {
+        hint: `steps of ${cs.op.op}: ${cs.op.steps.map((s) => s.name).join(', ')}`,
+      });
+    }
+    this.nextPc = to;
+  }
+  /** Stays on the current step (a spin: the step will run again). */
+  stay(): void {
+    this.nextPc = this.pc;
+  }
+  /** Returns true when the current operation has a step named `label` (variants may remove steps). */
+  hasStep(label: string): boolean {
+    return this.prog!.steps[this.pc]!.labels.has(label);
+  }
+
+  // ---- locals, flags, globals -------------------------------------------------------------------
+
+  /** Returns local `i` of the running thread. */
+  loc(i: number): number {
+    return this.s[this.m.local(this.t, i)]!;
+  }
+  /** Sets local `i` of the running thread. */
+  setLoc(i: number, v: number): void {
+    this.s[this.m.local(this.t, i)] = v;
+  }
+  /** Returns true when the running thread holds flag `f`. */
+  has(f: number): boolean {
+    return (this.loc(L.flags) & f) !== 0;
+  }
+  /** Sets or clears flag `f` of the running thread. */
+  flag(f: number, on: boolean): void {
+    const v = this.loc(L.flags);
+    this.setLoc(L.flags, on ? v | f : v & ~f);
+  }
+  /** Returns global word `g`. */
+  g(i: number): number {
+    return this.s[i]!;
+  }
+  /** Sets global word `g`. */
+  setG(i: number, v: number): void {
+    this.s[i] = v;
+  }
+  /** Records that invariant `inv` broke at this step, with a reason for the trace. */
+  violate(inv: number, reason: string): void {
+    this.s[G.viol] = this.s[G.viol]! | (1 << (inv - 1));
+    if (this.s[G.vinfo] === 0) this.s[G.vinfo] = (this.t + 1) | (this.pc << 8);
+    if (this.rec) this.rec.notes.push(`BROKEN I${inv}: ${reason}`);
+  }
+  /** Records that race witness bit `bit` was reached. */
+  seen(bit: number): void {
+    this.s[G.seen] = this.s[G.seen]! | (1 << bit);
+  }
+  /** Adds a note to the trace record. */
+  note(text: string): void {
+    if (this.rec) this.rec.notes.push(text);
+  }
+  /** Adds a touched-state entry to the trace record. */
+  touch(text: string): void {
+    if (this.rec) this.rec.touched.push(text);
+  }
+  /** Returns true when the running thread is a vCPU. */
+  get isVcpu(): boolean {
+    return this.t < this.vcpus;
+  }
+
+  // ---- mmu_lock, RCU, SRCU ----------------------------------------------------------------------
+
+  /** Returns true when mmu_lock can be taken for read. */
+  canRead(): boolean {
+    return this.s[G.writer] === 0;
+  }
+  /** Returns true when mmu_lock can be taken for write. */
+  canWrite(): boolean {
+    return this.s[G.writer] === 0 && this.s[G.readers] === 0;
+  }
+  /** Takes mmu_lock for read (RL+). */
+  lockRead(): void {
+    this.s[G.readers] = this.s[G.readers]! | (1 << this.t);
+    this.flag(F.rl, true);
+    this.touch('RL+');
+  }
+  /** Takes mmu_lock for write (WL+). */
+  lockWrite(): void {
+    this.s[G.writer] = this.t + 1;
+    this.flag(F.wl, true);
+    this.touch('WL+');
+  }
+  /** Releases mmu_lock (either mode). Releasing with a flush pending breaks I4. */
+  unlock(): void {
+    if (this.has(F.flush)) this.violate(INV.tlb, 'mmu_lock released with a TLB flush pending');
+    if (this.has(F.wl)) {
+      this.s[G.writer] = 0;
+      this.touch('WL-');
+    }
+    if (this.has(F.rl)) {
+      this.s[G.readers] = this.s[G.readers]! & ~(1 << this.t);
+      this.touch('RL-');
+    }
+    this.flag(F.rl | F.wl, false);
+  }
+  /** Returns true when another thread waits for mmu_lock in a mode our hold blocks (lock contended). */
+  contended(): boolean {
+    const writer = this.has(F.wl);
+    for (let u = 0; u < this.m.geometry.threads; u++) {
+      if (u === this.t) continue;
+      const w = this.waitsForLock(this.s, u);
+      if (w === 'write' || (w === 'read' && writer)) return true;
+    }
+    return false;
+  }
+  /** rcu_read_lock. */
+  rcuLock(): void {
+    this.s[G.rcu] = this.s[G.rcu]! | (1 << this.t);
+    this.flag(F.rcu, true);
+    this.touch('RCU+');
+  }
+  /** rcu_read_unlock; a grace period ends for queued tables no reader still waits on, which are freed. */
+  rcuUnlock(): void {
+    const bit = 1 << this.t;
+    this.s[G.rcu] = this.s[G.rcu]! & ~bit;
+    this.flag(F.rcu, false);
+    this.touch('RCU-');
+    const m = this.m;
+    for (let tb = 0; tb < m.geometry.tables; tb++) {
+      if (this.s[m.table(tb, T.status)] !== TS.queued) continue;
+      const w = this.s[m.table(tb, T.rcuWaiters)]! & ~bit;
+      this.s[m.table(tb, T.rcuWaiters)] = w;
+      if (w === 0) this.freeTableNow(tb);
+    }
+  }
+  /** srcu_read_lock(&kvm->srcu). */
+  srcuLock(): void {
+    this.s[G.srcu] = this.s[G.srcu]! | (1 << this.t);
+    this.flag(F.srcu, true);
+  }
+  /** srcu_read_unlock. */
+  srcuUnlock(): void {
+    this.s[G.srcu] = this.s[G.srcu]! & ~(1 << this.t);
+    this.flag(F.srcu, false);
+  }
+
+  // ---- tables and SPTEs ------------------------------------------------------------------------
+
+  /** Returns a location name for traces, e.g. `mirror t2[1] L1 g3`. */
+  where(table: number, index: number): string {
+    const m = this.m;
+    const lvl = this.s[m.table(table, T.level)]!;
+    const gfn = this.s[m.table(table, T.gfn)]! + index * m.span(lvl);
+    const kind = this.s[m.table(table, T.mirror)] ? 'mirror' : 'direct';
+    return `${kind} t${table}[${index}] L${lvl} g${gfn}`;
+  }
+  private checkAlive(table: number, what: string): void {
+    const st = this.s[this.m.table(table, T.status)];
+    if (st === TS.freed || st === TS.free) this.violate(INV.useAfterFree, `${what} of table t${table} after it was freed`);
+  }
+  /** Atomic 64-bit load of an SPTE (R). */
+  read(table: number, index: number): number {
+    this.checkAlive(table, 'read');
+    const v = this.s[this.m.entry(table, index)]!;
+    if (this.rec) this.rec.touched.push(`R ${this.where(table, index)} = ${formatSpte(v)}`);
+    return v;
+  }
+  private record(table: number, index: number, before: number, after: number): void {
+    if (this.rec && before !== after) this.rec.sptes.push({ where: this.where(table, index), before, after, table, index });
+  }
+  /** try_cmpxchg64: stores `v` if the SPTE equals `expected`; returns the value found. */
+  cas(table: number, index: number, expected: number, v: number): number {
+    this.checkAlive(table, 'cmpxchg');
+    const o = this.m.entry(table, index);
+    const cur = this.s[o]!;
+    if (cur === expected) {
+      this.s[o] = v;
+      this.record(table, index, cur, v);
+      if (this.rec) this.rec.touched.push(`CAS ${this.where(table, index)} ok`);
+    } else if (this.rec) {
+      this.rec.touched.push(`CAS ${this.where(table, index)} failed (found ${formatSpte(cur)})`);
+    }
+    return cur;
+  }
+  /** Atomic exchange (XCHG); returns the previous value. */
+  xchg(table: number, index: number, v: number): number {
+    this.checkAlive(table, 'xchg');
+    const o = this.m.entry(table, index);
+    const cur = this.s[o]!;
+    this.s[o] = v;
+    this.record(table, index, cur, v);
+    if (this.rec) this.rec.touched.push(`XCHG ${this.where(table, index)}`);
+    return cur;
+  }
+  /** Plain store (WRITE_ONCE). A store over a live entry by a thread without the write lock that does not own it frozen breaks I12 unless `owned`. */
+  store(table: number, index: number, v: number): void {
+    this.checkAlive(table, 'store');
+    const o = this.m.entry(table, index);
+    const cur = this.s[o]!;
+    this.s[o] = v;
+    this.record(table, index, cur, v);
+    if (this.rec) this.rec.touched.push(`W ${this.where(table, index)}`);
+  }
+  /** Returns a fresh table from the pool (from the vCPU's pre-filled cache), status live. */
+  allocTable(level: number, gfn: number, mirror: boolean): number {
+    const m = this.m;
+    for (let tb = 0; tb < m.geometry.tables; tb++) {
+      if (this.s[m.table(tb, T.status)] !== TS.free) continue;
+      this.s[m.table(tb, T.status)] = TS.live;
+      this.s[m.table(tb, T.level)] = level;
+      this.s[m.table(tb, T.gfn)] = gfn & ~(m.span(level + 1) - 1);
+      this.s[m.table(tb, T.mirror)] = mirror ? 1 : 0;
+      this.s[m.table(tb, T.rcuWaiters)] = 0;
+      this.s[m.entry(tb, 0)] = 0;
+      this.s[m.entry(tb, 1)] = 0;
+      return tb;
+    }
+    return fail('MMC301', `page-table pool exhausted (${m.geometry.tables} tables); raise the scenario's 'tables' bound`);
+  }
+  /** Returns an allocated-but-unpublished table to the pool (CAS failed). */
+  unallocTable(tb: number): void {
+    this.s[this.m.table(tb, T.status)] = TS.free;
+    this.s[this.m.table(tb, T.level)] = 0;
+    this.s[this.m.table(tb, T.gfn)] = 0;
+    this.s[this.m.table(tb, T.mirror)] = 0;
+  }
+  /** Marks a table detached from the tree (the parent entry no longer links it). */
+  unlinkTable(tb: number): void {
+    if (this.s[this.m.table(tb, T.status)] === TS.live) this.s[this.m.table(tb, T.status)] = TS.unlinked;
+  }
+  /** call_rcu(free): the table is freed once every current RCU reader has left. */
+  callRcuFree(tb: number): void {
+    const m = this.m;
+    this.s[m.table(tb, T.status)] = TS.queued;
+    const w = this.s[G.rcu]!;
+    this.s[m.table(tb, T.rcuWaiters)] = w;
+    this.touch(`call_rcu(free t${tb})`);
+    if (w === 0) this.freeTableNow(tb);
+  }
+  private freeTableNow(tb: number): void {
+    const m = this.m;
+    this.s[m.table(tb, T.status)] = TS.freed;
+    this.s[m.table(tb, T.rcuWaiters)] = 0;
+    this.note(`t${tb} freed (grace period over)`);
+  }
+  /** Returns the table id of root slot `r`. */
+  rootTable(r: number): number {
+    return this.s[this.m.root(r, R.table)]!;
+  }
+  /** Returns the flags of root slot `r`. */
+  rootFlags(r: number): number {
+    return this.s[this.m.root(r, R.flags)]!;
+  }
+  /** kvm_tdp_mmu_get_root: increment-if-not-zero; returns false for a dying root. */
+  getRoot(r: number): boolean {
+    const o = this.m.root(r, R.ref);
+    if (this.s[o]! <= 0) return false;
+    this.s[o] = this.s[o]! + 1;
+    this.touch(`get root${r} (ref ${this.s[o]})`);
+    return true;
+  }
+  /**
+   * kvm_tdp_mmu_put_root: decrement; on zero the root must be invalid (I10) and empty (I2), and is
+   * unlinked from the list and freed through RCU.
+   */
+  putRoot(r: number): void {
+    const m = this.m;
+    const o = m.root(r, R.ref);
+    const ref = this.s[o]! - 1;
+    this.s[o] = ref;
+    this.touch(`put root${r} (ref ${ref})`);
+    if (ref < 0) this.violate(INV.rootRef, `root${r} refcount went negative`);
+    if (ref !== 0) return;
+    const fl = this.s[m.root(r, R.flags)]!;
+    if ((fl & RF.invalid) === 0) this.violate(INV.rootRef, `final put of root${r} while it is still valid`);
+    const tb = this.s[m.root(r, R.table)]!;
+    if (this.subtreeMapsAnything(tb)) this.violate(INV.leak, `root${r} freed while its tree still maps memory`);
+    this.s[m.root(r, R.flags)] = fl | RF.freed;
+    this.unlinkTable(tb);
+    this.callRcuFree(tb);
+  }
+  /** Returns true when a present entry is reachable from table `tb`. */
+  subtreeMapsAnything(tb: number): boolean {
+    for (let i = 0; i < 2; i++) {
+      const v = this.s[this.m.entry(tb, i)]!;
+      if (isPresent(v)) return true;
+    }
+    return false;
+  }
+
+  // ---- TLBs, pages ------------------------------------------------------------------------------
+
+  /** kvm_flush_remote_tlbs: every vCPU drops its shared (non-S-EPT) TLB entries; clears our pending flush. */
+  flushRemote(): void {
+    const m = this.m;
+    for (let v = 0; v < this.vcpus; v++) {
+      for (let g = 0; g < m.gfns; g++) {
+        const o = m.tlb(v, g);
+        const e = this.s[o]!;
+        if (e !== 0 && (e & TLB.priv) === 0) this.s[o] = 0;
+      }
+    }
+    this.flag(F.flush, false);
+    this.touch('FLUSH');
+  }
+  /** handle_changed_spte for a removed leaf: propagate D to the host page (kvm_set_pfn_dirty). */
+  leafRemoved(old: number): void {
+    if (isLeaf(old) && leafD(old)) {
+      const lvl = (old >> 9) & 3;
+      const n = this.m.span(lvl);
+      for (let k = 0; k < n; k++) {
+        const o = this.m.page(leafPfn(old) + k);
+        if (leafPfn(old) + k < this.m.geometry.pages) this.s[o] = this.s[o]! | P.dirty;
+      }
+    }
+  }
+  /** Returns vCPU `v`'s word `w`. */
+  vcpu(v: number, w: number): number {
+    return this.s[this.m.vcpu(v, w)]!;
+  }
+  /** Sets vCPU `v`'s word `w`. */
+  setVcpu(v: number, w: number, x: number): void {
+    this.s[this.m.vcpu(v, w)] = x;
+  }
+  /** Returns the running vCPU's root slot for a private (mirror) or shared (direct) access. */
+  myRoot(priv: boolean): number {
+    return this.vcpu(this.t, priv ? V.mroot : V.droot);
+  }
+  /** Returns true when `tb` is a link target (helper for walkers). */
+  static childOf(v: number): number {
+    return isLink(v) ? linkTable(v) : -1;
+  }
+}

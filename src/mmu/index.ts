@@ -1,0 +1,12 @@
+/**
+ * The executable MMU: state layout, SPTE words, the step-program interpreter, the reference
+ * explorer and the trace views. Private modules are re-exported here selectively.
+ */
+export * from './spte.js';
+/** State-layout offsets (G globals, L thread locals, F flags, V vCPU, T tables, R roots, P pages, TLB). */
+export * as mmuState from './layout.js';
+export { MmuLayout, type Geometry } from './layout.js';
+export * from './program.js';
+export * from './ctx.js';
+export * from './machine.js';
+export * from './explore.js';

@@ -1,0 +1,257 @@
+/**
+ * The state layout of the executable MMU: where every piece of shared state and every thread's
+ * program counter and locals live inside the fixed-size Int32Array state. The layout depends only
+ * on the geometry (levels, pool sizes, thread count), so two states of one model are comparable
+ * word for word.
+ */
+import { fail } from '../core/diagnostic.js';
+
+/** Tree geometry and pool sizes of one model. */
+export interface Geometry {
+  /** Levels of the TDP tree (root level = `levels`); fan-out is 2, so there are 2^levels gfns. */
+  readonly levels: 2 | 3;
+  /** Threads (vCPU threads first, then host threads). */
+  readonly threads: number;
+  /** vCPU threads: thread i is vCPU i for i < vcpus. */
+  readonly vcpus: number;
+  /** Page-table page pool size (roots included). */
+  readonly tables: number;
+  /** Root slots (direct and mirror). */
+  readonly roots: number;
+  /** Host pages. */
+  readonly pages: number;
+}
+
+/** Global words (offsets from 0). */
+export const G = {
+  /** Bitmask of invariants found broken by a step (bit k-1 for Ik). */
+  viol: 0,
+  /** Thread+1 | pc<<8 of the first step that broke an invariant. */
+  vinfo: 1,
+  /** Sticky bitmask of reached race witnesses (for `sometimes` properties). */
+  seen: 2,
+  /** mmu_lock writer: thread+1, or 0. */
+  writer: 3,
+  /** mmu_lock readers: bitmask of threads. */
+  readers: 4,
+  /** mmu_invalidate_seq. */
+  seq: 5,
+  /** mmu_invalidate_in_progress. */
+  inProgress: 6,
+  /** Union of in-flight invalidation ranges, as a gfn bitmask. */
+  range: 7,
+  /** Memslot state: 0 valid, 1 invalid (being deleted), 2 deleted. */
+  slot: 8,
+  /** Dirty logging enabled on the memslot (0/1). */
+  dirtyLog: 9,
+  /** Dirty bitmap of the memslot (gfn bitmask). */
+  bitmap: 10,
+  /** SRCU readers of kvm->srcu: bitmask of threads. */
+  srcu: 11,
+  /** RCU readers: bitmask of threads inside rcu_read_lock. */
+  rcu: 12,
+  /** TDX TD_EPOCH (mod 4). */
+  tdEpoch: 13,
+  /** TDX vCPUs in guest per epoch parity. */
+  epochRef0: 14,
+  epochRef1: 15,
+  /** KVM TDX wait_for_sept_zap. */
+  waitSeptZap: 16,
+  /** TD state: 0 runnable (finalized), 1 building. */
+  tdState: 17,
+  /** Private gfns (bitmask; memory attribute PRIVATE). */
+  privateGfns: 18,
+  /** Memslot generation (for MMIO SPTEs). */
+  gen: 19,
+  /** guest_memfd bindings present (bitmask of gfns bound through the memslot). */
+  gmemBound: 20,
+  count: 21,
+} as const;
+
+/** Thread locals (offsets inside a thread block after the pc). */
+export const L = {
+  /** Held-resource flags, see `F`. */
+  flags: 0,
+  gfn: 1,
+  level: 2,
+  table: 3,
+  old: 4,
+  new: 5,
+  root: 6,
+  seq: 7,
+  retry: 8,
+  aux: 9,
+  aux2: 10,
+  end: 11,
+  /** Iterator: table at level 1, 2, 3 (it1 + level - 1). */
+  it1: 12,
+  it2: 13,
+  it3: 14,
+  /** Removal stack (handle_removed_pt): table ids and cursors. */
+  rmT0: 15,
+  rmT1: 16,
+  rmI0: 17,
+  rmI1: 18,
+  rmSp: 19,
+  /** Last SEAMCALL status (index into the TDX status table). */
+  sc: 20,
+  /** S-EPT position code + 1 this thread is between mirror update and SEAMCALL for (exempt from I6). */
+  hook: 21,
+  pfn: 22,
+  goal: 23,
+  out: 24,
+  /** Yield progress marker: gfn + 1 of the last yield. */
+  yieldedGfn: 25,
+  /** Table id + 1 allocated from the vCPU's cache but not yet published (exempt from I2's reachability). */
+  alloc: 26,
+  count: 27,
+} as const;
+
+/** Bits of the `flags` local. */
+export const F = {
+  rl: 1,
+  wl: 2,
+  rcu: 4,
+  srcu: 8,
+  /** A TLB flush is pending (something was zapped or write-protected). */
+  flush: 16,
+  /** The thread holds a reference on root `root`. */
+  rootRef: 32,
+  /** The iterator yielded and must restart from the root. */
+  yielded: 64,
+} as const;
+
+/** Per-vCPU words. */
+export const V = { mode: 0, droot: 1, mroot: 2, req: 3, epoch: 4, tlb: 5 } as const;
+/** vCPU request bits. */
+export const REQ = { freeObsoleteRoots: 1 } as const;
+
+/** Table words. */
+export const T = { status: 0, level: 1, gfn: 2, mirror: 3, rcuWaiters: 4, e0: 5, size: 7 } as const;
+/** Table status values. */
+export const TS = { free: 0, live: 1, unlinked: 2, queued: 3, freed: 4 } as const;
+
+/** Root words. */
+export const R = { table: 0, flags: 1, ref: 2, size: 3 } as const;
+/** Root flag bits. */
+export const RF = { used: 1, invalid: 2, scheduled: 4, mirror: 8, freed: 16 } as const;
+
+/** Page word bits. */
+export const P = { stateMask: 3, allocated: 1, freed: 2, dirty: 4, wrote: 8, td: 16, pin: 32 } as const;
+
+/** TLB entry word: 0 = none; else 1 | pfn<<1 | W<<7 | D<<8 | private<<9. */
+export const TLB = { valid: 1, w: 1 << 7, d: 1 << 8, priv: 1 << 9 } as const;
+
+/** Computed offsets of one geometry. */
+export class MmuLayout {
+  readonly geometry: Geometry;
+  /** Number of gfns (2^levels). */
+  readonly gfns: number;
+  readonly threadBase: number;
+  readonly threadSize = 1 + L.count;
+  readonly vcpuBase: number;
+  readonly vcpuSize: number;
+  readonly tableBase: number;
+  readonly rootBase: number;
+  readonly pageBase: number;
+  readonly pfnBase: number;
+  readonly septBase: number;
+  /** S-EPT entries per level (index = level). */
+  readonly septLevelBase: number[];
+  readonly septCount: number;
+  readonly size: number;
+
+  constructor(g: Geometry) {
+    if (g.levels !== 2 && g.levels !== 3) fail('MMC301', `geometry: levels must be 2 or 3, got ${String(g.levels)}`);
+    if (g.threads < 1 || g.threads > 8) fail('MMC301', `geometry: 1..8 threads, got ${g.threads}`);
+    if (g.vcpus > g.threads) fail('MMC301', 'geometry: more vCPUs than threads');
+    if (g.tables > 63 || g.pages > 63) fail('MMC301', 'geometry: at most 63 tables and 63 pages');
+    this.geometry = g;
+    this.gfns = 1 << g.levels;
+    let o = G.count;
+    this.threadBase = o;
+    o += g.threads * this.threadSize;
+    this.vcpuBase = o;
+    this.vcpuSize = V.tlb + this.gfns;
+    o += g.vcpus * this.vcpuSize;
+    this.tableBase = o;
+    o += g.tables * T.size;
+    this.rootBase = o;
+    o += g.roots * R.size;
+    this.pageBase = o;
+    o += g.pages;
+    this.pfnBase = o;
+    o += this.gfns;
+    this.septBase = o;
+    this.septLevelBase = [0];
+    let n = 0;
+    for (let l = 1; l <= g.levels; l++) {
+      this.septLevelBase[l] = n;
+      n += this.gfns >> (l - 1);
+    }
+    this.septCount = n;
+    o += n;
+    this.size = o;
+  }
+
+  /** Returns the offset of thread `t`'s pc. */
+  pc(t: number): number {
+    return this.threadBase + t * this.threadSize;
+  }
+  /** Returns the offset of local `i` of thread `t`. */
+  local(t: number, i: number): number {
+    return this.threadBase + t * this.threadSize + 1 + i;
+  }
+  /** Returns the offset of word `w` of vCPU `v`. */
+  vcpu(v: number, w: number): number {
+    return this.vcpuBase + v * this.vcpuSize + w;
+  }
+  /** Returns the offset of vCPU `v`'s TLB entry for `gfn`. */
+  tlb(v: number, gfn: number): number {
+    return this.vcpuBase + v * this.vcpuSize + V.tlb + gfn;
+  }
+  /** Returns the offset of word `w` of table `t`. */
+  table(t: number, w: number): number {
+    return this.tableBase + t * T.size + w;
+  }
+  /** Returns the offset of entry `i` of table `t`. */
+  entry(t: number, i: number): number {
+    return this.tableBase + t * T.size + T.e0 + i;
+  }
+  /** Returns the offset of word `w` of root slot `r`. */
+  root(r: number, w: number): number {
+    return this.rootBase + r * R.size + w;
+  }
+  /** Returns the offset of host page `p`. */
+  page(p: number): number {
+    return this.pageBase + p;
+  }
+  /** Returns the offset of the pfn map entry of `gfn` (primary MMU / guest_memfd). */
+  pfnOf(gfn: number): number {
+    return this.pfnBase + gfn;
+  }
+  /** Returns the S-EPT position code of the entry at `level` covering `gfn`. */
+  septPos(level: number, gfn: number): number {
+    return (this.septLevelBase[level] ?? 0) + (gfn >> (level - 1));
+  }
+  /** Returns the offset of S-EPT entry at `level` covering `gfn`. */
+  sept(level: number, gfn: number): number {
+    return this.septBase + this.septPos(level, gfn);
+  }
+  /** Returns the number of gfns an entry at `level` covers. */
+  span(level: number): number {
+    return 1 << (level - 1);
+  }
+  /** Returns the index inside its table of the entry at `level` covering `gfn`. */
+  index(level: number, gfn: number): number {
+    return (gfn >> (level - 1)) & 1;
+  }
+  /** Returns the [level, first gfn] of an S-EPT position code. */
+  septPosition(pos: number): [number, number] {
+    for (let l = this.geometry.levels; l >= 1; l--) {
+      const b = this.septLevelBase[l] ?? 0;
+      if (pos >= b) return [l, (pos - b) << (l - 1)];
+    }
+    return [1, pos];
+  }
+}

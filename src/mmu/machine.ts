@@ -1,0 +1,306 @@
+/**
+ * The executable MMU as a checker model: a generic interpreter of step programs. Each thread runs
+ * a script of operations (programs of named atomic steps); an action is "thread t runs its next
+ * step"; every enabled thread is an action, in thread order. Everything domain-specific (what the
+ * steps do, the invariants, the 64-bit rendering of SPTEs) comes from the model layer as values.
+ */
+import { fail } from '../core/diagnostic.js';
+import type { ItfValue, Model, Property } from '../check/model.js';
+import { Ctx, newRecord, type StepRecord } from './ctx.js';
+import { F, G, L, MmuLayout, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { applyEdits, compileProgram, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
+
+/** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
+export interface ThreadSpec {
+  readonly name: string;
+  readonly ops: readonly OpInstance[];
+}
+
+/** Display hooks: how the model layer renders compact words as real values. */
+export interface MachineDisplay {
+  /** Returns the real 64-bit SPTE of a compact SPTE word (mirror tables may differ). */
+  spte64(v: number, mirror: boolean): bigint;
+  /** Returns the name of an S-EPT entry word's state. */
+  septState(word: number): string;
+}
+
+/** Everything the interpreter needs to build a model. */
+export interface MachineSpec {
+  readonly name: string;
+  readonly geometry: Omit<Geometry, 'threads'>;
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  readonly threads: readonly ThreadSpec[];
+  /** Operations run sequentially (single-threaded, to completion) to build the initial state. */
+  readonly setup: readonly { readonly thread: number; readonly op: OpInstance }[];
+  /** Step edits (variants), applied by operation and step name. */
+  readonly edits?: readonly StepEdit[];
+  /** Writes the initial shared state (roots, memslot, pages, S-EPT root). */
+  init(s: Int32Array, m: MmuLayout): void;
+  /** Returns the properties over states of this machine. */
+  properties(machine: MmuMachine): Property[];
+  readonly display: MachineDisplay;
+}
+
+/** The executable MMU model (implements the checker's Model interface). */
+export class MmuMachine implements Model {
+  readonly name: string;
+  readonly stateSize: number;
+  readonly layout: MmuLayout;
+  readonly spec: MachineSpec;
+  readonly programs: readonly CompiledProgram[];
+  readonly threadNames: readonly string[];
+  private readonly ctx: Ctx;
+  
+  private props: Property[] | undefined;
+
+  constructor(spec: MachineSpec) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.layout = new MmuLayout({ ...spec.geometry, threads: spec.threads.length });
+    this.stateSize = this.layout.size;
+    const edits = spec.edits ?? [];
+    this.programs = spec.threads.map((th) => compileProgram(th.ops.map((o) => applyEdits(o, edits))));
+    this.threadNames = spec.threads.map((t) => t.name);
+    this.ctx = new Ctx(this.layout, spec.options);
+    this.ctx.waitsForLock = (s, u) => {
+      const pc = s[this.layout.pc(u)]!;
+      return pc < 0 ? undefined : this.programs[u]!.steps[pc]?.def.wantsLock;
+    };
+
+  }
+
+  /** Returns the initial state: the spec's init, then the setup operations run one after another. */
+  initStates(): Int32Array[] {
+    const m = this.layout;
+    const s = new Int32Array(this.stateSize);
+    this.spec.init(s, m);
+    const edits = this.spec.edits ?? [];
+    for (const { thread, op } of this.spec.setup) {
+      const prog = compileProgram([applyEdits(op, edits)]);
+      let pc = 0;
+      let guardLoops = 0;
+      while (pc >= 0 && pc < prog.steps.length) {
+        const r = this.runStep(s, s, thread, prog, pc, null);
+        if (r === undefined) fail('MMC301', `setup operation ${op.label} blocked at step ${prog.steps[pc]!.def.name}`);
+        if (r === pc && ++guardLoops > 1000) fail('MMC301', `setup operation ${op.label} spins at step ${prog.steps[pc]!.def.name}`);
+        pc = r;
+      }
+      for (let i = 0; i < L.count; i++) if (i !== L.flags) s[m.local(thread, i)] = 0;
+      if (s[G.viol] !== 0) fail('MMC301', `setup operation ${op.label} broke an invariant (I-mask ${s[G.viol]})`);
+    }
+    s[G.seen] = 0;
+    for (let t = 0; t < this.programs.length; t++) s[m.pc(t)] = this.programs[t]!.steps.length === 0 ? -1 : 0;
+    return [s];
+  }
+
+  /**
+   * Runs one step of thread `t` at `pc` of `prog` from `state` into `out`; returns the next pc
+   * (-1 when the program ends) or undefined when the step is blocked.
+   */
+  private runStep(state: Int32Array, out: Int32Array, t: number, prog: CompiledProgram, pc: number, rec: StepRecord | null): number | undefined {
+    const cs = prog.steps[pc];
+    if (cs === undefined) return undefined;
+    const c = this.ctx;
+    if (out !== state) out.set(state);
+    c.s = out;
+    c.t = t;
+    c.pc = pc;
+    c.nextPc = pc + 1;
+    c.prog = prog;
+    c.rec = rec;
+    if (cs.def.guard && !cs.def.guard(c)) return undefined;
+    cs.def.run(c);
+    let np = c.nextPc;
+    if (np < cs.opStart || np >= cs.opEnd) {
+      const m = this.layout;
+      for (let i = 0; i < L.count; i++) if (i !== L.flags) out[m.local(t, i)] = 0;
+    }
+    if (np >= prog.steps.length) np = -1;
+    return np;
+  }
+
+  /** Appends the enabled threads of `state`. */
+  actions(state: Int32Array, out: number[]): void {
+    const m = this.layout;
+    const c = this.ctx;
+    for (let t = 0; t < this.programs.length; t++) {
+      const pc = state[m.pc(t)]!;
+      if (pc < 0) continue;
+      const prog = this.programs[t]!;
+      const cs = prog.steps[pc];
+      if (cs === undefined) continue;
+      if (cs.def.guard) {
+        c.s = state;
+        c.t = t;
+        c.pc = pc;
+        c.prog = prog;
+        c.rec = null;
+        if (!cs.def.guard(c)) continue;
+      }
+      out.push(t);
+    }
+  }
+
+  /** Runs thread `action`'s next step. */
+  next(state: Int32Array, action: number, out: Int32Array): boolean {
+    const prog = this.programs[action];
+    if (prog === undefined) return false;
+    const pc = state[this.layout.pc(action)]!;
+    if (pc < 0) return false;
+    const np = this.runStep(state, out, action, prog, pc, null);
+    if (np === undefined) return false;
+    out[this.layout.pc(action)] = np;
+    return true;
+  }
+
+  /** Runs thread `action`'s next step while recording what it touched (for trace display and replay). */
+  traceStep(state: Int32Array, action: number): { next: Int32Array; record: StepRecord } | undefined {
+    const prog = this.programs[action];
+    if (prog === undefined) return undefined;
+    const pc = state[this.layout.pc(action)]!;
+    if (pc < 0) return undefined;
+    const out = new Int32Array(this.stateSize);
+    const rec = newRecord();
+    const np = this.runStep(state, out, action, prog, pc, rec);
+    if (np === undefined) return undefined;
+    out[this.layout.pc(action)] = np;
+    return { next: out, record: rec };
+  }
+
+  /** Returns true when no thread can move although some thread has not finished (I11 deadlock). */
+  isStuck(state: Int32Array): boolean {
+    const acts: number[] = [];
+    this.actions(state, acts);
+    if (acts.length > 0) return false;
+    return this.programs.some((_, t) => state[this.layout.pc(t)]! >= 0);
+  }
+
+  /** Every thread finished. */
+  isFinal(state: Int32Array): boolean {
+    return this.programs.every((_, t) => state[this.layout.pc(t)]! < 0);
+  }
+
+  /** Returns the properties (cached). */
+  properties(): readonly Property[] {
+    this.props ??= this.spec.properties(this);
+    return this.props;
+  }
+
+  /** Returns `thread: op.step` for an action. */
+  formatAction(state: Int32Array, action: number): string {
+    const pc = state[this.layout.pc(action)] ?? -1;
+    const cs = pc >= 0 ? this.programs[action]?.steps[pc] : undefined;
+    const name = this.threadNames[action] ?? `T${action}`;
+    return cs ? `${name}: ${cs.op.label}.${cs.def.name}` : `${name}: (done)`;
+  }
+
+  /** Returns `op.step` of thread t in `state`, or `done`. */
+  threadAt(state: Int32Array, t: number): string {
+    const pc = state[this.layout.pc(t)] ?? -1;
+    const cs = pc >= 0 ? this.programs[t]?.steps[pc] : undefined;
+    return cs ? `${cs.op.label}.${cs.def.name}` : 'done';
+  }
+
+  /** Returns the ITF variables of a state (SPTEs and S-EPT entries as 64-bit values). */
+  toItf(s: Int32Array): Record<string, ItfValue> {
+    const m = this.layout;
+    const d = this.spec.display;
+    const names = this.threadNames;
+    const setOf = (mask: number): ItfValue => ({ '#set': names.filter((_, t) => (mask & (1 << t)) !== 0) });
+    const threads: Record<string, ItfValue> = {};
+    names.forEach((n, t) => {
+      const fl = s[m.local(t, L.flags)]!;
+      threads[n] = {
+        at: this.threadAt(s, t),
+        held: { '#set': Object.entries(F).filter(([, b]) => (fl & b) !== 0).map(([k]) => k) },
+        locals: Array.from({ length: L.count - 1 }, (_, i) => s[m.local(t, i + 1)]!),
+      };
+    });
+    const tables: [ItfValue, ItfValue][] = [];
+    for (let tb = 0; tb < m.geometry.tables; tb++) {
+      const st = s[m.table(tb, T.status)]!;
+      if (st === TS.free) continue;
+      const mirror = s[m.table(tb, T.mirror)] === 1;
+      tables.push([
+        `t${tb}`,
+        {
+          status: (Object.keys(TS) as (keyof typeof TS)[]).find((k) => TS[k] === st) ?? String(st),
+          level: s[m.table(tb, T.level)]!,
+          gfn: s[m.table(tb, T.gfn)]!,
+          mirror,
+          sptes: [0, 1].map((i) => ({ '#bigint': d.spte64(s[m.entry(tb, i)]!, mirror).toString() })),
+        },
+      ]);
+    }
+    const roots: ItfValue[] = [];
+    for (let r = 0; r < m.geometry.roots; r++) {
+      const fl = s[m.root(r, R.flags)]!;
+      if ((fl & RF.used) === 0) continue;
+      roots.push({
+        slot: r,
+        table: `t${s[m.root(r, R.table)]}`,
+        refcount: s[m.root(r, R.ref)]!,
+        flags: { '#set': Object.entries(RF).filter(([k, b]) => k !== 'used' && (fl & b) !== 0).map(([k]) => k) },
+      });
+    }
+    const vcpus: ItfValue[] = [];
+    for (let v = 0; v < m.geometry.vcpus; v++) {
+      const tlb: [ItfValue, ItfValue][] = [];
+      for (let g = 0; g < m.gfns; g++) {
+        const e = s[m.tlb(v, g)]!;
+        if (e !== 0) tlb.push([`g${g}`, { pfn: (e >> 1) & 63, w: (e & TLB.w) !== 0, d: (e & TLB.d) !== 0, private: (e & TLB.priv) !== 0 }]);
+      }
+      vcpus.push({
+        name: names[v] ?? `V${v}`,
+        mode: s[m.vcpu(v, V.mode)] === 1 ? 'guest' : 'host',
+        directRoot: s[m.vcpu(v, V.droot)]!,
+        mirrorRoot: s[m.vcpu(v, V.mroot)]!,
+        requests: s[m.vcpu(v, V.req)]!,
+        epoch: s[m.vcpu(v, V.epoch)]!,
+        tlb: { '#map': tlb },
+      });
+    }
+    const pages: ItfValue[] = [];
+    for (let p = 0; p < m.geometry.pages; p++) {
+      const w = s[m.page(p)]!;
+      if ((w & P.stateMask) === 0) continue;
+      pages.push({
+        pfn: p,
+        state: (w & P.stateMask) === P.freed ? 'freed' : 'allocated',
+        dirty: (w & P.dirty) !== 0,
+        guestWrote: (w & P.wrote) !== 0,
+        tdOwned: (w & P.td) !== 0,
+      });
+    }
+    const sept: [ItfValue, ItfValue][] = [];
+    for (let pos = 0; pos < m.septCount; pos++) {
+      const w = s[m.septBase + pos]!;
+      if (w === 0) continue;
+      const [lvl, gfn] = m.septPosition(pos);
+      sept.push([`L${lvl} g${gfn}`, { state: d.septState(w), pfn: (w >> 4) & 63, bepoch: (w >> 10) & 3, lockedBy: (w >> 12) & 15 }]);
+    }
+    const bits = (mask: number): ItfValue => ({ '#set': Array.from({ length: m.gfns }, (_, g) => g).filter((g) => (mask & (1 << g)) !== 0) });
+    return {
+      threads,
+      mmuLock: { writer: s[G.writer]! > 0 ? names[s[G.writer]! - 1]! : '', readers: setOf(s[G.readers]!) },
+      rcuReaders: setOf(s[G.rcu]!),
+      srcuReaders: setOf(s[G.srcu]!),
+      notifier: { seq: s[G.seq]!, inProgress: s[G.inProgress]!, range: bits(s[G.range]!) },
+      memslot: {
+        state: ['valid', 'invalid', 'deleted'][s[G.slot]!] ?? '?',
+        dirtyLogging: ['off', 'enabling', 'on'][s[G.dirtyLog]!] ?? '?',
+        dirtyBitmap: bits(s[G.bitmap]!),
+        gmemBound: bits(s[G.gmemBound]!),
+      },
+      privateGfns: bits(s[G.privateGfns]!),
+      pfnOf: Array.from({ length: m.gfns }, (_, g) => s[m.pfnOf(g)]!),
+      tables: { '#map': tables },
+      roots,
+      vcpus,
+      pages,
+      tdx: { tdEpoch: s[G.tdEpoch]!, epochRefs: [s[G.epochRef0]!, s[G.epochRef1]!], waitForSeptZap: s[G.waitSeptZap] === 1, sept: { '#map': sept } },
+      brokenInvariants: { '#set': Array.from({ length: 12 }, (_, i) => i).filter((i) => (s[G.viol]! & (1 << i)) !== 0).map((i) => `I${i + 1}`) },
+      witnessesSeen: s[G.seen]!,
+    };
+  }
+}
