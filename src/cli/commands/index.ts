@@ -3,7 +3,12 @@
  */
 import type { Command } from '../command.js';
 import { ciCommand } from './ci.js';
+import { decodeCommand } from './decode.js';
+import { listCommand } from './list.js';
+import { mmioCommand } from './mmio.js';
+import { proveCommand } from './prove.js';
+import { synthCommand } from './synth.js';
 import { roleCommand } from './role.js';
 import { vmtypesCommand } from './vmtypes.js';
 
-export const commands: readonly Command[] = [ciCommand, roleCommand, vmtypesCommand];
+export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand];

@@ -1,0 +1,180 @@
+/**
+ * `mmucheck prove`: every SPTE layout rule of the selected eras and flavours proved with Z3 over the
+ * whole CPU-configuration domain, compared with its expected verdict; each violation printed with
+ * the configuration by variable name, the offending SPTE or mask decoded field by field, the
+ * rule's reason and kernel reference. `--spec FILE` proves the rules of a user's layout instead.
+ */
+import { hex64 } from '../../core/bits.js';
+import { fail } from '../../core/diagnostic.js';
+import type { CaseOutcome, Expectation, ProofCase } from '../../core/suite.js';
+import type { Layout, Rule } from '../../dsl/index.js';
+import { prove } from '../../smt/index.js';
+import { type CatalogEntry, ERAS, type Era, FLAVOURS, type Flavour, eraOf, eraRules, witnessBlock, witnessLine } from '../../../model/spte/index.js';
+import { expectationFor } from '../../../proofs/spte/expect.js';
+import { type Command, toJson } from '../command.js';
+import { bool, choice, num, parse, str } from '../args.js';
+import { loadTs } from '../load-ts.js';
+import { exitFor, judge } from './ci.js';
+
+const usage = `usage: mmucheck prove [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
+
+Proves every SPTE layout rule over the whole CPU-configuration domain with Z3 and compares each
+verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6.0, 6.10, 6.13).
+  --kernel X.Y    one kernel era (5.13 and later)
+  --flavour F     one paging flavour (layout-wide asserts are always included)
+  --rule NAME     one rule (see 'mmucheck list')
+  --spec FILE     prove the rules of your own layout file instead (TypeScript; see README "Layout specs")
+  --smt2 DIR      also write every query as SMT-LIB2 into DIR
+  --timeout S     per-query budget in seconds (default 30); a timeout is unknown, never holds
+  --json          one JSON document on stdout`;
+
+interface Row {
+  readonly era: string;
+  readonly flavour: string;
+  readonly rule: string;
+  readonly reason: string;
+  readonly ref: string;
+  readonly expected: Expectation;
+  readonly outcome: CaseOutcome;
+  readonly status: ReturnType<typeof judge>['status'];
+  readonly detail?: string;
+  readonly block?: string[];
+  readonly counterexample?: { configuration: Record<string, string>; observed: Record<string, string> };
+}
+
+function show(v: bigint | boolean): string {
+  return typeof v === 'boolean' ? String(v) : hex64(v);
+}
+
+async function runOne(
+  era: string,
+  flavour: string,
+  rule: Rule,
+  expected: Expectation,
+  opts: { timeoutS: number; smt2?: string },
+  render: (w: { assignment: Record<string, bigint | boolean>; observed: Record<string, bigint | boolean>; vars: readonly import('../../dsl/index.js').VarDecl[] }) => { line: string; block: string[] },
+): Promise<Row> {
+  const file = opts.smt2 === undefined ? undefined : `${opts.smt2}/${`${era}_${flavour}_${rule.name}`.replace(/[^A-Za-z0-9.-]+/g, '_')}.smt2`;
+  const r = await prove(rule, { timeoutMs: opts.timeoutS * 1000, ...(file ? { smt2File: file } : {}) });
+  const v = r.verdict;
+  let outcome: CaseOutcome = { verdict: v, seconds: r.seconds };
+  let block: string[] | undefined;
+  let counterexample: Row['counterexample'];
+  if (v.kind === 'violated') {
+    const w = v.witness;
+    const rendered = render(w);
+    outcome = { ...outcome, witnessText: rendered.line };
+    block = rendered.block;
+    counterexample = {
+      configuration: Object.fromEntries(Object.entries(w.assignment).map(([k, x]) => [k, show(x)])),
+      observed: Object.fromEntries(Object.entries(w.observed).map(([k, x]) => [k, show(x)])),
+    };
+  }
+  const pc = { suite: 'spte', id: `${era}/${flavour}/${rule.name}`, title: rule.reason, expect: expected } as unknown as ProofCase;
+  const j = judge(pc, outcome);
+  return {
+    era, flavour, rule: rule.name, reason: rule.reason, ref: rule.ref, expected, outcome, status: j.status,
+    ...(j.detail !== undefined ? { detail: j.detail } : {}),
+    ...(block ? { block } : {}),
+    ...(counterexample ? { counterexample } : {}),
+  };
+}
+
+/** Returns the layout a spec module exports (`default` or `layout`), or MMC007. */
+function specLayout(mod: Record<string, unknown>, file: string): { lay: Layout; expect: Record<string, string> } {
+  const cand = mod['default'] ?? mod['layout'] ?? mod['spec'];
+  const ok = (x: unknown): x is Layout => !!x && typeof x === 'object' && 'views' in x && 'rules' in x && Array.isArray((x as Layout).rules);
+  if (!ok(cand)) fail('MMC007', `--spec ${file}: must export a layout (export default layout(...)) built with 'mmucheck'`, { subject: '--spec' });
+  const ex = mod['expect'];
+  return { lay: cand, expect: ex && typeof ex === 'object' ? (ex as Record<string, string>) : {} };
+}
+
+/** The `prove` command. */
+export const proveCommand: Command = {
+  name: 'prove',
+  summary: 'prove every SPTE layout rule with Z3 (per era and flavour) or the rules of your own layout (--spec)',
+  usage,
+  async run(argv, io) {
+    const p = parse('prove', argv, {
+      kernel: { type: 'string' }, flavour: { type: 'string' }, rule: { type: 'string' }, spec: { type: 'string' },
+      smt2: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
+    });
+    const timeoutS = num(p, 'timeout', 0.001, 86400, 30)!;
+    const smt2 = str(p, 'smt2');
+    const ruleName = str(p, 'rule');
+    const kernel = str(p, 'kernel');
+    const flavour = choice(p, 'flavour', FLAVOURS, undefined) as Flavour | undefined;
+    const specFile = str(p, 'spec');
+    const opts = { timeoutS, ...(smt2 ? { smt2 } : {}) };
+    const rows: Row[] = [];
+    const t0 = performance.now();
+    if (specFile !== undefined) {
+      const { lay, expect } = specLayout(await loadTs(specFile, '--spec'), specFile);
+      let rules = lay.rules;
+      if (ruleName !== undefined) {
+        rules = rules.filter((r) => r.name === ruleName);
+        if (!rules.length) fail('MMC005', `--rule ${ruleName}: no such rule in ${lay.name}; rules: ${lay.rules.map((r) => r.name).join(', ')}`, { subject: '--rule' });
+      }
+      for (const r of rules) {
+        const ex: Expectation = expect[r.name] === 'violated' ? { verdict: 'violated', note: 'expected by the spec' } : { verdict: 'holds' };
+        rows.push(await runOne('spec', lay.name, r, ex, opts, (w) => {
+          const entry: CatalogEntry = { rule: r, era: '6.13', flavour: 'all', decodeAs: {} };
+          return { line: witnessLine(entry, w), block: witnessBlock(entry, w, '6.13') };
+        }));
+      }
+    } else {
+      const eras: Era[] = kernel === undefined ? [...ERAS] : [eraOf(kernel)];
+      let entries = eras.flatMap((e) => eraRules(e));
+      if (flavour !== undefined) entries = entries.filter((e) => e.flavour === flavour || e.flavour === 'all');
+      if (ruleName !== undefined) {
+        const names = [...new Set(entries.map((e) => e.rule.name))];
+        entries = entries.filter((e) => e.rule.name === ruleName);
+        if (!entries.length) fail('MMC005', `--rule ${ruleName}: unknown rule for this selection; rules: ${names.join(', ')}`, { subject: '--rule' });
+      }
+      if (flavour !== undefined && !entries.some((e) => e.flavour === flavour)) {
+        fail('MMC005', `--flavour ${flavour}: not modelled in era ${eras.join(', ')} (TDX host support is 6.16+, era 6.13)`, { subject: '--flavour' });
+      }
+      for (const e of entries) {
+        rows.push(await runOne(e.era, e.flavour, e.rule, expectationFor(e.era, e.flavour, e.rule.name), opts, (w) => ({ line: witnessLine(e, w), block: witnessBlock(e, w, e.era) })));
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const code = exitFor(rows);
+    const counts = (s: string): number => rows.filter((r) => r.status === s).length;
+    const summary = `prove: ${rows.length} rules, ${counts('pass')} as expected, ${counts('unexpected-violation')} unexpected violations, ${counts('mismatch')} differ, ${counts('unknown')} unknown, ${counts('error')} errors (${seconds.toFixed(1)}s)`;
+    if (bool(p, 'json')) {
+      io.out(toJson({
+        summary, exitCode: code, seconds,
+        rules: rows.map((r) => ({
+          era: r.era, flavour: r.flavour, rule: r.rule, verdict: r.outcome.verdict.kind, expected: r.expected.verdict, status: r.status,
+          seconds: r.outcome.seconds, reason: r.reason, ref: r.ref,
+          ...(r.expected.note ? { note: r.expected.note } : {}),
+          ...(r.outcome.verdict.kind === 'unknown' ? { unknownReason: r.outcome.verdict.reason } : {}),
+          ...(r.outcome.verdict.kind === 'holds' ? { domain: r.outcome.verdict.domain } : {}),
+          ...(r.counterexample ? { counterexample: r.counterexample } : {}),
+        })),
+      }));
+      return code;
+    }
+    const w = Math.max(4, ...rows.map((r) => r.rule.length));
+    io.out(`${'era'.padEnd(5)} ${'flavour'.padEnd(7)} ${'rule'.padEnd(w)} ${'verdict'.padEnd(9)} ${'expected'.padEnd(9)} status   time`);
+    for (const r of rows) {
+      const st = r.status === 'pass' ? 'ok' : r.status.toUpperCase();
+      io.out(`${r.era.padEnd(5)} ${r.flavour.padEnd(7)} ${r.rule.padEnd(w)} ${r.outcome.verdict.kind.padEnd(9)} ${r.expected.verdict.padEnd(9)} ${st.padEnd(8)} ${r.outcome.seconds.toFixed(2)}s`);
+    }
+    for (const r of rows) {
+      if (r.outcome.verdict.kind === 'holds') continue;
+      io.out('');
+      io.out(`${r.outcome.verdict.kind.toUpperCase()} ${r.era}/${r.flavour}/${r.rule}${r.status === 'pass' ? ' (expected)' : ''}`);
+      io.out(`  reason: ${r.reason}`);
+      io.out(`  kernel: ${r.ref}`);
+      if (r.expected.note) io.out(`  note:   ${r.expected.note}`);
+      if (r.outcome.verdict.kind === 'unknown') io.out(`  unknown: ${r.outcome.verdict.reason}`);
+      if (r.outcome.verdict.kind === 'error') io.out(`  error: ${r.outcome.verdict.diagnostic.code}: ${r.outcome.verdict.diagnostic.message}`);
+      for (const l of r.block ?? []) io.out(l);
+    }
+    io.out('');
+    io.out(summary);
+    return code;
+  },
+};
