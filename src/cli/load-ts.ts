@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,8 +66,11 @@ export async function loadTs(file: string, flag: string): Promise<Record<string,
       const mine = `${check.stdout}\n${check.stderr}`.split('\n').filter((l) => l.includes(basename(abs)) && /error TS/.test(l)).join('\n');
       if (mine) fail('MMC007', `${flag} ${file}: does not type-check: ${firstError(mine, abs)}`, { subject: flag });
     }
-    const emit = spawnSync(node, [tscPath(), '--noResolve', '--noCheck', '--module', 'esnext', '--moduleResolution', 'bundler', '--target', 'es2022', '--outDir', dir, abs], { encoding: 'utf8' });
-    if (emit.status !== 0 || !existsSync(out)) fail('MMC007', `${flag} ${file}: could not be compiled: ${firstError(`${emit.stdout}\n${emit.stderr}`, abs)}`, { subject: flag });
+    const emit = spawnSync(node, [tscPath(), '--ignoreConfig', '--noResolve', '--noCheck', '--module', 'esnext', '--moduleResolution', 'bundler', '--target', 'es2022', '--rootDir', dirname(abs), '--outDir', dir, abs], { encoding: 'utf8' });
+    if (emit.status !== 0 || !existsSync(out)) {
+      rmSync(dir, { recursive: true, force: true });
+      fail('MMC007', `${flag} ${file}: could not be compiled: ${firstError(`${emit.stdout}\n${emit.stderr}`, abs)}`, { subject: flag });
+    }
   }
   try {
     return (await import(pathToFileURL(out).href)) as Record<string, unknown>;
