@@ -9,7 +9,7 @@ import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
 import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, unloadSteps, zapRangeSteps } from './ops.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
-import { spte64 } from './spte64.js';
+import { decode64, spte64 } from './spte64.js';
 
 const { G, R, RF, V, P } = mmuState;
 
@@ -158,6 +158,6 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       }
     },
     properties: (mm) => mmuProperties(mm, o, scn.witnesses),
-    display: { spte64: (w) => spte64(w), septState: (w) => SEPT_NAMES[septState(w)] ?? '?' },
+    display: { spte64: (w) => spte64(w), septState: (w) => SEPT_NAMES[septState(w)] ?? '?', decode64 },
   });
 }

@@ -1,7 +1,8 @@
-/** Proof cases of the `mmu` family (filled in by its issue). */
+/** Proof cases of the `mmu` family: TDP MMU catalogue pairs (C1, C6, C8, C10) and the mainline grid. */
 import type { ProofCase } from '../../src/index.js';
+import { familyCases } from './cases.js';
 
 /** Returns the cases of this family. */
 export function cases(): ProofCase[] {
-  return [];
+  return familyCases('mmu');
 }

@@ -10,3 +10,5 @@ export * from './program.js';
 export * from './ctx.js';
 export * from './machine.js';
 export * from './explore.js';
+export * from './trace.js';
+export * from './variant.js';

@@ -22,6 +22,8 @@ export interface MachineDisplay {
   spte64(v: number, mirror: boolean): bigint;
   /** Returns the name of an S-EPT entry word's state. */
   septState(word: number): string;
+  /** Returns the fields of a 64-bit SPTE as text, e.g. `pfn=0x100 level=4K RWX A D`. */
+  decode64(x: bigint): string;
 }
 
 /** Everything the interpreter needs to build a model. */

@@ -10,5 +10,6 @@ import { proveCommand } from './prove.js';
 import { synthCommand } from './synth.js';
 import { roleCommand } from './role.js';
 import { vmtypesCommand } from './vmtypes.js';
+import { replayCommand } from './replay.js';
 
-export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand];
+export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand, replayCommand];
