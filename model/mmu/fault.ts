@@ -79,8 +79,11 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
     }
   }
   if (r < 0) {
-    for (let k = 0; k < m.geometry.roots; k++) {
-      if ((c.s[m.root(k, R.flags)]! & RF.used) !== 0) continue;
+    // an unused slot first; else recycle the slot of a freed root (long single-threaded runs)
+    let slot = -1;
+    for (let k = 0; k < m.geometry.roots && slot < 0; k++) if ((c.s[m.root(k, R.flags)]! & RF.used) === 0) slot = k;
+    for (let k = 0; k < m.geometry.roots && slot < 0; k++) if ((c.s[m.root(k, R.flags)]! & RF.freed) !== 0) slot = k;
+    for (let k = slot; k >= 0 && k < m.geometry.roots; k = m.geometry.roots) {
       const tb = c.allocTable(m.geometry.levels, 0, mirror);
       c.s[m.root(k, R.table)] = tb;
       c.s[m.root(k, R.flags)] = RF.used | (mirror ? RF.mirror : 0);

@@ -316,6 +316,10 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
               break;
             }
           }
+          if (np < 0) {
+            // recycle a freed page nobody maps (long single-threaded runs only)
+            for (let k = 0; k < m.geometry.pages && np < 0; k++) if ((c.s[m.page(k)]! & (P.stateMask | P.td)) === P.freed && k !== old) np = k;
+          }
           if (np < 0) c.violate(11, 'host page pool exhausted (raise the scenario pages bound)');
           else {
             c.s[m.page(np)] = P.allocated;

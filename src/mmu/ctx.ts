@@ -299,6 +299,12 @@ export class Ctx {
       this.s[m.entry(tb, 1)] = 0;
       return tb;
     }
+    // Pool exhausted: recycle a table freed after its grace period (long single-threaded runs only).
+    for (let tb = 0; tb < m.geometry.tables; tb++) {
+      if (this.s[m.table(tb, T.status)] !== TS.freed) continue;
+      this.s[m.table(tb, T.status)] = TS.free;
+      return this.allocTable(level, gfn, mirror);
+    }
     return fail('MMC301', `page-table pool exhausted (${m.geometry.tables} tables); raise the scenario's 'tables' bound`);
   }
   /** Returns an allocated-but-unpublished table to the pool (CAS failed). */

@@ -76,23 +76,32 @@ export class MmuMachine implements Model {
     const m = this.layout;
     const s = new Int32Array(this.stateSize);
     this.spec.init(s, m);
-    const edits = this.spec.edits ?? [];
     for (const { thread, op } of this.spec.setup) {
-      const prog = compileProgram([applyEdits(op, edits)]);
-      let pc = 0;
-      let guardLoops = 0;
-      while (pc >= 0 && pc < prog.steps.length) {
-        const r = this.runStep(s, s, thread, prog, pc, null);
-        if (r === undefined) fail('MMC301', `setup operation ${op.label} blocked at step ${prog.steps[pc]!.def.name}`);
-        if (r === pc && ++guardLoops > 1000) fail('MMC301', `setup operation ${op.label} spins at step ${prog.steps[pc]!.def.name}`);
-        pc = r;
-      }
-      for (let i = 0; i < L.count; i++) if (i !== L.flags) s[m.local(thread, i)] = 0;
+      this.runOp(s, thread, op);
       if (s[G.viol] !== 0) fail('MMC301', `setup operation ${op.label} broke an invariant (I-mask ${s[G.viol]})`);
     }
     s[G.seen] = 0;
     for (let t = 0; t < this.programs.length; t++) s[m.pc(t)] = this.programs[t]!.steps.length === 0 ? -1 : 0;
     return [s];
+  }
+
+  /**
+   * Runs operation `op` on thread `thread` to completion, alone, in place on `s` (setup, and the
+   * single-threaded refinement tests). Step edits of the spec are applied. Raises MMC301 when the
+   * operation blocks (it would wait for another thread forever).
+   */
+  runOp(s: Int32Array, thread: number, op: OpInstance): void {
+    const m = this.layout;
+    const prog = compileProgram([applyEdits(op, this.spec.edits ?? [])]);
+    let pc = 0;
+    let spins = 0;
+    while (pc >= 0 && pc < prog.steps.length) {
+      const r = this.runStep(s, s, thread, prog, pc, null);
+      if (r === undefined) fail('MMC301', `operation ${op.label} blocked at step ${prog.steps[pc]!.def.name}`);
+      if (r === pc && ++spins > 1000) fail('MMC301', `operation ${op.label} spins at step ${prog.steps[pc]!.def.name}`);
+      pc = r;
+    }
+    for (let i = 0; i < L.count; i++) if (i !== L.flags) s[m.local(thread, i)] = 0;
   }
 
   /**

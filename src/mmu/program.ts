@@ -28,6 +28,11 @@ export interface OpInstance {
   /** Instance label for traces, e.g. `fault(g1,W,priv)`. */
   readonly label: string;
   readonly steps: readonly StepDef[];
+  /**
+   * Names of removed steps mapped to the step that now stands in their place (their successor, or
+   * `end`), so jumps to a removed step continue where it used to be.
+   */
+  readonly removed?: ReadonlyMap<string, string>;
 }
 
 /** An edit of one operation's step list (applied by name, in order). */
@@ -55,9 +60,14 @@ export function applyEdits(inst: OpInstance, edits: readonly StepEdit[]): OpInst
   const mine = edits.filter((e) => e.op === inst.op);
   if (mine.length === 0) return inst;
   const steps = [...inst.steps];
+  const removed = new Map<string, string>(inst.removed ?? []);
   for (const e of mine) {
     if ('remove' in e) {
-      steps.splice(indexOrFail(steps, e.op, e.remove), 1);
+      const i = indexOrFail(steps, e.op, e.remove);
+      steps.splice(i, 1);
+      const succ = steps[i]?.name ?? 'end';
+      for (const [k, v] of removed) if (v === e.remove) removed.set(k, succ);
+      removed.set(e.remove, succ);
     } else if ('replace' in e) {
       const i = indexOrFail(steps, e.op, e.replace);
       steps[i] = { ...e.with, name: e.with.name ?? e.replace };
@@ -74,7 +84,8 @@ export function applyEdits(inst: OpInstance, edits: readonly StepEdit[]): OpInst
       steps.splice('before' in e ? j : j + 1, 0, e.insert);
     }
   }
-  return { ...inst, steps };
+  for (const k of [...removed.keys()]) if (steps.some((s) => s.name === k)) removed.delete(k);
+  return { ...inst, steps, ...(removed.size ? { removed } : {}) };
 }
 
 /** A compiled step: the definition plus where it sits. */
@@ -108,6 +119,7 @@ export function compileProgram(ops: readonly OpInstance[]): CompiledProgram {
       if (labels.has(s.name)) fail('MMC301', `operation '${op.op}' has two steps named '${s.name}'`);
       labels.set(s.name, start + i);
     });
+    for (const [gone, succ] of op.removed ?? []) labels.set(gone, succ === 'end' ? end : (labels.get(succ) ?? end));
     for (const def of op.steps) steps.push({ def, opIndex, opStart: start, opEnd: end, labels, op });
   });
   return { steps, ops };

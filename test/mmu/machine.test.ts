@@ -1,0 +1,103 @@
+/**
+ * The interpreter and its views: determinism, ITF round trip and replay, step edits (variants)
+ * and their diagnostics, the step table and Mermaid renderers.
+ */
+import { describe, expect, it } from 'vitest';
+import { DiagnosticError } from '../../src/core/diagnostic.js';
+import { explore } from '../../src/mmu/explore.js';
+import { itfTrace, renderMermaid, renderStepTable, replayItf, traceSteps } from '../../src/mmu/trace.js';
+import { buildMachine } from '../../model/mmu/build.js';
+import { findScenario } from '../../model/mmu/scenarios.js';
+import { mulberry } from './util.js';
+
+const scn = (n: string) => findScenario(n)!;
+
+describe('interpreter', () => {
+  it('is deterministic: random walks replay to identical states', () => {
+    const mm = buildMachine(scn('mmu/grid/3t-fault-notifier-fast-zap'));
+    const rnd = mulberry(7);
+    for (let run = 0; run < 50; run++) {
+      let s = mm.initStates()[0]!;
+      const path: number[] = [];
+      const states = [s];
+      for (let i = 0; i < 80; i++) {
+        const acts: number[] = [];
+        mm.actions(s, acts);
+        if (!acts.length) break;
+        const a = acts[Math.floor(rnd() * acts.length)]!;
+        const nx = new Int32Array(mm.stateSize);
+        expect(mm.next(s, a, nx)).toBe(true);
+        path.push(a);
+        states.push(nx);
+        s = nx;
+      }
+      let t = mm.initStates()[0]!;
+      path.forEach((a, i) => {
+        const nx = new Int32Array(mm.stateSize);
+        mm.next(t, a, nx);
+        expect(Array.from(nx)).toEqual(Array.from(states[i + 1]!));
+        t = nx;
+      });
+    }
+  });
+
+  it('writes an ITF counterexample that replays, and rejects a tampered one (MMC203)', () => {
+    const mm = buildMachine(scn('tdx/2m-vs-4k/cas-then-seamcall'));
+    const r = explore(mm);
+    const itf = itfTrace(mm, mm.initStates()[0]!, r.violation!.path.actions, { scenario: mm.name });
+    const back = replayItf(mm, JSON.parse(JSON.stringify(itf)));
+    expect(back.broken).toContain('I7');
+    const bad = JSON.parse(JSON.stringify(itf)) as { states: Record<string, unknown>[] };
+    bad.states[3]!['mbt::actionTaken'] = 'V1: nonsense';
+    expect(() => replayItf(mm, bad)).toThrow(/MMC203/);
+  });
+
+  it('renders the step table with decoded SPTEs and the SEAMCALL status, and a Mermaid diagram', () => {
+    const mm = buildMachine(scn('tdx/link-before-sept-add/cas-then-seamcall'));
+    const r = explore(mm);
+    const steps = traceSteps(mm, mm.initStates()[0]!, r.violation!.path.actions);
+    const table = renderStepTable(mm, steps);
+    expect(table).toMatch(/SEAMCALL TDH\.MEM\.PAGE\.AUG\(g1 L1 pfn1\) = TDX_EPT_WALK_FAILED/);
+    expect(table).toMatch(/-> 0x[0-9a-f]{16} \[non-leaf/);
+    expect(table).toMatch(/broken after step \d+: I7/);
+    const mer = renderMermaid(mm, steps);
+    expect(mer.startsWith('sequenceDiagram')).toBe(true);
+    expect(mer).toMatch(/TDX-->>V1: TDX_EPT_WALK_FAILED/);
+  });
+});
+
+describe('variants (step edits)', () => {
+  it('removing the obsolete-root check re-introduces C6', () => {
+    const v = buildMachine(scn('mmu/c6-fault-vs-fast-zap/fixed'), { edits: [{ op: 'fault', remove: 'stale-check' }] });
+    expect(explore(v).violation?.allBroken).toContain('I2');
+  });
+  it('dropping the notifier flush breaks TLB coherence (I4)', () => {
+    const v = buildMachine(scn('mmu/grid/fault-vs-notifier'), { edits: [{ op: 'zap-range', remove: 'flush' }] });
+    expect(explore(v).violation?.allBroken).toContain('I4');
+  });
+  it('replacing a step keeps its name and runs the new body', () => {
+    const v = buildMachine(scn('tdx/link-before-sept-add/freeze'), {
+      edits: [{ op: 'fault', replace: 'link-seamcall', with: { doc: 'skip SEPT.ADD', run: (c) => c.setLoc(20, 0) } }],
+    });
+    // the link is stored without its S-EPT counterpart: the next PAGE.AUG walk fails
+    expect(explore(v).violation).toBeDefined();
+  });
+  it('moving a step runs it elsewhere: the obsolete-root check before taking mmu_lock re-opens C6', () => {
+    const v = buildMachine(scn('mmu/c6-fault-vs-fast-zap/fixed'), { edits: [{ op: 'fault', move: 'stale-check', before: 'lock-read' }] });
+    expect(explore(v).violation?.allBroken).toContain('I2');
+  });
+  it('unknown operation step names are MMC005 naming the steps that exist', () => {
+    try {
+      buildMachine(scn('mmu/grid/fault-fault'), { edits: [{ op: 'fault', remove: 'no-such-step' }] });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DiagnosticError);
+      expect((e as DiagnosticError).diagnostic.code).toBe('MMC005');
+      expect((e as DiagnosticError).diagnostic.hint).toMatch(/stale-check/);
+    }
+  });
+  it('unknown options and values are MMC005', () => {
+    expect(() => buildMachine(scn('mmu/grid/fault-fault'), { options: { nope: true } })).toThrow(/unknown option 'nope'/);
+    expect(() => buildMachine(scn('mmu/grid/fault-fault'), { options: { mirrorInstall: 'yolo' } })).toThrow(/cannot be "yolo"/);
+  });
+});
