@@ -11,4 +11,4 @@ export * from './dsl/index.js';
 export * from './report/index.js';
 export * from './mmu/index.js';
 export * from './smt/index.js';
-export type * from './check/model.js';
+export * from './check/index.js';

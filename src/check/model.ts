@@ -75,6 +75,16 @@ export interface Model {
    * then explore it alone (a singleton persistent set).
    */
   isLocal?(state: Int32Array, action: number): boolean;
+  /**
+   * Partial-order reduction, optional refinement of `isLocal`: returns the thread (process) that
+   * performs `action`. When present, the checker explores alone the enabled actions of the first
+   * thread whose enabled actions are all local (SPIN's rule, so a local non-deterministic choice
+   * such as "pick frame 0 or 1" can be reduced). When absent, a local action must be the only
+   * enabled action of its thread, and it is explored alone. In both cases the reduced set is used
+   * only if none of its successors was visited before (the cycle proviso), else the state is
+   * expanded fully.
+   */
+  actionThread?(state: Int32Array, action: number): number;
   /** Returns a short human name for an action in a state, e.g. `vcpu1: cmpxchg spte[0]`. */
   formatAction(state: Int32Array, action: number): string;
   /** Returns the ITF variables of a state (64-bit values as `{"#bigint": "..."}`). */

@@ -1,0 +1,321 @@
+/**
+ * One partition of a level-synchronous breadth-first search. A single-threaded run has one
+ * partition that owns every state; a parallel run has one per worker thread, each owning the states
+ * whose fingerprint `h2 mod N` is its index, and successors owned by another partition go to an
+ * outbox that the coordinator delivers before the next level.
+ *
+ * Properties are judged when a state is expanded, so a whole level is judged before the search
+ * stops; the search stops at the end of the first level with a violation, which makes the reported
+ * counterexample and the state counts the same for any number of partitions.
+ */
+import type { Model } from './model.js';
+import { FP, fingerprint } from './hash.js';
+import { type StateStore, makeStore } from './store.js';
+import { type Found, type PropTable, IntVec, U16Vec, better, propTable } from './common.js';
+
+/** Settings of a partition. */
+export interface CoreSettings {
+  readonly store: 'fingerprint' | 'exact';
+  readonly por: boolean;
+  readonly symmetry: boolean;
+  readonly maxDepth: number;
+  readonly expectedStates?: number | undefined;
+}
+
+/** Words before the state in a frontier record: local id, eventually bits. */
+const FH = 2;
+/** Words before the state in an outbox record: h1, h2, parent gid, action index, eventually bits. */
+export const OH = 5;
+
+/** A partition of the BFS (see the module comment). */
+export class BfsCore {
+  readonly model: Model;
+  readonly S: number;
+  readonly me: number;
+  readonly n: number;
+  readonly props: PropTable;
+  readonly store: StateStore;
+  /** Parent gid per local id (-1 - rootIndex for roots). */
+  readonly parents = new IntVec(1 << 14);
+  /** Action index per local id. */
+  readonly acts = new U16Vec(1 << 14);
+  private cur = new IntVec(1 << 14);
+  private next = new IntVec(1 << 14);
+  /** Outboxes per partition (unused slot for `me`). */
+  readonly out: IntVec[];
+  /** Depth of the level being expanded (the one in `cur`). */
+  level = -1;
+  /** Deepest level holding a stored state. */
+  deepest = 0;
+  generated = 0;
+  /** States of `cur` expanded so far in this level. */
+  private pos = 0;
+  /** Best violation seen (see `better`). */
+  violation: Found | null = null;
+  /** Best witness per sometimes property (index in props.sometimes). */
+  readonly witnesses: (Found | null)[];
+  /** True when some state at maxDepth had enabled actions. */
+  depthCut = false;
+  private readonly settings: CoreSettings;
+  private readonly actList: number[] = [];
+  private readonly sel: Int32Array = new Int32Array(256);
+  private readonly succ: Int32Array;
+  private readonly canon: Int32Array;
+  private readonly stateView: Int32Array;
+
+  constructor(model: Model, settings: CoreSettings, me = 0, n = 1) {
+    this.model = model;
+    this.S = model.stateSize;
+    this.me = me;
+    this.n = n;
+    this.settings = { ...settings, por: settings.por && !!model.isLocal, symmetry: settings.symmetry && !!model.canonicalize };
+    this.props = propTable(model);
+    this.store = makeStore(settings.store, this.S, settings.expectedStates !== undefined ? Math.ceil(settings.expectedStates / n) : undefined);
+    this.out = Array.from({ length: n }, (_, i) => new IntVec(i === me ? 1 : 1 << 12));
+    this.witnesses = this.props.sometimes.map(() => null);
+    this.succ = new Int32Array(this.S);
+    this.canon = new Int32Array(this.S);
+    this.stateView = new Int32Array(this.S);
+  }
+
+  /** Reductions in effect. */
+  get reductions(): { por: boolean; symmetry: boolean } {
+    return { por: this.settings.por, symmetry: this.settings.symmetry };
+  }
+
+  /** Number of states waiting (current level not yet expanded plus next level). */
+  get queued(): number {
+    return (this.cur.length / (this.S + FH) - this.pos) + this.next.length / (this.S + FH);
+  }
+
+  /** Returns true when no state waits in the next level. */
+  get nextEmpty(): boolean {
+    return this.next.length === 0;
+  }
+
+  /** Inserts a root (canonical already); roots owned by other partitions are ignored. */
+  addRoot(state: Int32Array, rootIndex: number): void {
+    fingerprint(state, 0, this.S);
+    const h1 = FP[0]!;
+    const h2 = FP[1]!;
+    if (this.n > 1 && (h2 >>> 0) % this.n !== this.me) return;
+    if (!this.store.insert(h1, h2, state, 0)) return;
+    this.record(-1 - rootIndex, 0, this.props.eventuallyMask, state, 0);
+  }
+
+  private record(parent: number, actIdx: number, ebits: number, buf: Int32Array, off: number): void {
+    const id = this.parents.length;
+    this.parents.push(parent);
+    this.acts.push(actIdx);
+    const o = this.next.alloc(FH + this.S);
+    const d = this.next.data;
+    d[o] = id;
+    d[o + 1] = ebits;
+    for (let k = 0; k < this.S; k++) d[o + FH + k] = buf[off + k]!;
+  }
+
+  /** Inserts the records of an inbox (from other partitions) into the next level. */
+  absorb(inbox: Int32Array): void {
+    const rs = OH + this.S;
+    for (let o = 0; o + rs <= inbox.length; o += rs) {
+      if (this.store.insert(inbox[o]!, inbox[o + 1]!, inbox, o + OH)) {
+        this.record(inbox[o + 2]!, inbox[o + 3]!, inbox[o + 4]!, inbox, o + OH);
+      }
+    }
+  }
+
+  /** Moves the next level into the current one; returns its size. */
+  beginLevel(): number {
+    const t = this.cur;
+    this.cur = this.next;
+    this.next = t;
+    this.next.length = 0;
+    this.pos = 0;
+    this.level++;
+    const size = this.cur.length / (this.S + FH);
+    if (size > 0 && this.level > this.deepest) this.deepest = this.level;
+    return size;
+  }
+
+  /** Takes the outbox for partition `i` (copied) and empties it. */
+  takeOutbox(i: number): Int32Array {
+    const v = this.out[i]!;
+    const r = v.data.slice(0, v.length);
+    v.length = 0;
+    return r;
+  }
+
+  private found(kind: Found['kind'], prop: number, localId: number, h1: number, h2: number): Found {
+    return { kind, prop, gid: localId * this.n + this.me, h1, h2, depth: this.level };
+  }
+
+  /**
+   * Expands states of the current level until it is exhausted, or `limit` states were expanded
+   * (returns false then, so the caller can check budgets and call again).
+   */
+  expand(limit: number): boolean {
+    const model = this.model;
+    const S = this.S;
+    const rs = FH + S;
+    const cur = this.cur.data;
+    const end = this.cur.length / rs;
+    const store = this.store;
+    const props = this.props;
+    const { por, symmetry, maxDepth } = this.settings;
+    const n = this.n;
+    const me = this.me;
+    const acts = this.actList;
+    const state = this.stateView;
+    const succ = this.succ;
+    const canon = this.canon;
+    const sel = this.sel;
+    const within = model.within ? model.within.bind(model) : null;
+    const thread = model.actionThread ? model.actionThread.bind(model) : null;
+    const depthOk = this.level < maxDepth;
+    const stop = Math.min(end, this.pos + limit);
+    for (; this.pos < stop; this.pos++) {
+      const base = this.pos * rs;
+      const id = cur[base]!;
+      let ebits = cur[base + 1]!;
+      for (let k = 0; k < S; k++) state[k] = cur[base + FH + k]!;
+      // Judge the state.
+      let h1 = 0;
+      let h2 = 0;
+      const needFp = props.always.length > 0 || props.sometimes.length > 0 || model.isFinal !== undefined || ebits !== 0;
+      if (needFp) {
+        fingerprint(state, 0, S);
+        h1 = FP[0]!;
+        h2 = FP[1]!;
+      }
+      for (let p = 0; p < props.always.length; p++) {
+        if (!props.always[p]!.check(state)) {
+          const f = this.found('always', props.alwaysIdx[p]!, id, h1, h2);
+          if (better(f, this.violation)) this.violation = f;
+        }
+      }
+      for (let p = 0; p < props.sometimes.length; p++) {
+        const w = this.witnesses[p];
+        if ((w === null || w === undefined || w.depth === this.level) && props.sometimes[p]!.check(state)) {
+          const f = this.found('sometimes', props.sometimesIdx[p]!, id, h1, h2);
+          if (better(f, w)) this.witnesses[p] = f;
+        }
+      }
+      if (ebits !== 0) {
+        for (let p = 0; p < props.eventually.length; p++) {
+          if ((ebits & (1 << p)) !== 0 && props.eventually[p]!.check(state)) ebits &= ~(1 << p);
+        }
+      }
+      // Successors.
+      acts.length = 0;
+      model.actions(state, acts);
+      const na = acts.length;
+      if (!depthOk) {
+        if (na > 0) this.depthCut = true;
+        continue;
+      }
+      let nsel = 0;
+      if (por && na > 1) nsel = ampleSet(model, state, acts, thread, sel);
+      let any = false;
+      const count = nsel > 0 ? nsel : na;
+      for (let j = 0; j < count; j++) {
+        const i = nsel > 0 ? sel[j]! : j;
+        if (!model.next(state, acts[i]!, succ)) continue;
+        any = true;
+        this.generated++;
+        let t = succ;
+        if (symmetry) {
+          model.canonicalize!(succ, canon);
+          t = canon;
+        }
+        if (within !== null && !within(t)) continue;
+        fingerprint(t, 0, S);
+        const s1 = FP[0]!;
+        const s2 = FP[1]!;
+        const owner = n > 1 ? (s2 >>> 0) % n : me;
+        if (owner !== me) {
+          const ob = this.out[owner]!;
+          const o = ob.alloc(OH + S);
+          const d = ob.data;
+          d[o] = s1;
+          d[o + 1] = s2;
+          d[o + 2] = id * n + me;
+          d[o + 3] = i;
+          d[o + 4] = ebits;
+          for (let k = 0; k < S; k++) d[o + OH + k] = t[k]!;
+        } else if (store.insert(s1, s2, t, 0)) {
+          this.record(id * n + me, i, ebits, t, 0);
+        }
+      }
+      if (!any) {
+        if (model.isFinal && !model.isFinal(state)) {
+          const f = this.found('deadlock', -1, id, h1, h2);
+          if (better(f, this.violation)) this.violation = f;
+        }
+        if (ebits !== 0) {
+          let p = 0;
+          while ((ebits & (1 << p)) === 0) p++;
+          const f = this.found('eventually', props.eventuallyIdx[p]!, id, h1, h2);
+          if (better(f, this.violation)) this.violation = f;
+        }
+      }
+    }
+    if (this.next.length > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
+    return this.pos >= end;
+  }
+
+  /** Returns the states of the current level that are not yet expanded, with their local ids. */
+  pendingStates(): { id: number; state: Int32Array }[] {
+    const rs = FH + this.S;
+    const out: { id: number; state: Int32Array }[] = [];
+    const end = this.cur.length / rs;
+    for (let i = this.pos; i < end; i++) out.push({ id: this.cur.data[i * rs]!, state: this.cur.data.slice(i * rs + FH, i * rs + rs) });
+    return out;
+  }
+
+  /** Records the next level's depth as reached (after a final absorb). */
+  noteNext(): void {
+    if (this.next.length > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
+  }
+
+  /** Returns `[parentGid, actionIndex]` of a local id. */
+  parentOf(localId: number): [number, number] {
+    return [this.parents.data[localId]!, this.acts.data[localId]!];
+  }
+
+  /** Bytes held by the store and parent pointers. */
+  storeBytes(): number {
+    return this.store.bytes() + this.parents.length * 4 + this.acts.length * 2;
+  }
+}
+
+/**
+ * Returns the number of action positions written to `sel` for a reduced (ample) set, or 0 for
+ * full expansion. See `Model.isLocal` and `Model.actionThread`.
+ */
+export function ampleSet(
+  model: Model,
+  state: Int32Array,
+  acts: readonly number[],
+  thread: ((s: Int32Array, a: number) => number) | null,
+  sel: Int32Array,
+): number {
+  const na = acts.length;
+  for (let i = 0; i < na; i++) {
+    if (!model.isLocal!(state, acts[i]!)) continue;
+    if (thread === null) {
+      sel[0] = i;
+      return 1;
+    }
+    const t = thread(state, acts[i]!);
+    let ok = true;
+    let c = 0;
+    for (let j = 0; j < na && ok; j++) {
+      if (thread(state, acts[j]!) !== t) continue;
+      if (j < i || !model.isLocal!(state, acts[j]!)) ok = false;
+      else if (c < sel.length) sel[c++] = j;
+      else ok = false;
+    }
+    if (ok && c < na) return c;
+  }
+  return 0;
+}

@@ -1,0 +1,193 @@
+/**
+ * Single-threaded depth-first search: memory for the visited set and one path only; the
+ * counterexample is the stack (not the shortest). Same judgement rules as BFS.
+ */
+import type { Model } from './model.js';
+import { FP, fingerprint } from './hash.js';
+import { makeStore, missedStateProbability } from './store.js';
+import { Budget, type Found, IntVec, propTable } from './common.js';
+import { ampleSet } from './bfs-core.js';
+import { buildResult } from './result.js';
+import { type Chain, initialRoots } from './trace.js';
+import type { CheckOptions, CheckResult } from './types.js';
+
+/** Runs a DFS of `model`. */
+export function checkDfs(model: Model, opts: CheckOptions = {}): CheckResult {
+  const budget = new Budget(opts);
+  const S = model.stateSize;
+  const por = (opts.por ?? true) && !!model.isLocal;
+  const symmetry = (opts.symmetry ?? true) && !!model.canonicalize;
+  const maxDepth = opts.maxDepth ?? Infinity;
+  const maxStates = opts.maxStates ?? Infinity;
+  const props = propTable(model);
+  const store = makeStore(opts.store ?? 'fingerprint', S, opts.expectedStates);
+  const roots = opts.roots ?? initialRoots(model, symmetry);
+  const thread = model.actionThread ? model.actionThread.bind(model) : null;
+  const within = model.within ? model.within.bind(model) : null;
+  const states = new IntVec(S * 64);
+  const pairs = new IntVec(1024); // (position, action) per selected action of every frame
+  const pbase: number[] = [];
+  const pcount: number[] = [];
+  const cursor: number[] = [];
+  const ebitsOf: number[] = [];
+  const anySucc: boolean[] = [];
+  const chosen: number[] = [];
+  const fps: number[] = [];
+  const chains = new Map<Found, Chain>();
+  const witnesses: (Found | null)[] = props.sometimes.map(() => null);
+  let violation: Found | null = null;
+  let generated = 0;
+  let deepest = 0;
+  let depthCut = false;
+  let hit: string | null = null;
+  const acts: number[] = [];
+  const sel = new Int32Array(256);
+  const view = new Int32Array(S);
+  const succ = new Int32Array(S);
+  const canon = new Int32Array(S);
+  let rootIndex = 0;
+  let sinceCheck = 0;
+
+  const chainHere = (depth: number): Chain => ({ rootIndex, indices: chosen.slice(0, depth) });
+  const record = (kind: Found['kind'], prop: number, depth: number, h1: number, h2: number): Found => {
+    const f: Found = { kind, prop, gid: -1, h1, h2, depth };
+    chains.set(f, chainHere(depth));
+    return f;
+  };
+
+  /** Pushes a new state (in `buf`) at `depth`, judging it; returns false to stop the search. */
+  const push = (buf: Int32Array, depth: number, ebitsIn: number, h1: number, h2: number): boolean => {
+    if (depth > deepest) deepest = depth;
+    const off = states.alloc(S);
+    states.data.set(buf.subarray(0, S), off);
+    let ebits = ebitsIn;
+    for (let p = 0; p < props.always.length; p++) {
+      if (!props.always[p]!.check(buf)) {
+        violation = record('always', props.alwaysIdx[p]!, depth, h1, h2);
+        return false;
+      }
+    }
+    for (let p = 0; p < props.sometimes.length; p++) {
+      if (witnesses[p] === null && props.sometimes[p]!.check(buf)) witnesses[p] = record('sometimes', props.sometimesIdx[p]!, depth, h1, h2);
+    }
+    for (let p = 0; p < props.eventually.length; p++) if ((ebits & (1 << p)) !== 0 && props.eventually[p]!.check(buf)) ebits &= ~(1 << p);
+    acts.length = 0;
+    model.actions(buf, acts);
+    pbase[depth] = pairs.length;
+    cursor[depth] = 0;
+    ebitsOf[depth] = ebits;
+    anySucc[depth] = false;
+    fps[2 * depth] = h1;
+    fps[2 * depth + 1] = h2;
+    if (depth >= maxDepth) {
+      if (acts.length > 0) depthCut = true;
+      pcount[depth] = 0;
+      anySucc[depth] = true; // cut by the bound, not terminal
+      return true;
+    }
+    const nsel = por && acts.length > 1 ? ampleSet(model, buf, acts, thread, sel) : 0;
+    const count = nsel > 0 ? nsel : acts.length;
+    const o = pairs.alloc(2 * count);
+    for (let j = 0; j < count; j++) {
+      const i = nsel > 0 ? sel[j]! : j;
+      pairs.data[o + 2 * j] = i;
+      pairs.data[o + 2 * j + 1] = acts[i]!;
+    }
+    pcount[depth] = count;
+    return true;
+  };
+
+  search: for (; rootIndex < roots.length; rootIndex++) {
+    const r = roots[rootIndex]!.state;
+    fingerprint(r, 0, S);
+    if (!store.insert(FP[0]!, FP[1]!, r, 0)) continue;
+    if (!push(r, 0, props.eventuallyMask, FP[0]!, FP[1]!)) break;
+    let top = 0;
+    while (top >= 0) {
+      if (++sinceCheck >= 4096) {
+        sinceCheck = 0;
+        const b = budget.check();
+        if (b.stop) {
+          hit = budget.hit;
+          break search;
+        }
+        if (b.due)
+          opts.onProgress?.({ generatedStates: generated, distinctStates: store.size, depth: top, queue: top + 1, seconds: budget.seconds(), statesPerSecond: store.size / budget.seconds(), memoryBytes: budget.peakRss });
+        if (store.size >= maxStates) {
+          hit = `state budget of ${maxStates} distinct states reached`;
+          break search;
+        }
+      }
+      if (cursor[top]! < pcount[top]!) {
+        const k = pbase[top]! + 2 * cursor[top]!;
+        cursor[top]!++;
+        const pos = pairs.data[k]!;
+        const a = pairs.data[k + 1]!;
+        view.set(states.data.subarray(top * S, top * S + S));
+        if (!model.next(view, a, succ)) continue;
+        anySucc[top] = true;
+        generated++;
+        let t = succ;
+        if (symmetry) {
+          model.canonicalize!(succ, canon);
+          t = canon;
+        }
+        if (within !== null && !within(t)) continue;
+        fingerprint(t, 0, S);
+        const h1 = FP[0]!;
+        const h2 = FP[1]!;
+        if (!store.insert(h1, h2, t, 0)) continue;
+        chosen[top] = pos;
+        top++;
+        if (!push(t, top, ebitsOf[top - 1]!, h1, h2)) break search;
+        continue;
+      }
+      // Frame exhausted.
+      if (!anySucc[top]) {
+        view.set(states.data.subarray(top * S, top * S + S));
+        if (model.isFinal && !model.isFinal(view)) {
+          violation = record('deadlock', -1, top, fps[2 * top]!, fps[2 * top + 1]!);
+          break search;
+        }
+        const eb = ebitsOf[top]!;
+        if (eb !== 0) {
+          let p = 0;
+          while ((eb & (1 << p)) === 0) p++;
+          violation = record('eventually', props.eventuallyIdx[p]!, top, fps[2 * top]!, fps[2 * top + 1]!);
+          break search;
+        }
+      }
+      pairs.length = pbase[top]!;
+      states.length = top * S;
+      top--;
+    }
+  }
+  budget.sampleMemory();
+  const n = store.size;
+  const storeBytes = store.bytes();
+  const v = violation as Found | null;
+  return buildResult({
+    model,
+    strategy: 'dfs',
+    props,
+    reductions: { por, symmetry },
+    roots,
+    violation: v,
+    witnesses,
+    complete: hit === null && !depthCut && v === null,
+    incompleteReason: hit ?? (depthCut ? `depth bound of ${opts.maxDepth} reached: states at that depth have unexplored successors` : null),
+    stats: {
+      distinctStates: n,
+      generatedStates: generated,
+      maxDepth: deepest,
+      seconds: budget.seconds(),
+      peakMemoryBytes: budget.peakRss,
+      storeBytes,
+      bytesPerState: n ? storeBytes / n : 0,
+      missedStateProbability: store.mode === 'exact' ? 0 : missedStateProbability(n),
+      queueLeft: 0,
+      workers: 1,
+    },
+    chainOf: (f) => chains.get(f)!,
+  });
+}

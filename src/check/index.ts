@@ -1,0 +1,36 @@
+/**
+ * The generic explicit-state model checker: `check(model, options)` runs BFS (default), DFS or
+ * seeded random simulation; `checkParallel(ref, options)` runs BFS on worker threads. Domain-free:
+ * models reach it as values (or as a `ModelRef` a worker can import).
+ */
+import type { Model } from './model.js';
+import { checkBfs } from './bfs.js';
+import { checkDfs } from './dfs.js';
+import { checkRandom } from './random.js';
+import { checkSize } from './trace.js';
+import type { CheckOptions, CheckResult } from './types.js';
+import { fail } from '../core/diagnostic.js';
+
+export type * from './model.js';
+export type * from './types.js';
+export * from './registry.js';
+export { fingerprint, fingerprintHex, FP } from './hash.js';
+export { FingerprintStore, ExactStore, missedStateProbability, type StateStore } from './store.js';
+export { replayChain, initialRoots, type Chain } from './trace.js';
+export { mulberry32 } from './random.js';
+export { checkParallel } from './parallel.js';
+export { planShards, checkShard, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
+
+/** Runs the checker on this thread with the chosen strategy (BFS by default). */
+export function check(model: Model, opts: CheckOptions = {}): CheckResult {
+  if (!Number.isInteger(model.stateSize) || model.stateSize <= 0) fail('MMC202', `model ${model.name}: stateSize must be a positive integer, got ${model.stateSize}`);
+  for (const s of model.initStates()) checkSize(model, s, 'an initial state');
+  switch (opts.strategy ?? 'bfs') {
+    case 'bfs':
+      return checkBfs(model, opts);
+    case 'dfs':
+      return checkDfs(model, opts);
+    case 'random':
+      return checkRandom(model, opts);
+  }
+}
