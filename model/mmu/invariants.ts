@@ -77,12 +77,16 @@ function mirrorPositions(s: Int32Array, mm: MmuMachine): Int32Array | undefined 
 
 /**
  * Returns true when vCPU `v`'s TLB entry `e` can still be used: a private (S-EPT) entry of a vCPU
- * outside guest mode whose epoch is behind TD_EPOCH is dead (TDH.VP.ENTER flushes it).
+ * outside guest mode whose epoch is behind TD_EPOCH is dead (TDH.VP.ENTER flushes it), and so is
+ * every entry of a vCPU outside guest mode that must reload its roots first.
  */
 function tlbLive(s: Int32Array, mm: MmuMachine, v: number, e: number): boolean {
   const m = mm.layout;
+  const inGuest = s[m.vcpu(v, V.mode)] === 1;
+  // KVM_REQ_MMU_FREE_OBSOLETE_ROOTS pending outside guest mode: the vCPU reloads (and flushes) before entry
+  if (!inGuest && (s[m.vcpu(v, V.req)]! & REQ.freeObsoleteRoots) !== 0) return false;
   if ((e & TLB.priv) === 0) return true;
-  return s[m.vcpu(v, V.mode)] === 1 || s[m.vcpu(v, V.epoch)] === s[G.tdEpoch];
+  return inGuest || s[m.vcpu(v, V.epoch)] === s[G.tdEpoch];
 }
 
 const broken = (s: Int32Array, k: number): boolean => (s[G.viol]! & (1 << (k - 1))) !== 0;

@@ -3,7 +3,7 @@
  * to type-check (MMC007), an unknown scenario (MMC005), and `mmucheck replay` of a written trace.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,7 +35,9 @@ describe('mmu CLI', () => {
   });
 
   it('a variant that does not type-check is MMC007 with the first tsc error', async () => {
-    await expect(runMmuCheck(undefined, { model: join(ROOT, 'test/mmu/fixtures/bad-variant.ts') }, io)).rejects.toSatisfy(
+    const bad = join(mkdtempSync(join(tmpdir(), 'mmu-bad-')), 'bad-variant.ts');
+    writeFileSync(bad, "import { variant } from 'mmucheck';\nexport default variant({ from: 'mmu/grid/fault-fault', edits: [{ op: 'fault', remove: 42 }] });\n");
+    await expect(runMmuCheck(undefined, { model: bad }, io)).rejects.toSatisfy(
       (e: unknown) => e instanceof DiagnosticError && e.diagnostic.code === 'MMC007' && /TS\d+/.test(e.diagnostic.message),
     );
   });
