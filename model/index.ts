@@ -7,12 +7,14 @@
 import type { ModelEntry } from '../src/index.js';
 import { tdpCas } from './bench/tdp-cas.js';
 import { counters } from './toys/counters.js';
+import { mmuCheckModels } from './mmu/registry.js';
 
 /** This module's URL (the `moduleUrl` of a `ModelRef` into {@link checkModels}). */
 export const checkModelsUrl: string = import.meta.url;
 
 /** Every model `mmucheck check` knows, by name. */
 export const checkModels: Record<string, ModelEntry> = {
+  ...mmuCheckModels,
   'tdp-cas': {
     doc: 'the reference workload ../shared/bench/tdp_cas.pml (lock-free SPTE install, freeze/flush/clear zap) ported step for step',
     params: [
