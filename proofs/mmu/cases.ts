@@ -3,7 +3,7 @@
  * distinct-state count of the breadth-first exploration and, for violations, the golden ITF
  * counterexample (proofs/expected/). The verdict always comes from the explorer.
  */
-import { diagnostic, errorVerdict, explore, holds, itfTrace, type ProofCase, unknown, violated } from '../../src/index.js';
+import { diagnostic, errorVerdict, explore, holds, mmuItfTrace, type ProofCase, unknown, violated } from '../../src/index.js';
 import { buildMachine, type Scenario } from '../../model/mmu/build.js';
 import { SCENARIOS } from '../../model/mmu/scenarios.js';
 import { PINNED } from './pinned.js';
@@ -39,7 +39,7 @@ export function scenarioCase(s: Scenario): ProofCase {
           ...base,
           verdict: violated({ broken: r.violation.allBroken, steps: acts.length }),
           witnessText: `${r.violation.allBroken.join('+')} after ${acts.length} steps, last ${last}`,
-          itf: itfTrace(mm, mm.initStates()[0]!, acts, { scenario: s.name, property: r.violation.property.name }),
+          itf: mmuItfTrace(mm, mm.initStates()[0]!, acts, { scenario: s.name, property: r.violation.property.name }),
         };
       }
       if (!r.complete) return { ...base, verdict: unknown(r.cutReason ?? 'incomplete') };

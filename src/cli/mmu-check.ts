@@ -9,7 +9,7 @@ import { fail } from '../core/diagnostic.js';
 import { EXIT } from '../core/exit.js';
 import { explore, type ExploreResult } from '../mmu/explore.js';
 import type { MmuMachine } from '../mmu/machine.js';
-import { itfTrace, renderMermaid, renderStepTable, traceSteps } from '../mmu/trace.js';
+import { mmuItfTrace, renderMermaid, renderStepTable, traceSteps } from '../mmu/trace.js';
 import { isVariant, type VariantSpec } from '../mmu/variant.js';
 import { buildMachine, type Scenario } from '../../model/mmu/build.js';
 import { findScenario, SCENARIOS } from '../../model/mmu/scenarios.js';
@@ -101,7 +101,7 @@ export async function runMmuCheck(name: string | undefined, flags: MmuCheckFlags
   });
   const init = machine.initStates()[0]!;
   const steps = r.violation ? traceSteps(machine, init, r.violation.path.actions) : [];
-  if (r.violation && flags.itf) write(flags.itf, toJson(itfTrace(machine, init, r.violation.path.actions, { scenario: scenario.name, property: r.violation.property.name })) + '\n');
+  if (r.violation && flags.itf) write(flags.itf, toJson(mmuItfTrace(machine, init, r.violation.path.actions, { scenario: scenario.name, property: r.violation.property.name })) + '\n');
   if (r.violation && flags.mermaid) write(flags.mermaid, renderMermaid(machine, steps));
   const verdict = r.violation ? 'violated' : r.complete && r.sometimesMissing.length === 0 ? 'holds' : 'unknown';
   const code = verdict === 'unknown' ? EXIT.unknown : verdict === expected ? EXIT.ok : verdict === 'violated' ? EXIT.violation : EXIT.mismatch;

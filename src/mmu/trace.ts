@@ -41,14 +41,14 @@ export function traceSteps(mm: MmuMachine, init: Int32Array, actions: readonly n
 }
 
 /** An ITF trace document. */
-export interface ItfTrace {
+export interface MmuItfTrace {
   readonly '#meta': Record<string, ItfValue>;
   readonly vars: readonly string[];
   readonly states: readonly Record<string, ItfValue>[];
 }
 
 /** Returns the ITF trace of a path. */
-export function itfTrace(mm: MmuMachine, init: Int32Array, actions: readonly number[], meta: Record<string, ItfValue> = {}): ItfTrace {
+export function mmuItfTrace(mm: MmuMachine, init: Int32Array, actions: readonly number[], meta: Record<string, ItfValue> = {}): MmuItfTrace {
   const states: Record<string, ItfValue>[] = [];
   let s = init;
   states.push({ '#meta': { index: 0 }, 'mbt::actionTaken': 'init', ...mm.toItf(s) });
@@ -76,7 +76,7 @@ export interface ReplayOutcome {
  * action and the resulting state must equal the recorded one (MMC203 otherwise).
  */
 export function replayItf(mm: MmuMachine, trace: unknown): ReplayOutcome {
-  const t = trace as Partial<ItfTrace>;
+  const t = trace as Partial<MmuItfTrace>;
   if (!t || !Array.isArray(t.states) || t.states.length === 0) fail('MMC203', 'not an ITF trace: no states');
   const canon = (st: Record<string, ItfValue>): string => {
     const { ['#meta']: _m, ['mbt::actionTaken']: _a, ...rest } = st as Record<string, ItfValue>;

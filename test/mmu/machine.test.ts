@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DiagnosticError } from '../../src/core/diagnostic.js';
 import { explore } from '../../src/mmu/explore.js';
-import { itfTrace, renderMermaid, renderStepTable, replayItf, traceSteps } from '../../src/mmu/trace.js';
+import { mmuItfTrace, renderMermaid, renderStepTable, replayItf, traceSteps } from '../../src/mmu/trace.js';
 import { buildMachine } from '../../model/mmu/build.js';
 import { findScenario } from '../../model/mmu/scenarios.js';
 import { mulberry } from './util.js';
@@ -44,7 +44,7 @@ describe('interpreter', () => {
   it('writes an ITF counterexample that replays, and rejects a tampered one (MMC203)', () => {
     const mm = buildMachine(scn('tdx/2m-vs-4k/cas-then-seamcall'));
     const r = explore(mm);
-    const itf = itfTrace(mm, mm.initStates()[0]!, r.violation!.path.actions, { scenario: mm.name });
+    const itf = mmuItfTrace(mm, mm.initStates()[0]!, r.violation!.path.actions, { scenario: mm.name });
     const back = replayItf(mm, JSON.parse(JSON.stringify(itf)));
     expect(back.broken).toContain('I7');
     const bad = JSON.parse(JSON.stringify(itf)) as { states: Record<string, unknown>[] };
