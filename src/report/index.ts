@@ -1,1 +1,2 @@
 export * from './suite-report.js';
+export * from './itf.js';

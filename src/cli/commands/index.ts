@@ -11,5 +11,7 @@ import { synthCommand } from './synth.js';
 import { roleCommand } from './role.js';
 import { vmtypesCommand } from './vmtypes.js';
 import { replayCommand } from './replay.js';
+import { checkCommand } from './check.js';
+import { mergeCommand } from './merge.js';
 
-export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand, replayCommand];
+export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand, replayCommand, checkCommand, mergeCommand];

@@ -1,0 +1,202 @@
+/**
+ * `mmucheck check MODEL`: explicit-state model checking of a registered model (model/index.ts).
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fail } from '../../core/diagnostic.js';
+import { EXIT } from '../../core/exit.js';
+import { check, checkParallel, checkShard, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
+import { itfTrace, renderItfText, type ItfTrace } from '../../report/itf.js';
+import { checkModels, checkModelsUrl } from '../../../model/index.js';
+import { type Command, type Io } from '../command.js';
+import { bool, choice, int, num, onOff, parse, str, strs } from '../args.js';
+
+const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N]
+                      [--por on|off] [--symmetry on|off] [--store fingerprint|exact]
+                      [--max-states N] [--max-depth N] [--time S] [--max-memory MIB] [--seed N] [--walks N]
+                      [--shard I/N] [--itf FILE] [--json] [--quiet]
+
+Explores every reachable state of MODEL (BFS by default: shortest counterexample) and judges its
+properties: always (safety), sometimes (a witness must exist), eventually, and deadlocks.
+  --param NAME=VALUE  model parameter (repeatable); see the list below
+  --strategy S        bfs (default), dfs (low memory), random (seeded walks; never proves)
+  --workers N         BFS on N worker threads (same verdict and counts as 1)
+  --por on|off        partial-order reduction (default on)
+  --symmetry on|off   symmetry reduction (default on)
+  --store fingerprint|exact   64-bit fingerprints (default) or whole states
+  --max-states N      stop after N distinct states (verdict unknown)
+  --max-depth N       do not expand states at depth N (verdict unknown if cut)
+  --time S            wall-time budget in seconds (verdict unknown when hit)
+  --max-memory MIB    resident-memory budget (verdict unknown when hit)
+  --seed N / --walks N   random strategy: seed (default 1) and number of walks (default 1000)
+  --shard I/N         run piece I (1..N) of a search split N ways; combine with 'mmucheck merge'
+  --itf FILE          write the counterexample as ITF JSON
+  --json              print one JSON document
+  --quiet             no progress line, only the verdict
+exit: 0 holds, 10 violated, 20 unknown (bound hit, random), 64 usage or malformed model
+
+models:
+${Object.entries(checkModels)
+  .map(([k, e]) => `  ${k}: ${e.doc}\n${e.params.map((p) => `      ${p.name}=${p.default} (${p.min}..${p.max}) ${p.doc}`).join('\n')}`)
+  .join('\n')}`;
+
+const spec = {
+  param: { type: 'string', multiple: true },
+  strategy: { type: 'string' },
+  workers: { type: 'string' },
+  por: { type: 'string' },
+  symmetry: { type: 'string' },
+  store: { type: 'string' },
+  'max-states': { type: 'string' },
+  'max-depth': { type: 'string' },
+  time: { type: 'string' },
+  'max-memory': { type: 'string' },
+  seed: { type: 'string' },
+  walks: { type: 'string' },
+  shard: { type: 'string' },
+  itf: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+/** Returns the ITF of a trace of `model`. */
+export function traceItf(model: Model, trace: Trace, meta: Record<string, unknown>): ItfTrace {
+  return itfTrace({ source: model.name, states: trace.states.map((s) => model.toItf(s)), actions: ['init', ...trace.labels], meta });
+}
+
+function progressLine(io: Io): { tick: (p: Progress) => void; clear: () => void } {
+  let shown = false;
+  return {
+    tick: (p) => {
+      shown = true;
+      process.stderr.write(
+        `\r\x1b[K${p.distinctStates.toLocaleString('en')} distinct, ${p.generatedStates.toLocaleString('en')} generated, depth ${p.depth}, queue ${p.queue.toLocaleString('en')}, ${(p.statesPerSecond / 1e6).toFixed(2)} M states/s, ${(p.memoryBytes / 2 ** 20).toFixed(0)} MiB, ${p.seconds.toFixed(0)} s`,
+      );
+    },
+    clear: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      void io;
+    },
+  };
+}
+
+/** The `check` command. */
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'model-check a registered model (BFS/DFS/random, POR, symmetry, workers, shards)',
+  usage,
+  async run(argv, io) {
+    const p = parse('check', argv, spec, 1);
+    const name = p.positionals[0];
+    if (name === undefined) fail('MMC001', `check: missing MODEL; models: ${Object.keys(checkModels).join(', ')}`);
+    const entry = checkModels[name];
+    if (!entry) fail('MMC005', `check: unknown model '${name}'; models: ${Object.keys(checkModels).join(', ')}`, { subject: name });
+    const params = resolveParams(name, entry, parseParamFlags(strs(p, 'param')));
+    const strategy = choice(p, 'strategy', ['bfs', 'dfs', 'random'] as const, 'bfs')!;
+    const workers = int(p, 'workers', 1, 64, 1)!;
+    if (workers > 1 && strategy !== 'bfs') fail('MMC003', `--workers ${workers}: worker threads run only --strategy bfs (got ${strategy})`, { subject: '--workers' });
+    const json = bool(p, 'json');
+    const quiet = bool(p, 'quiet');
+    const itfPath = str(p, 'itf');
+    const maxStates = int(p, 'max-states', 1, Number.MAX_SAFE_INTEGER);
+    const maxDepth = int(p, 'max-depth', 0, 1e9);
+    const time = num(p, 'time', 0, 1e7);
+    const maxMem = int(p, 'max-memory', 1, 1 << 24);
+    const seed = int(p, 'seed', 0, 2 ** 31 - 1);
+    const walks = int(p, 'walks', 1, 1e9);
+    const shardText = str(p, 'shard');
+    let shard: { index: number; count: number } | undefined;
+    if (shardText !== undefined) {
+      const m = /^([0-9]+)\/([0-9]+)$/.exec(shardText);
+      const i = m ? Number(m[1]) : NaN;
+      const n = m ? Number(m[2]) : NaN;
+      if (!m || !(n >= 1 && n <= 4096 && i >= 1 && i <= n)) fail('MMC003', `--shard ${shardText}: must be I/N with 1 <= I <= N <= 4096, e.g. --shard 2/8`, { subject: '--shard' });
+      if (workers > 1) fail('MMC003', '--shard runs on one thread: drop --workers or run one shard per job', { subject: '--shard' });
+      if (strategy === 'random') fail('MMC003', '--shard splits an exhaustive search: use --strategy bfs or dfs', { subject: '--shard' });
+      shard = { index: i - 1, count: n };
+    }
+    const live = io.tty && !quiet && !json ? progressLine(io) : null;
+    const opts: CheckOptions = {
+      strategy,
+      por: onOff(p, 'por', true)!,
+      symmetry: onOff(p, 'symmetry', true)!,
+      store: choice(p, 'store', ['fingerprint', 'exact'] as const, 'fingerprint')!,
+      ...(maxStates !== undefined ? { maxStates } : {}),
+      ...(maxDepth !== undefined ? { maxDepth } : {}),
+      ...(time !== undefined ? { timeSeconds: time } : {}),
+      ...(maxMem !== undefined ? { maxMemoryBytes: maxMem * 2 ** 20 } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(walks !== undefined ? { walks } : {}),
+      ...(live ? { onProgress: live.tick } : {}),
+    };
+    const model = entry.create(params);
+    let result: CheckResult;
+    let shardRecord: ReturnType<typeof checkShard>['shard'] | undefined;
+    if (shard) {
+      const r = checkShard(model, opts, shard.index, shard.count);
+      result = r.result;
+      shardRecord = r.shard;
+    } else if (workers > 1) {
+      const ref: ModelRef = { moduleUrl: checkModelsUrl, exportName: 'checkModels', key: name, params };
+      result = await checkParallel(ref, { ...opts, workers });
+    } else {
+      result = check(model, opts);
+    }
+    live?.clear();
+    const v = result.verdict;
+    const trace = v.kind === 'violated' ? v.witness.trace : undefined;
+    let itf: ItfTrace | undefined;
+    if (trace) {
+      itf = traceItf(model, trace, { model: name, params, property: v.kind === 'violated' ? v.witness.property : '', kind: v.kind === 'violated' ? v.witness.kind : '', strategy, ...(strategy === 'random' ? { seed: seed ?? 1 } : {}) });
+      if (itfPath) {
+        try {
+          mkdirSync(dirname(itfPath), { recursive: true });
+          writeFileSync(itfPath, JSON.stringify(itf, null, 2) + '\n');
+        } catch (e) {
+          fail('MMC006', `--itf ${itfPath}: cannot write: ${e instanceof Error ? e.message : String(e)}`, { subject: '--itf' });
+        }
+      }
+    }
+    const s = result.stats;
+    if (json) {
+      const doc = {
+        model: name,
+        modelName: result.model,
+        params,
+        strategy,
+        verdict: shardRecord ? shardRecord.verdict : v.kind,
+        ...(v.kind === 'holds' ? { domain: v.domain } : {}),
+        ...(v.kind === 'unknown' ? { reason: v.reason } : {}),
+        ...(v.kind === 'violated' ? { property: v.witness.property, kind: v.witness.kind, message: v.witness.message } : {}),
+        ...(v.kind === 'error' ? { diagnostic: v.diagnostic } : {}),
+        ...(trace ? { traceLength: trace.actions.length, trace: trace.labels } : {}),
+        ...(itf && itfPath ? { itf: itfPath } : {}),
+        complete: result.complete,
+        reductions: result.reductions,
+        witnesses: Object.fromEntries(Object.entries(result.witnesses).map(([k, t]) => [k, t ? t.actions.length : null])),
+        stats: s,
+        ...(shardRecord ? { shard: shardRecord } : {}),
+      };
+      io.out(JSON.stringify(doc, null, 2));
+    } else {
+      const head =
+        v.kind === 'holds'
+          ? `holds: ${v.domain}`
+          : v.kind === 'violated'
+            ? `VIOLATED: ${v.witness.message}`
+            : v.kind === 'unknown'
+              ? `unknown: ${v.reason}`
+              : `error ${v.diagnostic.code}: ${v.diagnostic.message}${v.diagnostic.hint ? ` (${v.diagnostic.hint})` : ''}`;
+      io.out(`${result.model}: ${head}`);
+      if (itf && !quiet) io.out(renderItfText(itf));
+      if (itf && itfPath) io.out(`trace written to ${itfPath}`);
+      io.out(
+        `${s.distinctStates} distinct states, ${s.generatedStates} generated, depth ${s.maxDepth}, ${s.seconds.toFixed(2)} s, ${(s.distinctStates / Math.max(s.seconds, 1e-9) / 1e6).toFixed(2)} M states/s, ${(s.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB peak, ${s.bytesPerState.toFixed(1)} bytes/state${s.workers > 1 ? `, ${s.workers} workers` : ''}${s.missedStateProbability > 0 ? `, P(missed state) ~ ${s.missedStateProbability.toExponential(1)}` : ''}`,
+      );
+      if (shardRecord) io.out(`shard ${shard!.index + 1}/${shard!.count}: ${shardRecord.verdict} (sometimes judged by 'mmucheck merge')`);
+    }
+    if (v.kind === 'error') return EXIT.usage;
+    const kind = shardRecord ? shardRecord.verdict : v.kind;
+    return kind === 'holds' ? EXIT.ok : kind === 'violated' ? EXIT.violation : kind === 'unknown' ? EXIT.unknown : EXIT.usage;
+  },
+};
