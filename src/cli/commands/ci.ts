@@ -11,16 +11,20 @@ import type { CaseContext, CaseOutcome, ProofCase } from '../../core/suite.js';
 import { type CaseReport, type CaseStatus, renderJunit, renderSummary, renderTable } from '../../report/suite-report.js';
 import { allCases, suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
-import { bool, num, parse, str, strs } from '../args.js';
+import { bool, int, num, parse, str, strs } from '../args.js';
 import { repoPath } from '../paths.js';
+import { defaultJobs, fanOut, inShard, parseShard } from '../shard.js';
 
-const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
+const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
 
 Runs every proof suite against its expected verdict and prints a verdict table.
   --suite NAME      only this family (repeatable); see 'mmucheck list'
   --only TEXT       only cases whose id contains TEXT
   --timeout S       per-query / per-case time budget in seconds (default 30)
   --smt2 DIR        also export every Z3 query as SMT-LIB2 into DIR
+  --jobs N          child processes to run cases in (default: cores, at most 4; 1 for small selections)
+  --shard i/N       run only every N-th case starting at the i-th, print rows as JSON (used by --jobs,
+                    and by job schedulers that split ci over machines)
   --junit FILE      write a JUnit XML report
   --json FILE       write a JSON report
   --write-golden    write missing golden ITF traces instead of failing on them
@@ -129,6 +133,8 @@ export const ciCommand: Command = {
       json: { type: 'string' },
       'write-golden': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      jobs: { type: 'string' },
+      shard: { type: 'string' },
     });
     const wanted = strs(p, 'suite');
     const known = suiteNames();
@@ -140,11 +146,33 @@ export const ciCommand: Command = {
     const smt2 = str(p, 'smt2');
     const ctx: CaseContext = { timeoutSeconds: num(p, 'timeout', 0.1, 86400, 30)!, ...(smt2 ? { smt2Dir: smt2 } : {}) };
     const t0 = performance.now();
+    const shard = parseShard(str(p, 'shard'));
+    if (shard) {
+      const mine = cases.map((c, index) => ({ c, index })).filter((x) => inShard(shard, x.index));
+      const rows = await runCases(mine.map((x) => x.c), ctx, { writeGolden: bool(p, 'write-golden') });
+      io.out(toJson({ shard, rows: rows.map((r, k) => ({ index: mine[k]!.index, ...r })) }));
+      return exitFor(rows);
+    }
+    const jobs = defaultJobs(int(p, 'jobs', 1, 64), cases.length);
     const live = io.tty && !bool(p, 'quiet');
-    const rows = await runCases(cases, ctx, {
-      writeGolden: bool(p, 'write-golden'),
-      ...(live ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
-    });
+    let rows: CaseReport[];
+    if (jobs > 1) {
+      if (live) process.stderr.write(`running ${cases.length} cases in ${jobs} processes...`);
+      const childArgv = [
+        ...wanted.flatMap((s) => ['--suite', s]),
+        ...(only !== undefined ? ['--only', only] : []),
+        '--timeout', String(ctx.timeoutSeconds),
+        ...(smt2 ? ['--smt2', smt2] : []),
+        ...(bool(p, 'write-golden') ? ['--write-golden'] : []),
+      ];
+      const docs = (await fanOut('ci', childArgv, jobs)) as { rows: (CaseReport & { index: number })[] }[];
+      rows = docs.flatMap((d) => d.rows).sort((a, b) => a.index - b.index).map(({ index: _i, ...r }) => r);
+    } else {
+      rows = await runCases(cases, ctx, {
+        writeGolden: bool(p, 'write-golden'),
+        ...(live ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
+      });
+    }
     if (live) process.stderr.write('\r\x1b[K');
     const seconds = (performance.now() - t0) / 1000;
     if (!bool(p, 'quiet')) io.out(renderTable(rows));

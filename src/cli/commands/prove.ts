@@ -12,9 +12,10 @@ import { prove } from '../../smt/index.js';
 import { type CatalogEntry, ERAS, type Era, FLAVOURS, type Flavour, eraOf, eraRules, witnessBlock, witnessLine } from '../../../model/spte/index.js';
 import { expectationFor } from '../../../proofs/spte/expect.js';
 import { type Command, toJson } from '../command.js';
-import { bool, choice, num, parse, str } from '../args.js';
+import { bool, choice, int, num, parse, str } from '../args.js';
 import { loadTs } from '../load-ts.js';
 import { exitFor, judge } from './ci.js';
+import { defaultJobs, fanOut, inShard, parseShard } from '../shard.js';
 
 const usage = `usage: mmucheck prove [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
 
@@ -26,6 +27,8 @@ verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6
   --spec FILE     prove the rules of your own layout file instead (TypeScript; see README "Layout specs")
   --smt2 DIR      also write every query as SMT-LIB2 into DIR
   --timeout S     per-query budget in seconds (default 30); a timeout is unknown, never holds
+  --jobs N        Z3 processes to prove in (default: cores, at most 4; 1 for small selections)
+  --shard i/N     prove only every N-th rule starting at the i-th and print rows as JSON
   --json          one JSON document on stdout`;
 
 interface Row {
@@ -80,6 +83,11 @@ async function runOne(
   };
 }
 
+/** Returns an outcome without its bigint witness (already rendered into the row), for a shard's JSON. */
+function wireOutcome(o: CaseOutcome): CaseOutcome {
+  return o.verdict.kind === 'violated' ? { ...o, verdict: { kind: 'violated', witness: null } } : o;
+}
+
 /** Returns the layout a spec module exports (`default` or `layout`), or MMC007. */
 function specLayout(mod: Record<string, unknown>, file: string): { lay: Layout; expect: Record<string, string> } {
   const cand = mod['default'] ?? mod['layout'] ?? mod['spec'];
@@ -98,7 +106,9 @@ export const proveCommand: Command = {
     const p = parse('prove', argv, {
       kernel: { type: 'string' }, flavour: { type: 'string' }, rule: { type: 'string' }, spec: { type: 'string' },
       smt2: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
+      jobs: { type: 'string' }, shard: { type: 'string' },
     });
+    const shard = parseShard(str(p, 'shard'));
     const timeoutS = num(p, 'timeout', 0.001, 86400, 30)!;
     const smt2 = str(p, 'smt2');
     const ruleName = str(p, 'rule');
@@ -134,9 +144,23 @@ export const proveCommand: Command = {
       if (flavour !== undefined && !entries.some((e) => e.flavour === flavour)) {
         fail('MMC005', `--flavour ${flavour}: not modelled in era ${eras.join(', ')} (TDX host support is 6.16+, era 6.13)`, { subject: '--flavour' });
       }
-      for (const e of entries) {
-        rows.push(await runOne(e.era, e.flavour, e.rule, expectationFor(e.era, e.flavour, e.rule.name), opts, (w) => ({ line: witnessLine(e, w), block: witnessBlock(e, w, e.era) })));
+      const jobs = shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), entries.length);
+      if (jobs > 1) {
+        // Same selection in each child; each proves an interleaved slice and returns its rows.
+        const childArgv = argv.filter((a, i) => a !== '--json' && a !== '--jobs' && argv[i - 1] !== '--jobs');
+        const docs = (await fanOut('prove', childArgv, jobs)) as { rows: (Row & { index: number })[] }[];
+        rows.push(...docs.flatMap((d) => d.rows).sort((a, b) => a.index - b.index));
+      } else {
+        for (const [index, e] of entries.entries()) {
+          if (!inShard(shard, index)) continue;
+          const row = await runOne(e.era, e.flavour, e.rule, expectationFor(e.era, e.flavour, e.rule.name), opts, (w) => ({ line: witnessLine(e, w), block: witnessBlock(e, w, e.era) }));
+          rows.push(shard ? ({ index, ...row, outcome: wireOutcome(row.outcome) } as Row) : row);
+        }
       }
+    }
+    if (shard) {
+      io.out(toJson({ shard, rows }));
+      return exitFor(rows);
     }
     const seconds = (performance.now() - t0) / 1000;
     const code = exitFor(rows);
