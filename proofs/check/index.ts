@@ -1,7 +1,45 @@
-/** Proof cases of the `check` family (filled in by its issue). */
-import type { ProofCase } from '../../src/index.js';
+/** Proof cases of the `check` family: the tdp-cas workload and the scalable toy, with pinned counts. */
+import { check, type CheckResult, type ProofCase } from '../../src/index.js';
+import { tdpCas } from '../../model/bench/tdp-cas.js';
+import { counters } from '../../model/toys/counters.js';
+
+const outcome = (r: CheckResult) => ({
+  verdict: r.verdict,
+  distinctStates: r.stats.distinctStates,
+  seconds: r.stats.seconds,
+  ...(r.verdict.kind === 'violated' ? { witnessText: `${r.verdict.witness.message}: ${r.verdict.witness.trace?.labels.join('; ') ?? ''}` } : {}),
+});
 
 /** Returns the cases of this family. */
 export function cases(): ProofCase[] {
-  return [];
+  return [
+    {
+      suite: 'check',
+      id: 'check/tdp-cas/NV2-ITER1/holds',
+      title: 'tdp-cas (NV=2, ITER=1, POR) keeps TLBs coherent and the ghost count exact',
+      expect: { verdict: 'holds', distinctStates: 12572 },
+      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: true })),
+    },
+    {
+      suite: 'check',
+      id: 'check/tdp-cas/NV2-ITER1/unreduced-holds',
+      title: 'tdp-cas (NV=2, ITER=1) without reductions: same verdict as with POR',
+      expect: { verdict: 'holds', distinctStates: 73130 },
+      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: false })),
+    },
+    {
+      suite: 'check',
+      id: 'check/tdp-cas/NV2-ITER1/bug-walk',
+      title: 'tdp-cas with BUG_WALK (split TLB fill): a stale TLB survives the zap',
+      expect: { verdict: 'violated', distinctStates: 33500, note: 'shortest counterexample: 24 steps (BFS, no POR)' },
+      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 1 }), { por: false })),
+    },
+    {
+      suite: 'check',
+      id: 'check/counters/N5-K9',
+      title: 'the scalable toy explores exactly (K+1)^N = 100000 states',
+      expect: { verdict: 'holds', distinctStates: 100000 },
+      run: async () => outcome(check(counters(5, 9))),
+    },
+  ];
 }
