@@ -15,12 +15,17 @@ import { type Command, toJson } from '../command.js';
 import { bool, choice, int, num, parse, str } from '../args.js';
 import { loadTs } from '../load-ts.js';
 import { exitFor, judge } from './ci.js';
+import { runFamily } from './family-run.js';
+import { cases as roleCases } from '../../../proofs/role/index.js';
+import { cases as vmtypeCases } from '../../../proofs/vmtype/index.js';
 import { defaultJobs, fanOut, inShard, parseShard } from '../shard.js';
 
-const usage = `usage: mmucheck prove [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
+const usage = `usage: mmucheck prove [--family spte|role|vmtype] [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
 
 Proves every SPTE layout rule over the whole CPU-configuration domain with Z3 and compares each
 verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6.0, 6.10, 6.13).
+  --family F      spte (default): the SPTE layout rules; role: the MMU role and INIT reset rules
+                  (same as 'mmucheck role'); vmtype: the VM-type rules (same as 'mmucheck vmtypes')
   --kernel X.Y    one kernel era (5.13 and later)
   --flavour F     one paging flavour (layout-wide asserts are always included)
   --rule NAME     one rule (see 'mmucheck list')
@@ -106,9 +111,23 @@ export const proveCommand: Command = {
     const p = parse('prove', argv, {
       kernel: { type: 'string' }, flavour: { type: 'string' }, rule: { type: 'string' }, spec: { type: 'string' },
       smt2: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
-      jobs: { type: 'string' }, shard: { type: 'string' },
+      jobs: { type: 'string' }, shard: { type: 'string' }, family: { type: 'string' },
     });
     const shard = parseShard(str(p, 'shard'));
+    const family = choice(p, 'family', ['spte', 'role', 'vmtype'] as const, 'spte')!;
+    if (family !== 'spte') {
+      for (const f of ['kernel', 'flavour', 'spec', 'shard'] as const) {
+        if (str(p, f) !== undefined) fail('MMC001', `prove --family ${family}: --${f} applies to the spte family only (use 'mmucheck ${family === 'role' ? 'role --era' : 'vmtypes'}' for era filters)`, { subject: `--${f}` });
+      }
+      let cs = family === 'role' ? roleCases() : vmtypeCases();
+      const rn = str(p, 'rule');
+      if (rn !== undefined) {
+        const names = [...new Set(cs.map((c) => c.id.split('/').pop()!))];
+        cs = cs.filter((c) => c.id.endsWith(`/${rn}`));
+        if (!cs.length) fail('MMC005', `--rule ${rn}: no such ${family} rule; rules: ${names.join(', ')}`, { subject: '--rule' });
+      }
+      return runFamily(family, cs, num(p, 'timeout', 0.001, 86400, 30)!, bool(p, 'json'), io);
+    }
     const timeoutS = num(p, 'timeout', 0.001, 86400, 30)!;
     const smt2 = str(p, 'smt2');
     const ruleName = str(p, 'rule');
