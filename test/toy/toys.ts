@@ -17,7 +17,7 @@ export function peterson(broken: boolean): Model {
     name: broken ? 'peterson-broken' : 'peterson',
     stateSize: 5,
     initStates: () => [new Int32Array(5)],
-    actions(s, out) {
+    actions(_s, out) {
       for (let i = 0; i < 2; i++) out.push(i);
     },
     next(s, i, o) {
