@@ -19,14 +19,14 @@ import { loadTs } from './load-ts.js';
 
 /** Flags of an MMU check. */
 export interface MmuCheckFlags {
-  readonly model?: string;
-  readonly itf?: string;
-  readonly mermaid?: string;
-  readonly json?: boolean;
-  readonly maxStates?: number;
-  readonly maxDepth?: number;
-  readonly time?: number;
-  readonly quiet?: boolean;
+  readonly model?: string | undefined;
+  readonly itf?: string | undefined;
+  readonly mermaid?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly maxStates?: number | undefined;
+  readonly maxDepth?: number | undefined;
+  readonly time?: number | undefined;
+  readonly quiet?: boolean | undefined;
 }
 
 /** Returns true when `name` is an MMU scenario. */

@@ -48,6 +48,20 @@ describe('mmu CLI', () => {
     );
   });
 
+  it('mmucheck check SCENARIO and check --model FILE --mermaid FILE through the binary', () => {
+    const bin = join(ROOT, 'bin/mmucheck.js');
+    const a = spawnSync('node', [bin, 'check', 'tdx/2m-vs-4k/freeze'], { encoding: 'utf8' });
+    expect(a.status).toBe(0);
+    expect(a.stdout).toMatch(/holds: all 941 reachable states/);
+    const b = spawnSync('node', [bin, 'check', 'tdx/2m-vs-4k/cas-then-seamcall'], { encoding: 'utf8' });
+    expect(b.status).toBe(10);
+    expect(b.stdout).toMatch(/SEAMCALL TDH\.MEM\.RANGE\.BLOCK\(g0 L2\) = TDX_EPT_ENTRY_STATE_INCORRECT/);
+    const mmd = join(mkdtempSync(join(tmpdir(), 'mmu-')), 'v.mmd');
+    const c = spawnSync('node', [bin, 'check', '--model', join(ROOT, 'examples/early-stale-check.ts'), '--mermaid', mmd, '--quiet'], { encoding: 'utf8' });
+    expect(c.status).toBe(0);
+    expect(readFileSync(mmd, 'utf8')).toMatch(/^sequenceDiagram/);
+  });
+
   it('replay of a golden trace through the CLI', () => {
     const out = execFileSync('node', [join(ROOT, 'bin/mmucheck.js'), 'replay', join(ROOT, 'proofs/expected/mmu--c8-volatile-bits--buggy.itf.json')], { encoding: 'utf8' });
     expect(out).toMatch(/BROKEN I5|broken: I5/);

@@ -9,6 +9,9 @@ import { check, checkParallel, checkShard, parseParamFlags, resolveParams, type 
 import { itfTrace, renderItfText, type ItfTrace } from '../../report/itf.js';
 import { checkModels, checkModelsUrl } from '../../../model/index.js';
 import { type Command, type Io } from '../command.js';
+import { MmuMachine } from '../../mmu/machine.js';
+import { renderStepTable, traceSteps } from '../../mmu/trace.js';
+import { runMmuCheck } from '../mmu-check.js';
 import { bool, choice, int, num, onOff, parse, str, strs } from '../args.js';
 
 const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N]
@@ -33,6 +36,8 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --itf FILE          write the counterexample as ITF JSON
   --json              print one JSON document
   --quiet             no progress line, only the verdict
+  --model FILE        MMU: check a variant file (export default variant({ from: SCENARIO, ... }))
+  --mermaid FILE      MMU: also write the counterexample as a Mermaid sequence diagram
 exit: 0 holds, 10 violated, 20 unknown (bound hit, random), 64 usage or malformed model
 
 models:
@@ -57,6 +62,8 @@ const spec = {
   itf: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  model: { type: 'string' },
+  mermaid: { type: 'string' },
 } as const;
 
 /** Returns the ITF of a trace of `model`. */
@@ -88,6 +95,10 @@ export const checkCommand: Command = {
   async run(argv, io) {
     const p = parse('check', argv, spec, 1);
     const name = p.positionals[0];
+    // MMU variant files and the Mermaid view go through the MMU front end (src/cli/mmu-check.ts)
+    if (str(p, 'model') !== undefined || str(p, 'mermaid') !== undefined) {
+      return runMmuCheck(name, { model: str(p, 'model'), mermaid: str(p, 'mermaid'), itf: str(p, 'itf'), json: bool(p, 'json'), quiet: bool(p, 'quiet'), maxStates: int(p, 'max-states', 1, Number.MAX_SAFE_INTEGER), maxDepth: int(p, 'max-depth', 0, 1e9), time: num(p, 'time', 0, 1e7) }, io);
+    }
     if (name === undefined) fail('MMC001', `check: missing MODEL; models: ${Object.keys(checkModels).join(', ')}`);
     const entry = checkModels[name];
     if (!entry) fail('MMC005', `check: unknown model '${name}'; models: ${Object.keys(checkModels).join(', ')}`, { subject: name });
@@ -188,7 +199,7 @@ export const checkCommand: Command = {
               ? `unknown: ${v.reason}`
               : `error ${v.diagnostic.code}: ${v.diagnostic.message}${v.diagnostic.hint ? ` (${v.diagnostic.hint})` : ''}`;
       io.out(`${result.model}: ${head}`);
-      if (itf && !quiet) io.out(renderItfText(itf));
+      if (itf && !quiet) io.out(model instanceof MmuMachine && trace ? renderStepTable(model, traceSteps(model, trace.states[0]!, trace.actions)) : renderItfText(itf));
       if (itf && itfPath) io.out(`trace written to ${itfPath}`);
       io.out(
         `${s.distinctStates} distinct states, ${s.generatedStates} generated, depth ${s.maxDepth}, ${s.seconds.toFixed(2)} s, ${(s.distinctStates / Math.max(s.seconds, 1e-9) / 1e6).toFixed(2)} M states/s, ${(s.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB peak, ${s.bytesPerState.toFixed(1)} bytes/state${s.workers > 1 ? `, ${s.workers} workers` : ''}${s.missedStateProbability > 0 ? `, P(missed state) ~ ${s.missedStateProbability.toExponential(1)}` : ''}`,

@@ -7,6 +7,7 @@ import { ERAS, ERA_RANGES, FLAVOURS, LAYOUT_NAMES, eraRules } from '../../../mod
 import { checkModels } from '../../../model/index.js';
 import { suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
+import { mmuListLines } from '../mmu-check.js';
 import { bool, parse } from '../args.js';
 
 const usage = `usage: mmucheck list [--json]
@@ -49,6 +50,7 @@ export const listCommand: Command = {
     io.out(`suites: ${out.suites.join(', ')}`);
     io.out('models:');
     for (const m of out.models) io.out(`  ${m.name}: ${m.doc}`);
+    for (const l of mmuListLines()) io.out(l);
     return EXIT.ok;
   },
 };
