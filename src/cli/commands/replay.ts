@@ -30,7 +30,7 @@ export const replayCommand: Command = {
     const p = parse('replay', argv, { model: { type: 'string' }, quiet: { type: 'boolean' } }, 1);
     const file = p.positionals[0];
     if (file === undefined) fail('MMC001', 'replay: name the ITF trace file');
-    let trace: { '#meta'?: { scenario?: string; source?: string } };
+    let trace: { '#meta'?: { scenario?: string; model?: string; source?: string } };
     try {
       trace = JSON.parse(readFileSync(file, 'utf8')) as typeof trace;
     } catch {
@@ -41,7 +41,7 @@ export const replayCommand: Command = {
     if (model !== undefined) {
       mm = (await loadVariant(model)).machine;
     } else {
-      const name = trace['#meta']?.scenario;
+      const name = trace['#meta']?.scenario ?? trace['#meta']?.model;
       if (typeof name !== 'string') fail('MMC203', `replay: ${file} names no scenario in #meta.scenario`);
       mm = buildMachine(scenarioOrFail(name));
     }
