@@ -1,9 +1,10 @@
 /**
  * Proof cases of the executable MMU: one per scenario, with the expected verdict, the pinned
- * distinct-state count of the breadth-first exploration and, for violations, the golden ITF
- * counterexample (proofs/expected/). The verdict always comes from the explorer.
+ * distinct-state count of the generic checker's breadth-first exploration (exact store) and, for
+ * violations, the golden ITF counterexample (proofs/expected/, written by the one ITF writer, so
+ * `mmucheck replay` confirms it). The verdict always comes from the explorer.
  */
-import { diagnostic, errorVerdict, explore, holds, mmuItfTrace, type ProofCase, unknown, violated } from '../../src/index.js';
+import { check, diagnostic, errorVerdict, holds, modelTraceItf, type ProofCase, unknown, violated } from '../../src/index.js';
 import { buildMachine, type Scenario } from '../../model/mmu/build.js';
 import { SCENARIOS } from '../../model/mmu/scenarios.js';
 import { PINNED } from './pinned.js';
@@ -26,25 +27,28 @@ export function scenarioCase(s: Scenario): ProofCase {
     },
     async run(ctx) {
       const mm = buildMachine(s);
-      const r = explore(mm, { timeSeconds: ctx.timeoutSeconds, maxStates: 5_000_000 });
-      const base = { distinctStates: r.distinct, seconds: r.seconds };
-      if (r.violation) {
+      const r = check(mm, { strategy: 'bfs', store: 'exact', timeSeconds: ctx.timeoutSeconds, maxStates: 5_000_000 });
+      const base = { distinctStates: r.stats.distinctStates, seconds: r.stats.seconds };
+      const v = r.verdict;
+      if (v.kind === 'violated' && v.witness.kind === 'always' && v.witness.trace) {
+        const tr = v.witness.trace;
+        const last = tr.states[tr.states.length - 1]!;
+        const allBroken = mm.properties().filter((p) => p.expectation === 'always' && !p.check(last)).map((p) => p.name);
         const want = s.expect.property;
-        if (want !== undefined && !r.violation.allBroken.includes(want)) {
-          return { ...base, verdict: errorVerdict(diagnostic('MMC301', `${s.name}: broke ${r.violation.allBroken.join(', ')} but the scenario expects ${want} to break`)) };
+        if (want !== undefined && !allBroken.includes(want)) {
+          return { ...base, verdict: errorVerdict(diagnostic('MMC301', `${s.name}: broke ${allBroken.join(', ')} but the scenario expects ${want} to break`)) };
         }
-        const acts = r.violation.path.actions;
-        const last = acts.length ? mm.formatAction(r.violation.path.states[acts.length - 1]!, acts[acts.length - 1]!) : 'init';
         return {
           ...base,
-          verdict: violated({ broken: r.violation.allBroken, steps: acts.length }),
-          witnessText: `${r.violation.allBroken.join('+')} after ${acts.length} steps, last ${last}`,
-          itf: mmuItfTrace(mm, mm.initStates()[0]!, acts, { scenario: s.name, property: r.violation.property.name }),
+          verdict: violated({ broken: allBroken, steps: tr.actions.length }),
+          witnessText: `${allBroken.join('+')} after ${tr.actions.length} steps, last ${tr.labels[tr.labels.length - 1] ?? 'init'}`,
+          itf: modelTraceItf(mm, tr, { model: s.name, scenario: s.name, property: v.witness.property, kind: v.witness.kind, strategy: 'bfs' }),
         };
       }
-      if (!r.complete) return { ...base, verdict: unknown(r.cutReason ?? 'incomplete') };
-      if (r.sometimesMissing.length) return { ...base, verdict: unknown(`race witnesses not reached: ${r.sometimesMissing.join(', ')}`) };
-      return { ...base, verdict: holds(`${r.distinct} states, every interleaving of ${s.threads.length} threads`) };
+      if (v.kind === 'violated') return { ...base, verdict: unknown(`${v.witness.kind} ${v.witness.property}: ${v.witness.message}`) };
+      if (v.kind === 'error') return { ...base, verdict: v };
+      if (v.kind === 'unknown') return { ...base, verdict: unknown(v.reason) };
+      return { ...base, verdict: holds(`${r.stats.distinctStates} states, every interleaving of ${s.threads.length} threads; witnesses ${s.witnesses.join(', ') || 'none'}`) };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { ItfValue, Model, Property } from '../check/model.js';
 import { Ctx, newRecord, type StepRecord } from './ctx.js';
 import { F, G, L, MmuLayout, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { applyEdits, compileProgram, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
+import { stepNotes, traceSteps } from './trace.js';
 
 /** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
 export interface ThreadSpec {
@@ -210,6 +211,16 @@ export class MmuMachine implements Model {
     const pc = state[this.layout.pc(t)] ?? -1;
     const cs = pc >= 0 ? this.programs[t]?.steps[pc] : undefined;
     return cs ? `${cs.op.label}.${cs.def.name}` : 'done';
+  }
+
+  /**
+   * Returns the step notes of a path (ItfStepDecorator of src/report): SPTE changes decoded by
+   * field, SEAMCALLs with their status, decisions, and the invariants broken at the end.
+   */
+  itfStepNotes(states: readonly Int32Array[], actions: readonly number[]): string[][] {
+    const init = states[0];
+    if (init === undefined) return [];
+    return stepNotes(this, traceSteps(this, init, actions));
   }
 
   /** Returns the ITF variables of a state (SPTEs and S-EPT entries as 64-bit values). */

@@ -1,9 +1,9 @@
 /**
- * Counterexample views of the executable MMU, all rebuilt from a path of actions: the ITF trace
- * (Apalache / Quint format, `mbt::actionTaken` per state), the step table (thread, step, shared
- * state touched, SPTE before/after decoded by field, SEAMCALL and status, broken invariant), a
- * Mermaid sequence diagram, and `replayItf`, which re-executes an ITF trace against the machine
- * and confirms every state.
+ * Counterexample views of the executable MMU, all rebuilt from a path of actions: the step notes
+ * (thread, step, shared state touched, SPTE before/after decoded by field, SEAMCALL and status,
+ * broken invariant) that the one ITF writer (src/report/itf.ts) stores per state, a Mermaid
+ * sequence diagram, and `replayItf`, which re-executes an ITF trace against the machine and
+ * confirms every state.
  */
 import { fail } from '../core/diagnostic.js';
 import type { ItfValue } from '../check/model.js';
@@ -40,43 +40,23 @@ export function traceSteps(mm: MmuMachine, init: Int32Array, actions: readonly n
   return out;
 }
 
-/** An ITF trace document. */
-export interface MmuItfTrace {
-  readonly '#meta': Record<string, ItfValue>;
-  readonly vars: readonly string[];
-  readonly states: readonly Record<string, ItfValue>[];
-}
-
-/** Returns the ITF trace of a path. */
-export function mmuItfTrace(mm: MmuMachine, init: Int32Array, actions: readonly number[], meta: Record<string, ItfValue> = {}): MmuItfTrace {
-  const states: Record<string, ItfValue>[] = [];
-  let s = init;
-  states.push({ '#meta': { index: 0 }, 'mbt::actionTaken': 'init', ...mm.toItf(s) });
-  actions.forEach((a, i) => {
-    const action = mm.formatAction(s, a);
-    const nx = new Int32Array(mm.stateSize);
-    if (!mm.next(s, a, nx)) fail('MMC201', `step ${i + 1} (${action}) is not enabled: the model is not deterministic`);
-    s = nx;
-    states.push({ '#meta': { index: i + 1 }, 'mbt::actionTaken': action, ...mm.toItf(s) });
-  });
-  const vars = Object.keys(states[0] ?? {}).filter((k) => k !== '#meta');
-  return { '#meta': { format: 'ITF', 'format-description': 'https://apalache-mc.org/docs/adr/015adr-trace.html', source: mm.name, ...meta }, vars, states };
-}
-
 /** The outcome of a replay. */
 export interface ReplayOutcome {
   readonly steps: number;
   /** Invariants broken in the last state. */
   readonly broken: readonly string[];
   readonly actions: readonly number[];
+  /** The re-executed path: states (initial first), actions and their labels. */
+  readonly trace: { readonly states: readonly Int32Array[]; readonly actions: readonly number[]; readonly labels: readonly string[] };
 }
 
 /**
- * Re-executes an ITF trace against the machine: each `mbt::actionTaken` must name an enabled
+ * Re-executes an ITF trace (as written by the one ITF writer, `modelTraceItf` of src/report)
+ * against the machine: each `mbt::actionTaken` must name an enabled
  * action and the resulting state must equal the recorded one (MMC203 otherwise).
  */
 export function replayItf(mm: MmuMachine, trace: unknown): ReplayOutcome {
-  const t = trace as Partial<MmuItfTrace>;
+  const t = trace as Partial<{ states: Record<string, ItfValue>[] }>;
   if (!t || !Array.isArray(t.states) || t.states.length === 0) fail('MMC203', 'not an ITF trace: no states');
   const canon = (st: Record<string, ItfValue>): string => {
     const { ['#meta']: _m, ['mbt::actionTaken']: _a, ...rest } = st as Record<string, ItfValue>;
@@ -85,6 +65,8 @@ export function replayItf(mm: MmuMachine, trace: unknown): ReplayOutcome {
   let s = mm.initStates()[0]!;
   if (canon(t.states[0]!) !== JSON.stringify(mm.toItf(s))) fail('MMC203', 'the trace does not start in the initial state of this model (different scenario or variant?)');
   const actions: number[] = [];
+  const states: Int32Array[] = [s];
+  const labels: string[] = [];
   for (let i = 1; i < t.states.length; i++) {
     const want = t.states[i]!['mbt::actionTaken'];
     const acts: number[] = [];
@@ -98,40 +80,46 @@ export function replayItf(mm: MmuMachine, trace: unknown): ReplayOutcome {
     if (JSON.stringify(mm.toItf(nx)) !== canon(t.states[i]!)) fail('MMC203', `state ${i} after '${String(want)}' differs from the recorded state`);
     s = nx;
     actions.push(a);
+    states.push(nx);
+    labels.push(String(want));
   }
   const broken = mm.properties().filter((p) => p.expectation === 'always' && !p.check(s)).map((p) => p.name);
-  return { steps: actions.length, broken, actions };
+  return { steps: actions.length, broken, actions, trace: { states, actions, labels } };
 }
 
-/** Returns the step table of a trace as text. */
-export function renderStepTable(mm: MmuMachine, steps: readonly TraceStep[]): string {
+/**
+ * Returns the step notes of a trace, one list per state (the initial state's list is empty): the
+ * shared state each step touched, every SPTE change as 64-bit values decoded by field, every
+ * SEAMCALL with its status, the step's decisions, and after the last step the invariants that
+ * broke and why. The ITF writer keeps them in `#meta.notes`; the step table is rendered from them.
+ */
+export function stepNotes(mm: MmuMachine, steps: readonly TraceStep[]): string[][] {
   const d = mm.spec.display;
-  const lines: string[] = [];
+  const out: string[][] = [[]];
   for (const st of steps) {
-    lines.push(`${String(st.index).padStart(3)}  ${st.thread.padEnd(3)} ${st.step}`);
+    const lines: string[] = [];
     const touched = st.record.touched.filter((x) => !/^(CAS|XCHG|W) /.test(x));
-    if (touched.length) lines.push(`       touched: ${touched.join('; ')}`);
+    if (touched.length) lines.push(`touched: ${touched.join('; ')}`);
     for (const sp of st.record.sptes) {
       const mirror = sp.where.startsWith('mirror');
       const b = d.spte64(sp.before, mirror);
       const a = d.spte64(sp.after, mirror);
-      lines.push(`       ${sp.where}: 0x${b.toString(16).padStart(16, '0')} [${d.decode64(b)}]`);
-      lines.push(`       ${' '.repeat(sp.where.length)}  -> 0x${a.toString(16).padStart(16, '0')} [${d.decode64(a)}]`);
+      lines.push(`${sp.where}: 0x${b.toString(16).padStart(16, '0')} [${d.decode64(b)}]`);
+      lines.push(`${' '.repeat(sp.where.length)}  -> 0x${a.toString(16).padStart(16, '0')} [${d.decode64(a)}]`);
     }
-    for (const sc of st.record.seamcalls) lines.push(`       SEAMCALL ${sc.name}(${sc.args}) = ${sc.status}`);
-    for (const n of st.record.notes) lines.push(`       ${n}`);
+    for (const sc of st.record.seamcalls) lines.push(`SEAMCALL ${sc.name}(${sc.args}) = ${sc.status}`);
+    for (const n of st.record.notes) lines.push(n);
+    out.push(lines);
   }
   const last = steps[steps.length - 1];
   if (last && last.broken.length) {
     const inv = mm.properties().filter((p) => last.broken.includes(p.name));
-    lines.push('', `broken after step ${last.index}: ${inv.map((p) => `${p.name} (${p.doc ?? ''})`).join('; ')}`);
+    const tail = out[out.length - 1]!;
+    tail.push(`broken after step ${last.index}: ${inv.map((p) => `${p.name} (${p.doc ?? ''})`).join('; ')}`);
     const vi = last.state[G.vinfo]!;
-    if (vi !== 0) {
-      const t = (vi & 255) - 1;
-      lines.push(`first recorded by ${mm.threadNames[t] ?? '?'} at pc ${vi >> 8}`);
-    }
+    if (vi !== 0) tail.push(`first recorded by ${mm.threadNames[(vi & 255) - 1] ?? '?'} at pc ${vi >> 8}`);
   }
-  return lines.join('\n');
+  return out;
 }
 
 /** Returns a Mermaid sequence diagram of a trace (threads, the SPTE tree, the TDX module). */

@@ -1,10 +1,12 @@
 /**
  * The executable MMU under the generic checker (src/check): the same verdicts and, with the exact
- * store and no reduction, the same distinct-state counts as the reference explorer.
+ * store and no reduction, the same distinct-state counts and shortest counterexample lengths as
+ * the test-only reference explorer (test/mmu/reference-explore.ts, a whole-state BFS); the
+ * fingerprint store and DFS give the same verdicts.
  */
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/check/index.js';
-import { explore } from '../../src/mmu/explore.js';
+import { explore } from './reference-explore.js';
 import { buildMachine } from '../../model/mmu/build.js';
 import { SCENARIOS } from '../../model/mmu/scenarios.js';
 
@@ -19,6 +21,10 @@ describe('generic checker agrees with the reference explorer', () => {
         // both find a shortest counterexample
         expect(theirs.verdict.witness.trace?.actions.length).toBe(mine.violation.path.actions.length);
       }
+      const fp = check(buildMachine(s), { strategy: 'bfs' });
+      expect(fp.verdict.kind).toBe(theirs.verdict.kind);
+      expect(fp.stats.distinctStates).toBe(theirs.stats.distinctStates);
+      expect(check(buildMachine(s), { strategy: 'dfs' }).verdict.kind).toBe(theirs.verdict.kind);
     });
   }
 });

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DiagnosticError } from '../../src/core/diagnostic.js';
-import { explore } from '../../src/mmu/explore.js';
-import { mmuItfTrace, renderMermaid, renderStepTable, replayItf, traceSteps } from '../../src/mmu/trace.js';
+import { renderMermaid, replayItf, traceSteps } from '../../src/mmu/trace.js';
+import { modelTraceItf, renderItfSteps } from '../../src/report/itf.js';
 import { buildMachine } from '../../model/mmu/build.js';
 import { findScenario } from '../../model/mmu/scenarios.js';
-import { mulberry } from './util.js';
+import { explore, mulberry } from './util.js';
 
 const scn = (n: string) => findScenario(n)!;
 
@@ -44,7 +44,7 @@ describe('interpreter', () => {
   it('writes an ITF counterexample that replays, and rejects a tampered one (MMC203)', () => {
     const mm = buildMachine(scn('tdx/2m-vs-4k/cas-then-seamcall'));
     const r = explore(mm);
-    const itf = mmuItfTrace(mm, mm.initStates()[0]!, r.violation!.path.actions, { scenario: mm.name });
+    const itf = modelTraceItf(mm, r.trace!, { scenario: mm.name });
     const back = replayItf(mm, JSON.parse(JSON.stringify(itf)));
     expect(back.broken).toContain('I7');
     const bad = JSON.parse(JSON.stringify(itf)) as { states: Record<string, unknown>[] };
@@ -52,39 +52,39 @@ describe('interpreter', () => {
     expect(() => replayItf(mm, bad)).toThrow(/MMC203/);
   });
 
-  it('renders the step table with decoded SPTEs and the SEAMCALL status, and a Mermaid diagram', () => {
+  it('renders the step view (from the ITF step notes) with decoded SPTEs and the SEAMCALL status, and a Mermaid diagram', () => {
     const mm = buildMachine(scn('tdx/link-before-sept-add/cas-then-seamcall'));
     const r = explore(mm);
-    const steps = traceSteps(mm, mm.initStates()[0]!, r.violation!.path.actions);
-    const table = renderStepTable(mm, steps);
-    expect(table).toMatch(/SEAMCALL TDH\.MEM\.PAGE\.AUG\(g1 L1 pfn1\) = TDX_EPT_WALK_FAILED/);
+    const steps = traceSteps(mm, mm.initStates()[0]!, r.trace!.actions);
+    const table = renderItfSteps(modelTraceItf(mm, r.trace!));
+    expect(table).toMatch(/SEAMCALL TDH\.MEM\.PAGE\.AUG\(g\d L1 pfn\d\) = TDX_EPT_WALK_FAILED/);
     expect(table).toMatch(/-> 0x[0-9a-f]{16} \[non-leaf/);
     expect(table).toMatch(/broken after step \d+: I7/);
     const mer = renderMermaid(mm, steps);
     expect(mer.startsWith('sequenceDiagram')).toBe(true);
-    expect(mer).toMatch(/TDX-->>V1: TDX_EPT_WALK_FAILED/);
+    expect(mer).toMatch(/TDX-->>V\d: TDX_EPT_WALK_FAILED/);
   });
 });
 
 describe('variants (step edits)', () => {
   it('removing the obsolete-root check re-introduces C6', () => {
     const v = buildMachine(scn('mmu/c6-fault-vs-fast-zap/fixed'), { edits: [{ op: 'fault', remove: 'stale-check' }] });
-    expect(explore(v).violation?.allBroken).toContain('I2');
+    expect(explore(v).allBroken).toContain('I2');
   });
   it('dropping the notifier flush breaks TLB coherence (I4)', () => {
     const v = buildMachine(scn('mmu/grid/fault-vs-notifier'), { edits: [{ op: 'zap-range', remove: 'flush' }] });
-    expect(explore(v).violation?.allBroken).toContain('I4');
+    expect(explore(v).allBroken).toContain('I4');
   });
   it('replacing a step keeps its name and runs the new body', () => {
     const v = buildMachine(scn('tdx/link-before-sept-add/freeze'), {
       edits: [{ op: 'fault', replace: 'link-seamcall', with: { doc: 'skip SEPT.ADD', run: (c) => c.setLoc(20, 0) } }],
     });
     // the link is stored without its S-EPT counterpart: the next PAGE.AUG walk fails
-    expect(explore(v).violation).toBeDefined();
+    expect(explore(v).trace).toBeDefined();
   });
   it('moving a step runs it elsewhere: the obsolete-root check before taking mmu_lock re-opens C6', () => {
     const v = buildMachine(scn('mmu/c6-fault-vs-fast-zap/fixed'), { edits: [{ op: 'fault', move: 'stale-check', before: 'lock-read' }] });
-    expect(explore(v).violation?.allBroken).toContain('I2');
+    expect(explore(v).allBroken).toContain('I2');
   });
   it('unknown operation step names are MMC005 naming the steps that exist', () => {
     try {

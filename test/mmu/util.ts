@@ -1,4 +1,6 @@
 /** Test helpers for the MMU tests. */
+import { check, type CheckResult, type Trace } from '../../src/check/index.js';
+import type { MmuMachine } from '../../src/mmu/machine.js';
 
 /** Returns a seeded PRNG in [0, 1). */
 export function mulberry(seed: number): () => number {
@@ -10,4 +12,29 @@ export function mulberry(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+
+/** The outcome of one exploration of an MMU machine by the generic checker (BFS, exact store). */
+export interface Explored {
+  readonly result: CheckResult;
+  readonly distinct: number;
+  /** `always` invariants broken in the last state of the counterexample (empty when none). */
+  readonly allBroken: readonly string[];
+  /** The shortest counterexample of an `always` property, if any. */
+  readonly trace?: Trace;
+  /** `sometimes` witnesses not reached in a complete search. */
+  readonly sometimesMissing: readonly string[];
+  readonly complete: boolean;
+}
+
+/** Explores `mm` with the generic checker (the one explorer) and summarises the verdict. */
+export function explore(mm: MmuMachine, opts: { maxStates?: number } = {}): Explored {
+  const result = check(mm, { strategy: 'bfs', store: 'exact', ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}) });
+  const v = result.verdict;
+  const trace = v.kind === 'violated' && v.witness.kind === 'always' ? v.witness.trace : undefined;
+  const last = trace?.states[trace.states.length - 1];
+  const allBroken = last ? mm.properties().filter((p) => p.expectation === 'always' && !p.check(last)).map((p) => p.name) : v.kind === 'violated' ? [v.witness.property] : [];
+  const sometimesMissing = v.kind === 'violated' && v.witness.kind === 'sometimes' ? Object.entries(result.witnesses).filter(([, t]) => t === null).map(([k]) => k) : [];
+  return { result, distinct: result.stats.distinctStates, allBroken, ...(trace ? { trace } : {}), sometimesMissing, complete: result.complete };
 }

@@ -6,12 +6,12 @@ import { dirname } from 'node:path';
 import { fail } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import { check, checkParallel, checkShard, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
-import { itfTrace, renderItfText, type ItfTrace } from '../../report/itf.js';
+import { modelTraceItf, renderItfText, type ItfTrace } from '../../report/itf.js';
 import { checkModels, checkModelsUrl } from '../../../model/index.js';
 import { type Command, type Io } from '../command.js';
 import { MmuMachine } from '../../mmu/machine.js';
-import { renderStepTable, traceSteps } from '../../mmu/trace.js';
-import { runMmuCheck } from '../mmu-check.js';
+import { renderMermaid, traceSteps } from '../../mmu/trace.js';
+import { loadVariant } from '../mmu-check.js';
 import { bool, choice, int, num, onOff, parse, str, strs } from '../args.js';
 
 const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N]
@@ -36,7 +36,8 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --itf FILE          write the counterexample as ITF JSON
   --json              print one JSON document
   --quiet             no progress line, only the verdict
-  --model FILE        MMU: check a variant file (export default variant({ from: SCENARIO, ... }))
+  --model FILE        MMU: check a variant file (export default variant({ from: SCENARIO, ... }));
+                      every other flag applies as for a registered model
   --mermaid FILE      MMU: also write the counterexample as a Mermaid sequence diagram
 exit: 0 holds, 10 violated, 20 unknown (bound hit, random), 64 usage or malformed model
 
@@ -66,9 +67,9 @@ const spec = {
   mermaid: { type: 'string' },
 } as const;
 
-/** Returns the ITF of a trace of `model`. */
+/** Returns the ITF of a trace of `model` (the one writer, src/report/itf.ts; step notes when the model decorates). */
 export function traceItf(model: Model, trace: Trace, meta: Record<string, unknown>): ItfTrace {
-  return itfTrace({ source: model.name, states: trace.states.map((s) => model.toItf(s)), actions: ['init', ...trace.labels], meta });
+  return modelTraceItf(model, trace, meta);
 }
 
 function progressLine(io: Io): { tick: (p: Progress) => void; clear: () => void } {
@@ -95,14 +96,32 @@ export const checkCommand: Command = {
   async run(argv, io) {
     const p = parse('check', argv, spec, 1);
     const name = p.positionals[0];
-    // MMU variant files and the Mermaid view go through the MMU front end (src/cli/mmu-check.ts)
-    if (str(p, 'model') !== undefined || str(p, 'mermaid') !== undefined) {
-      return runMmuCheck(name, { model: str(p, 'model'), mermaid: str(p, 'mermaid'), itf: str(p, 'itf'), json: bool(p, 'json'), quiet: bool(p, 'quiet'), maxStates: int(p, 'max-states', 1, Number.MAX_SAFE_INTEGER), maxDepth: int(p, 'max-depth', 0, 1e9), time: num(p, 'time', 0, 1e7) }, io);
+    const modelFile = str(p, 'model');
+    let model: Model;
+    let ref: ModelRef;
+    let params: Record<string, number>;
+    let label: string;
+    let variantMeta: Record<string, unknown> = {};
+    if (modelFile !== undefined) {
+      // an MMU variant file: the same generic checker, strategies, budgets and workers as a registered model
+      const v = await loadVariant(modelFile);
+      if (name !== undefined && name !== v.variant.from) fail('MMC001', `check: the variant file starts from '${v.variant.from}', not '${name}'`);
+      params = resolveParams(v.machine.name, { doc: '', params: [], create: () => v.machine }, parseParamFlags(strs(p, 'param')));
+      model = v.machine;
+      ref = v.ref;
+      label = v.machine.name;
+      variantMeta = { scenario: v.variant.from, modelFile: v.file, ...(v.variant.expect ? { expect: v.variant.expect } : {}) };
+    } else {
+      if (name === undefined) fail('MMC001', `check: missing MODEL; models: ${Object.keys(checkModels).join(', ')}`);
+      const entry = checkModels[name];
+      if (!entry) fail('MMC005', `check: unknown model '${name}'; models: ${Object.keys(checkModels).join(', ')}`, { subject: name });
+      params = resolveParams(name, entry, parseParamFlags(strs(p, 'param')));
+      model = entry.create(params);
+      ref = { moduleUrl: checkModelsUrl, exportName: 'checkModels', key: name, params };
+      label = name;
     }
-    if (name === undefined) fail('MMC001', `check: missing MODEL; models: ${Object.keys(checkModels).join(', ')}`);
-    const entry = checkModels[name];
-    if (!entry) fail('MMC005', `check: unknown model '${name}'; models: ${Object.keys(checkModels).join(', ')}`, { subject: name });
-    const params = resolveParams(name, entry, parseParamFlags(strs(p, 'param')));
+    const mermaidPath = str(p, 'mermaid');
+    if (mermaidPath !== undefined && !(model instanceof MmuMachine)) fail('MMC003', `--mermaid: only MMU scenarios and variant files have a sequence-diagram view (${label} is not one)`, { subject: '--mermaid' });
     const strategy = choice(p, 'strategy', ['bfs', 'dfs', 'random'] as const, 'bfs')!;
     const workers = int(p, 'workers', 1, 64, 1)!;
     if (workers > 1 && strategy !== 'bfs') fail('MMC003', `--workers ${workers}: worker threads run only --strategy bfs (got ${strategy})`, { subject: '--workers' });
@@ -140,7 +159,6 @@ export const checkCommand: Command = {
       ...(walks !== undefined ? { walks } : {}),
       ...(live ? { onProgress: live.tick } : {}),
     };
-    const model = entry.create(params);
     let result: CheckResult;
     let shardRecord: ReturnType<typeof checkShard>['shard'] | undefined;
     if (shard) {
@@ -148,7 +166,6 @@ export const checkCommand: Command = {
       result = r.result;
       shardRecord = r.shard;
     } else if (workers > 1) {
-      const ref: ModelRef = { moduleUrl: checkModelsUrl, exportName: 'checkModels', key: name, params };
       result = await checkParallel(ref, { ...opts, workers });
     } else {
       result = check(model, opts);
@@ -158,7 +175,7 @@ export const checkCommand: Command = {
     const trace = v.kind === 'violated' ? v.witness.trace : undefined;
     let itf: ItfTrace | undefined;
     if (trace) {
-      itf = traceItf(model, trace, { model: name, params, property: v.kind === 'violated' ? v.witness.property : '', kind: v.kind === 'violated' ? v.witness.kind : '', strategy, ...(strategy === 'random' ? { seed: seed ?? 1 } : {}) });
+      itf = traceItf(model, trace, { model: label, ...variantMeta, params, property: v.kind === 'violated' ? v.witness.property : '', kind: v.kind === 'violated' ? v.witness.kind : '', strategy, ...(strategy === 'random' ? { seed: seed ?? 1 } : {}) });
       if (itfPath) {
         try {
           mkdirSync(dirname(itfPath), { recursive: true });
@@ -167,12 +184,21 @@ export const checkCommand: Command = {
           fail('MMC006', `--itf ${itfPath}: cannot write: ${e instanceof Error ? e.message : String(e)}`, { subject: '--itf' });
         }
       }
+      if (mermaidPath !== undefined && model instanceof MmuMachine) {
+        try {
+          mkdirSync(dirname(mermaidPath), { recursive: true });
+          writeFileSync(mermaidPath, renderMermaid(model, traceSteps(model, trace.states[0]!, trace.actions)));
+        } catch (e) {
+          fail('MMC006', `--mermaid ${mermaidPath}: cannot write: ${e instanceof Error ? e.message : String(e)}`, { subject: '--mermaid' });
+        }
+      }
     }
     const s = result.stats;
     if (json) {
       const doc = {
-        model: name,
+        model: label,
         modelName: result.model,
+        ...variantMeta,
         params,
         strategy,
         verdict: shardRecord ? shardRecord.verdict : v.kind,
@@ -199,8 +225,10 @@ export const checkCommand: Command = {
               ? `unknown: ${v.reason}`
               : `error ${v.diagnostic.code}: ${v.diagnostic.message}${v.diagnostic.hint ? ` (${v.diagnostic.hint})` : ''}`;
       io.out(`${result.model}: ${head}`);
-      if (itf && !quiet) io.out(model instanceof MmuMachine && trace ? renderStepTable(model, traceSteps(model, trace.states[0]!, trace.actions)) : renderItfText(itf));
-      if (itf && itfPath) io.out(`trace written to ${itfPath}`);
+      if (itf && !quiet) io.out(renderItfText(itf));
+      if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine ? ` (replay: mmucheck replay ${itfPath})` : ''}`);
+      if (itf && mermaidPath) io.out(`Mermaid diagram written to ${mermaidPath}`);
+      if (variantMeta['expect'] !== undefined && v.kind !== 'error') io.out(`variant expects ${String(variantMeta['expect'])}: ${v.kind === variantMeta['expect'] ? 'as expected' : 'NOT as expected'}`);
       io.out(
         `${s.distinctStates} distinct states, ${s.generatedStates} generated, depth ${s.maxDepth}, ${s.seconds.toFixed(2)} s, ${(s.distinctStates / Math.max(s.seconds, 1e-9) / 1e6).toFixed(2)} M states/s, ${(s.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB peak, ${s.bytesPerState.toFixed(1)} bytes/state${s.workers > 1 ? `, ${s.workers} workers` : ''}${s.missedStateProbability > 0 ? `, P(missed state) ~ ${s.missedStateProbability.toExponential(1)}` : ''}`,
       );

@@ -4,7 +4,7 @@
  * (src/check) offers one. States are stored whole in a growable arena (exact, no fingerprint
  * collisions); paths are rebuilt from parent links, so every counterexample is a shortest one.
  */
-import type { Model, Property } from '../check/model.js';
+import type { Model, Property } from '../../src/check/model.js';
 
 /** Bounds of one exploration. */
 export interface ExploreOptions {
