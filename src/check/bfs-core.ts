@@ -11,7 +11,7 @@
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { type StateStore, makeStore } from './store.js';
-import { type Found, type PropTable, IntVec, U16Vec, better, propTable } from './common.js';
+import { type Found, type PropTable, ActVec, IntVec, better, propTable } from './common.js';
 
 /** Settings of a partition. */
 export interface CoreSettings {
@@ -22,10 +22,12 @@ export interface CoreSettings {
   readonly expectedStates?: number | undefined;
 }
 
-/** Words before the state in a frontier record: local id, eventually bits. */
-const FH = 2;
+/** Words before the state in a frontier record: local id, eventually bits, h1, h2. */
+const FH = 4;
 /** Words before the state in an outbox record: h1, h2, parent gid, action index, eventually bits. */
 export const OH = 5;
+/** Successors inserted into the store together (see `StateStore.insertBatch`). */
+const BATCH = 1024;
 
 /** A partition of the BFS (see the module comment). */
 export class BfsCore {
@@ -36,9 +38,9 @@ export class BfsCore {
   readonly props: PropTable;
   readonly store: StateStore;
   /** Parent gid per local id (-1 - rootIndex for roots). */
-  readonly parents = new IntVec(1 << 14);
+  readonly parents: IntVec;
   /** Action index per local id. */
-  readonly acts = new U16Vec(1 << 14);
+  readonly acts: ActVec;
   private cur = new IntVec(1 << 14);
   private next = new IntVec(1 << 14);
   /** Outboxes per partition (unused slot for `me`). */
@@ -62,6 +64,10 @@ export class BfsCore {
   private readonly succ: Int32Array;
   private readonly canon: Int32Array;
   private readonly stateView: Int32Array;
+  /** Successors waiting for the store, as outbox records (see `flush`). */
+  private readonly pend: Int32Array;
+  private np = 0;
+  private readonly isNew = new Uint8Array(BATCH);
 
   constructor(model: Model, settings: CoreSettings, me = 0, n = 1) {
     this.model = model;
@@ -70,7 +76,11 @@ export class BfsCore {
     this.n = n;
     this.settings = { ...settings, por: settings.por && !!model.isLocal, symmetry: settings.symmetry && !!model.canonicalize };
     this.props = propTable(model);
-    this.store = makeStore(settings.store, this.S, settings.expectedStates !== undefined ? Math.ceil(settings.expectedStates / n) : undefined);
+    const expected = settings.expectedStates !== undefined ? Math.ceil(settings.expectedStates / n) : undefined;
+    this.store = makeStore(settings.store, this.S, expected);
+    this.parents = new IntVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
+    this.acts = new ActVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
+    this.pend = new Int32Array(BATCH * (OH + this.S));
     this.out = Array.from({ length: n }, (_, i) => new IntVec(i === me ? 1 : 1 << 12));
     this.witnesses = this.props.sometimes.map(() => null);
     this.succ = new Int32Array(this.S);
@@ -100,10 +110,10 @@ export class BfsCore {
     const h2 = FP[1]!;
     if (this.n > 1 && (h2 >>> 0) % this.n !== this.me) return;
     if (!this.store.insert(h1, h2, state, 0)) return;
-    this.record(-1 - rootIndex, 0, this.props.eventuallyMask, state, 0);
+    this.record(-1 - rootIndex, 0, this.props.eventuallyMask, h1, h2, state, 0);
   }
 
-  private record(parent: number, actIdx: number, ebits: number, buf: Int32Array, off: number): void {
+  private record(parent: number, actIdx: number, ebits: number, h1: number, h2: number, buf: Int32Array, off: number): void {
     const id = this.parents.length;
     this.parents.push(parent);
     this.acts.push(actIdx);
@@ -111,17 +121,33 @@ export class BfsCore {
     const d = this.next.data;
     d[o] = id;
     d[o + 1] = ebits;
+    d[o + 2] = h1;
+    d[o + 3] = h2;
     for (let k = 0; k < this.S; k++) d[o + FH + k] = buf[off + k]!;
   }
 
   /** Inserts the records of an inbox (from other partitions) into the next level. */
   absorb(inbox: Int32Array): void {
     const rs = OH + this.S;
-    for (let o = 0; o + rs <= inbox.length; o += rs) {
-      if (this.store.insert(inbox[o]!, inbox[o + 1]!, inbox, o + OH)) {
-        this.record(inbox[o + 2]!, inbox[o + 3]!, inbox[o + 4]!, inbox, o + OH);
-      }
+    const total = Math.floor(inbox.length / rs);
+    for (let k0 = 0; k0 < total; k0 += BATCH) this.insertRecords(inbox, k0 * rs, Math.min(BATCH, total - k0));
+  }
+
+  /** Inserts `count` outbox-layout records of `buf` from `off`, in order, recording the new ones. */
+  private insertRecords(buf: Int32Array, off: number, count: number): void {
+    const rs = OH + this.S;
+    const isNew = this.isNew;
+    this.store.insertBatch(buf, off, rs, count, isNew, OH);
+    for (let k = 0, o = off; k < count; k++, o += rs) {
+      if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o]!, buf[o + 1]!, buf, o + OH);
     }
+  }
+
+  /** Inserts the pending successors. */
+  private flush(): void {
+    if (this.np === 0) return;
+    this.insertRecords(this.pend, 0, this.np);
+    this.np = 0;
   }
 
   /** Moves the next level into the current one; returns its size. */
@@ -159,7 +185,7 @@ export class BfsCore {
     const rs = FH + S;
     const cur = this.cur.data;
     const end = this.cur.length / rs;
-    const store = this.store;
+    const pend = this.pend;
     const props = this.props;
     const { por, symmetry, maxDepth } = this.settings;
     const n = this.n;
@@ -179,14 +205,8 @@ export class BfsCore {
       let ebits = cur[base + 1]!;
       for (let k = 0; k < S; k++) state[k] = cur[base + FH + k]!;
       // Judge the state.
-      let h1 = 0;
-      let h2 = 0;
-      const needFp = props.always.length > 0 || props.sometimes.length > 0 || model.isFinal !== undefined || ebits !== 0;
-      if (needFp) {
-        fingerprint(state, 0, S);
-        h1 = FP[0]!;
-        h2 = FP[1]!;
-      }
+      const h1 = cur[base + 2]!;
+      const h2 = cur[base + 3]!;
       for (let p = 0; p < props.always.length; p++) {
         if (!props.always[p]!.check(state)) {
           const f = this.found('always', props.alwaysIdx[p]!, id, h1, h2);
@@ -232,19 +252,23 @@ export class BfsCore {
         const s1 = FP[0]!;
         const s2 = FP[1]!;
         const owner = n > 1 ? (s2 >>> 0) % n : me;
+        let d: Int32Array;
+        let o: number;
         if (owner !== me) {
           const ob = this.out[owner]!;
-          const o = ob.alloc(OH + S);
-          const d = ob.data;
-          d[o] = s1;
-          d[o + 1] = s2;
-          d[o + 2] = id * n + me;
-          d[o + 3] = i;
-          d[o + 4] = ebits;
-          for (let k = 0; k < S; k++) d[o + OH + k] = t[k]!;
-        } else if (store.insert(s1, s2, t, 0)) {
-          this.record(id * n + me, i, ebits, t, 0);
+          o = ob.alloc(OH + S);
+          d = ob.data;
+        } else {
+          d = pend;
+          o = this.np * (OH + S);
         }
+        d[o] = s1;
+        d[o + 1] = s2;
+        d[o + 2] = id * n + me;
+        d[o + 3] = i;
+        d[o + 4] = ebits;
+        for (let k = 0; k < S; k++) d[o + OH + k] = t[k]!;
+        if (owner === me && ++this.np === BATCH) this.flush();
       }
       if (!any) {
         if (model.isFinal && !model.isFinal(state)) {
@@ -259,6 +283,7 @@ export class BfsCore {
         }
       }
     }
+    this.flush();
     if (this.next.length > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
     return this.pos >= end;
   }
@@ -284,7 +309,7 @@ export class BfsCore {
 
   /** Bytes held by the store and parent pointers. */
   storeBytes(): number {
-    return this.store.bytes() + this.parents.length * 4 + this.acts.length * 2;
+    return this.store.bytes() + this.parents.length * 4 + this.acts.length * this.acts.width;
   }
 }
 

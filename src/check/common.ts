@@ -114,6 +114,30 @@ export class U16Vec {
   }
 }
 
+/** A growable array of action indices: one byte each until an index above 255 appears, then two. */
+export class ActVec {
+  data: Uint8Array | Uint16Array;
+  length = 0;
+  constructor(cap = 1024) {
+    this.data = new Uint8Array(Math.max(16, cap));
+  }
+  /** Appends a value (0 ≤ v < 65536). */
+  push(v: number): void {
+    if (this.length === this.data.length || (v > 255 && this.data instanceof Uint8Array)) {
+      const wide = v > 255 || this.data instanceof Uint16Array;
+      const cap = this.length === this.data.length ? Math.ceil(this.data.length * 1.5) : this.data.length;
+      const d = wide ? new Uint16Array(cap) : new Uint8Array(cap);
+      d.set(this.data.subarray(0, this.length));
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+  /** Bytes per value (1 or 2). */
+  get width(): number {
+    return this.data.BYTES_PER_ELEMENT;
+  }
+}
+
 /** Budget bookkeeping: time, memory, progress sampling. */
 export class Budget {
   readonly start = performance.now();
