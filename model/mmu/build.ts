@@ -8,6 +8,7 @@ import type { WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
 import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, unloadSteps, zapRangeSteps } from './ops.js';
+import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
 import { decode64, spte64 } from './spte64.js';
 
@@ -15,7 +16,7 @@ const { G, R, RF, V, P } = mmuState;
 
 /** One operation call in a thread's script. */
 export type OpCall =
-  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number }
+  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number; readonly fast?: boolean }
   | { readonly op: 'access'; readonly gfn: number; readonly write?: boolean }
   | { readonly op: 'zap-range'; readonly start: number; readonly end: number }
   | { readonly op: 'gmem-punch-hole'; readonly start: number; readonly end: number }
@@ -23,10 +24,30 @@ export type OpCall =
   | { readonly op: 'memslot-delete' }
   | { readonly op: 'dirty-log-enable' }
   | { readonly op: 'age'; readonly start: number; readonly end: number }
-  | { readonly op: 'unload' };
+  | { readonly op: 'unload' }
+  | { readonly op: 'dirty-log-harvest' }
+  | { readonly op: 'eager-split' }
+  | { readonly op: 'nx-recover'; readonly gfn: number }
+  | { readonly op: 'page-add'; readonly gfn: number }
+  | { readonly op: 'finalize' };
 
 /** The operation names a script may call. */
-export const OPERATIONS = ['fault', 'access', 'zap-range', 'gmem-punch-hole', 'fast-zap', 'memslot-delete', 'dirty-log-enable', 'age', 'unload'] as const;
+export const OPERATIONS = [
+  'fault',
+  'access',
+  'zap-range',
+  'gmem-punch-hole',
+  'fast-zap',
+  'memslot-delete',
+  'dirty-log-enable',
+  'dirty-log-harvest',
+  'eager-split',
+  'nx-recover',
+  'age',
+  'unload',
+  'page-add',
+  'finalize',
+] as const;
 
 /** A thread of a scenario. vCPU threads come first (`vcpus` of them). */
 export interface ThreadScript {
@@ -43,6 +64,8 @@ export interface Scenario {
   readonly vm: 'default' | 'tdx';
   readonly levels?: 2 | 3;
   readonly options?: Partial<Options>;
+  /** TDX: the TD is still being built (before TDH.MR.FINALIZE): private installs use PAGE.ADD, vCPUs cannot enter. */
+  readonly tdBuilding?: boolean;
   /** Private gfns (TDX): mapped through the mirror root, backed by guest_memfd. */
   readonly privateGfns?: readonly number[];
   readonly vcpus: number;
@@ -70,6 +93,9 @@ export function opLabel(c: OpCall): string {
     case 'gmem-punch-hole':
     case 'age':
       return `${c.op}(g${c.start}..g${c.end - 1})`;
+    case 'nx-recover':
+    case 'page-add':
+      return `${c.op}(g${c.gfn})`;
     default:
       return c.op;
   }
@@ -97,6 +123,16 @@ export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number
       return mk(ageSteps(o, call.start, call.end));
     case 'unload':
       return mk(unloadSteps());
+    case 'dirty-log-harvest':
+      return mk(dirtyLogHarvestSteps(gfns));
+    case 'eager-split':
+      return mk(eagerSplitSteps(o, gfns));
+    case 'nx-recover':
+      return mk(nxRecoverSteps(o, call.gfn));
+    case 'page-add':
+      return faultOp({ gfn: call.gfn, private: true, buildAdd: true }, o);
+    case 'finalize':
+      return mk(finalizeSteps());
   }
 }
 
@@ -120,6 +156,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const tdx = scn.vm === 'tdx';
   const priv = scn.privateGfns ?? [];
   if (!tdx && priv.length > 0) fail('MMC301', `scenario ${scn.name}: private gfns need vm 'tdx'`);
+  if (!tdx && scn.tdBuilding) fail('MMC301', `scenario ${scn.name}: tdBuilding needs vm 'tdx'`);
   for (const t of scn.threads) {
     for (const c of t.script) {
       if (!(OPERATIONS as readonly string[]).includes(c.op)) fail('MMC005', `unknown operation '${c.op}'`, { hint: `operations: ${OPERATIONS.join(', ')}` });
@@ -138,6 +175,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     init: (s: Int32Array, m: MmuLayout) => {
       s[G.privateGfns] = priv.reduce((a, g) => a | (1 << g), 0);
       s[G.gmemBound] = s[G.privateGfns]!;
+      if (scn.tdBuilding) s[G.tdState] = 1;
       for (let g = 0; g < gfns; g++) {
         s[m.page(g)] = P.allocated;
         s[m.pfnOf(g)] = g;

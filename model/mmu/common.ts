@@ -25,6 +25,12 @@ export const WITNESS = {
   'slot-invalid-retried': 13,
   'huge-split': 14,
   'tlb-hit-after-zap': 15,
+  'fast-fixed': 16,
+  harvested: 17,
+  'eager-split': 18,
+  'nx-recovered': 19,
+  'private-added': 20,
+  'harvest-raced': 21,
 } as const;
 /** A witness name. */
 export type WitnessName = keyof typeof WITNESS;
@@ -46,6 +52,12 @@ export const WITNESS_DOC: Record<WitnessName, string> = {
   'slot-invalid-retried': 'a fault saw the memslot being deleted and retried',
   'huge-split': 'a fault split a huge leaf into a table',
   'tlb-hit-after-zap': 'the guest used a TLB entry whose SPTE was already zapped',
+  'fast-fixed': 'a lockless fast page fault fixed an SPTE with cmpxchg (W restored or access tracking undone)',
+  harvested: 'a dirty-log harvest took dirty bits and write-protected a leaf',
+  'eager-split': 'eager splitting replaced a huge leaf by a table of equivalent leaves',
+  'nx-recovered': 'NX huge page recovery zapped a possible-NX page table and flushed',
+  'private-added': 'TDH.MEM.PAGE.ADD added a private page at TD build time',
+  'harvest-raced': 'the guest wrote a gfn whose dirty bit a harvest in flight had already taken',
 };
 
 /** Returns the root-level of the machine. */

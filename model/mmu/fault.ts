@@ -13,7 +13,10 @@ import {
   isPresent,
   leafAllows,
   leafLevel,
+  leafAT,
+  leafMW,
   leafPfn,
+  leafW,
   linkTable,
   mkLeaf,
   mkLink,
@@ -21,8 +24,11 @@ import {
   NP,
   type OpInstance,
   type StepDef,
+  withA,
+  withoutAT,
+  withW,
 } from '../../src/index.js';
-import { pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpExit } from '../tdx/module.js';
+import { pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpExit } from '../tdx/module.js';
 import { seamcall } from '../tdx/remove.js';
 import {
   invalidationRetry,
@@ -49,10 +55,18 @@ export interface FaultParams {
   readonly private?: boolean;
   /** Goal level: 1 = 4K, 2 = 2M (capped by host mapping, dirty logging, TDX policy). */
   readonly level?: number;
+  /** Try the lockless fast page fault first (§2.7; direct roots only, never private GPAs). */
+  readonly fast?: boolean;
+  /** KVM_TDX_INIT_MEM_REGION (TD build): after the fault, issue the premapped PAGE.ADD (tdxBuildAdd = premap). */
+  readonly buildAdd?: boolean;
 }
 
 /** Outcome codes kept in L.out on the exit path. */
 const OUT = { done: 0, retry: 1, bug: 2 } as const;
+/** L.out of the fast path when it fixed the fault (or found it spurious). */
+const FAST_FIXED = 3;
+/** Re-walks of the fast path after a lost CAS (the kernel allows 4; a bound of the exploration). */
+const FAST_RETRIES = 1;
 
 function exitWith(c: Ctx, out: number): void {
   c.setLoc(L.out, out);
@@ -147,6 +161,98 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     }
   };
 
+  const fastSteps: StepDef[] = !p.fast || priv ? [] : [
+    {
+      name: 'fast-begin',
+      doc: 'page_fault_can_be_fast: kvm_tdp_mmu_walk_lockless_begin (rcu_read_lock, no mmu_lock); walk the direct root',
+      run: (c) => {
+        c.rcuLock();
+        iterStart(c, c.s[c.m.root(c.vcpu(c.t, V.droot), R.table)]!, gfn);
+      },
+    },
+    {
+      name: 'fast-read',
+      doc: 'R(e) down to the last present level; not present, FROZEN or not a leaf: slow path; access allowed: spurious; else compute the fix (W if MMU-writable, access tracking undone; never for a huge leaf in a dirty-logged slot)',
+      run: (c) => {
+        const old = c.read(tableOf(c), entryOf(c));
+        c.setLoc(L.old, old);
+        if (isLink(old) && c.loc(L.level) > 1) {
+          iterDown(c, linkTable(old));
+          c.stay();
+          return;
+        }
+        const slow = (why: string): void => {
+          c.note(`fast page fault gives up: ${why}`);
+          c.setLoc(L.out, OUT.done);
+          c.goto('fast-end');
+        };
+        if (!isLeaf(old)) return slow('no present leaf');
+        if (leafAllows(old, write)) {
+          c.note('fast page fault: access already allowed (RET_PF_SPURIOUS)');
+          c.setLoc(L.out, FAST_FIXED);
+          c.goto('fast-end');
+          return;
+        }
+        let nv = leafAT(old) ? withA(withoutAT(old), true) : old;
+        if (write && !leafW(nv)) {
+          if (!leafMW(old)) return slow('not MMU-writable');
+          if (leafLevel(old) > 1 && c.g(G.dirtyLog) >= 1) return slow('huge leaf in a dirty-logged slot');
+          nv = withW(nv, true);
+        }
+        if (nv === old || !leafAllows(nv, write)) return slow('nothing to fix');
+        c.setLoc(L.new, nv);
+      },
+    },
+    {
+      name: 'fast-cas',
+      doc: 'CAS(sptep, old, new); failure: walk again from the root (bounded, then the slow path)',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const nv = c.loc(L.new);
+        if (c.cas(tableOf(c), entryOf(c), old, nv) !== old) {
+          c.seen(WITNESS['cas-failed']);
+          if (c.loc(L.aux) < FAST_RETRIES) {
+            c.setLoc(L.aux, c.loc(L.aux) + 1);
+            iterStart(c, c.s[c.m.root(c.vcpu(c.t, V.droot), R.table)]!, gfn);
+            c.goto('fast-read');
+          } else {
+            c.setLoc(L.out, OUT.done);
+            c.goto('fast-end');
+          }
+          return;
+        }
+        c.seen(WITNESS['fast-fixed']);
+        c.setLoc(L.out, FAST_FIXED);
+        if (!(leafW(nv) && !leafW(old))) c.goto('fast-end');
+      },
+    },
+    {
+      name: 'fast-mark-dirty',
+      doc: 'the CAS made the SPTE writable: mark_page_dirty_in_slot (after the CAS, so a racing harvest either failed this CAS or sees the bit again)',
+      run: (c) => {
+        if (c.g(G.dirtyLog) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
+        if (!o.eptAd) {
+          const nv = c.loc(L.new);
+          const pg = c.m.page(leafPfn(nv) + (gfn & (c.m.span(leafLevel(nv)) - 1)));
+          c.s[pg] = c.s[pg]! | P.dirty;
+        }
+      },
+    },
+    {
+      name: 'fast-end',
+      doc: 'kvm_tdp_mmu_walk_lockless_end (rcu_read_unlock); fixed or spurious: return to the guest, else the slow path',
+      run: (c) => {
+        c.rcuUnlock();
+        if (c.loc(L.out) === FAST_FIXED) {
+          c.srcuUnlock();
+          c.goto('end');
+          return;
+        }
+        for (let i = 1; i < L.count; i++) if (i !== L.retry) c.setLoc(i, 0);
+      },
+    },
+  ];
+
   return [
     {
       name: 'reload-roots',
@@ -161,6 +267,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         c.setVcpu(c.t, V.req, c.vcpu(c.t, V.req) & ~REQ.freeObsoleteRoots);
       },
     },
+    ...fastSteps,
     {
       name: 'snapshot-seq',
       doc: 'fault->mmu_seq = kvm->mmu_invalidate_seq; smp_rmb()',
@@ -428,10 +535,22 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'install-seamcall',
-      doc: 'set_external_spte: TDH.MEM.PAGE.AUG (entry FREE -> PENDING)',
+      doc: 'set_external_spte: TDH.MEM.PAGE.AUG (entry FREE -> PENDING); TD not finalized: TDH.MEM.PAGE.ADD (FREE -> MAPPED, 6.19+) or only a premap record (before 6.19)',
       run: (c) => {
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
+        if (c.g(G.tdState) === 1) {
+          if (o.tdxBuildAdd === 'premap') {
+            c.note('TD not finalized: premap (nr_premapped++), PAGE.ADD comes after mmu_lock is dropped');
+            c.setLoc(L.sc, ST.success);
+            c.setLoc(L.aux2, 1);
+            return;
+          }
+          const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, lv === 1 ? pageAdd(c.s, c.m, c.t, g0, leafPfn(c.loc(L.new))) : ST.stateIncorrect);
+          if (st === ST.success) c.seen(WITNESS['private-added']);
+          if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.ADD');
+          return;
+        }
         const st = seamcall(c, 'TDH.MEM.PAGE.AUG', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, pageAug(c.s, c.m, c.t, lv, g0, leafPfn(c.loc(L.new))));
         if (st === ST.success) c.seen(WITNESS['private-mapped']);
         if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.AUG');
@@ -444,7 +563,8 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         const old = c.loc(L.old);
         const leaf = c.loc(L.new);
         const st = c.loc(L.sc);
-        c.setLoc(L.hook, 0);
+        // a premapped leaf stays exempt from I6 until the ioctl's PAGE.ADD
+        if (c.loc(L.aux2) !== 1) c.setLoc(L.hook, 0);
         if (o.mirrorInstall === 'freeze') {
           if (st === ST.success) {
             c.store(tableOf(c), entryOf(c), leaf);
@@ -514,11 +634,29 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         c.srcuUnlock();
       },
     },
+    ...(p.buildAdd
+      ? [
+          {
+            name: 'page-add',
+            doc: 'KVM_TDX_INIT_MEM_REGION before 6.19: after mmu_lock is dropped, TDH.MEM.PAGE.ADD for the premapped gfn (nr_premapped--); 6.19+: nothing left to do',
+            run: (c: Ctx) => {
+              if (c.loc(L.aux2) !== 1) return;
+              const pfn = leafPfn(c.loc(L.new));
+              const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c.s, c.m, c.t, gfn, pfn));
+              if (st === ST.success) c.seen(WITNESS['private-added']);
+              else c.violate(7, `PAGE.ADD returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
+              c.setLoc(L.hook, 0);
+              c.setLoc(L.aux2, 0);
+            },
+          } satisfies StepDef,
+        ]
+      : []),
   ];
 }
 
 /** Returns a fault operation instance. */
 export function faultOp(p: FaultParams, o: Options): OpInstance {
-  const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''})`;
+  if (p.buildAdd) return { op: 'page-add', label: `page-add(g${p.gfn})`, steps: faultSteps({ ...p, private: true }, o) };
+  const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''})`;
   return { op: 'fault', label, steps: faultSteps(p, o) };
 }

@@ -4,7 +4,7 @@
  * record what only they can see: a freed table touched, mmu_lock dropped with a flush pending, a
  * SEAMCALL error KVM turns into KVM_BUG_ON) and its state predicate holds.
  */
-import { isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/index.js';
+import { FROZEN as FROZEN_WORD, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/index.js';
 import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
@@ -102,7 +102,34 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     check: (s) => !broken(s, k) && check(s),
   });
   const props: Property[] = [
-    inv(1, () => true),
+    inv(1, (s) => {
+      // no thread inside an RCU read section walks a freed table; no held root reference, vCPU root or
+      // root table is freed (the step hook additionally catches a read/CAS/store of a freed table)
+      const gone = (tb: number): boolean => {
+        const st = s[m.table(tb, T.status)]!;
+        return st === TS.freed || st === TS.free;
+      };
+      const rootFreed = (r: number): boolean => (s[m.root(r, R.flags)]! & RF.freed) !== 0;
+      for (let t = 0; t < threads; t++) {
+        const fl = s[m.local(t, L.flags)]!;
+        const lv = s[m.local(t, L.level)]!;
+        if ((fl & F.rcu) !== 0 && lv >= 1 && lv <= m.geometry.levels) {
+          for (let l = lv; l <= m.geometry.levels; l++) if (gone(s[m.local(t, L.it1 + l - 1)]!)) return false;
+        }
+        if ((fl & F.rootRef) !== 0 && rootFreed(s[m.local(t, L.root)]!)) return false;
+      }
+      for (let v = 0; v < m.geometry.vcpus; v++) {
+        for (const w of [V.droot, V.mroot]) {
+          const r = s[m.vcpu(v, w)]!;
+          if (r >= 0 && rootFreed(r)) return false;
+        }
+      }
+      for (let r = 0; r < m.geometry.roots; r++) {
+        const fl = s[m.root(r, R.flags)]!;
+        if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0 && gone(s[m.root(r, R.table)]!)) return false;
+      }
+      return true;
+    }),
     inv(2, (s) => {
       // every live table is reachable from a root that is not freed
       const reach = new Uint8Array(m.geometry.tables);
@@ -122,6 +149,14 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         if (a > 0) reach[a - 1] = 1;
       }
       for (let t = 0; t < m.geometry.tables; t++) if (s[m.table(t, T.status)] === TS.live && !reach[t]) return false;
+      // a detached table is being processed by handle_removed_pt (on some thread's removal stack) or queued for RCU
+      const removing = new Uint8Array(m.geometry.tables);
+      for (let t = 0; t < threads; t++) {
+        const sp = s[m.local(t, L.rmSp)]!;
+        if (sp >= 1) removing[s[m.local(t, L.rmT0)]!] = 1;
+        if (sp >= 2) removing[s[m.local(t, L.rmT1)]!] = 1;
+      }
+      for (let t = 0; t < m.geometry.tables; t++) if (s[m.table(t, T.status)] === TS.unlinked && !removing[t] && !reach[t]) return false;
       return true;
     }),
     inv(3, (s) => {
@@ -143,9 +178,12 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     }),
     inv(4, (s) => {
       let pending = false;
+      // a write-protection flush still due (dirty-log harvest flushes after dropping mmu_lock) covers W only
+      let wpPending = false;
       for (let t = 0; t < threads; t++) {
         const fl = s[m.local(t, L.flags)]!;
         if ((fl & F.flush) !== 0 && (fl & (F.rl | F.wl)) !== 0) pending = true;
+        if ((fl & F.wpFlush) !== 0) wpPending = true;
       }
       for (let v = 0; v < m.geometry.vcpus; v++) {
         if ((s[m.vcpu(v, V.req)]! & REQ.freeObsoleteRoots) !== 0) continue;
@@ -172,7 +210,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
             const lf = leafFor(s, mm, r, g);
             if (lf === 0) continue;
             const lp = leafPfn(lf) + (g & (m.span(leafLevel(lf)) - 1));
-            if (lp === pfn && ((e & TLB.w) === 0 || leafW(lf) || leafAT(lf))) ok = true;
+            if (lp === pfn && ((e & TLB.w) === 0 || leafW(lf) || leafAT(lf) || wpPending)) ok = true;
           }
           if (!ok) return false;
         }
@@ -220,7 +258,23 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       return true;
     }),
     inv(7, () => true),
-    inv(8, () => true),
+    inv(8, (s) => {
+      // mirror (S-EPT backed) tables are never detached or freed while the TD lives (§2.14.5)
+      for (let t = 0; t < m.geometry.tables; t++) {
+        const st = s[m.table(t, T.status)]!;
+        if (s[m.table(t, T.mirror)] === 1 && st !== TS.free && st !== TS.live) return false;
+      }
+      // S-EPT structure: a non-FREE entry has only NL_MAPPED / NL_BLOCKED ancestors (no orphan below a FREE non-leaf)
+      for (let pos = 0; pos < m.septCount; pos++) {
+        if (septState(s[m.septBase + pos]!) === SEPT.free) continue;
+        const [lv, g] = m.septPosition(pos);
+        for (let l = lv + 1; l <= m.geometry.levels; l++) {
+          const a = septState(s[m.sept(l, g)]!);
+          if (a !== SEPT.nlMapped && a !== SEPT.nlBlocked) return false;
+        }
+      }
+      return true;
+    }),
     inv(9, (s) => {
       for (let p = 0; p < m.geometry.pages; p++) {
         const w = s[m.page(p)]!;
@@ -255,7 +309,40 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       return true;
     }),
     inv(11, (s) => !mm.isStuck(s)),
-    inv(12, () => true),
+    inv(12, (s) => {
+      // no lost update shows in the tree: every link of a reachable table points to a live table of
+      // the next level, same kind, covering the entry's gfns, linked once; leaves sit at their level;
+      // a FROZEN entry of a reachable table is owned by a thread inside its mirror hook
+      const owned = new Set<number>();
+      for (let t = 0; t < threads; t++) {
+        const h = s[m.local(t, L.hook)]!;
+        if (h > 0) owned.add(h - 1);
+      }
+      const seen = new Uint8Array(m.geometry.tables);
+      const ok = (tb: number, lv: number, base: number, mirror: number): boolean => {
+        if (seen[tb]) return false;
+        seen[tb] = 1;
+        for (let i = 0; i < 2; i++) {
+          const g = base + i * m.span(lv);
+          const v = s[m.entry(tb, i)]!;
+          if (v === FROZEN_WORD) {
+            if (mirror !== 1 || !owned.has(m.septPos(lv, g))) return false;
+          } else if (isLink(v)) {
+            const c = linkTable(v);
+            if (lv === 1 || s[m.table(c, T.status)] !== TS.live || s[m.table(c, T.level)] !== lv - 1 || s[m.table(c, T.mirror)] !== mirror || s[m.table(c, T.gfn)] !== g) return false;
+            if (!ok(c, lv - 1, g, mirror)) return false;
+          } else if (isLeaf(v) && leafLevel(v) !== lv) return false;
+        }
+        return true;
+      };
+      for (let r = 0; r < m.geometry.roots; r++) {
+        const fl = s[m.root(r, R.flags)]!;
+        if ((fl & RF.used) === 0 || (fl & RF.freed) !== 0) continue;
+        const tb = s[m.root(r, R.table)]!;
+        if (!ok(tb, m.geometry.levels, 0, s[m.table(tb, T.mirror)]!)) return false;
+      }
+      return true;
+    }),
   ];
   for (const w of witnesses) {
     const bit = WITNESS[w];

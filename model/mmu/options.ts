@@ -88,6 +88,24 @@ export const OPTIONS = {
     doc: 'private memory may be mapped at 2M (RFC series, and the v10 series of the seed race)',
     ref: 'T1b, §2.15',
   },
+  eagerSplitLock: {
+    values: ['read', 'write'],
+    mainline: 'read',
+    doc: 'eager huge page split runs under mmu_lock for read (slot-wide split when dirty logging is enabled: CAS) or for write (KVM_CLEAR_DIRTY_LOG path: XCHG)',
+    ref: '§2.6',
+  },
+  nxRecoveryLock: {
+    values: ['read', 'write'],
+    mainline: 'read',
+    doc: 'NX huge page recovery zaps a possible-NX table under mmu_lock for read with a re-read of the parent and CAS (6.18+) or for write with XCHG (before 6.18)',
+    ref: '†, §2.13',
+  },
+  tdxBuildAdd: {
+    values: ['in-hook', 'premap'],
+    mainline: 'in-hook',
+    doc: 'TD build (KVM_TDX_INIT_MEM_REGION): TDH.MEM.PAGE.ADD inside the leaf hook with the mirror entry frozen (6.19+), or the hook only records a premap and the ioctl issues PAGE.ADD after dropping mmu_lock (before 6.19)',
+    ref: '†, §2.14.1',
+  },
   maxRetries: {
     values: [0, 1, 2, 3],
     mainline: 1,

@@ -24,4 +24,13 @@ export const PINNED: Readonly<Record<string, number>> = {
   'mmu/grid/access-vs-dirty-log': 473,
   'tdx/grid/fault-vs-punch-hole': 847,
   'mmu/grid/3t-fault-notifier-fast-zap': 14247,
+  'mmu/grid/fast-fault-vs-harvest': 280,
+  'mmu/grid/fast-fault-vs-notifier': 983,
+  'mmu/grid/eager-split-vs-fault': 506,
+  'mmu/grid/nx-recover-vs-fault': 552,
+  'mmu/grid/nx-recover-vs-huge-fault': 608,
+  'tdx/build/page-add': 2102,
+  'tdx/build/page-add-premap': 1942,
+  'mmu/grid3l/eager-split-1g': 102,
+  'mmu/grid3l/fault-vs-notifier': 619,
 };

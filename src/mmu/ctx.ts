@@ -390,7 +390,7 @@ export class Ctx {
         if (e !== 0 && (e & TLB.priv) === 0) this.s[o] = 0;
       }
     }
-    this.flag(F.flush, false);
+    this.flag(F.flush | F.wpFlush, false);
     this.touch('FLUSH');
   }
   /** handle_changed_spte for a removed leaf: propagate D to the host page (kvm_set_pfn_dirty). */

@@ -65,7 +65,13 @@ export const G = {
   gen: 19,
   /** guest_memfd bindings present (bitmask of gfns bound through the memslot). */
   gmemBound: 20,
-  count: 21,
+  /**
+   * Dirty bits taken by a dirty-log harvest still in flight (between xchg of the bitmap word and
+   * the flush that makes the harvested data stable): guest writes to these gfns are in the
+   * harvested buffer's window and are not lost (I5).
+   */
+  harvest: 21,
+  count: 22,
 } as const;
 
 /** Thread locals (offsets inside a thread block after the pc). */
@@ -119,6 +125,11 @@ export const F = {
   rootRef: 32,
   /** The iterator yielded and must restart from the root. */
   yielded: 64,
+  /**
+   * A flush for a permission reduction (dirty-log write-protection) is pending and may be issued
+   * after mmu_lock is dropped (kvm_get_dirty_log_protect flushes after KVM_MMU_UNLOCK).
+   */
+  wpFlush: 128,
 } as const;
 
 /** Per-vCPU words. */

@@ -8,7 +8,7 @@ import { fail } from '../core/diagnostic.js';
 import type { ItfValue, Model, Property } from '../check/model.js';
 import { Ctx, newRecord, type StepRecord } from './ctx.js';
 import { F, G, L, MmuLayout, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
-import { applyEdits, compileProgram, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
+import { applyEdits, compileProgram, editedSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
 
 /** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
@@ -62,7 +62,15 @@ export class MmuMachine implements Model {
     this.layout = new MmuLayout({ ...spec.geometry, threads: spec.threads.length });
     this.stateSize = this.layout.size;
     const edits = spec.edits ?? [];
-    this.programs = spec.threads.map((th) => compileProgram(th.ops.map((o) => applyEdits(o, edits))));
+    // every edit must name steps of some instance of its operation (MMC005 otherwise); instances
+    // without an optional step (e.g. a fault that does not try the fast path) are left alone
+    const all = [...spec.threads.flatMap((th) => th.ops), ...spec.setup.map((x) => x.op)];
+    for (const e of edits) {
+      const insts = all.filter((o) => o.op === e.op);
+      const has = (o: OpInstance): boolean => editedSteps(e).every((n) => o.steps.some((st) => st.name === n));
+      if (insts.length > 0 && !insts.some(has)) applyEdits(insts[0]!, [e]);
+    }
+    this.programs = spec.threads.map((th) => compileProgram(th.ops.map((o) => applyEdits(o, edits, true))));
     this.threadNames = spec.threads.map((t) => t.name);
     this.ctx = new Ctx(this.layout, spec.options);
     this.ctx.waitsForLock = (s, u) => {
@@ -93,7 +101,7 @@ export class MmuMachine implements Model {
    */
   runOp(s: Int32Array, thread: number, op: OpInstance): void {
     const m = this.layout;
-    const prog = compileProgram([applyEdits(op, this.spec.edits ?? [])]);
+    const prog = compileProgram([applyEdits(op, this.spec.edits ?? [], true)]);
     let pc = 0;
     let spins = 0;
     while (pc >= 0 && pc < prog.steps.length) {

@@ -55,9 +55,22 @@ function indexOrFail(steps: StepDef[], op: string, name: string): number {
   return i;
 }
 
-/** Returns the step list of `inst` with every edit for its operation applied. */
-export function applyEdits(inst: OpInstance, edits: readonly StepEdit[]): OpInstance {
-  const mine = edits.filter((e) => e.op === inst.op);
+/** The step names an edit refers to (the edited step and its anchor). */
+export function editedSteps(e: StepEdit): string[] {
+  if ('remove' in e) return [e.remove];
+  if ('replace' in e) return [e.replace];
+  if ('move' in e) return [e.move, 'before' in e ? e.before : e.after];
+  return ['before' in e ? e.before : e.after];
+}
+
+/**
+ * Returns the step list of `inst` with every edit for its operation applied. With `skipMissing`,
+ * an edit naming a step this instance does not have (an optional step, e.g. the fast path of a
+ * fault that does not try it) is skipped; the caller checks that some instance has it.
+ */
+export function applyEdits(inst: OpInstance, edits: readonly StepEdit[], skipMissing = false): OpInstance {
+  const names = new Set(inst.steps.map((s) => s.name));
+  const mine = edits.filter((e) => e.op === inst.op && (!skipMissing || editedSteps(e).every((n) => names.has(n) || (inst.removed?.has(n) ?? false))));
   if (mine.length === 0) return inst;
   const steps = [...inst.steps];
   const removed = new Map<string, string>(inst.removed ?? []);

@@ -1,16 +1,19 @@
 /**
- * The big mainline grid: every mix of three threads drawn from the operation palette, each with
- * every option at its mainline value, must hold over the complete bounded space.
+ * The big mainline grid: every mix of three threads drawn from the operation palette (including
+ * the fast page fault, dirty-log harvest, eager split and NX recovery), each with every option at
+ * its mainline value, must hold over the complete bounded space and reach its witnesses.
  * Run with `npm run test:long`.
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../mmu/util.js';
 import { buildMachine, type OpCall, type Scenario } from '../../model/mmu/build.js';
+import type { WitnessName } from '../../model/mmu/common.js';
 
 const vcpuScripts: Record<string, OpCall[]> = {
   'fault-access': [{ op: 'fault', gfn: 0, write: true }, { op: 'access', gfn: 0, write: true }],
   'fault-2m': [{ op: 'fault', gfn: 1, write: true, level: 2 }],
   'read-fault-write': [{ op: 'fault', gfn: 0 }, { op: 'access', gfn: 0, write: true }],
+  'fast-fault-write': [{ op: 'access', gfn: 2, write: true }, { op: 'fault', gfn: 2, write: true, fast: true }, { op: 'access', gfn: 2, write: true }],
 };
 const hostScripts: Record<string, OpCall[]> = {
   notifier: [{ op: 'zap-range', start: 0, end: 2 }],
@@ -18,6 +21,19 @@ const hostScripts: Record<string, OpCall[]> = {
   'memslot-delete': [{ op: 'memslot-delete' }],
   'dirty-log': [{ op: 'dirty-log-enable' }],
   age: [{ op: 'age', start: 0, end: 2 }],
+  harvest: [{ op: 'dirty-log-harvest' }],
+  'eager-split': [{ op: 'eager-split' }],
+  'nx-recover': [{ op: 'nx-recover', gfn: 2 }],
+};
+
+/** Witnesses each script is sure to reach in some interleaving (no 3-thread mix passes vacuously). */
+const vcpuWitness: Record<string, WitnessName> = { 'fault-access': 'guest-wrote', 'fault-2m': 'huge-mapped', 'read-fault-write': 'guest-wrote', 'fast-fault-write': 'guest-wrote' };
+const hostWitness: Record<string, WitnessName | undefined> = {
+  'fast-zap': 'invalid-root-zapped',
+  'memslot-delete': 'invalid-root-zapped',
+  'dirty-log': 'write-protected',
+  age: 'aged',
+  'nx-recover': 'nx-recovered',
 };
 
 const grid: Scenario[] = [];
@@ -37,7 +53,7 @@ for (const [vn, vs] of Object.entries(vcpuScripts)) {
           { name: 'N', script: hostScripts[hosts[i]!]! },
           { name: 'M', script: hostScripts[hosts[j]!]! },
         ],
-        witnesses: [],
+        witnesses: [vcpuWitness[vn]!, ...[hostWitness[hosts[i]!], hostWitness[hosts[j]!]].filter((w): w is WitnessName => w !== undefined)],
         expect: { verdict: 'holds' },
         bounds: { tables: 10, roots: 3, pages: 10 },
       });

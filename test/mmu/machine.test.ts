@@ -101,3 +101,32 @@ describe('variants (step edits)', () => {
     expect(() => buildMachine(scn('mmu/grid/fault-fault'), { options: { mirrorInstall: 'yolo' } })).toThrow(/cannot be "yolo"/);
   });
 });
+
+describe('new operations are sensitive to their own steps (mutants are caught)', () => {
+  const caught = (name: string, v: Parameters<typeof buildMachine>[1]): readonly string[] => explore(buildMachine(scn(name), v)).allBroken;
+  it('dirty-log harvest without its flush returns with a write-protection flush due (I4)', () => {
+    expect(caught('mmu/grid/fast-fault-vs-harvest', { edits: [{ op: 'dirty-log-harvest', remove: 'flush' }] })).toContain('I4');
+  });
+  it('fast page fault marking the bitmap before its CAS (or not at all) loses a dirty page (I5)', () => {
+    expect(caught('mmu/grid/fast-fault-vs-harvest', { edits: [{ op: 'fault', move: 'fast-mark-dirty', before: 'fast-cas' }] })).toContain('I5');
+    expect(caught('mmu/grid/fast-fault-vs-harvest', { edits: [{ op: 'fault', remove: 'fast-mark-dirty' }] })).toContain('I5');
+  });
+  it('NX recovery without its flush breaks TLB coherence (I4); without handle_removed_pt it leaks the table (I2, state predicate)', () => {
+    expect(caught('mmu/grid/nx-recover-vs-fault', { edits: [{ op: 'nx-recover', remove: 'flush' }] })).toContain('I4');
+    expect(caught('mmu/grid/nx-recover-vs-fault', { edits: [{ op: 'nx-recover', remove: 'remove-child' }] })).toContain('I2');
+  });
+  it('a mirror link left FROZEN breaks I12 as a state predicate; a walk outside RCU too', () => {
+    const a = explore(buildMachine(scn('tdx/link-before-sept-add/freeze'), { edits: [{ op: 'fault', remove: 'link-finish' }] }));
+    expect(a.allBroken).toContain('I12');
+    expect(a.trace!.states[a.trace!.states.length - 1]![0]).toBe(0); // no step recorded it: the predicate did
+    expect(caught('tdx/grid/fault-vs-punch-hole', { edits: [{ op: 'fault', remove: 'rcu-lock' }] })).toContain('I12');
+  });
+  it('TD build with the v10 mirror install order still breaks (I7); premap without the later PAGE.ADD breaks I6', () => {
+    expect(caught('tdx/build/page-add', { options: { mirrorInstall: 'cas-then-seamcall' } })).toContain('I7');
+    expect(caught('tdx/build/page-add-premap', { edits: [{ op: 'page-add', remove: 'page-add' }] })).toContain('I6');
+  });
+  it('an edit naming an optional step some instance has is accepted; one no instance has is MMC005', () => {
+    expect(() => buildMachine(scn('mmu/grid/fast-fault-vs-harvest'), { edits: [{ op: 'fault', remove: 'fast-cas' }] })).not.toThrow();
+    expect(() => buildMachine(scn('mmu/grid/fault-fault'), { edits: [{ op: 'fault', remove: 'fast-cas' }] })).toThrow(/MMC005/);
+  });
+});

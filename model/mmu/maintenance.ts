@@ -1,0 +1,349 @@
+/**
+ * Operations of the ioctl and kthread side that restructure or re-protect the tree: dirty-log
+ * harvest (§2.12), eager huge page split (§2.6), NX huge page recovery (§2.13) and the TD build
+ * finalization (§2.14.1). Each step is one shared access.
+ */
+import { type Ctx, isLeaf, isLink, leafLevel, leafPfn, leafW, linkTable, mkLink, mmuState, NP, type StepDef, withW } from '../../src/index.js';
+import { seamcall } from '../tdx/remove.js';
+import { ST } from '../tdx/module.js';
+import {
+  dropRoot,
+  iterAdvance,
+  iterDown,
+  iterIndex,
+  iterTable,
+  lockReadStep,
+  lockWriteStep,
+  nextRoot,
+  rmGuard,
+  rmStart,
+  rmStep,
+  unlockStep,
+  WITNESS,
+} from './common.js';
+import type { Options } from './options.js';
+
+const { G, L, F, R, RF } = mmuState;
+
+// ---- dirty-log harvest ---------------------------------------------------------------------------
+
+/**
+ * Returns the harvest steps (KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG, kvm_get_dirty_log_protect):
+ * under the write lock, take and clear the bitmap word (xchg), then
+ * kvm_tdp_mmu_clear_dirty_pt_masked write-protects each harvested 4K leaf with an atomic AND;
+ * unlock; then the flush (after KVM_MMU_UNLOCK, as the kernel does) before the ioctl returns.
+ * Write-protection mode (no PML in the model: the D-bit variant needs PML to log writes).
+ */
+export function dirtyLogHarvestSteps(gfns: number): StepDef[] {
+  const adv = (c: Ctx): void => {
+    if (iterAdvance(c)) c.goto('read');
+    else c.goto('root-done');
+  };
+  return [
+    lockWriteStep(),
+    {
+      name: 'take-bitmap',
+      doc: 'mask = xchg(&dirty_bitmap[i], 0): the harvested bits go to userspace; they stay "in flight" until the flush',
+      run: (c) => {
+        const mask = c.g(G.bitmap);
+        c.setG(G.bitmap, 0);
+        c.setLoc(L.aux, mask);
+        c.setG(G.harvest, c.g(G.harvest) | mask);
+        c.touch(`take dirty bits {${Array.from({ length: gfns }, (_, g) => g).filter((g) => (mask & (1 << g)) !== 0).map((g) => `g${g}`).join(',')}}`);
+        if (mask === 0) c.goto('unlock');
+      },
+    },
+    {
+      name: 'next-root',
+      doc: 'for_each_valid_tdp_mmu_root (write lock held: no reference); rcu_read_lock',
+      run: (c) => {
+        if (!nextRoot(c, 'shared', false, 0, false)) {
+          c.goto('unlock');
+          return;
+        }
+        c.setLoc(L.end, gfns);
+        c.rcuLock();
+      },
+    },
+    {
+      name: 'read',
+      doc: 'tdp_root_for_each_leaf_pte: R(e); descend; a writable 4K leaf whose gfn was harvested is write-protected',
+      run: (c) => {
+        const old = c.read(iterTable(c), iterIndex(c));
+        const lv = c.loc(L.level);
+        if (isLink(old) && lv > 1) {
+          iterDown(c, linkTable(old));
+          c.stay();
+        } else if (isLeaf(old) && lv === 1 && (c.loc(L.aux) & (1 << c.loc(L.gfn))) !== 0 && leafW(old)) {
+          c.goto('wrprot');
+        } else {
+          adv(c);
+        }
+      },
+    },
+    {
+      name: 'wrprot',
+      doc: 'tdp_mmu_clear_spte_bits: atomic AND(e, ~W) (fast page fault and the CPU may change the leaf meanwhile); the flush becomes due',
+      run: (c) => {
+        const tb = iterTable(c);
+        const ix = iterIndex(c);
+        const cur = c.s[c.m.entry(tb, ix)]!;
+        if (isLeaf(cur) && leafW(cur)) {
+          c.xchg(tb, ix, withW(cur, false));
+          c.flag(F.wpFlush, true);
+          c.setLoc(L.out, 1);
+          c.seen(WITNESS.harvested);
+        }
+        adv(c);
+      },
+    },
+    {
+      name: 'root-done',
+      doc: 'rcu_read_unlock; next root',
+      run: (c) => {
+        c.rcuUnlock();
+        c.goto('next-root');
+      },
+    },
+    unlockStep(),
+    {
+      name: 'flush',
+      doc: 'kvm_flush_remote_tlbs_memslot after KVM_MMU_UNLOCK (something was write-protected)',
+      run: (c) => {
+        if (c.loc(L.out) === 1 || c.has(F.wpFlush)) c.flushRemote();
+      },
+    },
+    {
+      name: 'return',
+      doc: 'the ioctl returns: the harvested data must be stable (no write-protection flush still due)',
+      run: (c) => {
+        if (c.has(F.wpFlush)) {
+          c.violate(4, 'dirty-log harvest returned with its write-protection flush still due');
+          c.flag(F.wpFlush, false);
+        }
+        c.setG(G.harvest, c.g(G.harvest) & ~c.loc(L.aux));
+      },
+    },
+  ];
+}
+
+// ---- eager huge page split -----------------------------------------------------------------------
+
+/** Builds the table of leaves reproducing huge leaf `old` at `level` (child level - 1), returns its id. */
+function splitTable(c: Ctx, old: number, level: number, gfn: number): number {
+  const tb = c.allocTable(level - 1, gfn, false);
+  for (let i = 0; i < 2; i++) {
+    c.s[c.m.entry(tb, i)] = (old & ~((3 << 9) | (63 << 3))) | ((level - 1) << 9) | ((leafPfn(old) + i * c.m.span(level - 1)) << 3);
+  }
+  return tb;
+}
+
+/**
+ * Returns the eager split steps (kvm_tdp_mmu_try_split_huge_pages down to 4K over the slot): for
+ * each huge leaf, a pre-allocated table filled with equivalent leaves (plain writes: the table is
+ * still private), then CAS(e, huge, link) under the read lock (failure: re-read the same entry) or
+ * XCHG under the write lock; no TLB flush (translations unchanged); the walk continues into the
+ * new table (a 1G leaf becomes 2M leaves, each split again).
+ */
+export function eagerSplitSteps(o: Options, gfns: number): StepDef[] {
+  const shared = o.eagerSplitLock === 'read';
+  const adv = (c: Ctx): void => {
+    if (iterAdvance(c)) c.goto('read');
+    else c.goto('root-done');
+  };
+  return [
+    shared ? lockReadStep() : lockWriteStep(),
+    {
+      name: 'next-root',
+      doc: 'yield-safe iterator: next valid direct root (reference); rcu_read_lock',
+      run: (c) => {
+        if (!nextRoot(c, 'shared', false, 0, true)) {
+          c.goto('unlock');
+          return;
+        }
+        c.setLoc(L.end, gfns);
+        c.rcuLock();
+      },
+    },
+    {
+      name: 'read',
+      doc: 'R(e) above 4K: descend through links, split huge leaves',
+      run: (c) => {
+        const old = c.read(iterTable(c), iterIndex(c));
+        c.setLoc(L.old, old);
+        const lv = c.loc(L.level);
+        if (lv === 1) adv(c);
+        else if (isLink(old)) {
+          iterDown(c, linkTable(old));
+          c.stay();
+        } else if (isLeaf(old) && leafLevel(old) === lv) c.goto('split');
+        else adv(c);
+      },
+    },
+    {
+      name: 'split',
+      doc: shared ? 'tdp_mmu_split_huge_page: CAS(e, huge, link(new table)); failure: free the table, re-read the entry' : 'tdp_mmu_split_huge_page under the write lock: XCHG(e, link(new table)); handle_changed_spte propagates D of the old leaf',
+      run: (c) => {
+        const old = c.loc(L.old);
+        const lv = c.loc(L.level);
+        const tb = splitTable(c, old, lv, c.loc(L.gfn));
+        if (shared) {
+          if (c.cas(iterTable(c), iterIndex(c), old, mkLink(tb)) !== old) {
+            c.unallocTable(tb);
+            c.seen(WITNESS['cas-failed']);
+            c.goto('read');
+            return;
+          }
+        } else {
+          const was = c.xchg(iterTable(c), iterIndex(c), mkLink(tb));
+          c.leafRemoved(was);
+        }
+        c.seen(WITNESS['eager-split']);
+        iterDown(c, tb);
+        c.goto('read');
+      },
+    },
+    {
+      name: 'root-done',
+      doc: 'rcu_read_unlock; put the root',
+      run: (c) => {
+        c.rcuUnlock();
+        dropRoot(c);
+        c.goto('next-root');
+      },
+    },
+    unlockStep(),
+  ];
+}
+
+// ---- NX huge page recovery -----------------------------------------------------------------------
+
+/** Returns [parent table, index, sp] of the level-1 table mapping `gfn` in the valid direct root, or undefined. */
+function findSp(c: Ctx, gfn: number): [number, number, number] | undefined {
+  const m = c.m;
+  for (let r = 0; r < m.geometry.roots; r++) {
+    const fl = c.s[m.root(r, R.flags)]!;
+    if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed | RF.mirror)) !== 0) continue;
+    let tb = c.s[m.root(r, R.table)]!;
+    for (let lv = m.geometry.levels; lv >= 2; lv--) {
+      const ix = m.index(lv, gfn);
+      const v = c.s[m.entry(tb, ix)]!;
+      if (!isLink(v)) return undefined;
+      if (lv === 2) return [tb, ix, linkTable(v)];
+      tb = linkTable(v);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Returns the NX recovery steps for the possible-NX page table mapping `gfn` (the model treats
+ * every 4K table as an NX split): 6.18+ (read lock): pick and unaccount the sp, R(parent), only if
+ * the parent still links the sp CAS(parent, link, np), handle_removed_pt(shared), flush before
+ * unlocking; before 6.18 (write lock): XCHG(parent, np), handle_removed_pt(!shared), flush.
+ */
+export function nxRecoverSteps(o: Options, gfn: number): StepDef[] {
+  const shared = o.nxRecoveryLock === 'read';
+  return [
+    shared ? lockReadStep() : lockWriteStep(),
+    {
+      name: 'pick',
+      doc: 'pop an sp from possible_nx_huge_pages and unaccount it under tdp_mmu_pages_lock (its ptep is known); rcu_read_lock',
+      run: (c) => {
+        const f = findSp(c, gfn);
+        if (f === undefined) {
+          c.note(`no possible-NX table maps g${gfn}`);
+          c.goto('unlock');
+          return;
+        }
+        const [parent, ix, sp] = f;
+        c.setLoc(L.table, parent);
+        c.setLoc(L.aux, ix);
+        c.setLoc(L.aux2, sp + 1);
+        c.touch(`pick sp t${sp} (parent t${parent}[${ix}])`);
+        c.rcuLock();
+      },
+    },
+    {
+      name: 'read-parent',
+      doc: 'R(sp->ptep): recover only if it still links the sp (not FROZEN, not zapped, not replaced by a huge leaf or another table)',
+      run: (c) => {
+        const old = c.read(c.loc(L.table), c.loc(L.aux));
+        c.setLoc(L.old, old);
+        if (!(isLink(old) && linkTable(old) === c.loc(L.aux2) - 1)) {
+          c.note('the parent no longer links the sp: skip it');
+          c.goto('done');
+        }
+      },
+    },
+    {
+      name: 'zap',
+      doc: shared ? 'CAS(parent, link, np) (failure: skip); handle_removed_pt(sp, shared) follows' : 'XCHG(parent, np); handle_removed_pt(sp, !shared) follows',
+      run: (c) => {
+        const old = c.loc(L.old);
+        let was = old;
+        if (shared) {
+          if (c.cas(c.loc(L.table), c.loc(L.aux), old, NP) !== old) {
+            c.seen(WITNESS['cas-failed']);
+            c.goto('done');
+            return;
+          }
+        } else {
+          was = c.xchg(c.loc(L.table), c.loc(L.aux), NP);
+        }
+        if (isLink(was)) {
+          rmStart(c, linkTable(was));
+          c.flag(F.flush, true);
+        } else {
+          c.leafRemoved(was);
+          c.goto('flush');
+        }
+      },
+    },
+    {
+      name: 'remove-child',
+      doc: shared ? 'handle_removed_pt(shared): XCHG each child to FROZEN (spin while frozen), then call_rcu' : 'handle_removed_pt(!shared): R then W(FROZEN) each child, then call_rcu',
+      guard: (c) => rmGuard(c, shared),
+      run: (c) => {
+        if (!rmStep(c, shared)) c.stay();
+      },
+    },
+    {
+      name: 'flush',
+      doc: 'kvm_flush_remote_tlbs before any unlock or yield',
+      run: (c) => {
+        c.flushRemote();
+        c.seen(WITNESS['nx-recovered']);
+      },
+    },
+    {
+      name: 'done',
+      doc: 'rcu_read_unlock',
+      run: (c) => {
+        if (c.has(F.rcu)) c.rcuUnlock();
+      },
+    },
+    unlockStep(),
+  ];
+}
+
+// ---- TD finalization -----------------------------------------------------------------------------
+
+/** Returns the TD finalization step (KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE; the TD becomes runnable). */
+export function finalizeSteps(): StepDef[] {
+  return [
+    {
+      name: 'finalize',
+      doc: 'TDH.MR.FINALIZE (refused while a premapped page awaits PAGE.ADD): the TD becomes runnable, later private installs use PAGE.AUG',
+      guard: (c) => {
+        // nr_premapped != 0 -> -EINVAL in KVM; the model waits for the ioctl that owes the PAGE.ADD
+        for (let t = 0; t < c.m.geometry.threads; t++) if (c.s[c.m.local(t, L.aux2)] === 1 && c.s[c.m.local(t, L.hook)]! > 0) return false;
+        return true;
+      },
+      run: (c) => {
+        seamcall(c, 'TDH.MR.FINALIZE', '', ST.success);
+        c.setG(G.tdState, 0);
+      },
+    },
+  ];
+}
