@@ -20,7 +20,7 @@ const hostScripts: Record<string, OpCall[]> = {
   'fast-zap': [{ op: 'fast-zap' }],
   'memslot-delete': [{ op: 'memslot-delete' }],
   'dirty-log': [{ op: 'dirty-log-enable' }],
-  age: [{ op: 'age', start: 0, end: 2 }],
+  age: [{ op: 'age', start: 0, end: 4 }],
   harvest: [{ op: 'dirty-log-harvest' }],
   'eager-split': [{ op: 'eager-split' }],
   'nx-recover': [{ op: 'nx-recover', gfn: 2 }],
