@@ -18,6 +18,13 @@ export function cases(): ProofCase[] {
       id: 'check/tdp-cas/NV2-ITER1/holds',
       title: 'tdp-cas (NV=2, ITER=1, POR) keeps TLBs coherent and the ghost count exact',
       expect: { verdict: 'holds', distinctStates: 12572 },
+      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: true, merge: false })),
+    },
+    {
+      suite: 'check',
+      id: 'check/tdp-cas/NV2-ITER1/merged-holds',
+      title: 'tdp-cas (NV=2, ITER=1, POR with statement merging, the default): same verdict, local steps not stored',
+      expect: { verdict: 'holds', distinctStates: 2418 },
       run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: true })),
     },
     {

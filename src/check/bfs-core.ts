@@ -20,6 +20,36 @@ export interface CoreSettings {
   readonly symmetry: boolean;
   readonly maxDepth: number;
   readonly expectedStates?: number | undefined;
+  /** Statement merging (see `mergeStep`); only with `por` and without `symmetry`. */
+  readonly merge?: boolean | undefined;
+}
+
+/** Longest chain of merged local steps executed as one transition. */
+export const MAX_MERGE = 64;
+
+/**
+ * Statement merging, SPIN's analogue: returns the position in `acts` (the enabled actions of `state`,
+ * filled here) of the action that partial-order reduction would explore alone in `state` when that
+ * reduced set is a single local action, or -1. A successor whose reduced set is such a singleton
+ * is not stored: the action is applied at once, up to {@link MAX_MERGE} times. Sound for the
+ * properties because a local action is invisible (the skipped state has the properties of the
+ * state after it), cannot be disabled by another thread, and is taken at once (never postponed, so
+ * no cycle proviso is involved); a skipped state is never terminal, so no deadlock is lost.
+ */
+export function mergeStep(model: Model, state: Int32Array, acts: number[], thread: ((s: Int32Array, a: number) => number) | null, sel: Int32Array): number {
+  acts.length = 0;
+  model.actions(state, acts);
+  const na = acts.length;
+  if (na === 0) return -1;
+  if (na === 1) return model.isLocal!(state, acts[0]!) ? 0 : -1;
+  return ampleSet(model, state, acts, thread, sel) === 1 ? sel[0]! : -1;
+}
+
+/** Returns true when statement merging is in effect for these settings. */
+export function mergeInEffect(model: Model, opts: { por?: boolean | undefined; symmetry?: boolean | undefined; merge?: boolean | undefined; strategy?: string | undefined }): boolean {
+  const por = (opts.por ?? true) && !!model.isLocal;
+  const symmetry = (opts.symmetry ?? true) && !!model.canonicalize;
+  return por && !symmetry && (opts.merge ?? true) && (opts.strategy ?? 'bfs') === 'bfs';
 }
 
 /** Words before the state in a frontier record: local id, eventually bits, h1, h2. */
@@ -62,6 +92,9 @@ export class BfsCore {
   private readonly actList: number[] = [];
   private readonly sel: Int32Array = new Int32Array(256);
   private readonly succ: Int32Array;
+  private readonly succ2: Int32Array;
+  private readonly mActs: number[] = [];
+  private readonly mSel: Int32Array = new Int32Array(256);
   private readonly canon: Int32Array;
   private readonly stateView: Int32Array;
   /** Successors waiting for the store, as outbox records (see `flush`). */
@@ -74,7 +107,9 @@ export class BfsCore {
     this.S = model.stateSize;
     this.me = me;
     this.n = n;
-    this.settings = { ...settings, por: settings.por && !!model.isLocal, symmetry: settings.symmetry && !!model.canonicalize };
+    const por = settings.por && !!model.isLocal;
+    const symmetry = settings.symmetry && !!model.canonicalize;
+    this.settings = { ...settings, por, symmetry, merge: por && !symmetry && settings.merge === true };
     this.props = propTable(model);
     const expected = settings.expectedStates !== undefined ? Math.ceil(settings.expectedStates / n) : undefined;
     this.store = makeStore(settings.store, this.S, expected);
@@ -84,13 +119,14 @@ export class BfsCore {
     this.out = Array.from({ length: n }, (_, i) => new IntVec(i === me ? 1 : 1 << 12));
     this.witnesses = this.props.sometimes.map(() => null);
     this.succ = new Int32Array(this.S);
+    this.succ2 = new Int32Array(this.S);
     this.canon = new Int32Array(this.S);
     this.stateView = new Int32Array(this.S);
   }
 
   /** Reductions in effect. */
-  get reductions(): { por: boolean; symmetry: boolean } {
-    return { por: this.settings.por, symmetry: this.settings.symmetry };
+  get reductions(): { por: boolean; symmetry: boolean; merge: boolean } {
+    return { por: this.settings.por, symmetry: this.settings.symmetry, merge: this.settings.merge === true };
   }
 
   /** Number of states waiting (current level not yet expanded plus next level). */
@@ -188,6 +224,9 @@ export class BfsCore {
     const pend = this.pend;
     const props = this.props;
     const { por, symmetry, maxDepth } = this.settings;
+    const merge = this.settings.merge === true;
+    const mActs = this.mActs;
+    const mSel = this.mSel;
     const n = this.n;
     const me = this.me;
     const acts = this.actList;
@@ -243,6 +282,18 @@ export class BfsCore {
         any = true;
         this.generated++;
         let t = succ;
+        if (merge) {
+          let w = this.succ2;
+          for (let c = 0; c < MAX_MERGE; c++) {
+            if (within !== null && !within(t)) break;
+            const b = mergeStep(model, t, mActs, thread, mSel);
+            if (b < 0 || !model.next(t, mActs[b]!, w)) break;
+            this.generated++;
+            const x = t;
+            t = w;
+            w = x;
+          }
+        }
         if (symmetry) {
           model.canonicalize!(succ, canon);
           t = canon;
@@ -325,22 +376,44 @@ export function ampleSet(
   sel: Int32Array,
 ): number {
   const na = acts.length;
-  for (let i = 0; i < na; i++) {
-    if (!model.isLocal!(state, acts[i]!)) continue;
-    if (thread === null) {
+  if (thread === null) {
+    for (let i = 0; i < na; i++) {
+      if (!model.isLocal!(state, acts[i]!)) continue;
       sel[0] = i;
       return 1;
     }
-    const t = thread(state, acts[i]!);
+    return 0;
+  }
+  // Thread of each action, and -1 - thread for the non-local ones (asked once per action).
+  if (thr.length < na) thr = new Int32Array(Math.max(na, thr.length * 2));
+  let anyLocal = false;
+  for (let j = 0; j < na; j++) {
+    const t = thread(state, acts[j]!);
+    if (model.isLocal!(state, acts[j]!)) {
+      thr[j] = t;
+      anyLocal = true;
+    } else thr[j] = -1 - t;
+  }
+  if (!anyLocal) return 0;
+  for (let i = 0; i < na; i++) {
+    const t = thr[i]!;
+    if (t < 0) continue;
+    // The first local action of thread t is at i when no earlier action (local or not) is t's.
     let ok = true;
+    for (let j = 0; j < i && ok; j++) if (thr[j] === t || thr[j] === -1 - t) ok = false;
     let c = 0;
-    for (let j = 0; j < na && ok; j++) {
-      if (thread(state, acts[j]!) !== t) continue;
-      if (j < i || !model.isLocal!(state, acts[j]!)) ok = false;
-      else if (c < sel.length) sel[c++] = j;
-      else ok = false;
+    for (let j = i; j < na && ok; j++) {
+      const u = thr[j]!;
+      if (u === -1 - t) ok = false;
+      else if (u === t) {
+        if (c < sel.length) sel[c++] = j;
+        else ok = false;
+      }
     }
     if (ok && c < na) return c;
   }
   return 0;
 }
+
+/** Scratch of `ampleSet`. */
+let thr = new Int32Array(64);

@@ -2,7 +2,7 @@
  * Single-threaded breadth-first search: the default strategy, shortest counterexamples.
  */
 import type { Model } from './model.js';
-import { BfsCore } from './bfs-core.js';
+import { BfsCore, mergeInEffect } from './bfs-core.js';
 import { Budget } from './common.js';
 import { missedStateProbability } from './store.js';
 import { buildResult } from './result.js';
@@ -20,6 +20,7 @@ export function checkBfs(model: Model, opts: CheckOptions = {}): CheckResult {
     symmetry: opts.symmetry ?? true,
     maxDepth: opts.maxDepth ?? Infinity,
     expectedStates: opts.expectedStates,
+    merge: mergeInEffect(model, opts),
   });
   const roots = opts.roots ?? initialRoots(model, core.reductions.symmetry);
   roots.forEach((r, i) => core.addRoot(r.state, i));

@@ -16,6 +16,7 @@ import type { CheckOptions, CheckResult } from './types.js';
 import type { RoundReply, ToWorker, WorkerInit } from './worker.js';
 import { Budget } from './common.js';
 import { checkBfs } from './bfs.js';
+import { mergeInEffect } from './bfs-core.js';
 
 /** Returns the URL of the compiled worker script (next to this module in dist/). */
 function workerUrl(): URL {
@@ -39,7 +40,8 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
   const por = (opts.por ?? true) && !!model.isLocal;
   const symmetry = (opts.symmetry ?? true) && !!model.canonicalize;
   const roots = opts.roots ?? initialRoots(model, symmetry);
-  const settings = { store: opts.store ?? 'fingerprint', por, symmetry, maxDepth: opts.maxDepth ?? Infinity, expectedStates: opts.expectedStates } as const;
+  const merge = mergeInEffect(model, { ...opts, strategy: 'bfs' });
+  const settings = { store: opts.store ?? 'fingerprint', por, symmetry, maxDepth: opts.maxDepth ?? Infinity, expectedStates: opts.expectedStates, merge } as const;
   const workers: Worker[] = [];
   const pending = new Map<number, (v: unknown) => void>();
   let tagSeq = 0;
@@ -167,7 +169,7 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
       model,
       strategy: 'bfs',
       props,
-      reductions: { por, symmetry },
+      reductions: { por, symmetry, merge },
       roots,
       violation,
       witnesses,

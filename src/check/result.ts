@@ -13,7 +13,7 @@ export interface SearchOutcome {
   readonly model: Model;
   readonly strategy: Strategy;
   readonly props: PropTable;
-  readonly reductions: { readonly por: boolean; readonly symmetry: boolean };
+  readonly reductions: { readonly por: boolean; readonly symmetry: boolean; readonly merge?: boolean };
   readonly roots: readonly Root[];
   readonly violation: Found | null;
   /** Per sometimes property (index in props.sometimes). */
@@ -46,7 +46,7 @@ function describe(props: PropTable, f: Found, len: number): string {
 export function buildResult(o: SearchOutcome): CheckResult {
   const { model, props } = o;
   const base = { model: model.name, strategy: o.strategy, complete: o.complete, stats: o.stats, reductions: o.reductions };
-  const rebuild = (f: Found): Trace => replayChain(model, o.reductions.symmetry, o.roots, o.chainOf(f), [f.h1, f.h2]);
+  const rebuild = (f: Found): Trace => replayChain(model, o.reductions.symmetry, o.roots, o.chainOf(f), [f.h1, f.h2], o.reductions.merge === true);
   try {
     const witnesses: Record<string, Trace | null> = {};
     props.sometimes.forEach((p, i) => {
@@ -79,7 +79,7 @@ export function buildResult(o: SearchOutcome): CheckResult {
       };
       return { ...base, verdict: violated(cx), witnesses };
     }
-    const red = [o.reductions.por ? 'POR' : '', o.reductions.symmetry ? 'symmetry' : ''].filter(Boolean).join(', ');
+    const red = [o.reductions.por ? 'POR' : '', o.reductions.merge ? 'merging' : '', o.reductions.symmetry ? 'symmetry' : ''].filter(Boolean).join(', ');
     return { ...base, verdict: holds(`all ${o.stats.distinctStates} reachable states of ${model.name}${red ? ` (reduced: ${red})` : ''}`), witnesses };
   } catch (e) {
     if (e instanceof DiagnosticError) return { ...base, verdict: errorVerdict(e.diagnostic), witnesses: {} };

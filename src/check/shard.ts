@@ -10,7 +10,7 @@
  */
 import { fail } from '../core/diagnostic.js';
 import type { Model } from './model.js';
-import { BfsCore } from './bfs-core.js';
+import { BfsCore, mergeInEffect } from './bfs-core.js';
 import { checkBfs } from './bfs.js';
 import { checkDfs } from './dfs.js';
 import { buildResult } from './result.js';
@@ -35,7 +35,7 @@ export interface ShardPlan {
 export function planShards(model: Model, opts: CheckOptions, count: number): ShardPlan {
   const por = (opts.por ?? true) && !!model.isLocal;
   const symmetry = (opts.symmetry ?? true) && !!model.canonicalize;
-  const core = new BfsCore(model, { store: opts.store ?? 'fingerprint', por, symmetry, maxDepth: opts.maxDepth ?? Infinity });
+  const core = new BfsCore(model, { store: opts.store ?? 'fingerprint', por, symmetry, maxDepth: opts.maxDepth ?? Infinity, merge: mergeInEffect(model, opts) });
   const init = initialRoots(model, symmetry);
   init.forEach((r, i) => core.addRoot(r.state, i));
   const target = Math.max(16 * count, 64);

@@ -5,6 +5,7 @@
 import { DiagnosticError, diagnostic } from '../core/diagnostic.js';
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
+import { MAX_MERGE, mergeStep } from './bfs-core.js';
 import type { Root, Trace } from './types.js';
 
 /** A path by indices: which root it starts from and the action indices after it. */
@@ -59,18 +60,50 @@ function nondeterministic(model: Model, step: number, detail: string): never {
 }
 
 /**
+ * Expands a path recorded with statement merging (each index followed by the merged local steps
+ * the checker applied at once, see `mergeStep`) into one index per action.
+ */
+function unmerge(model: Model, init: Int32Array, indices: readonly number[]): number[] {
+  const S = model.stateSize;
+  const thread = model.actionThread ? model.actionThread.bind(model) : null;
+  const acts: number[] = [];
+  const sel = new Int32Array(256);
+  const out: number[] = [];
+  let s = init.slice();
+  for (let k = 0; k < indices.length; k++) {
+    acts.length = 0;
+    model.actions(s, acts);
+    const idx = indices[k]!;
+    let u = new Int32Array(S);
+    if (idx >= acts.length || !model.next(s, acts[idx]!, u)) nondeterministic(model, out.length + 1, `action index ${idx} recorded, but it is not enabled now`);
+    out.push(idx);
+    for (let c = 0; c < MAX_MERGE; c++) {
+      if (model.within && !model.within(u)) break;
+      const b = mergeStep(model, u, acts, thread, sel);
+      if (b < 0) break;
+      const w = new Int32Array(S);
+      if (!model.next(u, acts[b]!, w)) break;
+      out.push(b);
+      u = w;
+    }
+    s = u;
+  }
+  return out;
+}
+
+/**
  * Rebuilds a concrete trace by replay: follows the indices on canonical states (checking that every
  * index exists and that the end state has fingerprint `target`), then, with symmetry, finds at
  * each step the concrete action whose successor has the recorded canonical form.
  */
-export function replayChain(model: Model, symmetry: boolean, roots: readonly Root[], chain: Chain, target: readonly [number, number] | null): Trace {
+export function replayChain(model: Model, symmetry: boolean, roots: readonly Root[], chain: Chain, target: readonly [number, number] | null, merge = false): Trace {
   const root = roots[chain.rootIndex];
   if (!root) throw new Error(`root ${chain.rootIndex} out of range (internal error)`);
-  const indices = [...root.path, ...chain.indices];
   const inits = model.initStates();
   const init = inits[root.initIndex];
   if (!init) nondeterministic(model, 0, `initial state ${root.initIndex} missing (initStates() returned ${inits.length})`);
   const S = model.stateSize;
+  const indices = merge ? unmerge(model, init, [...root.path, ...chain.indices]) : [...root.path, ...chain.indices];
   const sym = symmetry && !!model.canonicalize;
   const canonOf = (s: Int32Array): Int32Array => {
     if (!sym) return s;

@@ -38,6 +38,12 @@ export interface CheckOptions {
   readonly store?: StoreMode;
   /** Partial-order reduction through `Model.isLocal`; default on (no effect without `isLocal`). */
   readonly por?: boolean;
+  /**
+   * Statement merging (BFS, with POR, without symmetry in effect): a successor whose reduced set is
+   * a single local action is not stored, the action is taken at once (SPIN's statement merging).
+   * Default on; changes state counts and depths (not verdicts); traces list every action.
+   */
+  readonly merge?: boolean;
   /** Symmetry reduction through `Model.canonicalize`; default on (no effect without it). */
   readonly symmetry?: boolean;
   /** States at this depth are not expanded; hitting it makes the search incomplete. */
@@ -127,5 +133,6 @@ export interface CheckResult {
   /** Witness traces of `sometimes` properties, by name (null when not found). */
   readonly witnesses: Readonly<Record<string, Trace | null>>;
   /** Reductions actually in effect. */
-  readonly reductions: { readonly por: boolean; readonly symmetry: boolean };
+  /** `merge`: statement merging was in effect (BFS only; absent from results of other strategies). */
+  readonly reductions: { readonly por: boolean; readonly symmetry: boolean; readonly merge?: boolean };
 }

@@ -14,15 +14,23 @@ const small = (bug = 0) => tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_
 const len = (r: CheckResult): number => (r.verdict.kind === 'violated' ? r.verdict.witness.trace!.actions.length : -1);
 
 describe('tdp-cas', () => {
-  it('small parameters hold, with pinned counts with and without POR (POR cuts 5.8x)', () => {
+  it('small parameters hold, with pinned counts with and without POR (POR cuts 5.8x, merging 5.2x more)', () => {
     const full = check(small(), { por: false });
     expect(full.verdict.kind).toBe('holds');
     expect(full.stats.distinctStates).toBe(73130);
-    const red = check(small(), { por: true });
+    const red = check(small(), { por: true, merge: false });
     expect(red.verdict.kind).toBe('holds');
     expect(red.stats.distinctStates).toBe(12572);
+    expect(red.reductions).toEqual({ por: true, symmetry: false, merge: false });
     expect(check(small(), { por: true, strategy: 'dfs' }).stats.distinctStates).toBe(12572);
-    expect(check(small(), { por: true, store: 'exact' }).stats.distinctStates).toBe(12572);
+    expect(check(small(), { por: true, store: 'exact', merge: false }).stats.distinctStates).toBe(12572);
+    // Statement merging (default with POR in BFS): local steps taken at once, not stored.
+    const merged = check(small(), { por: true });
+    expect(merged.verdict.kind).toBe('holds');
+    expect(merged.stats.distinctStates).toBe(2418);
+    expect(merged.reductions).toEqual({ por: true, symmetry: false, merge: true });
+    expect(check(small(), { por: true, store: 'exact' }).stats.distinctStates).toBe(2418);
+    expect(check(small(), { por: false, merge: true }).stats.distinctStates).toBe(73130);
   });
 
   it('BUG_WALK is caught with a replayable stale-TLB trace, under every strategy', () => {
@@ -30,7 +38,17 @@ describe('tdp-cas', () => {
     expect(r.verdict.kind).toBe('violated');
     expect(len(r)).toBe(24);
     if (r.verdict.kind === 'violated') expect(r.verdict.witness.property).toBe('no-stale-tlb');
-    expect(len(check(small(1), { por: true }))).toBe(30);
+    expect(len(check(small(1), { por: true, merge: false }))).toBe(30);
+    // With merging the BFS trace is shortest in merged steps; replay lists every action, and the
+    // last state violates the property.
+    const merged = check(small(1), { por: true });
+    expect(merged.verdict.kind).toBe('violated');
+    expect(len(merged)).toBe(31);
+    if (merged.verdict.kind === 'violated') {
+      const t = merged.verdict.witness.trace!;
+      expect(small(1).properties()[0]!.check(t.states[t.states.length - 1]!)).toBe(false);
+      expect(t.states).toHaveLength(t.actions.length + 1);
+    }
     expect(check(small(1), { strategy: 'dfs' }).verdict.kind).toBe('violated');
     expect(check(tdpCas({ NV: 2, NG: 1, ITER: 1, NZ: 1, ZITER: 1, BUG_WALK: 1 }), { strategy: 'random', seed: 3, walks: 20000 }).verdict.kind).toBe('violated');
   });
@@ -50,10 +68,10 @@ describe('tdp-cas', () => {
     const dist = (await import(resolve(ROOT, 'dist/src/check/index.js'))) as typeof import('../../src/check/index.js');
     const reg = (await import(resolve(ROOT, 'dist/model/index.js'))) as typeof import('../../model/index.js');
     for (const BUG_WALK of [0, 1]) {
-      for (const por of [false, true]) {
+      for (const [por, merge] of [[false, false], [true, false], [true, true]] as const) {
         const params = { NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK };
-        const one = check(small(BUG_WALK), { por });
-        const two = await dist.checkParallel({ moduleUrl: reg.checkModelsUrl, exportName: 'checkModels', key: 'tdp-cas', params }, { workers: 2, por });
+        const one = check(small(BUG_WALK), { por, merge });
+        const two = await dist.checkParallel({ moduleUrl: reg.checkModelsUrl, exportName: 'checkModels', key: 'tdp-cas', params }, { workers: 2, por, merge });
         expect(two.verdict.kind).toBe(one.verdict.kind);
         expect(two.stats.distinctStates).toBe(one.stats.distinctStates);
         expect(two.stats.generatedStates).toBe(one.stats.generatedStates);
@@ -64,8 +82,8 @@ describe('tdp-cas', () => {
   });
 
   it('shards merge into the same verdict', () => {
-    for (const bug of [0, 1]) {
-      const parts = [0, 1, 2].map((i) => checkShard(small(bug), { por: true }, i, 3).shard);
+    for (const [bug, merge] of [[0, true], [1, true], [0, false], [1, false]] as const) {
+      const parts = [0, 1, 2].map((i) => checkShard(small(bug), { por: true, merge }, i, 3).shard);
       expect(mergeShards(parts).verdict).toBe(bug ? 'violated' : 'holds');
       expect(mergeShards(parts.slice(0, 2)).verdict).toBe(bug ? 'violated' : 'unknown');
     }
@@ -78,13 +96,13 @@ describe('tdp-cas', () => {
     expect(ok.status).toBe(0);
     const doc = JSON.parse(ok.stdout) as { verdict: string; stats: Record<string, number> };
     expect(doc.verdict).toBe('holds');
-    expect(doc.stats['distinctStates']).toBe(12572);
+    expect(doc.stats['distinctStates']).toBe(2418); // POR with statement merging, the defaults
     for (const k of ['generatedStates', 'maxDepth', 'seconds', 'peakMemoryBytes']) expect(typeof doc.stats[k]).toBe('number');
     const itf = resolve(ROOT, 'out/test-tdp-cas-bug.itf.json');
     const bad = cli(...base, '--param', 'BUG_WALK=1', '--json', '--itf', itf);
     expect(bad.status).toBe(10);
     const bdoc = JSON.parse(bad.stdout) as { verdict: string; traceLength: number; itf: string };
-    expect(bdoc).toMatchObject({ verdict: 'violated', traceLength: 30, itf });
+    expect(bdoc).toMatchObject({ verdict: 'violated', traceLength: 31, itf });
     expect(cli(...base, '--max-states', '100').status).toBe(20);
     for (const args of [['check', 'nope'], [...base, '--param', 'NV=99'], [...base, '--param', 'FOO=1'], [...base, '--strategy', 'sideways'], [...base, '--bogus']]) {
       const r = cli(...args);

@@ -30,7 +30,8 @@ const CASES: Record<string, Case> = {
 
 const COMBOS: CheckOptions[] = [];
 for (const strategy of ['bfs', 'dfs'] as const)
-  for (const store of ['fingerprint', 'exact'] as const) for (const por of [false, true]) for (const symmetry of [false, true]) COMBOS.push({ strategy, store, por, symmetry });
+  for (const store of ['fingerprint', 'exact'] as const)
+    for (const por of [false, true]) for (const symmetry of [false, true]) for (const merge of por ? [true, false] : [true]) COMBOS.push({ strategy, store, por, symmetry, merge });
 
 describe('toys', () => {
   for (const [name, c] of Object.entries(CASES)) {
