@@ -11,7 +11,7 @@
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { type StateStore, makeStore } from './store.js';
-import { type Found, type PropTable, ActVec, IntVec, better, propTable } from './common.js';
+import { type Found, type PropTable, ActVec, IntVec, better, clear, propTable } from './common.js';
 
 /** Settings of a partition. */
 export interface CoreSettings {
@@ -37,7 +37,7 @@ export const MAX_MERGE = 64;
  * no cycle proviso is involved); a skipped state is never terminal, so no deadlock is lost.
  */
 export function mergeStep(model: Model, state: Int32Array, acts: number[], thread: ((s: Int32Array, a: number) => number) | null, sel: Int32Array): number {
-  acts.length = 0;
+  clear(acts);
   model.actions(state, acts);
   const na = acts.length;
   if (na === 0) return -1;
@@ -265,7 +265,7 @@ export class BfsCore {
         }
       }
       // Successors.
-      acts.length = 0;
+      clear(acts);
       model.actions(state, acts);
       const na = acts.length;
       if (!depthOk) {

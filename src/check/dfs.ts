@@ -5,7 +5,7 @@
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { makeStore, missedStateProbability } from './store.js';
-import { Budget, type Found, IntVec, propTable } from './common.js';
+import { Budget, type Found, IntVec, clear, propTable } from './common.js';
 import { ampleSet } from './bfs-core.js';
 import { buildResult } from './result.js';
 import { type Chain, initialRoots } from './trace.js';
@@ -71,7 +71,7 @@ export function checkDfs(model: Model, opts: CheckOptions = {}): CheckResult {
       if (witnesses[p] === null && props.sometimes[p]!.check(buf)) witnesses[p] = record('sometimes', props.sometimesIdx[p]!, depth, h1, h2);
     }
     for (let p = 0; p < props.eventually.length; p++) if ((ebits & (1 << p)) !== 0 && props.eventually[p]!.check(buf)) ebits &= ~(1 << p);
-    acts.length = 0;
+    clear(acts);
     model.actions(buf, acts);
     pbase[depth] = pairs.length;
     cursor[depth] = 0;

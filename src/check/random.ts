@@ -6,7 +6,7 @@
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { makeStore, missedStateProbability } from './store.js';
-import { Budget, type Found, propTable } from './common.js';
+import { Budget, type Found, clear, propTable } from './common.js';
 import { buildResult } from './result.js';
 import { type Chain, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult } from './types.js';
@@ -81,7 +81,7 @@ export function checkRandom(model: Model, opts: CheckOptions = {}): CheckResult 
         hit = `state budget of ${maxStates} generated states reached`;
         break walk;
       }
-      acts.length = 0;
+      clear(acts);
       model.actions(cur, acts);
       // Try the enabled actions in random order until one has a successor inside the boundary.
       let left = acts.length;
