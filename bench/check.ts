@@ -2,12 +2,17 @@
  * Benchmarks of the `check` area: throughput on one thread and on worker threads, bytes per state,
  * POR and symmetry factors on tdp-cas, start-up time, and SPIN side by side on tdp_cas.pml.
  *
- *   npm run bench -- --only check            # about 2-3 minutes
- *   npm run bench -- --only check --large    # adds counters N=8 K=9 (10^8 states)
+ *   npm run bench -- --only check              # about 5 minutes (the 10^8-state run is most of it)
+ *   npm run bench -- --only check --no-large   # without the 10^8-state run
+ *
+ * Bytes per state count the visited set as allocated (fingerprint table, or table plus used arena
+ * in exact mode) plus the parent pointer (4 B) and action index (1 B, 2 B past 255 actions) of each
+ * stored state; the BFS frontier (the queue) and the process's other memory are not counted, which is
+ * why the peak RSS is printed next to it.
  */
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, type CheckOptions, type CheckResult } from '../src/index.js';
@@ -54,11 +59,31 @@ function spin(log: (l: string) => void, extra: string, label: string): { states:
 export const area: BenchArea = {
   name: 'check',
   async run(log, argv) {
-    const large = argv.includes('--large');
-    // Start-up to first state: a whole CLI run on a 4-state model.
+    const large = !argv.includes('--no-large');
+    const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+    log(`machine: load average ${load()} before the run (2 cores; other processes share them)`);
+    // Start-up to first state: a fresh process that imports the checker, builds tdp-cas (default
+    // parameters) and stops after its first stored state; performance.now() in that process counts
+    // from the process's own start. And the whole CLI to verdict with a one-state budget.
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { check } = await import(${JSON.stringify(join(ROOT, 'dist/src/index.js'))});
+         const { checkModels } = await import(${JSON.stringify(join(ROOT, 'dist/model/index.js'))});
+         const e = checkModels['tdp-cas'];
+         const p = Object.fromEntries(e.params.map((q) => [q.name, q.default]));
+         const r = check(e.create(p), { maxStates: 1 });
+         process.stdout.write(String(performance.now()) + ' ' + r.stats.distinctStates);`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const [firstMs, firstStates] = child.stdout.trim().split(' ');
+    log(`start-up: process start to first stored state of tdp-cas (in-process clock): ${(Number(firstMs) / 1000).toFixed(3)} s (${firstStates} state)`);
     const t0 = performance.now();
-    spawnSync(process.execPath, [join(ROOT, 'bin/mmucheck.js'), 'check', 'counters', '--param', 'N=2', '--param', 'K=1', '--quiet'], { encoding: 'utf8' });
-    log(`start-up: CLI process to verdict on a 4-state model: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    spawnSync(process.execPath, [join(ROOT, 'bin/mmucheck.js'), 'check', 'tdp-cas', '--max-states', '1', '--quiet'], { encoding: 'utf8' });
+    log(`start-up: whole CLI process, spawn to exit, tdp-cas with a 1-state budget: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 
     log('\n### throughput (scalable toy counters, N=7 K=9: 10^7 states)');
     const c1 = await run('counters', { N: 7, K: 9 }, { expectedStates: 1e7 });
@@ -68,13 +93,18 @@ export const area: BenchArea = {
     const e1 = await run('counters', { N: 6, K: 9 }, { store: 'exact' });
     const f1 = await run('counters', { N: 6, K: 9 }, { store: 'fingerprint' });
     log(`exact       ${fmt(e1)}`);
-    log(`fingerprint ${fmt(f1)}  (bytes/state = table + 6 bytes of parent pointer and action index)`);
+    log(`fingerprint ${fmt(f1)}  (bytes/state = table at load <= 0.8 + 4 B parent + 1 B action index; unsized run, table grown 1.5x at a time)`);
+    log(`fingerprint, sized (expectedStates), 10^7: ${c1.stats.bytesPerState.toFixed(2)} B/state`);
 
     log('\n### tdp-cas default parameters (NV=3 NG=2 ITER=2 NZ=1 ZITER=2)');
-    const t1 = await run('tdp-cas', {}, { por: true, expectedStates: 2e7 });
-    log(`POR, 1 thread   ${fmt(t1)}`);
-    const t2 = await run('tdp-cas', {}, { por: true, workers: 2, expectedStates: 2e7 });
-    log(`POR, 2 workers  ${fmt(t2)}   speed-up ${(t1.stats.seconds / t2.stats.seconds).toFixed(2)}x`);
+    const t1 = await run('tdp-cas', {}, { por: true, expectedStates: 3e6 });
+    log(`POR+merge, 1 thread   ${fmt(t1)}`);
+    const t2 = await run('tdp-cas', {}, { por: true, workers: 2, expectedStates: 3e6 });
+    log(`POR+merge, 2 workers  ${fmt(t2)}   speed-up ${(t1.stats.seconds / t2.stats.seconds).toFixed(2)}x`);
+    const n1 = await run('tdp-cas', {}, { por: true, merge: false, expectedStates: 1.7e7 });
+    log(`POR only, 1 thread    ${fmt(n1)}`);
+    const n2 = await run('tdp-cas', {}, { por: true, merge: false, workers: 2, expectedStates: 1.7e7 });
+    log(`POR only, 2 workers   ${fmt(n2)}   speed-up ${(n1.stats.seconds / n2.stats.seconds).toFixed(2)}x`);
     const tb = await run('tdp-cas', { BUG_WALK: 1 }, { por: true });
     log(`BUG_WALK, POR   ${fmt(tb)}  trace ${tb.verdict.kind === 'violated' ? tb.verdict.witness.trace?.actions.length : '-'} steps`);
 
@@ -82,17 +112,22 @@ export const area: BenchArea = {
     for (const g of [{ NV: 2, ITER: 1 }, { NV: 2, ITER: 2 }, { NV: 3, ITER: 1 }]) {
       const off = await run('tdp-cas', g, { por: false, timeSeconds: 60 });
       const on = await run('tdp-cas', g, { por: true });
-      log(`POR tdp-cas ${JSON.stringify(g)}: ${off.stats.distinctStates} -> ${on.stats.distinctStates} states = ${(off.stats.distinctStates / on.stats.distinctStates).toFixed(1)}x (${off.verdict.kind}/${on.verdict.kind})`);
+      const mg = await run('tdp-cas', g, { por: true, merge: false });
+      log(`POR tdp-cas ${JSON.stringify(g)}: ${off.stats.distinctStates} -> ${mg.stats.distinctStates} states = ${(off.stats.distinctStates / mg.stats.distinctStates).toFixed(1)}x; with merging ${on.stats.distinctStates} = ${(off.stats.distinctStates / on.stats.distinctStates).toFixed(1)}x (${off.verdict.kind}/${mg.verdict.kind}/${on.verdict.kind})`);
     }
     const z = { NV: 2, ITER: 1, NZ: 2, ZITER: 1 };
-    const s0 = await run('tdp-cas', z, { symmetry: false });
+    // Merging is off while symmetry is in effect, so the symmetry factor is taken without it.
+    const s0 = await run('tdp-cas', z, { symmetry: false, merge: false });
     const s1 = await run('tdp-cas', z, { symmetry: true });
-    log(`symmetry (identical zappers) tdp-cas ${JSON.stringify(z)} with POR: ${s0.stats.distinctStates} -> ${s1.stats.distinctStates} = ${(s0.stats.distinctStates / s1.stats.distinctStates).toFixed(2)}x`);
+    const s2 = await run('tdp-cas', z, { symmetry: false });
+    log(`symmetry (identical zappers) tdp-cas ${JSON.stringify(z)} with POR: ${s0.stats.distinctStates} -> ${s1.stats.distinctStates} = ${(s0.stats.distinctStates / s1.stats.distinctStates).toFixed(2)}x; POR+merge without symmetry: ${s2.stats.distinctStates}`);
 
     if (large) {
-      log('\n### largest space');
-      const big = await run('counters', { N: 8, K: 9 }, { expectedStates: 1e8 });
-      log(`counters N=8 K=9  ${fmt(big)}`);
+      // 10^8 states need about 2 GiB here (1.25 GB table, 0.5 GB parents and actions, the frontier).
+      log('\n### largest space (3-minute budget)');
+      const [N, want] = totalmem() >= 6 * 2 ** 30 ? [8, 1e8] : [7, 1e7];
+      const big = await run('counters', { N, K: 9 }, { expectedStates: want, timeSeconds: 180 });
+      log(`counters N=${N} K=9, 1 thread  ${fmt(big)}${big.complete ? '' : `  (stopped: ${big.verdict.kind === 'unknown' ? big.verdict.reason : big.verdict.kind})`}`);
     }
 
     log('\n### SPIN side by side (tdp_cas.pml, default parameters)');
@@ -106,7 +141,12 @@ export const area: BenchArea = {
       return;
     }
     const sp = spin(log, '', 'with POR');
-    if (sp) log(`time to verdict, mmucheck 1 thread / SPIN: ${(t1.stats.seconds / sp.seconds).toFixed(2)}x; 2 workers / SPIN: ${(t2.stats.seconds / sp.seconds).toFixed(2)}x; states ours/SPIN ${(t1.stats.distinctStates / sp.states).toFixed(2)}`);
+    if (sp) {
+      log(`mmucheck POR+merge 1 thread  ${t1.verdict.kind.padEnd(8)} ${String(t1.stats.distinctStates).padStart(11)} states ${t1.stats.seconds.toFixed(2).padStart(7)} s`);
+      log(`mmucheck POR+merge 2 workers ${t2.verdict.kind.padEnd(8)} ${String(t2.stats.distinctStates).padStart(11)} states ${t2.stats.seconds.toFixed(2).padStart(7)} s`);
+      log(`time to verdict, mmucheck/SPIN (below 1 = faster than SPIN): 1 thread ${(t1.stats.seconds / sp.seconds).toFixed(2)}x, 2 workers ${(t2.stats.seconds / sp.seconds).toFixed(2)}x; states ours/SPIN ${(t1.stats.distinctStates / sp.states).toFixed(2)}`);
+    }
+    log(`machine: load average ${load()} after the run`);
     if (argv.includes('--spin-noreduce')) spin(log, '-DNOREDUCE', 'without POR');
   },
 };
