@@ -73,6 +73,8 @@ export class BfsCore {
   readonly acts: ActVec;
   private cur = new IntVec(1 << 14);
   private next = new IntVec(1 << 14);
+  /** Buffers received from other partitions, for reuse as outboxes. */
+  private readonly free: Int32Array[] = [];
   /** Outboxes per partition (unused slot for `me`). */
   readonly out: IntVec[];
   /** Depth of the level being expanded (the one in `cur`). */
@@ -205,11 +207,23 @@ export class BfsCore {
     const v = this.out[i]!;
     const len = v.length;
     if (len === 0) return new Int32Array(0);
-    // Hand over the buffer itself (it is transferred, not copied) and start a new one of the same size.
+    // Hand over the buffer itself (it is transferred, not copied) and continue in a recycled one
+    // (see `recycle`): a fresh buffer would page-fault on every 4 KiB written, which in a
+    // multi-threaded process costs more than the copy it saves.
     const r = v.data.subarray(0, len);
-    v.data = new Int32Array(v.data.length);
+    let best = -1;
+    for (let k = 0; k < this.free.length; k++) if (best < 0 || this.free[k]!.length > this.free[best]!.length) best = k;
+    if (best >= 0) {
+      v.data = this.free[best]!;
+      this.free.splice(best, 1);
+    } else v.data = new Int32Array(v.data.length);
     v.length = 0;
     return r;
+  }
+
+  /** Keeps an absorbed inbox buffer (whole) for reuse as an outbox. */
+  recycle(inbox: Int32Array): void {
+    if (inbox.buffer instanceof ArrayBuffer && inbox.buffer.byteLength >= 4096 && this.free.length < 2 * this.n) this.free.push(new Int32Array(inbox.buffer));
   }
 
   private found(kind: Found['kind'], prop: number, localId: number, h1: number, h2: number): Found {
@@ -234,6 +248,7 @@ export class BfsCore {
     const mSel = this.mSel;
     const n = this.n;
     const me = this.me;
+    const nMask = (n & (n - 1)) === 0 ? n - 1 : -1;
     const acts = this.actList;
     const state = this.stateView;
     const succ = this.succ;
@@ -307,7 +322,8 @@ export class BfsCore {
         fingerprint(t, 0, S);
         const s1 = FP[0]!;
         const s2 = FP[1]!;
-        const owner = n > 1 ? (s2 >>> 0) % n : me;
+        // (s2 >>> 0) % n; a mask when n is a power of two (the same value, without a division).
+        const owner = n === 1 ? me : nMask >= 0 ? s2 & nMask : (s2 >>> 0) % n;
         let d: Int32Array;
         let o: number;
         if (owner !== me) {

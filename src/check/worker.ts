@@ -70,7 +70,10 @@ async function main(): Promise<void> {
       port.postMessage({ type: 'parent', tag: m.tag, value: core.parentOf(m.local) });
       return;
     }
-    for (const b of m.inbox) core.absorb(b);
+    for (const b of m.inbox) {
+      core.absorb(b);
+      core.recycle(b);
+    }
     if (m.type === 'absorb') {
       core.noteNext();
       reply('absorb', 0, null);
