@@ -72,7 +72,9 @@ export interface Model {
   /**
    * Partial-order reduction: returns true when `action` only touches state private to its thread
    * and is invisible to every property, so it commutes with every other action. The checker may
-   * then explore it alone (a singleton persistent set).
+   * then explore it alone (a singleton persistent set), and with statement merging (BFS, default
+   * with POR, `CheckOptions.merge`) take it at once after the step that enabled it, without storing
+   * the state in between.
    */
   isLocal?(state: Int32Array, action: number): boolean;
   /**
