@@ -15,7 +15,7 @@ import { loadVariant } from '../mmu-check.js';
 import { bool, choice, int, num, onOff, parse, str, strs } from '../args.js';
 
 const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N]
-                      [--por on|off] [--symmetry on|off] [--store fingerprint|exact]
+                      [--por on|off] [--merge on|off] [--symmetry on|off] [--store fingerprint|exact]
                       [--max-states N] [--max-depth N] [--time S] [--max-memory MIB] [--seed N] [--walks N]
                       [--shard I/N] [--itf FILE] [--json] [--quiet]
 
@@ -25,6 +25,9 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --strategy S        bfs (default), dfs (low memory), random (seeded walks; never proves)
   --workers N         BFS on N worker threads (same verdict and counts as 1)
   --por on|off        partial-order reduction (default on)
+  --merge on|off      statement merging: chains of thread-local steps taken as one transition
+                      without storing the states in between (default on with --por in BFS;
+                      counterexamples are expanded back into single steps)
   --symmetry on|off   symmetry reduction (default on)
   --store fingerprint|exact   64-bit fingerprints (default) or whole states
   --max-states N      stop after N distinct states (verdict unknown)
@@ -51,6 +54,7 @@ const spec = {
   strategy: { type: 'string' },
   workers: { type: 'string' },
   por: { type: 'string' },
+  merge: { type: 'string' },
   symmetry: { type: 'string' },
   store: { type: 'string' },
   'max-states': { type: 'string' },
@@ -149,6 +153,7 @@ export const checkCommand: Command = {
     const opts: CheckOptions = {
       strategy,
       por: onOff(p, 'por', true)!,
+      merge: onOff(p, 'merge', true)!,
       symmetry: onOff(p, 'symmetry', true)!,
       store: choice(p, 'store', ['fingerprint', 'exact'] as const, 'fingerprint')!,
       ...(maxStates !== undefined ? { maxStates } : {}),
