@@ -72,7 +72,7 @@ export function eraCases(era: RoleEra): ProofCase[] {
       id: `role/${era}/${spec.rule.name}`,
       title: spec.rule.reason,
       expect: { verdict: exp.verdict, ...(exp.note ? { note: exp.note } : {}) },
-      run: (ctx) => runSpec(spec, ctx),
+      run: (ctx) => runSpec(spec, ctx, { enumerate: ctx.crossCheck === true }),
     };
   });
 }

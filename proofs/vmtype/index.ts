@@ -67,7 +67,7 @@ export function variantCases(variant: VmVariant): ProofCase[] {
       id: `vmtype/${variant.key}/${spec.rule.name}`,
       title: spec.rule.reason,
       expect: { verdict: exp.verdict, ...(exp.note ? { note: exp.note } : {}) },
-      run: (ctx) => runSpec(spec, ctx),
+      run: (ctx) => runSpec(spec, ctx, { enumerate: ctx.crossCheck === true }),
     }];
   });
 }

@@ -34,6 +34,11 @@ export interface CaseContext {
   readonly timeoutSeconds: number;
   /** Directory for SMT-LIB2 exports, if requested. */
   readonly smt2Dir?: string;
+  /**
+   * Also cross-check each Z3 verdict by exhaustive enumeration, where the family has a finite
+   * enumeration space (role, vmtype). The test suite always does; `ci --cross-check` asks for it.
+   */
+  readonly crossCheck?: boolean;
 }
 
 /** One obligation with its expected verdict. */

@@ -26,6 +26,11 @@ describe('CLI contract', () => {
     expect(isOneLineDiagnostic(r.stderr)).toBe(true);
     expect(r.stderr).toMatch(/--suite nope: unknown suite; suites: spte/);
   });
+  it('ci --cross-check brute-forces the finite families and still agrees with every expectation', () => {
+    const r = cli(['ci', '--suite', 'vmtype', '--cross-check', '--quiet', '--jobs', '1']);
+    expect(r.stdout).toMatch(/ci: 33 cases, 33 as expected/);
+    expect(r.code).toBe(0);
+  });
   it('rejects an out-of-range number', () => {
     const r = cli(['ci', '--timeout', '-3']);
     expect(r.code).toBe(64);

@@ -15,7 +15,7 @@ import { bool, int, num, parse, str, strs } from '../args.js';
 import { repoPath } from '../paths.js';
 import { defaultJobs, fanOut, inShard, parseShard } from '../shard.js';
 
-const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
+const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--cross-check] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
 
 Runs every proof suite against its expected verdict and prints a verdict table.
   --suite NAME      only this family (repeatable); see 'mmucheck list'
@@ -27,6 +27,8 @@ Runs every proof suite against its expected verdict and prints a verdict table.
                     and by job schedulers that split ci over machines)
   --junit FILE      write a JUnit XML report
   --json FILE       write a JSON report
+  --cross-check     also cross-check Z3 verdicts by exhaustive enumeration where a family has a
+                    finite space (role, vmtype; the test suite always does)
   --write-golden    write missing golden ITF traces instead of failing on them
   --quiet           print only the summary line`;
 
@@ -135,6 +137,7 @@ export const ciCommand: Command = {
       quiet: { type: 'boolean' },
       jobs: { type: 'string' },
       shard: { type: 'string' },
+      'cross-check': { type: 'boolean' },
     });
     const wanted = strs(p, 'suite');
     const known = suiteNames();
@@ -144,7 +147,11 @@ export const ciCommand: Command = {
     if (only !== undefined) cases = cases.filter((c) => c.id.includes(only));
     if (cases.length === 0) fail('MMC005', only === undefined ? 'no proof cases are registered for the selected suites' : `no case id contains '${only}'`, { subject: '--only' });
     const smt2 = str(p, 'smt2');
-    const ctx: CaseContext = { timeoutSeconds: num(p, 'timeout', 0.1, 86400, 30)!, ...(smt2 ? { smt2Dir: smt2 } : {}) };
+    const ctx: CaseContext = {
+      timeoutSeconds: num(p, 'timeout', 0.1, 86400, 30)!,
+      ...(smt2 ? { smt2Dir: smt2 } : {}),
+      ...(bool(p, 'cross-check') ? { crossCheck: true } : {}),
+    };
     const t0 = performance.now();
     const shard = parseShard(str(p, 'shard'));
     if (shard) {
@@ -164,6 +171,7 @@ export const ciCommand: Command = {
         '--timeout', String(ctx.timeoutSeconds),
         ...(smt2 ? ['--smt2', smt2] : []),
         ...(bool(p, 'write-golden') ? ['--write-golden'] : []),
+        ...(ctx.crossCheck ? ['--cross-check'] : []),
       ];
       const docs = (await fanOut('ci', childArgv, jobs)) as { rows: (CaseReport & { index: number })[] }[];
       rows = docs.flatMap((d) => d.rows).sort((a, b) => a.index - b.index).map(({ index: _i, ...r }) => r);

@@ -26,11 +26,11 @@ export interface FamilyRow {
 const STATUS: Record<CaseStatus, string> = { pass: 'ok', 'unexpected-violation': 'FAIL (violated)', mismatch: 'FAIL (differs)', unknown: 'UNKNOWN', error: 'ERROR' };
 
 /** Runs the cases and writes the report; returns the exit code (src/core/exit.ts). */
-export async function runFamily(family: string, cases: readonly ProofCase[], timeoutSeconds: number, json: boolean, io: Io): Promise<number> {
+export async function runFamily(family: string, cases: readonly ProofCase[], timeoutSeconds: number, json: boolean, io: Io, crossCheck = false): Promise<number> {
   const t0 = performance.now();
   const rows: FamilyRow[] = [];
   for (const c of cases) {
-    const o = await c.run({ timeoutSeconds });
+    const o = await c.run({ timeoutSeconds, crossCheck });
     const j = judge(c, o);
     const witness = o.verdict.kind === 'violated' ? o.verdict.witness : undefined;
     rows.push({

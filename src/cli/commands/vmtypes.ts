@@ -10,12 +10,13 @@ import { bool, num, parse, str } from '../args.js';
 import { runFamily } from './family-run.js';
 
 const keys = VM_VARIANTS.map((v) => v.key);
-const usage = `usage: mmucheck vmtypes [--era KEY] [--rule NAME] [--timeout S] [--json]
+const usage = `usage: mmucheck vmtypes [--era KEY] [--rule NAME] [--timeout S] [--cross-check] [--json]
 
 Proves the VM-type obligations (capability fits u32, CoCo flags consistent, memslot deletion never
 fast-zaps a TD) per kernel era and for historical/mutant variants, against expected verdicts.
   --era KEY     ${keys.join(', ')}, or all (default)
   --rule NAME   one rule: ${VM_RULE_NAMES.join(', ')}
+  --cross-check also cross-check each Z3 verdict by exhaustive enumeration of the relevant values
   --timeout S   Z3 time budget per rule in seconds (default 30)
   --json        one JSON document on stdout`;
 
@@ -24,7 +25,7 @@ export const vmtypesCommand: Command = {
   summary: 'prove the VM-type rules: KVM_CAP_VM_TYPES, CoCo flags, memslot-deletion zap policy',
   usage,
   async run(argv, io) {
-    const p = parse('vmtypes', argv, { era: { type: 'string' }, rule: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } });
+    const p = parse('vmtypes', argv, { era: { type: 'string' }, rule: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, 'cross-check': { type: 'boolean' } });
     const key = str(p, 'era') ?? 'all';
     if (key !== 'all' && !keys.includes(key)) fail('MMC003', `--era ${key}: must be one of ${[...keys, 'all'].join(', ')}`, { subject: '--era' });
     const rule = str(p, 'rule');
@@ -35,6 +36,6 @@ export const vmtypesCommand: Command = {
       .flatMap(variantCases)
       .filter((c) => rule === undefined || c.id.endsWith(`/${rule}`));
     if (cases.length === 0) fail('MMC005', `--era ${key} does not check --rule ${rule ?? ''}`, { subject: '--rule' });
-    return runFamily('vmtypes', cases, num(p, 'timeout', 0.1, 86400, 30)!, bool(p, 'json'), io);
+    return runFamily('vmtypes', cases, num(p, 'timeout', 0.1, 86400, 30)!, bool(p, 'json'), io, bool(p, 'cross-check'));
   },
 };
