@@ -24,9 +24,10 @@ export function tscPath(): string {
   return join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 }
 
-function firstError(output: string, file: string): string {
+function firstError(output: string): string {
   const line = output.split('\n').find((l) => /error TS\d+/.test(l)) ?? output.split('\n').find((l) => l.trim()) ?? 'tsc failed';
-  return line.replace(file, basename(file)).replace(/\s+/g, ' ').trim();
+  // tsc prints the path relative to its working directory; keep just the file name and position.
+  return line.replace(/^\S*?([^\s/]+\(\d+,\d+\))/, '$1').replace(/\s+/g, ' ').trim();
 }
 
 /**
@@ -64,12 +65,12 @@ export async function loadTs(file: string, flag: string): Promise<Record<string,
     if (check.status !== 0) {
       // Errors in our own sources (a half-edited tree) are not the user's; report only the spec's.
       const mine = `${check.stdout}\n${check.stderr}`.split('\n').filter((l) => l.includes(basename(abs)) && /error TS/.test(l)).join('\n');
-      if (mine) fail('MMC007', `${flag} ${file}: does not type-check: ${firstError(mine, abs)}`, { subject: flag });
+      if (mine) fail('MMC007', `${flag} ${file}: does not type-check: ${firstError(mine)}`, { subject: flag });
     }
     const emit = spawnSync(node, [tscPath(), '--ignoreConfig', '--noResolve', '--noCheck', '--module', 'esnext', '--moduleResolution', 'bundler', '--target', 'es2022', '--rootDir', dirname(abs), '--outDir', dir, abs], { encoding: 'utf8' });
     if (emit.status !== 0 || !existsSync(out)) {
       rmSync(dir, { recursive: true, force: true });
-      fail('MMC007', `${flag} ${file}: could not be compiled: ${firstError(`${emit.stdout}\n${emit.stderr}`, abs)}`, { subject: flag });
+      fail('MMC007', `${flag} ${file}: could not be compiled: ${firstError(`${emit.stdout}\n${emit.stderr}`)}`, { subject: flag });
     }
   }
   try {

@@ -33,10 +33,16 @@ export const replayCommand: Command = {
     const file = p.positionals[0];
     if (file === undefined) fail('MMC001', 'replay: name the ITF trace file');
     let trace: { '#meta'?: { scenario?: string; model?: string; source?: string; modelFile?: string } };
+    let text: string;
     try {
-      trace = JSON.parse(readFileSync(file, 'utf8')) as typeof trace;
+      text = readFileSync(file, 'utf8');
     } catch {
       fail('MMC006', `replay: cannot read ITF trace ${file}`);
+    }
+    try {
+      trace = JSON.parse(text) as typeof trace;
+    } catch {
+      fail('MMC203', `replay: ${file} is not an ITF trace (not JSON); give the file written by 'mmucheck check --itf FILE'`);
     }
     const model = str(p, 'model') ?? (typeof trace['#meta']?.modelFile === 'string' ? trace['#meta'].modelFile : undefined);
     let mm: MmuMachine;
