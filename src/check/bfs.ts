@@ -4,7 +4,7 @@
 import type { Model } from './model.js';
 import { BfsCore, mergeInEffect } from './bfs-core.js';
 import { Budget } from './common.js';
-import { missedStateProbability } from './store.js';
+import { singleThreadStats } from './store.js';
 import { buildResult } from './result.js';
 import { chainOf, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult } from './types.js';
@@ -73,18 +73,10 @@ export function checkBfs(model: Model, opts: CheckOptions = {}): CheckResult {
     witnesses: core.witnesses,
     complete: complete && !core.depthCut,
     incompleteReason,
-    stats: {
-      distinctStates: n,
-      generatedStates: core.generated,
-      maxDepth: core.deepest,
-      seconds,
-      peakMemoryBytes: budget.peakRss,
-      storeBytes,
-      bytesPerState: n ? storeBytes / n : 0,
-      missedStateProbability: core.store.mode === 'exact' ? 0 : missedStateProbability(n),
-      queueLeft: complete ? 0 : core.queued,
-      workers: 1,
-    },
+    stats: singleThreadStats({
+      distinct: n, generated: core.generated, deepest: core.deepest, seconds, peakRss: budget.peakRss,
+      storeBytes, exact: core.store.mode === 'exact', queueLeft: complete ? 0 : core.queued,
+    }),
     chainOf: (f) => chainOf(f.gid, (g) => core.parentOf(g)),
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
-import { makeStore, missedStateProbability } from './store.js';
+import { makeStore, singleThreadStats } from './store.js';
 import { Budget, type Found, IntVec, clear, propTable } from './common.js';
 import { ampleSet } from './bfs-core.js';
 import { buildResult } from './result.js';
@@ -176,18 +176,10 @@ export function checkDfs(model: Model, opts: CheckOptions = {}): CheckResult {
     witnesses,
     complete: hit === null && !depthCut && v === null,
     incompleteReason: hit ?? (depthCut ? `depth bound of ${opts.maxDepth} reached: states at that depth have unexplored successors` : null),
-    stats: {
-      distinctStates: n,
-      generatedStates: generated,
-      maxDepth: deepest,
-      seconds: budget.seconds(),
-      peakMemoryBytes: budget.peakRss,
-      storeBytes,
-      bytesPerState: n ? storeBytes / n : 0,
-      missedStateProbability: store.mode === 'exact' ? 0 : missedStateProbability(n),
-      queueLeft: 0,
-      workers: 1,
-    },
+    stats: singleThreadStats({
+      distinct: n, generated, deepest, seconds: budget.seconds(), peakRss: budget.peakRss,
+      storeBytes, exact: store.mode === 'exact', queueLeft: 0,
+    }),
     chainOf: (f) => chains.get(f)!,
   });
 }

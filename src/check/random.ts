@@ -5,7 +5,7 @@
  */
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
-import { makeStore, missedStateProbability } from './store.js';
+import { makeStore, singleThreadStats } from './store.js';
 import { Budget, type Found, clear, propTable } from './common.js';
 import { buildResult } from './result.js';
 import { type Chain, initialRoots } from './trace.js';
@@ -134,18 +134,10 @@ export function checkRandom(model: Model, opts: CheckOptions = {}): CheckResult 
     witnesses,
     complete: false,
     incompleteReason: hit ?? `random simulation (seed ${seed}, ${done} walks of at most ${maxDepth} steps) is not exhaustive`,
-    stats: {
-      distinctStates: n,
-      generatedStates: generated,
-      maxDepth: deepest,
-      seconds: budget.seconds(),
-      peakMemoryBytes: budget.peakRss,
-      storeBytes,
-      bytesPerState: n ? storeBytes / n : 0,
-      missedStateProbability: store.mode === 'exact' ? 0 : missedStateProbability(n),
-      queueLeft: 0,
-      workers: 1,
-    },
+    stats: singleThreadStats({
+      distinct: n, generated, deepest, seconds: budget.seconds(), peakRss: budget.peakRss,
+      storeBytes, exact: store.mode === 'exact', queueLeft: 0,
+    }),
     chainOf: (f) => chains.get(f)!,
   });
 }

@@ -6,6 +6,8 @@
  * pointers. Linear probing; the fingerprint table is filled up to 0.8, the exact one to 0.75.
  */
 
+import type { CheckStats } from './types.js';
+
 /** A set of visited states keyed by fingerprint `(h1, h2)` (and, in exact mode, the state words). */
 export interface StateStore {
   /** Number of stored states. */
@@ -255,4 +257,29 @@ export function makeStore(mode: 'fingerprint' | 'exact', width: number, expected
  */
 export function missedStateProbability(n: number): number {
   return Math.min(1, (n * n) / 2 ** 65);
+}
+
+/** Returns the statistics of a single-threaded run (BFS, DFS, random simulation). */
+export function singleThreadStats(s: {
+  distinct: number;
+  generated: number;
+  deepest: number;
+  seconds: number;
+  peakRss: number;
+  storeBytes: number;
+  exact: boolean;
+  queueLeft: number;
+}): CheckStats {
+  return {
+    distinctStates: s.distinct,
+    generatedStates: s.generated,
+    maxDepth: s.deepest,
+    seconds: s.seconds,
+    peakMemoryBytes: s.peakRss,
+    storeBytes: s.storeBytes,
+    bytesPerState: s.distinct ? s.storeBytes / s.distinct : 0,
+    missedStateProbability: s.exact ? 0 : missedStateProbability(s.distinct),
+    queueLeft: s.queueLeft,
+    workers: 1,
+  };
 }
