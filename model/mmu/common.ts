@@ -262,3 +262,100 @@ export function relockStep(mode: 'read' | 'write', o: Options, onDone: string): 
     },
   };
 }
+
+// ---- shared TDP walk steps (for_each_tdp_pte) ------------------------------------------------------
+
+/** Moves the walk to the next entry of the range (step 'read') or, past its end, to step `done`. */
+export function advanceOr(c: Ctx, done = 'root-done'): void {
+  if (iterAdvance(c)) c.goto('read');
+  else c.goto(done);
+}
+
+/** The root iterator of a walk: which roots it visits, over which range, and where it goes when none is left. */
+export interface WalkRoots {
+  /** Doc of the 'next-root' step. */
+  readonly doc: string;
+  readonly filter: RootFilter;
+  readonly includeInvalid: boolean;
+  /** First gfn of the walk. */
+  readonly start: number;
+  /** End of the walk (exclusive gfn), stored in `L.end` for each root. */
+  readonly end: number;
+  /** Take (and later put) a reference on each root (yield-safe iterator). */
+  readonly takeRef: boolean;
+  /** Step to go to when the roots are exhausted. */
+  readonly exhausted: string;
+  /** Checked before looking for a root: when true the walk ends as if no root was left. */
+  readonly skip?: (c: Ctx) => boolean;
+}
+
+/** The per-entry read of a walk: R(e), descend through links, hand other entries to `leaf`. */
+export interface WalkRead {
+  /** Doc of the 'read' step. */
+  readonly doc: string;
+  /** With options: a yield point (maybeYield) before the read. */
+  readonly yieldOpts?: Options;
+  /** Store the value read in `L.old`. */
+  readonly saveOld: boolean;
+  /** For an entry that is not a link above 4K: the step acting on it, or undefined to advance. */
+  readonly leaf: (c: Ctx, old: number, level: number) => string | undefined;
+}
+
+/** Step 'next-root': next root of the walk (reference if asked), iterator at the start, rcu_read_lock. */
+export function nextRootStep(p: WalkRoots): StepDef {
+  return {
+    name: 'next-root',
+    doc: p.doc,
+    run: (c) => {
+      if ((p.skip !== undefined && p.skip(c)) || !nextRoot(c, p.filter, p.includeInvalid, p.start, p.takeRef)) {
+        c.goto(p.exhausted);
+        return;
+      }
+      c.setLoc(L.end, p.end);
+      c.rcuLock();
+    },
+  };
+}
+
+/** Step 'read': R(e) (after an optional yield point); descend through links above 4K, else the leaf action or advance. */
+export function walkReadStep(p: WalkRead): StepDef {
+  return {
+    name: 'read',
+    doc: p.doc,
+    run: (c) => {
+      if (p.yieldOpts !== undefined && maybeYield(c, p.yieldOpts)) return;
+      const old = c.read(iterTable(c), iterIndex(c));
+      if (p.saveOld) c.setLoc(L.old, old);
+      const lv = c.loc(L.level);
+      if (isLink(old) && lv > 1) {
+        iterDown(c, linkTable(old));
+        c.stay();
+        return;
+      }
+      const to = p.leaf(c, old, lv);
+      if (to !== undefined) c.goto(to);
+      else advanceOr(c);
+    },
+  };
+}
+
+/** Step 'root-done': rcu_read_unlock, put the root reference if `putRef`, next root. */
+export function rootDoneStep(doc: string, putRef: boolean): StepDef {
+  return {
+    name: 'root-done',
+    doc,
+    run: (c) => {
+      c.rcuUnlock();
+      if (putRef) dropRoot(c);
+      c.goto('next-root');
+    },
+  };
+}
+
+/**
+ * Returns the steps of a leaf walk over the roots (for_each_tdp_pte): 'next-root', 'read', the
+ * per-leaf `body` steps, 'root-done'. Body steps continue the walk with `advanceOr`.
+ */
+export function leafWalkSteps(roots: WalkRoots, read: WalkRead, body: readonly StepDef[], rootDone: { readonly doc: string; readonly putRef: boolean }): StepDef[] {
+  return [nextRootStep(roots), walkReadStep(read), ...body, rootDoneStep(rootDone.doc, rootDone.putRef)];
+}

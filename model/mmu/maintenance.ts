@@ -7,14 +7,13 @@ import { type Ctx, isLeaf, isLink, leafLevel, leafPfn, leafW, linkTable, mkLink,
 import { seamcall } from '../tdx/remove.js';
 import { ST } from '../tdx/module.js';
 import {
-  dropRoot,
-  iterAdvance,
+  advanceOr,
   iterDown,
   iterIndex,
   iterTable,
+  leafWalkSteps,
   lockReadStep,
   lockWriteStep,
-  nextRoot,
   rmGuard,
   rmStart,
   rmStep,
@@ -35,10 +34,6 @@ const { G, L, F, R, RF } = mmuState;
  * Write-protection mode (no PML in the model: the D-bit variant needs PML to log writes).
  */
 export function dirtyLogHarvestSteps(gfns: number): StepDef[] {
-  const adv = (c: Ctx): void => {
-    if (iterAdvance(c)) c.goto('read');
-    else c.goto('root-done');
-  };
   return [
     lockWriteStep(),
     {
@@ -53,58 +48,33 @@ export function dirtyLogHarvestSteps(gfns: number): StepDef[] {
         if (mask === 0) c.goto('unlock');
       },
     },
-    {
-      name: 'next-root',
-      doc: 'for_each_valid_tdp_mmu_root (write lock held: no reference); rcu_read_lock',
-      run: (c) => {
-        if (!nextRoot(c, 'shared', false, 0, false)) {
-          c.goto('unlock');
-          return;
-        }
-        c.setLoc(L.end, gfns);
-        c.rcuLock();
+    ...leafWalkSteps(
+      { doc: 'for_each_valid_tdp_mmu_root (write lock held: no reference); rcu_read_lock', filter: 'shared', includeInvalid: false, start: 0, end: gfns, takeRef: false, exhausted: 'unlock' },
+      {
+        doc: 'tdp_root_for_each_leaf_pte: R(e); descend; a writable 4K leaf whose gfn was harvested is write-protected',
+        saveOld: false,
+        leaf: (c, old, lv) => (isLeaf(old) && lv === 1 && (c.loc(L.aux) & (1 << c.loc(L.gfn))) !== 0 && leafW(old) ? 'wrprot' : undefined),
       },
-    },
-    {
-      name: 'read',
-      doc: 'tdp_root_for_each_leaf_pte: R(e); descend; a writable 4K leaf whose gfn was harvested is write-protected',
-      run: (c) => {
-        const old = c.read(iterTable(c), iterIndex(c));
-        const lv = c.loc(L.level);
-        if (isLink(old) && lv > 1) {
-          iterDown(c, linkTable(old));
-          c.stay();
-        } else if (isLeaf(old) && lv === 1 && (c.loc(L.aux) & (1 << c.loc(L.gfn))) !== 0 && leafW(old)) {
-          c.goto('wrprot');
-        } else {
-          adv(c);
-        }
-      },
-    },
-    {
-      name: 'wrprot',
-      doc: 'tdp_mmu_clear_spte_bits: atomic AND(e, ~W) (fast page fault and the CPU may change the leaf meanwhile); the flush becomes due',
-      run: (c) => {
-        const tb = iterTable(c);
-        const ix = iterIndex(c);
-        const cur = c.s[c.m.entry(tb, ix)]!;
-        if (isLeaf(cur) && leafW(cur)) {
-          c.xchg(tb, ix, withW(cur, false));
-          c.flag(F.wpFlush, true);
-          c.setLoc(L.out, 1);
-          c.seen(WITNESS.harvested);
-        }
-        adv(c);
-      },
-    },
-    {
-      name: 'root-done',
-      doc: 'rcu_read_unlock; next root',
-      run: (c) => {
-        c.rcuUnlock();
-        c.goto('next-root');
-      },
-    },
+      [
+        {
+          name: 'wrprot',
+          doc: 'tdp_mmu_clear_spte_bits: atomic AND(e, ~W) (fast page fault and the CPU may change the leaf meanwhile); the flush becomes due',
+          run: (c) => {
+            const tb = iterTable(c);
+            const ix = iterIndex(c);
+            const cur = c.s[c.m.entry(tb, ix)]!;
+            if (isLeaf(cur) && leafW(cur)) {
+              c.xchg(tb, ix, withW(cur, false));
+              c.flag(F.wpFlush, true);
+              c.setLoc(L.out, 1);
+              c.seen(WITNESS.harvested);
+            }
+            advanceOr(c);
+          },
+        },
+      ],
+      { doc: 'rcu_read_unlock; next root', putRef: false },
+    ),
     unlockStep(),
     {
       name: 'flush',
@@ -147,71 +117,42 @@ function splitTable(c: Ctx, old: number, level: number, gfn: number): number {
  */
 export function eagerSplitSteps(o: Options, gfns: number): StepDef[] {
   const shared = o.eagerSplitLock === 'read';
-  const adv = (c: Ctx): void => {
-    if (iterAdvance(c)) c.goto('read');
-    else c.goto('root-done');
-  };
   return [
     shared ? lockReadStep() : lockWriteStep(),
-    {
-      name: 'next-root',
-      doc: 'yield-safe iterator: next valid direct root (reference); rcu_read_lock',
-      run: (c) => {
-        if (!nextRoot(c, 'shared', false, 0, true)) {
-          c.goto('unlock');
-          return;
-        }
-        c.setLoc(L.end, gfns);
-        c.rcuLock();
+    ...leafWalkSteps(
+      { doc: 'yield-safe iterator: next valid direct root (reference); rcu_read_lock', filter: 'shared', includeInvalid: false, start: 0, end: gfns, takeRef: true, exhausted: 'unlock' },
+      {
+        doc: 'R(e) above 4K: descend through links, split huge leaves',
+        saveOld: true,
+        leaf: (_c, old, lv) => (lv > 1 && isLeaf(old) && leafLevel(old) === lv ? 'split' : undefined),
       },
-    },
-    {
-      name: 'read',
-      doc: 'R(e) above 4K: descend through links, split huge leaves',
-      run: (c) => {
-        const old = c.read(iterTable(c), iterIndex(c));
-        c.setLoc(L.old, old);
-        const lv = c.loc(L.level);
-        if (lv === 1) adv(c);
-        else if (isLink(old)) {
-          iterDown(c, linkTable(old));
-          c.stay();
-        } else if (isLeaf(old) && leafLevel(old) === lv) c.goto('split');
-        else adv(c);
-      },
-    },
-    {
-      name: 'split',
-      doc: shared ? 'tdp_mmu_split_huge_page: CAS(e, huge, link(new table)); failure: free the table, re-read the entry' : 'tdp_mmu_split_huge_page under the write lock: XCHG(e, link(new table)); handle_changed_spte propagates D of the old leaf',
-      run: (c) => {
-        const old = c.loc(L.old);
-        const lv = c.loc(L.level);
-        const tb = splitTable(c, old, lv, c.loc(L.gfn));
-        if (shared) {
-          if (c.cas(iterTable(c), iterIndex(c), old, mkLink(tb)) !== old) {
-            c.unallocTable(tb);
-            c.seen(WITNESS['cas-failed']);
+      [
+        {
+          name: 'split',
+          doc: shared ? 'tdp_mmu_split_huge_page: CAS(e, huge, link(new table)); failure: free the table, re-read the entry' : 'tdp_mmu_split_huge_page under the write lock: XCHG(e, link(new table)); handle_changed_spte propagates D of the old leaf',
+          run: (c) => {
+            const old = c.loc(L.old);
+            const lv = c.loc(L.level);
+            const tb = splitTable(c, old, lv, c.loc(L.gfn));
+            if (shared) {
+              if (c.cas(iterTable(c), iterIndex(c), old, mkLink(tb)) !== old) {
+                c.unallocTable(tb);
+                c.seen(WITNESS['cas-failed']);
+                c.goto('read');
+                return;
+              }
+            } else {
+              const was = c.xchg(iterTable(c), iterIndex(c), mkLink(tb));
+              c.leafRemoved(was);
+            }
+            c.seen(WITNESS['eager-split']);
+            iterDown(c, tb);
             c.goto('read');
-            return;
-          }
-        } else {
-          const was = c.xchg(iterTable(c), iterIndex(c), mkLink(tb));
-          c.leafRemoved(was);
-        }
-        c.seen(WITNESS['eager-split']);
-        iterDown(c, tb);
-        c.goto('read');
-      },
-    },
-    {
-      name: 'root-done',
-      doc: 'rcu_read_unlock; put the root',
-      run: (c) => {
-        c.rcuUnlock();
-        dropRoot(c);
-        c.goto('next-root');
-      },
-    },
+          },
+        },
+      ],
+      { doc: 'rcu_read_unlock; put the root', putRef: true },
+    ),
     unlockStep(),
   ];
 }
