@@ -29,6 +29,7 @@ import { SEPT, septLeafFor, septLock, septPfn, septState, septWord, vpEnter, vpE
 import { tdxRemoveSteps } from '../tdx/remove.js';
 import { reloadRoot } from './fault.js';
 import {
+  advanceOr,
   dropRoot,
   flushStep,
   iterAdvance,
@@ -37,10 +38,10 @@ import {
   iterPos,
   iterStart,
   iterTable,
+  leafWalkSteps,
   lockReadStep,
   lockWriteStep,
   maybeYield,
-  nextRoot,
   rangeMask,
   relockStep,
   rmGuard,
@@ -214,10 +215,6 @@ export interface ZapParams {
 export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
   const mask = rangeMask(p.start, p.end);
   const effective = (c: Ctx): number => (p.gmem ? mask & c.g(G.gmemBound) : mask);
-  const advanceOr = (c: Ctx, label: string): void => {
-    if (iterAdvance(c)) c.goto('read');
-    else c.goto(label);
-  };
   const steps: StepDef[] = [lockWriteStep()];
   if (p.notifier) {
     steps.push({
@@ -232,72 +229,54 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
     });
   }
   steps.push(
-    {
-      name: 'next-root',
-      doc: 'yield-safe root iterator: next root of the filter (valid and, mainline, invalid), take a reference, rcu_read_lock',
-      run: (c) => {
-        const eff = p.notifier ? c.loc(L.aux) : effective(c);
-        if (eff === 0 || !nextRoot(c, p.filter, o.unmapIncludesInvalidRoots, p.start, true)) {
-          c.goto('flush');
-          return;
-        }
-        c.setLoc(L.end, p.end);
-        c.rcuLock();
+    ...leafWalkSteps(
+      {
+        doc: 'yield-safe root iterator: next root of the filter (valid and, mainline, invalid), take a reference, rcu_read_lock',
+        filter: p.filter,
+        includeInvalid: o.unmapIncludesInvalidRoots,
+        start: p.start,
+        end: p.end,
+        takeRef: true,
+        exhausted: 'flush',
+        skip: (c) => (p.notifier ? c.loc(L.aux) : effective(c)) === 0,
       },
-    },
-    {
-      name: 'read',
-      doc: 'tdp_mmu_zap_leafs loop: yield point, then R(e); descend through non-leaf entries, skip non-present ones',
-      run: (c) => {
-        if (maybeYield(c, o)) return;
-        const old = c.read(iterTable(c), iterIndex(c));
-        c.setLoc(L.old, old);
-        if (isLink(old) && c.loc(L.level) > 1) {
-          iterDown(c, linkTable(old));
-          c.stay();
-        } else if (isLeaf(old)) {
-          c.goto('zap');
-        } else {
-          advanceOr(c, 'root-done');
-        }
+      {
+        doc: 'tdp_mmu_zap_leafs loop: yield point, then R(e); descend through non-leaf entries, skip non-present ones',
+        yieldOpts: o,
+        saveOld: true,
+        leaf: (_c, old) => (isLeaf(old) ? 'zap' : undefined),
       },
-    },
-    relockStep('write', o, 'root-done'),
-    {
-      name: 'zap',
-      doc: 'tdp_mmu_set_spte: o := XCHG(e, np) (or a store of the value read, C8); handle_changed_spte(o -> np); mirror: remove_external_spte',
-      run: (c) => {
-        const tb = iterTable(c);
-        const ix = iterIndex(c);
-        let old: number;
-        if (o.writeLockLeafWrite === 'xchg') {
-          old = c.xchg(tb, ix, NP);
-        } else {
-          old = c.loc(L.old);
-          c.store(tb, ix, NP);
-        }
-        c.setLoc(L.old, old);
-        c.leafRemoved(old);
-        const r = c.loc(L.root);
-        if (rootMirror(c, r)) {
-          c.setLoc(L.hook, iterPos(c) + 1);
-          c.goto('block');
-          return;
-        }
-        if (!rootInvalid(c, r)) c.flag(F.flush, true);
-        advanceOr(c, 'root-done');
-      },
-    },
-    ...tdxRemoveSteps(o, (c) => advanceOr(c, 'root-done')),
-    {
-      name: 'root-done',
-      doc: 'rcu_read_unlock; put the root reference; next root',
-      run: (c) => {
-        c.rcuUnlock();
-        dropRoot(c);
-        c.goto('next-root');
-      },
-    },
+      [
+        relockStep('write', o, 'root-done'),
+        {
+          name: 'zap',
+          doc: 'tdp_mmu_set_spte: o := XCHG(e, np) (or a store of the value read, C8); handle_changed_spte(o -> np); mirror: remove_external_spte',
+          run: (c) => {
+            const tb = iterTable(c);
+            const ix = iterIndex(c);
+            let old: number;
+            if (o.writeLockLeafWrite === 'xchg') {
+              old = c.xchg(tb, ix, NP);
+            } else {
+              old = c.loc(L.old);
+              c.store(tb, ix, NP);
+            }
+            c.setLoc(L.old, old);
+            c.leafRemoved(old);
+            const r = c.loc(L.root);
+            if (rootMirror(c, r)) {
+              c.setLoc(L.hook, iterPos(c) + 1);
+              c.goto('block');
+              return;
+            }
+            if (!rootInvalid(c, r)) c.flag(F.flush, true);
+            advanceOr(c);
+          },
+        },
+        ...tdxRemoveSteps(o, (c) => advanceOr(c)),
+      ],
+      { doc: 'rcu_read_unlock; put the root reference; next root', putRef: true },
+    ),
     flushStep(),
     unlockStep(),
   );
@@ -513,10 +492,6 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, gfns: number): Step
 
 /** Returns the dirty-logging enable steps (kvm_tdp_mmu_wrprot_slot + flush, C10). */
 export function dirtyLogEnableSteps(o: Options, gfns: number): StepDef[] {
-  const adv = (c: Ctx): void => {
-    if (iterAdvance(c)) c.goto('read');
-    else c.goto('root-done');
-  };
   return [
     {
       name: 'set-flag',
@@ -527,59 +502,29 @@ export function dirtyLogEnableSteps(o: Options, gfns: number): StepDef[] {
       },
     },
     lockReadStep(),
-    {
-      name: 'next-root',
-      doc: 'next valid direct root (reference), rcu_read_lock',
-      run: (c) => {
-        if (!nextRoot(c, 'shared', false, 0, true)) {
-          c.goto('flush');
-          return;
-        }
-        c.setLoc(L.end, gfns);
-        c.rcuLock();
-      },
-    },
-    {
-      name: 'read',
-      doc: 'R(e); descend; skip non-present and non-writable leaves',
-      run: (c) => {
-        const old = c.read(iterTable(c), iterIndex(c));
-        c.setLoc(L.old, old);
-        if (isLink(old) && c.loc(L.level) > 1) {
-          iterDown(c, linkTable(old));
-          c.stay();
-        } else if (isLeaf(old) && leafW(old)) {
-          c.goto('wrprot');
-        } else {
-          adv(c);
-        }
-      },
-    },
-    {
-      name: 'wrprot',
-      doc: 'CAS(e, old, old & ~W); on failure re-read the entry',
-      run: (c) => {
-        const old = c.loc(L.old);
-        if (c.cas(iterTable(c), iterIndex(c), old, withW(old, false)) !== old) {
-          c.seen(WITNESS['cas-failed']);
-          c.goto('read');
-          return;
-        }
-        c.seen(WITNESS['write-protected']);
-        c.setLoc(L.out, 1);
-        c.flag(F.flush, true);
-        adv(c);
-      },
-    },
-    {
-      name: 'root-done',
-      doc: 'rcu_read_unlock; put the root',
-      run: (c) => {
-        c.rcuUnlock();
-        dropRoot(c);
-        c.goto('next-root');
-      },
-    },
+    ...leafWalkSteps(
+      { doc: 'next valid direct root (reference), rcu_read_lock', filter: 'shared', includeInvalid: false, start: 0, end: gfns, takeRef: true, exhausted: 'flush' },
+      { doc: 'R(e); descend; skip non-present and non-writable leaves', saveOld: true, leaf: (_c, old) => (isLeaf(old) && leafW(old) ? 'wrprot' : undefined) },
+      [
+        {
+          name: 'wrprot',
+          doc: 'CAS(e, old, old & ~W); on failure re-read the entry',
+          run: (c) => {
+            const old = c.loc(L.old);
+            if (c.cas(iterTable(c), iterIndex(c), old, withW(old, false)) !== old) {
+              c.seen(WITNESS['cas-failed']);
+              c.goto('read');
+              return;
+            }
+            c.seen(WITNESS['write-protected']);
+            c.setLoc(L.out, 1);
+            c.flag(F.flush, true);
+            advanceOr(c);
+          },
+        },
+      ],
+      { doc: 'rcu_read_unlock; put the root', putRef: true },
+    ),
     {
       name: 'flush',
       doc: 'kvm_flush_remote_tlbs_memslot: always (mainline) or only if an SPTE changed (C10)',
@@ -598,68 +543,37 @@ export function dirtyLogEnableSteps(o: Options, gfns: number): StepDef[] {
 
 /** Returns the aging steps (kvm_tdp_mmu_age_gfn_range: lockless, no flush). */
 export function ageSteps(o: Options, start: number, end: number): StepDef[] {
-  const adv = (c: Ctx): void => {
-    if (iterAdvance(c)) c.goto('read');
-    else c.goto('root-done');
-  };
-  return [
+  return leafWalkSteps(
+    { doc: 'for_each_tdp_mmu_root_rcu (no reference): next direct root; rcu_read_lock', filter: 'shared', includeInvalid: true, start, end, takeRef: false, exhausted: 'end' },
     {
-      name: 'next-root',
-      doc: 'for_each_tdp_mmu_root_rcu (no reference): next direct root; rcu_read_lock',
-      run: (c) => {
-        if (!nextRoot(c, 'shared', true, start, false)) {
-          c.goto('end');
-          return;
-        }
-        c.setLoc(L.end, end);
-        c.rcuLock();
-      },
-    },
-    {
-      name: 'read',
       doc: 'R(e); descend; only young present leaves are aged',
-      run: (c) => {
-        const old = c.read(iterTable(c), iterIndex(c));
-        c.setLoc(L.old, old);
-        if (isLink(old) && c.loc(L.level) > 1) {
-          iterDown(c, linkTable(old));
-          c.stay();
-        } else if (isLeaf(old) && (o.eptAd ? leafA(old) : !leafAT(old))) {
-          c.goto('age');
-        } else {
-          adv(c);
-        }
-      },
+      saveOld: true,
+      leaf: (_c, old) => (isLeaf(old) && (o.eptAd ? leafA(old) : !leafAT(old)) ? 'age' : undefined),
     },
-    {
-      name: 'age',
-      doc: 'EPT A/D: atomic AND(~A); no A/D: CAS(e, old, access-tracked) (mark_spte_for_access_track); no TLB flush',
-      run: (c) => {
-        const tb = iterTable(c);
-        const ix = iterIndex(c);
-        if (o.eptAd) {
-          const cur = c.s[c.m.entry(tb, ix)]!;
-          if (isLeaf(cur)) {
-            c.xchg(tb, ix, withA(cur, false));
-            c.seen(WITNESS.aged);
+    [
+      {
+        name: 'age',
+        doc: 'EPT A/D: atomic AND(~A); no A/D: CAS(e, old, access-tracked) (mark_spte_for_access_track); no TLB flush',
+        run: (c) => {
+          const tb = iterTable(c);
+          const ix = iterIndex(c);
+          if (o.eptAd) {
+            const cur = c.s[c.m.entry(tb, ix)]!;
+            if (isLeaf(cur)) {
+              c.xchg(tb, ix, withA(cur, false));
+              c.seen(WITNESS.aged);
+            }
+          } else {
+            const old = c.loc(L.old);
+            if (c.cas(tb, ix, old, withAT(old)) === old) c.seen(WITNESS.aged);
+            else c.seen(WITNESS['cas-failed']);
           }
-        } else {
-          const old = c.loc(L.old);
-          if (c.cas(tb, ix, old, withAT(old)) === old) c.seen(WITNESS.aged);
-          else c.seen(WITNESS['cas-failed']);
-        }
-        adv(c);
+          advanceOr(c);
+        },
       },
-    },
-    {
-      name: 'root-done',
-      doc: 'rcu_read_unlock',
-      run: (c) => {
-        c.rcuUnlock();
-        c.goto('next-root');
-      },
-    },
-  ];
+    ],
+    { doc: 'rcu_read_unlock', putRef: false },
+  );
 }
 
 /** Returns the root unload steps (kvm_mmu_free_roots: put the vCPU's roots under the read lock). */
