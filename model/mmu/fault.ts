@@ -160,6 +160,38 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       exitWith(c, OUT.bug);
     }
   };
+  /** CAS(e, old, v) at the walk's entry; on failure frees table `unalloc` (if given) and exits with RET_PF_RETRY. Returns true on success. */
+  const casOrRetry = (c: Ctx, old: number, v: number, unalloc?: number): boolean => {
+    if (c.cas(tableOf(c), entryOf(c), old, v) === old) return true;
+    if (unalloc !== undefined) c.unallocTable(unalloc);
+    c.seen(WITNESS['cas-failed']);
+    exitWith(c, OUT.retry);
+    return false;
+  };
+  /** Mirror install before its SEAMCALL: CAS(e, old, FROZEN) (freeze) or CAS(e, old, v) (cas-then-seamcall); nothing for seamcall-then-cas. Returns false when it lost the CAS. */
+  const mirrorPublish = (c: Ctx, old: number, v: number, unalloc?: number): boolean =>
+    o.mirrorInstall === 'seamcall-then-cas' || casOrRetry(c, old, o.mirrorInstall === 'freeze' ? FROZEN : v, unalloc);
+  /** Mirror install after its SEAMCALL (status `st`): freeze: store v or restore old; seamcall-then-cas: CAS(e, old, v). Returns false when the fault exits. */
+  const mirrorFinish = (c: Ctx, old: number, v: number, st: number, what: string, unalloc?: number): boolean => {
+    if (o.mirrorInstall === 'freeze') {
+      if (st === ST.success) {
+        c.store(tableOf(c), entryOf(c), v);
+      } else {
+        c.store(tableOf(c), entryOf(c), old);
+        if (unalloc !== undefined) c.unallocTable(unalloc);
+        retryOrBug(c, st, what);
+        return false;
+      }
+    } else if (o.mirrorInstall === 'seamcall-then-cas') {
+      if (st !== ST.success) {
+        if (unalloc !== undefined) c.unallocTable(unalloc);
+        retryOrBug(c, st, what);
+        return false;
+      }
+      return casOrRetry(c, old, v, unalloc);
+    }
+    return true;
+  };
 
   const fastSteps: StepDef[] = !p.fast || priv ? [] : [
     {
@@ -376,13 +408,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           const child = (old & ~((3 << 9) | (63 << 3))) | ((lv - 1) << 9) | ((leafPfn(old) + i * c.m.span(lv - 1)) << 3);
           c.s[c.m.entry(tb, i)] = child;
         }
-        const cur = c.cas(tableOf(c), entryOf(c), old, mkLink(tb));
-        if (cur !== old) {
-          c.unallocTable(tb);
-          c.seen(WITNESS['cas-failed']);
-          exitWith(c, OUT.retry);
-          return;
-        }
+        if (!casOrRetry(c, old, mkLink(tb), tb)) return;
         c.seen(WITNESS['huge-split']);
         iterDown(c, tb);
         c.goto('read-entry');
@@ -392,12 +418,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       name: 'zap-huge',
       doc: 'v10 mirror path: CAS(e, huge, np) to replace a private huge leaf by a table, then its remove hook',
       run: (c) => {
-        const old = c.loc(L.old);
-        if (c.cas(tableOf(c), entryOf(c), old, NP) !== old) {
-          c.seen(WITNESS['cas-failed']);
-          exitWith(c, OUT.retry);
-          return;
-        }
+        if (!casOrRetry(c, c.loc(L.old), NP)) return;
         c.setLoc(L.hook, iterPos(c) + 1);
       },
     },
@@ -423,25 +444,12 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         const tb = c.allocTable(lv - 1, c.loc(L.gfn), priv);
         c.setLoc(L.alloc, tb + 1);
         if (!priv) {
-          if (c.cas(tableOf(c), entryOf(c), old, mkLink(tb)) !== old) {
-            c.unallocTable(tb);
-            c.seen(WITNESS['cas-failed']);
-            exitWith(c, OUT.retry);
-            return;
-          }
+          if (!casOrRetry(c, old, mkLink(tb), tb)) return;
           iterDown(c, tb);
           c.goto('read-entry');
           return;
         }
-        if (o.mirrorInstall !== 'seamcall-then-cas') {
-          const v = o.mirrorInstall === 'freeze' ? FROZEN : mkLink(tb);
-          if (c.cas(tableOf(c), entryOf(c), old, v) !== old) {
-            c.unallocTable(tb);
-            c.seen(WITNESS['cas-failed']);
-            exitWith(c, OUT.retry);
-            return;
-          }
-        }
+        if (!mirrorPublish(c, old, mkLink(tb), tb)) return;
         c.setLoc(L.hook, iterPos(c) + 1);
       },
     },
@@ -463,28 +471,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         const tb = c.loc(L.alloc) - 1;
         const st = c.loc(L.sc);
         c.setLoc(L.hook, 0);
-        if (o.mirrorInstall === 'freeze') {
-          if (st === ST.success) {
-            c.store(tableOf(c), entryOf(c), mkLink(tb));
-          } else {
-            c.store(tableOf(c), entryOf(c), old);
-            c.unallocTable(tb);
-            retryOrBug(c, st, 'SEPT.ADD');
-            return;
-          }
-        } else if (o.mirrorInstall === 'seamcall-then-cas') {
-          if (st !== ST.success) {
-            c.unallocTable(tb);
-            retryOrBug(c, st, 'SEPT.ADD');
-            return;
-          }
-          if (c.cas(tableOf(c), entryOf(c), old, mkLink(tb)) !== old) {
-            c.unallocTable(tb);
-            c.seen(WITNESS['cas-failed']);
-            exitWith(c, OUT.retry);
-            return;
-          }
-        }
+        if (!mirrorFinish(c, old, mkLink(tb), st, 'SEPT.ADD', tb)) return;
         iterDown(c, tb);
         c.goto('read-entry');
       },
@@ -503,11 +490,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         const leaf = makeLeaf(c, lv);
         c.setLoc(L.new, leaf);
         if (!priv) {
-          if (c.cas(tableOf(c), entryOf(c), old, leaf) !== old) {
-            c.seen(WITNESS['cas-failed']);
-            exitWith(c, OUT.retry);
-            return;
-          }
+          if (!casOrRetry(c, old, leaf)) return;
           afterInstall(c, leaf);
           if (isLink(old)) {
             rmStart(c, linkTable(old));
@@ -522,14 +505,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           exitWith(c, OUT.bug);
           return;
         }
-        if (o.mirrorInstall !== 'seamcall-then-cas') {
-          const v = o.mirrorInstall === 'freeze' ? FROZEN : leaf;
-          if (c.cas(tableOf(c), entryOf(c), old, v) !== old) {
-            c.seen(WITNESS['cas-failed']);
-            exitWith(c, OUT.retry);
-            return;
-          }
-        }
+        if (!mirrorPublish(c, old, leaf)) return;
         c.setLoc(L.hook, iterPos(c) + 1);
       },
     },
@@ -565,25 +541,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         const st = c.loc(L.sc);
         // a premapped leaf stays exempt from I6 until the ioctl's PAGE.ADD
         if (c.loc(L.aux2) !== 1) c.setLoc(L.hook, 0);
-        if (o.mirrorInstall === 'freeze') {
-          if (st === ST.success) {
-            c.store(tableOf(c), entryOf(c), leaf);
-          } else {
-            c.store(tableOf(c), entryOf(c), old);
-            retryOrBug(c, st, 'PAGE.AUG');
-            return;
-          }
-        } else if (o.mirrorInstall === 'seamcall-then-cas') {
-          if (st !== ST.success) {
-            retryOrBug(c, st, 'PAGE.AUG');
-            return;
-          }
-          if (c.cas(tableOf(c), entryOf(c), old, leaf) !== old) {
-            c.seen(WITNESS['cas-failed']);
-            exitWith(c, OUT.retry);
-            return;
-          }
-        }
+        if (!mirrorFinish(c, old, leaf, st, 'PAGE.AUG')) return;
         afterInstall(c, leaf);
         exitWith(c, OUT.done);
       },
