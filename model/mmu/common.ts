@@ -2,7 +2,7 @@
  * Building blocks shared by the operations: the TDP iterator (tdp_iter semantics, including the
  * restart after a yield), handle_removed_pt as a step-by-step walk, root iteration, witnesses.
  */
-import { type Ctx, FROZEN, isLink, isLeaf, linkTable, mmuState, type StepDef } from '../../src/index.js';
+import { type Ctx, FROZEN, isLink, isLeaf, leafPfn, linkTable, mmuState, type StepDef } from '../../src/index.js';
 import type { Options } from './options.js';
 
 const { G, L, F, R, RF, T } = mmuState;
@@ -153,6 +153,15 @@ export function rmStep(c: Ctx, shared: boolean): boolean {
     c.leafRemoved(old);
   }
   return false;
+}
+
+/** Allocates (direct) the table of leaves reproducing huge leaf `old` at `level` (children at level - 1) for `gfn`; returns its id. */
+export function splitTable(c: Ctx, old: number, level: number, gfn: number): number {
+  const tb = c.allocTable(level - 1, gfn, false);
+  for (let i = 0; i < 2; i++) {
+    c.s[c.m.entry(tb, i)] = (old & ~((3 << 9) | (63 << 3))) | ((level - 1) << 9) | ((leafPfn(old) + i * c.m.span(level - 1)) << 3);
+  }
+  return tb;
 }
 
 /** Root filters of a walk. */

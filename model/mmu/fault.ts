@@ -40,6 +40,7 @@ import {
   rmGuard,
   rmStart,
   rmStep,
+  splitTable,
   rootInvalid,
   WITNESS,
 } from './common.js';
@@ -402,12 +403,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       doc: 'tdp_mmu_split_huge_page: a table of leaves reproducing the huge leaf, CAS(parent, huge, link) (direct roots)',
       run: (c) => {
         const old = c.loc(L.old);
-        const lv = c.loc(L.level);
-        const tb = c.allocTable(lv - 1, c.loc(L.gfn), false);
-        for (let i = 0; i < 2; i++) {
-          const child = (old & ~((3 << 9) | (63 << 3))) | ((lv - 1) << 9) | ((leafPfn(old) + i * c.m.span(lv - 1)) << 3);
-          c.s[c.m.entry(tb, i)] = child;
-        }
+        const tb = splitTable(c, old, c.loc(L.level), c.loc(L.gfn));
         if (!casOrRetry(c, old, mkLink(tb), tb)) return;
         c.seen(WITNESS['huge-split']);
         iterDown(c, tb);

@@ -3,7 +3,7 @@
  * harvest (§2.12), eager huge page split (§2.6), NX huge page recovery (§2.13) and the TD build
  * finalization (§2.14.1). Each step is one shared access.
  */
-import { type Ctx, isLeaf, isLink, leafLevel, leafPfn, leafW, linkTable, mkLink, mmuState, NP, type StepDef, withW } from '../../src/index.js';
+import { type Ctx, isLeaf, isLink, leafLevel, leafW, linkTable, mkLink, mmuState, NP, type StepDef, withW } from '../../src/index.js';
 import { seamcall } from '../tdx/remove.js';
 import { ST } from '../tdx/module.js';
 import {
@@ -17,6 +17,7 @@ import {
   rmGuard,
   rmStart,
   rmStep,
+  splitTable,
   unlockStep,
   WITNESS,
 } from './common.js';
@@ -98,15 +99,6 @@ export function dirtyLogHarvestSteps(gfns: number): StepDef[] {
 }
 
 // ---- eager huge page split -----------------------------------------------------------------------
-
-/** Builds the table of leaves reproducing huge leaf `old` at `level` (child level - 1), returns its id. */
-function splitTable(c: Ctx, old: number, level: number, gfn: number): number {
-  const tb = c.allocTable(level - 1, gfn, false);
-  for (let i = 0; i < 2; i++) {
-    c.s[c.m.entry(tb, i)] = (old & ~((3 << 9) | (63 << 3))) | ((level - 1) << 9) | ((leafPfn(old) + i * c.m.span(level - 1)) << 3);
-  }
-  return tb;
-}
 
 /**
  * Returns the eager split steps (kvm_tdp_mmu_try_split_huge_pages down to 4K over the slot): for
