@@ -17,119 +17,105 @@ function pair(base: Omit<Scenario, 'name' | 'options' | 'expect'>, name: string,
   ];
 }
 
+/** The fields in which the variants of one scenario differ. */
+type Variant = Pick<Scenario, 'name' | 'title' | 'options' | 'witnesses' | 'expect'>;
+
+/** Returns one scenario per variant: the shared fields of `base` completed by the variant's own. */
+function variants(base: Omit<Scenario, keyof Variant>, ...vs: Variant[]): Scenario[] {
+  return vs.map((v) => ({ ...base, ...v }));
+}
+
 /** Every scenario, by family. */
 export const SCENARIOS: readonly Scenario[] = [
   // ---- T1: the 2M-versus-4K private mapping race of the v10 TDX series -------------------------------
-  {
-    name: 'tdx/2m-vs-4k/cas-then-seamcall',
-    title: 'T1 (b): vCPU0 maps a private 2M page while vCPU1 maps a 4K page in the same range; mirror SPTEs published by plain CAS, SEAMCALL afterwards (v10)',
-    family: 'tdx',
-    vm: 'tdx',
-    options: { mirrorInstall: 'cas-then-seamcall', tdxHugePages: true },
-    privateGfns: [0, 1, 2, 3],
-    vcpus: 2,
-    threads: [
-      { name: 'V0', script: [pfault(0, 2)] },
-      { name: 'V1', script: [pfault(1, 1)] },
-    ],
-    witnesses: [],
-    expect: { verdict: 'violated', property: 'I7', note: 'T1: SEAMCALL order differs from mirror order (v10 changelog)' },
-  },
-  {
-    name: 'tdx/2m-vs-4k/freeze',
-    title: 'T1 fixed: the same 2M-vs-4K race with the freeze protocol (FROZEN, SEAMCALL, final store)',
-    family: 'tdx',
-    vm: 'tdx',
-    options: { mirrorInstall: 'freeze', tdxHugePages: true },
-    privateGfns: [0, 1, 2, 3],
-    vcpus: 2,
-    threads: [
-      { name: 'V0', script: [pfault(0, 2)] },
-      { name: 'V1', script: [pfault(1, 1)] },
-    ],
-    witnesses: ['frozen-observed', 'private-mapped', 'huge-mapped'],
-    expect: { verdict: 'holds' },
-  },
-  {
-    name: 'tdx/link-before-sept-add/cas-then-seamcall',
-    title: 'T1 (a): two 4K private faults under one level-2 entry; the link is published before TDH.MEM.SEPT.ADD',
-    family: 'tdx',
-    vm: 'tdx',
-    options: { mirrorInstall: 'cas-then-seamcall' },
-    privateGfns: [0, 1, 2, 3],
-    vcpus: 2,
-    threads: [
-      { name: 'V0', script: [pfault(0)] },
-      { name: 'V1', script: [pfault(1)] },
-    ],
-    witnesses: [],
-    expect: { verdict: 'violated', property: 'I7', note: 'T1 (a): PAGE.AUG below a link whose SEPT.ADD has not run: TDX_EPT_WALK_FAILED' },
-  },
-  {
-    name: 'tdx/link-before-sept-add/freeze',
-    title: 'T1 (a) fixed: the same two faults with the freeze protocol',
-    family: 'tdx',
-    vm: 'tdx',
-    options: { mirrorInstall: 'freeze' },
-    privateGfns: [0, 1, 2, 3],
-    vcpus: 2,
-    threads: [
-      { name: 'V0', script: [pfault(0)] },
-      { name: 'V1', script: [pfault(1)] },
-    ],
-    witnesses: ['frozen-observed', 'private-mapped'],
-    expect: { verdict: 'holds' },
-  },
-  {
-    name: 'tdx/link-before-sept-add/seamcall-then-cas',
-    title: 'mirror-install order: SEAMCALL first, then publish with CAS (a lost CAS leaves an S-EPT entry without mirror)',
-    family: 'tdx',
-    vm: 'tdx',
-    options: { mirrorInstall: 'seamcall-then-cas' },
-    privateGfns: [0, 1, 2, 3],
-    vcpus: 2,
-    threads: [
-      { name: 'V0', script: [pfault(0)] },
-      { name: 'V1', script: [pfault(1)] },
-    ],
-    witnesses: [],
-    expect: { verdict: 'violated', property: 'I7', note: 'the alternative order is not atomic either: the second vCPU\'s SEPT.ADD finds the entry already NL_MAPPED' },
-  },
+  ...variants(
+    {
+      family: 'tdx',
+      vm: 'tdx',
+      privateGfns: [0, 1, 2, 3],
+      vcpus: 2,
+      threads: [
+        { name: 'V0', script: [pfault(0, 2)] },
+        { name: 'V1', script: [pfault(1, 1)] },
+      ],
+    },
+    {
+      name: 'tdx/2m-vs-4k/cas-then-seamcall',
+      title: 'T1 (b): vCPU0 maps a private 2M page while vCPU1 maps a 4K page in the same range; mirror SPTEs published by plain CAS, SEAMCALL afterwards (v10)',
+      options: { mirrorInstall: 'cas-then-seamcall', tdxHugePages: true },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I7', note: 'T1: SEAMCALL order differs from mirror order (v10 changelog)' },
+    },
+    {
+      name: 'tdx/2m-vs-4k/freeze',
+      title: 'T1 fixed: the same 2M-vs-4K race with the freeze protocol (FROZEN, SEAMCALL, final store)',
+      options: { mirrorInstall: 'freeze', tdxHugePages: true },
+      witnesses: ['frozen-observed', 'private-mapped', 'huge-mapped'],
+      expect: { verdict: 'holds' },
+    },
+  ),
+  ...variants(
+    {
+      family: 'tdx',
+      vm: 'tdx',
+      privateGfns: [0, 1, 2, 3],
+      vcpus: 2,
+      threads: [
+        { name: 'V0', script: [pfault(0)] },
+        { name: 'V1', script: [pfault(1)] },
+      ],
+    },
+    {
+      name: 'tdx/link-before-sept-add/cas-then-seamcall',
+      title: 'T1 (a): two 4K private faults under one level-2 entry; the link is published before TDH.MEM.SEPT.ADD',
+      options: { mirrorInstall: 'cas-then-seamcall' },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I7', note: 'T1 (a): PAGE.AUG below a link whose SEPT.ADD has not run: TDX_EPT_WALK_FAILED' },
+    },
+    {
+      name: 'tdx/link-before-sept-add/freeze',
+      title: 'T1 (a) fixed: the same two faults with the freeze protocol',
+      options: { mirrorInstall: 'freeze' },
+      witnesses: ['frozen-observed', 'private-mapped'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/link-before-sept-add/seamcall-then-cas',
+      title: 'mirror-install order: SEAMCALL first, then publish with CAS (a lost CAS leaves an S-EPT entry without mirror)',
+      options: { mirrorInstall: 'seamcall-then-cas' },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I7', note: 'the alternative order is not atomic either: the second vCPU\'s SEPT.ADD finds the entry already NL_MAPPED' },
+    },
+  ),
   // ---- T2: memslot deletion for TDX ---------------------------------------------------------------
-  {
-    name: 'tdx/memslot-delete/fast-zap',
-    title: 'T2: deleting the memslot of a mapped private page by fast zap (direct roots only), then guest_memfd PUNCH_HOLE',
-    family: 'tdx',
-    vm: 'tdx',
-    options: { memslotDeleteZap: 'fast-zap' },
-    privateGfns: [0],
-    vcpus: 1,
-    setup: [[0, pfault(0)]],
-    threads: [
-      { name: 'V0', script: [access(0, true)] },
-      { name: 'M', script: [{ op: 'memslot-delete' }] },
-      { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
-    ],
-    witnesses: [],
-    expect: { verdict: 'violated', property: 'I9', note: 'T2: guest_memfd frees a page still mapped in S-EPT' },
-  },
-  {
-    name: 'tdx/memslot-delete/targeted',
-    title: 'T2 fixed: memslot deletion zaps exactly the slot leaves in direct and mirror roots (BLOCK, TRACK, kick, REMOVE)',
-    family: 'tdx',
-    vm: 'tdx',
-    options: { memslotDeleteZap: 'targeted' },
-    privateGfns: [0],
-    vcpus: 1,
-    setup: [[0, pfault(0)]],
-    threads: [
-      { name: 'V0', script: [access(0, true)] },
-      { name: 'M', script: [{ op: 'memslot-delete' }] },
-      { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
-    ],
-    witnesses: ['private-removed', 'guest-wrote'],
-    expect: { verdict: 'holds' },
-  },
+  ...variants(
+    {
+      family: 'tdx',
+      vm: 'tdx',
+      privateGfns: [0],
+      vcpus: 1,
+      setup: [[0, pfault(0)]],
+      threads: [
+        { name: 'V0', script: [access(0, true)] },
+        { name: 'M', script: [{ op: 'memslot-delete' }] },
+        { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
+      ],
+    },
+    {
+      name: 'tdx/memslot-delete/fast-zap',
+      title: 'T2: deleting the memslot of a mapped private page by fast zap (direct roots only), then guest_memfd PUNCH_HOLE',
+      options: { memslotDeleteZap: 'fast-zap' },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I9', note: 'T2: guest_memfd frees a page still mapped in S-EPT' },
+    },
+    {
+      name: 'tdx/memslot-delete/targeted',
+      title: 'T2 fixed: memslot deletion zaps exactly the slot leaves in direct and mirror roots (BLOCK, TRACK, kick, REMOVE)',
+      options: { memslotDeleteZap: 'targeted' },
+      witnesses: ['private-removed', 'guest-wrote'],
+      expect: { verdict: 'holds' },
+    },
+  ),
   ...pair(
     {
       title: 'TDX removal without TDH.MEM.TRACK: PAGE.REMOVE while a vCPU may still hold the translation',
@@ -409,37 +395,32 @@ export const SCENARIOS: readonly Scenario[] = [
     witnesses: ['nx-recovered', 'huge-mapped'],
     expect: { verdict: 'holds' },
   },
-  {
-    name: 'tdx/build/page-add',
-    title: 'mainline (6.19+) TD build: two KVM_TDX_INIT_MEM_REGION calls under one level-2 entry (SEPT.ADD and PAGE.ADD in the frozen hook), then TDH.MR.FINALIZE and a guest write',
-    family: 'tdx',
-    vm: 'tdx',
-    tdBuilding: true,
-    privateGfns: [0, 1],
-    vcpus: 2,
-    threads: [
-      { name: 'V0', script: [{ op: 'page-add', gfn: 0 }, { op: 'finalize' }, access(0, true)] },
-      { name: 'V1', script: [{ op: 'page-add', gfn: 1 }] },
-    ],
-    witnesses: ['private-added', 'frozen-observed', 'guest-wrote'],
-    expect: { verdict: 'holds' },
-  },
-  {
-    name: 'tdx/build/page-add-premap',
-    title: 'TD build before 6.19: the leaf hook only premaps, PAGE.ADD follows after mmu_lock is dropped; finalize waits for nr_premapped == 0',
-    family: 'tdx',
-    vm: 'tdx',
-    tdBuilding: true,
-    options: { tdxBuildAdd: 'premap' },
-    privateGfns: [0, 1],
-    vcpus: 2,
-    threads: [
-      { name: 'V0', script: [{ op: 'page-add', gfn: 0 }, { op: 'finalize' }, access(0, true)] },
-      { name: 'V1', script: [{ op: 'page-add', gfn: 1 }] },
-    ],
-    witnesses: ['private-added', 'frozen-observed', 'guest-wrote'],
-    expect: { verdict: 'holds' },
-  },
+  ...variants(
+    {
+      family: 'tdx',
+      vm: 'tdx',
+      tdBuilding: true,
+      privateGfns: [0, 1],
+      vcpus: 2,
+      threads: [
+        { name: 'V0', script: [{ op: 'page-add', gfn: 0 }, { op: 'finalize' }, access(0, true)] },
+        { name: 'V1', script: [{ op: 'page-add', gfn: 1 }] },
+      ],
+    },
+    {
+      name: 'tdx/build/page-add',
+      title: 'mainline (6.19+) TD build: two KVM_TDX_INIT_MEM_REGION calls under one level-2 entry (SEPT.ADD and PAGE.ADD in the frozen hook), then TDH.MR.FINALIZE and a guest write',
+      witnesses: ['private-added', 'frozen-observed', 'guest-wrote'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/build/page-add-premap',
+      title: 'TD build before 6.19: the leaf hook only premaps, PAGE.ADD follows after mmu_lock is dropped; finalize waits for nr_premapped == 0',
+      options: { tdxBuildAdd: 'premap' },
+      witnesses: ['private-added', 'frozen-observed', 'guest-wrote'],
+      expect: { verdict: 'holds' },
+    },
+  ),
   // ---- 3-level geometry ---------------------------------------------------------------------------
   {
     name: 'mmu/grid3l/eager-split-1g',
