@@ -7,5 +7,11 @@ if (!existsSync(fileURLToPath(main))) {
   process.stderr.write('mmucheck: error MMC002: the compiled CLI is missing (dist/); run `npm ci` or `npm run build` first\n');
   process.exit(70);
 }
+// An abort inside Z3's WASM worker (e.g. heap exhaustion) surfaces as an uncaught exception and
+// can otherwise leave the process spinning: report it as an internal error and exit.
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`mmucheck: internal error MMC900: ${String(e && e.message ? e.message : e).split('\n')[0].slice(0, 300)}\n`);
+  process.exit(70);
+});
 const { run } = await import(main.href);
 process.exit(await run(process.argv.slice(2)));

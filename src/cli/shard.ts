@@ -32,7 +32,7 @@ export function inShard(shard: Shard | undefined, i: number): boolean {
   return shard === undefined || i % shard.count === shard.index - 1;
 }
 
-/** Returns the number of child processes to use: `--jobs` if given, else the cores (at most 4), 1 for small selections. */
+/** Returns the number of child processes to run at once: `--jobs` if given, else the cores (at most 4), 1 for small selections. */
 export function defaultJobs(requested: number | undefined, cases: number): number {
   if (requested !== undefined) return Math.max(1, Math.min(requested, cases));
   if (cases < 12) return 1;
@@ -40,15 +40,27 @@ export function defaultJobs(requested: number | undefined, cases: number): numbe
 }
 
 /**
+ * Most cases one process runs. Z3's WASM heap is capped at 2 GiB and cannot be compacted; a few
+ * hundred queries in one process have exhausted it, so large selections are always split over
+ * several short-lived processes, whatever `--jobs` says (which only bounds how many run at once).
+ */
+export const MAX_CASES_PER_PROCESS = 60;
+
+/** Returns how many shards to split `cases` into for `jobs` concurrent processes. */
+export function shardCount(jobs: number, cases: number): number {
+  return Math.max(jobs, Math.ceil(cases / MAX_CASES_PER_PROCESS));
+}
+
+/**
  * Runs `mmucheck <command> ...argv --shard i/N` for i = 1..N concurrently and returns each child's
  * parsed stdout (one JSON document). A child that fails without JSON is an internal error (MMC900)
  * carrying its first stderr line.
  */
-export async function fanOut(command: string, argv: readonly string[], jobs: number): Promise<unknown[]> {
+export async function fanOut(command: string, argv: readonly string[], shards: number, concurrency = shards): Promise<unknown[]> {
   const bin = repoPath('bin/mmucheck.js');
-  const runs = Array.from({ length: jobs }, (_, k) =>
+  const runOne = (k: number): Promise<unknown> =>
     new Promise<unknown>((resolve) => {
-      const child = spawn(process.execPath, [bin, command, ...argv, '--shard', `${k + 1}/${jobs}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, command, ...argv, '--shard', `${k + 1}/${shards}`], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -57,12 +69,20 @@ export async function fanOut(command: string, argv: readonly string[], jobs: num
         try {
           resolve(JSON.parse(out));
         } catch {
-          resolve({ shardError: (err.trim().split('\n')[0] ?? '') || `shard ${k + 1}/${jobs} printed no result` });
+          resolve({ shardError: (err.trim().split('\n')[0] ?? '') || `shard ${k + 1}/${shards} printed no result` });
         }
       });
-    }),
-  );
-  const docs = await Promise.all(runs);
+    });
+  // A small pool: at most `concurrency` children at once, shards taken in order.
+  const docs: unknown[] = new Array(shards);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, shards)) }, async () => {
+    while (next < shards) {
+      const k = next++;
+      docs[k] = await runOne(k);
+    }
+  });
+  await Promise.all(lanes);
   for (const d of docs) {
     if (d && typeof d === 'object' && 'shardError' in d) {
       const msg = String((d as { shardError: string }).shardError).replace(/^mmucheck: /, '');

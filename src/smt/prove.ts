@@ -15,7 +15,7 @@ import { diagnostic } from '../core/diagnostic.js';
 import type { Verdict } from '../core/verdict.js';
 import { type Bool, type Bv, type Env, type VarDecl, all, domainOf, evaluate, freeVars } from '../dsl/expr.js';
 import type { Rule } from '../dsl/rule.js';
-import { afterQuery, z3Context } from './context.js';
+import { z3Context } from './context.js';
 import { Encoder } from './encode.js';
 
 /** Values of variables (and observed derived values) in a counterexample or synthesis result. */
@@ -89,8 +89,10 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
   const vars = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}));
   const domain = all(...vars.map(domainOf));
   const { enc, solver } = await newSolver(opts.timeoutMs ?? 30_000);
-  // Solvers live in Z3's WASM heap and are otherwise freed only by garbage collection: a long
-  // run (hundreds of queries) can exhaust the heap, so every query releases its solver.
+  // Solvers live in Z3's WASM heap (capped at 2 GiB) and are otherwise freed only by garbage
+  // collection, so every query releases its solver. Terms cannot be released explicitly; forcing
+  // collections to free them ran Z3 finalizers concurrently with solving and corrupted the heap,
+  // so the CLI instead bounds the queries one process runs (src/cli/shard.ts).
   try {
     solver.add(enc.bool(domain.node));
     solver.add(enc.bool(rule.assume.node));
@@ -113,7 +115,6 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
     return { verdict: { kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } }, seconds: seconds() };
   } finally {
     solver.release();
-    await afterQuery();
   }
 }
 
@@ -181,7 +182,6 @@ export async function synthesize(hard: readonly Bool[], labelled: readonly Label
     return { kind: 'sat', assignment, seconds: seconds() };
   } finally {
     solver.release();
-    await afterQuery();
   }
 }
 

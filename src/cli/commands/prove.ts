@@ -18,7 +18,7 @@ import { exitFor, judge } from './ci.js';
 import { runFamily } from './family-run.js';
 import { cases as roleCases } from '../../../proofs/role/index.js';
 import { cases as vmtypeCases } from '../../../proofs/vmtype/index.js';
-import { defaultJobs, fanOut, inShard, parseShard } from '../shard.js';
+import { defaultJobs, fanOut, inShard, parseShard, shardCount } from '../shard.js';
 
 const usage = `usage: mmucheck prove [--family spte|role|vmtype] [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
 
@@ -32,7 +32,8 @@ verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6
   --spec FILE     prove the rules of your own layout file instead (TypeScript; see README "Layout specs")
   --smt2 DIR      also write every query as SMT-LIB2 into DIR
   --timeout S     per-query budget in seconds (default 30); a timeout is unknown, never holds
-  --jobs N        Z3 processes to prove in (default: cores, at most 4; 1 for small selections)
+  --jobs N        Z3 processes to run at once (default: cores, at most 4); more than 60 rules always
+                  run in several processes (Z3's WASM heap is capped at 2 GiB)
   --shard i/N     prove only every N-th rule starting at the i-th and print rows as JSON
   --json          one JSON document on stdout`;
 
@@ -164,10 +165,11 @@ export const proveCommand: Command = {
         fail('MMC005', `--flavour ${flavour}: not modelled in era ${eras.join(', ')} (TDX host support is 6.16+, era 6.13)`, { subject: '--flavour' });
       }
       const jobs = shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), entries.length);
-      if (jobs > 1) {
+      const shards = shard ? 1 : shardCount(jobs, entries.length);
+      if (shards > 1) {
         // Same selection in each child; each proves an interleaved slice and returns its rows.
         const childArgv = argv.filter((a, i) => a !== '--json' && a !== '--jobs' && argv[i - 1] !== '--jobs');
-        const docs = (await fanOut('prove', childArgv, jobs)) as { rows: (Row & { index: number })[] }[];
+        const docs = (await fanOut('prove', childArgv, shards, jobs)) as { rows: (Row & { index: number })[] }[];
         rows.push(...docs.flatMap((d) => d.rows).sort((a, b) => a.index - b.index));
       } else {
         for (const [index, e] of entries.entries()) {
