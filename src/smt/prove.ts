@@ -59,16 +59,12 @@ function exportSmt2(solver: Solver, file: string | undefined, comment: string): 
   writeFileSync(file, `; ${comment.replace(/\n/g, ' ')}\n${body.includes('(check-sat)') ? body : body + '\n(check-sat)'}\n`);
 }
 
-function readAssignment(enc: Encoder, model: { eval(e: never, completion: boolean): unknown; release(): void }, vars: readonly VarDecl[]): Assignment {
+function readAssignment(enc: Encoder, model: { eval(e: never, completion: boolean): unknown }, vars: readonly VarDecl[]): Assignment {
   const out: Assignment = {};
-  try {
-      for (const v of vars) {
-        const term = enc.variable(v.name, v.sort);
-        const val = model.eval(term as never, true) as { value?: () => bigint };
-        out[v.name] = v.sort === 'bv' ? (val.value as () => bigint).call(val) : enc.z3.isTrue(val as never);
-      }
-  } finally {
-    model.release();
+  for (const v of vars) {
+    const term = enc.variable(v.name, v.sort);
+    const val = model.eval(term as never, true) as { value?: () => bigint };
+    out[v.name] = v.sort === 'bv' ? (val.value as () => bigint).call(val) : enc.z3.isTrue(val as never);
   }
   return out;
 }
@@ -89,33 +85,25 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
   const vars = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}));
   const domain = all(...vars.map(domainOf));
   const { enc, solver } = await newSolver(opts.timeoutMs ?? 30_000);
-  // Solvers live in Z3's WASM heap (capped at 2 GiB) and are otherwise freed only by garbage
-  // collection, so every query releases its solver. Terms cannot be released explicitly; forcing
-  // collections to free them ran Z3 finalizers concurrently with solving and corrupted the heap,
-  // so the CLI instead bounds the queries one process runs (src/cli/shard.ts).
-  try {
-    solver.add(enc.bool(domain.node));
-    solver.add(enc.bool(rule.assume.node));
-    solver.add(enc.z3.Not(enc.bool(rule.holds.node)));
-    exportSmt2(solver, opts.smt2File, `mmucheck rule ${rule.name}: unsat means the rule holds (${rule.ref})`);
-    const r = await solver.check();
-    if (r === 'unsat') return { verdict: { kind: 'holds', domain: describeDomain(vars) }, seconds: seconds() };
-    if (r === 'unknown') {
-      return { verdict: { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` }, seconds: seconds() };
-    }
-    const assignment = readAssignment(enc, solver.model() as never, vars);
-    // Cross-check the witness with the concrete evaluator: both interpreters must agree.
-    const ok = evaluate(domain, assignment) && evaluate(rule.assume, assignment) && !evaluate(rule.holds, assignment);
-    if (!ok) {
-      return {
-        verdict: { kind: 'error', diagnostic: diagnostic('MMC900', `internal error: Z3's counterexample to ${rule.name} does not refute it under the concrete evaluator`) },
-        seconds: seconds(),
-      };
-    }
-    return { verdict: { kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } }, seconds: seconds() };
-  } finally {
-    solver.release();
+  solver.add(enc.bool(domain.node));
+  solver.add(enc.bool(rule.assume.node));
+  solver.add(enc.z3.Not(enc.bool(rule.holds.node)));
+  exportSmt2(solver, opts.smt2File, `mmucheck rule ${rule.name}: unsat means the rule holds (${rule.ref})`);
+  const r = await solver.check();
+  if (r === 'unsat') return { verdict: { kind: 'holds', domain: describeDomain(vars) }, seconds: seconds() };
+  if (r === 'unknown') {
+    return { verdict: { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` }, seconds: seconds() };
   }
+  const assignment = readAssignment(enc, solver.model() as never, vars);
+  // Cross-check the witness with the concrete evaluator: both interpreters must agree.
+  const ok = evaluate(domain, assignment) && evaluate(rule.assume, assignment) && !evaluate(rule.holds, assignment);
+  if (!ok) {
+    return {
+      verdict: { kind: 'error', diagnostic: diagnostic('MMC900', `internal error: Z3's counterexample to ${rule.name} does not refute it under the concrete evaluator`) },
+      seconds: seconds(),
+    };
+  }
+  return { verdict: { kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } }, seconds: seconds() };
 }
 
 /** Returns a compact description of a domain, e.g. `maxphyaddr∈[32,52], ept∈bool`. */
@@ -156,33 +144,29 @@ export async function synthesize(hard: readonly Bool[], labelled: readonly Label
   const vars = freeVars(...hard, ...labelled.map((l) => l.expr));
   const { enc, solver } = await newSolver(opts.timeoutMs ?? 30_000);
   const z = enc.z3;
-  try {
-    solver.add(enc.bool(all(...vars.map(domainOf)).node));
-    for (const h of hard) solver.add(enc.bool(h.node));
-    const guards = labelled.map((l, i) => {
-      const g = z.Bool.const(`label!${i}`);
-      solver.add(z.Implies(g, enc.bool(l.expr.node)));
-      return g;
-    });
-    exportSmt2(solver, opts.smt2File, `mmucheck synthesis: labels ${labelled.map((l) => l.label).join(', ')}`);
-    const r = await solver.check(...guards);
-    if (r === 'unknown') return { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}`, seconds: seconds() };
-    if (r === 'unsat') {
-      const core = solver.unsatCore();
-      const names: string[] = [];
-      for (let i = 0; i < core.length(); i++) {
-        const m = /^label!(\d+)$/.exec(core.get(i).toString());
-        if (m) names.push(labelled[Number(m[1])]!.label);
-      }
-      return { kind: 'unsat', core: names, seconds: seconds() };
+  solver.add(enc.bool(all(...vars.map(domainOf)).node));
+  for (const h of hard) solver.add(enc.bool(h.node));
+  const guards = labelled.map((l, i) => {
+    const g = z.Bool.const(`label!${i}`);
+    solver.add(z.Implies(g, enc.bool(l.expr.node)));
+    return g;
+  });
+  exportSmt2(solver, opts.smt2File, `mmucheck synthesis: labels ${labelled.map((l) => l.label).join(', ')}`);
+  const r = await solver.check(...guards);
+  if (r === 'unknown') return { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}`, seconds: seconds() };
+  if (r === 'unsat') {
+    const core = solver.unsatCore();
+    const names: string[] = [];
+    for (let i = 0; i < core.length(); i++) {
+      const m = /^label!(\d+)$/.exec(core.get(i).toString());
+      if (m) names.push(labelled[Number(m[1])]!.label);
     }
-    const assignment = readAssignment(enc, solver.model() as never, vars);
-    const ok = [...hard, ...labelled.map((l) => l.expr)].every((e) => evaluate(e, assignment));
-    if (!ok) return { kind: 'unknown', reason: 'internal error: Z3 model does not satisfy the constraints under the concrete evaluator', seconds: seconds() };
-    return { kind: 'sat', assignment, seconds: seconds() };
-  } finally {
-    solver.release();
+    return { kind: 'unsat', core: names, seconds: seconds() };
   }
+  const assignment = readAssignment(enc, solver.model() as never, vars);
+  const ok = [...hard, ...labelled.map((l) => l.expr)].every((e) => evaluate(e, assignment));
+  if (!ok) return { kind: 'unknown', reason: 'internal error: Z3 model does not satisfy the constraints under the concrete evaluator', seconds: seconds() };
+  return { kind: 'sat', assignment, seconds: seconds() };
 }
 
 /** Returns a satisfying assignment of `e` within the variables' domains, or undefined (used to show a rule is not vacuous). */
