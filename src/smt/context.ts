@@ -9,19 +9,12 @@ import { type Context, init } from 'z3-solver';
 export type Z3 = Context<'mmucheck'>;
 
 let ctx: Promise<{ z3: Z3; startupMs: number }> | undefined;
-let heap: { HEAP8: Int8Array } | undefined;
-
-/** Returns the current size of Z3's WASM heap in bytes (0 before Z3 started); it only grows, up to 2 GiB. */
-export function z3HeapBytes(): number {
-  return heap ? heap.HEAP8.buffer.byteLength : 0;
-}
 
 /** Returns the process-wide Z3 context, starting Z3 on first use, and how long start-up took. */
 export function z3Context(): Promise<{ z3: Z3; startupMs: number }> {
   ctx ??= (async () => {
     const t0 = performance.now();
-    const { Context, em } = await init();
-    heap = em as unknown as { HEAP8: Int8Array };
+    const { Context } = await init();
     const z3: Z3 = Context('mmucheck');
     return { z3, startupMs: performance.now() - t0 };
   })();
