@@ -3,7 +3,7 @@
  * flavour where it applies; layout-wide asserts once per era) with its expected verdict, plus the
  * mutants, each expected `violated`.
  */
-import { type CaseOutcome, type ProofCase, prove } from '../../src/index.js';
+import { type CaseOutcome, type ProofCase, prove, queryKey } from '../../src/index.js';
 import { type CatalogEntry, ERAS, eraRules, witnessLine } from '../../model/spte/index.js';
 import { expectationFor } from './expect.js';
 import { MUTANTS, mutantEntries } from './mutants.js';
@@ -29,6 +29,7 @@ export function obligationCases(): ProofCase[] {
         id,
         title: e.rule.reason,
         expect: expectationFor(era, e.flavour, e.rule.name),
+        affinity: queryKey(e.rule),
         run: (ctx) => runEntry(e, ctx.timeoutSeconds, smt2(ctx.smt2Dir, id)),
       };
     }),
@@ -45,6 +46,7 @@ export function mutantCases(): ProofCase[] {
         id,
         title: `mutant: ${m.doc}`,
         expect: { verdict: 'violated', note: `mutant ${m.name}: ${m.doc}` },
+        affinity: queryKey(e.rule),
         run: (ctx) => runEntry(e, ctx.timeoutSeconds, smt2(ctx.smt2Dir, id)),
       };
     }),

@@ -1,15 +1,21 @@
 /**
  * Process-level parallelism for the CLI. z3-solver serialises `check()` calls inside one process, and
- * explicit-state cases are CPU-bound, so `ci` and `prove` fan out over child processes: each child
- * runs the same command with `--shard i/N` (every N-th case, interleaved so slow cases spread) and
- * prints one JSON document; the parent merges the rows in case order.
+ * explicit-state cases are CPU-bound, so `ci` and `prove` spread their cases over child processes.
+ *
+ * Cases are first put in groups: cases with the same affinity key (e.g. the same Z3 query, solved
+ * once per process) always run in the same process. Then either
+ * - `pool`: N children started with `--serve` take one group at a time from the parent as they
+ *   become idle (dynamic balancing: slow groups never leave one child with a long tail), or
+ * - `--shard i/N`: one process runs a fixed share of the groups (for job schedulers that split a
+ *   run over machines), greedily balanced by case count.
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
 import { fail } from '../core/diagnostic.js';
 import { repoPath } from './paths.js';
 
-/** A shard selector: the `index`-th (1-based) of `count` interleaved slices. */
+/** A shard selector: the `index`-th (1-based) of `count` slices. */
 export interface Shard {
   readonly index: number;
   readonly count: number;
@@ -27,9 +33,37 @@ export function parseShard(text: string | undefined): Shard | undefined {
   return { index, count };
 }
 
-/** Returns true when the case at position `i` belongs to `shard`. */
-export function inShard(shard: Shard | undefined, i: number): boolean {
-  return shard === undefined || i % shard.count === shard.index - 1;
+/**
+ * Returns the positions `0..keys.length-1` in groups: equal defined keys share a group, an
+ * undefined key is a group of its own; groups in order of first appearance.
+ */
+export function affinityGroups(keys: readonly (string | undefined)[]): number[][] {
+  const byKey = new Map<string, number[]>();
+  const groups: number[][] = [];
+  keys.forEach((k, i) => {
+    if (k === undefined) { groups.push([i]); return; }
+    let g = byKey.get(k);
+    if (!g) { g = []; byKey.set(k, g); groups.push(g); }
+    g.push(i);
+  });
+  return groups;
+}
+
+/**
+ * Returns the positions a static shard runs: groups dealt in order to the shard with the fewest
+ * cases so far (ties to the lowest shard). Every position is in exactly one shard.
+ */
+export function shardPositions(groups: readonly (readonly number[])[], shard: Shard | undefined): number[] {
+  if (shard === undefined) return groups.flat().sort((a, b) => a - b);
+  const load = new Array<number>(shard.count).fill(0);
+  const mine: number[] = [];
+  for (const g of groups) {
+    let best = 0;
+    for (let s = 1; s < shard.count; s++) if (load[s]! < load[best]!) best = s;
+    load[best]! += g.length;
+    if (best === shard.index - 1) mine.push(...g);
+  }
+  return mine.sort((a, b) => a - b);
 }
 
 /** Returns the number of child processes to run at once: `--jobs` if given, else the cores (at most 4), 1 for small selections. */
@@ -39,57 +73,73 @@ export function defaultJobs(requested: number | undefined, cases: number): numbe
   return Math.max(1, Math.min(availableParallelism(), 4, cases));
 }
 
-/**
- * Most cases one process runs. Z3's WASM heap is capped at 2 GiB and cannot be compacted; a few
- * hundred queries in one process have exhausted it, so large selections are always split over
- * several short-lived processes, whatever `--jobs` says (which only bounds how many run at once).
- */
-export const MAX_CASES_PER_PROCESS = 60;
-
-/** Returns how many shards to split `cases` into for `jobs` concurrent processes. */
-export function shardCount(jobs: number, cases: number): number {
-  return Math.max(jobs, Math.ceil(cases / MAX_CASES_PER_PROCESS));
+/** One line a serving child writes per group: the rows of the positions it was given. */
+export interface ServedRows<R> {
+  readonly rows: readonly R[];
 }
 
 /**
- * Runs `mmucheck <command> ...argv --shard i/N` for i = 1..N concurrently and returns each child's
- * parsed stdout (one JSON document). A child that fails without JSON is an internal error (MMC900)
- * carrying its first stderr line.
+ * Runs `workers` children `mmucheck <command> ...argv --serve`, hands each idle child the next
+ * group (as one JSON line `{"positions":[...]}` on its stdin) and returns every row they send back
+ * (one JSON line per group). A child that dies is an internal error (MMC900) carrying its first
+ * stderr line; a child's own diagnostic (`error MMCnnn: ...`) is re-raised as is.
  */
-export async function fanOut(command: string, argv: readonly string[], shards: number, concurrency = shards): Promise<unknown[]> {
+export async function pool<R>(command: string, argv: readonly string[], groups: readonly (readonly number[])[], workers: number): Promise<R[]> {
   const bin = repoPath('bin/mmucheck.js');
-  const runOne = (k: number): Promise<unknown> =>
-    new Promise<unknown>((resolve) => {
-      const child = spawn(process.execPath, [bin, command, ...argv, '--shard', `${k + 1}/${shards}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
+  const queue = [...groups];
+  const rows: R[] = [];
+  let failure: string | undefined;
+  const lane = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, [bin, command, ...argv, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
       let err = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      let waiting = false;
       child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-      child.on('close', () => {
+      const next = (): void => {
+        const g = failure === undefined ? queue.shift() : undefined;
+        if (g === undefined) { waiting = false; child.stdin.end(); return; }
+        waiting = true;
+        child.stdin.write(JSON.stringify({ positions: g }) + '\n');
+      };
+      createInterface({ input: child.stdout }).on('line', (line) => {
         try {
-          resolve(JSON.parse(out));
+          rows.push(...(JSON.parse(line) as ServedRows<R>).rows);
         } catch {
-          resolve({ shardError: (err.trim().split('\n')[0] ?? '') || `shard ${k + 1}/${shards} printed no result` });
+          failure ??= `a child process printed something other than its rows: ${line.slice(0, 200)}`;
         }
+        next();
       });
+      child.stdin.on('error', () => { /* the child died; reported on close */ });
+      child.on('close', (code) => {
+        if (waiting || (code !== 0 && code !== 10 && code !== 11 && code !== 20)) {
+          failure ??= (err.trim().split('\n')[0] ?? '') || `a child process exited with ${code} before answering`;
+        }
+        resolve();
+      });
+      next();
     });
-  // A small pool: at most `concurrency` children at once, shards taken in order.
-  const docs: unknown[] = new Array(shards);
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, shards)) }, async () => {
-    while (next < shards) {
-      const k = next++;
-      docs[k] = await runOne(k);
-    }
-  });
-  await Promise.all(lanes);
-  for (const d of docs) {
-    if (d && typeof d === 'object' && 'shardError' in d) {
-      const msg = String((d as { shardError: string }).shardError).replace(/^mmucheck: /, '');
-      const m = /^error (MMC\d{3}): (.*)$/.exec(msg);
-      if (m) fail(m[1] as 'MMC001', m[2]!);
-      fail('MMC900', `internal error: a child process failed: ${msg}`);
-    }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, groups.length)) }, lane));
+  if (failure !== undefined) {
+    const msg = failure.replace(/^mmucheck: /, '');
+    const m = /^error (MMC\d{3}): (.*)$/.exec(msg);
+    if (m) fail(m[1] as 'MMC001', m[2]!);
+    fail('MMC900', `internal error: a child process failed: ${msg}`);
   }
-  return docs;
+  return rows;
+}
+
+/**
+ * The child side of `pool`: reads `{"positions":[...]}` lines from stdin until it closes, runs
+ * each through `run` and writes `{"rows":[...]}` lines. Returns every row it produced.
+ */
+export async function serve<R>(run: (positions: readonly number[]) => Promise<R[]>): Promise<R[]> {
+  const all: R[] = [];
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    const positions = (JSON.parse(line) as { positions: number[] }).positions;
+    const rows = await run(positions);
+    all.push(...rows);
+    await new Promise<void>((res) => process.stdout.write(JSON.stringify({ rows }) + '\n', () => res()));
+  }
+  return all;
 }

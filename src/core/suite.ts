@@ -50,5 +50,10 @@ export interface ProofCase {
   /** One sentence: what is checked. */
   readonly title: string;
   readonly expect: Expectation;
+  /**
+   * Cases with the same affinity run in the same process when ci spreads cases over processes,
+   * because they share work there (e.g. the same solver query, answered once per process).
+   */
+  readonly affinity?: string;
   run(ctx: CaseContext): Promise<CaseOutcome>;
 }

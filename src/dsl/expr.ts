@@ -346,3 +346,51 @@ export function inDomain(d: VarDecl, value: bigint | boolean): boolean {
   if (d.oneOf && !d.oneOf.includes(value)) return false;
   return true;
 }
+
+/** Interned structure: canonical node text -> id, and node object -> id (see `exprKey`). */
+const internIds = new Map<string, number>();
+const nodeIds = new WeakMap<Node, number>();
+
+/**
+ * Returns a key that is equal for two lists of expressions, within this process, exactly when
+ * they are structurally equal (same operators, constants and variable declarations in the same
+ * positions), whatever object sharing they use. Nodes are hash-consed: each distinct structure gets
+ * an id once, memoised by node identity, so shared sub-expressions cost nothing. Used to solve a
+ * query once when several obligations reduce to the same formula.
+ */
+export function exprKey(...es: (Bv | Bool)[]): string {
+  const declText = (d: VarDecl): string =>
+    `${d.sort}:${d.name}:${d.min ?? ''}:${d.max ?? ''}:${d.oneOf ? d.oneOf.join(',') : ''}`;
+  const idOf = (root: Node): number => {
+    // Iterative post-order: deep expressions must not overflow the stack.
+    const stack: Array<{ n: Node; done: boolean }> = [{ n: root, done: false }];
+    while (stack.length) {
+      const top = stack.pop()!;
+      const n = top.n;
+      if (nodeIds.has(n)) continue;
+      const kids = childrenOf(n);
+      if (!top.done) {
+        stack.push({ n, done: true });
+        for (const k of kids) if (!nodeIds.has(k)) stack.push({ n: k, done: false });
+        continue;
+      }
+      const own = n.op === 'const' ? `c${n.value.toString(16)}` : n.op === 'lit' ? `l${n.value}` : n.op === 'var' ? `v${declText(n.decl)}` : n.op;
+      const text = `${n.sort}|${own}|${kids.map((k) => nodeIds.get(k)!).join(',')}`;
+      let id = internIds.get(text);
+      if (id === undefined) { id = internIds.size; internIds.set(text, id); }
+      nodeIds.set(n, id);
+    }
+    return nodeIds.get(root)!;
+  };
+  return es.map((e) => idOf(e.node)).join(';');
+}
+
+function childrenOf(n: Node): Node[] {
+  switch (n.op) {
+    case 'const': case 'lit': case 'var': return [];
+    case 'not': case 'popcount': return [n.a];
+    case 'ite': return [n.c, n.t, n.e];
+    case 'and': case 'or': return n.sort === 'bool' ? [...n.args] : [n.a, n.b];
+    default: return [n.a, n.b];
+  }
+}

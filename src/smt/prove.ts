@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { diagnostic } from '../core/diagnostic.js';
 import type { Verdict } from '../core/verdict.js';
-import { type Bool, type Bv, type Env, type VarDecl, all, domainOf, evaluate, freeVars } from '../dsl/expr.js';
+import { type Bool, type Bv, type Env, type VarDecl, all, domainOf, evaluate, exprKey, freeVars } from '../dsl/expr.js';
 import type { Rule } from '../dsl/rule.js';
 import { z3Context } from './context.js';
 import { Encoder } from './encode.js';
@@ -40,6 +40,8 @@ export interface QueryOptions {
 export interface ProveResult {
   readonly verdict: Verdict<Counterexample>;
   readonly seconds: number;
+  /** True when a structurally identical query had already been solved in this process. */
+  readonly shared?: boolean;
 }
 
 type Solver = import('z3-solver').Solver<'mmucheck'>;
@@ -76,34 +78,71 @@ export function observe(obs: Readonly<Record<string, Bv | Bool>> | undefined, en
   return out;
 }
 
+/** What Z3 answered for one refutation query. */
+type Answer =
+  | { readonly kind: 'unsat' }
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | { readonly kind: 'sat'; readonly assignment: Assignment };
+
+/**
+ * Answers of this process's refutation queries, by structural key (`exprKey` of domain, hypotheses
+ * and negated claim) and time budget. Obligations of several eras or flavours often reduce to the
+ * same formula; Z3 solves it once and every obligation reads the same answer. Sound because the
+ * key is equal only for structurally equal formulas, and every counterexample is still re-checked
+ * against each rule by the concrete evaluator.
+ */
+const answers = new Map<string, Promise<Answer>>();
+
+/** Returns the structural key of a rule's refutation query: equal keys, identical formulas. */
+export function queryKey(rule: Rule): string {
+  const vars = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}));
+  return exprKey(all(...vars.map(domainOf)), rule.assume, rule.holds);
+}
+
 /**
  * Returns the verdict of a rule over every assignment of its variables within their domains.
+ * `shared` is true when an identical query had already been solved in this process.
  */
 export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveResult> {
   const t0 = performance.now();
   const seconds = (): number => (performance.now() - t0) / 1000;
   const vars = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}));
   const domain = all(...vars.map(domainOf));
-  const { enc, solver } = await newSolver(opts.timeoutMs ?? 30_000);
-  solver.add(enc.bool(domain.node));
-  solver.add(enc.bool(rule.assume.node));
-  solver.add(enc.z3.Not(enc.bool(rule.holds.node)));
-  exportSmt2(solver, opts.smt2File, `mmucheck rule ${rule.name}: unsat means the rule holds (${rule.ref})`);
-  const r = await solver.check();
-  if (r === 'unsat') return { verdict: { kind: 'holds', domain: describeDomain(vars) }, seconds: seconds() };
-  if (r === 'unknown') {
-    return { verdict: { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` }, seconds: seconds() };
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const key = `${timeoutMs}:${queryKey(rule)}`;
+  const encode = async (): Promise<{ enc: Encoder; solver: Solver }> => {
+    const { enc, solver } = await newSolver(timeoutMs);
+    solver.add(enc.bool(domain.node));
+    solver.add(enc.bool(rule.assume.node));
+    solver.add(enc.z3.Not(enc.bool(rule.holds.node)));
+    exportSmt2(solver, opts.smt2File, `mmucheck rule ${rule.name}: unsat means the rule holds (${rule.ref})`);
+    return { enc, solver };
+  };
+  let pending = answers.get(key);
+  const shared = pending !== undefined;
+  if (pending === undefined) {
+    pending = (async (): Promise<Answer> => {
+      const { enc, solver } = await encode();
+      const r = await solver.check();
+      if (r === 'unsat') return { kind: 'unsat' };
+      if (r === 'unknown') return { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` };
+      return { kind: 'sat', assignment: readAssignment(enc, solver.model() as never, vars) };
+    })();
+    answers.set(key, pending);
+  } else if (opts.smt2File) {
+    await encode();
   }
-  const assignment = readAssignment(enc, solver.model() as never, vars);
+  const a = await pending;
+  const done = (verdict: Verdict<Counterexample>): ProveResult => ({ verdict, seconds: seconds(), ...(shared ? { shared } : {}) });
+  if (a.kind === 'unsat') return done({ kind: 'holds', domain: describeDomain(vars) });
+  if (a.kind === 'unknown') return done({ kind: 'unknown', reason: a.reason });
+  const assignment = a.assignment;
   // Cross-check the witness with the concrete evaluator: both interpreters must agree.
   const ok = evaluate(domain, assignment) && evaluate(rule.assume, assignment) && !evaluate(rule.holds, assignment);
   if (!ok) {
-    return {
-      verdict: { kind: 'error', diagnostic: diagnostic('MMC900', `internal error: Z3's counterexample to ${rule.name} does not refute it under the concrete evaluator`) },
-      seconds: seconds(),
-    };
+    return done({ kind: 'error', diagnostic: diagnostic('MMC900', `internal error: Z3's counterexample to ${rule.name} does not refute it under the concrete evaluator`) });
   }
-  return { verdict: { kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } }, seconds: seconds() };
+  return done({ kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } });
 }
 
 /** Returns a compact description of a domain, e.g. `maxphyaddr∈[32,52], ept∈bool`. */

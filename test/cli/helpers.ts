@@ -5,12 +5,13 @@ import { resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Runs the compiled CLI (built by vitest's globalSetup) and returns exit code, stdout and stderr. */
-export function cli(args: string[], opts: { timeoutMs?: number } = {}): { code: number; stdout: string; stderr: string } {
+export function cli(args: string[], opts: { timeoutMs?: number; input?: string } = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/mmucheck.js'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 120_000,
     env: { ...process.env, CI: 'true' },
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -13,7 +13,7 @@ import { allCases, suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
 import { bool, int, num, parse, str, strs } from '../args.js';
 import { repoPath } from '../paths.js';
-import { defaultJobs, fanOut, inShard, parseShard, shardCount } from '../shard.js';
+import { affinityGroups, defaultJobs, parseShard, pool, serve, shardPositions } from '../shard.js';
 
 const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--cross-check] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
 
@@ -22,19 +22,15 @@ Runs every proof suite against its expected verdict and prints a verdict table.
   --only TEXT       only cases whose id contains TEXT
   --timeout S       per-query / per-case time budget in seconds (default 30)
   --smt2 DIR        also export every Z3 query as SMT-LIB2 into DIR
-  --jobs N          child processes to run at once (default: cores, at most 4); selections of more than
-                    60 cases always run in several processes (Z3's WASM heap is capped at 2 GiB)
-  --shard i/N       run only every N-th case starting at the i-th, print rows as JSON (used by --jobs,
-                    and by job schedulers that split ci over machines)
+  --jobs N          child processes (default: cores, at most 4; 1 for fewer than 12 cases)
+  --shard i/N       run only the i-th of N balanced shares of the cases and print their rows as JSON
+                    (for job schedulers that split ci over machines)
   --junit FILE      write a JUnit XML report
   --json FILE       write a JSON report
   --cross-check     also cross-check Z3 verdicts by exhaustive enumeration where a family has a
                     finite space (role, vmtype; the test suite always does)
   --write-golden    write missing golden ITF traces instead of failing on them
   --quiet           print only the summary line`;
-
-/** Families whose cases run Z3 (the others run the explicit-state checker). */
-const Z3_SUITES: ReadonlySet<string> = new Set(['spte', 'role', 'vmtype']);
 
 /** Compares one outcome with its expectation. */
 export function judge(c: ProofCase, o: CaseOutcome, writeGolden = false): { status: CaseStatus; detail?: string } {
@@ -141,6 +137,7 @@ export const ciCommand: Command = {
       quiet: { type: 'boolean' },
       jobs: { type: 'string' },
       shard: { type: 'string' },
+      serve: { type: 'boolean' },
       'cross-check': { type: 'boolean' },
     });
     const wanted = strs(p, 'suite');
@@ -158,45 +155,35 @@ export const ciCommand: Command = {
     };
     const t0 = performance.now();
     const shard = parseShard(str(p, 'shard'));
+    const groups = affinityGroups(cases.map((c) => c.affinity));
+    const opts = { writeGolden: bool(p, 'write-golden') };
+    const runAt = async (positions: readonly number[]): Promise<(CaseReport & { index: number })[]> =>
+      (await runCases(positions.map((i) => cases[i]!), ctx, opts)).map((r, k) => ({ index: positions[k]!, ...r }));
+    if (bool(p, 'serve')) return exitFor(await serve(runAt));
     if (shard) {
-      const mine = cases.map((c, index) => ({ c, index })).filter((x) => inShard(shard, x.index));
-      const rows = await runCases(mine.map((x) => x.c), ctx, { writeGolden: bool(p, 'write-golden') });
-      io.out(toJson({ shard, rows: rows.map((r, k) => ({ index: mine[k]!.index, ...r })) }));
+      const rows = await runAt(shardPositions(groups, shard));
+      io.out(toJson({ shard, rows }));
       return exitFor(rows);
     }
     const jobs = defaultJobs(int(p, 'jobs', 1, 64), cases.length);
-    // Z3 families and explicit-state families never share a process: with both in one process
-    // Z3's WASM heap (capped at 2 GiB) was intermittently exhausted or corrupted.
-    const groups = [...new Set(cases.map((c) => c.suite))].reduce<string[][]>(
-      (acc, s) => {
-        acc[Z3_SUITES.has(s) ? 0 : 1]!.push(s);
-        return acc;
-      },
-      [[], []],
-    ).filter((g) => g.length > 0);
     const live = io.tty && !bool(p, 'quiet');
     let rows: CaseReport[];
-    const sizeOf = (g: string[]): number => cases.filter((c) => g.includes(c.suite)).length;
-    if (groups.length > 1 || shardCount(jobs, cases.length) > 1) {
-      if (live) process.stderr.write(`running ${cases.length} cases in child processes, ${jobs} at a time...`);
-      const common = [
+    if (jobs > 1) {
+      if (live) process.stderr.write(`running ${cases.length} cases in ${jobs} child processes...`);
+      const childArgv = [
+        ...wanted.flatMap((s) => ['--suite', s]),
         ...(only !== undefined ? ['--only', only] : []),
         '--timeout', String(ctx.timeoutSeconds),
         ...(smt2 ? ['--smt2', smt2] : []),
         ...(bool(p, 'write-golden') ? ['--write-golden'] : []),
         ...(ctx.crossCheck ? ['--cross-check'] : []),
       ];
-      const order = new Map(cases.map((c, i) => [c.id, i] as const));
-      const docs = (
-        await Promise.all(groups.map((g) => fanOut('ci', [...g.flatMap((s) => ['--suite', s]), ...common], shardCount(jobs, sizeOf(g)), jobs)))
-      ).flat() as { rows: (CaseReport & { index: number })[] }[];
-      rows = docs
-        .flatMap((d) => d.rows)
-        .sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+      rows = (await pool<CaseReport & { index: number }>('ci', childArgv, groups, jobs))
+        .sort((a, b) => a.index - b.index)
         .map(({ index: _i, ...r }) => r);
     } else {
       rows = await runCases(cases, ctx, {
-        writeGolden: bool(p, 'write-golden'),
+        ...opts,
         ...(live ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
       });
     }

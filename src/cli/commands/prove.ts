@@ -8,7 +8,7 @@ import { hex64 } from '../../core/bits.js';
 import { fail } from '../../core/diagnostic.js';
 import type { CaseOutcome, Expectation, ProofCase } from '../../core/suite.js';
 import type { Layout, Rule } from '../../dsl/index.js';
-import { prove } from '../../smt/index.js';
+import { prove, queryKey } from '../../smt/index.js';
 import { type CatalogEntry, ERAS, type Era, FLAVOURS, type Flavour, eraOf, eraRules, witnessBlock, witnessLine } from '../../../model/spte/index.js';
 import { expectationFor } from '../../../proofs/spte/expect.js';
 import { type Command, toJson } from '../command.js';
@@ -18,7 +18,7 @@ import { exitFor, judge } from './ci.js';
 import { runFamily } from './family-run.js';
 import { cases as roleCases } from '../../../proofs/role/index.js';
 import { cases as vmtypeCases } from '../../../proofs/vmtype/index.js';
-import { defaultJobs, fanOut, inShard, parseShard, shardCount } from '../shard.js';
+import { affinityGroups, defaultJobs, parseShard, pool, serve, shardPositions } from '../shard.js';
 
 const usage = `usage: mmucheck prove [--family spte|role|vmtype] [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
 
@@ -32,9 +32,8 @@ verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6
   --spec FILE     prove the rules of your own layout file instead (TypeScript; see README "Layout specs")
   --smt2 DIR      also write every query as SMT-LIB2 into DIR
   --timeout S     per-query budget in seconds (default 30); a timeout is unknown, never holds
-  --jobs N        Z3 processes to run at once (default: cores, at most 4); more than 60 rules always
-                  run in several processes (Z3's WASM heap is capped at 2 GiB)
-  --shard i/N     prove only every N-th rule starting at the i-th and print rows as JSON
+  --jobs N        Z3 processes (default: cores, at most 4; 1 for fewer than 12 rules)
+  --shard i/N     prove only the i-th of N balanced shares of the rules and print rows as JSON
   --json          one JSON document on stdout`;
 
 interface Row {
@@ -112,7 +111,7 @@ export const proveCommand: Command = {
     const p = parse('prove', argv, {
       kernel: { type: 'string' }, flavour: { type: 'string' }, rule: { type: 'string' }, spec: { type: 'string' },
       smt2: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
-      jobs: { type: 'string' }, shard: { type: 'string' }, family: { type: 'string' },
+      jobs: { type: 'string' }, shard: { type: 'string' }, serve: { type: 'boolean' }, family: { type: 'string' },
     });
     const shard = parseShard(str(p, 'shard'));
     const family = choice(p, 'family', ['spte', 'role', 'vmtype'] as const, 'spte')!;
@@ -164,19 +163,26 @@ export const proveCommand: Command = {
       if (flavour !== undefined && !entries.some((e) => e.flavour === flavour)) {
         fail('MMC005', `--flavour ${flavour}: not modelled in era ${eras.join(', ')} (TDX host support is 6.16+, era 6.13)`, { subject: '--flavour' });
       }
-      const jobs = shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), entries.length);
-      const shards = shard ? 1 : shardCount(jobs, entries.length);
-      if (shards > 1) {
-        // Same selection in each child; each proves an interleaved slice and returns its rows.
-        const childArgv = argv.filter((a, i) => a !== '--json' && a !== '--jobs' && argv[i - 1] !== '--jobs');
-        const docs = (await fanOut('prove', childArgv, shards, jobs)) as { rows: (Row & { index: number })[] }[];
-        rows.push(...docs.flatMap((d) => d.rows).sort((a, b) => a.index - b.index));
-      } else {
-        for (const [index, e] of entries.entries()) {
-          if (!inShard(shard, index)) continue;
+      // Rules whose queries are identical (same formula in several eras or flavours) go to the same
+      // process, where Z3 answers them once.
+      const groups = affinityGroups(entries.map((e) => queryKey(e.rule)));
+      const runAt = async (positions: readonly number[]): Promise<(Row & { index: number })[]> => {
+        const out: (Row & { index: number })[] = [];
+        for (const index of positions) {
+          const e = entries[index]!;
           const row = await runOne(e.era, e.flavour, e.rule, expectationFor(e.era, e.flavour, e.rule.name), opts, (w) => ({ line: witnessLine(e, w), block: witnessBlock(e, w, e.era) }));
-          rows.push(shard ? ({ index, ...row, outcome: wireOutcome(row.outcome) } as Row) : row);
+          out.push({ index, ...row, outcome: wireOutcome(row.outcome) } as Row & { index: number });
         }
+        return out;
+      };
+      if (bool(p, 'serve')) return exitFor(await serve(runAt));
+      const jobs = shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), entries.length);
+      if (shard) rows.push(...(await runAt(shardPositions(groups, shard))));
+      else if (jobs > 1) {
+        const childArgv = argv.filter((a, i) => a !== '--json' && a !== '--jobs' && argv[i - 1] !== '--jobs');
+        rows.push(...(await pool<Row & { index: number }>('prove', childArgv, groups, jobs)).sort((a, b) => a.index - b.index).map(({ index: _i, ...r }) => r));
+      } else {
+        rows.push(...(await runAt(entries.map((_, i) => i))).map(({ index: _i, ...r }) => r));
       }
     }
     if (shard) {
