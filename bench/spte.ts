@@ -39,12 +39,18 @@ export const area: BenchArea = {
     log(`| Z3 start-up (z3-solver WASM) | ${startupMs.toFixed(0)} ms | - |`);
     log(`| whole SPTE suite, ${entries.length} queries, incl. start-up and SMT-LIB2 export | ${suite.toFixed(2)} s | < 5 s |`);
     log(`| slowest single query (${slowest.id}) | ${slowest.s.toFixed(3)} s | < 1 s |`);
+    // The machine is a shared VM whose speed drifts: each CLI figure is the median of 5 runs, with the range.
     for (const jobs of [1, 2]) {
-      const a = performance.now();
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin/mmucheck.js'), 'prove', '--jobs', String(jobs), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      const wall = (performance.now() - a) / 1000;
-      const ok = r.status === 0 ? 'all as expected' : `exit ${r.status}`;
-      log(`| mmucheck prove, whole suite as a user runs it (CLI, --jobs ${jobs}, incl. process and Z3 start-up) | ${wall.toFixed(2)} s (${ok}) | < 5 s |`);
+      const walls: number[] = [];
+      let ok = 'all as expected';
+      for (let i = 0; i < 5; i++) {
+        const a = performance.now();
+        const r = spawnSync(process.execPath, [join(ROOT, 'bin/mmucheck.js'), 'prove', '--jobs', String(jobs), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        walls.push((performance.now() - a) / 1000);
+        if (r.status !== 0) ok = `exit ${r.status}`;
+      }
+      walls.sort((a, b) => a - b);
+      log(`| mmucheck prove, whole suite as a user runs it (CLI, --jobs ${jobs}, incl. process and Z3 start-up), median of 5 [min-max] | ${walls[2]!.toFixed(2)} s [${walls[0]!.toFixed(2)}-${walls[4]!.toFixed(2)}] (${ok}) | < 5 s |`);
     }
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) {

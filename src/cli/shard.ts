@@ -79,12 +79,19 @@ export interface ServedRows<R> {
 }
 
 /**
- * Runs `workers` children `mmucheck <command> ...argv --serve`, hands each idle child the next
- * group (as one JSON line `{"positions":[...]}` on its stdin) and returns every row they send back
- * (one JSON line per group). A child that dies is an internal error (MMC900) carrying its first
- * stderr line; a child's own diagnostic (`error MMCnnn: ...`) is re-raised as is.
+ * Runs the groups on `workers` lanes and returns every row. One lane is this process (`local`);
+ * the others are children `mmucheck <command> ...argv --serve`. Each idle lane takes the next group
+ * (a child gets it as one JSON line `{"positions":[...]}` on its stdin and answers with one JSON
+ * line of rows). A child that dies is an internal error (MMC900) carrying its first stderr line; a
+ * child's own diagnostic (`error MMCnnn: ...`) is re-raised as is.
  */
-export async function pool<R>(command: string, argv: readonly string[], groups: readonly (readonly number[])[], workers: number): Promise<R[]> {
+export async function pool<R>(
+  command: string,
+  argv: readonly string[],
+  groups: readonly (readonly number[])[],
+  workers: number,
+  local: (positions: readonly number[]) => Promise<R[]>,
+): Promise<R[]> {
   const bin = repoPath('bin/mmucheck.js');
   const queue = [...groups];
   const rows: R[] = [];
@@ -118,7 +125,11 @@ export async function pool<R>(command: string, argv: readonly string[], groups: 
       });
       next();
     });
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, groups.length)) }, lane));
+  const here = async (): Promise<void> => {
+    for (let g = queue.shift(); g !== undefined && failure === undefined; g = queue.shift()) rows.push(...(await local(g)));
+  };
+  const lanes = Math.max(1, Math.min(workers, groups.length));
+  await Promise.all([here(), ...Array.from({ length: lanes - 1 }, lane)]);
   if (failure !== undefined) {
     const msg = failure.replace(/^mmucheck: /, '');
     const m = /^error (MMC\d{3}): (.*)$/.exec(msg);

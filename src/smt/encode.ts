@@ -4,7 +4,7 @@
  * 64 or more give 0, as SMT-LIB's bvshl/bvlshr do). Shared sub-expressions are encoded once.
  */
 import { fail } from '../core/diagnostic.js';
-import type { BoolNode, BvNode, Node } from '../dsl/expr.js';
+import type { BoolNode, BvNode, Node, VarDecl } from '../dsl/expr.js';
 import type { BitVec, Bool } from 'z3-solver';
 import type { Z3 } from './context.js';
 
@@ -20,12 +20,22 @@ export class Encoder {
     this.z3 = z3;
   }
 
-  /** Returns the Z3 constant of a variable (created on first use). */
-  variable(name: string, sort: 'bv' | 'bool'): BvT | BoolT {
-    let v = this.vars.get(name);
+  /**
+   * Returns the Z3 term of a variable (created on first use). A bit-vector variable whose declared
+   * domain is bounded (`max` or `oneOf`) below 2^k is a k-bit constant zero-extended to 64 bits:
+   * the same models within the domain (every query asserts the domain), and a much smaller circuit
+   * for Z3 to bit-blast wherever the variable is a shift amount or a bit position.
+   */
+  variable(decl: Pick<VarDecl, 'name' | 'sort' | 'max' | 'oneOf'>): BvT | BoolT {
+    let v = this.vars.get(decl.name);
     if (!v) {
-      v = sort === 'bv' ? this.z3.BitVec.const(name, 64) : this.z3.Bool.const(name);
-      this.vars.set(name, v);
+      if (decl.sort === 'bool') v = this.z3.Bool.const(decl.name);
+      else {
+        const top = decl.oneOf ? decl.oneOf.reduce((a, b) => (a > b ? a : b), 0n) : decl.max;
+        const width = top === undefined ? 64 : Math.max(1, top.toString(2).length);
+        v = width >= 64 ? this.z3.BitVec.const(decl.name, 64) : (this.z3.BitVec.const(decl.name, width).zeroExt(64 - width) as unknown as BvT);
+      }
+      this.vars.set(decl.name, v);
     }
     return v;
   }
@@ -38,7 +48,7 @@ export class Encoder {
     let r: BvT;
     switch (n.op) {
       case 'const': r = z.BitVec.val(n.value, 64); break;
-      case 'var': r = this.variable(n.decl.name, 'bv') as BvT; break;
+      case 'var': r = this.variable(n.decl) as BvT; break;
       case 'not': r = this.bv(n.a).not(); break;
       case 'popcount': {
         const a = this.bv(n.a);
@@ -75,7 +85,7 @@ export class Encoder {
     let r: BoolT;
     switch (n.op) {
       case 'lit': r = z.Bool.val(n.value); break;
-      case 'var': r = this.variable(n.decl.name, 'bool') as BoolT; break;
+      case 'var': r = this.variable(n.decl) as BoolT; break;
       case 'eq': r = this.bv(n.a).eq(this.bv(n.b)); break;
       case 'ult': r = this.bv(n.a).ult(this.bv(n.b)); break;
       case 'ule': r = this.bv(n.a).ule(this.bv(n.b)); break;

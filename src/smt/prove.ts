@@ -64,7 +64,7 @@ function exportSmt2(solver: Solver, file: string | undefined, comment: string): 
 function readAssignment(enc: Encoder, model: { eval(e: never, completion: boolean): unknown }, vars: readonly VarDecl[]): Assignment {
   const out: Assignment = {};
   for (const v of vars) {
-    const term = enc.variable(v.name, v.sort);
+    const term = enc.variable(v);
     const val = model.eval(term as never, true) as { value?: () => bigint };
     out[v.name] = v.sort === 'bv' ? (val.value as () => bigint).call(val) : enc.z3.isTrue(val as never);
   }

@@ -178,7 +178,7 @@ export const ciCommand: Command = {
         ...(bool(p, 'write-golden') ? ['--write-golden'] : []),
         ...(ctx.crossCheck ? ['--cross-check'] : []),
       ];
-      rows = (await pool<CaseReport & { index: number }>('ci', childArgv, groups, jobs))
+      rows = (await pool('ci', childArgv, groups, jobs, runAt))
         .sort((a, b) => a.index - b.index)
         .map(({ index: _i, ...r }) => r);
     } else {

@@ -180,7 +180,7 @@ export const proveCommand: Command = {
       if (shard) rows.push(...(await runAt(shardPositions(groups, shard))));
       else if (jobs > 1) {
         const childArgv = argv.filter((a, i) => a !== '--json' && a !== '--jobs' && argv[i - 1] !== '--jobs');
-        rows.push(...(await pool<Row & { index: number }>('prove', childArgv, groups, jobs)).sort((a, b) => a.index - b.index).map(({ index: _i, ...r }) => r));
+        rows.push(...(await pool('prove', childArgv, groups, jobs, runAt)).sort((a, b) => a.index - b.index).map(({ index: _i, ...r }) => r));
       } else {
         rows.push(...(await runAt(entries.map((_, i) => i))).map(({ index: _i, ...r }) => r));
       }
