@@ -14,4 +14,11 @@ process.on('uncaughtException', (e) => {
   process.exit(70);
 });
 const { run } = await import(main.href);
-process.exit(await run(process.argv.slice(2)));
+const code = await run(process.argv.slice(2));
+// Writes to a pipe are asynchronous: exiting at once would cut long output (e.g. `--json | jq`) at
+// the pipe's buffer size. Exit once both streams have handed everything to the OS. (The explicit
+// exit is needed because Z3 keeps worker threads alive.)
+let open = 2;
+const done = () => { if (--open === 0) process.exit(code); };
+process.stdout.write('', done);
+process.stderr.write('', done);

@@ -41,6 +41,9 @@ export const MUTANTS: readonly Mutant[] = [
   { name: 'frozen-with-present-bit', doc: 'FROZEN_SPTE with bit 11 set', era: '6.13', flavour: 'all', rules: ['sa11-frozen-value-not-present'], opts: { consts: { ...k13, frozen: k13.frozen | bit64(11) } } },
   { name: 'nonpresent-with-present-bit', doc: 'SHADOW_NONPRESENT_VALUE with bit 11 set', era: '6.13', flavour: 'all', rules: ['sa10-nonpresent-value-not-present'], opts: { consts: { ...k13, nonPresent: k13.nonPresent | bit64(11) } } },
   { name: 'allowed-mask-has-gen', doc: 'SPTE_MMIO_ALLOWED_MASK including bit 3 (generation)', era: '6.13', flavour: 'all', rules: ['sa8-allowed-mask-avoids-present-and-generation'], opts: { consts: { ...k13, mmioAllowed: (k13.mmioAllowed ?? 0n) | bit64(3) } } },
+  { name: 'host-writable-on-ad-type', doc: 'EPT host-writable moved to bit 52 (the A/D type)', era: '6.13', flavour: 'all', rules: ['sa3-host-writable-vs-ad-type'], opts: { consts: { ...k13, eptHostWritable: bit64(52) } } },
+  { name: 'mmu-writable-on-saved-r', doc: 'EPT MMU-writable moved to bit 54 (the saved R bit)', era: '6.13', flavour: 'all', rules: ['sa6-mmu-writable-vs-saved-bits'], opts: { consts: { ...k13, eptMmuWritable: bit64(54) } } },
+  { name: 'ept-mmio-value-zero', doc: 'EPT MMIO value 0 with the R9 check (value 0 turns caching off) removed: a literal 0 SPTE is MMIO', era: '6.13', flavour: 'ept', rules: ['zero-spte-not-mmio'], opts: { variant: { eptMmioValue: 0n, skipChecks: ['R9'] } } },
   { name: 'prot-bits-shifted', doc: 'EPT-violation prot bits assumed at 4..6', era: '6.13', flavour: 'all', rules: ['sa12-rwx-to-violation-prot-bits'], opts: { consts: { ...k13, eptViolationProt: genmask64(6, 4) } } },
 ];
 
