@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cli, isOneLineDiagnostic } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { ROOT, cli, isOneLineDiagnostic } from './helpers.js';
 
 describe('CLI contract', () => {
   it('prints help and lists commands', () => {
@@ -7,6 +8,15 @@ describe('CLI contract', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/usage: mmucheck <command>/);
     expect(r.stdout).toMatch(/\bci\b/);
+  });
+  it('long --json output through a pipe to a slow reader arrives whole (more than the 64 KiB pipe buffer)', () => {
+    // The reader starts reading a second after the CLI has finished writing, as `| jq` may.
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" bin/mmucheck.js prove --json | (sleep 1; cat)`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(65536);
+    const doc = JSON.parse(r.stdout) as { rules: { status: string }[] };
+    expect(doc.rules.length).toBe(156);
+    expect(doc.rules.every((x) => x.status === 'pass')).toBe(true);
   });
   it('rejects an unknown command with one line and exit 64', () => {
     const r = cli(['frobnicate']);
