@@ -25,6 +25,8 @@ Runs every proof suite against its expected verdict and prints a verdict table.
   --jobs N          child processes (default: cores, at most 4; 1 for fewer than 12 cases)
   --shard i/N       run only the i-th of N balanced shares of the cases and print their rows as JSON
                     (for job schedulers that split ci over machines)
+  --serve           (internal, used by --jobs) read {"positions":[...]} lines on stdin, answer each
+                    with one JSON line of rows
   --junit FILE      write a JUnit XML report
   --json FILE       write a JSON report
   --cross-check     also cross-check Z3 verdicts by exhaustive enumeration where a family has a

@@ -34,6 +34,7 @@ verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6
   --timeout S     per-query budget in seconds (default 30); a timeout is unknown, never holds
   --jobs N        Z3 processes (default: cores, at most 4; 1 for fewer than 12 rules)
   --shard i/N     prove only the i-th of N balanced shares of the rules and print rows as JSON
+  --serve         (internal, used by --jobs) answer {"positions":[...]} lines on stdin with rows
   --json          one JSON document on stdout`;
 
 interface Row {
