@@ -126,7 +126,10 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
       const r = await solver.check();
       if (r === 'unsat') return { kind: 'unsat' };
       if (r === 'unknown') return { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` };
-      return { kind: 'sat', assignment: readAssignment(enc, solver.model() as never, vars) };
+      const raw = readAssignment(enc, solver.model() as never, vars);
+      // Z3's model is any counterexample; report a simpler one (the concrete evaluator decides).
+      const refutes = all(domain, rule.assume, rule.holds.not());
+      return { kind: 'sat', assignment: simplifyCounterexample(vars, raw, (a) => evaluate(refutes, a)) };
     })();
     answers.set(key, pending);
   } else if (opts.smt2File) {
@@ -143,6 +146,55 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
     return done({ kind: 'error', diagnostic: diagnostic('MMC900', `internal error: Z3's counterexample to ${rule.name} does not refute it under the concrete evaluator`) });
   }
   return done({ kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } });
+}
+
+/**
+ * Returns a simpler counterexample than `a`, still one (`refutes`): booleans turned off; small
+ * numeric domains (configuration widths, finite sets: at most 65 values) lowered to the smallest
+ * value that still fails; wide values (SPTEs, GFNs, masks) first tried at 0, then cleared bit by
+ * bit from the top. Repeated until nothing changes (at most 3 rounds), so each reported value is
+ * locally minimal: changing that one value alone in those ways makes the rule hold. A few hundred
+ * concrete evaluations, no solver calls.
+ */
+export function simplifyCounterexample(vars: readonly VarDecl[], a: Assignment, refutes: (a: Assignment) => boolean): Assignment {
+  const cur: Record<string, bigint | boolean> = { ...a };
+  const tryValue = (name: string, v: bigint | boolean): boolean => {
+    const old = cur[name]!;
+    cur[name] = v;
+    if (refutes(cur)) return true;
+    cur[name] = old;
+    return false;
+  };
+  for (let round = 0, changed = true; changed && round < 3; round++) {
+    changed = false;
+    for (const d of vars) {
+      const v = cur[d.name];
+      if (v === undefined) continue;
+      if (typeof v === 'boolean') {
+        if (v && tryValue(d.name, false)) changed = true;
+        continue;
+      }
+      const lo = d.min ?? 0n;
+      const small = d.oneOf !== undefined || (d.max !== undefined && d.max - lo <= 64n);
+      if (small) {
+        // Every smaller value of the domain, ascending (at most 64): the smallest that still fails.
+        const cands = d.oneOf ? [...d.oneOf].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) : Array.from({ length: Number(v - lo) }, (_, k) => lo + BigInt(k));
+        for (const c of cands) {
+          if (c >= v) break;
+          if (tryValue(d.name, c)) { changed = true; break; }
+        }
+        continue;
+      }
+      if (v === 0n) continue;
+      if (tryValue(d.name, 0n)) { changed = true; continue; }
+      for (let i = 63; i >= 0; i--) {
+        const b = 1n << BigInt(i);
+        const now = cur[d.name] as bigint;
+        if ((now & b) !== 0n && tryValue(d.name, now & ~b)) changed = true;
+      }
+    }
+  }
+  return cur;
 }
 
 /** Returns a compact description of a domain, e.g. `maxphyaddr∈[32,52], ept∈bool`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bit, bv, bvVar, boolVar, genmask, invariant, ite, prove, satisfiable, synthesize, all } from '../../src/index.js';
+import { bit, bv, bvVar, boolVar, genmask, invariant, ite, prove, satisfiable, simplifyCounterexample, synthesize, all } from '../../src/index.js';
 
 describe('prove', () => {
   it('proves a rule over a ranged domain and refutes a false one with a checked witness', async () => {
@@ -34,6 +34,24 @@ describe('prove', () => {
     const y = bvVar('y');
     const r = await prove(invariant('hard', 'r', 'ref', x.mul(y).mul(x).ne(bv(0x9e3779b97f4a7c15n)).or(x.eq(1))), { timeoutMs: 1 });
     expect(['unknown', 'violated']).toContain(r.verdict.kind);
+  });
+});
+
+describe('simplifyCounterexample', () => {
+  it('turns booleans off, lowers small domains, clears wide bits, keeping a counterexample', async () => {
+    const w = bvVar('w', { min: 32n, max: 52n });
+    const x = bvVar('x', { display: 'hex' });
+    const b = boolVar('b');
+    // Fails whenever bit 5 of x is set and w > 40: the simplest counterexample is x = 0x20, w = 41, b off.
+    const rule = invariant('simple', 'r', 'ref', x.test(5).and(w.ugt(40)).not().or(b.and(x.eq(0))));
+    const r = await prove(rule);
+    expect(r.verdict.kind).toBe('violated');
+    if (r.verdict.kind !== 'violated') return;
+    const a = r.verdict.witness.assignment;
+    expect(a['x']).toBe(0x20n);
+    expect(a['b']).toBe(false);
+    expect(a['w']).toBe(41n);
+    expect(simplifyCounterexample([], { y: 5n }, () => true)).toEqual({ y: 5n });
   });
 });
 
