@@ -49,6 +49,8 @@ interface Row {
   readonly detail?: string;
   readonly block?: string[];
   readonly counterexample?: { configuration: Record<string, string>; observed: Record<string, string> };
+  /** The same formula as an earlier rule of this run: Z3's answer was reused. */
+  readonly shared?: boolean;
 }
 
 function show(v: bigint | boolean): string {
@@ -86,6 +88,7 @@ async function runOne(
     ...(j.detail !== undefined ? { detail: j.detail } : {}),
     ...(block ? { block } : {}),
     ...(counterexample ? { counterexample } : {}),
+    ...(r.shared ? { shared: true } : {}),
   };
 }
 
@@ -200,6 +203,7 @@ export const proveCommand: Command = {
         rules: rows.map((r) => ({
           era: r.era, flavour: r.flavour, rule: r.rule, verdict: r.outcome.verdict.kind, expected: r.expected.verdict, status: r.status,
           seconds: r.outcome.seconds, reason: r.reason, ref: r.ref,
+          ...(r.shared ? { sameQueryAsEarlierRule: true } : {}),
           ...(r.expected.note ? { note: r.expected.note } : {}),
           ...(r.outcome.verdict.kind === 'unknown' ? { unknownReason: r.outcome.verdict.reason } : {}),
           ...(r.outcome.verdict.kind === 'holds' ? { domain: r.outcome.verdict.domain } : {}),
@@ -212,7 +216,7 @@ export const proveCommand: Command = {
     io.out(`${'era'.padEnd(5)} ${'flavour'.padEnd(7)} ${'rule'.padEnd(w)} ${'verdict'.padEnd(9)} ${'expected'.padEnd(9)} status   time`);
     for (const r of rows) {
       const st = r.status === 'pass' ? 'ok' : r.status.toUpperCase();
-      io.out(`${r.era.padEnd(5)} ${r.flavour.padEnd(7)} ${r.rule.padEnd(w)} ${r.outcome.verdict.kind.padEnd(9)} ${r.expected.verdict.padEnd(9)} ${st.padEnd(8)} ${r.outcome.seconds.toFixed(2)}s`);
+      io.out(`${r.era.padEnd(5)} ${r.flavour.padEnd(7)} ${r.rule.padEnd(w)} ${r.outcome.verdict.kind.padEnd(9)} ${r.expected.verdict.padEnd(9)} ${st.padEnd(8)} ${r.outcome.seconds.toFixed(2)}s${r.shared ? ' (same query as an earlier rule)' : ''}`);
     }
     for (const r of rows) {
       if (r.outcome.verdict.kind === 'holds') continue;
