@@ -170,40 +170,74 @@ export function enumerate(spec: RuleSpec, opts: { collect?: boolean } = {}): Enu
   return { checked: total, relevant, violations, ...(first !== undefined ? { first } : {}), ...(opts.collect ? { all: found } : {}) };
 }
 
+/**
+ * Returns a test for counterexamples of `rule`: inside the variables' domains (`domain`, built from
+ * them when not given) and the hypotheses, and refuting the property. The conjunction is built once.
+ */
+export function counterexampleTest(rule: Rule, domain?: Bool): (env: Env) => boolean {
+  const refutation = all(domain ?? all(...ruleVars(rule).map(domainOf)), rule.assume, rule.holds.not());
+  return (env) => evaluate(refutation, env);
+}
+
 /** Returns true when an assignment is inside the domains and the hypotheses and refutes the property. */
 export function isCounterexample(rule: Rule, env: Env): boolean {
-  const vars = ruleVars(rule);
-  return evaluate(all(...vars.map(domainOf)), env) && evaluate(rule.assume, env) && !evaluate(rule.holds, env);
+  return counterexampleTest(rule)(env);
 }
 
 /**
- * Returns a smaller counterexample: for each variable in `spec.shrink`, clears set bits (highest
- * first) or turns a boolean off, keeping each change that still refutes the rule, until no change
- * is possible (a local minimum: no single bit can be cleared).
+ * Returns a simpler counterexample than `a`, still one (`refutes`): booleans turned off; small
+ * numeric domains (configuration widths, finite sets: at most 65 values) lowered to the smallest
+ * value that still fails; wide values (SPTEs, GFNs, masks) first tried at 0, then cleared bit by
+ * bit from the top. Repeated until nothing changes, so each reported value is locally minimal: changing that one value alone in those ways makes the rule hold. A few hundred
+ * concrete evaluations, no solver calls.
  */
-export function shrinkWitness(spec: RuleSpec, a: Assignment): Assignment {
+export function simplifyCounterexample(vars: readonly VarDecl[], a: Assignment, refutes: (a: Assignment) => boolean): Assignment {
   const cur: Record<string, bigint | boolean> = { ...a };
-  // Repeat until nothing changes: clearing one bit can enable clearing another (CR0.CD after NW).
+  const tryValue = (name: string, v: bigint | boolean): boolean => {
+    const old = cur[name]!;
+    cur[name] = v;
+    if (refutes(cur)) return true;
+    cur[name] = old;
+    return false;
+  };
   for (let changed = true; changed; ) {
     changed = false;
-    for (const name of spec.shrink) {
-      const v = cur[name];
-      if (v === true) {
-        cur[name] = false;
-        if (isCounterexample(spec.rule, cur)) changed = true;
-        else cur[name] = true;
-      } else if (typeof v === 'bigint') {
-        for (let i = 63; i >= 0; i--) {
-          const bitv = 1n << BigInt(i);
-          const now = cur[name] as bigint;
-          if (!(now & bitv)) continue;
-          cur[name] = now & ~bitv;
-          if (isCounterexample(spec.rule, cur)) changed = true;
-          else cur[name] = now;
+    for (const d of vars) {
+      const v = cur[d.name];
+      if (v === undefined) continue;
+      if (typeof v === 'boolean') {
+        if (v && tryValue(d.name, false)) changed = true;
+        continue;
+      }
+      const lo = d.min ?? 0n;
+      const small = d.oneOf !== undefined || (d.max !== undefined && d.max - lo <= 64n);
+      if (small) {
+        // Every smaller value of the domain, ascending (at most 64): the smallest that still fails.
+        const cands = d.oneOf ? [...d.oneOf].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) : Array.from({ length: Number(v - lo) }, (_, k) => lo + BigInt(k));
+        for (const c of cands) {
+          if (c >= v) break;
+          if (tryValue(d.name, c)) { changed = true; break; }
         }
+        continue;
+      }
+      if (v === 0n) continue;
+      if (tryValue(d.name, 0n)) { changed = true; continue; }
+      for (let i = 63; i >= 0; i--) {
+        const b = 1n << BigInt(i);
+        const now = cur[d.name] as bigint;
+        if ((now & b) !== 0n && tryValue(d.name, now & ~b)) changed = true;
       }
     }
   }
   return cur;
 }
 
+/**
+ * Returns a smaller counterexample of a rule spec: `simplifyCounterexample` over the variables
+ * in `spec.shrink` (the others keep their values).
+ */
+export function shrinkWitness(spec: RuleSpec, a: Assignment): Assignment {
+  const decls = new Map(ruleVars(spec.rule).map((d) => [d.name, d] as const));
+  const vars = spec.shrink.map((name): VarDecl => decls.get(name) ?? { name, sort: typeof a[name] === 'boolean' ? 'bool' : 'bv' });
+  return simplifyCounterexample(vars, a, counterexampleTest(spec.rule));
+}

@@ -304,24 +304,17 @@ export function freeVars(...es: (Bv | Bool)[]): VarDecl[] {
     const n = stack.pop()!;
     if (seen.has(n)) continue;
     seen.add(n);
-    switch (n.op) {
-      case 'var': {
-        const prev = out.get(n.decl.name);
-        if (prev && prev !== n.decl && (prev.sort !== n.decl.sort || prev.min !== n.decl.min || prev.max !== n.decl.max)) {
-          fail('MMC102', `variable ${n.decl.name} is declared twice with different domains`, { subject: n.decl.name });
-        }
-        if (!prev) out.set(n.decl.name, n.decl);
-        break;
+    if (n.op === 'var') {
+      const prev = out.get(n.decl.name);
+      if (prev && prev !== n.decl && (prev.sort !== n.decl.sort || prev.min !== n.decl.min || prev.max !== n.decl.max)) {
+        fail('MMC102', `variable ${n.decl.name} is declared twice with different domains`, { subject: n.decl.name });
       }
-      case 'const': case 'lit': break;
-      case 'not': case 'popcount': stack.push(n.a); break;
-      case 'ite': stack.push(n.e, n.t, n.c); break;
-      case 'and': case 'or':
-        if (n.sort === 'bool') stack.push(...[...n.args].reverse());
-        else stack.push(n.b, n.a);
-        break;
-      default: stack.push(n.b, n.a);
+      if (!prev) out.set(n.decl.name, n.decl);
+      continue;
     }
+    // Children pushed last-first, so they are visited in order (first-seen order of variables).
+    const kids = childrenOf(n);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }
   return [...out.values()];
 }
@@ -385,6 +378,7 @@ export function exprKey(...es: (Bv | Bool)[]): string {
   return es.map((e) => idOf(e.node)).join(';');
 }
 
+/** Returns the operands of a node, in order. */
 function childrenOf(n: Node): Node[] {
   switch (n.op) {
     case 'const': case 'lit': case 'var': return [];

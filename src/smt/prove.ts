@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { diagnostic } from '../core/diagnostic.js';
 import type { Verdict } from '../core/verdict.js';
 import { type Bool, type Bv, type Env, type VarDecl, all, domainOf, evaluate, exprKey, freeVars } from '../dsl/expr.js';
+import { counterexampleTest, ruleVars, simplifyCounterexample } from '../dsl/enumerate.js';
 import type { Rule } from '../dsl/rule.js';
 import { z3Context } from './context.js';
 import { Encoder } from './encode.js';
@@ -82,6 +83,7 @@ export function observe(obs: Readonly<Record<string, Bv | Bool>> | undefined, en
 type Answer =
   | { readonly kind: 'unsat' }
   | { readonly kind: 'unknown'; readonly reason: string }
+  | { readonly kind: 'disagree' }
   | { readonly kind: 'sat'; readonly assignment: Assignment };
 
 /**
@@ -93,10 +95,16 @@ type Answer =
  */
 const answers = new Map<string, Promise<Answer>>();
 
+/** A rule's refutation query: its variables, their domain constraint, and its structural key. */
+function query(rule: Rule): { vars: VarDecl[]; domain: Bool; key: string } {
+  const vars = ruleVars(rule);
+  const domain = all(...vars.map(domainOf));
+  return { vars, domain, key: exprKey(domain, rule.assume, rule.holds) };
+}
+
 /** Returns the structural key of a rule's refutation query: equal keys, identical formulas. */
 export function queryKey(rule: Rule): string {
-  const vars = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}));
-  return exprKey(all(...vars.map(domainOf)), rule.assume, rule.holds);
+  return query(rule).key;
 }
 
 /**
@@ -106,10 +114,11 @@ export function queryKey(rule: Rule): string {
 export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveResult> {
   const t0 = performance.now();
   const seconds = (): number => (performance.now() - t0) / 1000;
-  const vars = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}));
-  const domain = all(...vars.map(domainOf));
+  const q = query(rule);
+  const { vars, domain } = q;
+  const refutes = counterexampleTest(rule, domain);
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const key = `${timeoutMs}:${queryKey(rule)}`;
+  const key = `${timeoutMs}:${q.key}`;
   const encode = async (): Promise<{ enc: Encoder; solver: Solver }> => {
     const { enc, solver } = await newSolver(timeoutMs);
     solver.add(enc.bool(domain.node));
@@ -127,9 +136,10 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
       if (r === 'unsat') return { kind: 'unsat' };
       if (r === 'unknown') return { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` };
       const raw = readAssignment(enc, solver.model() as never, vars);
-      // Z3's model is any counterexample; report a simpler one (the concrete evaluator decides).
-      const refutes = all(domain, rule.assume, rule.holds.not());
-      return { kind: 'sat', assignment: simplifyCounterexample(vars, raw, (a) => evaluate(refutes, a)) };
+      // Both interpreters must agree on Z3's own model, before it is simplified (the simplifier
+      // keeps only assignments the evaluator accepts, so checking after it would hide a wrong model).
+      if (!refutes(raw)) return { kind: 'disagree' };
+      return { kind: 'sat', assignment: simplifyCounterexample(vars, raw, refutes) };
     })();
     answers.set(key, pending);
   } else if (opts.smt2File) {
@@ -139,62 +149,12 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
   const done = (verdict: Verdict<Counterexample>): ProveResult => ({ verdict, seconds: seconds(), ...(shared ? { shared } : {}) });
   if (a.kind === 'unsat') return done({ kind: 'holds', domain: describeDomain(vars) });
   if (a.kind === 'unknown') return done({ kind: 'unknown', reason: a.reason });
-  const assignment = a.assignment;
-  // Cross-check the witness with the concrete evaluator: both interpreters must agree.
-  const ok = evaluate(domain, assignment) && evaluate(rule.assume, assignment) && !evaluate(rule.holds, assignment);
-  if (!ok) {
+  // A shared answer is re-checked against this rule too (it guards the structural key).
+  if (a.kind === 'disagree' || !refutes(a.assignment)) {
     return done({ kind: 'error', diagnostic: diagnostic('MMC900', `internal error: Z3's counterexample to ${rule.name} does not refute it under the concrete evaluator`) });
   }
+  const assignment = a.assignment;
   return done({ kind: 'violated', witness: { assignment, observed: observe(rule.observe, assignment), vars } });
-}
-
-/**
- * Returns a simpler counterexample than `a`, still one (`refutes`): booleans turned off; small
- * numeric domains (configuration widths, finite sets: at most 65 values) lowered to the smallest
- * value that still fails; wide values (SPTEs, GFNs, masks) first tried at 0, then cleared bit by
- * bit from the top. Repeated until nothing changes (at most 3 rounds), so each reported value is
- * locally minimal: changing that one value alone in those ways makes the rule hold. A few hundred
- * concrete evaluations, no solver calls.
- */
-export function simplifyCounterexample(vars: readonly VarDecl[], a: Assignment, refutes: (a: Assignment) => boolean): Assignment {
-  const cur: Record<string, bigint | boolean> = { ...a };
-  const tryValue = (name: string, v: bigint | boolean): boolean => {
-    const old = cur[name]!;
-    cur[name] = v;
-    if (refutes(cur)) return true;
-    cur[name] = old;
-    return false;
-  };
-  for (let round = 0, changed = true; changed && round < 3; round++) {
-    changed = false;
-    for (const d of vars) {
-      const v = cur[d.name];
-      if (v === undefined) continue;
-      if (typeof v === 'boolean') {
-        if (v && tryValue(d.name, false)) changed = true;
-        continue;
-      }
-      const lo = d.min ?? 0n;
-      const small = d.oneOf !== undefined || (d.max !== undefined && d.max - lo <= 64n);
-      if (small) {
-        // Every smaller value of the domain, ascending (at most 64): the smallest that still fails.
-        const cands = d.oneOf ? [...d.oneOf].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) : Array.from({ length: Number(v - lo) }, (_, k) => lo + BigInt(k));
-        for (const c of cands) {
-          if (c >= v) break;
-          if (tryValue(d.name, c)) { changed = true; break; }
-        }
-        continue;
-      }
-      if (v === 0n) continue;
-      if (tryValue(d.name, 0n)) { changed = true; continue; }
-      for (let i = 63; i >= 0; i--) {
-        const b = 1n << BigInt(i);
-        const now = cur[d.name] as bigint;
-        if ((now & b) !== 0n && tryValue(d.name, now & ~b)) changed = true;
-      }
-    }
-  }
-  return cur;
 }
 
 /** Returns a compact description of a domain, e.g. `maxphyaddr∈[32,52], ept∈bool`. */
