@@ -74,7 +74,7 @@ export function defaultJobs(requested: number | undefined, cases: number): numbe
 }
 
 /** One line a serving child writes per group: the rows of the positions it was given. */
-export interface ServedRows<R> {
+interface ServedRows<R> {
   readonly rows: readonly R[];
 }
 
@@ -85,7 +85,7 @@ export interface ServedRows<R> {
  * line of rows). A child that dies is an internal error (MMC900) carrying its first stderr line; a
  * child's own diagnostic (`error MMCnnn: ...`) is re-raised as is.
  */
-export async function pool<R>(
+async function pool<R>(
   command: string,
   argv: readonly string[],
   groups: readonly (readonly number[])[],
@@ -143,7 +143,7 @@ export async function pool<R>(
  * The child side of `pool`: reads `{"positions":[...]}` lines from stdin until it closes, runs
  * each through `run` and writes `{"rows":[...]}` lines. Returns every row it produced.
  */
-export async function serve<R>(run: (positions: readonly number[]) => Promise<R[]>): Promise<R[]> {
+async function serve<R>(run: (positions: readonly number[]) => Promise<R[]>): Promise<R[]> {
   const all: R[] = [];
   for await (const line of createInterface({ input: process.stdin })) {
     if (!line.trim()) continue;
@@ -153,4 +153,36 @@ export async function serve<R>(run: (positions: readonly number[]) => Promise<R[
     await new Promise<void>((res) => process.stdout.write(JSON.stringify({ rows }) + '\n', () => res()));
   }
   return all;
+}
+
+/** How a command runs its selection of cases (see `runSelection`). */
+export interface Selection<R extends { index: number }> {
+  /** The command children run (`ci`, `prove`) and their arguments, which select the same cases. */
+  readonly command: string;
+  readonly childArgv: readonly string[];
+  /** Affinity key per position (see `affinityGroups`). */
+  readonly keys: readonly (string | undefined)[];
+  /** `--serve`: this process is a pool child. */
+  readonly serve: boolean;
+  /** `--shard i/N`: run this process's share only. */
+  readonly shard: Shard | undefined;
+  /** Lanes of the pool (1: everything here). */
+  readonly jobs: number;
+  /** Runs these positions here and returns their rows. */
+  readonly runAt: (positions: readonly number[]) => Promise<R[]>;
+}
+
+/**
+ * Runs a command's selection as a pool child (`--serve`), as one static share (`--shard`), over a
+ * pool of `jobs` lanes, or all here; returns the rows this process is responsible for, in position
+ * order.
+ */
+export async function runSelection<R extends { index: number }>(s: Selection<R>): Promise<R[]> {
+  const groups = affinityGroups(s.keys);
+  let rows: R[];
+  if (s.serve) rows = await serve(s.runAt);
+  else if (s.shard) rows = await s.runAt(shardPositions(groups, s.shard));
+  else if (s.jobs > 1) rows = await pool(s.command, s.childArgv, groups, s.jobs, s.runAt);
+  else rows = await s.runAt(s.keys.map((_, i) => i));
+  return rows.sort((a, b) => a.index - b.index);
 }

@@ -13,7 +13,7 @@ import { allCases, suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
 import { bool, int, num, parse, str, strs } from '../args.js';
 import { repoPath } from '../paths.js';
-import { affinityGroups, defaultJobs, parseShard, pool, serve, shardPositions } from '../shard.js';
+import { defaultJobs, parseShard, runSelection } from '../shard.js';
 
 const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--cross-check] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
 
@@ -157,38 +157,36 @@ export const ciCommand: Command = {
     };
     const t0 = performance.now();
     const shard = parseShard(str(p, 'shard'));
-    const groups = affinityGroups(cases.map((c) => c.affinity));
-    const opts = { writeGolden: bool(p, 'write-golden') };
-    const runAt = async (positions: readonly number[]): Promise<(CaseReport & { index: number })[]> =>
-      (await runCases(positions.map((i) => cases[i]!), ctx, opts)).map((r, k) => ({ index: positions[k]!, ...r }));
-    if (bool(p, 'serve')) return exitFor(await serve(runAt));
-    if (shard) {
-      const rows = await runAt(shardPositions(groups, shard));
-      io.out(toJson({ shard, rows }));
-      return exitFor(rows);
-    }
-    const jobs = defaultJobs(int(p, 'jobs', 1, 64), cases.length);
-    const live = io.tty && !bool(p, 'quiet');
-    let rows: CaseReport[];
-    if (jobs > 1) {
-      if (live) process.stderr.write(`running ${cases.length} cases in ${jobs} child processes...`);
-      const childArgv = [
+    const serving = bool(p, 'serve');
+    const jobs = serving || shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), cases.length);
+    const live = io.tty && !bool(p, 'quiet') && !serving && !shard;
+    if (live && jobs > 1) process.stderr.write(`running ${cases.length} cases in ${jobs} processes...`);
+    const runOpts = {
+      writeGolden: bool(p, 'write-golden'),
+      ...(live && jobs === 1 ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
+    };
+    const indexed = await runSelection({
+      command: 'ci',
+      childArgv: [
         ...wanted.flatMap((s) => ['--suite', s]),
         ...(only !== undefined ? ['--only', only] : []),
         '--timeout', String(ctx.timeoutSeconds),
         ...(smt2 ? ['--smt2', smt2] : []),
-        ...(bool(p, 'write-golden') ? ['--write-golden'] : []),
+        ...(runOpts.writeGolden ? ['--write-golden'] : []),
         ...(ctx.crossCheck ? ['--cross-check'] : []),
-      ];
-      rows = (await pool('ci', childArgv, groups, jobs, runAt))
-        .sort((a, b) => a.index - b.index)
-        .map(({ index: _i, ...r }) => r);
-    } else {
-      rows = await runCases(cases, ctx, {
-        ...opts,
-        ...(live ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
-      });
+      ],
+      keys: cases.map((c) => c.affinity),
+      serve: serving,
+      shard,
+      jobs,
+      runAt: async (positions) => (await runCases(positions.map((i) => cases[i]!), ctx, runOpts)).map((r, k) => ({ index: positions[k]!, ...r })),
+    });
+    if (serving) return exitFor(indexed);
+    if (shard) {
+      io.out(toJson({ shard, rows: indexed }));
+      return exitFor(indexed);
     }
+    const rows: CaseReport[] = indexed.map(({ index: _i, ...r }) => r);
     if (live) process.stderr.write('\r\x1b[K');
     const seconds = (performance.now() - t0) / 1000;
     if (!bool(p, 'quiet')) io.out(renderTable(rows));

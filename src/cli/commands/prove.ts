@@ -18,7 +18,7 @@ import { exitFor, judge } from './ci.js';
 import { runFamily } from './family-run.js';
 import { cases as roleCases } from '../../../proofs/role/index.js';
 import { cases as vmtypeCases } from '../../../proofs/vmtype/index.js';
-import { affinityGroups, defaultJobs, parseShard, pool, serve, shardPositions } from '../shard.js';
+import { defaultJobs, parseShard, runSelection } from '../shard.js';
 
 const usage = `usage: mmucheck prove [--family spte|role|vmtype] [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
 
@@ -169,25 +169,26 @@ export const proveCommand: Command = {
       }
       // Rules whose queries are identical (same formula in several eras or flavours) go to the same
       // process, where Z3 answers them once.
-      const groups = affinityGroups(entries.map((e) => queryKey(e.rule)));
-      const runAt = async (positions: readonly number[]): Promise<(Row & { index: number })[]> => {
-        const out: (Row & { index: number })[] = [];
-        for (const index of positions) {
-          const e = entries[index]!;
-          const row = await runOne(e.era, e.flavour, e.rule, expectationFor(e.era, e.flavour, e.rule.name), opts, (w) => ({ line: witnessLine(e, w), block: witnessBlock(e, w, e.era) }));
-          out.push({ index, ...row, outcome: wireOutcome(row.outcome) } as Row & { index: number });
-        }
-        return out;
-      };
-      if (bool(p, 'serve')) return exitFor(await serve(runAt));
-      const jobs = shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), entries.length);
-      if (shard) rows.push(...(await runAt(shardPositions(groups, shard))));
-      else if (jobs > 1) {
-        const childArgv = argv.filter((a, i) => a !== '--json' && a !== '--jobs' && argv[i - 1] !== '--jobs');
-        rows.push(...(await pool('prove', childArgv, groups, jobs, runAt)).sort((a, b) => a.index - b.index).map(({ index: _i, ...r }) => r));
-      } else {
-        rows.push(...(await runAt(entries.map((_, i) => i))).map(({ index: _i, ...r }) => r));
-      }
+      const serving = bool(p, 'serve');
+      const indexed = await runSelection({
+        command: 'prove',
+        childArgv: argv.filter((a, i) => a !== '--json' && a !== '--jobs' && argv[i - 1] !== '--jobs'),
+        keys: entries.map((e) => queryKey(e.rule)),
+        serve: serving,
+        shard,
+        jobs: serving || shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), entries.length),
+        runAt: async (positions) => {
+          const out: (Row & { index: number })[] = [];
+          for (const index of positions) {
+            const e = entries[index]!;
+            const row = await runOne(e.era, e.flavour, e.rule, expectationFor(e.era, e.flavour, e.rule.name), opts, (w) => ({ line: witnessLine(e, w), block: witnessBlock(e, w, e.era) }));
+            out.push({ index, ...row, outcome: wireOutcome(row.outcome) });
+          }
+          return out;
+        },
+      });
+      if (serving) return exitFor(indexed);
+      rows.push(...(shard ? indexed : indexed.map(({ index: _i, ...r }) => r)));
     }
     if (shard) {
       io.out(toJson({ shard, rows }));
