@@ -3,7 +3,9 @@
  * expected verdict (as `ci` does), prints one block per case with the counterexample by bit name,
  * or one JSON document with `--json`.
  */
+import { fail } from '../../core/diagnostic.js';
 import type { ProofCase } from '../../core/suite.js';
+import { bool, num, parse, str } from '../args.js';
 import type { CaseStatus } from '../../report/suite-report.js';
 import { type Io, toJson } from '../command.js';
 import { exitFor, judge } from './ci.js';
@@ -64,4 +66,26 @@ export async function runFamily(family: string, cases: readonly ProofCase[], tim
   out.push(`${family}: ${rows.length} rules, ${n('pass')} as expected, ${n('unexpected-violation') + n('mismatch')} differ, ${n('unknown')} unknown, ${n('error')} errors (${seconds.toFixed(1)}s)`);
   io.out(out.join('\n'));
   return code;
+}
+
+/**
+ * The body of a family command: parses `--era`, `--rule`, `--timeout`, `--cross-check` and
+ * `--json`, takes the cases of the era (`casesOf` validates the era name), keeps those of the rule
+ * and runs them.
+ */
+export async function runFamilyCommand(
+  name: string,
+  argv: string[],
+  io: Io,
+  family: { readonly ruleNames: readonly string[]; casesOf(era: string): readonly ProofCase[] },
+): Promise<number> {
+  const p = parse(name, argv, { era: { type: 'string' }, rule: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, 'cross-check': { type: 'boolean' } });
+  const era = str(p, 'era') ?? 'all';
+  const rule = str(p, 'rule');
+  if (rule !== undefined && !family.ruleNames.includes(rule)) {
+    fail('MMC005', `--rule ${rule}: unknown rule; rules: ${family.ruleNames.join(', ')}`, { subject: '--rule' });
+  }
+  const cases = family.casesOf(era).filter((c) => rule === undefined || c.id.endsWith(`/${rule}`));
+  if (cases.length === 0) fail('MMC005', `--era ${era} does not check --rule ${rule ?? ''}`, { subject: '--rule' });
+  return runFamily(name, cases, num(p, 'timeout', 0.1, 86400, 30)!, bool(p, 'json'), io, bool(p, 'cross-check'));
 }

@@ -6,8 +6,7 @@ import { fail } from '../../core/diagnostic.js';
 import { VM_RULE_NAMES } from '../../../model/vm/index.js';
 import { VM_VARIANTS, variantCases } from '../../../proofs/vmtype/index.js';
 import type { Command } from '../command.js';
-import { bool, num, parse, str } from '../args.js';
-import { runFamily } from './family-run.js';
+import { runFamilyCommand } from './family-run.js';
 
 const keys = VM_VARIANTS.map((v) => v.key);
 const usage = `usage: mmucheck vmtypes [--era KEY] [--rule NAME] [--timeout S] [--cross-check] [--json]
@@ -24,18 +23,12 @@ export const vmtypesCommand: Command = {
   name: 'vmtypes',
   summary: 'prove the VM-type rules: KVM_CAP_VM_TYPES, CoCo flags, memslot-deletion zap policy',
   usage,
-  async run(argv, io) {
-    const p = parse('vmtypes', argv, { era: { type: 'string' }, rule: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, 'cross-check': { type: 'boolean' } });
-    const key = str(p, 'era') ?? 'all';
-    if (key !== 'all' && !keys.includes(key)) fail('MMC003', `--era ${key}: must be one of ${[...keys, 'all'].join(', ')}`, { subject: '--era' });
-    const rule = str(p, 'rule');
-    if (rule !== undefined && !(VM_RULE_NAMES as readonly string[]).includes(rule)) {
-      fail('MMC005', `--rule ${rule}: unknown rule; rules: ${VM_RULE_NAMES.join(', ')}`, { subject: '--rule' });
-    }
-    const cases = VM_VARIANTS.filter((v) => key === 'all' || v.key === key)
-      .flatMap(variantCases)
-      .filter((c) => rule === undefined || c.id.endsWith(`/${rule}`));
-    if (cases.length === 0) fail('MMC005', `--era ${key} does not check --rule ${rule ?? ''}`, { subject: '--rule' });
-    return runFamily('vmtypes', cases, num(p, 'timeout', 0.1, 86400, 30)!, bool(p, 'json'), io, bool(p, 'cross-check'));
-  },
+  run: (argv, io) =>
+    runFamilyCommand('vmtypes', argv, io, {
+      ruleNames: VM_RULE_NAMES,
+      casesOf(era) {
+        if (era !== 'all' && !keys.includes(era)) fail('MMC003', `--era ${era}: must be one of ${[...keys, 'all'].join(', ')}`, { subject: '--era' });
+        return VM_VARIANTS.filter((v) => era === 'all' || v.key === era).flatMap(variantCases);
+      },
+    }),
 };
