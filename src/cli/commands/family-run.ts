@@ -68,6 +68,11 @@ export async function runFamily(family: string, cases: readonly ProofCase[], tim
   return code;
 }
 
+/** The usage lines of the flags every family command takes besides `--era` and `--rule`. */
+export const FAMILY_FLAGS = `  --cross-check also cross-check each Z3 verdict by exhaustive enumeration of the relevant values
+  --timeout S   Z3 time budget per rule in seconds (default 30)
+  --json        one JSON document on stdout`;
+
 /**
  * The body of a family command: parses `--era`, `--rule`, `--timeout`, `--cross-check` and
  * `--json`, takes the cases of the era (`casesOf` validates the era name), keeps those of the rule

@@ -6,7 +6,7 @@ import { fail } from '../../core/diagnostic.js';
 import { ROLE_ERAS, ROLE_ERA_ALIASES, ROLE_RULE_NAMES, roleEra } from '../../../model/role/index.js';
 import { eraCases } from '../../../proofs/role/index.js';
 import type { Command } from '../command.js';
-import { runFamilyCommand } from './family-run.js';
+import { FAMILY_FLAGS, runFamilyCommand } from './family-run.js';
 
 const usage = `usage: mmucheck role [--era ERA] [--rule NAME] [--timeout S] [--cross-check] [--json]
 
@@ -14,9 +14,7 @@ Proves the MMU role obligations (role depends only on relevant bits; INIT resets
 exactly when needed) for each kernel era and compares each verdict with its expectation.
   --era ERA     pre (= v1-patch06), post (= v5.19+), ${ROLE_ERAS.join(', ')}, or all (default)
   --rule NAME   one rule: ${ROLE_RULE_NAMES.join(', ')}
-  --cross-check also cross-check each Z3 verdict by exhaustive enumeration of the relevant values
-  --timeout S   Z3 time budget per rule in seconds (default 30)
-  --json        one JSON document on stdout`;
+${FAMILY_FLAGS}`;
 
 export const roleCommand: Command = {
   name: 'role',

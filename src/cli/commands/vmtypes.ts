@@ -6,7 +6,7 @@ import { fail } from '../../core/diagnostic.js';
 import { VM_RULE_NAMES } from '../../../model/vm/index.js';
 import { VM_VARIANTS, variantCases } from '../../../proofs/vmtype/index.js';
 import type { Command } from '../command.js';
-import { runFamilyCommand } from './family-run.js';
+import { FAMILY_FLAGS, runFamilyCommand } from './family-run.js';
 
 const keys = VM_VARIANTS.map((v) => v.key);
 const usage = `usage: mmucheck vmtypes [--era KEY] [--rule NAME] [--timeout S] [--cross-check] [--json]
@@ -15,9 +15,7 @@ Proves the VM-type obligations (capability fits u32, CoCo flags consistent, mems
 fast-zaps a TD) per kernel era and for historical/mutant variants, against expected verdicts.
   --era KEY     ${keys.join(', ')}, or all (default)
   --rule NAME   one rule: ${VM_RULE_NAMES.join(', ')}
-  --cross-check also cross-check each Z3 verdict by exhaustive enumeration of the relevant values
-  --timeout S   Z3 time budget per rule in seconds (default 30)
-  --json        one JSON document on stdout`;
+${FAMILY_FLAGS}`;
 
 export const vmtypesCommand: Command = {
   name: 'vmtypes',
