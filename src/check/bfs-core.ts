@@ -10,7 +10,7 @@
  */
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
-import { type StateStore, makeStore } from './store.js';
+import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
 import { type Found, type PropTable, ActVec, IntVec, better, clear, propTable } from './common.js';
 
 /** Settings of a partition. */
@@ -52,14 +52,42 @@ export function mergeInEffect(model: Model, opts: { por?: boolean | undefined; s
   return por && !symmetry && (opts.merge ?? true) && (opts.strategy ?? 'bfs') === 'bfs';
 }
 
-/** Words before the state in a frontier record: local id, eventually bits, h1, h2. */
+/** Words before the state in a frontier record: global id, eventually bits, h1, h2. */
 const FH = 4;
 /** Words before the state in an outbox record: h1, h2, parent gid, action index, eventually bits. */
 export const OH = 5;
 /** Successors inserted into the store together (see `StateStore.insertBatch`). */
 const BATCH = 1024;
+/** Frontier states a worker claims at a time in shared mode. */
+const CHUNK = 256;
 
-/** A partition of the BFS (see the module comment). */
+/** The shared memory of a shared-table parallel run (see {@link BfsCore}). */
+export interface SharedMemory {
+  /** The fingerprint table (see `SharedStore`). */
+  readonly table: SharedArrayBuffer;
+  /** The control block (see `CTL`, `ctlWords`). */
+  readonly ctl: SharedArrayBuffer;
+}
+
+/** A level's frontier of one worker, as handed to the others in shared mode. */
+export interface Frontier {
+  readonly buf: SharedArrayBuffer;
+  /** Number of records. */
+  readonly count: number;
+}
+
+/**
+ * A partition of the BFS (see the module comment), in one of three modes:
+ * - single: one partition owns every state (`n` = 1);
+ * - partitioned: `n` partitions each own the states with `h2 mod n` = `me`; successors owned by
+ *   another go to an outbox that the coordinator delivers before the next level;
+ * - shared: `n` workers insert into one shared fingerprint table (`SharedStore`), each keeps the
+ *   states it inserted first in its own frontier, and during a level every worker takes chunks
+ *   of every worker's frontier, its own first. Nothing is exchanged; which worker stores a state
+ *   reached from two workers in the same level depends on timing, so counts, verdicts and the
+ *   reported state are those of one thread, but the path to it may be another shortest one.
+ * Frontier records carry the state's global id `localId * n + me`.
+ */
 export class BfsCore {
   readonly model: Model;
   readonly S: number;
@@ -71,26 +99,39 @@ export class BfsCore {
   readonly parents: IntVec;
   /** Action index per local id. */
   readonly acts: ActVec;
-  private cur = new IntVec(1 << 14);
-  private next = new IntVec(1 << 14);
+  private cur: IntVec;
+  private next: IntVec;
   /** Buffers received from other partitions, for reuse as outboxes. */
   private readonly free: Int32Array[] = [];
-  /** Outboxes per partition (unused slot for `me`). */
+  /** Outboxes per partition (unused slot for `me`; partitioned mode only). */
   readonly out: IntVec[];
   /** Depth of the level being expanded (the one in `cur`). */
   level = -1;
   /** Deepest level holding a stored state. */
   deepest = 0;
   generated = 0;
-  /** States of `cur` expanded so far in this level. */
+  /** The records being expanded (own `cur`, or in shared mode a chunk of any worker's frontier). */
+  private data: Int32Array;
+  /** Next record of `data` to expand, and the end of the range. */
   private pos = 0;
+  private end = 0;
+  /** Shared mode: this level's frontiers of every worker, and how many of them were used up here. */
+  private fronts: Int32Array[] = [];
+  private frontCount: number[] = [];
+  private frontsDone = 0;
   /** Best violation seen (see `better`). */
   violation: Found | null = null;
   /** Best witness per sometimes property (index in props.sometimes). */
   readonly witnesses: (Found | null)[];
   /** True when some state at maxDepth had enabled actions. */
   depthCut = false;
+  /** Shared mode: true when `expand` stopped because the table must grow first. */
+  stalled = false;
   private readonly settings: CoreSettings;
+  /** Successors go to the partition that owns them (partitioned mode). */
+  private readonly route: boolean;
+  private readonly shared: SharedStore | null;
+  private readonly ctl: Int32Array | null;
   private readonly actList: number[] = [];
   private readonly sel: Int32Array = new Int32Array(256);
   private readonly succ: Int32Array;
@@ -100,11 +141,11 @@ export class BfsCore {
   private readonly canon: Int32Array;
   private readonly stateView: Int32Array;
   /** Successors waiting for the store, as outbox records (see `flush`). */
-  private readonly pend: Int32Array;
+  private pend: Int32Array;
   private np = 0;
   private readonly isNew = new Uint8Array(BATCH);
 
-  constructor(model: Model, settings: CoreSettings, me = 0, n = 1) {
+  constructor(model: Model, settings: CoreSettings, me = 0, n = 1, memory?: SharedMemory) {
     this.model = model;
     this.S = model.stateSize;
     this.me = me;
@@ -115,11 +156,23 @@ export class BfsCore {
     this.props = propTable(model);
     // Partitions by fingerprint are equal only on average: 2% slack saves a late 1.5x growth.
     const expected = settings.expectedStates !== undefined ? Math.ceil((settings.expectedStates / n) * (n > 1 ? 1.02 : 1)) : undefined;
-    this.store = makeStore(settings.store, this.S, expected);
+    if (memory !== undefined) {
+      this.ctl = new Int32Array(memory.ctl);
+      this.shared = new SharedStore(memory.table, this.ctl);
+      this.store = this.shared;
+    } else {
+      this.ctl = null;
+      this.shared = null;
+      this.store = makeStore(settings.store, this.S, expected);
+    }
+    this.route = n > 1 && memory === undefined;
+    this.cur = new IntVec(1 << 14, memory !== undefined);
+    this.next = new IntVec(1 << 14, memory !== undefined);
+    this.data = this.cur.data;
     this.parents = new IntVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
     this.acts = new ActVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
-    this.pend = new Int32Array(BATCH * (OH + this.S));
-    this.out = Array.from({ length: n }, (_, i) => new IntVec(i === me ? 1 : 1 << 12));
+    this.pend = new Int32Array(2 * BATCH * (OH + this.S));
+    this.out = Array.from({ length: this.route ? n : 0 }, (_, i) => new IntVec(i === me ? 1 : 1 << 12));
     this.witnesses = this.props.sometimes.map(() => null);
     this.succ = new Int32Array(this.S);
     this.succ2 = new Int32Array(this.S);
@@ -132,9 +185,9 @@ export class BfsCore {
     return { por: this.settings.por, symmetry: this.settings.symmetry, merge: this.settings.merge === true };
   }
 
-  /** Number of states waiting (current level not yet expanded plus next level). */
+  /** Number of states waiting (the rest of the range being expanded plus the next level). */
   get queued(): number {
-    return (this.cur.length / (this.S + FH) - this.pos) + this.next.length / (this.S + FH);
+    return (this.end - this.pos) + this.next.length / (this.S + FH);
   }
 
   /** Returns true when no state waits in the next level. */
@@ -142,14 +195,21 @@ export class BfsCore {
     return this.next.length === 0;
   }
 
-  /** Inserts a root (canonical already); roots owned by other partitions are ignored. */
+  /**
+   * Inserts a root (canonical already); roots owned by other partitions are ignored, and in shared
+   * mode worker 0 stores them all.
+   */
   addRoot(state: Int32Array, rootIndex: number): void {
+    if (this.shared !== null && this.me !== 0) return;
     fingerprint(state, 0, this.S);
     const h1 = FP[0]!;
     const h2 = FP[1]!;
-    if (this.n > 1 && (h2 >>> 0) % this.n !== this.me) return;
-    if (!this.store.insert(h1, h2, state, 0)) return;
-    this.record(-1 - rootIndex, 0, this.props.eventuallyMask, h1, h2, state, 0);
+    if (this.route && (h2 >>> 0) % this.n !== this.me) return;
+    const o = this.np * (OH + this.S);
+    this.pend.set([h1, h2, -1 - rootIndex, 0, this.props.eventuallyMask], o);
+    this.pend.set(state, o + OH);
+    this.np++;
+    if (!this.flush()) throw new RangeError('shared state table smaller than the initial states');
   }
 
   private record(parent: number, actIdx: number, ebits: number, h1: number, h2: number, buf: Int32Array, off: number): void {
@@ -158,7 +218,7 @@ export class BfsCore {
     this.acts.push(actIdx);
     const o = this.next.alloc(FH + this.S);
     const d = this.next.data;
-    d[o] = id;
+    d[o] = id * this.n + this.me;
     d[o + 1] = ebits;
     d[o + 2] = h1;
     d[o + 3] = h2;
@@ -167,26 +227,38 @@ export class BfsCore {
 
   /** Inserts the records of an inbox (from other partitions) into the next level. */
   absorb(inbox: Int32Array): void {
-    const rs = OH + this.S;
-    const total = Math.floor(inbox.length / rs);
-    for (let k0 = 0; k0 < total; k0 += BATCH) this.insertRecords(inbox, k0 * rs, Math.min(BATCH, total - k0));
+    this.insertRecords(inbox, 0, Math.floor(inbox.length / (OH + this.S)));
   }
 
-  /** Inserts `count` outbox-layout records of `buf` from `off`, in order, recording the new ones. */
-  private insertRecords(buf: Int32Array, off: number, count: number): void {
+  /** Inserts `total` outbox-layout records of `buf` from `off`, in order, recording the new ones. */
+  private insertRecords(buf: Int32Array, off: number, total: number): void {
     const rs = OH + this.S;
     const isNew = this.isNew;
-    this.store.insertBatch(buf, off, rs, count, isNew, OH);
-    for (let k = 0, o = off; k < count; k++, o += rs) {
-      if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o]!, buf[o + 1]!, buf, o + OH);
+    for (let k0 = 0; k0 < total; k0 += BATCH) {
+      const count = Math.min(BATCH, total - k0);
+      const o0 = off + k0 * rs;
+      this.store.insertBatch(buf, o0, rs, count, isNew, OH);
+      for (let k = 0, o = o0; k < count; k++, o += rs) {
+        if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o]!, buf[o + 1]!, buf, o + OH);
+      }
     }
   }
 
-  /** Inserts the pending successors. */
-  private flush(): void {
-    if (this.np === 0) return;
+  /** Inserts the pending successors; in shared mode false (and `stalled`) when the table must grow first. */
+  private flush(): boolean {
+    if (this.np === 0) return true;
+    if (this.shared !== null && !this.shared.reserve(this.np)) {
+      this.stalled = true;
+      return false;
+    }
     this.insertRecords(this.pend, 0, this.np);
     this.np = 0;
+    return true;
+  }
+
+  /** Number of successors waiting for a growth pause to end (shared mode). */
+  get pending(): number {
+    return this.np;
   }
 
   /** Moves the next level into the current one; returns its size. */
@@ -195,11 +267,51 @@ export class BfsCore {
     this.cur = this.next;
     this.next = t;
     this.next.length = 0;
-    this.pos = 0;
     this.level++;
     const size = this.cur.length / (this.S + FH);
+    this.data = this.cur.data;
+    this.pos = 0;
+    this.end = this.shared !== null ? 0 : size;
+    this.frontsDone = 0;
     if (size > 0 && this.level > this.deepest) this.deepest = this.level;
     return size;
+  }
+
+  /** Shared mode: this worker's part of the next level (its records stay where they are when the level begins). */
+  nextFrontier(): Frontier {
+    return { buf: this.next.data.buffer as SharedArrayBuffer, count: this.next.length / (this.S + FH) };
+  }
+
+  /** Shared mode: continues in a new (grown) shared table. */
+  setTable(table: SharedArrayBuffer): void {
+    this.shared!.setTable(table);
+  }
+
+  /** Shared mode: the frontiers of all workers for this level (their cursors in the control block start at 0). */
+  setFrontiers(fronts: readonly Frontier[]): void {
+    const rs = this.S + FH;
+    this.fronts = fronts.map((f) => new Int32Array(f.buf, 0, f.count * rs));
+    this.frontCount = fronts.map((f) => f.count);
+  }
+
+  /** Shared mode: claims the next chunk of some worker's frontier, own first; false when none is left. */
+  private claim(): boolean {
+    const ctl = this.ctl;
+    if (ctl === null) return false;
+    const nf = this.fronts.length;
+    while (this.frontsDone < nf) {
+      const f = (this.me + this.frontsDone) % nf;
+      const total = this.frontCount[f]!;
+      const c0 = total > 0 ? Atomics.add(ctl, CTL.cursors + f, CHUNK) : total;
+      if (c0 < total) {
+        this.data = this.fronts[f]!;
+        this.pos = c0;
+        this.end = Math.min(total, c0 + CHUNK);
+        return true;
+      }
+      this.frontsDone++;
+    }
+    return false;
   }
 
   /** Takes the outbox for partition `i` (copied) and empties it. */
@@ -226,21 +338,37 @@ export class BfsCore {
     if (inbox.buffer instanceof ArrayBuffer && inbox.buffer.byteLength >= 4096 && this.free.length < 2 * this.n) this.free.push(new Int32Array(inbox.buffer));
   }
 
-  private found(kind: Found['kind'], prop: number, localId: number, h1: number, h2: number): Found {
-    return { kind, prop, gid: localId * this.n + this.me, h1, h2, depth: this.level };
+  private found(kind: Found['kind'], prop: number, gid: number, h1: number, h2: number): Found {
+    return { kind, prop, gid, h1, h2, depth: this.level };
   }
 
   /**
-   * Expands states of the current level until it is exhausted, or `limit` states were expanded
-   * (returns false then, so the caller can check budgets and call again).
+   * Expands states of the current level until it is exhausted (returns true), or about `limit`
+   * states were expanded, or (shared mode) the table must grow (`stalled`): returns false then,
+   * so the caller can check budgets, or have the table grown, and call again.
    */
   expand(limit: number): boolean {
+    this.stalled = false;
+    if (!this.flush()) return false;
+    let left = limit;
+    for (;;) {
+      if (this.pos >= this.end && !this.claim()) break;
+      const stop = Math.min(this.end, this.pos + left);
+      left -= stop - this.pos;
+      if (!this.expandRange(stop)) return false;
+      if (left <= 0) return false;
+    }
+    if (!this.flush()) return false;
+    if (this.next.length > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
+    return true;
+  }
+
+  /** Expands the records of `data` from `pos` to `stop`; false when a flush stalled (see `expand`). */
+  private expandRange(stop: number): boolean {
     const model = this.model;
     const S = this.S;
     const rs = FH + S;
-    const cur = this.cur.data;
-    const end = this.cur.length / rs;
-    const pend = this.pend;
+    const cur = this.data;
     const props = this.props;
     const { por, symmetry, maxDepth } = this.settings;
     const merge = this.settings.merge === true;
@@ -248,6 +376,7 @@ export class BfsCore {
     const mSel = this.mSel;
     const n = this.n;
     const me = this.me;
+    const route = this.route;
     const nMask = (n & (n - 1)) === 0 ? n - 1 : -1;
     const acts = this.actList;
     const state = this.stateView;
@@ -257,10 +386,11 @@ export class BfsCore {
     const within = model.within ? model.within.bind(model) : null;
     const thread = model.actionThread ? model.actionThread.bind(model) : null;
     const depthOk = this.level < maxDepth;
-    const stop = Math.min(end, this.pos + limit);
+    const prs = OH + S;
+    let pend = this.pend;
     for (; this.pos < stop; this.pos++) {
       const base = this.pos * rs;
-      const id = cur[base]!;
+      const gid = cur[base]!;
       let ebits = cur[base + 1]!;
       for (let k = 0; k < S; k++) state[k] = cur[base + FH + k]!;
       // Judge the state.
@@ -268,14 +398,14 @@ export class BfsCore {
       const h2 = cur[base + 3]!;
       for (let p = 0; p < props.always.length; p++) {
         if (!props.always[p]!.check(state)) {
-          const f = this.found('always', props.alwaysIdx[p]!, id, h1, h2);
+          const f = this.found('always', props.alwaysIdx[p]!, gid, h1, h2);
           if (better(f, this.violation)) this.violation = f;
         }
       }
       for (let p = 0; p < props.sometimes.length; p++) {
         const w = this.witnesses[p];
         if ((w === null || w === undefined || w.depth === this.level) && props.sometimes[p]!.check(state)) {
-          const f = this.found('sometimes', props.sometimesIdx[p]!, id, h1, h2);
+          const f = this.found('sometimes', props.sometimesIdx[p]!, gid, h1, h2);
           if (better(f, w)) this.witnesses[p] = f;
         }
       }
@@ -323,49 +453,55 @@ export class BfsCore {
         const s1 = FP[0]!;
         const s2 = FP[1]!;
         // (s2 >>> 0) % n; a mask when n is a power of two (the same value, without a division).
-        const owner = n === 1 ? me : nMask >= 0 ? s2 & nMask : (s2 >>> 0) % n;
+        const owner = !route ? me : nMask >= 0 ? s2 & nMask : (s2 >>> 0) % n;
         let d: Int32Array;
         let o: number;
         if (owner !== me) {
           const ob = this.out[owner]!;
-          o = ob.alloc(OH + S);
+          o = ob.alloc(prs);
           d = ob.data;
         } else {
+          o = this.np * prs;
+          if (o + prs > pend.length) {
+            const g = new Int32Array(pend.length * 2);
+            g.set(pend);
+            this.pend = pend = g;
+          }
           d = pend;
-          o = this.np * (OH + S);
+          this.np++;
         }
         d[o] = s1;
         d[o + 1] = s2;
-        d[o + 2] = id * n + me;
+        d[o + 2] = gid;
         d[o + 3] = i;
         d[o + 4] = ebits;
         for (let k = 0; k < S; k++) d[o + OH + k] = t[k]!;
-        if (owner === me && ++this.np === BATCH) this.flush();
       }
       if (!any) {
         if (model.isFinal && !model.isFinal(state)) {
-          const f = this.found('deadlock', -1, id, h1, h2);
+          const f = this.found('deadlock', -1, gid, h1, h2);
           if (better(f, this.violation)) this.violation = f;
         }
         if (ebits !== 0) {
           let p = 0;
           while ((ebits & (1 << p)) === 0) p++;
-          const f = this.found('eventually', props.eventuallyIdx[p]!, id, h1, h2);
+          const f = this.found('eventually', props.eventuallyIdx[p]!, gid, h1, h2);
           if (better(f, this.violation)) this.violation = f;
         }
       }
+      if (this.np >= BATCH && !this.flush()) {
+        this.pos++;
+        return false;
+      }
     }
-    this.flush();
-    if (this.next.length > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
-    return this.pos >= end;
+    return true;
   }
 
-  /** Returns the states of the current level that are not yet expanded, with their local ids. */
+  /** Returns the states of the current level that are not yet expanded, with their global ids. */
   pendingStates(): { id: number; state: Int32Array }[] {
     const rs = FH + this.S;
     const out: { id: number; state: Int32Array }[] = [];
-    const end = this.cur.length / rs;
-    for (let i = this.pos; i < end; i++) out.push({ id: this.cur.data[i * rs]!, state: this.cur.data.slice(i * rs + FH, i * rs + rs) });
+    for (let i = this.pos; i < this.end; i++) out.push({ id: this.data[i * rs]!, state: this.data.slice(i * rs + FH, i * rs + rs) });
     return out;
   }
 
@@ -379,9 +515,14 @@ export class BfsCore {
     return [this.parents.data[localId]!, this.acts.data[localId]!];
   }
 
+  /** Bytes held by the parent pointers and action indices. */
+  ownBytes(): number {
+    return this.parents.length * 4 + this.acts.length * this.acts.width;
+  }
+
   /** Bytes held by the store and parent pointers. */
   storeBytes(): number {
-    return this.store.bytes() + this.parents.length * 4 + this.acts.length * this.acts.width;
+    return this.store.bytes() + this.ownBytes();
   }
 }
 

@@ -71,18 +71,21 @@ export function clear(a: number[]): void {
   while (a.length > 0) a.pop();
 }
 
-/** A growable Int32Array. */
+/** A growable Int32Array; with `shared`, its storage is a SharedArrayBuffer (other threads may read it). */
 export class IntVec {
   data: Int32Array;
   length = 0;
-  constructor(cap = 1024) {
-    this.data = new Int32Array(cap);
+  private readonly shared: boolean;
+  constructor(cap = 1024, shared = false) {
+    this.shared = shared;
+    this.data = shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
   }
   /** Makes room for `n` more words and returns the offset where they go (length grows by n). */
   alloc(n: number): number {
     const off = this.length;
     if (off + n > this.data.length) {
-      const d = new Int32Array(Math.max(this.data.length * 2, off + n));
+      const cap = Math.max(this.data.length * 2, off + n);
+      const d = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
       d.set(this.data.subarray(0, off));
       this.data = d;
     }

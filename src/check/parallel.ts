@@ -1,22 +1,31 @@
 /**
- * Breadth-first search on worker threads. Each worker owns the states whose fingerprint maps to
- * it; levels are synchronous, and successors owned by another worker travel (zero-copy) through
- * the coordinator between levels. Verdicts, counts and counterexamples equal the single-thread run
- * for complete searches and violations (see bfs-core.ts); a run stopped by a time, memory or state
- * budget is `unknown` either way but may stop at a different count.
+ * Breadth-first search on worker threads, level-synchronous, in one of two modes (see `BfsCore`):
+ *
+ * - shared (fingerprint store, no `eventually` property; the default): the workers insert into one
+ *   fingerprint table in shared memory and take chunks of every worker's frontier, so no state is
+ *   copied between threads. Counts, verdicts and the reported state equal the single-thread run;
+ *   when two workers reach a state in the same level, which parent is kept depends on timing, so the
+ *   counterexample is a shortest path to that state but not always the one a single thread prints.
+ * - partitioned (exact store, or `eventually` properties, whose verdict depends on which parent is
+ *   kept first): each worker owns the states whose fingerprint maps to it, and successors owned by
+ *   another worker travel (zero-copy) through the coordinator between levels; counts,
+ *   verdicts and counterexamples equal the single-thread run.
+ *
+ * A run stopped by a time, memory or state budget is `unknown` either way but may stop at a
+ * different count.
  */
 import { Worker } from 'node:worker_threads';
 import type { Found } from './common.js';
 import { better, propTable } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
 import { buildResult } from './result.js';
-import { missedStateProbability } from './store.js';
+import { CTL, SharedStore, ctlWords, missedStateProbability, rehashFingerprints } from './store.js';
 import { type Chain, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult } from './types.js';
-import type { RoundReply, ToWorker, WorkerInit } from './worker.js';
+import type { RoundReply, SharedReply, ToWorker, WorkerInit } from './worker.js';
 import { Budget } from './common.js';
 import { checkBfs } from './bfs.js';
-import { mergeInEffect } from './bfs-core.js';
+import { type Frontier, type SharedMemory, mergeInEffect } from './bfs-core.js';
 
 /** Returns the URL of the compiled worker script (next to this module in dist/). */
 function workerUrl(): URL {
@@ -27,6 +36,21 @@ function workerUrl(): URL {
   }
   return new URL('./worker.js', here);
 }
+
+/** What both modes' replies report. */
+type Reply = RoundReply | SharedReply;
+
+/** How a run of levels ended. */
+interface Levels {
+  readonly last: readonly Reply[];
+  readonly complete: boolean;
+  readonly hit: string | null;
+  /** Bytes of the shared table (0 in partitioned mode, where each reply counts its own store). */
+  readonly tableBytes: number;
+}
+
+/** Talks to the workers: one request to each, all replies. */
+type Send = <R extends Reply>(msg: (i: number) => ToWorker, transfer?: (i: number) => ArrayBuffer[]) => Promise<R[]>;
 
 /**
  * Runs BFS on `workers` threads; the model is built in each thread from `ref`. With one worker it
@@ -42,14 +66,21 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
   const roots = opts.roots ?? initialRoots(model, symmetry);
   const merge = mergeInEffect(model, { ...opts, strategy: 'bfs' });
   const settings = { store: opts.store ?? 'fingerprint', por, symmetry, maxDepth: opts.maxDepth ?? Infinity, expectedStates: opts.expectedStates, merge } as const;
+  const props = propTable(model);
+  const memory: SharedMemory | undefined =
+    settings.store === 'fingerprint' && props.eventually.length === 0
+      ? {
+          table: new SharedArrayBuffer(SharedStore.capacityFor(Math.max(opts.expectedStates ?? 1 << 16, roots.length)) * 8),
+          ctl: new SharedArrayBuffer(ctlWords(n) * 4),
+        }
+      : undefined;
   const workers: Worker[] = [];
   const pending = new Map<number, (v: unknown) => void>();
   let tagSeq = 0;
-  const replies: ((r: RoundReply) => void)[] = [];
+  const replies: ((r: Reply) => void)[] = [];
   const rejecters: ((e: unknown) => void)[] = [];
-  const errors: unknown[] = [];
   try {
-    await Promise.all(
+    const ready = await Promise.all(
       Array.from({ length: n }, (_, me) => {
         const init: WorkerInit = {
           ref,
@@ -60,48 +91,35 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
           ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
           ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+          ...(memory !== undefined ? { memory } : {}),
         };
         const w = new Worker(workerUrl(), { workerData: init });
         workers.push(w);
-        return new Promise<void>((resolve, reject) => {
+        return new Promise<{ front?: Frontier }>((resolve, reject) => {
           w.on('error', (e) => {
-            errors.push(e);
             reject(e);
             rejecters[me]?.(e);
           });
-          w.on('message', (m: { type: string; tag?: number; value?: unknown }) => {
-            if (m.type === 'ready') resolve();
+          w.on('message', (m: { type: string; tag?: number; value?: unknown; front?: Frontier }) => {
+            if (m.type === 'ready') resolve(m);
             else if (m.type === 'parent') pending.get(m.tag!)?.(m.value);
-            else replies[me]!(m as unknown as RoundReply);
+            else replies[me]!(m as unknown as Reply);
           });
         });
       }),
     );
-    const send = (type: 'round' | 'absorb', inboxes: Int32Array[][]): Promise<RoundReply[]> =>
+    const send: Send = <R extends Reply>(msg: (i: number) => ToWorker, transfer?: (i: number) => ArrayBuffer[]) =>
       Promise.all(
         workers.map(
           (w, i) =>
-            new Promise<RoundReply>((resolve, reject) => {
-              replies[i] = resolve;
+            new Promise<R>((resolve, reject) => {
+              replies[i] = resolve as (r: Reply) => void;
               rejecters[i] = reject;
-              const msg: ToWorker = { type, inbox: inboxes[i]! };
-              w.postMessage(msg, inboxes[i]!.map((b) => b.buffer as ArrayBuffer));
+              w.postMessage(msg(i), transfer?.(i) ?? []);
             }),
         ),
       );
-    let inboxes: Int32Array[][] = workers.map(() => []);
-    let last: RoundReply[] = [];
-    let complete = false;
-    let hit: string | null = null;
-    let level = 0;
-    for (;;) {
-      const rs = await send('round', inboxes);
-      last = rs;
-      inboxes = workers.map((_, dst) => rs.map((r) => r.outboxes[dst]!).filter((b) => b.length > 0));
-      const traffic = inboxes.some((b) => b.length > 0);
-      const distinct = rs.reduce((a, r) => a + r.distinct, 0);
-      hit = rs.find((r) => r.hit)?.hit ?? null;
-      if (hit === null && opts.maxStates !== undefined && distinct >= opts.maxStates) hit = `state budget of ${opts.maxStates} distinct states reached`;
+    const progress = (rs: readonly Reply[], level: number, distinct = rs.reduce((a, r) => a + r.distinct, 0)): void => {
       budget.sampleMemory();
       opts.onProgress?.({
         generatedStates: rs.reduce((a, r) => a + r.generated, 0),
@@ -112,20 +130,12 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
         statesPerSecond: distinct / budget.seconds(),
         memoryBytes: budget.peakRss,
       });
-      level++;
-      if (hit) break;
-      if (rs.some((r) => r.violation)) {
-        last = await send('absorb', inboxes);
-        inboxes = workers.map(() => []);
-        break;
-      }
-      if (rs.every((r) => r.levelSize === 0) && !traffic) {
-        complete = true;
-        break;
-      }
-    }
+    };
+    const { last, complete, hit, tableBytes } =
+      memory !== undefined
+        ? await sharedLevels(send, memory, ready.map((r) => r.front!), n, opts.maxStates, progress)
+        : await partitionedLevels(send, workers.length, opts.maxStates, progress);
     budget.sampleMemory();
-    const props = propTable(model);
     let violation: Found | null = null;
     for (const r of last) if (r.violation && better(r.violation, violation)) violation = r.violation;
     const witnesses: (Found | null)[] = props.sometimes.map((_, i) => {
@@ -163,7 +173,7 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
       }
     }
     const distinct = last.reduce((a, r) => a + r.distinct, 0);
-    const storeBytes = last.reduce((a, r) => a + r.storeBytes, 0);
+    const storeBytes = tableBytes + last.reduce((a, r) => a + r.storeBytes, 0);
     const depthCut = last.some((r) => r.depthCut);
     return buildResult({
       model,
@@ -191,6 +201,82 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
-    void errors;
+  }
+}
+
+/** The level loop of partitioned mode: each round expands a level and returns the outboxes. */
+async function partitionedLevels(send: Send, n: number, maxStates: number | undefined, progress: (rs: readonly Reply[], level: number) => void): Promise<Levels> {
+  let inboxes: Int32Array[][] = Array.from({ length: n }, () => []);
+  let last: RoundReply[] = [];
+  let hit: string | null = null;
+  for (let level = 0; ; level++) {
+    const rs: RoundReply[] = await send<RoundReply>(
+      (i) => ({ type: 'round', inbox: inboxes[i]! }),
+      (i) => inboxes[i]!.map((b) => b.buffer as ArrayBuffer),
+    );
+    last = rs;
+    inboxes = inboxes.map((_, dst) => rs.map((r) => r.outboxes[dst]!).filter((b) => b.length > 0));
+    const traffic = inboxes.some((b) => b.length > 0);
+    const distinct = rs.reduce((a, r) => a + r.distinct, 0);
+    hit = rs.find((r) => r.hit)?.hit ?? null;
+    if (hit === null && maxStates !== undefined && distinct >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
+    progress(rs, level);
+    if (hit) return { last, complete: false, hit, tableBytes: 0 };
+    if (rs.some((r) => r.violation)) {
+      last = await send<RoundReply>(
+        (i) => ({ type: 'absorb', inbox: inboxes[i]! }),
+        (i) => inboxes[i]!.map((b) => b.buffer as ArrayBuffer),
+      );
+      return { last, complete: false, hit: null, tableBytes: 0 };
+    }
+    if (rs.every((r) => r.levelSize === 0) && !traffic) return { last, complete: true, hit: null, tableBytes: 0 };
+  }
+}
+
+/**
+ * The level loop of shared mode: each level's frontiers go to every worker; a level pauses
+ * whenever a worker's batch would pass the table's fill limit, and the table is grown here.
+ */
+async function sharedLevels(
+  send: Send,
+  memory: SharedMemory,
+  first: Frontier[],
+  n: number,
+  maxStates: number | undefined,
+  progress: (rs: readonly Reply[], level: number, distinct?: number) => void,
+): Promise<Levels> {
+  const ctl = new Int32Array(memory.ctl);
+  let table = memory.table;
+  let fronts = first;
+  let last: SharedReply[] = [];
+  for (let level = 0; ; level++) {
+    for (let i = 0; i < n; i++) ctl[CTL.cursors + i] = 0;
+    // Progress inside a long level: the shared count is live.
+    const timer = setInterval(() => progress(last, level, Atomics.load(ctl, CTL.count)), 1000);
+    let rs: SharedReply[];
+    try {
+      rs = await send<SharedReply>(() => ({ type: 'level', fronts }));
+      while (rs.some((r) => r.status === 'grow') && !rs.some((r) => r.status === 'stopped')) {
+        const count = Atomics.load(ctl, CTL.count);
+        const waiting = rs.reduce((a, r) => a + r.pending, 0);
+        const cap = Math.max(Math.ceil((table.byteLength / 8) * 1.5), SharedStore.capacityFor(count + waiting + 2048 * n));
+        table = rehashFingerprints(new Int32Array(table), cap, true).buffer as SharedArrayBuffer;
+        ctl[CTL.reserved] = count;
+        ctl[CTL.grow] = 0;
+        const t = table;
+        rs = await send<SharedReply>(() => ({ type: 'resume', table: t }));
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    last = rs;
+    const distinct = Atomics.load(ctl, CTL.count);
+    let hit = rs.find((r) => r.hit)?.hit ?? null;
+    if (hit === null && maxStates !== undefined && distinct >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
+    progress(rs, level);
+    if (hit !== null) return { last, complete: false, hit, tableBytes: table.byteLength };
+    if (rs.some((r) => r.violation)) return { last, complete: false, hit: null, tableBytes: table.byteLength };
+    fronts = rs.map((r) => r.front);
+    if (fronts.every((f) => f.count === 0)) return { last, complete: true, hit: null, tableBytes: table.byteLength };
   }
 }

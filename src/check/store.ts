@@ -119,23 +119,168 @@ export class FingerprintStore implements StateStore {
   }
 
   private grow(): void {
-    const old = this.slots;
     const cap = Math.ceil(this.cap * 1.5);
-    const s = new Int32Array(cap * 2);
-    for (let j = 0; j < old.length; j += 2) {
-      const a = old[j]!;
-      if (a === 0) continue;
-      let i = home(a, cap);
-      while (s[2 * i] !== 0) if (++i === cap) i = 0;
-      s[2 * i] = a;
-      s[2 * i + 1] = old[j + 1]!;
-    }
-    this.slots = s;
+    this.slots = rehashFingerprints(this.slots, cap, false);
     this.cap = cap;
     this.limit = Math.floor(cap * MAX_LOAD);
   }
 
   /** Bytes held by the table. */
+  bytes(): number {
+    return this.slots.byteLength;
+  }
+}
+
+/**
+ * Returns a table of `cap` slots (Int32 pairs) holding the fingerprints of `old`, in a
+ * SharedArrayBuffer when `shared`.
+ */
+export function rehashFingerprints(old: Int32Array, cap: number, shared: boolean): Int32Array {
+  const s = shared ? new Int32Array(new SharedArrayBuffer(cap * 8)) : new Int32Array(cap * 2);
+  for (let j = 0; j < old.length; j += 2) {
+    const a = old[j]!;
+    if (a === 0) continue;
+    let i = home(a, cap);
+    while (s[2 * i] !== 0) if (++i === cap) i = 0;
+    s[2 * i] = a;
+    s[2 * i + 1] = old[j + 1]!;
+  }
+  return s;
+}
+
+/** Words of the control block of a {@link SharedStore} (after the per-frontier cursors, see `ctlWords`). */
+export const CTL = {
+  /** Stored states. */
+  count: 0,
+  /** Stored states plus slots reserved by batches being inserted. */
+  reserved: 1,
+  /** Set when a worker needs the table grown; every worker pauses at its next batch. */
+  grow: 2,
+  /** Set when a worker hit a budget; every worker stops at its next chunk. */
+  stop: 3,
+  /** First per-frontier cursor. */
+  cursors: 4,
+} as const;
+
+/** Returns the number of Int32 words of the control block for `n` workers. */
+export function ctlWords(n: number): number {
+  return CTL.cursors + n;
+}
+
+/**
+ * The fingerprint table shared by the worker threads of a parallel BFS: the same layout and probing
+ * as {@link FingerprintStore}, in a SharedArrayBuffer, a slot claimed with a compare-and-swap of
+ * its `h1` word. `h2` is stored right after the claim, and never as 0 (0 is stored as 1, a
+ * negligible loss of fingerprint bits), so a reader that finds its `h1` and a 0 `h2` waits for the
+ * writer. The table does not grow by itself: a batch first reserves its slots (`reserve`); when
+ * the reservation would pass the fill limit, the workers pause and the coordinator builds a larger
+ * table (`rehashFingerprints`) and hands it to them (`setTable`).
+ */
+export class SharedStore implements StateStore {
+  readonly mode = 'fingerprint' as const;
+  private slots: Int32Array;
+  private cap: number;
+  private limit: number;
+  private readonly ctl: Int32Array;
+  private sink = 0;
+
+  /** A view of the shared `table` (Int32 pairs) with the control block `ctl` (see `CTL`). */
+  constructor(table: SharedArrayBuffer, ctl: Int32Array) {
+    this.slots = new Int32Array(table);
+    this.cap = this.slots.length / 2;
+    this.limit = Math.floor(this.cap * MAX_LOAD);
+    this.ctl = ctl;
+  }
+
+  /** Returns the number of slots a table needs for `states` states at most at the fill limit. */
+  static capacityFor(states: number): number {
+    return Math.max(1024, Math.ceil(states / MAX_LOAD) + 1);
+  }
+
+  /** Switches to a new (larger) shared table. */
+  setTable(table: SharedArrayBuffer): void {
+    this.slots = new Int32Array(table);
+    this.cap = this.slots.length / 2;
+    this.limit = Math.floor(this.cap * MAX_LOAD);
+  }
+
+  /** Number of stored fingerprints (all workers). */
+  get size(): number {
+    return Atomics.load(this.ctl, CTL.count);
+  }
+
+  /**
+   * Reserves room for `k` more states; false (and the grow flag set) when that would pass the fill
+   * limit or another worker asked for growth.
+   */
+  reserve(k: number): boolean {
+    if (Atomics.load(this.ctl, CTL.grow) !== 0) return false;
+    if (Atomics.add(this.ctl, CTL.reserved, k) + k <= this.limit) return true;
+    Atomics.sub(this.ctl, CTL.reserved, k);
+    Atomics.store(this.ctl, CTL.grow, 1);
+    return false;
+  }
+
+  /** Inserts a fingerprint; returns true when new. Only within a reservation. */
+  insert(h1: number, h2: number): boolean {
+    const s = this.slots;
+    const cap = this.cap;
+    const b2 = h2 === 0 ? 1 : h2;
+    let i = home(h1, cap);
+    for (;;) {
+      let a = s[2 * i]!;
+      if (a === 0) {
+        a = Atomics.compareExchange(s, 2 * i, 0, h1);
+        if (a === 0) {
+          Atomics.store(s, 2 * i + 1, b2);
+          return true;
+        }
+      }
+      if (a === h1) {
+        let b = s[2 * i + 1]!;
+        while (b === 0) b = Atomics.load(s, 2 * i + 1);
+        if (b === b2) return false;
+      }
+      if (++i === cap) i = 0;
+    }
+  }
+
+  /** As `FingerprintStore.insertBatch`, within a reservation of `count` (which it settles). */
+  insertBatch(buf: Int32Array, off: number, stride: number, count: number, isNew: Uint8Array): void {
+    const s = this.slots;
+    const cap = this.cap;
+    let acc = 0;
+    for (let k = 0, o = off; k < count; k++, o += stride) acc ^= s[2 * home(buf[o]!, cap)]!;
+    this.sink ^= acc;
+    let added = 0;
+    for (let k = 0, o = off; k < count; k++, o += stride) {
+      const fresh = this.insert(buf[o]!, buf[o + 1]!);
+      isNew[k] = fresh ? 1 : 0;
+      if (fresh) added++;
+    }
+    Atomics.add(this.ctl, CTL.count, added);
+    Atomics.sub(this.ctl, CTL.reserved, count - added);
+  }
+
+  /** Returns true when the fingerprint is stored. */
+  has(h1: number, h2: number): boolean {
+    const s = this.slots;
+    const cap = this.cap;
+    const b2 = h2 === 0 ? 1 : h2;
+    let i = home(h1, cap);
+    for (;;) {
+      const a = s[2 * i]!;
+      if (a === 0) return false;
+      if (a === h1) {
+        let b = Atomics.load(s, 2 * i + 1);
+        while (b === 0) b = Atomics.load(s, 2 * i + 1);
+        if (b === b2) return true;
+      }
+      if (++i === cap) i = 0;
+    }
+  }
+
+  /** Bytes of the shared table. */
   bytes(): number {
     return this.slots.byteLength;
   }

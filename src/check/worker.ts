@@ -1,9 +1,11 @@
 /**
- * The worker-thread side of `checkParallel`: builds the model from a `ModelRef`, owns one BFS
- * partition, and answers the coordinator's messages (round, absorb, parent, stop).
+ * The worker-thread side of `checkParallel`: builds the model from a `ModelRef`, runs one BFS core
+ * (a partition, or a worker of the shared table), and answers the coordinator's messages
+ * (partitioned: round, absorb; shared: level, resume; both: parent).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BfsCore, type CoreSettings } from './bfs-core.js';
+import { BfsCore, type CoreSettings, type Frontier, type SharedMemory } from './bfs-core.js';
+import { CTL } from './store.js';
 import { Budget } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
 
@@ -17,10 +19,17 @@ export interface WorkerInit {
   readonly timeSeconds?: number;
   readonly maxMemoryBytes?: number;
   readonly maxStates?: number;
+  /** Present in shared mode. */
+  readonly memory?: SharedMemory;
 }
 
 /** Messages from the coordinator. */
-export type ToWorker = { type: 'round'; inbox: Int32Array[] } | { type: 'absorb'; inbox: Int32Array[] } | { type: 'parent'; local: number; tag: number };
+export type ToWorker =
+  | { type: 'round'; inbox: Int32Array[] }
+  | { type: 'absorb'; inbox: Int32Array[] }
+  | { type: 'level'; fronts: Frontier[] }
+  | { type: 'resume'; table: SharedArrayBuffer }
+  | { type: 'parent'; local: number; tag: number };
 
 /** A round's reply. */
 export interface RoundReply {
@@ -38,14 +47,28 @@ export interface RoundReply {
   readonly hit: string | null;
 }
 
+/** A shared-mode reply: the level is done, or paused for the table to grow, or stopped by a budget. */
+export interface SharedReply extends Omit<RoundReply, 'type' | 'outboxes'> {
+  readonly type: 'level';
+  readonly status: 'done' | 'grow' | 'stopped';
+  /** Successors waiting for the table to grow. */
+  readonly pending: number;
+  /** The next level's frontier (when done). */
+  readonly front: Frontier;
+}
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const init = workerData as WorkerInit;
   const model = await loadModel(init.ref);
-  const core = new BfsCore(model, init.settings, init.me, init.n);
+  const core = new BfsCore(model, init.settings, init.me, init.n, init.memory);
   init.roots.forEach((r, i) => core.addRoot(r, i));
   const budget = new Budget({ timeSeconds: init.timeSeconds, maxMemoryBytes: init.maxMemoryBytes, progressMs: 1e9 });
+  if (init.memory !== undefined) {
+    serveShared(core, budget, init, new Int32Array(init.memory.ctl));
+    return;
+  }
   const perWorkerMax = init.maxStates !== undefined ? Math.ceil(init.maxStates / init.n) : Infinity;
   const reply = (type: 'round' | 'absorb', levelSize: number, hit: string | null): void => {
     const outboxes = core.out.map((_, i) => (i === init.me ? new Int32Array(0) : core.takeOutbox(i)));
@@ -70,6 +93,7 @@ async function main(): Promise<void> {
       port.postMessage({ type: 'parent', tag: m.tag, value: core.parentOf(m.local) });
       return;
     }
+    if (m.type !== 'round' && m.type !== 'absorb') return;
     for (const b of m.inbox) {
       core.absorb(b);
       core.recycle(b);
@@ -95,6 +119,55 @@ async function main(): Promise<void> {
     reply('round', size, hit);
   });
   port.postMessage({ type: 'ready' });
+}
+
+/** Shared mode: expands levels (and parts of levels between growth pauses) on the coordinator's word. */
+function serveShared(core: BfsCore, budget: Budget, init: WorkerInit, ctl: Int32Array): void {
+  const port = parentPort!;
+  const maxStates = init.maxStates ?? Infinity;
+  const stats = (): Omit<SharedReply, 'type' | 'status' | 'pending' | 'front' | 'hit'> => ({
+    levelSize: 0,
+    generated: core.generated,
+    distinct: core.parents.length,
+    deepest: core.deepest,
+    queued: core.queued,
+    storeBytes: core.ownBytes(),
+    violation: core.violation,
+    witnesses: core.witnesses,
+    depthCut: core.depthCut,
+  });
+  const run = (): void => {
+    let hit: string | null = null;
+    let status: SharedReply['status'] = 'done';
+    while (!core.expand(4096)) {
+      if (core.stalled) {
+        status = 'grow';
+        break;
+      }
+      const b = budget.check();
+      if (b.stop) hit = budget.hit;
+      else if (core.store.size >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
+      if (hit !== null) Atomics.store(ctl, CTL.stop, 1);
+      if (hit !== null || Atomics.load(ctl, CTL.stop) !== 0) {
+        status = 'stopped';
+        break;
+      }
+    }
+    const r: SharedReply = { type: 'level', status, hit, pending: core.pending, front: core.nextFrontier(), ...stats() };
+    port.postMessage(r);
+  };
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'parent') port.postMessage({ type: 'parent', tag: m.tag, value: core.parentOf(m.local) });
+    else if (m.type === 'level') {
+      core.beginLevel();
+      core.setFrontiers(m.fronts);
+      run();
+    } else if (m.type === 'resume') {
+      core.setTable(m.table);
+      run();
+    }
+  });
+  port.postMessage({ type: 'ready', front: core.nextFrontier() });
 }
 
 await main();
