@@ -25,7 +25,7 @@ import type { CheckOptions, CheckResult } from './types.js';
 import type { RoundReply, SharedReply, ToWorker, WorkerInit } from './worker.js';
 import { Budget } from './common.js';
 import { checkBfs } from './bfs.js';
-import { type Frontier, type SharedMemory, mergeInEffect } from './bfs-core.js';
+import { BATCH, type Frontier, type SharedMemory, mergeInEffect } from './bfs-core.js';
 
 /** Returns the URL of the compiled worker script (next to this module in dist/). */
 function workerUrl(): URL {
@@ -70,7 +70,9 @@ export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readon
   const memory: SharedMemory | undefined =
     settings.store === 'fingerprint' && props.eventually.length === 0
       ? {
-          table: new SharedArrayBuffer(SharedStore.capacityFor(Math.max(opts.expectedStates ?? 1 << 16, roots.length)) * 8),
+          // Room for the expected states plus the batches that reserve slots without using them
+          // all (see `SharedStore.reserve`), so that a sized run never grows.
+          table: new SharedArrayBuffer(SharedStore.capacityFor(Math.max(opts.expectedStates ?? 1 << 16, roots.length) + 4 * BATCH * n) * 8),
           ctl: new SharedArrayBuffer(ctlWords(n) * 4),
         }
       : undefined;
@@ -259,7 +261,7 @@ async function sharedLevels(
       while (rs.some((r) => r.status === 'grow') && !rs.some((r) => r.status === 'stopped')) {
         const count = Atomics.load(ctl, CTL.count);
         const waiting = rs.reduce((a, r) => a + r.pending, 0);
-        const cap = Math.max(Math.ceil((table.byteLength / 8) * 1.5), SharedStore.capacityFor(count + waiting + 2048 * n));
+        const cap = Math.max(Math.ceil((table.byteLength / 8) * 1.5), SharedStore.capacityFor(count + waiting + 4 * BATCH * n));
         table = rehashFingerprints(new Int32Array(table), cap, true).buffer as SharedArrayBuffer;
         ctl[CTL.reserved] = count;
         ctl[CTL.grow] = 0;
