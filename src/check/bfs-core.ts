@@ -11,7 +11,7 @@
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
-import { type Found, type PropTable, ActVec, IntVec, better, clear, propTable } from './common.js';
+import { type Budget, type Found, type PropTable, ActVec, IntVec, better, clear, propTable } from './common.js';
 
 /** Settings of a partition. */
 export interface CoreSettings {
@@ -140,6 +140,10 @@ export class BfsCore {
   private readonly route: boolean;
   private readonly shared: SharedStore | null;
   private readonly ctl: Int32Array | null;
+  /** Shared mode: the control block (see `CTL`). */
+  get control(): Int32Array | null {
+    return this.ctl;
+  }
   private readonly actList: number[] = [];
   private readonly sel: Int32Array = new Int32Array(256);
   private readonly succ: Int32Array;
@@ -274,13 +278,13 @@ export class BfsCore {
     return this.np;
   }
 
-  /** Moves the next level into the current one; returns its size. */
-  beginLevel(): number {
+  /** Moves the next level into the current one (numbered `level`, by default the next number); returns its size. */
+  beginLevel(level = this.level + 1): number {
     const t = this.cur;
     this.cur = this.next;
     this.next = t;
     this.next.length = 0;
-    this.level++;
+    this.level = level;
     const size = this.cur.length / (this.S + FH);
     this.data = this.cur.data;
     this.pos = 0;
@@ -542,6 +546,68 @@ export class BfsCore {
   storeBytes(): number {
     return this.store.bytes() + this.ownBytes();
   }
+}
+
+/** What a lane of a shared-mode run reports when it stops running (see {@link runLane}). */
+export interface LaneReport {
+  /** `done`: no chunk of the level is left; `grow`: paused for the table to grow; `stopped`: a budget was hit. */
+  readonly status: 'done' | 'grow' | 'stopped';
+  /** The budget this lane hit, if it hit one. */
+  readonly hit: string | null;
+  /** Successors waiting for the table to grow. */
+  readonly pending: number;
+  /** This lane's part of the next level. */
+  readonly front: Frontier;
+  readonly generated: number;
+  /** States this lane stored. */
+  readonly distinct: number;
+  readonly deepest: number;
+  readonly queued: number;
+  /** Bytes of this lane's parent pointers and action indices (the table is counted once, apart). */
+  readonly storeBytes: number;
+  readonly violation: Found | null;
+  readonly witnesses: (Found | null)[];
+  readonly depthCut: boolean;
+}
+
+/**
+ * Runs a shared-mode lane until the level has no chunk left, the table must grow, or a budget is
+ * hit (by this lane, which then tells the others through the control block, or by another).
+ * `onCheck` is called at each budget check, every few thousand states (progress).
+ */
+export function runLane(core: BfsCore, budget: Budget, maxStates: number, onCheck?: (due: boolean) => void): LaneReport {
+  const ctl = core.control!;
+  let hit: string | null = null;
+  let status: LaneReport['status'] = 'done';
+  while (!core.expand(4096)) {
+    if (core.stalled) {
+      status = 'grow';
+      break;
+    }
+    const b = budget.check();
+    if (b.stop) hit = budget.hit;
+    else if (core.store.size >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
+    if (hit !== null) Atomics.store(ctl, CTL.stop, 1);
+    if (hit !== null || Atomics.load(ctl, CTL.stop) !== 0) {
+      status = 'stopped';
+      break;
+    }
+    onCheck?.(b.due);
+  }
+  return {
+    status,
+    hit,
+    pending: core.pending,
+    front: core.nextFrontier(),
+    generated: core.generated,
+    distinct: core.parents.length,
+    deepest: core.deepest,
+    queued: core.queued,
+    storeBytes: core.ownBytes(),
+    violation: core.violation,
+    witnesses: core.witnesses,
+    depthCut: core.depthCut,
+  };
 }
 
 /**

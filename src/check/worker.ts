@@ -4,8 +4,7 @@
  * (partitioned: round, absorb; shared: level, resume; both: parent).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BfsCore, type CoreSettings, type Frontier, type SharedMemory } from './bfs-core.js';
-import { CTL } from './store.js';
+import { BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, runLane } from './bfs-core.js';
 import { Budget } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
 
@@ -27,7 +26,7 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'round'; inbox: Int32Array[] }
   | { type: 'absorb'; inbox: Int32Array[] }
-  | { type: 'level'; fronts: Frontier[] }
+  | { type: 'level'; level: number; fronts: Frontier[] }
   | { type: 'resume'; table: SharedArrayBuffer }
   | { type: 'parent'; local: number; tag: number };
 
@@ -47,15 +46,8 @@ export interface RoundReply {
   readonly hit: string | null;
 }
 
-/** A shared-mode reply: the level is done, or paused for the table to grow, or stopped by a budget. */
-export interface SharedReply extends Omit<RoundReply, 'type' | 'outboxes'> {
-  readonly type: 'level';
-  readonly status: 'done' | 'grow' | 'stopped';
-  /** Successors waiting for the table to grow. */
-  readonly pending: number;
-  /** The next level's frontier (when done). */
-  readonly front: Frontier;
-}
+/** A shared-mode reply (see `runLane`). */
+export type SharedReply = LaneReport & { readonly type: 'level' };
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -66,7 +58,7 @@ async function main(): Promise<void> {
   init.roots.forEach((r, i) => core.addRoot(r, i));
   const budget = new Budget({ timeSeconds: init.timeSeconds, maxMemoryBytes: init.maxMemoryBytes, progressMs: 1e9 });
   if (init.memory !== undefined) {
-    serveShared(core, budget, init, new Int32Array(init.memory.ctl));
+    serveShared(core, budget, init);
     return;
   }
   const perWorkerMax = init.maxStates !== undefined ? Math.ceil(init.maxStates / init.n) : Infinity;
@@ -121,45 +113,18 @@ async function main(): Promise<void> {
   port.postMessage({ type: 'ready' });
 }
 
-/** Shared mode: expands levels (and parts of levels between growth pauses) on the coordinator's word. */
-function serveShared(core: BfsCore, budget: Budget, init: WorkerInit, ctl: Int32Array): void {
+/** Shared mode: runs levels (and parts of levels between growth pauses) on the coordinator's word. */
+function serveShared(core: BfsCore, budget: Budget, init: WorkerInit): void {
   const port = parentPort!;
   const maxStates = init.maxStates ?? Infinity;
-  const stats = (): Omit<SharedReply, 'type' | 'status' | 'pending' | 'front' | 'hit'> => ({
-    levelSize: 0,
-    generated: core.generated,
-    distinct: core.parents.length,
-    deepest: core.deepest,
-    queued: core.queued,
-    storeBytes: core.ownBytes(),
-    violation: core.violation,
-    witnesses: core.witnesses,
-    depthCut: core.depthCut,
-  });
   const run = (): void => {
-    let hit: string | null = null;
-    let status: SharedReply['status'] = 'done';
-    while (!core.expand(4096)) {
-      if (core.stalled) {
-        status = 'grow';
-        break;
-      }
-      const b = budget.check();
-      if (b.stop) hit = budget.hit;
-      else if (core.store.size >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
-      if (hit !== null) Atomics.store(ctl, CTL.stop, 1);
-      if (hit !== null || Atomics.load(ctl, CTL.stop) !== 0) {
-        status = 'stopped';
-        break;
-      }
-    }
-    const r: SharedReply = { type: 'level', status, hit, pending: core.pending, front: core.nextFrontier(), ...stats() };
+    const r: SharedReply = { type: 'level', ...runLane(core, budget, maxStates) };
     port.postMessage(r);
   };
   port.on('message', (m: ToWorker) => {
     if (m.type === 'parent') port.postMessage({ type: 'parent', tag: m.tag, value: core.parentOf(m.local) });
     else if (m.type === 'level') {
-      core.beginLevel();
+      core.beginLevel(m.level);
       core.setFrontiers(m.fronts);
       run();
     } else if (m.type === 'resume') {
@@ -167,7 +132,7 @@ function serveShared(core: BfsCore, budget: Budget, init: WorkerInit, ctl: Int32
       run();
     }
   });
-  port.postMessage({ type: 'ready', front: core.nextFrontier() });
+  port.postMessage({ type: 'ready' });
 }
 
 await main();
