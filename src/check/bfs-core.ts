@@ -66,7 +66,7 @@ export const BATCH = 1024;
  * whose cache misses are most of the cost of a state. 2^15 entries, 256 KiB.
  */
 const RECENT_MASK = (1 << 15) - 1;
-/** Frontier states a worker claims at a time in shared mode. */
+/** Frontier states a lane claims at a time in shared mode (at most; see `setFrontiers`). */
 const CHUNK = 256;
 
 /** The shared memory of a shared-table parallel run (see {@link BfsCore}). */
@@ -126,6 +126,7 @@ export class BfsCore {
   /** Shared mode: this level's frontiers of every worker, and how many of them were used up here. */
   private fronts: Int32Array[] = [];
   private frontCount: number[] = [];
+  private frontChunk: number[] = [];
   private frontsDone = 0;
   /** Best violation seen (see `better`). */
   violation: Found | null = null;
@@ -309,6 +310,8 @@ export class BfsCore {
     const rs = this.S + FH;
     this.fronts = fronts.map((f) => new Int32Array(f.buf, 0, f.count * rs));
     this.frontCount = fronts.map((f) => f.count);
+    // Small frontiers in small chunks, so that every lane gets a share of a small level.
+    this.frontChunk = fronts.map((f) => Math.max(1, Math.min(CHUNK, Math.ceil(f.count / (8 * this.n)))));
   }
 
   /** Shared mode: claims the next chunk of some worker's frontier, own first; false when none is left. */
@@ -319,11 +322,12 @@ export class BfsCore {
     while (this.frontsDone < nf) {
       const f = (this.me + this.frontsDone) % nf;
       const total = this.frontCount[f]!;
-      const c0 = total > 0 ? Atomics.add(ctl, CTL.cursors + f, CHUNK) : total;
+      const chunk = this.frontChunk[f]!;
+      const c0 = total > 0 ? Atomics.add(ctl, CTL.cursors + f, chunk) : total;
       if (c0 < total) {
         this.data = this.fronts[f]!;
         this.pos = c0;
-        this.end = Math.min(total, c0 + CHUNK);
+        this.end = Math.min(total, c0 + chunk);
         return true;
       }
       this.frontsDone++;

@@ -18,7 +18,7 @@ export { fingerprint, fingerprintHex, FP } from './hash.js';
 export { FingerprintStore, ExactStore, missedStateProbability, type StateStore } from './store.js';
 export { replayChain, initialRoots, type Chain } from './trace.js';
 export { mulberry32 } from './random.js';
-export { checkParallel } from './parallel.js';
+export { checkParallel, type ParallelOptions } from './parallel.js';
 export { planShards, checkShard, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
 
 /** Runs the checker on this thread with the chosen strategy (BFS by default). */

@@ -115,11 +115,23 @@ interface Outcome {
   readonly parentOf: (gid: number) => [number, number] | Promise<[number, number]>;
 }
 
+/** Options of {@link checkParallel}. */
+export interface ParallelOptions extends CheckOptions {
+  /** Number of threads (this one included in shared mode). */
+  readonly workers: number;
+  /**
+   * Shared mode: wait until every worker is ready before the first level (by default this thread
+   * starts at once and workers join later; a small model may be done before any joins). For tests
+   * that must exercise every lane.
+   */
+  readonly joinAtStart?: boolean | undefined;
+}
+
 /** The common frame of both modes. */
 interface Frame {
   readonly model: Model;
   readonly ref: ModelRef;
-  readonly opts: CheckOptions;
+  readonly opts: ParallelOptions;
   readonly n: number;
   readonly settings: CoreSettings;
   readonly props: PropTable;
@@ -133,7 +145,7 @@ interface Frame {
  * Runs BFS on `workers` threads; the model is built in each thread from `ref`. With one worker it
  * runs on this thread. Strategies other than BFS are not parallel.
  */
-export async function checkParallel(ref: ModelRef, opts: CheckOptions & { readonly workers: number }): Promise<CheckResult> {
+export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promise<CheckResult> {
   const model = await loadModel(ref);
   const n = Math.max(1, Math.floor(opts.workers));
   if (n === 1) return checkBfs(model, opts);
@@ -299,8 +311,9 @@ async function sharedLevels(frame: Frame, pool: Pool, memory: SharedMemory): Pro
   let table = memory.table;
   const tableBytes = (): number => table.byteLength;
   const parentOf = (gid: number): [number, number] | Promise<[number, number]> => (gid % n === 0 ? core.parentOf(Math.floor(gid / n)) : pool.parentOf((gid % n) - 1, Math.floor(gid / n)));
+  if (opts.joinAtStart === true) await Promise.all(pool.ready);
   for (let level = 0; ; level++) {
-    // Let the messages of workers that became ready in,
+    // Let the messages of workers that became ready in.
     if (joined.some((j) => !j)) await new Promise((r) => setImmediate(r));
     if (failure !== null) throw failure;
     for (let i = 1; i < n; i++) joined[i] = isReady[i]!;

@@ -2,11 +2,23 @@
  * The toys' pinned answers, confirmed by the naive reference explorer, under every strategy, store
  * and reduction.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { check, type CheckOptions, type Model } from '../../src/index.js';
+import { check, type CheckOptions, type CheckResult, type Model } from '../../src/index.js';
 import { counters } from '../../model/toys/counters.js';
 import { naiveExplore, naiveStates } from './reference.js';
-import { counter, nondeterministic, peterson, philosophers, twoPhaseCommit } from './toys.js';
+import { toyModels } from './registry.js';
+import { nondeterministic, twoPhaseCommit } from './toys.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const toy = (name: string) => (): Model => toyModels[name]!.create({});
+/** The toys' registry compiled into dist/ (worker threads load plain JS). */
+const toyUrl = pathToFileURL(resolve(ROOT, 'dist/test/toy/registry.js')).href;
+const parallel = async (name: string, opts: CheckOptions & { workers: number }): Promise<CheckResult> => {
+  const dist = (await import(resolve(ROOT, 'dist/src/check/index.js'))) as typeof import('../../src/check/index.js');
+  return dist.checkParallel({ moduleUrl: toyUrl, exportName: 'toyModels', key: name, params: {} }, { ...opts, joinAtStart: true });
+};
 
 interface Case {
   readonly model: () => Model;
@@ -19,13 +31,13 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
-  peterson: { model: () => peterson(false), states: 26, verdict: 'holds' },
-  'peterson-broken': { model: () => peterson(true), states: 16, verdict: 'violated', kind: 'always', shortest: 4 },
-  'counter-lost-update': { model: () => counter(2, false), states: 13, verdict: 'violated', kind: 'always', shortest: 4 },
-  'counter-cas': { model: () => counter(3, true), states: 71, verdict: 'holds' },
-  philosophers: { model: () => philosophers(3), states: 14, verdict: 'violated', kind: 'deadlock', shortest: 3 },
-  '2pc-3': { model: () => twoPhaseCommit(3), states: 288, verdict: 'holds' },
-  'counters-4-3': { model: () => counters(4, 3), states: 256, verdict: 'holds' },
+  peterson: { model: toy('peterson'), states: 26, verdict: 'holds' },
+  'peterson-broken': { model: toy('peterson-broken'), states: 16, verdict: 'violated', kind: 'always', shortest: 4 },
+  'counter-lost-update': { model: toy('counter-lost-update'), states: 13, verdict: 'violated', kind: 'always', shortest: 4 },
+  'counter-cas': { model: toy('counter-cas'), states: 71, verdict: 'holds' },
+  philosophers: { model: toy('philosophers'), states: 14, verdict: 'violated', kind: 'deadlock', shortest: 3 },
+  '2pc-3': { model: toy('2pc-3'), states: 288, verdict: 'holds' },
+  'counters-4-3': { model: toy('counters-4-3'), states: 256, verdict: 'holds' },
 };
 
 const COMBOS: CheckOptions[] = [];
@@ -55,6 +67,32 @@ describe('toys', () => {
           if (o.strategy === 'bfs' && !o.por && !o.symmetry) expect(t.actions.length).toBe(c.shortest);
         } else if (!o.por && !o.symmetry) {
           expect(r.stats.distinctStates, JSON.stringify(o)).toBe(c.states);
+        }
+      }
+    });
+    it(`${name}: worker threads (shared table, and partitioned with the exact store) give the pinned verdict, counts and shortest length`, async () => {
+      const one = check(c.model(), { por: false, symmetry: false });
+      // Every BFS combination on two threads; on three (not a power of two), each mode once.
+      const runs = [
+        ...COMBOS.filter((x) => x.strategy === 'bfs').map((o) => ({ ...o, workers: 2 })),
+        ...(['fingerprint', 'exact'] as const).map((store) => ({ store, por: false, symmetry: false, workers: 3 })),
+      ];
+      for (const { workers, ...o } of runs) {
+        const r = await parallel(name, { ...o, workers });
+        const what = JSON.stringify({ ...o, workers });
+        expect(r.verdict.kind, what).toBe(c.verdict);
+        expect(r.stats.workers).toBe(workers);
+        expect(r.stats.distinctStates, what).toBe(check(c.model(), o).stats.distinctStates);
+        if (!o.por && !o.symmetry && c.verdict === 'holds') expect(r.stats.distinctStates, what).toBe(c.states);
+        if (r.verdict.kind === 'violated' && one.verdict.kind === 'violated') {
+          expect(r.verdict.witness.kind).toBe(c.kind);
+          const t = r.verdict.witness.trace!;
+          if (!o.por && !o.symmetry) {
+            expect(t.actions.length, what).toBe(c.shortest);
+            // The reported state is the single thread's (the path to it may differ in shared mode).
+            const u = one.verdict.witness.trace!;
+            expect(Array.from(t.states[t.states.length - 1]!), what).toEqual(Array.from(u.states[u.states.length - 1]!));
+          }
         }
       }
     });
@@ -108,13 +146,17 @@ describe('toys', () => {
     if (r.verdict.kind === 'violated') expect(r.verdict.witness.kind).toBe('sometimes');
   });
 
-  it('eventually: a maximal path that never meets the condition is reported', () => {
-    const m = counters(2, 2);
-    const ev: Model = { ...m, properties: () => [{ name: 'first-done', expectation: 'eventually', check: (s) => s[0] === 3 }] };
-    const r = check(ev);
+  it('eventually: a maximal path that never meets the condition is reported, on one thread and on workers', async () => {
+    const r = check(toy('eventually-fails')());
     expect(r.verdict.kind).toBe('violated');
     if (r.verdict.kind === 'violated') expect(r.verdict.witness.kind).toBe('eventually');
-    const ok: Model = { ...m, properties: () => [{ name: 'first-done', expectation: 'eventually', check: (s) => s[0] === 2 }] };
-    expect(check(ok).verdict.kind).toBe('holds');
+    expect(check(toy('eventually-holds')()).verdict.kind).toBe('holds');
+    for (const workers of [2, 3]) {
+      const p = await parallel('eventually-fails', { workers });
+      expect(p.verdict.kind).toBe('violated');
+      // A shortest path to a terminal state (which one can differ: see Model's 'eventually').
+      if (p.verdict.kind === 'violated' && r.verdict.kind === 'violated') expect(p.verdict.witness.trace!.actions.length).toBe(r.verdict.witness.trace!.actions.length);
+      expect((await parallel('eventually-holds', { workers })).verdict.kind).toBe('holds');
+    }
   });
 });
