@@ -8,10 +8,12 @@
  *   reported state equal the single-thread run; when two lanes reach a state in the same level,
  *   which parent is kept depends on timing, so the counterexample is a shortest path to that
  *   state but not always the one a single thread prints.
- * - partitioned (exact store, or `eventually` properties, whose verdict depends on which parent is
- *   kept first): each of `workers` worker threads owns the states whose fingerprint maps to it,
- *   and successors owned by another travel (zero-copy) through this thread between levels;
- *   counts, verdicts and counterexamples equal the single-thread run.
+ * - partitioned (exact store, or `eventually` properties, whose verdict can depend on which parent
+ *   is kept, so it must not depend on timing): each of `workers` worker threads owns the states
+ *   whose fingerprint maps to it, and successors owned by another travel (zero-copy) through this
+ *   thread between levels. Deterministic: the same counterexample every run, the reported state
+ *   and the counts of the single-thread run (the path can differ from one thread's, as the order
+ *   in which a partition meets a state's parents differs).
  *
  * A run stopped by a time, memory or state budget is `unknown` either way but may stop at a
  * different count.
