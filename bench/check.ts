@@ -2,7 +2,7 @@
  * Benchmarks of the `check` area: throughput on one thread and on worker threads, bytes per state,
  * POR and symmetry factors on tdp-cas, start-up time, and SPIN side by side on tdp_cas.pml.
  *
- *   npm run bench -- --only check              # about 5 minutes (the 10^8-state run is most of it)
+ *   npm run bench -- --only check              # about 7 minutes (the 10^8-state run is most of it)
  *   npm run bench -- --only check --no-large   # without the 10^8-state run
  *
  * Bytes per state count the visited set as allocated (fingerprint table, or table plus used arena
@@ -87,21 +87,25 @@ export const area: BenchArea = {
 
     log('\n### throughput (scalable toy counters, N=7 K=9: 10^7 states)');
     // This VM's speed drifts by 30% or more from minute to minute, so one run of each would compare
-    // two different machines: 1 thread and 2 workers alternate three times; medians, and the median
-    // of the three paired ratios.
+    // two different machines: 1 thread and 2 workers alternate five times; medians, and the median
+    // of the five paired ratios.
     const med = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const rate = (r: CheckResult): string => (r.stats.distinctStates / r.stats.seconds / 1e6).toFixed(2);
     const ones: CheckResult[] = [];
     const twos: CheckResult[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       ones.push(await run('counters', { N: 7, K: 9 }, { expectedStates: 1e7 }));
       twos.push(await run('counters', { N: 7, K: 9 }, { workers: 2, expectedStates: 1e7 }));
     }
-    const c1 = ones.slice().sort((a, b) => a.stats.seconds - b.stats.seconds)[1]!;
-    const c2 = twos.slice().sort((a, b) => a.stats.seconds - b.stats.seconds)[1]!;
-    log(`1 thread   ${fmt(c1)}   (median of 3; ${ones.map((r) => (r.stats.distinctStates / r.stats.seconds / 1e6).toFixed(2)).join(', ')} M/s)`);
-    log(`2 workers  ${fmt(c2)}   (median of 3; ${twos.map((r) => (r.stats.distinctStates / r.stats.seconds / 1e6).toFixed(2)).join(', ')} M/s)`);
-    log(`speed-up, median of paired runs: ${med(ones.map((r, i) => r.stats.seconds / twos[i]!.stats.seconds)).toFixed(2)}x`);
-    // The machine's own ceiling: two independent single-thread processes at once vs one alone.
+    const mid = (rs: CheckResult[]): CheckResult => rs.slice().sort((a, b) => a.stats.seconds - b.stats.seconds)[Math.floor(rs.length / 2)]!;
+    const c1 = mid(ones);
+    const c2 = mid(twos);
+    const ratios = ones.map((r, i) => r.stats.seconds / twos[i]!.stats.seconds);
+    log(`1 thread   ${fmt(c1)}   (median of 5; ${ones.map(rate).join(', ')} M/s)`);
+    log(`2 workers  ${fmt(c2)}   (median of 5; ${twos.map(rate).join(', ')} M/s)`);
+    log(`speed-up, median of paired runs: ${med(ratios).toFixed(2)}x (pairs: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
+    // The machine's own ceiling: two independent single-thread processes at once vs one alone,
+    // alternated three times like the pairs above.
     const solo = (): Promise<number> =>
       new Promise((res) => {
         const c = spawn(process.execPath, ['--input-type=module', '-e', `const { check } = await import(${JSON.stringify(join(ROOT, 'dist/src/index.js'))});
@@ -112,9 +116,14 @@ export const area: BenchArea = {
         c.stdout.on('data', (d: Buffer) => (out += d.toString()));
         c.on('close', () => res(Number(out)));
       });
-    const alone = await solo();
-    const pair = await Promise.all([solo(), solo()]);
-    log(`machine ceiling: one process alone ${(alone / 1e6).toFixed(2)} M/s; two independent processes at once ${(pair[0]! / 1e6).toFixed(2)} + ${(pair[1]! / 1e6).toFixed(2)} = ${((pair[0]! + pair[1]!) / alone).toFixed(2)}x`);
+    const ceilings: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const alone = await solo();
+      const pair = await Promise.all([solo(), solo()]);
+      ceilings.push((pair[0]! + pair[1]!) / alone);
+      log(`machine ceiling ${i + 1}: one process alone ${(alone / 1e6).toFixed(2)} M/s; two independent processes at once ${(pair[0]! / 1e6).toFixed(2)} + ${(pair[1]! / 1e6).toFixed(2)} = ${ceilings[i]!.toFixed(2)}x`);
+    }
+    log(`machine ceiling, median: ${med(ceilings).toFixed(2)}x`);
     const e1 = await run('counters', { N: 6, K: 9 }, { store: 'exact' });
     const f1 = await run('counters', { N: 6, K: 9 }, { store: 'fingerprint' });
     log(`exact       ${fmt(e1)}`);

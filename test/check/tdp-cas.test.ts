@@ -4,6 +4,7 @@
  * shards and merge, and the CLI's exit codes.
  */
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check, checkShard, mergeShards, type CheckResult } from '../../src/index.js';
@@ -104,7 +105,10 @@ describe('tdp-cas', () => {
     const bdoc = JSON.parse(bad.stdout) as { verdict: string; traceLength: number; itf: string };
     expect(bdoc).toMatchObject({ verdict: 'violated', traceLength: 31, itf });
     expect(cli(...base, '--max-states', '100').status).toBe(20);
-    for (const args of [['check', 'nope'], [...base, '--param', 'NV=99'], [...base, '--param', 'FOO=1'], [...base, '--strategy', 'sideways'], [...base, '--bogus']]) {
+    const auto = cli(...base, '--workers', 'auto', '--json');
+    expect(auto.status).toBe(0);
+    expect(JSON.parse(auto.stdout)).toMatchObject({ verdict: 'holds', stats: { distinctStates: 2418, workers: availableParallelism() } });
+    for (const args of [['check', 'nope'], [...base, '--param', 'NV=99'], [...base, '--param', 'FOO=1'], [...base, '--strategy', 'sideways'], [...base, '--bogus'], [...base, '--workers', 'many'], [...base, '--workers', '0']]) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(64);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -3,6 +3,7 @@
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fail } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import { check, checkParallel, checkShard, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
@@ -14,7 +15,15 @@ import { renderMermaid, traceSteps } from '../../mmu/trace.js';
 import { loadVariant } from '../mmu-check.js';
 import { bool, choice, int, num, onOff, parse, str, strs } from '../args.js';
 
-const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N]
+/** Returns the thread count of `--workers N|auto` (auto: the machine's cores), 1 when absent. */
+function workersFlag(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (text === 'auto') return Math.min(64, availableParallelism());
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 64) fail('MMC003', `--workers ${text}: must be an integer from 1 to 64, or auto (one per core)`, { subject: '--workers' });
+  return Number(text);
+}
+
+const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N|auto]
                       [--por on|off] [--merge on|off] [--symmetry on|off] [--store fingerprint|exact]
                       [--max-states N] [--max-depth N] [--time S] [--max-memory MIB] [--seed N] [--walks N]
                       [--shard I/N] [--itf FILE] [--json] [--quiet]
@@ -23,7 +32,8 @@ Explores every reachable state of MODEL (BFS by default: shortest counterexample
 properties: always (safety), sometimes (a witness must exist), eventually, and deadlocks.
   --param NAME=VALUE  model parameter (repeatable); see the list below
   --strategy S        bfs (default), dfs (low memory), random (seeded walks; never proves)
-  --workers N         BFS on N worker threads (same verdict and counts as 1)
+  --workers N|auto    BFS on N threads, auto: one per core (same verdict, counts and
+                      counterexample length as 1)
   --por on|off        partial-order reduction (default on)
   --merge on|off      statement merging: chains of thread-local steps taken as one transition
                       without storing the states in between (default on with --por in BFS;
@@ -127,7 +137,7 @@ export const checkCommand: Command = {
     const mermaidPath = str(p, 'mermaid');
     if (mermaidPath !== undefined && !(model instanceof MmuMachine)) fail('MMC003', `--mermaid: only MMU scenarios and variant files have a sequence-diagram view (${label} is not one)`, { subject: '--mermaid' });
     const strategy = choice(p, 'strategy', ['bfs', 'dfs', 'random'] as const, 'bfs')!;
-    const workers = int(p, 'workers', 1, 64, 1)!;
+    const workers = workersFlag(str(p, 'workers'));
     if (workers > 1 && strategy !== 'bfs') fail('MMC003', `--workers ${workers}: worker threads run only --strategy bfs (got ${strategy})`, { subject: '--workers' });
     const json = bool(p, 'json');
     const quiet = bool(p, 'quiet');
