@@ -300,6 +300,11 @@ export class BfsCore {
     return { buf: this.next.data.buffer as SharedArrayBuffer, count: this.next.length / (this.S + FH) };
   }
 
+  /** Shared mode: moves part `part` of `parts` of the shared table into `table` (see `SharedStore.moveInto`). */
+  moveTable(table: SharedArrayBuffer, part: number, parts: number): void {
+    this.shared!.moveInto(table, part, parts);
+  }
+
   /** Shared mode: continues in a new (grown) shared table. */
   setTable(table: SharedArrayBuffer): void {
     this.shared!.setTable(table);

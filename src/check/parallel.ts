@@ -24,7 +24,7 @@ import type { Found, PropTable } from './common.js';
 import { better, propTable } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
 import { buildResult } from './result.js';
-import { CTL, SharedStore, ctlWords, missedStateProbability, rehashFingerprints } from './store.js';
+import { CTL, SharedStore, ctlWords, missedStateProbability } from './store.js';
 import { type Chain, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult, Root } from './types.js';
 import type { RoundReply, SharedReply, ToWorker, WorkerInit } from './worker.js';
@@ -122,11 +122,12 @@ export interface ParallelOptions extends CheckOptions {
   /** Number of threads (this one included in shared mode). */
   readonly workers: number;
   /**
-   * Shared mode: wait until every worker is ready before the first level (by default this thread
-   * starts at once and workers join later; a small model may be done before any joins). For tests
-   * that must exercise every lane.
+   * Shared mode, for tests that must exercise every lane or a late join: the workers join at this
+   * level (this thread waits for them there if they are not ready yet). By default this thread
+   * starts at once and each worker joins at the first level after it is ready, so a small model
+   * may be done before any joins.
    */
-  readonly joinAtStart?: boolean | undefined;
+  readonly joinLevel?: number | undefined;
 }
 
 /** The common frame of both modes. */
@@ -313,12 +314,12 @@ async function sharedLevels(frame: Frame, pool: Pool, memory: SharedMemory): Pro
   let table = memory.table;
   const tableBytes = (): number => table.byteLength;
   const parentOf = (gid: number): [number, number] | Promise<[number, number]> => (gid % n === 0 ? core.parentOf(Math.floor(gid / n)) : pool.parentOf((gid % n) - 1, Math.floor(gid / n)));
-  if (opts.joinAtStart === true) await Promise.all(pool.ready);
   for (let level = 0; ; level++) {
     // Let the messages of workers that became ready in.
-    if (joined.some((j) => !j)) await new Promise((r) => setImmediate(r));
+    if (level === opts.joinLevel) await Promise.all(pool.ready);
+    else if (joined.some((j) => !j)) await new Promise((r) => setImmediate(r));
     if (failure !== null) throw failure;
-    for (let i = 1; i < n; i++) joined[i] = isReady[i]!;
+    if (opts.joinLevel === undefined || level >= opts.joinLevel) for (let i = 1; i < n; i++) joined[i] = isReady[i]!;
     const fronts = reports.map((r, i) => (i === 0 ? core.nextFrontier() : (r?.front ?? none)));
     for (let i = 0; i < n; i++) ctl[CTL.cursors + i] = 0;
     const lanes = joined.flatMap((j, i) => (j && i > 0 ? [i] : []));
@@ -331,14 +332,21 @@ async function sharedLevels(frame: Frame, pool: Pool, memory: SharedMemory): Pro
     };
     core.beginLevel(level);
     core.setFrontiers(fronts);
-    let rs = await run(() => ({ type: 'level', level, fronts }));
+    const current = table;
+    let rs = await run(() => ({ type: 'level', level, fronts, table: current }));
     for (;;) {
       const all = [reports[0]!, ...rs];
       if (!all.some((r) => r.status === 'grow') || all.some((r) => r.status === 'stopped')) break;
       const count = Atomics.load(ctl, CTL.count);
       const waiting = all.reduce((a, r) => a + r.pending, 0);
       const cap = Math.max(Math.ceil((table.byteLength / 8) * 1.5), SharedStore.capacityFor(count + waiting + 4 * BATCH * n));
-      table = rehashFingerprints(new Int32Array(table), cap, true).buffer as SharedArrayBuffer;
+      // Every lane moves a part of the old table into the new one; then all continue in it.
+      table = new SharedArrayBuffer(cap * 8);
+      const into = table;
+      const parts = lanes.length + 1;
+      const moved = Promise.all(lanes.map((i, k) => pool.send(i - 1, { type: 'move', table: into, part: k + 1, parts })));
+      core.moveTable(into, 0, parts);
+      await moved;
       ctl[CTL.reserved] = count;
       ctl[CTL.grow] = 0;
       const t = table;

@@ -120,7 +120,7 @@ export class FingerprintStore implements StateStore {
 
   private grow(): void {
     const cap = Math.ceil(this.cap * 1.5);
-    this.slots = rehashFingerprints(this.slots, cap, false);
+    this.slots = rehashFingerprints(this.slots, cap);
     this.cap = cap;
     this.limit = Math.floor(cap * MAX_LOAD);
   }
@@ -131,12 +131,9 @@ export class FingerprintStore implements StateStore {
   }
 }
 
-/**
- * Returns a table of `cap` slots (Int32 pairs) holding the fingerprints of `old`, in a
- * SharedArrayBuffer when `shared`.
- */
-export function rehashFingerprints(old: Int32Array, cap: number, shared: boolean): Int32Array {
-  const s = shared ? new Int32Array(new SharedArrayBuffer(cap * 8)) : new Int32Array(cap * 2);
+/** Returns a table of `cap` slots (Int32 pairs) holding the fingerprints of `old`. */
+function rehashFingerprints(old: Int32Array, cap: number): Int32Array {
+  const s = new Int32Array(cap * 2);
   for (let j = 0; j < old.length; j += 2) {
     const a = old[j]!;
     if (a === 0) continue;
@@ -173,8 +170,9 @@ export function ctlWords(n: number): number {
  * its `h1` word. `h2` is stored right after the claim, and never as 0 (0 is stored as 1, a
  * negligible loss of fingerprint bits), so a reader that finds its `h1` and a 0 `h2` waits for the
  * writer. The table does not grow by itself: a batch first reserves its slots (`reserve`); when
- * the reservation would pass the fill limit, the workers pause and the coordinator builds a larger
- * table (`rehashFingerprints`) and hands it to them (`setTable`).
+ * the reservation would pass the fill limit, the lanes pause, the coordinator makes a larger table,
+ * every lane moves its part of the old one into it (`moveInto`), and then continues in it
+ * (`setTable`).
  */
 export class SharedStore implements StateStore {
   readonly mode = 'fingerprint' as const;
@@ -202,6 +200,22 @@ export class SharedStore implements StateStore {
     this.slots = new Int32Array(table);
     this.cap = this.slots.length / 2;
     this.limit = Math.floor(this.cap * MAX_LOAD);
+  }
+
+  /**
+   * Moves part `part` of `parts` (a range of slots) of this store's table into `table`, a larger
+   * empty one that the other parts are moved into at the same time; the count is unchanged.
+   */
+  moveInto(table: SharedArrayBuffer, part: number, parts: number): void {
+    const old = this.slots;
+    const cap = this.cap;
+    const from = Math.floor((cap * part) / parts);
+    const to = Math.floor((cap * (part + 1)) / parts);
+    const into = new SharedStore(table, this.ctl);
+    for (let j = from; j < to; j++) {
+      const a = old[2 * j]!;
+      if (a !== 0) into.insert(a, old[2 * j + 1]!);
+    }
   }
 
   /** Number of stored fingerprints (all workers). */

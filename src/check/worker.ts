@@ -26,7 +26,8 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'round'; inbox: Int32Array[] }
   | { type: 'absorb'; inbox: Int32Array[] }
-  | { type: 'level'; level: number; fronts: Frontier[] }
+  | { type: 'level'; level: number; fronts: Frontier[]; table: SharedArrayBuffer }
+  | { type: 'move'; table: SharedArrayBuffer; part: number; parts: number }
   | { type: 'resume'; table: SharedArrayBuffer }
   | { type: 'parent'; local: number; tag: number };
 
@@ -124,9 +125,14 @@ function serveShared(core: BfsCore, budget: Budget, init: WorkerInit): void {
   port.on('message', (m: ToWorker) => {
     if (m.type === 'parent') port.postMessage({ type: 'parent', tag: m.tag, value: core.parentOf(m.local) });
     else if (m.type === 'level') {
+      // The table may have grown before this lane joined.
+      core.setTable(m.table);
       core.beginLevel(m.level);
       core.setFrontiers(m.fronts);
       run();
+    } else if (m.type === 'move') {
+      core.moveTable(m.table, m.part, m.parts);
+      port.postMessage({ type: 'moved' });
     } else if (m.type === 'resume') {
       core.setTable(m.table);
       run();

@@ -21,12 +21,14 @@ const last = (r: CheckResult): number[] => {
 };
 
 describe('parallel BFS', () => {
-  it('shared table: grows many times while levels are under way, with or without waiting for the workers', async () => {
+  it('shared table: grows many times while levels are under way; workers joining from the start, after growths, or when ready', async () => {
     const [dist, reg] = await load();
     const ref = { moduleUrl: reg.checkModelsUrl, exportName: 'checkModels', key: 'counters', params: { N: 6, K: 9 } };
-    for (const joinAtStart of [true, false]) {
-      // Unsized: the table starts at about 74 K slots and must hold 10^6 states.
-      const r = await dist.checkParallel(ref, { workers: 2, joinAtStart });
+    // Level 25: about 418 K states are stored by then, so this thread has grown the table
+    // (74 K slots at first) twice or more before the worker joins.
+    for (const joinLevel of [0, 25, undefined]) {
+      // Unsized: the table must hold 10^6 states.
+      const r = await dist.checkParallel(ref, { workers: 2, joinLevel });
       expect(r.verdict.kind).toBe('holds');
       expect(r.stats.distinctStates).toBe(1e6);
       expect(r.stats.maxDepth).toBe(54);
@@ -38,13 +40,13 @@ describe('parallel BFS', () => {
   it('shared table: budgets give unknown with their reason, never holds', async () => {
     const [dist, reg] = await load();
     const ref = { moduleUrl: reg.checkModelsUrl, exportName: 'checkModels', key: 'counters', params: { N: 6, K: 9 } };
-    const states = await dist.checkParallel(ref, { workers: 2, joinAtStart: true, maxStates: 5000 });
+    const states = await dist.checkParallel(ref, { workers: 2, joinLevel: 0, maxStates: 5000 });
     expect(states.verdict.kind).toBe('unknown');
     if (states.verdict.kind === 'unknown') expect(states.verdict.reason).toMatch(/state budget of 5000/);
-    const depth = await dist.checkParallel(ref, { workers: 2, joinAtStart: true, maxDepth: 10 });
+    const depth = await dist.checkParallel(ref, { workers: 2, joinLevel: 0, maxDepth: 10 });
     expect(depth.verdict.kind).toBe('unknown');
     if (depth.verdict.kind === 'unknown') expect(depth.verdict.reason).toMatch(/depth bound of 10/);
-    const time = await dist.checkParallel(ref, { workers: 2, joinAtStart: true, timeSeconds: 0 });
+    const time = await dist.checkParallel(ref, { workers: 2, joinLevel: 0, timeSeconds: 0 });
     expect(time.verdict.kind).toBe('unknown');
   });
 
@@ -53,7 +55,7 @@ describe('parallel BFS', () => {
     const ref = { moduleUrl: reg.checkModelsUrl, exportName: 'checkModels', key: 'tdp-cas', params: { NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 1 } };
     const one = dist.check(reg.checkModels['tdp-cas']!.create(ref.params), { por: false });
     expect(one.verdict.kind).toBe('violated');
-    const shared = await dist.checkParallel(ref, { workers: 2, joinAtStart: true, por: false });
+    const shared = await dist.checkParallel(ref, { workers: 2, joinLevel: 0, por: false });
     const parts = [0, 1].map(() => dist.checkParallel(ref, { workers: 2, por: false, store: 'exact' }));
     const [p1, p2] = await Promise.all(parts);
     for (const r of [shared, p1!, p2!]) {

@@ -17,7 +17,7 @@ const toy = (name: string) => (): Model => toyModels[name]!.create({});
 const toyUrl = pathToFileURL(resolve(ROOT, 'dist/test/toy/registry.js')).href;
 const parallel = async (name: string, opts: CheckOptions & { workers: number }): Promise<CheckResult> => {
   const dist = (await import(resolve(ROOT, 'dist/src/check/index.js'))) as typeof import('../../src/check/index.js');
-  return dist.checkParallel({ moduleUrl: toyUrl, exportName: 'toyModels', key: name, params: {} }, { ...opts, joinAtStart: true });
+  return dist.checkParallel({ moduleUrl: toyUrl, exportName: 'toyModels', key: name, params: {} }, { ...opts, joinLevel: 0 });
 };
 
 interface Case {
