@@ -45,6 +45,15 @@ export function mergeStep(model: Model, state: Int32Array, acts: number[], threa
   return ampleSet(model, state, acts, thread, sel) === 1 ? sel[0]! : -1;
 }
 
+/**
+ * Returns true when a parallel BFS of `model` uses the shared table (see `BfsCore`): with the
+ * fingerprint store and no `eventually` property (whose verdict can depend on which parent is
+ * kept, so it must not depend on timing).
+ */
+export function sharedTableMode(model: Model, store: 'fingerprint' | 'exact'): boolean {
+  return store === 'fingerprint' && !model.properties().some((p) => p.expectation === 'eventually');
+}
+
 /** Returns true when statement merging is in effect for these settings. */
 export function mergeInEffect(model: Model, opts: { por?: boolean | undefined; symmetry?: boolean | undefined; merge?: boolean | undefined; strategy?: string | undefined }): boolean {
   const por = (opts.por ?? true) && !!model.isLocal;

@@ -24,13 +24,13 @@ import type { Found, PropTable } from './common.js';
 import { better, propTable } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
 import { buildResult } from './result.js';
-import { CTL, SharedStore, ctlWords, missedStateProbability } from './store.js';
+import { CTL, SharedStore, ctlWords, missedStateProbability, readyWord } from './store.js';
 import { type Chain, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult, Root } from './types.js';
 import type { RoundReply, SharedReply, ToWorker, WorkerInit } from './worker.js';
 import { Budget } from './common.js';
 import { checkBfs } from './bfs.js';
-import { BATCH, BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, mergeInEffect, runLane } from './bfs-core.js';
+import { BATCH, BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, mergeInEffect, runLane, sharedTableMode } from './bfs-core.js';
 
 /** Returns the URL of the compiled worker script (next to this module in dist/). */
 function workerUrl(): URL {
@@ -45,39 +45,38 @@ function workerUrl(): URL {
 /** What every lane's report has (partitioned rounds and shared lanes). */
 type Report = Omit<LaneReport, 'status' | 'pending' | 'front'>;
 
-/** Worker threads and the requests made of them. */
+/** Worker threads by lane, and the requests made of them. */
 class Pool {
+  /** The worker of each lane (none for this thread's lane 0 in shared mode). */
   readonly workers: Worker[] = [];
-  /** Settles when the worker has built its model and core (rejects if it failed). */
+  /** Per lane: settles when the worker has built its model and core (rejects if it failed). */
   readonly ready: Promise<void>[] = [];
   private readonly replies: (((r: unknown) => void) | undefined)[] = [];
   private readonly rejecters: (((e: unknown) => void) | undefined)[] = [];
   private readonly asks = new Map<number, (v: [number, number]) => void>();
   private tag = 0;
 
-  /** Starts a worker per `init` (worker `k` of the pool is `inits[k]`). */
-  constructor(inits: readonly WorkerInit[]) {
-    for (const init of inits) {
-      const k = this.workers.length;
-      const w = new Worker(workerUrl(), { workerData: init });
-      this.workers.push(w);
-      this.ready.push(
-        new Promise<void>((resolve, reject) => {
-          w.on('error', (e) => {
-            reject(e);
-            this.rejecters[k]?.(e);
-          });
-          w.on('message', (m: { type: string; tag?: number; value?: [number, number] }) => {
-            if (m.type === 'ready') resolve();
-            else if (m.type === 'parent') this.asks.get(m.tag!)?.(m.value!);
-            else this.replies[k]?.(m);
-          });
-        }),
-      );
-    }
+  /** Starts the worker of lane `init.me`. */
+  add(init: WorkerInit): void {
+    const k = init.me;
+    const w = new Worker(workerUrl(), { workerData: init });
+    this.workers[k] = w;
+    this.ready[k] = new Promise<void>((resolve, reject) => {
+      w.on('error', (e) => {
+        reject(e);
+        this.rejecters[k]?.(e);
+      });
+      w.on('message', (m: { type: string; tag?: number; value?: [number, number] }) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'parent') this.asks.get(m.tag!)?.(m.value!);
+        else this.replies[k]?.(m);
+      });
+    });
+    // A failure is reported where the lane is awaited; this keeps an early one from being unhandled.
+    this.ready[k].catch(() => undefined);
   }
 
-  /** Sends a request to worker `k`; resolves with its reply. */
+  /** Sends a request to the worker of lane `k`; resolves with its reply. */
   send<R>(k: number, msg: ToWorker, transfer: ArrayBuffer[] = []): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.replies[k] = resolve as (r: unknown) => void;
@@ -86,7 +85,7 @@ class Pool {
     });
   }
 
-  /** Returns `[parentGid, actionIndex]` of local id `local` of worker `k`. */
+  /** Returns `[parentGid, actionIndex]` of local id `local` of lane `k`. */
   parentOf(k: number, local: number): Promise<[number, number]> {
     return new Promise((resolve) => {
       const tag = this.tag++;
@@ -101,8 +100,7 @@ class Pool {
 
   /** Stops every worker. */
   async close(): Promise<void> {
-    for (const p of this.ready) p.catch(() => undefined);
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.filter((w) => w !== undefined).map((w) => w.terminate()));
   }
 }
 
@@ -149,62 +147,64 @@ interface Frame {
  * runs on this thread. Strategies other than BFS are not parallel.
  */
 export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promise<CheckResult> {
-  const model = await loadModel(ref);
   const n = Math.max(1, Math.floor(opts.workers));
-  if (n === 1) return checkBfs(model, opts);
+  if (n === 1) return checkBfs(await loadModel(ref), opts);
   const budget = new Budget(opts);
-  const por = (opts.por ?? true) && !!model.isLocal;
-  const symmetry = (opts.symmetry ?? true) && !!model.canonicalize;
-  const roots = opts.roots ?? initialRoots(model, symmetry);
-  const merge = mergeInEffect(model, { ...opts, strategy: 'bfs' });
-  const settings: CoreSettings = { store: opts.store ?? 'fingerprint', por, symmetry, maxDepth: opts.maxDepth ?? Infinity, expectedStates: opts.expectedStates, merge };
-  const props = propTable(model);
-  const progress = (reports: readonly Report[], level: number, distinct = reports.reduce((a, r) => a + r.distinct, 0)): void => {
-    budget.sampleMemory();
-    opts.onProgress?.({
-      generatedStates: reports.reduce((a, r) => a + r.generated, 0),
-      distinctStates: distinct,
-      depth: level,
-      queue: reports.reduce((a, r) => a + r.queued, 0),
-      seconds: budget.seconds(),
-      statesPerSecond: distinct / budget.seconds(),
-      memoryBytes: budget.peakRss,
-    });
+  const store = opts.store ?? 'fingerprint';
+  // The workers start first, while this thread loads the model: they get the settings as asked
+  // (each core narrows them to what the model supports, as this thread does below) and decide
+  // the mode from their model as this thread does (`sharedTableMode`).
+  const memory: SharedMemory = {
+    // Room for the expected states plus the batches that reserve slots without using them all
+    // (see `SharedStore.reserve`), so that a sized run never grows. Untouched pages take no memory.
+    table: new SharedArrayBuffer(SharedStore.capacityFor((opts.expectedStates ?? 1 << 16) + 4 * BATCH * n) * 8),
+    ctl: new SharedArrayBuffer(ctlWords(n) * 4),
   };
-  const frame: Frame = { model, ref, opts, n, settings, props, roots, budget, progress };
-  const shared = settings.store === 'fingerprint' && props.eventually.length === 0;
-  const inits = (first: number, memory?: SharedMemory): WorkerInit[] =>
-    Array.from({ length: n - first }, (_, k) => ({
-      ref,
-      settings,
-      me: first + k,
-      n,
-      roots: shared ? [] : roots.map((r) => r.state),
-      ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
-      ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
-      ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
-      ...(memory !== undefined ? { memory } : {}),
-    }));
-  let pool: Pool | null = null;
+  const asked: CoreSettings = { store, por: opts.por ?? true, symmetry: opts.symmetry ?? true, maxDepth: opts.maxDepth ?? Infinity, expectedStates: opts.expectedStates, merge: opts.merge ?? true };
+  const init = (me: number): WorkerInit => ({
+    ref,
+    settings: asked,
+    me,
+    n,
+    roots: opts.roots?.map((r) => r.state) ?? null,
+    memory,
+    ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
+    ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
+    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+  });
+  const pool = new Pool();
   try {
+    for (let me = 1; me < n; me++) pool.add(init(me));
+    const model = await loadModel(ref);
+    const por = asked.por && !!model.isLocal;
+    const symmetry = asked.symmetry && !!model.canonicalize;
+    const roots = opts.roots ?? initialRoots(model, symmetry);
+    const merge = mergeInEffect(model, { ...opts, strategy: 'bfs' });
+    const settings: CoreSettings = { ...asked, por, symmetry, merge };
+    const props = propTable(model);
+    const progress = (reports: readonly Report[], level: number, distinct = reports.reduce((a, r) => a + r.distinct, 0)): void => {
+      budget.sampleMemory();
+      opts.onProgress?.({
+        generatedStates: reports.reduce((a, r) => a + r.generated, 0),
+        distinctStates: distinct,
+        depth: level,
+        queue: reports.reduce((a, r) => a + r.queued, 0),
+        seconds: budget.seconds(),
+        statesPerSecond: distinct / budget.seconds(),
+        memoryBytes: budget.peakRss,
+      });
+    };
+    const frame: Frame = { model, ref, opts, n, settings, props, roots, budget, progress };
     let outcome: Outcome;
-    if (shared) {
-      const memory: SharedMemory = {
-        // Room for the expected states plus the batches that reserve slots without using them all
-        // (see `SharedStore.reserve`), so that a sized run never grows.
-        table: new SharedArrayBuffer(SharedStore.capacityFor(Math.max(opts.expectedStates ?? 1 << 16, roots.length) + 4 * BATCH * n) * 8),
-        ctl: new SharedArrayBuffer(ctlWords(n) * 4),
-      };
-      pool = new Pool(inits(1, memory));
-      outcome = await sharedLevels(frame, pool, memory);
-    } else {
-      pool = new Pool(inits(0));
+    if (sharedTableMode(model, store)) outcome = await sharedLevels(frame, pool, memory);
+    else {
+      pool.add(init(0));
       await Promise.all(pool.ready);
       outcome = await partitionedLevels(frame, pool);
     }
     return await finish(frame, outcome);
   } finally {
-    await pool?.close();
+    await pool.close();
   }
 }
 
@@ -289,51 +289,64 @@ async function partitionedLevels(frame: Frame, pool: Pool): Promise<Outcome> {
 }
 
 /**
- * The level loop of shared mode. This thread is lane 0 (it stores the roots); worker `k` of the
- * pool is lane `k + 1` and joins at the first level that begins after it is ready. A level pauses
- * whenever a lane's batch would pass the table's fill limit; the table is grown here.
+ * The level loop of shared mode. This thread is lane 0 (it stores the roots); the worker of lane
+ * `k` joins as soon as it is ready (it sets its flag in the control block, which this thread
+ * reads between chunks of work), in the middle of a level if need be. A level pauses whenever a
+ * lane's batch would pass the table's fill limit; then every lane moves a part of the table into
+ * a larger one.
  */
-async function sharedLevels(frame: Frame, pool: Pool, memory: SharedMemory): Promise<Outcome> {
+async function sharedLevels(frame: Frame, pool: Pool, given: SharedMemory): Promise<Outcome> {
   const { model, n, opts, settings, roots, budget, progress } = frame;
-  const ctl = new Int32Array(memory.ctl);
+  const ctl = new Int32Array(given.ctl);
+  // The table was sized before the initial states were known (the workers get the current table
+  // with every level).
+  const rootRoom = SharedStore.capacityFor(roots.length + 4 * BATCH * n);
+  const memory: SharedMemory = given.table.byteLength >= rootRoom * 8 ? given : { ...given, table: new SharedArrayBuffer(rootRoom * 8) };
   const core = new BfsCore(model, settings, 0, n, memory);
   roots.forEach((r, i) => core.addRoot(r.state, i));
   const maxStates = opts.maxStates ?? Infinity;
   const joined: boolean[] = Array.from({ length: n }, (_, i) => i === 0);
-  const isReady: boolean[] = joined.slice();
   let failure: unknown = null;
-  pool.ready.forEach((p, k) =>
-    p.then(
-      () => (isReady[k + 1] = true),
-      (e: unknown) => (failure ??= e),
-    ),
-  );
+  pool.ready.forEach((p) => p.catch((e: unknown) => (failure ??= e)));
   const none: Frontier = { buf: new SharedArrayBuffer(4), count: 0 };
   const reports: (LaneReport | null)[] = Array.from({ length: n }, () => null);
   const known = (): LaneReport[] => reports.filter((r): r is LaneReport => r !== null);
   let table = memory.table;
   const tableBytes = (): number => table.byteLength;
-  const parentOf = (gid: number): [number, number] | Promise<[number, number]> => (gid % n === 0 ? core.parentOf(Math.floor(gid / n)) : pool.parentOf((gid % n) - 1, Math.floor(gid / n)));
+  const parentOf = (gid: number): [number, number] | Promise<[number, number]> => (gid % n === 0 ? core.parentOf(Math.floor(gid / n)) : pool.parentOf(gid % n, Math.floor(gid / n)));
+  const readyFlag = (i: number): boolean => Atomics.load(ctl, readyWord(n, i)) !== 0;
   for (let level = 0; ; level++) {
-    // Let the messages of workers that became ready in.
+    // Let the messages of workers in (a failure, or readiness when joinLevel waits for it).
     if (level === opts.joinLevel) await Promise.all(pool.ready);
     else if (joined.some((j) => !j)) await new Promise((r) => setImmediate(r));
     if (failure !== null) throw failure;
-    if (opts.joinLevel === undefined || level >= opts.joinLevel) for (let i = 1; i < n; i++) joined[i] = isReady[i]!;
+    const mayJoin = opts.joinLevel === undefined || level >= opts.joinLevel;
+    if (mayJoin) for (let i = 1; i < n; i++) joined[i] = joined[i]! || readyFlag(i);
     const fronts = reports.map((r, i) => (i === 0 ? core.nextFrontier() : (r?.front ?? none)));
     for (let i = 0; i < n; i++) ctl[CTL.cursors + i] = 0;
     const lanes = joined.flatMap((j, i) => (j && i > 0 ? [i] : []));
-    const run = (msg: (i: number) => ToWorker): Promise<SharedReply[]> => {
-      const theirs = Promise.all(lanes.map((i) => pool.send<SharedReply>(i - 1, msg(i))));
+    let current = table;
+    const levelMsg = (): ToWorker => ({ type: 'level', level, fronts, table: current });
+    const run = (msg: () => ToWorker): Promise<SharedReply[]> => {
+      const theirs = lanes.map((i) => pool.send<SharedReply>(i, msg()));
       reports[0] = runLane(core, budget, maxStates, (due) => {
+        // A worker that became ready while this thread was busy joins the level under way (its
+        // own frontier is empty; it takes chunks of the others').
+        if (mayJoin) {
+          for (let i = 1; i < n; i++) {
+            if (joined[i] || !readyFlag(i)) continue;
+            joined[i] = true;
+            lanes.push(i);
+            theirs.push(pool.send<SharedReply>(i, levelMsg()));
+          }
+        }
         if (due) progress(known(), level, Atomics.load(ctl, CTL.count));
       });
-      return theirs;
+      return Promise.all(theirs);
     };
     core.beginLevel(level);
     core.setFrontiers(fronts);
-    const current = table;
-    let rs = await run(() => ({ type: 'level', level, fronts, table: current }));
+    let rs = await run(levelMsg);
     for (;;) {
       const all = [reports[0]!, ...rs];
       if (!all.some((r) => r.status === 'grow') || all.some((r) => r.status === 'stopped')) break;
@@ -344,14 +357,14 @@ async function sharedLevels(frame: Frame, pool: Pool, memory: SharedMemory): Pro
       table = new SharedArrayBuffer(cap * 8);
       const into = table;
       const parts = lanes.length + 1;
-      const moved = Promise.all(lanes.map((i, k) => pool.send(i - 1, { type: 'move', table: into, part: k + 1, parts })));
+      const moved = Promise.all(lanes.map((i, k) => pool.send(i, { type: 'move', table: into, part: k + 1, parts })));
       core.moveTable(into, 0, parts);
       await moved;
       ctl[CTL.reserved] = count;
       ctl[CTL.grow] = 0;
-      const t = table;
-      core.setTable(t);
-      rs = await run(() => ({ type: 'resume', table: t }));
+      current = table;
+      core.setTable(current);
+      rs = await run(() => ({ type: 'resume', table: current }));
     }
     lanes.forEach((i, k) => (reports[i] = rs[k]!));
     const all = known();

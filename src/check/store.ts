@@ -155,13 +155,18 @@ export const CTL = {
   grow: 2,
   /** Set when a worker hit a budget; every worker stops at its next chunk. */
   stop: 3,
-  /** First per-frontier cursor. */
+  /** First per-frontier cursor (one per lane), then one ready flag per lane (see `readyWord`). */
   cursors: 4,
 } as const;
 
-/** Returns the number of Int32 words of the control block for `n` workers. */
+/** Returns the number of Int32 words of the control block for `n` lanes. */
 export function ctlWords(n: number): number {
-  return CTL.cursors + n;
+  return CTL.cursors + 2 * n;
+}
+
+/** Returns the word of the control block that lane `lane` of `n` sets when it is ready to take work. */
+export function readyWord(n: number, lane: number): number {
+  return CTL.cursors + n + lane;
 }
 
 /**

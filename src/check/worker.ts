@@ -4,9 +4,11 @@
  * (partitioned: round, absorb; shared: level, resume; both: parent).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, runLane } from './bfs-core.js';
+import { BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, runLane, sharedTableMode } from './bfs-core.js';
+import { initialRoots } from './trace.js';
 import { Budget } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
+import { readyWord } from './store.js';
 
 /** What the coordinator passes at spawn. */
 export interface WorkerInit {
@@ -14,12 +16,13 @@ export interface WorkerInit {
   readonly settings: CoreSettings;
   readonly me: number;
   readonly n: number;
-  readonly roots: Int32Array[];
+  /** Initial states (canonical already); null: the model's own (`initialRoots`). */
+  readonly roots: Int32Array[] | null;
   readonly timeSeconds?: number;
   readonly maxMemoryBytes?: number;
   readonly maxStates?: number;
-  /** Present in shared mode. */
-  readonly memory?: SharedMemory;
+  /** The shared table and control block, used when the model runs in shared mode (`sharedTableMode`). */
+  readonly memory: SharedMemory;
 }
 
 /** Messages from the coordinator. */
@@ -55,13 +58,14 @@ async function main(): Promise<void> {
   if (!port) return;
   const init = workerData as WorkerInit;
   const model = await loadModel(init.ref);
-  const core = new BfsCore(model, init.settings, init.me, init.n, init.memory);
-  init.roots.forEach((r, i) => core.addRoot(r, i));
   const budget = new Budget({ timeSeconds: init.timeSeconds, maxMemoryBytes: init.maxMemoryBytes, progressMs: 1e9 });
-  if (init.memory !== undefined) {
-    serveShared(core, budget, init);
+  // The coordinator decides the mode from the same model the same way.
+  if (sharedTableMode(model, init.settings.store)) {
+    serveShared(new BfsCore(model, init.settings, init.me, init.n, init.memory), budget, init);
     return;
   }
+  const core = new BfsCore(model, init.settings, init.me, init.n);
+  (init.roots ?? initialRoots(model, core.reductions.symmetry).map((r) => r.state)).forEach((r, i) => core.addRoot(r, i));
   const perWorkerMax = init.maxStates !== undefined ? Math.ceil(init.maxStates / init.n) : Infinity;
   const reply = (type: 'round' | 'absorb', levelSize: number, hit: string | null): void => {
     const outboxes = core.out.map((_, i) => (i === init.me ? new Int32Array(0) : core.takeOutbox(i)));
@@ -138,6 +142,8 @@ function serveShared(core: BfsCore, budget: Budget, init: WorkerInit): void {
       run();
     }
   });
+  // This thread's lane 0 sees the flag while it is busy, and then sends this lane the level under way.
+  Atomics.store(new Int32Array(init.memory.ctl), readyWord(init.n, init.me), 1);
   port.postMessage({ type: 'ready' });
 }
 
