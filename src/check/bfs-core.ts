@@ -150,10 +150,6 @@ export class BfsCore {
   private readonly route: boolean;
   private readonly shared: SharedStore | null;
   private readonly ctl: Int32Array | null;
-  /** Shared mode: the control block (see `CTL`). */
-  get control(): Int32Array | null {
-    return this.ctl;
-  }
   private readonly actList: number[] = [];
   private readonly sel: Int32Array = new Int32Array(256);
   private readonly succ: Int32Array;
@@ -205,6 +201,11 @@ export class BfsCore {
     this.succ2 = new Int32Array(this.S);
     this.canon = new Int32Array(this.S);
     this.stateView = new Int32Array(this.S);
+  }
+
+  /** Shared mode: the control block (see `CTL`). */
+  get control(): Int32Array | null {
+    return this.ctl;
   }
 
   /** Reductions in effect. */
