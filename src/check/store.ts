@@ -152,6 +152,16 @@ function rehashFingerprints(old: Int32Array, cap: number): Int32Array {
   return s;
 }
 
+/**
+ * Returns the `h2` word of slot `i` of a shared table, waiting while it is 0: the writer that
+ * claimed the slot stores it right after its compare-and-swap.
+ */
+function secondWord(s: Int32Array, i: number): number {
+  let b = s[2 * i + 1]!;
+  while (b === 0) b = Atomics.load(s, 2 * i + 1);
+  return b;
+}
+
 /** Words of the control block of a {@link SharedStore} (after the per-frontier cursors, see `ctlWords`). */
 export const CTL = {
   /** Stored states. */
@@ -262,11 +272,7 @@ export class SharedStore implements StateStore {
           return true;
         }
       }
-      if (a === h1) {
-        let b = s[2 * i + 1]!;
-        while (b === 0) b = Atomics.load(s, 2 * i + 1);
-        if (b === b2) return false;
-      }
+      if (a === h1 && secondWord(s, i) === b2) return false;
       if (++i === cap) i = 0;
     }
   }
@@ -293,11 +299,7 @@ export class SharedStore implements StateStore {
     for (;;) {
       const a = s[2 * i]!;
       if (a === 0) return false;
-      if (a === h1) {
-        let b = Atomics.load(s, 2 * i + 1);
-        while (b === 0) b = Atomics.load(s, 2 * i + 1);
-        if (b === b2) return true;
-      }
+      if (a === h1 && secondWord(s, i) === b2) return true;
       if (++i === cap) i = 0;
     }
   }
