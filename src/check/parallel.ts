@@ -182,7 +182,12 @@ export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promi
     const merge = mergeInEffect(model, { ...opts, strategy: 'bfs' });
     const settings: CoreSettings = { ...asked, por, symmetry, merge };
     const props = propTable(model);
+    let shown = -Infinity;
     const progress = (reports: readonly Report[], level: number, distinct = reports.reduce((a, r) => a + r.distinct, 0)): void => {
+      // At most four lines a second (small levels end far more often).
+      const now = performance.now();
+      if (now - shown < 250) return;
+      shown = now;
       budget.sampleMemory();
       opts.onProgress?.({
         generatedStates: reports.reduce((a, r) => a + r.generated, 0),
