@@ -4,7 +4,7 @@
  * - shared (fingerprint store, no `eventually` property; the default): the lanes (this thread and
  *   `workers - 1` worker threads) insert into one fingerprint table in shared memory and take
  *   chunks of every lane's frontier, so no state is copied between threads. This thread starts at
- *   once; a worker joins at the first level after it has started. Counts, verdicts and the
+ *   once; a worker joins the level under way as soon as it is ready. Counts, verdicts and the
  *   reported state equal the single-thread run; when two lanes reach a state in the same level,
  *   which parent is kept depends on timing, so the counterexample is a shortest path to that
  *   state but not always the one a single thread prints.

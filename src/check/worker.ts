@@ -1,7 +1,7 @@
 /**
  * The worker-thread side of `checkParallel`: builds the model from a `ModelRef`, runs one BFS core
  * (a partition, or a worker of the shared table), and answers the coordinator's messages
- * (partitioned: round, absorb; shared: level, resume; both: parent).
+ * (partitioned: round, absorb; shared: level, move, resume; both: parent).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, runLane, sharedTableMode } from './bfs-core.js';
@@ -142,7 +142,8 @@ function serveShared(core: BfsCore, budget: Budget, init: WorkerInit): void {
       run();
     }
   });
-  // This thread's lane 0 sees the flag while it is busy, and then sends this lane the level under way.
+  // The main thread (lane 0) sees the flag between chunks of its own work and sends this lane the
+  // level under way.
   Atomics.store(new Int32Array(init.memory.ctl), readyWord(init.n, init.me), 1);
   port.postMessage({ type: 'ready' });
 }
