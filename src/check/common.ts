@@ -189,7 +189,7 @@ export class Budget {
   check(): { stop: boolean; due: boolean } {
     const now = performance.now();
     if (now > this.deadline) {
-      this.hit = `time budget of ${((this.deadline - this.start) / 1000).toFixed(1)} s reached`;
+      this.hit = `time budget of ${Number(((this.deadline - this.start) / 1000).toFixed(3))} s reached`;
       return { stop: true, due: false };
     }
     let due = false;
