@@ -134,7 +134,6 @@ export class BfsCore {
   private end = 0;
   /** Shared mode: this level's frontiers of every worker, and how many of them were used up here. */
   private fronts: Int32Array[] = [];
-  private frontCount: number[] = [];
   private frontChunk: number[] = [];
   private frontsDone = 0;
   /** Best violation seen (see `better`). */
@@ -216,11 +215,6 @@ export class BfsCore {
   /** Number of states waiting (the rest of the range being expanded plus the next level). */
   get queued(): number {
     return (this.end - this.pos) + this.next.length / (this.S + FH);
-  }
-
-  /** Returns true when no state waits in the next level. */
-  get nextEmpty(): boolean {
-    return this.next.length === 0;
   }
 
   /**
@@ -324,7 +318,6 @@ export class BfsCore {
   setFrontiers(fronts: readonly Frontier[]): void {
     const rs = this.S + FH;
     this.fronts = fronts.map((f) => new Int32Array(f.buf, 0, f.count * rs));
-    this.frontCount = fronts.map((f) => f.count);
     // Small frontiers in small chunks, so that every lane gets a share of a small level.
     this.frontChunk = fronts.map((f) => Math.max(1, Math.min(CHUNK, Math.ceil(f.count / (8 * this.n)))));
   }
@@ -336,7 +329,7 @@ export class BfsCore {
     const nf = this.fronts.length;
     while (this.frontsDone < nf) {
       const f = (this.me + this.frontsDone) % nf;
-      const total = this.frontCount[f]!;
+      const total = this.fronts[f]!.length / (FH + this.S);
       const chunk = this.frontChunk[f]!;
       const c0 = total > 0 ? Atomics.add(ctl, CTL.cursors + f, chunk) : total;
       if (c0 < total) {

@@ -42,6 +42,15 @@ function workerUrl(): URL {
   return new URL('./worker.js', here);
 }
 
+/**
+ * Returns an empty shared table for `states` states plus the batches that reserve slots without
+ * using them all (see `SharedStore.reserve`), so that a run sized by `expectedStates` never grows.
+ * Pages not written take no memory.
+ */
+function tableFor(states: number, n: number, minSlots = 0): SharedArrayBuffer {
+  return SharedStore.table(states + 4 * BATCH * n, minSlots);
+}
+
 /** What every lane's report has (partitioned rounds and shared lanes). */
 type Report = Omit<LaneReport, 'status' | 'pending' | 'front'>;
 
@@ -131,7 +140,6 @@ export interface ParallelOptions extends CheckOptions {
 /** The common frame of both modes. */
 interface Frame {
   readonly model: Model;
-  readonly ref: ModelRef;
   readonly opts: ParallelOptions;
   readonly n: number;
   readonly settings: CoreSettings;
@@ -155,9 +163,7 @@ export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promi
   // (each core narrows them to what the model supports, as this thread does below) and decide
   // the mode from their model as this thread does (`sharedTableMode`).
   const memory: SharedMemory = {
-    // Room for the expected states plus the batches that reserve slots without using them all
-    // (see `SharedStore.reserve`), so that a sized run never grows. Untouched pages take no memory.
-    table: new SharedArrayBuffer(SharedStore.capacityFor((opts.expectedStates ?? 1 << 16) + 4 * BATCH * n) * 8),
+    table: tableFor(opts.expectedStates ?? 1 << 16, n),
     ctl: new SharedArrayBuffer(ctlWords(n) * 4),
   };
   const asked: CoreSettings = { store, por: opts.por ?? true, symmetry: opts.symmetry ?? true, maxDepth: opts.maxDepth ?? Infinity, expectedStates: opts.expectedStates, merge: opts.merge ?? true };
@@ -199,7 +205,7 @@ export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promi
         memoryBytes: budget.peakRss,
       });
     };
-    const frame: Frame = { model, ref, opts, n, settings, props, roots, budget, progress };
+    const frame: Frame = { model, opts, n, settings, props, roots, budget, progress };
     let outcome: Outcome;
     if (sharedTableMode(model, store)) outcome = await sharedLevels(frame, pool, memory);
     else {
@@ -305,8 +311,8 @@ async function sharedLevels(frame: Frame, pool: Pool, given: SharedMemory): Prom
   const ctl = new Int32Array(given.ctl);
   // The table was sized before the initial states were known (the workers get the current table
   // with every level).
-  const rootRoom = SharedStore.capacityFor(roots.length + 4 * BATCH * n);
-  const memory: SharedMemory = given.table.byteLength >= rootRoom * 8 ? given : { ...given, table: new SharedArrayBuffer(rootRoom * 8) };
+  const rootTable = tableFor(roots.length, n);
+  const memory: SharedMemory = given.table.byteLength >= rootTable.byteLength ? given : { ...given, table: rootTable };
   const core = new BfsCore(model, settings, 0, n, memory);
   roots.forEach((r, i) => core.addRoot(r.state, i));
   const maxStates = opts.maxStates ?? Infinity;
@@ -357,9 +363,9 @@ async function sharedLevels(frame: Frame, pool: Pool, given: SharedMemory): Prom
       if (!all.some((r) => r.status === 'grow') || all.some((r) => r.status === 'stopped')) break;
       const count = Atomics.load(ctl, CTL.count);
       const waiting = all.reduce((a, r) => a + r.pending, 0);
-      const cap = Math.max(Math.ceil((table.byteLength / 8) * 1.5), SharedStore.capacityFor(count + waiting + 4 * BATCH * n));
-      // Every lane moves a part of the old table into the new one; then all continue in it.
-      table = new SharedArrayBuffer(cap * 8);
+      // 1.5 times the slots, or more if the waiting batches need it. Every lane moves a part of
+      // the old table into the new one; then all continue in it.
+      table = tableFor(count + waiting, n, Math.ceil((table.byteLength / 8) * 1.5));
       const into = table;
       const parts = lanes.length + 1;
       const moved = Promise.all(lanes.map((i, k) => pool.send(i, { type: 'move', table: into, part: k + 1, parts })));

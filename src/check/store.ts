@@ -39,6 +39,11 @@ function pow2(n: number): number {
   return c;
 }
 
+/** Returns the number of slots a fingerprint table needs to hold `states` states at most at its fill limit. */
+function slotsFor(states: number): number {
+  return Math.max(1024, Math.ceil(states / MAX_LOAD) + 1);
+}
+
 /** Returns the home slot of `h1` in a table of `cap` slots (`cap` < 2^31, any size): `floor(h1 * cap / 2^32)`. */
 function home(h1: number, cap: number): number {
   // (hi * 2^16 + lo) * cap / 2^32, exact in doubles: both partial products are below 2^47.
@@ -72,7 +77,7 @@ export class FingerprintStore implements StateStore {
 
   /** Creates a store sized for `expected` states. */
   constructor(expected = 1 << 16) {
-    const cap = Math.max(1024, Math.ceil(expected / MAX_LOAD) + 1);
+    const cap = slotsFor(expected);
     this.slots = new Int32Array(cap * 2);
     this.cap = cap;
     this.limit = Math.floor(cap * MAX_LOAD);
@@ -198,23 +203,21 @@ export function readyWord(n: number, lane: number): number {
  */
 export class SharedStore implements StateStore {
   readonly mode = 'fingerprint' as const;
-  private slots: Int32Array;
-  private cap: number;
-  private limit: number;
+  private slots!: Int32Array;
+  private cap!: number;
+  private limit!: number;
   private readonly ctl: Int32Array;
   private sink = 0;
 
   /** A view of the shared `table` (Int32 pairs) with the control block `ctl` (see `CTL`). */
   constructor(table: SharedArrayBuffer, ctl: Int32Array) {
-    this.slots = new Int32Array(table);
-    this.cap = this.slots.length / 2;
-    this.limit = Math.floor(this.cap * MAX_LOAD);
     this.ctl = ctl;
+    this.setTable(table);
   }
 
-  /** Returns the number of slots a table needs for `states` states at most at the fill limit. */
-  static capacityFor(states: number): number {
-    return Math.max(1024, Math.ceil(states / MAX_LOAD) + 1);
+  /** Returns an empty shared table for `states` states at most at the fill limit, of `minSlots` slots at least. */
+  static table(states: number, minSlots = 0): SharedArrayBuffer {
+    return new SharedArrayBuffer(Math.max(slotsFor(states), minSlots) * 8);
   }
 
   /** Switches to a new (larger) shared table. */
