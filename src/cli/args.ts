@@ -17,6 +17,7 @@ export interface Parsed {
 
 /** Parses argv against `spec` (plus `--help`); unknown flags and missing values raise MMC001. */
 export function parse(command: string, argv: string[], spec: FlagSpec, maxPositionals = 0): Parsed {
+  argv = joinDashValues(command, argv, spec);
   let out;
   try {
     out = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
@@ -32,6 +33,37 @@ export function parse(command: string, argv: string[], spec: FlagSpec, maxPositi
     fail('MMC001', `${command}: unexpected argument '${out.positionals[maxPositionals]}'`, { subject: out.positionals[maxPositionals]! });
   }
   return { values: out.values as Parsed['values'], positionals: out.positionals };
+}
+
+/**
+ * Returns argv with the values of string flags that start with a dash joined to their flag
+ * (`--time -1` becomes `--time=-1`, so the range check names the flag and the allowed values);
+ * a string flag followed by another flag (`--time --json`) or by nothing raises MMC001 "needs a value".
+ */
+function joinDashValues(command: string, argv: string[], spec: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    const f = name !== undefined ? spec[name] : undefined;
+    if (f?.type === 'string') {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('-') && !/^-[0-9.]/.test(next))) {
+        fail('MMC001', `${command}: flag ${a} needs a value`, { subject: a });
+      }
+      if (next.startsWith('-')) {
+        out.push(`${a}=${next}`);
+        i++;
+        continue;
+      }
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 /** Returns a string flag's value, or undefined. */
@@ -68,7 +100,7 @@ export function num(p: Parsed, name: string, min: number, max: number, dflt?: nu
   const s = str(p, name);
   if (s === undefined) return dflt;
   const v = Number(s);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(s) || !(v >= min && v <= max)) {
+  if (!/^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(s) || !(v >= min && v <= max)) {
     fail('MMC003', `--${name} ${s}: must be a number from ${min} to ${max}`, { subject: `--${name}` });
   }
   return v;

@@ -6,6 +6,8 @@ import { DiagnosticError, formatDiagnostic } from '../core/diagnostic.js';
 import { EXIT } from '../core/exit.js';
 import type { Io } from './command.js';
 import { commands } from './commands/index.js';
+import { readFileSync } from 'node:fs';
+import { repoPath } from './paths.js';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
@@ -20,12 +22,19 @@ export function helpText(): string {
     'mmucheck: formal models and model checking for the KVM x86 MMU',
     '',
     'usage: mmucheck <command> [flags]   (mmucheck <command> --help for its flags)',
+    '       mmucheck --version',
     '',
     ...commands.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
     'exit codes: 0 as expected, 10 unexpected violation, 11 verdict differs from expected,',
-    '            20 unknown (Z3 unknown, timeout, bound hit), 64 usage or input error, 70 internal error',
+    '            20 unknown (Z3 unknown, timeout, bound hit), 64 usage, input or output error,',
+    '            70 internal error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP or a vanished parent',
   ].join('\n');
+}
+
+/** Returns the package version (package.json). */
+export function version(): string {
+  return (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -34,6 +43,10 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`mmucheck ${version()}`);
+    return EXIT.ok;
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
