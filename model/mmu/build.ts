@@ -101,8 +101,18 @@ export function opLabel(c: OpCall): string {
   }
 }
 
-/** Returns the operation instance of a call. */
+/**
+ * Returns the operation instance of a call. An instance that cannot touch TDX private memory (any
+ * call in a default VM, a shared fault in a TD) is marked `sharedOnly`: its TDX steps are dead,
+ * and edits must not make them reachable.
+ */
 export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number): OpInstance {
+  const inst = instanceOf(call, o, tdx, gfns);
+  return !tdx || (call.op === 'fault' && call.private !== true) ? { ...inst, sharedOnly: true } : inst;
+}
+
+/** Returns the operation instance of a call (its steps for the options and VM type). */
+function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number): OpInstance {
   const mk = (steps: OpInstance['steps']): OpInstance => ({ op: call.op, label: opLabel(call), steps });
   switch (call.op) {
     case 'fault':
@@ -172,6 +182,8 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     threads,
     setup,
     ...(v.edits ? { edits: v.edits } : {}),
+    from: scn.name,
+    operations: OPERATIONS,
     init: (s: Int32Array, m: MmuLayout) => {
       s[G.privateGfns] = priv.reduce((a, g) => a | (1 << g), 0);
       s[G.gmemBound] = s[G.privateGfns]!;

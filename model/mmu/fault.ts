@@ -412,6 +412,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'zap-huge',
+      tdx: true,
       doc: 'v10 mirror path: CAS(e, huge, np) to replace a private huge leaf by a table, then its remove hook',
       run: (c) => {
         if (!casOrRetry(c, c.loc(L.old), NP)) return;
@@ -420,6 +421,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'zap-huge-hook',
+      tdx: true,
       doc: 'v10 remove hook for the zapped private huge leaf: TDH.MEM.RANGE.BLOCK at its level',
       run: (c) => {
         const lv = c.loc(L.level);
@@ -451,6 +453,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'link-seamcall',
+      tdx: true,
       doc: 'link_external_spt: TDH.MEM.SEPT.ADD for the new table',
       run: (c) => {
         const lv = c.loc(L.level);
@@ -461,6 +464,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'link-finish',
+      tdx: true,
       doc: 'freeze: store the link (success) or restore the old value (failure); seamcall-then-cas: CAS(e, old, link)',
       run: (c) => {
         const old = c.loc(L.old);
@@ -507,6 +511,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'install-seamcall',
+      tdx: true,
       doc: 'set_external_spte: TDH.MEM.PAGE.AUG (entry FREE -> PENDING); TD not finalized: TDH.MEM.PAGE.ADD (FREE -> MAPPED, 6.19+) or only a premap record (before 6.19)',
       run: (c) => {
         const lv = c.loc(L.level);
@@ -530,6 +535,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'install-finish',
+      tdx: true,
       doc: 'freeze: store the leaf (success) or restore the old value (failure); seamcall-then-cas: CAS(e, old, leaf)',
       run: (c) => {
         const old = c.loc(L.old);
@@ -592,6 +598,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       ? [
           {
             name: 'page-add',
+            tdx: true,
             doc: 'KVM_TDX_INIT_MEM_REGION before 6.19: after mmu_lock is dropped, TDH.MEM.PAGE.ADD for the premapped gfn (nr_premapped--); 6.19+: nothing left to do',
             run: (c: Ctx) => {
               if (c.loc(L.aux2) !== 1) return;

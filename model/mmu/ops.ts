@@ -273,7 +273,7 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
             advanceOr(c);
           },
         },
-        ...tdxRemoveSteps(o, (c) => advanceOr(c)),
+        ...tdxRemoveSteps(o, (c) => advanceOr(c)).map((st): StepDef => ({ ...st, tdx: true })),
       ],
       { doc: 'rcu_read_unlock; put the root reference; next root', putRef: true },
     ),

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { fail } from '../core/diagnostic.js';
 import type { ModelEntry, ModelRef } from '../check/index.js';
 import type { MmuMachine } from '../mmu/machine.js';
-import { isVariant, type VariantSpec } from '../mmu/variant.js';
+import { checkVariant, type VariantCatalogue, type VariantSpec } from '../mmu/variant.js';
 import { buildMachine, OPERATIONS, type Scenario } from '../../model/mmu/build.js';
 import { findScenario, SCENARIOS } from '../../model/mmu/scenarios.js';
 import { OPTIONS } from '../../model/mmu/options.js';
@@ -44,11 +44,15 @@ function variantMachine(v: VariantSpec): MmuMachine {
   return buildMachine(scenarioOrFail(v.from), { ...(v.options ? { options: v.options } : {}), ...(v.edits ? { edits: v.edits } : {}), name: v.name ?? `${v.from}+variant` });
 }
 
+/** The scenarios and options a variant file is checked against. */
+const CATALOGUE: VariantCatalogue = { scenarios: SCENARIOS.map((s) => s.name), options: OPTIONS };
+
+/** Returns the variant a file exports (default, or `variant`), its whole shape checked (see {@link checkVariant}). */
 async function variantSpecOf(file: string): Promise<VariantSpec> {
   const mod = await loadTs(file, '--model');
   const v = mod['default'] ?? mod['variant'];
-  if (!isVariant(v)) fail('MMC007', `--model ${file}: the file must export default variant({ from: '<scenario>', ... })`, { subject: '--model' });
-  return v;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('MMC007', `--model ${file}: the file must export default variant({ from: '<scenario>', ... })`, { subject: '--model' });
+  return checkVariant(v, CATALOGUE);
 }
 
 /**

@@ -6,7 +6,8 @@
  * a root that still maps something) record the broken invariant in the state itself, so a
  * violation is found by the explorer whatever the step list looks like.
  */
-import { fail } from '../core/diagnostic.js';
+import { DiagnosticError, fail } from '../core/diagnostic.js';
+import { enterUserCode, leaveUserCode } from '../core/user-code.js';
 import { F, G, L, type MmuLayout, P, R, RF, T, TLB, TS, V } from './layout.js';
 import type { CompiledProgram } from './program.js';
 import { formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
@@ -419,5 +420,168 @@ export class Ctx {
   /** Returns true when `tb` is a link target (helper for walkers). */
   static childOf(v: number): number {
     return isLink(v) ? linkTable(v) : -1;
+  }
+}
+
+/** The checked view of each context (created at its first user step). */
+const userViews = new WeakMap<Ctx, UserCtx>();
+
+/**
+ * Runs part of a variant's own step on the checked view of `c` (see {@link UserCtx}): marked as
+ * user code `label` (`step <op>.<name>`) for the watchdog, and an exception it throws becomes
+ * MMC301 naming the step and the message. Diagnostics (a jump to a missing step, a write outside
+ * the state) pass through unchanged. Only edits' steps run through here: built-in steps pay nothing.
+ */
+export function runUserCode<T>(c: Ctx, step: string, label: number, guard: boolean, f: (u: Ctx) => T): T {
+  let u = userViews.get(c);
+  if (u === undefined) {
+    u = new UserCtx(c.m, c.opts);
+    userViews.set(c, u);
+  }
+  u.enter(c, step, guard);
+  enterUserCode(label);
+  try {
+    return f(u);
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw e;
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : `the value ${String(e)}`;
+    return fail('MMC301', `step ${step}${guard ? ' (its guard)' : ''} threw ${what.split('\n')[0]}`, { subject: step });
+  } finally {
+    leaveUserCode();
+    c.nextPc = u.nextPc;
+  }
+}
+
+/** Returns true when property key `k` is a canonical numeric string (an index-like key of a typed array). */
+function numericKey(k: string | symbol): k is string {
+  return typeof k === 'string' && (String(Number(k)) === k || k === '-0');
+}
+
+/**
+ * The context a user-written step sees: the same state, thread and primitives, but every word it
+ * reads or writes is bounds-checked. Accessors that take an index (locals, globals, vCPU words,
+ * SPTEs, roots) check it against its own region, so `setLoc(-5, v)` cannot land in another
+ * thread's words, and the state itself is a proxy that refuses `c.s[i]` outside the array (a
+ * typed array would drop such a write silently). A guard gets a read-only view. Each violation is
+ * MMC301 naming the step.
+ */
+class UserCtx extends Ctx {
+  private step = '';
+  private guardOnly = false;
+  private target: Int32Array | undefined;
+  private view: Int32Array | undefined;
+
+  /** Takes over the running step of `c`: its state (as a checked proxy), thread, pc and program. */
+  enter(c: Ctx, step: string, guard: boolean): void {
+    this.step = step;
+    this.guardOnly = guard;
+    if (this.target !== c.s) {
+      this.target = c.s;
+      this.view = this.checkedState(c.s);
+    }
+    this.s = this.view!;
+    this.t = c.t;
+    this.pc = c.pc;
+    this.nextPc = c.nextPc;
+    this.prog = c.prog;
+    this.rec = c.rec;
+    this.waitsForLock = c.waitsForLock;
+  }
+
+  /** Raises MMC301: the step touched `what`, which is not a word of the state. */
+  private outside(access: 'reads' | 'writes', what: string, allowed: string): never {
+    return fail('MMC301', `step ${this.step}${this.guardOnly ? ' (its guard)' : ''} ${access} ${what}, outside the state (${allowed})`, { subject: this.step });
+  }
+
+  /** Checks that `i` is an integer in 0..n-1. */
+  private within(access: 'reads' | 'writes', what: string, i: number, n: number, unit: string): void {
+    if (!(Number.isInteger(i) && i >= 0 && i < n)) this.outside(access, `${what} ${String(i)}`, `${unit} are 0..${n - 1}`);
+  }
+
+  /** Returns a proxy of `s` that refuses reads and writes outside it (and any write in a guard). */
+  private checkedState(s: Int32Array): Int32Array {
+    const size = s.length;
+    const index = (k: string): boolean => {
+      const n = Number(k);
+      return Number.isInteger(n) && n >= 0 && n < size && k !== '-0';
+    };
+    return new Proxy(s, {
+      get: (t, k) => {
+        if (numericKey(k) && !index(k)) this.outside('reads', `c.s[${k}]`, `the state has ${size} words`);
+        const v: unknown = Reflect.get(t, k, t);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+      set: (t, k, v) => {
+        if (this.guardOnly) fail('MMC301', `step ${this.step} (its guard) writes the state (c.s[${String(k)}]); a guard only decides whether the step can run`, { subject: this.step });
+        if (!numericKey(k) || !index(k)) this.outside('writes', `c.s[${String(k)}]`, `the state has ${size} words`);
+        t[Number(k)] = v as number;
+        return true;
+      },
+    });
+  }
+
+  override loc(i: number): number {
+    this.within('reads', 'local', i, L.count, 'locals');
+    return super.loc(i);
+  }
+  override setLoc(i: number, v: number): void {
+    this.within('writes', 'local', i, L.count, 'locals');
+    super.setLoc(i, v);
+  }
+  override g(i: number): number {
+    this.within('reads', 'global word', i, G.count, 'global words');
+    return super.g(i);
+  }
+  override setG(i: number, v: number): void {
+    this.within('writes', 'global word', i, G.count, 'global words');
+    super.setG(i, v);
+  }
+  override vcpu(v: number, w: number): number {
+    this.vcpuWord('reads', v, w);
+    return super.vcpu(v, w);
+  }
+  override setVcpu(v: number, w: number, x: number): void {
+    this.vcpuWord('writes', v, w);
+    super.setVcpu(v, w, x);
+  }
+  private vcpuWord(access: 'reads' | 'writes', v: number, w: number): void {
+    this.within(access, 'vCPU', v, this.vcpus, 'vCPUs');
+    this.within(access, `word of vCPU ${v}:`, w, this.m.vcpuSize, 'vCPU words');
+  }
+  private spte(access: 'reads' | 'writes', table: number, index: number): void {
+    this.within(access, 'table', table, this.m.geometry.tables, 'tables');
+    this.within(access, `entry of table ${table}:`, index, 2, 'entries');
+  }
+  override read(table: number, index: number): number {
+    this.spte('reads', table, index);
+    return super.read(table, index);
+  }
+  override cas(table: number, index: number, expected: number, v: number): number {
+    this.spte('writes', table, index);
+    return super.cas(table, index, expected, v);
+  }
+  override xchg(table: number, index: number, v: number): number {
+    this.spte('writes', table, index);
+    return super.xchg(table, index, v);
+  }
+  override store(table: number, index: number, v: number): void {
+    this.spte('writes', table, index);
+    super.store(table, index, v);
+  }
+  override rootTable(r: number): number {
+    this.within('reads', 'root slot', r, this.m.geometry.roots, 'root slots');
+    return super.rootTable(r);
+  }
+  override rootFlags(r: number): number {
+    this.within('reads', 'root slot', r, this.m.geometry.roots, 'root slots');
+    return super.rootFlags(r);
+  }
+  override getRoot(r: number): boolean {
+    this.within('writes', 'root slot', r, this.m.geometry.roots, 'root slots');
+    return super.getRoot(r);
+  }
+  override putRoot(r: number): void {
+    this.within('writes', 'root slot', r, this.m.geometry.roots, 'root slots');
+    super.putRoot(r);
   }
 }

@@ -8,7 +8,7 @@ import { fail } from '../core/diagnostic.js';
 import type { ItfValue, Model, Property } from '../check/model.js';
 import { Ctx, newRecord, type StepRecord } from './ctx.js';
 import { F, G, L, MmuLayout, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
-import { applyEdits, compileProgram, editedSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
+import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
 
 /** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
@@ -37,6 +37,10 @@ export interface MachineSpec {
   readonly setup: readonly { readonly thread: number; readonly op: OpInstance }[];
   /** Step edits (variants), applied by operation and step name. */
   readonly edits?: readonly StepEdit[];
+  /** The scenario the machine is built from (diagnostics about edits name it; default `name`). */
+  readonly from?: string;
+  /** Every operation a script may call (an edit naming another is MMC005 listing them). */
+  readonly operations?: readonly string[];
   /** Writes the initial shared state (roots, memslot, pages, S-EPT root). */
   init(s: Int32Array, m: MmuLayout): void;
   /** Returns the properties over states of this machine. */
@@ -53,31 +57,33 @@ export class MmuMachine implements Model {
   readonly programs: readonly CompiledProgram[];
   readonly threadNames: readonly string[];
   private readonly ctx: Ctx;
-  
+  /** The spec's edits, checked, with their step bodies wrapped as user code. */
+  private readonly edits: readonly StepEdit[];
+  /** The setup operations, edited and compiled. */
+  private readonly setup: readonly { readonly thread: number; readonly label: string; readonly prog: CompiledProgram }[];
   private props: Property[] | undefined;
 
+  /**
+   * Builds the model of `spec`. Its edits are checked (shape, and that each one fits some thread
+   * or setup operation: see {@link editOperations}) and applied before anything runs.
+   */
   constructor(spec: MachineSpec) {
     this.spec = spec;
     this.name = spec.name;
     this.layout = new MmuLayout({ ...spec.geometry, threads: spec.threads.length });
     this.stateSize = this.layout.size;
-    const edits = spec.edits ?? [];
-    // every edit must name steps of some instance of its operation (MMC005 otherwise); instances
-    // without an optional step (e.g. a fault that does not try the fast path) are left alone
-    const all = [...spec.threads.flatMap((th) => th.ops), ...spec.setup.map((x) => x.op)];
-    for (const e of edits) {
-      const insts = all.filter((o) => o.op === e.op);
-      const has = (o: OpInstance): boolean => editedSteps(e).every((n) => o.steps.some((st) => st.name === n));
-      if (insts.length > 0 && !insts.some(has)) applyEdits(insts[0]!, [e]);
-    }
-    this.programs = spec.threads.map((th) => compileProgram(th.ops.map((o) => applyEdits(o, edits, true))));
+    this.edits = withUserSteps(checkEdits(spec.edits ?? []));
+    const ops = [...spec.threads.flatMap((th) => th.ops), ...spec.setup.map((x) => x.op)];
+    const edited = editOperations(ops, this.edits, { scenario: spec.from ?? spec.name, ...(spec.operations ? { operations: spec.operations } : {}) });
+    let k = 0;
+    this.programs = spec.threads.map((th) => compileProgram(th.ops.map(() => edited[k++]!)));
+    this.setup = spec.setup.map(({ thread, op }) => ({ thread, label: op.label, prog: compileProgram([edited[k++]!]) }));
     this.threadNames = spec.threads.map((t) => t.name);
     this.ctx = new Ctx(this.layout, spec.options);
     this.ctx.waitsForLock = (s, u) => {
       const pc = s[this.layout.pc(u)]!;
       return pc < 0 ? undefined : this.programs[u]!.steps[pc]?.def.wantsLock;
     };
-
   }
 
   /** Returns the initial state: the spec's init, then the setup operations run one after another. */
@@ -85,9 +91,9 @@ export class MmuMachine implements Model {
     const m = this.layout;
     const s = new Int32Array(this.stateSize);
     this.spec.init(s, m);
-    for (const { thread, op } of this.spec.setup) {
-      this.runOp(s, thread, op);
-      if (s[G.viol] !== 0) fail('MMC301', `setup operation ${op.label} broke an invariant (I-mask ${s[G.viol]})`);
+    for (const { thread, label, prog } of this.setup) {
+      this.runProgram(s, thread, label, prog);
+      if (s[G.viol] !== 0) fail('MMC301', `setup operation ${label} broke an invariant (I-mask ${s[G.viol]})`);
     }
     s[G.seen] = 0;
     for (let t = 0; t < this.programs.length; t++) s[m.pc(t)] = this.programs[t]!.steps.length === 0 ? -1 : 0;
@@ -95,19 +101,23 @@ export class MmuMachine implements Model {
   }
 
   /**
-   * Runs operation `op` on thread `thread` to completion, alone, in place on `s` (setup, and the
-   * single-threaded refinement tests). Step edits of the spec are applied. Raises MMC301 when the
-   * operation blocks (it would wait for another thread forever).
+   * Runs operation `op` on thread `thread` to completion, alone, in place on `s` (the
+   * single-threaded refinement tests). The spec's edits that fit `op` are applied. Raises MMC301
+   * when the operation blocks (it would wait for another thread forever).
    */
   runOp(s: Int32Array, thread: number, op: OpInstance): void {
+    this.runProgram(s, thread, op.label, compileProgram([applyEdits(op, this.edits)]));
+  }
+
+  /** Runs the one-operation program `prog` (labelled `label`) on thread `thread` to completion, in place on `s`. */
+  private runProgram(s: Int32Array, thread: number, label: string, prog: CompiledProgram): void {
     const m = this.layout;
-    const prog = compileProgram([applyEdits(op, this.spec.edits ?? [], true)]);
     let pc = 0;
     let spins = 0;
     while (pc >= 0 && pc < prog.steps.length) {
       const r = this.runStep(s, s, thread, prog, pc, null);
-      if (r === undefined) fail('MMC301', `operation ${op.label} blocked at step ${prog.steps[pc]!.def.name}`);
-      if (r === pc && ++spins > 1000) fail('MMC301', `operation ${op.label} spins at step ${prog.steps[pc]!.def.name}`);
+      if (r === undefined) fail('MMC301', `operation ${label} blocked at step ${prog.steps[pc]!.def.name}`);
+      if (r === pc && ++spins > 1000) fail('MMC301', `operation ${label} spins at step ${prog.steps[pc]!.def.name}`);
       pc = r;
     }
     for (let i = 0; i < L.count; i++) if (i !== L.flags) s[m.local(thread, i)] = 0;
