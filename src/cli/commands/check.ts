@@ -1,19 +1,20 @@
 /**
  * `mmucheck check MODEL`: explicit-state model checking of a registered model (model/index.ts).
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { fail } from '../../core/diagnostic.js';
+import { fail, formatDiagnostic } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
-import { check, checkParallel, checkShard, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
+import { checkAsync, checkParallel, checkShard, defaultMemoryBudget, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
 import { modelTraceItf, renderItfText, type ItfTrace } from '../../report/itf.js';
 import { checkModels, checkModelsUrl } from '../../../model/index.js';
 import { type Command, type Io } from '../command.js';
 import { MmuMachine } from '../../mmu/machine.js';
 import { renderMermaid, traceSteps } from '../../mmu/trace.js';
 import { loadVariant } from '../mmu-check.js';
+import { findScenario } from '../../../model/mmu/scenarios.js';
+import { requirePath, writeOutputFile } from '../output.js';
 import { bool, choice, int, num, onOff, parse, str, strs } from '../args.js';
+import { watchInterrupts } from '../signals.js';
 
 /** Returns the thread count of `--workers N|auto` (auto: the machine's cores), 1 when absent. */
 function workersFlag(text: string | undefined): number {
@@ -26,7 +27,8 @@ function workersFlag(text: string | undefined): number {
 const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N|auto]
                       [--por on|off] [--merge on|off] [--symmetry on|off] [--store fingerprint|exact]
                       [--max-states N] [--max-depth N] [--time S] [--max-memory MIB] [--seed N] [--walks N]
-                      [--shard I/N] [--itf FILE] [--json] [--quiet]
+                      [--shard I/N] [--expect holds|violated] [--itf FILE] [--mermaid FILE] [--json] [--quiet]
+       mmucheck check --model FILE [same flags]
 
 Explores every reachable state of MODEL (BFS by default: shortest counterexample) and judges its
 properties: always (safety), sometimes (a witness must exist), eventually, and deadlocks.
@@ -43,16 +45,23 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --max-states N      stop after N distinct states (verdict unknown)
   --max-depth N       do not expand states at depth N (verdict unknown if cut)
   --time S            wall-time budget in seconds (verdict unknown when hit)
-  --max-memory MIB    resident-memory budget (verdict unknown when hit)
+  --max-memory MIB    resident-memory budget (verdict unknown when hit); default 3/4 of the least of
+                      the machine's memory, the cgroup limit and the address-space limit (ulimit -v);
+                      a failed allocation also ends the run unknown (memory exhausted)
   --seed N / --walks N   random strategy: seed (default 1) and number of walks (default 1000)
   --shard I/N         run piece I (1..N) of a search split N ways; combine with 'mmucheck merge'
+  --expect V          the verdict you expect, holds or violated (default: the scenario's or variant's
+                      own expectation, see 'mmucheck list'; holds for every other model)
   --itf FILE          write the counterexample as ITF JSON
   --json              print one JSON document
   --quiet             no progress line, only the verdict
   --model FILE        MMU: check a variant file (export default variant({ from: SCENARIO, ... }));
                       every other flag applies as for a registered model
   --mermaid FILE      MMU: also write the counterexample as a Mermaid sequence diagram
-exit: 0 holds, 10 violated, 20 unknown (bound hit, random), 64 usage or malformed model
+exit: 0 the verdict is the expected one (a race found in a scenario that expects it is 0),
+      10 violated but expected to hold, 11 holds but expected violated, 20 unknown (a bound,
+      budget or the random strategy: never proved), 64 usage, malformed model or output error,
+      130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP or parent gone; verdict unknown)
 
 models:
 ${Object.entries(checkModels)
@@ -79,6 +88,7 @@ const spec = {
   quiet: { type: 'boolean' },
   model: { type: 'string' },
   mermaid: { type: 'string' },
+  expect: { type: 'string' },
 } as const;
 
 /** Returns the ITF of a trace of `model` (the one writer, src/report/itf.ts; step notes when the model decorates). */
@@ -86,20 +96,44 @@ export function traceItf(model: Model, trace: Trace, meta: Record<string, unknow
   return modelTraceItf(model, trace, meta);
 }
 
+/** Seconds between progress lines when stderr is not a terminal (a CI log). */
+const LOG_PROGRESS_S = 5;
+
+/**
+ * Progress on stderr: on a terminal one live line rewritten in place (every sample), otherwise a
+ * plain line every {@link LOG_PROGRESS_S} seconds (no escape sequences, for CI logs).
+ */
 function progressLine(io: Io): { tick: (p: Progress) => void; clear: () => void } {
   let shown = false;
+  let logged = 0;
+  const text = (p: Progress): string =>
+    `${p.distinctStates.toLocaleString('en')} distinct, ${p.generatedStates.toLocaleString('en')} generated, depth ${p.depth}, queue ${p.queue.toLocaleString('en')}, ${(p.statesPerSecond / 1e6).toFixed(2)} M states/s, ${(p.memoryBytes / 2 ** 20).toFixed(0)} MiB, ${p.seconds.toFixed(0)} s`;
   return {
     tick: (p) => {
-      shown = true;
-      process.stderr.write(
-        `\r\x1b[K${p.distinctStates.toLocaleString('en')} distinct, ${p.generatedStates.toLocaleString('en')} generated, depth ${p.depth}, queue ${p.queue.toLocaleString('en')}, ${(p.statesPerSecond / 1e6).toFixed(2)} M states/s, ${(p.memoryBytes / 2 ** 20).toFixed(0)} MiB, ${p.seconds.toFixed(0)} s`,
-      );
+      if (io.tty) {
+        shown = true;
+        process.stderr.write(`\r\x1b[K${text(p)}`);
+      } else if (p.seconds - logged >= LOG_PROGRESS_S) {
+        logged = p.seconds;
+        io.err(`progress: ${text(p)}`);
+      }
     },
     clear: () => {
       if (shown) process.stderr.write('\r\x1b[K');
-      void io;
     },
   };
+}
+
+/**
+ * The exit code of a check: the verdict against the expectation (README, "Exit codes"): 0 as
+ * expected, 10 violated but expected to hold, 11 holds but expected violated, 20 unknown.
+ */
+export function exitFor(kind: string, expected: 'holds' | 'violated'): number {
+  if (kind === 'unknown') return EXIT.unknown;
+  if (kind === expected) return EXIT.ok;
+  if (kind === 'violated') return EXIT.violation;
+  if (kind === 'holds') return EXIT.mismatch;
+  return EXIT.usage;
 }
 
 /** The `check` command. */
@@ -134,7 +168,12 @@ export const checkCommand: Command = {
       ref = { moduleUrl: checkModelsUrl, exportName: 'checkModels', key: name, params };
       label = name;
     }
+    const expectFlag = choice(p, 'expect', ['holds', 'violated'] as const);
+    const ownExpect = modelFile !== undefined ? (variantMeta['expect'] as 'holds' | 'violated' | undefined) : findScenario(label)?.expect.verdict;
+    const expected: 'holds' | 'violated' = expectFlag ?? ownExpect ?? 'holds';
+    const expectSource = expectFlag !== undefined ? '--expect' : ownExpect !== undefined ? (modelFile !== undefined ? 'the variant file' : 'the scenario') : 'default';
     const mermaidPath = str(p, 'mermaid');
+    if (mermaidPath !== undefined) requirePath('--mermaid', mermaidPath);
     if (mermaidPath !== undefined && !(model instanceof MmuMachine)) fail('MMC003', `--mermaid: only MMU scenarios and variant files have a sequence-diagram view (${label} is not one)`, { subject: '--mermaid' });
     const strategy = choice(p, 'strategy', ['bfs', 'dfs', 'random'] as const, 'bfs')!;
     const workers = workersFlag(str(p, 'workers'));
@@ -142,6 +181,7 @@ export const checkCommand: Command = {
     const json = bool(p, 'json');
     const quiet = bool(p, 'quiet');
     const itfPath = str(p, 'itf');
+    if (itfPath !== undefined) requirePath('--itf', itfPath);
     const maxStates = int(p, 'max-states', 1, Number.MAX_SAFE_INTEGER);
     const maxDepth = int(p, 'max-depth', 0, 1e9);
     const time = num(p, 'time', 0, 1e7);
@@ -159,7 +199,8 @@ export const checkCommand: Command = {
       if (strategy === 'random') fail('MMC003', '--shard splits an exhaustive search: use --strategy bfs or dfs', { subject: '--shard' });
       shard = { index: i - 1, count: n };
     }
-    const live = io.tty && !quiet && !json ? progressLine(io) : null;
+    const live = quiet ? null : progressLine(io);
+    const memory = maxMem !== undefined ? maxMem * 2 ** 20 : defaultMemoryBudget().bytes;
     const opts: CheckOptions = {
       strategy,
       por: onOff(p, 'por', true)!,
@@ -169,7 +210,8 @@ export const checkCommand: Command = {
       ...(maxStates !== undefined ? { maxStates } : {}),
       ...(maxDepth !== undefined ? { maxDepth } : {}),
       ...(time !== undefined ? { timeSeconds: time } : {}),
-      ...(maxMem !== undefined ? { maxMemoryBytes: maxMem * 2 ** 20 } : {}),
+      maxMemoryBytes: memory,
+      shouldStop: watchInterrupts(),
       ...(seed !== undefined ? { seed } : {}),
       ...(walks !== undefined ? { walks } : {}),
       ...(live ? { onProgress: live.tick } : {}),
@@ -183,7 +225,7 @@ export const checkCommand: Command = {
     } else if (workers > 1) {
       result = await checkParallel(ref, { ...opts, workers });
     } else {
-      result = check(model, opts);
+      result = await checkAsync(model, opts);
     }
     live?.clear();
     const v = result.verdict;
@@ -191,22 +233,8 @@ export const checkCommand: Command = {
     let itf: ItfTrace | undefined;
     if (trace) {
       itf = traceItf(model, trace, { model: label, ...variantMeta, params, property: v.kind === 'violated' ? v.witness.property : '', kind: v.kind === 'violated' ? v.witness.kind : '', strategy, ...(strategy === 'random' ? { seed: seed ?? 1 } : {}) });
-      if (itfPath) {
-        try {
-          mkdirSync(dirname(itfPath), { recursive: true });
-          writeFileSync(itfPath, JSON.stringify(itf, null, 2) + '\n');
-        } catch (e) {
-          fail('MMC006', `--itf ${itfPath}: cannot write: ${e instanceof Error ? e.message : String(e)}`, { subject: '--itf' });
-        }
-      }
-      if (mermaidPath !== undefined && model instanceof MmuMachine) {
-        try {
-          mkdirSync(dirname(mermaidPath), { recursive: true });
-          writeFileSync(mermaidPath, renderMermaid(model, traceSteps(model, trace.states[0]!, trace.actions)));
-        } catch (e) {
-          fail('MMC006', `--mermaid ${mermaidPath}: cannot write: ${e instanceof Error ? e.message : String(e)}`, { subject: '--mermaid' });
-        }
-      }
+      if (itfPath !== undefined) writeOutputFile('--itf', itfPath, JSON.stringify(itf, null, 2) + '\n');
+      if (mermaidPath !== undefined && model instanceof MmuMachine) writeOutputFile('--mermaid', mermaidPath, renderMermaid(model, traceSteps(model, trace.states[0]!, trace.actions)));
     }
     const s = result.stats;
     if (json) {
@@ -217,6 +245,9 @@ export const checkCommand: Command = {
         params,
         strategy,
         verdict: shardRecord ? shardRecord.verdict : v.kind,
+        expected,
+        expectedFrom: expectSource,
+        asExpected: (shardRecord ? shardRecord.verdict : v.kind) === expected,
         ...(v.kind === 'holds' ? { domain: v.domain } : {}),
         ...(v.kind === 'unknown' ? { reason: v.reason } : {}),
         ...(v.kind === 'violated' ? { property: v.witness.property, kind: v.witness.kind, message: v.witness.message } : {}),
@@ -230,27 +261,29 @@ export const checkCommand: Command = {
         ...(shardRecord ? { shard: shardRecord } : {}),
       };
       io.out(JSON.stringify(doc, null, 2));
+      if (v.kind === 'error') io.err(`mmucheck: ${formatDiagnostic(v.diagnostic)}`);
+    } else if (v.kind === 'error') {
+      // a malformed or non-deterministic model: one diagnostic line on stderr, no statistics
+      io.err(`mmucheck: ${formatDiagnostic(v.diagnostic)}`);
     } else {
       const head =
         v.kind === 'holds'
           ? `holds: ${v.domain}`
           : v.kind === 'violated'
             ? `VIOLATED: ${v.witness.message}`
-            : v.kind === 'unknown'
-              ? `unknown: ${v.reason}`
-              : `error ${v.diagnostic.code}: ${v.diagnostic.message}${v.diagnostic.hint ? ` (${v.diagnostic.hint})` : ''}`;
+            : `unknown: ${v.reason}`;
       io.out(`${result.model}: ${head}`);
       if (itf && !quiet) io.out(renderItfText(itf));
       if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine ? ` (replay: mmucheck replay ${itfPath})` : ''}`);
       if (itf && mermaidPath) io.out(`Mermaid diagram written to ${mermaidPath}`);
-      if (variantMeta['expect'] !== undefined && v.kind !== 'error') io.out(`variant expects ${String(variantMeta['expect'])}: ${v.kind === variantMeta['expect'] ? 'as expected' : 'NOT as expected'}`);
+      const got = shardRecord ? shardRecord.verdict : v.kind;
+      if (got === 'holds' || got === 'violated') io.out(`expected ${expected} (${expectSource}): ${got === expected ? 'as expected' : 'NOT as expected'}`);
       io.out(
         `${s.distinctStates} distinct states, ${s.generatedStates} generated, depth ${s.maxDepth}, ${s.seconds.toFixed(2)} s, ${(s.distinctStates / Math.max(s.seconds, 1e-9) / 1e6).toFixed(2)} M states/s, ${(s.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB peak, ${s.bytesPerState.toFixed(1)} bytes/state${s.workers > 1 ? `, ${s.workers} workers` : ''}${s.missedStateProbability > 0 ? `, P(missed state) ~ ${s.missedStateProbability.toExponential(1)}` : ''}`,
       );
       if (shardRecord) io.out(`shard ${shard!.index + 1}/${shard!.count}: ${shardRecord.verdict} (sometimes judged by 'mmucheck merge')`);
     }
     if (v.kind === 'error') return EXIT.usage;
-    const kind = shardRecord ? shardRecord.verdict : v.kind;
-    return kind === 'holds' ? EXIT.ok : kind === 'violated' ? EXIT.violation : kind === 'unknown' ? EXIT.unknown : EXIT.usage;
+    return exitFor(shardRecord ? shardRecord.verdict : v.kind, expected);
   },
 };

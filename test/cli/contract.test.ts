@@ -1,0 +1,106 @@
+/**
+ * The CLI's contract with a CI: exit codes against expectations, flag values that start with a
+ * dash, output that could not be written, a stale build, --version.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, isOneLineDiagnostic, ROOT } from './helpers.js';
+
+describe('check: the exit code is the verdict against the expectation', () => {
+  it('a scenario expecting its race exits 0; --expect turns it into 10, a proof expected violated into 11', () => {
+    expect(cli(['check', 'tdx/2m-vs-4k/cas-then-seamcall', '--quiet']).code).toBe(0);
+    const unexpected = cli(['check', 'tdx/2m-vs-4k/cas-then-seamcall', '--quiet', '--expect', 'holds']);
+    expect(unexpected.code).toBe(10);
+    expect(unexpected.stdout).toMatch(/expected holds \(--expect\): NOT as expected/);
+    const missing = cli(['check', 'tdx/2m-vs-4k/freeze', '--quiet', '--expect', 'violated']);
+    expect(missing.code).toBe(11);
+    expect(cli(['check', 'tdp-cas', '--param', 'NV=1', '--quiet']).code).toBe(0);
+    const bad = cli(['check', 'tdp-cas', '--param', 'NV=1', '--expect', 'maybe']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/--expect maybe: must be one of holds, violated/);
+  });
+});
+
+describe('flag values', () => {
+  it('a negative number reaches the range check; a flag followed by a flag needs a value; .5 is a number', () => {
+    const neg = cli(['check', 'tdp-cas', '--max-states', '-1']);
+    expect(neg.code).toBe(64);
+    expect(neg.stderr).toMatch(/MMC003: --max-states -1: must be an integer from 1 to/);
+    const t = cli(['check', 'tdp-cas', '--time', '-1']);
+    expect(t.stderr).toMatch(/MMC003: --time -1: must be a number from 0/);
+    const miss = cli(['check', 'tdp-cas', '--time', '--json']);
+    expect(miss.code).toBe(64);
+    expect(miss.stderr).toMatch(/flag --time needs a value/);
+    expect(isOneLineDiagnostic(miss.stderr)).toBe(true);
+    const half = cli(['check', 'mmu/grid/fault-fault', '--time', '.5', '--quiet']);
+    expect(half.stderr).not.toMatch(/MMC/);
+    expect([0, 20]).toContain(half.code);
+  });
+
+  it('an empty output path is MMC003 before any work', () => {
+    const r = cli(['check', 'tdx/2m-vs-4k/cas-then-seamcall', '--quiet', '--itf', '']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/MMC003: --itf: the path is empty/);
+  });
+});
+
+describe('output that cannot be written', () => {
+  it('stdout on a full device is MMC006 and a non-zero exit', () => {
+    const r = spawnSync('sh', ['-c', `node ${join(ROOT, 'bin/mmucheck.js')} list > /dev/full`], { encoding: 'utf8' });
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/MMC006: cannot write to standard output: ENOSPC/);
+  });
+
+  it('an --itf path that is a directory or goes through a file is MMC006; a reader never sees a partial file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmc-out-'));
+    const a = cli(['check', 'tdx/2m-vs-4k/cas-then-seamcall', '--quiet', '--itf', dir]);
+    expect(a.code).toBe(64);
+    expect(a.stderr).toMatch(/MMC006: --itf .*: is a directory/);
+    writeFileSync(join(dir, 'file'), 'x');
+    const b = cli(['check', 'tdx/2m-vs-4k/cas-then-seamcall', '--quiet', '--itf', join(dir, 'file', 't.json')]);
+    expect(b.code).toBe(64);
+    expect(b.stderr).toMatch(/MMC006: --itf .*cannot create its directory/);
+    const ok = cli(['check', 'tdx/2m-vs-4k/cas-then-seamcall', '--quiet', '--itf', join(dir, 'sub', 't.json')]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'sub', 't.json'), 'utf8'))['#meta'].model).toBe('tdx/2m-vs-4k/cas-then-seamcall');
+  });
+});
+
+describe('no stale build', () => {
+  it('a source newer than its build is rebuilt before the command runs; a build that cannot be written is refused', () => {
+    // a private copy of the install (sources, build, node_modules linked), so that the rebuild does
+    // not rewrite the dist/ that other tests are running
+    const copy = mkdtempSync(join(tmpdir(), 'mmc-stale-'));
+    for (const d of ['bin', 'src', 'model', 'proofs', 'bench', 'dist', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'test/toy']) {
+      cpSync(join(ROOT, d), join(copy, d), { recursive: true, preserveTimestamps: true, filter: (f) => !f.endsWith('.rebuild.lock') });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const run = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [join(copy, 'bin/mmucheck.js'), 'vmtypes', '--rule', 'tdx-has-private-mem-and-protected-state'], { encoding: 'utf8' });
+    expect(run().stderr).toBe('');
+    // an edited source (here: a file of the model) is newer than its build
+    const src = join(copy, 'model/vm/types.ts');
+    const out = join(copy, 'dist/model/vm/types.js');
+    const future = new Date(Date.now() + 5000);
+    utimesSync(src, future, future);
+    const r = run();
+    expect(r.stderr).toMatch(/model\/vm\/types\.ts changed since the last build; rebuilding dist\//);
+    expect(statSync(out).mtimeMs).toBeGreaterThanOrEqual(statSync(src).mtimeMs - 5000);
+    expect(run().stderr).toBe('');
+    // a build that cannot be rebuilt (dist/ read-only, not as root) is refused with one line
+    utimesSync(src, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    rmSync(join(copy, 'node_modules'));
+    const refused = run();
+    expect(refused.status).toBe(64);
+    expect(refused.stderr).toMatch(/MMC002: the 'typescript' package is missing, needed to rebuild dist\//);
+  });
+});
+
+describe('--version', () => {
+  it('prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(cli(['--version']).stdout.trim()).toBe(`mmucheck ${pkg.version}`);
+  });
+});
