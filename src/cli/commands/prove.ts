@@ -7,13 +7,15 @@
 import { hex64 } from '../../core/bits.js';
 import { fail } from '../../core/diagnostic.js';
 import type { CaseOutcome, Expectation, ProofCase } from '../../core/suite.js';
-import type { Layout, Rule } from '../../dsl/index.js';
+import { Bool, Bv, type Field, type Layout, type Rule } from '../../dsl/index.js';
 import { prove, queryKey } from '../../smt/index.js';
 import { type CatalogEntry, ERAS, type Era, FLAVOURS, type Flavour, eraOf, eraRules, witnessBlock, witnessLine } from '../../../model/spte/index.js';
 import { expectationFor } from '../../../proofs/spte/expect.js';
 import { type Command, toJson } from '../command.js';
+import { ensureOutputDir } from '../output.js';
 import { bool, choice, int, num, parse, str } from '../args.js';
 import { loadTs } from '../load-ts.js';
+import { startWatchdog } from '../watchdog.js';
 import { exitFor, judge } from './ci.js';
 import { runFamily } from './family-run.js';
 import { cases as roleCases } from '../../../proofs/role/index.js';
@@ -97,13 +99,80 @@ function wireOutcome(o: CaseOutcome): CaseOutcome {
   return o.verdict.kind === 'violated' ? { ...o, verdict: { kind: 'violated', witness: null } } : o;
 }
 
-/** Returns the layout a spec module exports (`default` or `layout`), or MMC007. */
+/** The exports a spec file may have: `export default layout(...)` and `export const expect`. */
+const SPEC_EXPORTS = ['default', 'expect'];
+/** The verdicts `expect` may name. */
+const SPEC_VERDICTS = ['holds', 'violated'];
+/** Flags of `prove` that do not apply to `--spec` (it proves the file's rules, in this process). */
+const NOT_WITH_SPEC = ['kernel', 'flavour', 'jobs', 'shard', 'serve'] as const;
+
+/** Returns a short description of a value found in a spec file, for diagnostics. */
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (typeof x === 'function') return 'a function';
+  if (typeof x === 'object') return `an object with keys ${Object.keys(x).join(', ') || '(none)'}`;
+  return `${typeof x} ${typeof x === 'bigint' ? x : JSON.stringify(x)}`.slice(0, 80);
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/** Returns true for a field as built by field()/flag(). */
+function isField(x: unknown): x is Field {
+  return isRecord(x) && typeof x['name'] === 'string' && Number.isInteger(x['hi']) && Number.isInteger(x['lo']) && (x['kind'] === 'hw' || x['kind'] === 'sw') && typeof x['doc'] === 'string';
+}
+
+/** Returns true for a rule as built by invariant(). */
+function isRule(x: unknown): x is Rule {
+  if (!isRecord(x) || !['name', 'reason', 'ref'].every((k) => typeof x[k] === 'string')) return false;
+  if (!(x['holds'] instanceof Bool) || !(x['assume'] instanceof Bool)) return false;
+  const obs = x['observe'];
+  return obs === undefined || (isRecord(obs) && Object.values(obs).every((e) => e instanceof Bv || e instanceof Bool));
+}
+
+/** Returns what keeps `x` from being a layout built by layout() (undefined: it is one). */
+function notALayout(x: unknown): string | undefined {
+  if (x === undefined) return 'no default export';
+  if (!isRecord(x)) return describe(x);
+  const whose = `${describe(x)} whose`;
+  for (const k of ['name', 'doc']) if (typeof x[k] !== 'string') return `${whose} ${k} is ${describe(x[k])}`;
+  const views = x['views'];
+  if (!isRecord(views)) return `${whose} views is ${describe(views)}`;
+  for (const [v, fields] of Object.entries(views)) {
+    if (!Array.isArray(fields)) return `${whose} views.${v} is ${describe(fields)}`;
+    const i = fields.findIndex((f) => !isField(f));
+    if (i >= 0) return `${whose} views.${v}[${i}] is ${describe(fields[i])}, not a field(...)`;
+  }
+  const rules = x['rules'];
+  if (!Array.isArray(rules)) return `${whose} rules is ${describe(rules)}`;
+  const i = rules.findIndex((r) => !isRule(r));
+  return i >= 0 ? `${whose} rules[${i}] is ${describe(rules[i])}, not an invariant(...)` : undefined;
+}
+
+/**
+ * Returns the layout and expectations of a spec module: `export default layout(...)` (MMC007
+ * naming what was found otherwise), `export const expect` mapping rules of that layout (MMC005
+ * listing the rules) to 'holds' or 'violated' (MMC007), and no other export (MMC007: nothing a
+ * user writes is silently ignored).
+ */
 function specLayout(mod: Record<string, unknown>, file: string): { lay: Layout; expect: Record<string, string> } {
-  const cand = mod['default'] ?? mod['layout'] ?? mod['spec'];
-  const ok = (x: unknown): x is Layout => !!x && typeof x === 'object' && 'views' in x && 'rules' in x && Array.isArray((x as Layout).rules);
-  if (!ok(cand)) fail('MMC007', `--spec ${file}: must export a layout (export default layout(...)) built with 'mmucheck'`, { subject: '--spec' });
+  const extra = Object.keys(mod).filter((k) => !SPEC_EXPORTS.includes(k));
+  if (extra.length) fail('MMC007', `--spec ${file}: export '${extra[0]}' is not used (a spec exports default layout(...) and optionally expect); remove the export`, { subject: '--spec' });
+  const lay = mod['default'];
+  const wrong = notALayout(lay);
+  if (wrong !== undefined) fail('MMC007', `--spec ${file}: must export default layout(...) from 'mmucheck'; found ${wrong}`, { subject: '--spec' });
+  const l = lay as Layout;
   const ex = mod['expect'];
-  return { lay: cand, expect: ex && typeof ex === 'object' ? (ex as Record<string, string>) : {} };
+  if (ex === undefined) return { lay: l, expect: {} };
+  if (!isRecord(ex)) fail('MMC007', `--spec ${file}: export const expect must be an object { 'rule-name': 'holds' | 'violated' }; found ${describe(ex)}`, { subject: 'expect' });
+  const names = l.rules.map((r) => r.name);
+  for (const [k, v] of Object.entries(ex)) {
+    if (!names.includes(k)) fail('MMC005', `--spec ${file}: expect names rule '${k}', which layout ${l.name} does not have; rules: ${names.join(', ') || '(none)'}`, { subject: k });
+    if (typeof v !== 'string' || !SPEC_VERDICTS.includes(v)) fail('MMC007', `--spec ${file}: expect['${k}'] is ${describe(v)}; allowed: ${SPEC_VERDICTS.map((x) => `'${x}'`).join(', ')}`, { subject: k });
+  }
+  return { lay: l, expect: ex as Record<string, string> };
 }
 
 /** The `prove` command. */
@@ -134,6 +203,7 @@ export const proveCommand: Command = {
     }
     const timeoutS = num(p, 'timeout', 0.001, 86400, 30)!;
     const smt2 = str(p, 'smt2');
+    if (smt2 !== undefined) ensureOutputDir('--smt2', smt2);
     const ruleName = str(p, 'rule');
     const kernel = str(p, 'kernel');
     const flavour = choice(p, 'flavour', FLAVOURS, undefined) as Flavour | undefined;
@@ -142,6 +212,11 @@ export const proveCommand: Command = {
     const rows: Row[] = [];
     const t0 = performance.now();
     if (specFile !== undefined) {
+      for (const f of NOT_WITH_SPEC) {
+        if (f === 'serve' ? bool(p, f) : str(p, f) !== undefined) fail('MMC001', `--${f} does not apply to --spec (it proves the rules of the file's own layout)`, { subject: `--${f}` });
+      }
+      // the spec's top level is user code: bounded by --timeout when given
+      startWatchdog(str(p, 'timeout') !== undefined ? { limitSeconds: timeoutS } : {});
       const { lay, expect } = specLayout(await loadTs(specFile, '--spec'), specFile);
       let rules = lay.rules;
       if (ruleName !== undefined) {
