@@ -1,5 +1,5 @@
 /**
- * Kernel version → era: `--kernel X.Y` accepts any release from 5.13 to 6.18 and later.
+ * Kernel version → era: `--kernel X.Y` accepts any release from 5.13 to the newest verified kernel (6.18).
  */
 import { fail } from '../../src/core/diagnostic.js';
 import { ERAS, type Era } from './bits.js';
@@ -12,13 +12,20 @@ export const ERA_RANGES: Readonly<Record<Era, string>> = {
   '6.13': '6.13 and later (TDX host 6.16+)',
 };
 
+/**
+ * The newest kernel whose SPTE facts were checked against its source (../shared/kernel/spte-facts.md,
+ * S13). A newer `--kernel` is refused rather than silently taken as the newest era: its layout may
+ * have moved on.
+ */
+export const NEWEST_VERIFIED_KERNEL = '6.18';
+
 /** The default era (the newest). */
 export const DEFAULT_ERA: Era = '6.13';
 
 /** Returns the era of a kernel version `X.Y` (MMC005 for older, malformed or unknown versions). */
 export function eraOf(version: string): Era {
   const m = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(version.trim());
-  const allowed = 'allowed: 5.13 and later (5.13-5.18, 5.19-6.9, 6.10-6.12, 6.13+) (eras 5.13, 6.0, 6.10, 6.13)';
+  const allowed = `allowed: 5.13 to ${NEWEST_VERIFIED_KERNEL} (5.13-5.18, 5.19-6.9, 6.10-6.12, 6.13-${NEWEST_VERIFIED_KERNEL}) (eras 5.13, 6.0, 6.10, 6.13)`;
   if (!m) fail('MMC005', `--kernel ${version}: not a kernel version X.Y; ${allowed}`, { subject: '--kernel' });
   const major = Number(m[1]);
   const minor = Number(m[2]);
@@ -27,7 +34,11 @@ export function eraOf(version: string): Era {
   if (major === 5 && minor === 19) return '6.0';
   if (major === 6 && minor <= 9) return '6.0';
   if (major === 6 && minor <= 12) return '6.10';
-  if ((major === 6 && minor >= 13) || (major > 6 && major < 10)) return '6.13';
+  const [nMaj, nMin] = NEWEST_VERIFIED_KERNEL.split('.').map(Number) as [number, number];
+  if (major > nMaj || (major === nMaj && minor > nMin)) {
+    fail('MMC005', `--kernel ${version}: newer than the newest kernel whose SPTE layout was verified (${NEWEST_VERIFIED_KERNEL}); ${allowed}`, { subject: '--kernel' });
+  }
+  if (major === 6 && minor >= 13) return '6.13';
   fail('MMC005', `--kernel ${version}: unknown or unsupported kernel; ${allowed}`, { subject: '--kernel' });
 }
 

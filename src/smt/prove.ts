@@ -9,13 +9,14 @@
  *   that conflict (the unsat core).
  * - Every query can be exported as SMT-LIB2 that the native `z3` accepts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { diagnostic } from '../core/diagnostic.js';
+import { diagnostic, fail } from '../core/diagnostic.js';
 import type { Verdict } from '../core/verdict.js';
 import { type Bool, type Bv, type Env, type VarDecl, all, domainOf, evaluate, exprKey, freeVars } from '../dsl/expr.js';
 import { counterexampleTest, ruleVars, simplifyCounterexample } from '../dsl/enumerate.js';
 import type { Rule } from '../dsl/rule.js';
+import { canonicalCounterexample } from './canonical.js';
 import { z3Context } from './context.js';
 import { Encoder } from './encode.js';
 
@@ -55,11 +56,22 @@ async function newSolver(timeoutMs: number): Promise<{ enc: Encoder; solver: Sol
   return { enc: new Encoder(z3), solver };
 }
 
+/**
+ * Writes the solver's assertions as SMT-LIB2 to `file`, whole (a temporary name, then a rename);
+ * a failure is MMC006 naming `--smt2` (the flag every caller takes the directory from).
+ */
 function exportSmt2(solver: Solver, file: string | undefined, comment: string): void {
   if (!file) return;
-  mkdirSync(dirname(file), { recursive: true });
   const body = solver.toSmtlib2('unknown');
-  writeFileSync(file, `; ${comment.replace(/\n/g, ' ')}\n${body.includes('(check-sat)') ? body : body + '\n(check-sat)'}\n`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, `; ${comment.replace(/\n/g, ' ')}\n${body.includes('(check-sat)') ? body : body + '\n(check-sat)'}\n`);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    fail('MMC006', `--smt2: cannot write ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { subject: '--smt2' });
+  }
 }
 
 function readAssignment(enc: Encoder, model: { eval(e: never, completion: boolean): unknown }, vars: readonly VarDecl[]): Assignment {
@@ -135,11 +147,15 @@ export async function prove(rule: Rule, opts: QueryOptions = {}): Promise<ProveR
       const r = await solver.check();
       if (r === 'unsat') return { kind: 'unsat' };
       if (r === 'unknown') return { kind: 'unknown', reason: `Z3 returned unknown: ${solver.reasonUnknown()}` };
-      const raw = readAssignment(enc, solver.model() as never, vars);
+      const read = (): Assignment => readAssignment(enc, solver.model() as never, vars);
+      const raw = read();
       // Both interpreters must agree on Z3's own model, before it is simplified (the simplifier
       // keeps only assignments the evaluator accepts, so checking after it would hide a wrong model).
       if (!refutes(raw)) return { kind: 'disagree' };
-      return { kind: 'sat', assignment: simplifyCounterexample(vars, raw, refutes) };
+      // The canonical counterexample depends on the formula only, never on Z3's state; if Z3 times
+      // out on the way, the locally simplified one is reported instead.
+      const canonical = await canonicalCounterexample({ enc, solver, vars, read, refutes }, raw);
+      return { kind: 'sat', assignment: canonical ?? simplifyCounterexample(vars, raw, refutes) };
     })();
     answers.set(key, pending);
   } else if (opts.smt2File) {

@@ -7,11 +7,30 @@ import { fail } from '../../core/diagnostic.js';
 import { evaluate } from '../../dsl/index.js';
 import { type CpuConfig, cpuConstraints, cpuVars } from '../../../model/cpus/index.js';
 import type { VmType } from '../../../model/kvm/index.js';
-import { type Era, type Flavour, eraOf } from '../../../model/spte/index.js';
+import { type Era, type Flavour, NEWEST_VERIFIED_KERNEL, eraOf } from '../../../model/spte/index.js';
 import { type FlagSpec, type Parsed, choice, int, onOff, str } from '../args.js';
 
 /** The kernel assumed without --kernel (the newest modelled; era 6.13). */
-export const LATEST_KERNEL = '6.18';
+export const LATEST_KERNEL = NEWEST_VERIFIED_KERNEL;
+
+/**
+ * For a constraint, the flags that take part in it besides its own (a contradiction names the
+ * flags the user gave, not one the user did not give).
+ */
+const TAKES_PART: Readonly<Record<string, readonly string[]>> = {
+  'phys-bits-at-least-32': ['--phys-reduction', '--keyid-bits', '--maxphyaddr'],
+  'cbit-in-reserved-range': ['--cbit', '--phys-reduction', '--keyid-bits', '--maxphyaddr', '--mem-encrypt'],
+  'cache-bits-cover-phys-bits': ['--cache-bits', '--maxphyaddr', '--phys-reduction', '--keyid-bits'],
+  'reduction-only-with-mem-encrypt': ['--phys-reduction', '--mem-encrypt', '--vendor'],
+  'mem-encrypt-amd-only': ['--mem-encrypt', '--vendor'],
+  'keyid-bits-intel-only': ['--keyid-bits', '--vendor'],
+  'sme-needs-mem-encrypt': ['--sme', '--mem-encrypt', '--vendor'],
+  'sev-es-needs-mem-encrypt': ['--vm', '--mem-encrypt', '--vendor'],
+  'l1tf-intel-only': ['--l1tf', '--vendor'],
+  'ept-intel-only': ['--ept', '--vendor'],
+  'ept-ad-needs-ept': ['--ad', '--ept'],
+  'exec-only-needs-ept': ['--exec-only', '--ept'],
+};
 
 /** The configuration flags. */
 export const CPU_FLAGS: FlagSpec = {
@@ -100,8 +119,11 @@ export function parseMachine(p: Parsed, defaults: { vendor?: 'intel' | 'amd'; ma
   for (const k of cpuConstraints(c)) {
     if (!evaluate(k.expr, cfg)) {
       const x86Text = `x86_phys_bits=${x86}`;
-      const given = str(p, k.flag.slice(2));
-      fail('MMC004', `${k.flag}${given !== undefined ? ' ' + given : ''}: contradictory configuration (${k.name}): ${k.text}${k.name === 'cbit-in-reserved-range' ? ` (here ${x86Text})` : ''}`, { subject: k.flag });
+      const named = (TAKES_PART[k.name] ?? [k.flag]).filter((f) => str(p, f.slice(2)) !== undefined);
+      const flags = named.length ? named : [k.flag];
+      const text = flags.map((f) => (str(p, f.slice(2)) !== undefined ? `${f} ${str(p, f.slice(2))}` : f)).join(' with ');
+      const here = k.name === 'cbit-in-reserved-range' || k.name === 'phys-bits-at-least-32' || k.name === 'cache-bits-cover-phys-bits' ? ` (here ${x86Text})` : '';
+      fail('MMC004', `${text}: contradictory configuration (${k.name}): ${k.text}${here}`, { subject: flags[0]! });
     }
   }
   if (vm === 'tdx') {

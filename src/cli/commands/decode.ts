@@ -20,6 +20,20 @@ classification depends on the machine: defaults are Intel MAXPHYADDR 46 (ept, td
 AMD MAXPHYADDR 48 without memory encryption (npt); override with the flags below.
 ${CPU_FLAGS_USAGE}`;
 
+/**
+ * Raises MMC004 when the flavour cannot exist on the machine the flags describe: NPT only on AMD,
+ * EPT and TDX only on Intel with EPT on, legacy shadow paging on Intel only with EPT off.
+ */
+function flavourFitsMachine(name: LayoutName, amd: boolean, ept: boolean, argv: readonly string[]): void {
+  if (name === 'npt' && !amd) fail('MMC004', '--flavour npt with --vendor intel: contradictory configuration: NPT exists only on AMD (use --flavour ept or shadow)', { subject: '--vendor' });
+  if ((name === 'ept' || name === 'tdx') && (amd || !ept)) {
+    fail('MMC004', `--flavour ${name} with ${amd ? '--vendor amd' : '--ept off'}: contradictory configuration: ${name === 'tdx' ? 'TDX' : 'EPT'} SPTEs need --vendor intel --ept on (use --flavour ${amd ? 'npt' : 'shadow'})`, { subject: amd ? '--vendor' : '--ept' });
+  }
+  if ((name === 'shadow' || name === 'shadow-pae') && !amd && ept && argv.includes('--ept')) {
+    fail('MMC004', `--flavour ${name} with --ept on: contradictory configuration: with EPT on, KVM uses EPT SPTEs (use --flavour ept, or --ept off)`, { subject: '--ept' });
+  }
+}
+
 /** The `decode` command. */
 export const decodeCommand: Command = {
   name: 'decode',
@@ -37,6 +51,7 @@ export const decodeCommand: Command = {
     const argvVm = name === 'tdx' && !argv.includes('--vm') ? ['--vm', 'tdx'] : [];
     const p2 = argvVm.length ? parse('decode', [...argv, ...argvVm], { ...CPU_FLAGS, flavour: { type: 'string' }, json: { type: 'boolean' } }, 1) : p;
     const m = parseMachine(p2, { vendor: amd ? 'amd' : 'intel', maxphyaddr: amd ? 48 : 46, ept: name === 'ept' || name === 'tdx' });
+    flavourFitsMachine(name, m.cfg.amd === true, m.cfg.ept === true, argv);
     const lay = spteLayout(name, m.era);
     const d = machineDerived(m);
     const env = { ...m.cfg };
