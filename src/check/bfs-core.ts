@@ -11,7 +11,7 @@
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
-import { type Budget, type Found, type PropTable, ActVec, IntVec, better, clear, propTable } from './common.js';
+import { type Budget, type Found, type PropTable, type Search, ActVec, IntVec, better, clear, propTable, runSync } from './common.js';
 
 /** Settings of a partition. */
 export interface CoreSettings {
@@ -588,23 +588,39 @@ export interface LaneReport {
  * `onCheck` is called at each budget check, every few thousand states (progress).
  */
 export function runLane(core: BfsCore, budget: Budget, maxStates: number, onCheck?: (due: boolean) => void): LaneReport {
+  return runSync(laneSearch(core, budget, maxStates, onCheck));
+}
+
+/**
+ * {@link runLane} as a {@link Search} (it yields at every budget check), for the main thread's lane,
+ * which gives the event loop a turn now and then. A failed allocation stops every lane, with the
+ * reason in this lane's report.
+ */
+export function* laneSearch(core: BfsCore, budget: Budget, maxStates: number, onCheck?: (due: boolean) => void): Search<LaneReport> {
   const ctl = core.control!;
   let hit: string | null = null;
   let status: LaneReport['status'] = 'done';
-  while (!core.expand(4096)) {
-    if (core.stalled) {
-      status = 'grow';
-      break;
+  try {
+    while (!core.expand(4096)) {
+      if (core.stalled) {
+        status = 'grow';
+        break;
+      }
+      const b = budget.check();
+      if (b.stop) hit = budget.hit;
+      else if (core.store.size >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
+      if (hit !== null) Atomics.store(ctl, CTL.stop, 1);
+      if (hit !== null || Atomics.load(ctl, CTL.stop) !== 0) {
+        status = 'stopped';
+        break;
+      }
+      onCheck?.(b.due);
+      yield;
     }
-    const b = budget.check();
-    if (b.stop) hit = budget.hit;
-    else if (core.store.size >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
-    if (hit !== null) Atomics.store(ctl, CTL.stop, 1);
-    if (hit !== null || Atomics.load(ctl, CTL.stop) !== 0) {
-      status = 'stopped';
-      break;
-    }
-    onCheck?.(b.due);
+  } catch (e) {
+    hit = budget.exhausted(e);
+    Atomics.store(ctl, CTL.stop, 1);
+    status = 'stopped';
   }
   return {
     status,

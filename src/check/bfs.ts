@@ -3,7 +3,7 @@
  */
 import type { Model } from './model.js';
 import { BfsCore, mergeInEffect } from './bfs-core.js';
-import { Budget } from './common.js';
+import { Budget, type Search, runAsync, runSync } from './common.js';
 import { singleThreadStats } from './store.js';
 import { buildResult } from './result.js';
 import { chainOf, initialRoots } from './trace.js';
@@ -13,6 +13,16 @@ const CHUNK = 4096;
 
 /** Runs a BFS of `model` on this thread. */
 export function checkBfs(model: Model, opts: CheckOptions = {}): CheckResult {
+  return runSync(bfsSearch(model, opts));
+}
+
+/** Runs a BFS of `model` on this thread, giving the event loop a turn now and then (see `runAsync`). */
+export function checkBfsAsync(model: Model, opts: CheckOptions = {}): Promise<CheckResult> {
+  return runAsync(bfsSearch(model, opts));
+}
+
+/** The BFS as a {@link Search}: it yields at every budget check. */
+function* bfsSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
   const budget = new Budget(opts);
   const core = new BfsCore(model, {
     store: opts.store ?? 'fingerprint',
@@ -37,26 +47,31 @@ export function checkBfs(model: Model, opts: CheckOptions = {}): CheckResult {
       statesPerSecond: core.store.size / Math.max(1e-9, budget.seconds()),
       memoryBytes: budget.peakRss,
     });
-  outer: for (;;) {
-    if (core.beginLevel() === 0) {
-      complete = true;
-      break;
-    }
-    for (;;) {
-      const done = core.expand(CHUNK);
-      const b = budget.check();
-      if (b.stop) {
-        hit = budget.hit;
-        break outer;
+  try {
+    outer: for (;;) {
+      if (core.beginLevel() === 0) {
+        complete = true;
+        break;
       }
-      if (b.due) progress();
-      if (core.store.size >= maxStates) {
-        hit = `state budget of ${maxStates} distinct states reached`;
-        break outer;
+      for (;;) {
+        const done = core.expand(CHUNK);
+        const b = budget.check();
+        if (b.stop) {
+          hit = budget.hit;
+          break outer;
+        }
+        if (b.due) progress();
+        if (core.store.size >= maxStates) {
+          hit = `state budget of ${maxStates} distinct states reached`;
+          break outer;
+        }
+        yield;
+        if (done) break;
       }
-      if (done) break;
+      if (core.violation) break;
     }
-    if (core.violation) break;
+  } catch (e) {
+    hit = budget.exhausted(e);
   }
   budget.sampleMemory();
   const seconds = budget.seconds();

@@ -1,6 +1,8 @@
 /**
  * Pieces shared by the strategies: property tables, budgets, growable typed arrays, discoveries.
  */
+import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import type { Model, Property } from './model.js';
 
 /** The properties of a model split by expectation, with their indices in `model.properties()`. */
@@ -149,25 +151,32 @@ export class ActVec {
   }
 }
 
-/** Budget bookkeeping: time, memory, progress sampling. */
+/** How often {@link Budget.check} asks `shouldStop` (it may cost a system call). */
+const STOP_POLL_MS = 100;
+
+/** Budget bookkeeping: time, memory, an outside stop request, progress sampling. */
 export class Budget {
   readonly start = performance.now();
   private readonly deadline: number;
   private readonly maxMem: number;
+  private readonly shouldStop: (() => string | null) | null;
   private lastSample = 0;
   private lastProgress = 0;
+  private lastStopPoll = 0;
   private readonly progressMs: number;
   /** Peak RSS seen. */
   peakRss = 0;
   /** Why the search stopped early, if it did. */
   hit: string | null = null;
 
-  constructor(opts: { timeSeconds?: number | undefined; maxMemoryBytes?: number | undefined; progressMs?: number | undefined }) {
+  constructor(opts: { timeSeconds?: number | undefined; maxMemoryBytes?: number | undefined; progressMs?: number | undefined; shouldStop?: (() => string | null) | undefined }) {
     this.deadline = opts.timeSeconds !== undefined ? this.start + opts.timeSeconds * 1000 : Infinity;
     this.maxMem = opts.maxMemoryBytes ?? Infinity;
     this.progressMs = opts.progressMs ?? 1000;
+    this.shouldStop = opts.shouldStop ?? null;
     this.sampleMemory();
     this.lastProgress = this.start;
+    this.lastStopPoll = this.start;
   }
 
   /** Seconds since start. */
@@ -183,14 +192,23 @@ export class Budget {
   }
 
   /**
-   * Checks time and memory (call every few thousand states); returns true when a budget is
-   * exhausted (and sets `hit`), and whether a progress sample is due through `due`.
+   * Checks time, memory and (every {@link STOP_POLL_MS}) the outside stop request; call every few
+   * thousand states. Returns true in `stop` when the search must stop (and sets `hit`), and
+   * whether a progress sample is due through `due`.
    */
   check(): { stop: boolean; due: boolean } {
     const now = performance.now();
     if (now > this.deadline) {
       this.hit = `time budget of ${Number(((this.deadline - this.start) / 1000).toFixed(3))} s reached`;
       return { stop: true, due: false };
+    }
+    if (this.shouldStop !== null && now - this.lastStopPoll >= STOP_POLL_MS) {
+      this.lastStopPoll = now;
+      const why = this.shouldStop();
+      if (why !== null) {
+        this.hit = why;
+        return { stop: true, due: false };
+      }
     }
     let due = false;
     if (now - this.lastSample >= Math.min(this.progressMs, 250)) {
@@ -206,5 +224,86 @@ export class Budget {
       }
     }
     return { stop: false, due };
+  }
+
+  /**
+   * Returns the reason for a failed allocation (`RangeError` from a typed array or buffer) while the
+   * store or frontier grew, or rethrows any other error: the search ends `unknown` with its
+   * statistics instead of an internal error.
+   */
+  exhausted(e: unknown): string {
+    if (!isAllocationFailure(e)) throw e;
+    const rss = this.sampleMemory();
+    return `memory exhausted (${(e as Error).message} at ${(rss / 2 ** 20).toFixed(0)} MiB resident; the fingerprint store, a smaller model or more memory may help)`;
+  }
+}
+
+/** Returns true for the errors of an allocation that failed (typed arrays, buffers, array growth). */
+export function isAllocationFailure(e: unknown): boolean {
+  return e instanceof RangeError && /allocation failed|Invalid typed array length/i.test(e.message);
+}
+
+/** The memory a run may use by default, and what bounded it (for messages and usage texts). */
+export interface MemoryBudget {
+  readonly bytes: number;
+  readonly source: string;
+}
+
+/**
+ * Returns the default memory budget: 3/4 of the smallest of the machine's memory, the cgroup
+ * limit (`process.constrainedMemory`) and the address-space limit (RLIMIT_AS, less the address
+ * space the process has reserved already, which V8 and the threads mostly never touch).
+ */
+export function defaultMemoryBudget(): MemoryBudget {
+  const limits: { bytes: number; source: string }[] = [{ bytes: totalmem(), source: 'the machine\'s memory' }];
+  const cgroup = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  if (cgroup !== undefined && cgroup > 0 && cgroup < Number.MAX_SAFE_INTEGER) limits.push({ bytes: cgroup, source: 'the cgroup memory limit' });
+  const as = addressSpaceLeft();
+  if (as !== null) limits.push({ bytes: as, source: 'the address-space limit (ulimit -v)' });
+  const least = limits.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+  return { bytes: Math.floor(least.bytes * 0.75), source: least.source };
+}
+
+/** Returns RLIMIT_AS less the address space in use, or null when unlimited or unknown (not Linux). */
+function addressSpaceLeft(): number | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max address space'));
+    const soft = line?.slice('Max address space'.length).trim().split(/\s+/)[0];
+    if (soft === undefined || !/^[0-9]+$/.test(soft)) return null;
+    const vsz = Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[0]) * 4096;
+    return Math.max(0, Number(soft) - vsz);
+  } catch {
+    return null;
+  }
+}
+
+/** A search run in steps: it yields at its budget checks (every few thousand states) and returns its result. */
+export type Search<R> = Generator<void, R, void>;
+
+/** Runs a search to its end on this thread, without giving the event loop a turn. */
+export function runSync<R>(search: Search<R>): R {
+  for (;;) {
+    const r = search.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** How long a search runs between turns of the event loop in {@link runAsync}. */
+const YIELD_MS = 100;
+
+/**
+ * Runs a search to its end, giving the event loop a turn about every {@link YIELD_MS} (so that
+ * signal handlers, timers and worker messages are served during a long search).
+ */
+export async function runAsync<R>(search: Search<R>): Promise<R> {
+  let last = performance.now();
+  for (;;) {
+    const r = search.next();
+    if (r.done) return r.value;
+    const now = performance.now();
+    if (now - last >= YIELD_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
   }
 }

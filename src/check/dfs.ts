@@ -5,7 +5,7 @@
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { makeStore, singleThreadStats } from './store.js';
-import { Budget, type Found, IntVec, clear, propTable } from './common.js';
+import { Budget, type Found, IntVec, type Search, clear, propTable, runAsync, runSync } from './common.js';
 import { ampleSet } from './bfs-core.js';
 import { buildResult } from './result.js';
 import { type Chain, initialRoots } from './trace.js';
@@ -13,6 +13,16 @@ import type { CheckOptions, CheckResult } from './types.js';
 
 /** Runs a DFS of `model`. */
 export function checkDfs(model: Model, opts: CheckOptions = {}): CheckResult {
+  return runSync(dfsSearch(model, opts));
+}
+
+/** Runs a DFS of `model`, giving the event loop a turn now and then (see `runAsync`). */
+export function checkDfsAsync(model: Model, opts: CheckOptions = {}): Promise<CheckResult> {
+  return runAsync(dfsSearch(model, opts));
+}
+
+/** The DFS as a {@link Search}: it yields at every budget check. */
+function* dfsSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
   const budget = new Budget(opts);
   const S = model.stateSize;
   const por = (opts.por ?? true) && !!model.isLocal;
@@ -97,70 +107,75 @@ export function checkDfs(model: Model, opts: CheckOptions = {}): CheckResult {
     return true;
   };
 
-  search: for (; rootIndex < roots.length; rootIndex++) {
-    const r = roots[rootIndex]!.state;
-    fingerprint(r, 0, S);
-    if (!store.insert(FP[0]!, FP[1]!, r, 0)) continue;
-    if (!push(r, 0, props.eventuallyMask, FP[0]!, FP[1]!)) break;
-    let top = 0;
-    while (top >= 0) {
-      if (++sinceCheck >= 4096) {
-        sinceCheck = 0;
-        const b = budget.check();
-        if (b.stop) {
-          hit = budget.hit;
-          break search;
+  try {
+    search: for (; rootIndex < roots.length; rootIndex++) {
+      const r = roots[rootIndex]!.state;
+      fingerprint(r, 0, S);
+      if (!store.insert(FP[0]!, FP[1]!, r, 0)) continue;
+      if (!push(r, 0, props.eventuallyMask, FP[0]!, FP[1]!)) break;
+      let top = 0;
+      while (top >= 0) {
+        if (++sinceCheck >= 4096) {
+          sinceCheck = 0;
+          const b = budget.check();
+          if (b.stop) {
+            hit = budget.hit;
+            break search;
+          }
+          if (b.due)
+            opts.onProgress?.({ generatedStates: generated, distinctStates: store.size, depth: top, queue: top + 1, seconds: budget.seconds(), statesPerSecond: store.size / budget.seconds(), memoryBytes: budget.peakRss });
+          if (store.size >= maxStates) {
+            hit = `state budget of ${maxStates} distinct states reached`;
+            break search;
+          }
+          yield;
         }
-        if (b.due)
-          opts.onProgress?.({ generatedStates: generated, distinctStates: store.size, depth: top, queue: top + 1, seconds: budget.seconds(), statesPerSecond: store.size / budget.seconds(), memoryBytes: budget.peakRss });
-        if (store.size >= maxStates) {
-          hit = `state budget of ${maxStates} distinct states reached`;
-          break search;
+        if (cursor[top]! < pcount[top]!) {
+          const k = pbase[top]! + 2 * cursor[top]!;
+          cursor[top]!++;
+          const pos = pairs.data[k]!;
+          const a = pairs.data[k + 1]!;
+          view.set(states.data.subarray(top * S, top * S + S));
+          if (!model.next(view, a, succ)) continue;
+          anySucc[top] = true;
+          generated++;
+          let t = succ;
+          if (symmetry) {
+            model.canonicalize!(succ, canon);
+            t = canon;
+          }
+          if (within !== null && !within(t)) continue;
+          fingerprint(t, 0, S);
+          const h1 = FP[0]!;
+          const h2 = FP[1]!;
+          if (!store.insert(h1, h2, t, 0)) continue;
+          chosen[top] = pos;
+          top++;
+          if (!push(t, top, ebitsOf[top - 1]!, h1, h2)) break search;
+          continue;
         }
+        // Frame exhausted.
+        if (!anySucc[top]) {
+          view.set(states.data.subarray(top * S, top * S + S));
+          if (model.isFinal && !model.isFinal(view)) {
+            violation = record('deadlock', -1, top, fps[2 * top]!, fps[2 * top + 1]!);
+            break search;
+          }
+          const eb = ebitsOf[top]!;
+          if (eb !== 0) {
+            let p = 0;
+            while ((eb & (1 << p)) === 0) p++;
+            violation = record('eventually', props.eventuallyIdx[p]!, top, fps[2 * top]!, fps[2 * top + 1]!);
+            break search;
+          }
+        }
+        pairs.length = pbase[top]!;
+        states.length = top * S;
+        top--;
       }
-      if (cursor[top]! < pcount[top]!) {
-        const k = pbase[top]! + 2 * cursor[top]!;
-        cursor[top]!++;
-        const pos = pairs.data[k]!;
-        const a = pairs.data[k + 1]!;
-        view.set(states.data.subarray(top * S, top * S + S));
-        if (!model.next(view, a, succ)) continue;
-        anySucc[top] = true;
-        generated++;
-        let t = succ;
-        if (symmetry) {
-          model.canonicalize!(succ, canon);
-          t = canon;
-        }
-        if (within !== null && !within(t)) continue;
-        fingerprint(t, 0, S);
-        const h1 = FP[0]!;
-        const h2 = FP[1]!;
-        if (!store.insert(h1, h2, t, 0)) continue;
-        chosen[top] = pos;
-        top++;
-        if (!push(t, top, ebitsOf[top - 1]!, h1, h2)) break search;
-        continue;
-      }
-      // Frame exhausted.
-      if (!anySucc[top]) {
-        view.set(states.data.subarray(top * S, top * S + S));
-        if (model.isFinal && !model.isFinal(view)) {
-          violation = record('deadlock', -1, top, fps[2 * top]!, fps[2 * top + 1]!);
-          break search;
-        }
-        const eb = ebitsOf[top]!;
-        if (eb !== 0) {
-          let p = 0;
-          while ((eb & (1 << p)) === 0) p++;
-          violation = record('eventually', props.eventuallyIdx[p]!, top, fps[2 * top]!, fps[2 * top + 1]!);
-          break search;
-        }
-      }
-      pairs.length = pbase[top]!;
-      states.length = top * S;
-      top--;
     }
+  } catch (e) {
+    hit = budget.exhausted(e);
   }
   budget.sampleMemory();
   const n = store.size;

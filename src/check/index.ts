@@ -4,9 +4,9 @@
  * models reach it as values (or as a `ModelRef` a worker can import).
  */
 import type { Model } from './model.js';
-import { checkBfs } from './bfs.js';
-import { checkDfs } from './dfs.js';
-import { checkRandom } from './random.js';
+import { checkBfs, checkBfsAsync } from './bfs.js';
+import { checkDfs, checkDfsAsync } from './dfs.js';
+import { checkRandom, checkRandomAsync } from './random.js';
 import { checkSize } from './trace.js';
 import type { CheckOptions, CheckResult } from './types.js';
 import { fail } from '../core/diagnostic.js';
@@ -18,13 +18,19 @@ export { fingerprint, fingerprintHex, FP } from './hash.js';
 export { FingerprintStore, ExactStore, missedStateProbability, type StateStore } from './store.js';
 export { replayChain, initialRoots, type Chain } from './trace.js';
 export { mulberry32 } from './random.js';
+export { defaultMemoryBudget, type MemoryBudget } from './common.js';
 export { checkParallel, type ParallelOptions } from './parallel.js';
 export { planShards, checkShard, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
 
-/** Runs the checker on this thread with the chosen strategy (BFS by default). */
-export function check(model: Model, opts: CheckOptions = {}): CheckResult {
+/** Raises MMC202 for a malformed state size or initial state. */
+function checkShape(model: Model): void {
   if (!Number.isInteger(model.stateSize) || model.stateSize <= 0) fail('MMC202', `model ${model.name}: stateSize must be a positive integer, got ${model.stateSize}`);
   for (const s of model.initStates()) checkSize(model, s, 'an initial state');
+}
+
+/** Runs the checker on this thread with the chosen strategy (BFS by default). */
+export function check(model: Model, opts: CheckOptions = {}): CheckResult {
+  checkShape(model);
   switch (opts.strategy ?? 'bfs') {
     case 'bfs':
       return checkBfs(model, opts);
@@ -32,5 +38,21 @@ export function check(model: Model, opts: CheckOptions = {}): CheckResult {
       return checkDfs(model, opts);
     case 'random':
       return checkRandom(model, opts);
+  }
+}
+
+/**
+ * `check`, but the event loop gets a turn about every 100 ms of the search, so that signal handlers
+ * (see `CheckOptions.shouldStop`), timers and I/O are served while it runs.
+ */
+export function checkAsync(model: Model, opts: CheckOptions = {}): Promise<CheckResult> {
+  checkShape(model);
+  switch (opts.strategy ?? 'bfs') {
+    case 'bfs':
+      return checkBfsAsync(model, opts);
+    case 'dfs':
+      return checkDfsAsync(model, opts);
+    case 'random':
+      return checkRandomAsync(model, opts);
   }
 }

@@ -15,8 +15,10 @@
  *   and the counts of the single-thread run (the path can differ from one thread's, as the order
  *   in which a partition meets a state's parents differs).
  *
- * A run stopped by a time, memory or state budget is `unknown` either way but may stop at a
- * different count.
+ * A run stopped by a time, memory or state budget, or by `shouldStop`, is `unknown` either way but
+ * may stop at a different count. This thread gives the event loop a turn about every 100 ms of its
+ * own work, and asks `shouldStop` as often while it waits for the workers; a stop request reaches
+ * the workers through the control block.
  */
 import { Worker } from 'node:worker_threads';
 import type { Model } from './model.js';
@@ -28,9 +30,9 @@ import { CTL, SharedStore, ctlWords, missedStateProbability, readyWord } from '.
 import { type Chain, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult, Root } from './types.js';
 import type { RoundReply, SharedReply, ToWorker, WorkerInit } from './worker.js';
-import { Budget } from './common.js';
-import { checkBfs } from './bfs.js';
-import { BATCH, BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, mergeInEffect, runLane, sharedTableMode } from './bfs-core.js';
+import { Budget, runAsync } from './common.js';
+import { checkBfsAsync } from './bfs.js';
+import { BATCH, BfsCore, type CoreSettings, type Frontier, type LaneReport, type SharedMemory, laneSearch, mergeInEffect, sharedTableMode } from './bfs-core.js';
 
 /** Returns the URL of the compiled worker script (next to this module in dist/). */
 function workerUrl(): URL {
@@ -148,6 +150,25 @@ interface Frame {
   readonly budget: Budget;
   /** Reports progress from the lanes' last reports (`distinct` when known better). */
   readonly progress: (reports: readonly Report[], level: number, distinct?: number) => void;
+  /** The reason `shouldStop` gave (the workers were told through the control block), or null. */
+  readonly stopped: () => string | null;
+}
+
+/**
+ * Asks `shouldStop` every 100 ms (while this thread waits for the workers; its own lane asks
+ * through its budget too); on a reason, sets the stop word of the control block, which every lane
+ * reads between chunks. Returns the reason seen and a function that ends the watch.
+ */
+function watchStop(shouldStop: (() => string | null) | undefined, ctl: Int32Array): { reason: () => string | null; end: () => void } {
+  let reason: string | null = null;
+  const timer = shouldStop
+    ? setInterval(() => {
+        reason ??= shouldStop();
+        if (reason !== null) Atomics.store(ctl, CTL.stop, 1);
+      }, 100)
+    : undefined;
+  timer?.unref();
+  return { reason: () => reason ?? (shouldStop ? (reason = shouldStop()) : null), end: () => clearInterval(timer) };
 }
 
 /**
@@ -156,7 +177,7 @@ interface Frame {
  */
 export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promise<CheckResult> {
   const n = Math.max(1, Math.floor(opts.workers));
-  if (n === 1) return checkBfs(await loadModel(ref), opts);
+  if (n === 1) return checkBfsAsync(await loadModel(ref), opts);
   const budget = new Budget(opts);
   const store = opts.store ?? 'fingerprint';
   // The workers start first, while this thread loads the model: they get the settings as asked
@@ -179,6 +200,7 @@ export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promi
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
   });
   const pool = new Pool();
+  const watch = watchStop(opts.shouldStop, new Int32Array(memory.ctl));
   try {
     for (let me = 1; me < n; me++) pool.add(init(me));
     const model = await loadModel(ref);
@@ -205,7 +227,7 @@ export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promi
         memoryBytes: budget.peakRss,
       });
     };
-    const frame: Frame = { model, opts, n, settings, props, roots, budget, progress };
+    const frame: Frame = { model, opts, n, settings, props, roots, budget, progress, stopped: watch.reason };
     let outcome: Outcome;
     if (sharedTableMode(model, store)) outcome = await sharedLevels(frame, pool, memory);
     else {
@@ -215,6 +237,7 @@ export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promi
     }
     return await finish(frame, outcome);
   } finally {
+    watch.end();
     await pool.close();
   }
 }
@@ -290,7 +313,7 @@ async function partitionedLevels(frame: Frame, pool: Pool): Promise<Outcome> {
     inboxes = inboxes.map((_, dst) => rs.map((r) => r.outboxes[dst]!).filter((b) => b.length > 0));
     const traffic = inboxes.some((b) => b.length > 0);
     const distinct = rs.reduce((a, r) => a + r.distinct, 0);
-    let hit = rs.find((r) => r.hit)?.hit ?? null;
+    let hit = frame.stopped() ?? rs.find((r) => r.hit)?.hit ?? null;
     if (hit === null && opts.maxStates !== undefined && distinct >= opts.maxStates) hit = `state budget of ${opts.maxStates} distinct states reached`;
     progress(rs, level);
     if (hit) return { reports: rs, complete: false, hit, tableBytes: 0, parentOf };
@@ -338,9 +361,9 @@ async function sharedLevels(frame: Frame, pool: Pool, given: SharedMemory): Prom
     const lanes = joined.flatMap((j, i) => (j && i > 0 ? [i] : []));
     let current = table;
     const levelMsg = (): ToWorker => ({ type: 'level', level, fronts, table: current });
-    const run = (msg: () => ToWorker): Promise<SharedReply[]> => {
+    const run = async (msg: () => ToWorker): Promise<SharedReply[]> => {
       const theirs = lanes.map((i) => pool.send<SharedReply>(i, msg()));
-      reports[0] = runLane(core, budget, maxStates, (due) => {
+      reports[0] = await runAsync(laneSearch(core, budget, maxStates, (due) => {
         // A worker that became ready while this thread was busy joins the level under way (its
         // own frontier is empty; it takes chunks of the others').
         if (mayJoin) {
@@ -352,7 +375,7 @@ async function sharedLevels(frame: Frame, pool: Pool, given: SharedMemory): Prom
           }
         }
         if (due) progress(known(), level, Atomics.load(ctl, CTL.count));
-      });
+      }));
       return Promise.all(theirs);
     };
     core.beginLevel(level);
@@ -380,7 +403,7 @@ async function sharedLevels(frame: Frame, pool: Pool, given: SharedMemory): Prom
     lanes.forEach((i, k) => (reports[i] = rs[k]!));
     const all = known();
     const distinct = Atomics.load(ctl, CTL.count);
-    let hit = all.find((r) => r.hit)?.hit ?? null;
+    let hit = all.find((r) => r.hit)?.hit ?? frame.stopped();
     if (hit === null && distinct >= maxStates) hit = `state budget of ${maxStates} distinct states reached`;
     progress(all, level);
     if (hit !== null) return { reports: all, complete: false, hit, tableBytes: tableBytes(), parentOf };

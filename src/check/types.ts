@@ -52,8 +52,18 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /** Wall-time budget in seconds. */
   readonly timeSeconds?: number;
-  /** Stop when the process's resident memory exceeds this. */
+  /**
+   * Stop when the process's resident memory exceeds this. Without it there is no memory budget,
+   * but a failed allocation still ends the search `unknown` (memory exhausted) with its statistics.
+   */
   readonly maxMemoryBytes?: number;
+  /**
+   * Asked about every 100 ms: a reason to stop (e.g. `interrupted (SIGINT)`), or null to go on. A
+   * stopped search is `unknown` with that reason and its partial statistics. Run the search with
+   * `checkAsync` (or `checkParallel`) so that the event loop, and so a signal handler that sets
+   * what this reads, runs during the search.
+   */
+  readonly shouldStop?: () => string | null;
   /** Seed of the random strategy (default 1). */
   readonly seed?: number;
   /** Number of random walks (default 1000). */

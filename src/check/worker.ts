@@ -8,7 +8,7 @@ import { BfsCore, type CoreSettings, type Frontier, type LaneReport, type Shared
 import { initialRoots } from './trace.js';
 import { Budget } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
-import { readyWord } from './store.js';
+import { CTL, readyWord } from './store.js';
 
 /** What the coordinator passes at spawn. */
 export interface WorkerInit {
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const core = new BfsCore(model, init.settings, init.me, init.n);
   (init.roots ?? initialRoots(model, core.reductions.symmetry).map((r) => r.state)).forEach((r, i) => core.addRoot(r, i));
   const perWorkerMax = init.maxStates !== undefined ? Math.ceil(init.maxStates / init.n) : Infinity;
+  const ctl = new Int32Array(init.memory.ctl);
   const reply = (type: 'round' | 'absorb', levelSize: number, hit: string | null): void => {
     const outboxes = core.out.map((_, i) => (i === init.me ? new Int32Array(0) : core.takeOutbox(i)));
     const r: RoundReply = {
@@ -102,16 +103,25 @@ async function main(): Promise<void> {
     }
     const size = core.beginLevel();
     let hit: string | null = null;
-    while (!core.expand(4096)) {
-      const b = budget.check();
-      if (b.stop) {
-        hit = budget.hit;
-        break;
+    try {
+      while (!core.expand(4096)) {
+        const b = budget.check();
+        if (b.stop) {
+          hit = budget.hit;
+          break;
+        }
+        if (core.store.size >= perWorkerMax) {
+          hit = `state budget of ${init.maxStates} distinct states reached`;
+          break;
+        }
+        // The coordinator was asked to stop (it reports its own reason).
+        if (Atomics.load(ctl, CTL.stop) !== 0) {
+          hit = 'stopped';
+          break;
+        }
       }
-      if (core.store.size >= perWorkerMax) {
-        hit = `state budget of ${init.maxStates} distinct states reached`;
-        break;
-      }
+    } catch (e) {
+      hit = budget.exhausted(e);
     }
     reply('round', size, hit);
   });

@@ -6,6 +6,7 @@ import { DiagnosticError, formatDiagnostic } from '../core/diagnostic.js';
 import { EXIT } from '../core/exit.js';
 import type { Io } from './command.js';
 import { commands } from './commands/index.js';
+import { interruptExitCode } from './signals.js';
 import { readFileSync } from 'node:fs';
 import { repoPath } from './paths.js';
 
@@ -58,7 +59,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     return EXIT.ok;
   }
   try {
-    return await cmd.run(rest, io);
+    const code = await cmd.run(rest, io);
+    // An interrupted run printed what it had; its exit code says it was interrupted (signals.ts).
+    return interruptExitCode() ?? code;
   } catch (e) {
     if (e instanceof DiagnosticError) {
       io.err(`mmucheck: ${formatDiagnostic(e.diagnostic)}`);

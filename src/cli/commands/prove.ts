@@ -261,10 +261,10 @@ export const proveCommand: Command = {
           }
           return out;
         },
-        interrupted: (index, reason) => {
+        interrupted: (index, reason): Row & { index: number } => {
           const e = entries[index]!;
           const expected = expectationFor(e.era, e.flavour, e.rule.name);
-          return { index, era: e.era, flavour: e.flavour, rule: e.rule.name, reason: e.rule.reason, ref: e.rule.ref, expected, outcome: { verdict: { kind: 'unknown', reason }, seconds: 0 }, status: 'unknown' as const, detail: reason };
+          return { index, era: e.era, flavour: e.flavour, rule: e.rule.name, reason: e.rule.reason, ref: e.rule.ref, expected, outcome: { verdict: { kind: 'unknown', reason }, seconds: 0 }, status: 'unknown', detail: reason };
         },
       });
       if (serving) return exitFor(indexed);
