@@ -42,3 +42,16 @@ describe('contradictions and inapplicable values', () => {
     refused(['prove', '--kernel', '6.13', '--flavour', 'ept', '--smt2', join(f, 'sub')], 'MMC006', /--smt2 .*cannot create the directory/);
   });
 });
+
+describe('list: what a variant can name', () => {
+  it('--steps OP, --operations, --options exist; an unknown operation lists the operations', () => {
+    const steps = cli(['list', '--steps', 'fault']);
+    expect(steps.code).toBe(0);
+    expect(steps.stdout).toMatch(/^\s+stale-check\s.*is_page_fault_stale/m);
+    expect(cli(['list', '--operations']).stdout).toMatch(/^fast-zap: /m);
+    expect(cli(['list', '--options']).stdout).toMatch(/^mirrorInstall = "freeze"/m);
+    refused(['list', '--steps', 'faults'], 'MMC005', /--steps faults: no such operation; operations: fault, access/);
+    const json = JSON.parse(cli(['list', '--json']).stdout) as { options: { name: string }[] };
+    expect(json.options.map((o) => o.name)).toContain('mirrorInstall');
+  });
+});

@@ -3,16 +3,23 @@
  * to), proof suites, and the checkable models other families register in model/index.ts.
  */
 import { EXIT } from '../../core/exit.js';
+import { fail } from '../../core/diagnostic.js';
 import { ERAS, ERA_RANGES, FLAVOURS, LAYOUT_NAMES, eraRules } from '../../../model/spte/index.js';
 import { checkModels } from '../../../model/index.js';
 import { suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
 import { mmuListLines } from '../mmu-check.js';
-import { bool, parse } from '../args.js';
+import { bool, parse, str } from '../args.js';
+import { operationLines, operationSteps, optionData, optionLines, stepLines } from '../mmu-list.js';
+import { OPERATIONS } from '../../../model/mmu/build.js';
 
-const usage = `usage: mmucheck list [--json]
+const usage = `usage: mmucheck list [--operations | --steps OP | --options] [--json]
 
-Lists paging flavours, layouts, kernel eras, SPTE rules, proof suites and checkable models.`;
+Lists paging flavours, layouts, kernel eras, SPTE rules, proof suites and checkable models.
+  --operations   the MMU operations a scenario runs, each with its step names
+  --steps OP     the steps of operation OP (names a variant's edits use) with what each does
+  --options      the MMU model options: values, mainline value, source, meaning
+  --json         the same as one JSON document`;
 
 /** The `list` command. */
 export const listCommand: Command = {
@@ -20,7 +27,23 @@ export const listCommand: Command = {
   summary: 'list flavours, eras, SPTE rules, suites and models',
   usage,
   async run(argv, io) {
-    const p = parse('list', argv, { json: { type: 'boolean' } });
+    const p = parse('list', argv, { json: { type: 'boolean' }, operations: { type: 'boolean' }, steps: { type: 'string' }, options: { type: 'boolean' } });
+    const json = bool(p, 'json');
+    const stepsOf = str(p, 'steps');
+    const picked = [bool(p, 'operations'), stepsOf !== undefined, bool(p, 'options')].filter(Boolean).length;
+    if (picked > 1) fail('MMC001', 'list: give at most one of --operations, --steps OP, --options', { subject: '--steps' });
+    if (bool(p, 'operations')) {
+      io.out(json ? toJson(OPERATIONS.map((op) => ({ op, steps: operationSteps(op) }))) : operationLines().join('\n'));
+      return EXIT.ok;
+    }
+    if (stepsOf !== undefined) {
+      io.out(json ? toJson({ op: stepsOf, steps: operationSteps(stepsOf) }) : stepLines(stepsOf).join('\n'));
+      return EXIT.ok;
+    }
+    if (bool(p, 'options')) {
+      io.out(json ? toJson(optionData()) : optionLines().join('\n'));
+      return EXIT.ok;
+    }
     const rules = new Map<string, { reason: string; ref: string; where: string[] }>();
     for (const era of ERAS) {
       for (const e of eraRules(era)) {
@@ -37,8 +60,8 @@ export const listCommand: Command = {
       suites: suiteNames(),
       models: Object.entries(checkModels).map(([name, m]) => ({ name, doc: m.doc })),
     };
-    if (bool(p, 'json')) {
-      io.out(toJson(out));
+    if (json) {
+      io.out(toJson({ ...out, options: optionData() }));
       return EXIT.ok;
     }
     io.out(`flavours: ${out.flavours.join(', ')}   (layouts: ${out.layouts.join(', ')})`);
