@@ -50,38 +50,106 @@ export interface ReplayOutcome {
   readonly trace: { readonly states: readonly Int32Array[]; readonly actions: readonly number[]; readonly labels: readonly string[] };
 }
 
+/** An ITF document whose structure {@link validateItfTrace} confirmed. */
+export interface ItfDocument {
+  readonly '#meta': Readonly<Record<string, unknown>>;
+  readonly vars: readonly string[];
+  /** Each state: its variables (exactly `vars`), optional `#meta` and, after the first, `mbt::actionTaken`. */
+  readonly states: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** Keys of an ITF state that are not variables. */
+const STATE_EXTRA = new Set(['#meta', 'mbt::actionTaken']);
+
+/** Returns a value as short JSON text for a message. */
+function shown(x: unknown): string {
+  const t = JSON.stringify(x) ?? String(x);
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Returns `doc` as an ITF document, or raises MMC203 naming what is wrong: the document must be an
+ * object with a `#meta` object, `vars` (a list of names) and `states` (a non-empty list of objects,
+ * each holding exactly the variables in `vars`, an optional `#meta` object, and from the second
+ * state on the `mbt::actionTaken` label). Everything the one ITF writer (src/report/itf.ts) writes
+ * passes. `source` (e.g. `replay: FILE`) starts the message.
+ */
+export function validateItfTrace(doc: unknown, source?: string): ItfDocument {
+  const bad: (what: string) => never = (what) => fail('MMC203', `${source !== undefined ? `${source}: ` : ''}not an ITF trace: ${what}; give the file written by 'mmucheck check --itf FILE'`, source !== undefined ? { subject: source } : {});
+  if (!isRecord(doc)) bad(`the document is ${shown(doc)}, not an object with #meta, vars and states`);
+  if (!isRecord(doc['#meta'])) bad(`field '#meta' is ${shown(doc['#meta'])}, not an object`);
+  const vars = doc['vars'];
+  if (!Array.isArray(vars) || !vars.every((v) => typeof v === 'string')) bad(`field 'vars' is ${shown(vars)}, not a list of variable names`);
+  const states = doc['states'];
+  if (!Array.isArray(states) || states.length === 0) bad(`field 'states' is ${shown(states)}, not a non-empty list of states`);
+  states.forEach((st: unknown, i: number) => {
+    if (!isRecord(st)) bad(`state ${i} is ${shown(st)}, not an object`);
+    if (st['#meta'] !== undefined && !isRecord(st['#meta'])) bad(`state ${i}: '#meta' is ${shown(st['#meta'])}, not an object`);
+    const missing = vars.find((v: string) => !(v in st));
+    if (missing !== undefined) bad(`state ${i} has no variable '${missing}' (listed in vars)`);
+    const extra = Object.keys(st).find((k) => !STATE_EXTRA.has(k) && !vars.includes(k));
+    if (extra !== undefined) bad(`state ${i} has variable '${extra}', which is not listed in vars`);
+    if (i > 0 && typeof st['mbt::actionTaken'] !== 'string') bad(`state ${i}: 'mbt::actionTaken' is ${shown(st['mbt::actionTaken'])}, not the label of an action`);
+  });
+  return doc as unknown as ItfDocument;
+}
+
+/** Returns true when two JSON values are equal as values: object keys in any order, arrays in order. */
+export function sameItfValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameItfValue(x, b[i]));
+  if (!isRecord(a) || !isRecord(b)) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b && sameItfValue(a[k], b[k]));
+}
+
+/**
+ * Returns the first variable of `vars` whose recorded value differs from the model's, or undefined.
+ * The model's values are taken as a trace file holds them (through JSON).
+ */
+function differingVar(vars: readonly string[], recorded: Readonly<Record<string, unknown>>, actual: Readonly<Record<string, ItfValue>>): string | undefined {
+  const written = JSON.parse(JSON.stringify(actual)) as Record<string, unknown>;
+  return vars.find((v) => !sameItfValue(recorded[v], written[v]));
+}
+
 /**
  * Re-executes an ITF trace (as written by the one ITF writer, `modelTraceItf` of src/report)
- * against the machine: each `mbt::actionTaken` must name an enabled
- * action and the resulting state must equal the recorded one (MMC203 otherwise).
+ * against the machine. The trace is validated first ({@link validateItfTrace}); its variables must
+ * be the machine's; each `mbt::actionTaken` must name an enabled action, and the resulting state
+ * must equal the recorded one as a value (key order does not matter). MMC203 otherwise, naming the
+ * state and the first differing variable.
  */
 export function replayItf(mm: MmuMachine, trace: unknown): ReplayOutcome {
-  const t = trace as Partial<{ states: Record<string, ItfValue>[] }>;
-  if (!t || !Array.isArray(t.states) || t.states.length === 0) fail('MMC203', 'not an ITF trace: no states');
-  const canon = (st: Record<string, ItfValue>): string => {
-    const { ['#meta']: _m, ['mbt::actionTaken']: _a, ...rest } = st as Record<string, ItfValue>;
-    return JSON.stringify(rest);
-  };
+  const t = validateItfTrace(trace);
   let s = mm.initStates()[0]!;
-  if (canon(t.states[0]!) !== JSON.stringify(mm.toItf(s))) fail('MMC203', 'the trace does not start in the initial state of this model (different scenario or variant?)');
+  const first = mm.toItf(s);
+  const own = Object.keys(first);
+  if (own.length !== t.vars.length || !own.every((v) => t.vars.includes(v))) {
+    fail('MMC203', `the trace's vars (${t.vars.join(', ')}) are not the variables of ${mm.name} (${own.join(', ')})`);
+  }
+  const v0 = differingVar(own, t.states[0]!, first);
+  if (v0 !== undefined) fail('MMC203', `the trace does not start in the initial state of ${mm.name} (variable '${v0}' differs): a different scenario or variant?`);
   const actions: number[] = [];
   const states: Int32Array[] = [s];
   const labels: string[] = [];
   for (let i = 1; i < t.states.length; i++) {
-    const want = t.states[i]!['mbt::actionTaken'];
+    const want = t.states[i]!['mbt::actionTaken'] as string;
     const acts: number[] = [];
     mm.actions(s, acts);
     const a = acts.find((x) => mm.formatAction(s, x) === want);
     if (a === undefined) {
-      fail('MMC203', `state ${i}: action '${String(want)}' is not enabled here`, { hint: `enabled: ${acts.map((x) => mm.formatAction(s, x)).join('; ')}` });
+      fail('MMC203', `state ${i}: action '${want}' is not enabled here`, { hint: `enabled: ${acts.map((x) => mm.formatAction(s, x)).join('; ')}` });
     }
     const nx = new Int32Array(mm.stateSize);
     mm.next(s, a, nx);
-    if (JSON.stringify(mm.toItf(nx)) !== canon(t.states[i]!)) fail('MMC203', `state ${i} after '${String(want)}' differs from the recorded state`);
+    const v = differingVar(own, t.states[i]!, mm.toItf(nx));
+    if (v !== undefined) fail('MMC203', `state ${i} after '${want}' differs from the recorded state in variable '${v}'`);
     s = nx;
     actions.push(a);
     states.push(nx);
-    labels.push(String(want));
+    labels.push(want);
   }
   const broken = mm.properties().filter((p) => p.expectation === 'always' && !p.check(s)).map((p) => p.name);
   return { steps: actions.length, broken, actions, trace: { states, actions, labels } };

@@ -1,27 +1,83 @@
 /**
  * `mmucheck replay FILE`: re-executes an ITF trace written by `mmucheck check --itf` (or a proof
  * golden; both come from the one writer, src/report/itf.ts) against the executable MMU (the
- * scenario named in the trace, or the variant file recorded in it or given with `--model`) and
- * confirms every state; prints the step view rendered from the re-executed trace.
+ * scenario named in the trace, or the variant file given with `--model`) and confirms every state;
+ * prints the step view rendered from the re-executed trace.
+ *
+ * A trace is data from anywhere: it is read with a size limit, its whole structure is validated
+ * before any model is built, and a file named inside it (`#meta.modelFile`) is never loaded: only a
+ * variant file the user names with `--model` runs.
  */
-import { readFileSync } from 'node:fs';
 import { fail } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import { buildMachine } from '../../../model/mmu/build.js';
-import { replayItf } from '../../mmu/trace.js';
+import { replayItf, validateItfTrace, type ItfDocument } from '../../mmu/trace.js';
 import { modelTraceItf, renderItfSteps } from '../../report/itf.js';
 import type { MmuMachine } from '../../mmu/machine.js';
 import { type Command } from '../command.js';
 import { bool, parse, str } from '../args.js';
-import { loadVariant, scenarioOrFail } from '../mmu-check.js';
+import { readInputFile } from '../input.js';
+import { isMmuScenario, loadVariant, scenarioOrFail } from '../mmu-check.js';
 
 const usage = `usage: mmucheck replay FILE [--model VARIANT.ts] [--quiet]
 
 Re-executes an ITF trace (from 'mmucheck check SCENARIO --itf FILE' or 'check --model VARIANT.ts
---itf FILE') against the executable MMU and confirms every recorded state. Exit 0 when the trace
-replays and ends in a violation, 10 when it replays without one, 64 when it does not replay (MMC203).
-  --model FILE   the variant file the trace was produced with (default: #meta.modelFile of the trace)
+--itf FILE') against the executable MMU and confirms every recorded state. States are compared as
+values (key order and layout of the JSON do not matter). The whole trace is validated first
+(#meta, vars, states as objects holding every variable, the recorded scenario exists); nothing is
+built or run before that. Replay never runs a file named inside the trace: a trace of a variant
+file (#meta.modelFile) replays only with --model naming that file on the command line.
+Exit 0 when the trace replays and ends in a violation, 10 when it replays without one, 64 when it
+is malformed or does not replay (MMC203), or cannot be read, is not a regular file or is larger
+than 64 MiB (MMC006).
+  --model FILE   the variant file to replay against (the one 'check --model FILE' recorded the
+                 trace with; it must start from the trace's #meta.scenario). It is type-checked
+                 and run: give only files you trust. Without it, the trace's scenario is used.
   --quiet        only the summary line`;
+
+/** The trace's `#meta` fields replay uses, checked to be strings where present. */
+interface ReplayMeta {
+  readonly scenario?: string;
+  readonly model?: string;
+  readonly modelFile?: string;
+}
+
+/** Returns the `#meta` fields replay uses; MMC203 naming the field when one is not a non-empty string. */
+function replayMeta(file: string, t: ItfDocument): ReplayMeta {
+  const out: Record<string, string> = {};
+  for (const k of ['scenario', 'model', 'modelFile'] as const) {
+    const v = t['#meta'][k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') fail('MMC203', `replay: ${file}: #meta.${k} is ${JSON.stringify(v)}; allowed: a non-empty string`, { subject: file });
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Returns the machine to replay on, after checking what the trace records against the command
+ * line: a recorded scenario must exist; a variant trace needs `--model` (the file named in the
+ * trace is never loaded); a `--model` variant must start from the recorded scenario.
+ */
+async function machineFor(file: string, meta: ReplayMeta, modelFlag: string | undefined): Promise<MmuMachine> {
+  if (meta.scenario !== undefined && !isMmuScenario(meta.scenario)) {
+    fail('MMC203', `replay: ${file}: #meta.scenario '${meta.scenario}' is not an MMU scenario (see 'mmucheck list'); replay re-executes MMU traces only`, { subject: file });
+  }
+  if (modelFlag === undefined && meta.modelFile !== undefined) {
+    fail('MMC203', `replay: ${file} was recorded on the variant file ${meta.modelFile} (#meta.modelFile); replay never runs a file named in a trace: check that file and pass --model ${meta.modelFile}`, { subject: file });
+  }
+  if (modelFlag === undefined) {
+    const name = meta.scenario ?? meta.model;
+    if (name === undefined) fail('MMC203', `replay: ${file} names no scenario in #meta.scenario or #meta.model; give the file written by 'mmucheck check --itf FILE'`, { subject: file });
+    if (!isMmuScenario(name)) fail('MMC203', `replay: ${file}: #meta.model '${name}' is not an MMU scenario (see 'mmucheck list'); replay re-executes MMU traces only`, { subject: file });
+    return buildMachine(scenarioOrFail(name));
+  }
+  const v = await loadVariant(modelFlag);
+  if (meta.scenario !== undefined && v.variant.from !== meta.scenario) {
+    fail('MMC203', `replay: --model ${modelFlag} starts from scenario '${v.variant.from}', but ${file} was recorded on '${meta.scenario}' (#meta.scenario)`, { subject: '--model' });
+  }
+  return v.machine;
+}
 
 /** The `replay` command. */
 export const replayCommand: Command = {
@@ -32,27 +88,15 @@ export const replayCommand: Command = {
     const p = parse('replay', argv, { model: { type: 'string' }, quiet: { type: 'boolean' } }, 1);
     const file = p.positionals[0];
     if (file === undefined) fail('MMC001', 'replay: name the ITF trace file');
-    let trace: { '#meta'?: { scenario?: string; model?: string; source?: string; modelFile?: string } };
-    let text: string;
+    const text = readInputFile('replay: ITF trace', file);
+    let doc: unknown;
     try {
-      text = readFileSync(file, 'utf8');
+      doc = JSON.parse(text);
     } catch {
-      fail('MMC006', `replay: cannot read ITF trace ${file}`);
+      fail('MMC203', `replay: ${file} is not an ITF trace (not JSON); give the file written by 'mmucheck check --itf FILE'`, { subject: file });
     }
-    try {
-      trace = JSON.parse(text) as typeof trace;
-    } catch {
-      fail('MMC203', `replay: ${file} is not an ITF trace (not JSON); give the file written by 'mmucheck check --itf FILE'`);
-    }
-    const model = str(p, 'model') ?? (typeof trace['#meta']?.modelFile === 'string' ? trace['#meta'].modelFile : undefined);
-    let mm: MmuMachine;
-    if (model !== undefined) {
-      mm = (await loadVariant(model)).machine;
-    } else {
-      const name = trace['#meta']?.scenario ?? trace['#meta']?.model;
-      if (typeof name !== 'string') fail('MMC203', `replay: ${file} names no scenario in #meta.scenario`);
-      mm = buildMachine(scenarioOrFail(name));
-    }
+    const trace = validateItfTrace(doc, `replay: ${file}`);
+    const mm = await machineFor(file, replayMeta(file, trace), str(p, 'model'));
     const r = replayItf(mm, trace);
     if (!bool(p, 'quiet')) io.out(renderItfSteps(modelTraceItf(mm, r.trace)));
     io.out(`replay ${file}: ${r.steps} steps re-executed on ${mm.name}, every state matches; ${r.broken.length ? `broken: ${r.broken.join(', ')}` : 'no invariant broken'}`);
