@@ -15,6 +15,7 @@ import { findScenario } from '../../../model/mmu/scenarios.js';
 import { requirePath, writeOutputFile } from '../output.js';
 import { bool, choice, int, num, onOff, parse, str, strs } from '../args.js';
 import { watchInterrupts } from '../signals.js';
+import { startWatchdog } from '../watchdog.js';
 
 /** Returns the thread count of `--workers N|auto` (auto: the machine's cores), 1 when absent. */
 function workersFlag(text: string | undefined): number {
@@ -152,6 +153,7 @@ export const checkCommand: Command = {
     let variantMeta: Record<string, unknown> = {};
     if (modelFile !== undefined) {
       // an MMU variant file: the same generic checker, strategies, budgets and workers as a registered model
+      startWatchdog(str(p, 'time') !== undefined ? { limitSeconds: num(p, 'time', 0, 1e7)! } : {}); // its user code is bounded by --time
       const v = await loadVariant(modelFile);
       if (name !== undefined && name !== v.variant.from) fail('MMC001', `check: the variant file starts from '${v.variant.from}', not '${name}'`);
       params = resolveParams(v.machine.name, { doc: '', params: [], create: () => v.machine }, parseParamFlags(strs(p, 'param')));
