@@ -51,7 +51,7 @@ describe('mmu CLI', () => {
     lines.length = 0;
     expect(await runCheck(['--model', file, '--max-states', '5', '--quiet'])).toBe(20);
     expect(lines[0]).toMatch(/unknown/);
-    const r = spawnSync('node', [join(ROOT, 'bin/mmucheck.js'), 'replay', join(dir, 'v.itf.json'), '--quiet'], { encoding: 'utf8' });
+    const r = spawnSync('node', [join(ROOT, 'bin/mmucheck.js'), 'replay', join(dir, 'v.itf.json'), '--model', file, '--quiet'], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toMatch(/every state matches; broken: I2/);
     expect(r.status).toBe(0);
   });
