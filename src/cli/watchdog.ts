@@ -134,7 +134,8 @@ export function startWatchdog(opts: { limitSeconds?: number } = {}): void {
     return;
   }
   const region = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
-  worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { region, limits: limitsFor(opts.limitSeconds), files: [...fileLabels] } });
+  // execArgv []: the source is CommonJS even when the process runs with --input-type=module.
+  worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { region, limits: limitsFor(opts.limitSeconds), files: [...fileLabels] } });
   worker.unref();
   worker.on('message', onWorkerMessage);
   attachUserCodeRegion(region);
