@@ -1,14 +1,25 @@
 /** Proof cases of the `check` family: the tdp-cas workload and the scalable toy, with pinned counts. */
-import { check, type CheckResult, type ProofCase } from '../../src/index.js';
+import { type CaseOutcome, check, type CheckResult, type Model, modelTraceItf, type ProofCase } from '../../src/index.js';
 import { tdpCas } from '../../model/bench/tdp-cas.js';
 import { counters } from '../../model/toys/counters.js';
 
-const outcome = (r: CheckResult) => ({
-  verdict: r.verdict,
-  distinctStates: r.stats.distinctStates,
-  seconds: r.stats.seconds,
-  ...(r.verdict.kind === 'violated' ? { witnessText: `${r.verdict.witness.message}: ${r.verdict.witness.trace?.labels.join('; ') ?? ''}` } : {}),
-});
+/** Returns a case outcome of a check run: a violation carries its step trace and its ITF. */
+function outcome(model: Model, r: CheckResult): CaseOutcome {
+  const base = { verdict: r.verdict, distinctStates: r.stats.distinctStates, seconds: r.stats.seconds };
+  if (r.verdict.kind !== 'violated') return base;
+  const w = r.verdict.witness;
+  const tr = w.trace;
+  if (!tr) return { ...base, witnessText: w.message };
+  return {
+    ...base,
+    witnessText: `${w.message}; last step ${tr.labels[tr.labels.length - 1] ?? 'init'}`,
+    trace: tr.labels,
+    itf: modelTraceItf(model, tr, { model: model.name, property: w.property, kind: w.kind }),
+  };
+}
+
+/** Runs the checker on a model and returns the outcome. */
+const run = (model: Model, opts: Parameters<typeof check>[1]): CaseOutcome => outcome(model, check(model, opts));
 
 /** Returns the cases of this family. */
 export function cases(): ProofCase[] {
@@ -18,35 +29,35 @@ export function cases(): ProofCase[] {
       id: 'check/tdp-cas/NV2-ITER1/holds',
       title: 'tdp-cas (NV=2, ITER=1, POR) keeps TLBs coherent and the ghost count exact',
       expect: { verdict: 'holds', distinctStates: 12572 },
-      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: true, merge: false })),
+      run: async () => run(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: true, merge: false }),
     },
     {
       suite: 'check',
       id: 'check/tdp-cas/NV2-ITER1/merged-holds',
       title: 'tdp-cas (NV=2, ITER=1, POR with statement merging, the default): same verdict, local steps not stored',
       expect: { verdict: 'holds', distinctStates: 2418 },
-      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: true })),
+      run: async () => run(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: true }),
     },
     {
       suite: 'check',
       id: 'check/tdp-cas/NV2-ITER1/unreduced-holds',
       title: 'tdp-cas (NV=2, ITER=1) without reductions: same verdict as with POR',
       expect: { verdict: 'holds', distinctStates: 73130 },
-      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: false })),
+      run: async () => run(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 0 }), { por: false }),
     },
     {
       suite: 'check',
       id: 'check/tdp-cas/NV2-ITER1/bug-walk',
       title: 'tdp-cas with BUG_WALK (split TLB fill): a stale TLB survives the zap',
-      expect: { verdict: 'violated', distinctStates: 33500, note: 'shortest counterexample: 24 steps (BFS, no POR)' },
-      run: async () => outcome(check(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 1 }), { por: false })),
+      expect: { verdict: 'violated', kind: 'mutant', distinctStates: 33500, note: 'shortest counterexample: 24 steps (BFS, no POR)' },
+      run: async () => run(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 1 }), { por: false }),
     },
     {
       suite: 'check',
       id: 'check/counters/N5-K9',
       title: 'the scalable toy explores exactly (K+1)^N = 100000 states',
       expect: { verdict: 'holds', distinctStates: 100000 },
-      run: async () => outcome(check(counters(5, 9))),
+      run: async () => run(counters(5, 9), {}),
     },
   ];
 }

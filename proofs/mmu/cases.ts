@@ -22,7 +22,8 @@ export function scenarioCase(s: Scenario): ProofCase {
     expect: {
       verdict: s.expect.verdict,
       ...(pinned !== undefined ? { distinctStates: pinned } : {}),
-      ...(s.expect.verdict === 'violated' ? { goldenTrace: goldenPath(s.name) } : {}),
+      // Every violated scenario is the buggy variant of a kernel fix or a design the kernel did not take.
+      ...(s.expect.verdict === 'violated' ? { kind: 'known-bug' as const, goldenTrace: goldenPath(s.name) } : {}),
       ...(s.expect.note ? { note: s.expect.note } : {}),
     },
     async run(ctx) {
@@ -42,6 +43,7 @@ export function scenarioCase(s: Scenario): ProofCase {
           ...base,
           verdict: violated({ broken: allBroken, steps: tr.actions.length }),
           witnessText: `${allBroken.join('+')} after ${tr.actions.length} steps, last ${tr.labels[tr.labels.length - 1] ?? 'init'}`,
+          trace: tr.labels,
           itf: modelTraceItf(mm, tr, { model: s.name, scenario: s.name, property: v.witness.property, kind: v.witness.kind, strategy: 'bfs' }),
         };
       }

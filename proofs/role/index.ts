@@ -6,18 +6,20 @@
  * review examined; `--era pre`), v5.14 (the fix, vendor resets still present), v5.15, v5.19+
  * (`--era post`, unchanged up to v6.19).
  */
-import type { ExpectedVerdict, ProofCase } from '../../src/index.js';
+import type { CaseKind, ExpectedVerdict, ProofCase } from '../../src/index.js';
 import { ROLE_ERAS, type RoleEra, type RoleRuleName, roleRuleSpecs } from '../../model/role/index.js';
 import { runSpec } from './engine.js';
 
 /** An expectation with the finding it records. */
 export interface RoleExpectation {
   readonly verdict: ExpectedVerdict;
+  /** What an expected violation records; every violation here is fixed by v5.15 (`known-bug`). */
+  readonly kind?: CaseKind;
   readonly note?: string;
 }
 
 const H: RoleExpectation = { verdict: 'holds' };
-const V = (note: string): RoleExpectation => ({ verdict: 'violated', note });
+const V = (note: string): RoleExpectation => ({ verdict: 'violated', kind: 'known-bug', note });
 
 /** Expected verdicts by era and rule. */
 export const ROLE_EXPECTED: Readonly<Record<RoleEra, Readonly<Record<RoleRuleName, RoleExpectation>>>> = {
@@ -71,7 +73,7 @@ export function eraCases(era: RoleEra): ProofCase[] {
       suite: 'role',
       id: `role/${era}/${spec.rule.name}`,
       title: spec.rule.reason,
-      expect: { verdict: exp.verdict, ...(exp.note ? { note: exp.note } : {}) },
+      expect: { verdict: exp.verdict, ...(exp.kind ? { kind: exp.kind } : {}), ...(exp.note ? { note: exp.note } : {}) },
       run: (ctx) => runSpec(spec, ctx, { enumerate: ctx.crossCheck === true }),
     };
   });

@@ -45,7 +45,7 @@ export function mutantCases(): ProofCase[] {
         suite: 'spte',
         id,
         title: `mutant: ${m.doc}`,
-        expect: { verdict: 'violated', note: `mutant ${m.name}: ${m.doc}` },
+        expect: { verdict: 'violated', kind: 'mutant', note: `mutant ${m.name}: ${m.doc}` },
         affinity: queryKey(e.rule),
         run: (ctx) => runEntry(e, ctx.timeoutSeconds, smt2(ctx.smt2Dir, id)),
       };

@@ -3,13 +3,15 @@
  * variants that the prover must catch. Each case is decided by Z3 and cross-checked by enumerating
  * the type values and host switches.
  */
-import type { ExpectedVerdict, ProofCase } from '../../src/index.js';
+import type { CaseKind, ExpectedVerdict, ProofCase } from '../../src/index.js';
 import { VM_ERAS, VM_RULE_NAMES, type VmEra, type VmOptions, type VmRuleName, vmRuleSpecs } from '../../model/vm/index.js';
 import { runSpec } from '../role/engine.js';
 
 /** An expectation with the finding it records. */
 export interface VmExpectation {
   readonly verdict: ExpectedVerdict;
+  /** What an expected violation records (a historical policy is a `known-bug`). */
+  readonly kind?: CaseKind;
   readonly note?: string;
 }
 
@@ -33,7 +35,7 @@ export const VM_VARIANTS: readonly VmVariant[] = [
     era: 'v6.19',
     opts: { policy: 'quirk-only' },
     expect: {
-      'memslot-delete-never-fast-zaps-mirrored-tdp': { verdict: 'violated', note: 'historical: the quirk alone selects fast zap, so a TD with SLOT_ZAP_ALL enabled (the default; tdx_vm_init does not disable it) fast-zaps' },
+      'memslot-delete-never-fast-zaps-mirrored-tdp': { verdict: 'violated', kind: 'known-bug', note: 'historical: the quirk alone selects fast zap, so a TD with SLOT_ZAP_ALL enabled (the default; tdx_vm_init does not disable it) fast-zaps' },
       'default-vm-honours-slot-zap-quirk': { verdict: 'holds' },
     },
   },
@@ -42,8 +44,8 @@ export const VM_VARIANTS: readonly VmVariant[] = [
     era: 'v6.19',
     opts: { policy: 'always-zap-all' },
     expect: {
-      'memslot-delete-never-fast-zaps-mirrored-tdp': { verdict: 'violated', note: 'pre-6.12 policy on a TDX kernel: the memslot-deletion race of tdp-protocol.md T2' },
-      'default-vm-honours-slot-zap-quirk': { verdict: 'violated', note: 'pre-6.12 policy ignores a disabled SLOT_ZAP_ALL quirk' },
+      'memslot-delete-never-fast-zaps-mirrored-tdp': { verdict: 'violated', kind: 'known-bug', note: 'pre-6.12 policy on a TDX kernel: the memslot-deletion race of tdp-protocol.md T2' },
+      'default-vm-honours-slot-zap-quirk': { verdict: 'violated', kind: 'known-bug', note: 'pre-6.12 policy ignores a disabled SLOT_ZAP_ALL quirk' },
     },
   },
   {
@@ -51,8 +53,8 @@ export const VM_VARIANTS: readonly VmVariant[] = [
     era: 'v6.19',
     opts: { extraType: 32n },
     expect: {
-      'capability-fits-u32': { verdict: 'violated', note: 'mutant: a type numbered 32 does not fit the u32 capability' },
-      'advertised-types-creatable': { verdict: 'violated', note: 'mutant: type 32 is supported but kvm_is_vm_type_supported refuses it' },
+      'capability-fits-u32': { verdict: 'violated', kind: 'mutant', note: 'mutant: a type numbered 32 does not fit the u32 capability' },
+      'advertised-types-creatable': { verdict: 'violated', kind: 'mutant', note: 'mutant: type 32 is supported but kvm_is_vm_type_supported refuses it' },
     },
   },
 ];
@@ -66,7 +68,7 @@ export function variantCases(variant: VmVariant): ProofCase[] {
       suite: 'vmtype',
       id: `vmtype/${variant.key}/${spec.rule.name}`,
       title: spec.rule.reason,
-      expect: { verdict: exp.verdict, ...(exp.note ? { note: exp.note } : {}) },
+      expect: { verdict: exp.verdict, ...(exp.kind ? { kind: exp.kind } : {}), ...(exp.note ? { note: exp.note } : {}) },
       run: (ctx) => runSpec(spec, ctx, { enumerate: ctx.crossCheck === true }),
     }];
   });

@@ -4,9 +4,24 @@
  */
 import type { ExpectedVerdict, Verdict } from './verdict.js';
 
+/**
+ * What an expected violation records, so reports keep kernel issues apart from deliberately broken
+ * inputs:
+ * - `finding`: the engine refutes the modelled kernel code and no upstream fix is modelled (an open
+ *   issue, or one by design);
+ * - `known-bug`: a kernel bug fixed upstream, or a design the kernel rejected, that the model reproduces;
+ * - `mutant`: a deliberately broken input (layout, derivation, protocol) the engine must catch.
+ */
+export type CaseKind = 'finding' | 'known-bug' | 'mutant';
+
+/** Every case kind, in the order reports list them. */
+export const CASE_KINDS: readonly CaseKind[] = ['finding', 'known-bug', 'mutant'];
+
 /** What a case is expected to return, and what is pinned. */
 export interface Expectation {
   readonly verdict: ExpectedVerdict;
+  /** For an expected violation: what it records (every registered case expecting a violation has one). */
+  readonly kind?: CaseKind;
   /** Pinned distinct-state count for explicit-state cases. */
   readonly distinctStates?: number;
   /** A golden ITF trace (path relative to the repository root) for violated explicit-state cases. */
@@ -24,6 +39,8 @@ export interface CaseOutcome {
   readonly distinctStates?: number;
   /** The ITF trace, for explicit-state violations. */
   readonly itf?: unknown;
+  /** The step trace of an explicit-state violation: one label per step, in order (the initial state excluded). */
+  readonly trace?: readonly string[];
   /** Wall time. */
   readonly seconds: number;
 }

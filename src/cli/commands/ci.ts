@@ -1,23 +1,29 @@
 /**
- * `mmucheck ci`: every suite in proofs/ against its expected verdict, a verdict table on stdout,
- * JUnit and JSON reports on request. The exit code says whether every verdict was as expected.
+ * `mmucheck ci`: every suite in proofs/ against its expected verdict, a per-suite summary and a
+ * verdict table on stdout with the evidence (every witness by case id, findings apart from known
+ * bugs and mutants, the whole step trace of a failing model-checking case), JUnit, JSON and ITF
+ * reports on request. The exit code says whether every verdict was as expected.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { match } from 'ts-pattern';
 import { fail } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import type { CaseContext, CaseOutcome, ProofCase } from '../../core/suite.js';
-import { type CaseReport, type CaseStatus, renderJunit, renderSummary, renderTable } from '../../report/suite-report.js';
+import { type CaseReport, type CaseStatus, renderEvidence, renderJunit, renderSuiteSummary, renderSummary, renderTable } from '../../report/suite-report.js';
 import { allCases, suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
 import { bool, int, num, parse, str, strs } from '../args.js';
+import { ensureOutputDir, requirePath, writeOutputFile } from '../output.js';
 import { repoPath } from '../paths.js';
 import { defaultJobs, parseShard, runSelection } from '../shard.js';
 
-const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--cross-check] [--junit FILE] [--json FILE] [--write-golden] [--quiet]
+const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--cross-check] [--junit FILE] [--json FILE] [--itf-dir DIR] [--write-golden] [--quiet]
 
-Runs every proof suite against its expected verdict and prints a verdict table.
+Runs every proof suite against its expected verdict and prints a per-suite summary, a verdict
+table and the evidence: the witness of every expected violation by case id (findings, known bugs
+and mutants apart), and for every case that is not as expected why, its witness and, for a
+model-checking case, its whole step trace.
   --suite NAME      only this family (repeatable); see 'mmucheck list'
   --only TEXT       only cases whose id contains TEXT
   --timeout S       per-query / per-case time budget in seconds (default 30)
@@ -27,12 +33,17 @@ Runs every proof suite against its expected verdict and prints a verdict table.
                     (for job schedulers that split ci over machines)
   --serve           (internal, used by --jobs) read {"positions":[...]} lines on stdin, answer each
                     with one JSON line of rows
-  --junit FILE      write a JUnit XML report
-  --json FILE       write a JSON report
+  --junit FILE      write a JUnit XML report (failures carry the witness and the step trace)
+  --json FILE       write a JSON report (rows in case order, with witnesses and step traces)
+  --itf-dir DIR     write every model-checking counterexample as ITF JSON into DIR, one file per
+                    case named after its id ('/' becomes '--'), e.g. tdx--2m-vs-4k--cas-then-seamcall.itf.json
   --cross-check     also cross-check Z3 verdicts by exhaustive enumeration where a family has a
                     finite space (role, vmtype; the test suite always does)
   --write-golden    write missing golden ITF traces instead of failing on them
-  --quiet           print only the summary line`;
+  --quiet           print only the summary line
+
+Witnesses do not depend on --jobs or on which cases ran before: every Z3 counterexample is the
+least one in a fixed variable order (see src/smt/canonical.ts).`;
 
 /** Compares one outcome with its expectation. */
 export function judge(c: ProofCase, o: CaseOutcome, writeGolden = false): { status: CaseStatus; detail?: string } {
@@ -68,8 +79,7 @@ function pinned(c: ProofCase, o: CaseOutcome, writeGolden: boolean, witness?: st
     }
     if (golden === undefined) {
       if (!writeGolden) return { status: 'mismatch', detail: `golden trace ${c.expect.goldenTrace} is missing (run 'mmucheck ci --write-golden')` };
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, toJson(o.itf) + '\n');
+      writeOutputFile('--write-golden', path, toJson(o.itf) + '\n');
     } else if (golden !== got) {
       return { status: 'mismatch', detail: `counterexample differs from golden trace ${c.expect.goldenTrace}` };
     }
@@ -87,13 +97,38 @@ export function exitFor(rows: readonly { status: CaseStatus }[]): number {
   return EXIT.ok;
 }
 
+/** A row as ci passes it between processes: the report row, and the ITF counterexample when asked for. */
+export type CiRow = CaseReport & { readonly itf?: unknown };
+
+/** Returns the row of one case: the judgement, the witness of any violation and its step trace. */
+function reportRow(c: ProofCase, o: CaseOutcome, writeGolden: boolean | undefined, keepItf: boolean | undefined): CiRow {
+  const j = judge(c, o, writeGolden);
+  const witness = o.verdict.kind === 'violated' ? o.witnessText : undefined;
+  // judge's detail of a violation is its witness; the row keeps it once, as the witness.
+  const detail = j.status === 'pass' || j.detail === witness ? undefined : j.detail;
+  return {
+    suite: c.suite,
+    id: c.id,
+    title: c.title,
+    expected: c.expect,
+    got: o.verdict.kind,
+    status: j.status,
+    seconds: o.seconds,
+    ...(o.distinctStates !== undefined ? { distinctStates: o.distinctStates } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+    ...(witness !== undefined ? { witness } : {}),
+    ...(o.verdict.kind === 'violated' && o.trace !== undefined ? { trace: o.trace } : {}),
+    ...(keepItf && o.verdict.kind === 'violated' && o.itf !== undefined ? { itf: o.itf } : {}),
+  };
+}
+
 /** Runs the given cases, reporting progress on stderr when it is a terminal. */
 export async function runCases(
   cases: readonly ProofCase[],
   ctx: CaseContext,
-  opts: { writeGolden?: boolean; progress?: (text: string) => void } = {},
-): Promise<CaseReport[]> {
-  const rows: CaseReport[] = [];
+  opts: { writeGolden?: boolean; keepItf?: boolean; progress?: (text: string) => void } = {},
+): Promise<CiRow[]> {
+  const rows: CiRow[] = [];
   for (const [i, c] of cases.entries()) {
     opts.progress?.(`[${i + 1}/${cases.length}] ${c.id}`);
     const t0 = performance.now();
@@ -107,20 +142,32 @@ export async function runCases(
         seconds: (performance.now() - t0) / 1000,
       };
     }
-    const j = judge(c, o, opts.writeGolden);
-    rows.push({
-      suite: c.suite,
-      id: c.id,
-      title: c.title,
-      expected: c.expect,
-      got: o.verdict.kind,
-      status: j.status,
-      seconds: o.seconds,
-      ...(o.distinctStates !== undefined ? { distinctStates: o.distinctStates } : {}),
-      ...(j.detail !== undefined ? { detail: j.detail } : {}),
-    });
+    rows.push(reportRow(c, o, opts.writeGolden, opts.keepItf));
   }
   return rows;
+}
+
+/** Returns the ITF file name of a case: its id with '/' as '--' and anything unusual as '_'. */
+export function itfFileName(id: string): string {
+  return `${id.replace(/\//g, '--').replace(/[^A-Za-z0-9._-]+/g, '_')}.itf.json`;
+}
+
+/** Writes the ITF counterexample of every row that has one into `dir`. */
+function writeItfFiles(dir: string, rows: readonly CiRow[]): void {
+  for (const r of rows) if (r.itf !== undefined) writeOutputFile('--itf-dir', join(dir, itfFileName(r.id)), toJson(r.itf) + '\n');
+}
+
+/** Checks every output path before any case runs: empty paths (MMC003), directories that cannot be created (MMC006). */
+function checkOutputs(p: ReturnType<typeof parse>): { json?: string; junit?: string; itfDir?: string; smt2?: string } {
+  const json = str(p, 'json');
+  const junit = str(p, 'junit');
+  const itfDir = str(p, 'itf-dir');
+  const smt2 = str(p, 'smt2');
+  if (json !== undefined) requirePath('--json', json);
+  if (junit !== undefined) requirePath('--junit', junit);
+  if (itfDir !== undefined) ensureOutputDir('--itf-dir', itfDir);
+  if (smt2 !== undefined) ensureOutputDir('--smt2', smt2);
+  return { ...(json !== undefined ? { json } : {}), ...(junit !== undefined ? { junit } : {}), ...(itfDir !== undefined ? { itfDir } : {}), ...(smt2 !== undefined ? { smt2 } : {}) };
 }
 
 export const ciCommand: Command = {
@@ -141,6 +188,7 @@ export const ciCommand: Command = {
       shard: { type: 'string' },
       serve: { type: 'boolean' },
       'cross-check': { type: 'boolean' },
+      'itf-dir': { type: 'string' },
     });
     const wanted = strs(p, 'suite');
     const known = suiteNames();
@@ -149,7 +197,8 @@ export const ciCommand: Command = {
     let cases = (await allCases()).filter((c) => wanted.length === 0 || wanted.includes(c.suite));
     if (only !== undefined) cases = cases.filter((c) => c.id.includes(only));
     if (cases.length === 0) fail('MMC005', only === undefined ? 'no proof cases are registered for the selected suites' : `no case id contains '${only}'`, { subject: '--only' });
-    const smt2 = str(p, 'smt2');
+    // Before any case runs or any child process starts.
+    const { json, junit, itfDir, smt2 } = checkOutputs(p);
     const ctx: CaseContext = {
       timeoutSeconds: num(p, 'timeout', 0.1, 86400, 30)!,
       ...(smt2 ? { smt2Dir: smt2 } : {}),
@@ -163,6 +212,7 @@ export const ciCommand: Command = {
     if (live && jobs > 1) process.stderr.write(`running ${cases.length} cases in ${jobs} processes...`);
     const runOpts = {
       writeGolden: bool(p, 'write-golden'),
+      keepItf: itfDir !== undefined,
       ...(live && jobs === 1 ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
     };
     const indexed = await runSelection({
@@ -173,6 +223,7 @@ export const ciCommand: Command = {
         '--timeout', String(ctx.timeoutSeconds),
         ...(smt2 ? ['--smt2', smt2] : []),
         ...(runOpts.writeGolden ? ['--write-golden'] : []),
+        ...(itfDir !== undefined ? ['--itf-dir', itfDir] : []),
         ...(ctx.crossCheck ? ['--cross-check'] : []),
       ],
       keys: cases.map((c) => c.affinity),
@@ -180,30 +231,26 @@ export const ciCommand: Command = {
       shard,
       jobs,
       runAt: async (positions) => (await runCases(positions.map((i) => cases[i]!), ctx, runOpts)).map((r, k) => ({ index: positions[k]!, ...r })),
+      interrupted: (i, reason) => ({ index: i, ...reportRow(cases[i]!, { verdict: { kind: 'unknown', reason }, seconds: 0 }, false, false) }),
     });
     if (serving) return exitFor(indexed);
     if (shard) {
-      io.out(toJson({ shard, rows: indexed }));
+      if (itfDir !== undefined) writeItfFiles(itfDir, indexed);
+      io.out(toJson({ shard, rows: indexed.map(({ itf: _itf, ...r }) => r) }));
       return exitFor(indexed);
     }
-    const rows: CaseReport[] = indexed.map(({ index: _i, ...r }) => r);
+    const withItf: CiRow[] = indexed.map(({ index: _i, ...r }) => r);
+    const rows: CaseReport[] = withItf.map(({ itf: _itf, ...r }) => r);
     if (live) process.stderr.write('\r\x1b[K');
     const seconds = (performance.now() - t0) / 1000;
-    if (!bool(p, 'quiet')) io.out(renderTable(rows));
+    if (!bool(p, 'quiet')) {
+      const evidence = renderEvidence(rows);
+      io.out([renderSuiteSummary(rows), '', renderTable(rows), ...(evidence ? ['', evidence] : [])].join('\n'));
+    }
     io.out(renderSummary(rows, seconds));
-    const junit = str(p, 'junit');
-    if (junit) writeReport(junit, renderJunit(rows));
-    const json = str(p, 'json');
-    if (json) writeReport(json, toJson({ seconds, exitCode: exitFor(rows), cases: rows }) + '\n');
+    if (junit !== undefined) writeOutputFile('--junit', junit, renderJunit(rows));
+    if (json !== undefined) writeOutputFile('--json', json, toJson({ seconds, exitCode: exitFor(rows), cases: rows }) + '\n');
+    if (itfDir !== undefined) writeItfFiles(itfDir, withItf);
     return exitFor(rows);
   },
 };
-
-function writeReport(path: string, text: string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  } catch (e) {
-    fail('MMC006', `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`, { subject: path });
-  }
-}
