@@ -9,7 +9,7 @@
  * values already chosen, and that value is then fixed in the solver.
  *
  * A bit-vector's least value is found from its top bit down: only where the best known value has
- * a 1 is the solver asked (with push/pop) whether a value with that bit cleared and the lower bits
+ * a 1 is the solver asked (under an assumption) whether a value with that bit cleared and the lower bits
  * free still fails; every satisfiable answer lowers the bound to the model's value. Concrete
  * candidates (the domain's least value, the bit cleared) are tried with the evaluator first, so most
  * variables cost no solver call.
@@ -54,13 +54,17 @@ function least(v: VarDecl): bigint {
 export async function canonicalCounterexample(q: CanonicalQuery, start: Assignment): Promise<Assignment | undefined> {
   const { enc, solver, refutes } = q;
   let cur: Assignment = { ...start };
-  /** Asks the solver whether `extra` is satisfiable with what is fixed; on sat, `cur` becomes the model. */
+  let guards = 0;
+  /**
+   * Asks the solver whether `extra` is satisfiable with what is fixed; on sat, `cur` becomes the
+   * model. `extra` is asserted behind a fresh guard literal and the guard passed as an assumption
+   * (a push costs about 5 ms on these solvers, more than most of the checks themselves).
+   */
   const sat = async (extra: BoolT): Promise<boolean | undefined> => {
-    solver.push();
-    solver.add(extra);
-    const r = await solver.check();
+    const guard = enc.z3.Bool.const(`canonical!${guards++}`);
+    solver.add(enc.z3.Implies(guard, extra));
+    const r = await solver.check(guard);
     if (r === 'sat') cur = q.read();
-    solver.pop();
     return r === 'unknown' ? undefined : r === 'sat';
   };
   /** Tries a concrete value: keeps it when the assignment still refutes the rule. */
