@@ -103,6 +103,16 @@ describe('ci outputs (CLI)', () => {
     expect(existsSync(join(dir, itfFileName('tdx/2m-vs-4k/freeze')))).toBe(false);
   }, 120_000);
 
+  it('a --shard run writes its ITF counterexamples too, and keeps them out of its JSON rows', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mmucheck-itf-shard-')), 'itf');
+    const r = cli(['ci', '--suite', 'tdx', '--only', '2m-vs-4k', '--shard', '1/1', '--itf-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'tdx--2m-vs-4k--cas-then-seamcall.itf.json'))).toBe(true);
+    const rows = (JSON.parse(r.stdout) as { rows: Record<string, unknown>[] }).rows;
+    expect(rows.find((x) => x['id'] === 'tdx/2m-vs-4k/cas-then-seamcall')?.['trace']).toBeDefined();
+    expect(rows.some((x) => 'itf' in x)).toBe(false);
+  }, 120_000);
+
   it.each([
     ['--json', ''],
     ['--junit', ''],
