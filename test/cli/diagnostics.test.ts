@@ -32,7 +32,7 @@ describe('contradictions and inapplicable values', () => {
   });
 
   it('a contradiction names the flags the user gave', () => {
-    refused(['mmio', '--vendor', 'intel', '--maxphyaddr', '32', '--keyid-bits', '15'], 'MMC004', /^mmucheck: error MMC004: --keyid-bits 15 with --maxphyaddr 32: .*phys-bits-at-least-32.*x86_phys_bits=17/);
+    refused(['mmio', '--vendor', 'intel', '--maxphyaddr', '32', '--keyid-bits', '15'], 'MMC004', /^mmucheck: error MMC004: --keyid-bits 15 \(with --maxphyaddr 32\): .*phys-bits-at-least-32.*x86_phys_bits=17/);
   });
 
   it('--smt2 that is a file or cannot be created is MMC006 naming --smt2', () => {

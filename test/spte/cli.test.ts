@@ -49,7 +49,7 @@ describe('mmucheck mmio', () => {
   });
   it('bad input: one line, exit 64', () => {
     oneLineUsage(cli('mmio', '--vendor', 'intel', '--maxphyaddr', '60'), /MMC003: --maxphyaddr 60: must be an integer from 32 to 52/);
-    oneLineUsage(cli('mmio', '--vendor', 'amd', '--maxphyaddr', '48', '--mem-encrypt', 'on', '--cbit', '20'), /MMC004: --cbit 20: .*\[x86_phys_bits, 51\]/);
+    oneLineUsage(cli('mmio', '--vendor', 'amd', '--maxphyaddr', '48', '--mem-encrypt', 'on', '--cbit', '20'), /MMC004: --cbit 20 \(with --maxphyaddr 48, --mem-encrypt on\): .*\[x86_phys_bits, 51\]/);
     oneLineUsage(cli('mmio', '--vendor', 'intel', '--maxphyaddr', '46', '--kernel', '4.19'), /MMC005: --kernel 4.19: .*5\.13/);
     oneLineUsage(cli('mmio', '--vendor', 'amd', '--maxphyaddr', '46', '--l1tf', 'on'), /MMC004: --l1tf/);
   });

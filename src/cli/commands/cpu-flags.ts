@@ -121,7 +121,8 @@ export function parseMachine(p: Parsed, defaults: { vendor?: 'intel' | 'amd'; ma
       const x86Text = `x86_phys_bits=${x86}`;
       const named = (TAKES_PART[k.name] ?? [k.flag]).filter((f) => str(p, f.slice(2)) !== undefined);
       const flags = named.length ? named : [k.flag];
-      const text = flags.map((f) => (str(p, f.slice(2)) !== undefined ? `${f} ${str(p, f.slice(2))}` : f)).join(' with ');
+      const shown = flags.map((f) => (str(p, f.slice(2)) !== undefined ? `${f} ${str(p, f.slice(2))}` : f));
+      const text = shown.length > 1 ? `${shown[0]} (with ${shown.slice(1).join(', ')})` : shown[0]!;
       const here = k.name === 'cbit-in-reserved-range' || k.name === 'phys-bits-at-least-32' || k.name === 'cache-bits-cover-phys-bits' ? ` (here ${x86Text})` : '';
       fail('MMC004', `${text}: contradictory configuration (${k.name}): ${k.text}${here}`, { subject: flags[0]! });
     }
