@@ -441,7 +441,10 @@ export function runUserCode<T>(c: Ctx, step: string, label: number, guard: boole
   u.enter(c, step, guard);
   enterUserCode(label);
   try {
-    return f(u);
+    const r = f(u);
+    if (r instanceof Promise) fail('MMC301', `step ${step}${guard ? ' (its guard)' : ''} returned a promise: step bodies and guards run synchronously (drop async)`, { subject: step });
+    if (guard && typeof r !== 'boolean') fail('MMC301', `step ${step} (its guard) returned ${String(r)}: a guard returns true (the step can run) or false (it waits)`, { subject: step });
+    return r;
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
     const what = e instanceof Error ? `${e.name}: ${e.message}` : `the value ${String(e)}`;

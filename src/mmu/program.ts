@@ -137,7 +137,7 @@ export function checkEdit(x: unknown, at: string): StepEdit {
 /** Returns `x` as a list of edits after checking that it is an array of at most {@link MAX_EDITS} well-shaped edits. */
 export function checkEdits(x: unknown, at = 'edits'): readonly StepEdit[] {
   if (!Array.isArray(x)) fail('MMC301', `${at} must be an array of edits like [{ op: 'fault', remove: 'stale-check' }], got ${describeValue(x)}`, { subject: at });
-  if (x.length > MAX_EDITS) fail('MMC301', `too many edits: ${at} has ${x.length}, at most ${MAX_EDITS} are allowed`, { subject: at });
+  if (x.length > MAX_EDITS) fail('MMC301', `too many edits: ${x.length} in ${at}; a variant may have at most ${MAX_EDITS}`, { subject: at });
   return x.map((e, i) => checkEdit(e, `${at}[${i}]`));
 }
 

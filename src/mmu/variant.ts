@@ -1,7 +1,9 @@
 /**
  * Variant files: a reviewer's proposed patch as data. A variant starts from a named scenario and
  * sets options and edits named steps (override, remove, move, insert); `mmucheck check --model
- * FILE` loads it and checks it like any scenario.
+ * FILE` loads it and checks it like any scenario. Nothing in a variant is silently ignored: its
+ * whole shape is checked ({@link checkVariant}), every edit must fit some thread of the scenario
+ * (`MmuMachine`), and the step bodies it brings run as user code on a bounds-checked context.
  *
  * @example
  *   // my-variant.ts

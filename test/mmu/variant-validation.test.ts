@@ -207,6 +207,10 @@ describe('user step bodies fail cleanly (V28, V31)', () => {
       expect(d.message).toMatch(/^step fault\.stale-check /);
     });
   }
+  it('an async body, or a guard that returns no boolean, is MMC301', () => {
+    expect(checkDiag(build(C6, { edits: [replaceStaleCheck((async () => {}) as unknown as (c: Ctx) => void)] })).message).toMatch(/^step fault\.stale-check returned a promise/);
+    expect(checkDiag(build(C6, { edits: [replaceStaleCheck(() => {}, (() => undefined) as unknown as (c: Ctx) => boolean)] })).message).toMatch(/^step fault\.stale-check \(its guard\) returned undefined/);
+  });
   it('a guard that writes the state is MMC301', () => {
     const d = checkDiag(build(C6, { edits: [replaceStaleCheck(() => {}, (c) => { c.setLoc(0, 1); return true; })] }));
     expect(d.message).toMatch(/^step fault\.stale-check \(its guard\) writes the state/);
