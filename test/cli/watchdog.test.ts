@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT } from './helpers.js';
+import { ROOT } from './helpers.js';
 
 // User code that never returns must end the run with one `unknown` line and exit 20 (probes SP19,
 // V27), whether the main thread spins in it or idles in it, and user code that keeps making
@@ -12,6 +12,8 @@ import { cli, ROOT } from './helpers.js';
 
 let dir: string;
 const saved = process.env['MMUCHECK_CACHE_DIR'];
+// dist/ was built by the test setup; a rebuild started by a CLI run would add a line to stderr
+process.env['MMUCHECK_NO_REBUILD'] = '1';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mmucheck-watchdog-'));
@@ -24,6 +26,15 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Runs the CLI; on timeout it is killed with SIGKILL (a main thread spinning in user code never
+ * runs the JS handler that SIGTERM goes to, so without the watchdog SIGTERM would not end it).
+ */
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/mmucheck.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** Runs an ES module `body` with the compiled watchdog and user-code modules in scope; returns code, stderr, seconds. */
 function script(body: string): { code: number | null; stderr: string; seconds: number } {
   const url = (p: string): string => pathToFileURL(resolve(ROOT, p)).href;
@@ -31,7 +42,7 @@ function script(body: string): { code: number | null; stderr: string; seconds: n
 import { asUserCode, enterUserCode, leaveUserCode, userCodeLabel } from '${url('dist/src/core/user-code.js')}';
 ${body}`;
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   return { code: r.status, stderr: r.stderr, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -40,7 +51,7 @@ describe('watchdog', () => {
     const f = join(dir, 's-infinite-load.ts');
     writeFileSync(f, "import { layout } from 'mmucheck';\nfor (;;) { /* never returns */ }\nexport default layout('inf', 'never loads', { present: [] });\n");
     const t0 = performance.now();
-    const r = cli(['prove', '--spec', f, '--timeout', '2'], { timeoutMs: 60_000 });
+    const r = cli(['prove', '--spec', f, '--timeout', '2']);
     expect(r.stderr.trim().split('\n')).toEqual([`mmucheck: unknown: user code 'file ${f}' ran past the time budget of 2 s`]);
     expect(r.code).toBe(20);
     expect(r.stdout).toBe('');
@@ -54,7 +65,7 @@ describe('watchdog', () => {
       "import { variant } from 'mmucheck';\nexport default variant({\n  from: 'mmu/c6-fault-vs-fast-zap/fixed', name: 'infinite-step',\n" +
         "  edits: [{ op: 'fault', replace: 'stale-check', with: { run(_c) { for (;;) { /* spin */ } } } }],\n});\n",
     );
-    const r = cli(['check', '--model', f, '--time', '2'], { timeoutMs: 60_000 });
+    const r = cli(['check', '--model', f, '--time', '2']);
     expect(r.stderr.trim().split('\n')).toEqual(["mmucheck: unknown: user code 'step fault.stale-check' ran past the time budget of 2 s"]);
     expect(r.code).toBe(20);
   });
