@@ -136,8 +136,10 @@ export function startWatchdog(opts: { limitSeconds?: number } = {}): void {
   const region = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   // execArgv []: the source is CommonJS even when the process runs with --input-type=module.
   worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { region, limits: limitsFor(opts.limitSeconds), files: [...fileLabels] } });
-  worker.unref();
+  // the listener first: adding a 'message' listener refs the worker's port again, and a ref'd
+  // watchdog would keep a finished process alive
   worker.on('message', onWorkerMessage);
+  worker.unref();
   attachUserCodeRegion(region);
 }
 
