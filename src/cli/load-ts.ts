@@ -34,7 +34,7 @@ import { pathToFileURL } from 'node:url';
 import { DiagnosticError, fail } from '../core/diagnostic.js';
 import { enterUserCode, leaveUserCode } from '../core/user-code.js';
 import { REPO_ROOT } from './paths.js';
-import { startWatchdog, userFileLabel } from './watchdog.js';
+import { userFileLabel } from './watchdog.js';
 
 /** Extensions of the TypeScript files that load (as ES modules). */
 const EXTENSIONS = ['.ts', '.mts'] as const;
@@ -288,7 +288,6 @@ export async function loadTs(file: string, flag: string): Promise<Record<string,
   const module = compiledModule(abs, text, file, flag);
   // Load the public API first, so that only the file's own top level counts as user code.
   await import(pathToFileURL(barrelPath()).href);
-  startWatchdog();
   enterUserCode(userFileLabel(file));
   try {
     return (await import(pathToFileURL(module).href)) as Record<string, unknown>;

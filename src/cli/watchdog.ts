@@ -136,10 +136,10 @@ export function startWatchdog(opts: { limitSeconds?: number } = {}): void {
   const region = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   // execArgv []: the source is CommonJS even when the process runs with --input-type=module.
   worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { region, limits: limitsFor(opts.limitSeconds), files: [...fileLabels] } });
-  // the listener first: adding a 'message' listener refs the worker's port again, and a ref'd
-  // watchdog would keep a finished process alive
+  // The worker stays ref'd: when it stops a runaway user code, the main thread's stack is gone and
+  // only the worker's message keeps the process alive until the line is printed and the exit
+  // code set. So only the CLI starts it (its entry exits explicitly), never a library import.
   worker.on('message', onWorkerMessage);
-  worker.unref();
   attachUserCodeRegion(region);
 }
 

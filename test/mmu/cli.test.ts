@@ -63,7 +63,8 @@ describe('mmu CLI', () => {
     const url = v.ref.moduleUrl.replace(/^.*\/src\/cli\/mmu-check\.(ts|js)/, pathToFileURL(join(ROOT, 'dist/src/cli/mmu-check.js')).href);
     expect(url).toMatch(/dist\/src\/cli\/mmu-check\.js\?variant=/);
     // a plain Node process, as a worker thread is (vitest would rewrite the import)
-    const r = spawnSync('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); const x = m.variantModels[${JSON.stringify(v.ref.key)}].create({}); console.log(x.name, x.stateSize);`], { encoding: 'utf8' });
+    const r = spawnSync('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); const x = m.variantModels[${JSON.stringify(v.ref.key)}].create({}); console.log(x.name, x.stateSize);`], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+    expect(r.signal).toBe(null); // loading a variant as a library never leaves a thread that keeps the process alive
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(`early-stale-check ${v.machine.stateSize}`);
   });

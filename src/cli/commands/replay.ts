@@ -18,6 +18,7 @@ import { type Command } from '../command.js';
 import { bool, parse, str } from '../args.js';
 import { readInputFile } from '../input.js';
 import { isMmuScenario, loadVariant, scenarioOrFail } from '../mmu-check.js';
+import { startWatchdog } from '../watchdog.js';
 
 const usage = `usage: mmucheck replay FILE [--model VARIANT.ts] [--quiet]
 
@@ -72,6 +73,7 @@ async function machineFor(file: string, meta: ReplayMeta, modelFlag: string | un
     if (!isMmuScenario(name)) fail('MMC203', `replay: ${file}: #meta.model '${name}' is not an MMU scenario (see 'mmucheck list'); replay re-executes MMU traces only`, { subject: file });
     return buildMachine(scenarioOrFail(name));
   }
+  startWatchdog(); // the variant's top level and step bodies are user code (default limits)
   const v = await loadVariant(modelFlag);
   if (meta.scenario !== undefined && v.variant.from !== meta.scenario) {
     fail('MMC203', `replay: --model ${modelFlag} starts from scenario '${v.variant.from}', but ${file} was recorded on '${meta.scenario}' (#meta.scenario)`, { subject: '--model' });
