@@ -14,10 +14,11 @@ const usage = `usage: mmucheck merge FILE... [--json]
 Combines the results of 'mmucheck check MODEL --shard I/N --json > FILE' (one per shard) into one
 verdict: a violation in any shard is a violation; a missing or bounded shard makes it unknown (the
 message names the missing shards); a sometimes-property must be witnessed by some shard.
-Each FILE must hold the shard record this mmucheck writes (field 'shard'), with every field valid,
-all from one search: the same model and parameters, shard count, search options and reductions
-and prefix digest (field plan), each shard at most once. Anything else is error MMC204 naming the file
-and the field (exit 64). Files larger than 64 MiB or not regular files are refused (MMC006).
+Each FILE must hold the shard record this mmucheck writes (field 'shard') with every field valid,
+and all records must come from one search: the same model and parameters, shard count, search
+options and reductions, and prefix digest (field 'plan'), each shard at most once. Anything else
+is error MMC204 naming the file and the field (exit 64). A file that is not a regular file or is
+larger than 64 MiB is refused (MMC006).
 Exit codes as for 'check'.`;
 
 /** Returns the shard record in file `f` (the `shard` field of what `check --shard I/N --json` wrote). */
