@@ -15,6 +15,7 @@ export const DIAGNOSTIC_CODES = {
   MMC005: 'unknown name (suite, rule, flavour, era, scenario, option, step)',
   MMC006: 'file could not be read or written',
   MMC007: 'user spec or model file failed to load or type-check',
+  MMC008: 'kernel tree cannot be read as modelled (not a tree, unsupported layout, a macro that cannot be evaluated, a definition cycle)',
   MMC101: 'layout fields overlap or leave the 64-bit word',
   MMC102: 'malformed expression (sort mismatch, unbound variable)',
   MMC103: 'variable value outside its declared domain',
