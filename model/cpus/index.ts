@@ -21,7 +21,12 @@ export interface Cpu {
   readonly cbit: Bv;
   /** AMD physical-address reduction, CPUID 0x8000001F EBX[11:6] (0 when memory encryption is off). */
   readonly physReduction: Bv;
-  /** The host kernel activated SME (sme_me_mask = 1 << C-bit). */
+  /**
+   * The host kernel activated SME (sme_me_mask = 1 << C-bit). KVM puts sme_me_mask into every present
+   * SPTE (shadow_me_mask up to 5.18, shadow_me_value from 5.19: svm_hardware_setup), so it matters
+   * wherever a present SPTE meets the MMIO mask (present-never-mmio; svm_adjust_mmio_mask skips the
+   * C-bit for this reason). No mask KVM derives depends on it.
+   */
   readonly sme: Bool;
   /** Intel MKTME/TDX KeyID bits taken from the top of MAXPHYADDR. */
   readonly keyidBits: Bv;
@@ -31,9 +36,9 @@ export interface Cpu {
   readonly cacheBits: Bv;
   /** Intel EPT enabled (TDP on Intel). */
   readonly ept: Bool;
-  /** EPT accessed/dirty bits enabled. */
+  /** EPT accessed/dirty bits enabled by KVM (enable_ept_ad_bits: CPU support and EPT on). */
   readonly eptAd: Bool;
-  /** EPT execute-only supported. */
+  /** EPT execute-only used by KVM (CPU support and EPT on). */
   readonly execOnly: Bool;
   /** TDX guest physical-address width, 48 or 52. */
   readonly tdxGpaw: Bv;
@@ -148,12 +153,12 @@ export function cpuConstraints(c: Cpu): CpuConstraint[] {
       reason: 'EPT is VMX (arch/x86/kvm/vmx)', expr: c.ept.implies(c.amd.not()),
     },
     {
-      name: 'ept-ad-needs-ept', flag: '--ad', text: 'EPT A/D bits need --ept on',
-      reason: 'kvm_mmu_set_ept_masks is called only with EPT (vmx.c hardware_setup)', expr: c.eptAd.implies(c.ept),
+      name: 'ept-ad-needs-ept', flag: '--ad', text: 'EPT A/D bits are enabled only with EPT (ept_ad is what KVM enables, not what the CPU supports)',
+      reason: 'vmx.c hardware_setup clears enable_ept_ad_bits when enable_ept is 0; the CLI derives the enabled value from --ad (support) and --ept', expr: c.eptAd.implies(c.ept),
     },
     {
-      name: 'exec-only-needs-ept', flag: '--exec-only', text: 'execute-only needs --ept on',
-      reason: 'execute-only is an EPT capability (vmx.c)', expr: c.execOnly.implies(c.ept),
+      name: 'exec-only-needs-ept', flag: '--exec-only', text: 'execute-only is used only with EPT (exec_only is what KVM uses, not what the CPU supports)',
+      reason: 'kvm_mmu_set_ept_masks, the only reader of cpu_has_vmx_ept_execute_only(), runs only with EPT (vmx.c); the CLI derives the used value from --exec-only (support) and --ept', expr: c.execOnly.implies(c.ept),
     },
   ];
 }

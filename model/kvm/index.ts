@@ -33,6 +33,17 @@ export interface KvmVariant {
   readonly noCbitSkip?: boolean;
   /** Decode without the L1TF relocation. */
   readonly noL1tfRelocation?: boolean;
+  /**
+   * What-if (`mmucheck mmio --set`): the vendor's hardware_setup calls
+   * kvm_mmu_set_mmio_spte_mask(value, mask, access) with these arguments instead of its own
+   * (after kvm_mmu_reset_all_pte_masks, as every vendor call is).
+   */
+  readonly setterCall?: { readonly value: bigint; readonly mask: bigint; readonly access: bigint };
+  /**
+   * What-if: the VM's per-VM MMIO value is set with kvm_mmu_set_mmio_spte_value(kvm, value), which
+   * checks nothing (eras with a per-VM value: 6.10 and 6.13; ignored before).
+   */
+  readonly perVmValue?: bigint;
 }
 
 /** Returns `c ? t : e`, folded when `c` is a literal. */
@@ -216,7 +227,9 @@ export function derive(era: Era, flavour: Flavour, k: SpteConsts, cpu: Cpu, vari
   const svmMask = svmMmioMask(cpu, variant);
   const svm = setMmioMask(era, k, ctx, svmMask, svmMask, bv(k.legacyMmioAccess), 'svm_adjust_mmio_mask', svmCall, variant);
   const pick = (f: (s: MmioState) => Bv): Bv => sel(eptCall, f(ept.state), sel(svmCall, f(svm.state), f(reset.state)));
-  const global: MmioState = {
+  const w = variant.setterCall;
+  const whatIf = w === undefined ? undefined : setMmioMask(era, k, ctx, bv(w.value), bv(w.mask), bv(w.access), 'kvm_mmu_set_mmio_spte_mask (--set)', lit(true), variant);
+  const global: MmioState = whatIf?.state ?? {
     value: pick((s) => s.value),
     mask: pick((s) => s.mask),
     access: pick((s) => s.access),
@@ -225,8 +238,7 @@ export function derive(era: Era, flavour: Flavour, k: SpteConsts, cpu: Cpu, vari
   const warnings: Warning[] = [
     { id: 'C2', text: 'reset_all_pte_masks: WARN_ON_ONCE: L1TF part with x86_cache_bits >= 47, no L1TF mask', when: l1tf.warnCacheBits },
     ...reset.warnings,
-    ...ept.warnings,
-    ...svm.warnings,
+    ...(whatIf ? whatIf.warnings : [...ept.warnings, ...svm.warnings]),
   ].filter((x) => !(x.when.node.op === 'lit' && !x.when.node.value));
   const enc = cpu.amd.and(cpu.memEncrypt);
   const sevEsAllowed = andB(cpu.sevEs, enc, variant.noSevEsGate || era === '5.13' ? lit(true) : global.enable);
@@ -245,7 +257,7 @@ export function derive(era: Era, flavour: Flavour, k: SpteConsts, cpu: Cpu, vari
   const hwReserved = sel(enc, genmask(51, cpu.x86PhysBits).and(bit(cpu.cbit).not()), genmask(51, cpu.maxphyaddr));
   // Present leaves map host pfns below x86_phys_bits, plus the SME C-bit (me_mask ≤5.18, me_value 5.19+).
   const presentPaBits = genmask(cpu.x86PhysBits.sub(1), 12).or(sel(cpu.sme, bit(cpu.cbit), 0));
-  const vmValue = (vm: VmType): Bv => (vm === 'tdx' && late ? bv(0) : global.value);
+  const vmValue = (vm: VmType): Bv => (late && variant.perVmValue !== undefined ? bv(variant.perVmValue) : vm === 'tdx' && late ? bv(0) : global.value);
   const genBits = (gen: Bv): Bv => gen.shl(k.genLowShift).and(k.genLow).or(gen.shl(k.genHighShift).and(k.genHigh));
   return {
     era, flavour, consts: k, cpu, l1tf, reset: reset.state, global, warnings, sevEsAllowed, tdxAllowed,

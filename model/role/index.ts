@@ -9,3 +9,4 @@ export * from './reset.js';
 export * from './role.js';
 export * from './rules.js';
 export * from './spec.js';
+export * from './whatif.js';

@@ -9,6 +9,7 @@ import type { VmEra, VmOptions } from './types.js';
 
 export * from './rules.js';
 export * from './types.js';
+export * from './whatif.js';
 
 /** Returns the rules of an era (the shape `mmucheck prove` lists). */
 export function vmRules(era: VmEra, opts: VmOptions = {}): Rule[] {

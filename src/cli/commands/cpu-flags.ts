@@ -28,8 +28,6 @@ const TAKES_PART: Readonly<Record<string, readonly string[]>> = {
   'sev-es-needs-mem-encrypt': ['--vm', '--mem-encrypt', '--vendor'],
   'l1tf-intel-only': ['--l1tf', '--vendor'],
   'ept-intel-only': ['--ept', '--vendor'],
-  'ept-ad-needs-ept': ['--ad', '--ept'],
-  'exec-only-needs-ept': ['--exec-only', '--ept'],
 };
 
 /** The configuration flags. */
@@ -38,6 +36,7 @@ export const CPU_FLAGS: FlagSpec = {
   kernel: { type: 'string' },
   maxphyaddr: { type: 'string' },
   ept: { type: 'string' },
+  npt: { type: 'string' },
   ad: { type: 'string' },
   'exec-only': { type: 'string' },
   l1tf: { type: 'string' },
@@ -56,15 +55,17 @@ export const CPU_FLAGS: FlagSpec = {
 export const CPU_FLAGS_USAGE = `  --vendor intel|amd       CPU vendor
   --kernel X.Y             kernel version (5.13 and later; default ${LATEST_KERNEL})
   --maxphyaddr N           raw MAXPHYADDR, 32..52
-  --ept on|off             Intel EPT (default on)
-  --ad on|off              EPT A/D bits (default on with EPT)
-  --exec-only on|off       EPT execute-only (default on with EPT)
+  --ept on|off             Intel: kvm_intel.ept (default on); off selects shadow paging
+  --npt on|off             AMD: kvm_amd.npt (default on); off selects shadow paging
+  --ad on|off              the CPU supports EPT A/D bits (default on); KVM enables them only with EPT
+  --exec-only on|off       the CPU supports EPT execute-only (default on); used only with EPT
   --l1tf on|off            L1TF-affected part (Intel only; default off)
   --cache-bits N           x86_cache_bits, 32..52 (default x86_phys_bits)
   --mem-encrypt on|off     AMD memory encryption enabled in SYSCFG (default off)
   --cbit N                 AMD C-bit position (required with --mem-encrypt on)
   --phys-reduction N       AMD physical-address reduction (default 5 with --mem-encrypt on)
-  --sme on|off             host SME active (default off)
+  --sme on|off             host SME active (default off): sme_me_mask (the C-bit) is set in every
+                           present SPTE (shadow_me_value), which the MMIO mask must not match
   --keyid-bits N           Intel MKTME/TDX KeyID bits, 0..15 (default 0)
   --mmio-caching on|off    kvm.mmio_caching module parameter (default on)
   --vm default|tdx|sev-es  VM type (default default)
@@ -77,6 +78,8 @@ export interface Machine {
   readonly flavour: Flavour;
   readonly vm: VmType;
   readonly cfg: CpuConfig;
+  /** What the CPU supports but KVM does not enable, one sentence each (e.g. EPT A/D with ept=0). */
+  readonly notes: readonly string[];
 }
 
 /** Parses and validates the configuration flags. `defaults` supplies a vendor/MAXPHYADDR when the command does not require them. */
@@ -89,6 +92,9 @@ export function parseMachine(p: Parsed, defaults: { vendor?: 'intel' | 'amd'; ma
   if (maxphyaddr === undefined) fail('MMC001', '--maxphyaddr is required: an integer from 32 to 52', { subject: '--maxphyaddr' });
   const amd = vendor === 'amd';
   const ept = onOff(p, 'ept', defaults.ept ?? !amd)!;
+  const npt = onOff(p, 'npt', amd)!;
+  if (!amd && npt) fail('MMC004', `--npt on (with --vendor ${vendor}): contradictory configuration: NPT exists only on AMD; Intel's TDP is --ept on|off`, { subject: '--npt' });
+  const { eptAd, execOnly, notes } = enabledEptFeatures(ept, onOff(p, 'ad', true)!, onOff(p, 'exec-only', true)!, amd);
   const memEncrypt = onOff(p, 'mem-encrypt', false)!;
   const cbitS = str(p, 'cbit');
   if (memEncrypt && amd && cbitS === undefined) fail('MMC004', '--mem-encrypt on needs --cbit N (the C-bit position, CPUID 0x8000001F EBX[5:0])', { subject: '--cbit' });
@@ -108,8 +114,8 @@ export function parseMachine(p: Parsed, defaults: { vendor?: 'intel' | 'amd'; ma
     l1tf: onOff(p, 'l1tf', false)!,
     cache_bits: BigInt(int(p, 'cache-bits', 32, 52, Math.max(32, Math.min(52, x86)))!),
     ept,
-    ept_ad: onOff(p, 'ad', ept)!,
-    exec_only: onOff(p, 'exec-only', ept)!,
+    ept_ad: eptAd,
+    exec_only: execOnly,
     tdx_gpaw: BigInt(choice(p, 'tdx-gpaw', ['48', '52'] as const, '52')!),
     sev_es: vm === 'sev-es',
     mmio_caching: onOff(p, 'mmio-caching', true)!,
@@ -132,6 +138,21 @@ export function parseMachine(p: Parsed, defaults: { vendor?: 'intel' | 'amd'; ma
     const m = /^(\d+)\.(\d+)/.exec(kernel);
     if (era !== '6.13' || (m && Number(m[1]) === 6 && Number(m[2]) < 16)) fail('MMC004', `--vm tdx: TDX host support needs --kernel 6.16 or later (got ${kernel})`, { subject: '--vm' });
   }
-  const flavour: Flavour = amd ? 'npt' : ept ? (vm === 'tdx' ? 'tdx' : 'ept') : 'shadow';
-  return { kernel, era, flavour, vm, cfg };
+  if (amd && !npt && vm === 'sev-es') fail('MMC004', '--vm sev-es (with --npt off): contradictory configuration: SEV-ES needs NPT (sev_hardware_setup gives up without npt_enabled)', { subject: '--vm' });
+  const flavour: Flavour = amd ? (npt ? 'npt' : 'shadow') : ept ? (vm === 'tdx' ? 'tdx' : 'ept') : 'shadow';
+  return { kernel, era, flavour, vm, cfg, notes };
+}
+
+/**
+ * Returns what KVM enables of the EPT features the CPU supports: vmx.c hardware_setup clears
+ * enable_ept_ad_bits when EPT is off (`if (!cpu_has_vmx_ept_ad_bits() || !enable_ept)
+ * enable_ept_ad_bits = 0`), and execute-only is read only by kvm_mmu_set_ept_masks, which runs only
+ * with EPT. So a CPU with A/D support and ept=0 is a valid machine whose A/D bits are off.
+ */
+export function enabledEptFeatures(ept: boolean, adSupported: boolean, execOnlySupported: boolean, amd: boolean): { eptAd: boolean; execOnly: boolean; notes: string[] } {
+  const on = ept && !amd;
+  const notes: string[] = [];
+  if (!amd && !ept && adSupported) notes.push('EPT A/D bits supported but not enabled: ept=0 makes vmx hardware_setup clear enable_ept_ad_bits');
+  if (!amd && !ept && execOnlySupported) notes.push('EPT execute-only supported but unused: kvm_mmu_set_ept_masks runs only with EPT');
+  return { eptAd: on && adSupported, execOnly: on && execOnlySupported, notes };
 }

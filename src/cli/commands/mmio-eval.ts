@@ -5,10 +5,11 @@
  * configuration, and at boundary samples otherwise (never called `holds` then).
  */
 import { hex64 } from '../../core/bits.js';
-import { type Bv, type Env, evaluate, freeVars } from '../../dsl/index.js';
+import { Bool, Bv, type Env, type Rule, all, evaluate, freeVars } from '../../dsl/index.js';
 import { CPU_VARS, cpuVars } from '../../../model/cpus/index.js';
-import { type Derived, derive } from '../../../model/kvm/index.js';
-import { type CatalogEntry, commonRules, flavourRules, spteConsts } from '../../../model/spte/index.js';
+import { type Derived, type KvmVariant, derive } from '../../../model/kvm/index.js';
+import { type CatalogEntry, type Era, type Flavour, commonRules, flavourRules, spteConsts } from '../../../model/spte/index.js';
+import { expectationFor } from '../../../proofs/spte/expect.js';
 import type { Machine } from './cpu-flags.js';
 
 /** One rule's verdict for a concrete machine. */
@@ -20,11 +21,44 @@ export interface ConcreteRule {
   readonly exhaustive: boolean;
   readonly samples: number;
   readonly counterexample?: Record<string, string>;
+  /** For a violation: a known finding, by design, fixed upstream (with the commit), or new. */
+  readonly label?: string;
 }
 
 /** Returns the derivations for a machine (symbolic CPU, bound by `machine.cfg`). */
-export function machineDerived(m: Machine): Derived {
-  return derive(m.era, m.flavour, spteConsts(m.era), cpuVars());
+export function machineDerived(m: Machine, variant: KvmVariant = {}): Derived {
+  return derive(m.era, m.flavour, spteConsts(m.era), cpuVars(), variant);
+}
+
+/**
+ * Returns what a violation of a rule is, from proofs/spte/expect.ts: `by design`, `fixed in X.Y
+ * (commit)`, `known finding`, or, for a rule expected to hold, `not a known finding` (`whatIf`:
+ * `caused by the --set call`, the user's own values).
+ */
+export function violationLabel(era: Era, flavour: Flavour | 'all', rule: string, whatIf = false): string {
+  const ex = expectationFor(era, flavour, rule);
+  if (ex.verdict !== 'violated') return whatIf ? 'caused by the --set call' : 'not a known finding: please report it';
+  const note = ex.note ?? '';
+  const fixed = /fixed in ([\d.]+) \(([0-9a-f]{12})/.exec(note);
+  if (ex.kind === 'known-bug' && fixed) return `known bug, fixed in ${fixed[1]} by ${fixed[2]}`;
+  if (/by design/.test(note)) return 'by design (see the README Findings)';
+  return 'known finding (see the README Findings)';
+}
+
+/**
+ * Returns a rule with the machine fixed: every free CPU variable of the rule equals its value in
+ * `cfg` (extra hypotheses), so Z3 quantifies only over SPTEs, GFNs, generations and access bits.
+ */
+export function fixMachine(rule: Rule, cfg: Readonly<Record<string, bigint | boolean>>): Rule {
+  const fixes = freeVars(rule.assume, rule.holds, ...Object.values(rule.observe ?? {}))
+    .filter((d) => CPU_NAMES.has(d.name))
+    .map((d) => {
+      const v = cfg[d.name]!;
+      return d.sort === 'bool'
+        ? (v ? new Bool({ sort: 'bool', op: 'var', decl: d }) : new Bool({ sort: 'bool', op: 'var', decl: d }).not())
+        : new Bv({ sort: 'bv', op: 'var', decl: d }).eq(v as bigint);
+    });
+  return fixes.length ? { ...rule, assume: all(rule.assume, ...fixes) } : rule;
 }
 
 const CPU_NAMES = new Set<string>(CPU_VARS);
@@ -45,15 +79,19 @@ function candidates(name: string, d: Derived, env: Env): bigint[] {
       const base = d.consts.mmuPresent | ev(d.presentMask);
       const pa = (pow(x86) - 1n) & ~0xfffn;
       const v = ev(d.global.value);
-      return [...new Set([base, base | 1n, base | 3n, base | 5n, base | 7n, base | 7n | pa, base & ~7n, v | d.consts.mmuPresent, v | base])];
+      // With host SME the C-bit (shadow_me_value) is set in every present SPTE.
+      const me = (env as Record<string, bigint | boolean>)['sme'] === true ? pow((env as Record<string, bigint>)['cbit']!) : 0n;
+      return [...new Set([base, base | 1n, base | 3n, base | 5n, base | 7n, base | 7n | pa, base & ~7n, v | d.consts.mmuPresent, v | base].map((x) => x | me))];
     }
     default: return [0n];
   }
 }
 
-/** Returns every rule of the machine's era and flavour, evaluated concretely. */
-export function evaluateRules(m: Machine, d: Derived = machineDerived(m)): ConcreteRule[] {
-  const entries: CatalogEntry[] = [...commonRules(m.era), ...flavourRules(m.era, m.flavour)];
+/** Returns every rule of the machine's era and flavour, evaluated concretely (`variant`: a what-if). */
+export function evaluateRules(m: Machine, variant: KvmVariant = {}): ConcreteRule[] {
+  const d = machineDerived(m, variant);
+  const whatIf = variant.setterCall !== undefined || variant.perVmValue !== undefined;
+  const entries: CatalogEntry[] = [...commonRules(m.era), ...flavourRules(m.era, m.flavour, { variant })];
   const base: Record<string, bigint | boolean> = { ...m.cfg };
   return entries.map((e) => {
     const extra = freeVars(e.rule.assume, e.rule.holds).filter((v) => !CPU_NAMES.has(v.name));
@@ -70,7 +108,7 @@ export function evaluateRules(m: Machine, d: Derived = machineDerived(m)): Concr
           const val = evaluate(x as never, env) as bigint | boolean;
           cx[k] = typeof val === 'boolean' ? String(val) : hex64(val);
         }
-        return { name: e.rule.name, flavour: e.flavour, verdict: 'violated', exhaustive: extra.length === 0, samples: envs.length, counterexample: cx };
+        return { name: e.rule.name, flavour: e.flavour, verdict: 'violated', exhaustive: extra.length === 0, samples: envs.length, counterexample: cx, label: violationLabel(m.era, e.flavour, e.rule.name, whatIf) };
       }
     }
     if (applicable === 0) return { name: e.rule.name, flavour: e.flavour, verdict: 'not-applicable', exhaustive: extra.length === 0, samples: envs.length };

@@ -7,9 +7,11 @@
 import { hex64 } from '../../core/bits.js';
 import { fail } from '../../core/diagnostic.js';
 import type { CaseOutcome, Expectation, ProofCase } from '../../core/suite.js';
-import { Bool, Bv, type Field, type Layout, type Rule } from '../../dsl/index.js';
+import { Bool, Bv, type Field, type Layout, type Rule, lit } from '../../dsl/index.js';
 import { prove, queryKey } from '../../smt/index.js';
-import { type CatalogEntry, ERAS, type Era, FLAVOURS, type Flavour, eraOf, eraRules, witnessBlock, witnessLine } from '../../../model/spte/index.js';
+import { type CatalogEntry, ERAS, type Era, FLAVOURS, type Flavour, commonRules, eraOf, eraRules, flavourInEra, flavourRules, witnessBlock, witnessLine } from '../../../model/spte/index.js';
+import { CPU_FLAGS, CPU_FLAGS_USAGE, type Machine, parseMachine } from './cpu-flags.js';
+import { fixMachine } from './mmio-eval.js';
 import { expectationFor } from '../../../proofs/spte/expect.js';
 import { type Command, toJson } from '../command.js';
 import { ensureOutputDir } from '../output.js';
@@ -37,7 +39,14 @@ verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6
   --jobs N        Z3 processes (default: cores, at most 4; 1 for fewer than 12 rules)
   --shard i/N     prove only the i-th of N balanced shares of the rules and print rows as JSON
   --serve         (internal, used by --jobs) answer {"positions":[...]} lines on stdin with rows
-  --json          one JSON document on stdout`;
+  --json          one JSON document on stdout
+
+Prove for one machine: give the machine flags of 'mmucheck mmio' (at least --vendor and
+--maxphyaddr); every rule of the machine's flavour is proved with the CPU fixed to that machine
+and SPTEs, GFNs, generations and access bits quantified (a proof, not samples). A finding that
+does not arise on the machine holds; a rule whose hypotheses the machine cannot meet is
+'not applicable'. Without --kernel, every era that has the flavour.
+${CPU_FLAGS_USAGE}`;
 
 interface Row {
   readonly era: string;
@@ -53,6 +62,8 @@ interface Row {
   readonly counterexample?: { configuration: Record<string, string>; observed: Record<string, string> };
   /** The same formula as an earlier rule of this run: Z3's answer was reused. */
   readonly shared?: boolean;
+  /** Machine mode: the rule's hypotheses are unsatisfiable on the machine (it holds vacuously). */
+  readonly notApplicable?: boolean;
 }
 
 function show(v: bigint | boolean): string {
@@ -92,6 +103,35 @@ async function runOne(
     ...(counterexample ? { counterexample } : {}),
     ...(r.shared ? { shared: true } : {}),
   };
+}
+
+/** Returns the machine of `prove` as JSON. */
+function machineJson(m: Machine): Record<string, unknown> {
+  return { kernel: m.kernel, flavour: m.flavour, vm: m.vm, configuration: Object.fromEntries(Object.entries(m.cfg).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])), notes: m.notes };
+}
+
+/** Returns the one-line description of the machine printed above prove's table. */
+function machineLine(m: Machine): string {
+  const cfg = Object.entries(m.cfg).map(([k, v]) => `${k}=${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}`).join(' ');
+  return `machine: flavour ${m.flavour}, VM ${m.vm}, ${cfg}${m.notes.map((n) => `\n  note: ${n}`).join('')}`;
+}
+
+/**
+ * Proves one rule with the machine fixed (`fixMachine`). A rule expected violated over the whole
+ * domain (a finding) may hold on the machine: that is as expected. When it holds, a second query
+ * asks whether the hypotheses are satisfiable at all on the machine (not applicable otherwise).
+ */
+async function proveOnMachine(e: CatalogEntry, m: Machine, opts: { timeoutS: number; smt2?: string }): Promise<Row> {
+  const rule = fixMachine(e.rule, m.cfg);
+  const domainEx = expectationFor(e.era, e.flavour, e.rule.name);
+  const row = await runOne(e.era, e.flavour, rule, domainEx, opts, (w) => ({ line: witnessLine(e, w), block: witnessBlock(e, w, e.era) }));
+  if (row.outcome.verdict.kind !== 'holds') return row;
+  const { observe: _o, ...plain } = rule;
+  const vac = await prove({ ...plain, name: `${rule.name}-hypotheses`, holds: rule.assume.not(), assume: lit(true) }, { timeoutMs: opts.timeoutS * 1000 });
+  const na = vac.verdict.kind === 'holds';
+  const detail = domainEx.verdict === 'violated' ? 'the finding does not arise on this machine' : undefined;
+  const { detail: _d, ...rest } = row;
+  return { ...rest, status: 'pass', ...(detail ? { detail } : {}), ...(na ? { notApplicable: true } : {}) };
 }
 
 /** Returns an outcome without its bigint witness (already rendered into the row), for a shard's JSON. */
@@ -182,6 +222,7 @@ export const proveCommand: Command = {
   usage,
   async run(argv, io) {
     const p = parse('prove', argv, {
+      ...CPU_FLAGS,
       kernel: { type: 'string' }, flavour: { type: 'string' }, rule: { type: 'string' }, spec: { type: 'string' },
       smt2: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
       jobs: { type: 'string' }, shard: { type: 'string' }, serve: { type: 'boolean' }, family: { type: 'string' },
@@ -211,7 +252,23 @@ export const proveCommand: Command = {
     const opts = { timeoutS, ...(smt2 ? { smt2 } : {}) };
     const rows: Row[] = [];
     const t0 = performance.now();
-    if (specFile !== undefined) {
+    const machineFlags = Object.keys(CPU_FLAGS).filter((f) => f !== 'kernel' && str(p, f) !== undefined);
+    let machine: Machine | undefined;
+    if (machineFlags.length) {
+      for (const f of ['spec', 'shard', 'jobs', 'flavour'] as const) {
+        if (str(p, f) !== undefined) fail('MMC001', `--${f} does not apply with the machine flags (--${machineFlags[0]}): the machine selects its flavour and its rules are proved in this process`, { subject: `--${f}` });
+      }
+      machine = parseMachine(p);
+      const m = machine;
+      const eras: Era[] = kernel === undefined ? ERAS.filter((e) => flavourInEra(m.flavour, e)) : [m.era];
+      let entries = eras.flatMap((era) => [...commonRules(era), ...flavourRules(era, m.flavour)]);
+      if (ruleName !== undefined) {
+        const names = [...new Set(entries.map((e) => e.rule.name))];
+        entries = entries.filter((e) => e.rule.name === ruleName);
+        if (!entries.length) fail('MMC005', `--rule ${ruleName}: not a rule of flavour ${m.flavour}; rules: ${names.join(', ')}`, { subject: '--rule' });
+      }
+      for (const e of entries) rows.push(await proveOnMachine(e, m, opts));
+    } else if (specFile !== undefined) {
       for (const f of NOT_WITH_SPEC) {
         if (f === 'serve' ? bool(p, f) : str(p, f) !== undefined) fail('MMC001', `--${f} does not apply to --spec (it proves the rules of the file's own layout)`, { subject: `--${f}` });
       }
@@ -277,11 +334,14 @@ export const proveCommand: Command = {
     const seconds = (performance.now() - t0) / 1000;
     const code = exitFor(rows);
     const counts = (s: string): number => rows.filter((r) => r.status === s).length;
-    const summary = `prove: ${rows.length} rules, ${counts('pass')} as expected, ${counts('unexpected-violation')} unexpected violations, ${counts('mismatch')} differ, ${counts('unknown')} unknown, ${counts('error')} errors (${seconds.toFixed(1)}s)`;
+    const notApplicable = rows.filter((r) => r.notApplicable).length;
+    const summary = `prove${machine ? ' (one machine)' : ''}: ${rows.length} rules,${notApplicable ? ` ${notApplicable} not applicable to the machine,` : ''} ${counts('pass')} as expected, ${counts('unexpected-violation')} unexpected violations, ${counts('mismatch')} differ, ${counts('unknown')} unknown, ${counts('error')} errors (${seconds.toFixed(1)}s)`;
     if (bool(p, 'json')) {
       io.out(toJson({
         summary, exitCode: code, seconds,
+        ...(machine ? { machine: machineJson(machine) } : {}),
         rules: rows.map((r) => ({
+          ...(machine ? { applicable: !r.notApplicable } : {}),
           era: r.era, flavour: r.flavour, rule: r.rule, verdict: r.outcome.verdict.kind, expected: r.expected.verdict, status: r.status,
           seconds: r.outcome.seconds, reason: r.reason, ref: r.ref,
           ...(r.shared ? { sameQueryAsEarlierRule: true } : {}),
@@ -293,11 +353,12 @@ export const proveCommand: Command = {
       }));
       return code;
     }
+    if (machine) io.out(machineLine(machine));
     const w = Math.max(4, ...rows.map((r) => r.rule.length));
     io.out(`${'era'.padEnd(5)} ${'flavour'.padEnd(7)} ${'rule'.padEnd(w)} ${'verdict'.padEnd(9)} ${'expected'.padEnd(9)} status   time`);
     for (const r of rows) {
       const st = r.status === 'pass' ? 'ok' : r.status.toUpperCase();
-      io.out(`${r.era.padEnd(5)} ${r.flavour.padEnd(7)} ${r.rule.padEnd(w)} ${r.outcome.verdict.kind.padEnd(9)} ${r.expected.verdict.padEnd(9)} ${st.padEnd(8)} ${r.outcome.seconds.toFixed(2)}s${r.shared ? ' (same query as an earlier rule)' : ''}`);
+      io.out(`${r.era.padEnd(5)} ${r.flavour.padEnd(7)} ${r.rule.padEnd(w)} ${r.outcome.verdict.kind.padEnd(9)} ${r.expected.verdict.padEnd(9)} ${st.padEnd(8)} ${r.outcome.seconds.toFixed(2)}s${r.shared ? ' (same query as an earlier rule)' : ''}${r.notApplicable ? ' (not applicable to the machine)' : ''}${r.detail && machine && r.status === 'pass' ? ` (${r.detail})` : ''}`);
     }
     for (const r of rows) {
       if (r.outcome.verdict.kind === 'holds') continue;
