@@ -16,6 +16,15 @@ export const ERA_RANGES: Readonly<Record<Era, string>> = {
  * The newest kernel whose SPTE facts were checked against its source (../shared/kernel/spte-facts.md,
  * S13). A newer `--kernel` is refused rather than silently taken as the newest era: its layout may
  * have moved on.
+ *
+ * Re-checked 2026-12-06 for 7.x (issue 14): the stored torvalds/linux copies of
+ * arch/x86/kvm/mmu/spte.h (commits 006100212d7f..., 6facedb196ba...) are 5.x layouts (REMOVED_SPTE,
+ * SPTE_SPECIAL_MASK), and the newest spte.c found (index file 145976604, EXPORT_SYMBOL_FOR_KVM_INTERNAL,
+ * ~6.18: kvm_mmu_set_mmio_spte_mask with R5-R9 as modelled, kvm_mmu_set_mmio_spte_value without
+ * checks) is the S13 copy already modelled. No 7.x spte.h, spte.c, mmu.h or vmx.c was available,
+ * and posted series would change the layout if merged (Intel MBEC, Dec 2025: a 4-bit ACC field,
+ * shadow_ux_mask in present EPT SPTEs and a wider MMIO generation; FROZEN_SPTE NP|0x498, 2024, not in
+ * the latest copies). So 7.x stays refused until a 7.x tree is read (`mmucheck kernel PATH`).
  */
 export const NEWEST_VERIFIED_KERNEL = '6.18';
 
