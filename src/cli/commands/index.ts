@@ -13,5 +13,6 @@ import { vmtypesCommand } from './vmtypes.js';
 import { replayCommand } from './replay.js';
 import { checkCommand } from './check.js';
 import { mergeCommand } from './merge.js';
+import { kernelCommand } from './kernel.js';
 
-export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand, replayCommand, checkCommand, mergeCommand];
+export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand, replayCommand, checkCommand, mergeCommand, kernelCommand];
