@@ -2,64 +2,43 @@
  * From a scenario (threads with scripts of operation calls, options, bounds) to an executable
  * MMU machine the checker can explore.
  */
-import { fail, MmuMachine, type MmuLayout, mmuState, type OpInstance, type StepEdit } from '../../src/index.js';
-import { SEPT_NAMES, septState } from '../tdx/module.js';
+import {
+  describeValue,
+  DiagnosticError,
+  fail,
+  MmuMachine,
+  type MmuLayout,
+  mmuState,
+  type OpInstance,
+  type Property,
+  type StepEdit,
+} from '../../src/internal.js';
+import { asUserCode, userCodeLabel } from '../../src/core/user-code.js';
+import { expectOf, OPERATIONS, type OpCall, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type ThreadScript } from '../../src/mmu/scenario.js';
+import { stateView } from '../../src/mmu/view.js';
 import type { WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
 import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, unloadSteps, zapRangeSteps } from './ops.js';
 import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
-import { decode64, spte64 } from './spte64.js';
+import { SpteWords, spteClassificationProperty } from './spte64.js';
 
 const { G, R, RF, V, P } = mmuState;
 
-/** One operation call in a thread's script. */
-export type OpCall =
-  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number; readonly fast?: boolean }
-  | { readonly op: 'access'; readonly gfn: number; readonly write?: boolean }
-  | { readonly op: 'zap-range'; readonly start: number; readonly end: number }
-  | { readonly op: 'gmem-punch-hole'; readonly start: number; readonly end: number }
-  | { readonly op: 'fast-zap' }
-  | { readonly op: 'memslot-delete' }
-  | { readonly op: 'dirty-log-enable' }
-  | { readonly op: 'age'; readonly start: number; readonly end: number }
-  | { readonly op: 'unload' }
-  | { readonly op: 'dirty-log-harvest' }
-  | { readonly op: 'eager-split' }
-  | { readonly op: 'nx-recover'; readonly gfn: number }
-  | { readonly op: 'page-add'; readonly gfn: number }
-  | { readonly op: 'finalize' };
+export { OPERATIONS, type OpCall, type ThreadScript };
 
-/** The operation names a script may call. */
-export const OPERATIONS = [
-  'fault',
-  'access',
-  'zap-range',
-  'gmem-punch-hole',
-  'fast-zap',
-  'memslot-delete',
-  'dirty-log-enable',
-  'dirty-log-harvest',
-  'eager-split',
-  'nx-recover',
-  'age',
-  'unload',
-  'page-add',
-  'finalize',
-] as const;
-
-/** A thread of a scenario. vCPU threads come first (`vcpus` of them). */
-export interface ThreadScript {
-  readonly name: string;
-  readonly script: readonly OpCall[];
-}
-
-/** A scenario: a small bounded system with an expected verdict. */
+/**
+ * A scenario as the model builds it: a checked {@link ScenarioSpec} (the public format of
+ * scenario files and of model/mmu/scenarios.ts) normalized by {@link toScenario}: its family, setup
+ * threads as indices, its expectation as an object.
+ */
 export interface Scenario {
   /** Stable name, e.g. `tdx/2m-vs-4k/freeze`. */
   readonly name: string;
   readonly title: string;
+  readonly doc?: string;
+  /** The proof suite it belongs to: `tdx` for a TD, `mmu` otherwise. */
   readonly family: 'mmu' | 'tdx';
   readonly vm: 'default' | 'tdx';
   readonly levels?: 2 | 3;
@@ -74,14 +53,59 @@ export interface Scenario {
   readonly setup?: readonly (readonly [number, OpCall])[];
   /** Race witnesses the exploration must reach (`sometimes`). */
   readonly witnesses: readonly WitnessName[];
-  readonly expect: {
-    readonly verdict: 'holds' | 'violated';
-    /** For violations: the invariant expected to break first (BFS, shortest path). */
-    readonly property?: string;
-    readonly distinctStates?: number;
-    readonly note?: string;
+  /** Extra properties over the state view. */
+  readonly properties?: readonly ScenarioProperty[];
+  readonly expect: ScenarioExpect;
+}
+
+/** Returns the scenario the model builds from a (checked) public-format scenario. */
+export function toScenario(spec: ScenarioSpec): Scenario {
+  const names = spec.threads.map((t) => t.name);
+  return {
+    name: spec.name,
+    title: spec.title ?? spec.name,
+    ...(spec.doc !== undefined ? { doc: spec.doc } : {}),
+    family: spec.vm === 'tdx' ? 'tdx' : 'mmu',
+    vm: spec.vm,
+    ...(spec.levels !== undefined ? { levels: spec.levels } : {}),
+    ...(spec.options !== undefined ? { options: spec.options as Partial<Options> } : {}),
+    ...(spec.tdBuilding !== undefined ? { tdBuilding: spec.tdBuilding } : {}),
+    ...(spec.privateGfns !== undefined ? { privateGfns: spec.privateGfns } : {}),
+    vcpus: spec.vcpus,
+    threads: spec.threads,
+    ...(spec.setup !== undefined ? { setup: spec.setup.map(([t, c]) => [typeof t === 'number' ? t : names.indexOf(t), c] as const) } : {}),
+    witnesses: spec.witnesses ?? [],
+    ...(spec.properties !== undefined ? { properties: spec.properties } : {}),
+    expect: expectOf(spec),
   };
-  readonly bounds?: { readonly tables?: number; readonly roots?: number; readonly pages?: number };
+}
+
+/**
+ * Returns the `always` / `sometimes` properties of a scenario's own predicates: each runs as user
+ * code (`property NAME`) on the machine's state view; a throw or a non-boolean result is MMC301
+ * naming the property.
+ */
+function userProperties(mm: MmuMachine, props: readonly ScenarioProperty[]): Property[] {
+  const view = stateView(mm);
+  return props.map((p) => {
+    const label = userCodeLabel(`property ${p.name}`);
+    return {
+      name: p.name,
+      expectation: p.kind,
+      ...(p.doc !== undefined ? { doc: p.doc } : {}),
+      check: (s: Int32Array) => {
+        let r: unknown;
+        try {
+          r = asUserCode(label, () => p.holds(view.of(s)));
+        } catch (e) {
+          if (e instanceof DiagnosticError) throw e;
+          fail('MMC301', `property ${p.name} threw ${(e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]}`, { subject: p.name });
+        }
+        if (typeof r !== 'boolean') fail('MMC301', `property ${p.name} returned ${describeValue(r)}: holds(view) returns true or false`, { subject: p.name });
+        return r;
+      },
+    };
+  });
 }
 
 /** Returns the label of an op call. */
@@ -104,10 +128,10 @@ export function opLabel(c: OpCall): string {
 /**
  * Returns the operation instance of a call. An instance that cannot touch TDX private memory (any
  * call in a default VM, a shared fault in a TD) is marked `sharedOnly`: its TDX steps are dead,
- * and edits must not make them reachable.
+ * and edits must not make them reachable. The call itself is the instance's `params` (`c.params`).
  */
 export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number): OpInstance {
-  const inst = instanceOf(call, o, tdx, gfns);
+  const inst = { ...instanceOf(call, o, tdx, gfns), params: call };
   return !tdx || (call.op === 'fault' && call.private !== true) ? { ...inst, sharedOnly: true } : inst;
 }
 
@@ -165,19 +189,14 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const gfns = 1 << levels;
   const tdx = scn.vm === 'tdx';
   const priv = scn.privateGfns ?? [];
-  if (!tdx && priv.length > 0) fail('MMC301', `scenario ${scn.name}: private gfns need vm 'tdx'`);
-  if (!tdx && scn.tdBuilding) fail('MMC301', `scenario ${scn.name}: tdBuilding needs vm 'tdx'`);
-  for (const t of scn.threads) {
-    for (const c of t.script) {
-      if (!(OPERATIONS as readonly string[]).includes(c.op)) fail('MMC005', `unknown operation '${c.op}'`, { hint: `operations: ${OPERATIONS.join(', ')}` });
-    }
-  }
   const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns)) }));
   const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns) }));
   const vcpus = scn.vcpus;
+  // SPTE words: era 6.13, EPT (tdx in a TD) until the scenario format carries an era/flavour field.
+  const words = new SpteWords({ flavour: tdx ? 'tdx' : 'ept', ad: o.eptAd });
   return new MmuMachine({
     name: v.name ?? scn.name,
-    geometry: { levels, vcpus, tables: scn.bounds?.tables ?? 8, roots: scn.bounds?.roots ?? 3, pages: scn.bounds?.pages ?? gfns * 2 },
+    geometry: { levels, vcpus, tables: 8, roots: 3, pages: gfns * 2 },
     options: o as unknown as Record<string, string | number | boolean>,
     threads,
     setup,
@@ -207,7 +226,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
         s[m.vcpu(vc, V.mroot)] = tdx ? 1 : -1;
       }
     },
-    properties: (mm) => mmuProperties(mm, o, scn.witnesses),
-    display: { spte64: (w) => spte64(w), septState: (w) => SEPT_NAMES[septState(w)] ?? '?', decode64 },
+    properties: (mm) => [...mmuProperties(mm, o, scn.witnesses), spteClassificationProperty(mm, words), ...userProperties(mm, scn.properties ?? [])],
+    display: words.display(),
   });
 }

@@ -1,36 +1,54 @@
 /**
  * The scenarios of the executable MMU: the seed race, the catalogue's buggy/fixed pairs and the
- * mainline grid. Each carries its expected verdict; the verdict itself always comes from the
- * explorer. Pinned state counts live in the proof suites (proofs/mmu, proofs/tdx).
+ * mainline grid, written in the public scenario format (`ScenarioSpec`, the format of scenario
+ * files: src/mmu/scenario.ts). Each carries its expected verdict; the verdict itself always comes
+ * from the explorer. Pinned state counts live in the proof suites (proofs/mmu, proofs/tdx).
  */
-import type { OpCall, Scenario } from './build.js';
+import type { ScenarioSpec } from '../../src/mmu/scenario.js';
+import { type OpCall, type Scenario, toScenario } from './build.js';
 
 const fault = (gfn: number, extra: Partial<Extract<OpCall, { op: 'fault' }>> = {}): OpCall => ({ op: 'fault', gfn, ...extra });
 const pfault = (gfn: number, level = 1): OpCall => ({ op: 'fault', gfn, private: true, level });
 const access = (gfn: number, write = false): OpCall => ({ op: 'access', gfn, write });
 
-/** Returns the buggy/fixed pair of a catalogue entry. */
-function pair(base: Omit<Scenario, 'name' | 'options' | 'expect'>, name: string, buggy: Scenario['options'], fixed: Scenario['options'], property: string, note: string): Scenario[] {
+/** One side of a buggy/fixed pair: what its code does (ends its title) and the options that say so. */
+interface PairSide {
+  readonly what: string;
+  readonly options: NonNullable<ScenarioSpec['options']>;
+}
+
+/** A catalogue entry: its race, the buggy and the fixed code, and what the buggy one breaks. */
+interface PairSpec {
+  readonly name: string;
+  /** The race, shared by both titles. */
+  readonly title: string;
+  readonly buggy: PairSide;
+  readonly fixed: PairSide;
+  readonly property: string;
+  readonly note: string;
+}
+
+/** Returns the buggy/fixed pair of a catalogue entry, titled `BUGGY: ...` and `FIXED: ...`. */
+function pair(base: Omit<ScenarioSpec, 'name' | 'title' | 'options' | 'expect'>, p: PairSpec): ScenarioSpec[] {
   return [
-    { ...base, name: `${name}/buggy`, options: buggy ?? {}, expect: { verdict: 'violated', property, note } },
-    { ...base, name: `${name}/fixed`, options: fixed ?? {}, expect: { verdict: 'holds' } },
+    { ...base, name: `${p.name}/buggy`, title: `BUGGY: ${p.title}; ${p.buggy.what}`, options: p.buggy.options, expect: { verdict: 'violated', property: p.property, note: p.note } },
+    { ...base, name: `${p.name}/fixed`, title: `FIXED: ${p.title}; ${p.fixed.what}`, options: p.fixed.options, expect: { verdict: 'holds' } },
   ];
 }
 
 /** The fields in which the variants of one scenario differ. */
-type Variant = Pick<Scenario, 'name' | 'title' | 'options' | 'witnesses' | 'expect'>;
+type Variant = Pick<ScenarioSpec, 'name' | 'title' | 'options' | 'witnesses' | 'expect'>;
 
 /** Returns one scenario per variant: the shared fields of `base` completed by the variant's own. */
-function variants(base: Omit<Scenario, keyof Variant>, ...vs: Variant[]): Scenario[] {
+function variants(base: Omit<ScenarioSpec, keyof Variant>, ...vs: Variant[]): ScenarioSpec[] {
   return vs.map((v) => ({ ...base, ...v }));
 }
 
-/** Every scenario, by family. */
-export const SCENARIOS: readonly Scenario[] = [
+/** Every scenario in the public format, by family (`tdx` for a TD, `mmu` otherwise). */
+export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
   // ---- T1: the 2M-versus-4K private mapping race of the v10 TDX series -------------------------------
   ...variants(
     {
-      family: 'tdx',
       vm: 'tdx',
       privateGfns: [0, 1, 2, 3],
       vcpus: 2,
@@ -41,14 +59,14 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     {
       name: 'tdx/2m-vs-4k/cas-then-seamcall',
-      title: 'T1 (b): vCPU0 maps a private 2M page while vCPU1 maps a 4K page in the same range; mirror SPTEs published by plain CAS, SEAMCALL afterwards (v10)',
+      title: 'BUGGY: T1 (b): vCPU0 maps a private 2M page while vCPU1 maps a 4K page in the same range; mirror SPTEs published by plain CAS, SEAMCALL afterwards (v10)',
       options: { mirrorInstall: 'cas-then-seamcall', tdxHugePages: true },
       witnesses: [],
       expect: { verdict: 'violated', property: 'I7', note: 'T1: SEAMCALL order differs from mirror order (v10 changelog)' },
     },
     {
       name: 'tdx/2m-vs-4k/freeze',
-      title: 'T1 fixed: the same 2M-vs-4K race with the freeze protocol (FROZEN, SEAMCALL, final store)',
+      title: 'FIXED: T1 (b): the same 2M-vs-4K race with the freeze protocol (FROZEN, SEAMCALL, final store)',
       options: { mirrorInstall: 'freeze', tdxHugePages: true },
       witnesses: ['frozen-observed', 'private-mapped', 'huge-mapped'],
       expect: { verdict: 'holds' },
@@ -56,7 +74,6 @@ export const SCENARIOS: readonly Scenario[] = [
   ),
   ...variants(
     {
-      family: 'tdx',
       vm: 'tdx',
       privateGfns: [0, 1, 2, 3],
       vcpus: 2,
@@ -67,21 +84,21 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     {
       name: 'tdx/link-before-sept-add/cas-then-seamcall',
-      title: 'T1 (a): two 4K private faults under one level-2 entry; the link is published before TDH.MEM.SEPT.ADD',
+      title: 'BUGGY: T1 (a): two 4K private faults under one level-2 entry; the link is published before TDH.MEM.SEPT.ADD',
       options: { mirrorInstall: 'cas-then-seamcall' },
       witnesses: [],
       expect: { verdict: 'violated', property: 'I7', note: 'T1 (a): PAGE.AUG below a link whose SEPT.ADD has not run: TDX_EPT_WALK_FAILED' },
     },
     {
       name: 'tdx/link-before-sept-add/freeze',
-      title: 'T1 (a) fixed: the same two faults with the freeze protocol',
+      title: 'FIXED: T1 (a): the same two faults with the freeze protocol',
       options: { mirrorInstall: 'freeze' },
       witnesses: ['frozen-observed', 'private-mapped'],
       expect: { verdict: 'holds' },
     },
     {
       name: 'tdx/link-before-sept-add/seamcall-then-cas',
-      title: 'mirror-install order: SEAMCALL first, then publish with CAS (a lost CAS leaves an S-EPT entry without mirror)',
+      title: 'BUGGY: T1 (a) with the other mirror-install order: SEAMCALL first, then publish with CAS (a lost CAS leaves an S-EPT entry without mirror)',
       options: { mirrorInstall: 'seamcall-then-cas' },
       witnesses: [],
       expect: { verdict: 'violated', property: 'I7', note: 'the alternative order is not atomic either: the second vCPU\'s SEPT.ADD finds the entry already NL_MAPPED' },
@@ -90,7 +107,6 @@ export const SCENARIOS: readonly Scenario[] = [
   // ---- T2: memslot deletion for TDX ---------------------------------------------------------------
   ...variants(
     {
-      family: 'tdx',
       vm: 'tdx',
       privateGfns: [0],
       vcpus: 1,
@@ -103,14 +119,14 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     {
       name: 'tdx/memslot-delete/fast-zap',
-      title: 'T2: deleting the memslot of a mapped private page by fast zap (direct roots only), then guest_memfd PUNCH_HOLE',
+      title: 'BUGGY: T2: deleting the memslot of a mapped private page by fast zap (direct roots only), then guest_memfd PUNCH_HOLE',
       options: { memslotDeleteZap: 'fast-zap' },
       witnesses: [],
       expect: { verdict: 'violated', property: 'I9', note: 'T2: guest_memfd frees a page still mapped in S-EPT' },
     },
     {
       name: 'tdx/memslot-delete/targeted',
-      title: 'T2 fixed: memslot deletion zaps exactly the slot leaves in direct and mirror roots (BLOCK, TRACK, kick, REMOVE)',
+      title: 'FIXED: T2: memslot deletion zaps exactly the slot leaves in direct and mirror roots (BLOCK, TRACK, kick, REMOVE)',
       options: { memslotDeleteZap: 'targeted' },
       witnesses: ['private-removed', 'guest-wrote'],
       expect: { verdict: 'holds' },
@@ -118,8 +134,6 @@ export const SCENARIOS: readonly Scenario[] = [
   ),
   ...pair(
     {
-      title: 'TDX removal without TDH.MEM.TRACK: PAGE.REMOVE while a vCPU may still hold the translation',
-      family: 'tdx',
       vm: 'tdx',
       privateGfns: [0],
       vcpus: 1,
@@ -130,17 +144,18 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
       witnesses: ['private-removed', 'guest-wrote'],
     },
-    'tdx/removal-track',
-    { tdxTrack: false },
-    { tdxTrack: true },
-    'I7',
-    'PAGE.REMOVE without TRACK fails with TDX_TLB_TRACKING_NOT_DONE',
+    {
+      name: 'tdx/removal-track',
+      title: 'a guest_memfd PUNCH_HOLE removes a private page while a vCPU may still hold the translation',
+      buggy: { what: 'PAGE.REMOVE without TDH.MEM.TRACK', options: { tdxTrack: false } },
+      fixed: { what: 'BLOCK, TDH.MEM.TRACK and a kick before PAGE.REMOVE', options: { tdxTrack: true } },
+      property: 'I7',
+      note: 'PAGE.REMOVE without TRACK fails with TDX_TLB_TRACKING_NOT_DONE',
+    },
   ),
   // ---- C1: iterator advanced after a yield-restart ----------------------------------------------------
   ...pair(
     {
-      title: 'C1: zap of an invalidated root yields between top-level entries while a notifier wants mmu_lock',
-      family: 'mmu',
       vm: 'default',
       vcpus: 1,
       setup: [
@@ -154,17 +169,18 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
       witnesses: ['yielded', 'table-removed', 'invalid-root-zapped'],
     },
-    'mmu/c1-yield-restart',
-    { advanceAfterYieldRestart: true },
-    { advanceAfterYieldRestart: false },
-    'I2',
-    'C1, 3a0f64de479c "KVM: x86/mmu: Don\'t advance iterator after restart due to yielding"',
+    {
+      name: 'mmu/c1-yield-restart',
+      title: 'C1: zap of an invalidated root yields between top-level entries while a notifier wants mmu_lock',
+      buggy: { what: 'the iterator advances after the yield-restart and skips an entry', options: { advanceAfterYieldRestart: true } },
+      fixed: { what: 'the walk restarts at the same entry (3a0f64de479c)', options: { advanceAfterYieldRestart: false } },
+      property: 'I2',
+      note: 'C1, 3a0f64de479c "KVM: x86/mmu: Don\'t advance iterator after restart due to yielding"',
+    },
   ),
   // ---- C6: fault into a root fast zap already passed --------------------------------------------------
   ...pair(
     {
-      title: 'C6: a vCPU fault races with kvm_mmu_zap_all_fast; without the obsolete-root check it installs into a zapped root',
-      family: 'mmu',
       vm: 'default',
       vcpus: 1,
       threads: [
@@ -173,17 +189,18 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
       witnesses: ['stale-fault-retried'],
     },
-    'mmu/c6-fault-vs-fast-zap',
-    { faultChecksObsoleteRoot: false },
-    { faultChecksObsoleteRoot: true },
-    'I2',
-    'C6, a955cad84cda "KVM: x86/mmu: Retry page fault if root is invalidated by memslot update"',
+    {
+      name: 'mmu/c6-fault-vs-fast-zap',
+      title: 'C6: a vCPU fault races with kvm_mmu_zap_all_fast',
+      buggy: { what: 'no obsolete-root check: the fault installs into a zapped root', options: { faultChecksObsoleteRoot: false } },
+      fixed: { what: 'the fault sees its root obsolete and retries (a955cad84cda)', options: { faultChecksObsoleteRoot: true } },
+      property: 'I2',
+      note: 'C6, a955cad84cda "KVM: x86/mmu: Retry page fault if root is invalidated by memslot update"',
+    },
   ),
   // ---- C8: non-atomic leaf write under the write lock -------------------------------------------------
   ...pair(
     {
-      title: 'C8: the guest sets D while an mmu_notifier zap under the write lock stores the value it read earlier',
-      family: 'mmu',
       vm: 'default',
       vcpus: 1,
       setup: [[0, fault(0)]],
@@ -193,17 +210,18 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
       witnesses: ['guest-wrote'],
     },
-    'mmu/c8-volatile-bits',
-    { writeLockLeafWrite: 'read-then-store' },
-    { writeLockLeafWrite: 'xchg' },
-    'I5',
-    'C8, ba3a6120a4e7 "KVM: x86/mmu: Use atomic XCHG to write TDP MMU SPTEs with volatile bits"',
+    {
+      name: 'mmu/c8-volatile-bits',
+      title: 'C8: the guest sets D while an mmu_notifier zap under the write lock clears the leaf',
+      buggy: { what: 'the zap stores over the value it read earlier (D lost)', options: { writeLockLeafWrite: 'read-then-store' } },
+      fixed: { what: 'the zap uses an atomic XCHG (ba3a6120a4e7)', options: { writeLockLeafWrite: 'xchg' } },
+      property: 'I5',
+      note: 'C8, ba3a6120a4e7 "KVM: x86/mmu: Use atomic XCHG to write TDP MMU SPTEs with volatile bits"',
+    },
   ),
   // ---- C10: dirty logging enable without a flush ------------------------------------------------------
   ...pair(
     {
-      title: 'C10: aging makes a leaf access-tracked without a flush; enabling dirty logging finds nothing to write-protect',
-      family: 'mmu',
       vm: 'default',
       vcpus: 1,
       setup: [
@@ -217,17 +235,19 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
       witnesses: ['aged', 'guest-wrote'],
     },
-    'mmu/c10-dirty-log-flush',
-    { dirtyLogEnableFlush: 'if-changed', eptAd: false },
-    { dirtyLogEnableFlush: 'always', eptAd: false },
-    'I5',
-    'C10, b64d740ea7dd "kvm: x86: mmu: Always flush TLBs when enabling dirty logging"',
+    {
+      name: 'mmu/c10-dirty-log-flush',
+      title: 'C10: aging makes a leaf access-tracked without a flush, then dirty logging is enabled',
+      buggy: { what: 'enabling flushes only if it changed a leaf, finds nothing to write-protect and skips the flush', options: { dirtyLogEnableFlush: 'if-changed', eptAd: false } },
+      fixed: { what: 'enabling always flushes (b64d740ea7dd)', options: { dirtyLogEnableFlush: 'always', eptAd: false } },
+      property: 'I5',
+      note: 'C10, b64d740ea7dd "kvm: x86: mmu: Always flush TLBs when enabling dirty logging"',
+    },
   ),
   // ---- mainline grid (2 and 3 threads) ----------------------------------------------------------------
   {
     name: 'mmu/grid/fault-fault',
     title: 'mainline: two vCPUs fault gfns under the same level-2 entry (link race) and access them',
-    family: 'mmu',
     vm: 'default',
     vcpus: 2,
     threads: [
@@ -240,7 +260,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/huge-vs-4k',
     title: 'mainline: a 2M fault and a 4K fault in the same range (table replaced by a huge leaf, or huge leaf split)',
-    family: 'mmu',
     vm: 'default',
     vcpus: 2,
     threads: [
@@ -253,7 +272,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/fault-vs-notifier',
     title: 'mainline: a fault and guest access race with an mmu_notifier invalidation of the page',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     threads: [
@@ -266,7 +284,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/fault-vs-memslot-delete',
     title: 'mainline: a fault races with memslot deletion (fast zap on a default VM)',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     threads: [
@@ -279,7 +296,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/access-vs-dirty-log',
     title: 'mainline: guest writes race with enabling dirty logging',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     setup: [[0, fault(0, { write: true })]],
@@ -293,7 +309,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'tdx/grid/fault-vs-punch-hole',
     title: 'mainline TDX: a private fault and accept race with a guest_memfd PUNCH_HOLE',
-    family: 'tdx',
     vm: 'tdx',
     privateGfns: [0, 1],
     vcpus: 1,
@@ -307,7 +322,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/3t-fault-notifier-fast-zap',
     title: 'mainline, 3 threads: a fault, an mmu_notifier invalidation and a fast zap',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     threads: [
@@ -322,7 +336,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/fast-fault-vs-harvest',
     title: 'mainline: a write to a page write-protected for dirty logging is fixed by the lockless fast page fault while a dirty-log harvest write-protects again',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     setup: [
@@ -339,7 +352,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/fast-fault-vs-notifier',
     title: 'mainline: the lockless fast page fault (RCU only) races with an mmu_notifier zap under the write lock',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     setup: [
@@ -356,7 +368,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/eager-split-vs-fault',
     title: 'mainline: eager splitting (read lock, CAS) races with a vCPU fault that splits the same huge leaf on the fault path',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     setup: [[0, fault(0, { write: true, level: 2 })]],
@@ -370,7 +381,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/nx-recover-vs-fault',
     title: 'mainline (6.18+): NX huge page recovery zaps a 4K table under the read lock while a vCPU faults and accesses a gfn below it',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     setup: [[0, fault(0, { write: true })]],
@@ -384,7 +394,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid/nx-recover-vs-huge-fault',
     title: 'mainline (6.18+): NX recovery and a 2M fault both try to replace the same table; the recovery re-reads the parent before its CAS',
-    family: 'mmu',
     vm: 'default',
     vcpus: 1,
     setup: [[0, fault(0, { write: true })]],
@@ -397,7 +406,6 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   ...variants(
     {
-      family: 'tdx',
       vm: 'tdx',
       tdBuilding: true,
       privateGfns: [0, 1],
@@ -425,7 +433,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid3l/eager-split-1g',
     title: 'mainline, 3-level tree: eager splitting turns a 1G leaf into 2M leaves and each of those into 4K leaves while the guest writes through it',
-    family: 'mmu',
     vm: 'default',
     levels: 3,
     vcpus: 1,
@@ -440,7 +447,6 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mmu/grid3l/fault-vs-notifier',
     title: 'mainline, 3-level tree: two faults linking two levels of tables race with an mmu_notifier invalidation',
-    family: 'mmu',
     vm: 'default',
     levels: 3,
     vcpus: 1,
@@ -452,6 +458,9 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { verdict: 'holds' },
   },
 ];
+
+/** Every scenario as the model builds it. */
+export const SCENARIOS: readonly Scenario[] = SCENARIO_SPECS.map(toScenario);
 
 /** Returns the scenario named `name`, or undefined. */
 export function findScenario(name: string): Scenario | undefined {

@@ -17,6 +17,24 @@
  */
 import { fail } from '../core/diagnostic.js';
 import { checkEdits, describeValue, type StepEdit } from './program.js';
+import {
+  checkExpect,
+  checkOptionValues,
+  checkProperties,
+  checkSetup,
+  checkThreads,
+  checkWitnesses,
+  expectOf,
+  INVARIANT_NAMES,
+  type ScenarioCatalogue,
+  type ScenarioProperty,
+  type ScenarioSpec,
+  type SetupCall,
+  systemOf,
+  type ThreadScript,
+  WITNESS_NAMES,
+} from './scenario.js';
+import type { WitnessName } from './names.js';
 
 /** A variant of a scenario. */
 export interface VariantSpec {
@@ -30,7 +48,19 @@ export interface VariantSpec {
   readonly options?: Readonly<Record<string, string | number | boolean>>;
   /** Step edits, applied by operation and step name, in order. */
   readonly edits?: readonly StepEdit[];
-  /** The verdict the author expects (reported, not enforced, unless `--expect` is given). */
+  /** Threads replacing those of the scenario (vCPU threads first, as in a scenario). */
+  readonly threads?: readonly ThreadScript[];
+  /** Threads added after those of the scenario (or after `threads`). */
+  readonly addThreads?: readonly ThreadScript[];
+  /** Setup replacing that of the scenario. */
+  readonly setup?: readonly SetupCall[];
+  /** Witnesses of the scenario this variant no longer asks for. */
+  readonly dropWitnesses?: readonly WitnessName[];
+  /** Witnesses this variant asks for in addition. */
+  readonly addWitnesses?: readonly WitnessName[];
+  /** Extra `always` / `sometimes` properties, added to the scenario's. */
+  readonly properties?: readonly ScenarioProperty[];
+  /** The verdict the author expects (the scenario's unless given). */
   readonly expect?: 'holds' | 'violated';
 }
 
@@ -40,19 +70,21 @@ export function variant(v: VariantSpec): VariantSpec {
 }
 
 /** The keys a variant may have. */
-export const VARIANT_KEYS = ['from', 'name', 'doc', 'options', 'edits', 'expect'] as const;
+export const VARIANT_KEYS = ['from', 'name', 'doc', 'options', 'edits', 'threads', 'addThreads', 'setup', 'dropWitnesses', 'addWitnesses', 'properties', 'expect'] as const;
 
 /** What a variant is checked against: the scenarios and the options (with their values) that exist. */
 export interface VariantCatalogue {
   readonly scenarios: readonly string[];
-  readonly options: Readonly<Record<string, { readonly values: readonly (string | number | boolean)[] }>>;
+  readonly options: ScenarioCatalogue['options'];
 }
 
 /** Why a key that variants do not have was probably written, by key. */
 const NOT_IN_A_VARIANT: Readonly<Record<string, string>> = {
-  threads: "a variant keeps the threads of its scenario 'from'",
-  setup: "a variant keeps the setup of its scenario 'from'",
-  vm: "a variant keeps the VM type of its scenario 'from'",
+  vm: "a variant keeps the VM type of its scenario 'from'; write a scenario({...}) for another",
+  levels: "a variant keeps the tree levels of its scenario 'from'; write a scenario({...}) for another",
+  vcpus: "a variant keeps the vCPUs of its scenario 'from'; write a scenario({...}) for another",
+  privateGfns: "a variant keeps the private gfns of its scenario 'from'; write a scenario({...}) for another",
+  witnesses: "use dropWitnesses and addWitnesses",
 };
 
 /** Raises MMC301 unless `v[key]` is absent or a string (non-empty when `nonEmpty`). */
@@ -63,27 +95,14 @@ function optionalString(v: Record<string, unknown>, key: string, nonEmpty: boole
   }
 }
 
-/** Checks the `options` of a variant: an object whose names are options and whose values are among theirs. */
-function checkOptions(x: unknown, options: VariantCatalogue['options']): void {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) {
-    fail('MMC301', `variant key 'options' must be an object of option values like { mirrorInstall: 'freeze' }, got ${describeValue(x)}`, { subject: 'options' });
-  }
-  for (const [k, v] of Object.entries(x)) {
-    const spec = options[k];
-    if (spec === undefined) fail('MMC005', `unknown option '${k}' in variant key 'options'`, { subject: `options.${k}`, hint: `options: ${Object.keys(options).join(', ')}` });
-    if (!spec.values.includes(v as string | number | boolean)) {
-      fail('MMC005', `option '${k}' cannot be ${JSON.stringify(v) ?? describeValue(v)}`, { subject: `options.${k}`, hint: `values: ${spec.values.map((y) => JSON.stringify(y)).join(', ')}` });
-    }
-  }
-}
-
 /**
  * Returns `x` as a variant after checking its whole shape, one diagnostic per mistake: an object
  * with only the keys {@link VARIANT_KEYS} (MMC301 otherwise, naming the key), `from` a scenario
  * of the catalogue (MMC005 listing them), `name` and `doc` strings, `options` existing options
  * with allowed values (MMC005), `edits` an array of well-shaped edits (MMC301, see `checkEdit`),
- * `expect` holds or violated. Whether each edit fits the scenario is checked when its machine is
- * built (`MmuMachine`).
+ * `expect` holds or violated. The threads, setup, witnesses and properties it brings are checked
+ * against its scenario by {@link variantScenario}; whether each edit fits the scenario when its
+ * machine is built (`MmuMachine`).
  */
 export function checkVariant(x: unknown, catalogue: VariantCatalogue): VariantSpec {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) fail('MMC301', `a variant must be an object like { from: '<scenario>', edits: [...] }, got ${describeValue(x)}`);
@@ -99,10 +118,46 @@ export function checkVariant(x: unknown, catalogue: VariantCatalogue): VariantSp
   }
   optionalString(v, 'name', true);
   optionalString(v, 'doc', false);
-  if (v['options'] !== undefined) checkOptions(v['options'], catalogue.options);
+  if (v['options'] !== undefined) checkOptionValues(v['options'], "variant key 'options'", catalogue.options);
   if (v['edits'] !== undefined) checkEdits(v['edits']);
   if (v['expect'] !== undefined && v['expect'] !== 'holds' && v['expect'] !== 'violated') {
     fail('MMC301', `variant key 'expect' must be 'holds' or 'violated', got ${describeValue(v['expect'])}`, { subject: 'expect' });
   }
   return v as unknown as VariantSpec;
+}
+
+/**
+ * Returns the scenario a (shape-checked) variant describes: `base` with the variant's name,
+ * options merged over the scenario's, threads replaced and/or added, setup replaced, witnesses
+ * dropped and added, properties added, and its expectation. Each field it brings is checked
+ * against the scenario's system (MMC301 naming the variant's field, e.g. `addThreads[0].script[1].gfn`).
+ */
+export function variantScenario(base: ScenarioSpec, v: VariantSpec): ScenarioSpec {
+  const sys = systemOf(base);
+  const names: string[] = [];
+  const threads = v.threads === undefined ? base.threads : checkThreads(v.threads, 'threads', sys, 0, names);
+  if (v.threads === undefined) names.push(...base.threads.map((t) => t.name));
+  const added = v.addThreads === undefined ? [] : checkThreads(v.addThreads, 'addThreads', sys, threads.length, names);
+  const all = [...threads, ...added];
+  if (all.length < sys.vcpus) fail('MMC301', `threads: ${all.length} thread(s) for ${sys.vcpus} vCPUs of scenario ${base.name}; the first ${sys.vcpus} threads are the vCPUs`, { subject: 'threads' });
+  const setup = v.setup === undefined ? base.setup : checkSetup(v.setup, 'setup', sys, names);
+  if (v.setup === undefined && v.threads !== undefined && base.setup !== undefined) checkSetup(base.setup, `setup (of scenario ${base.name})`, sys, names);
+  const had = base.witnesses ?? [];
+  const drop = v.dropWitnesses === undefined ? [] : checkWitnesses(v.dropWitnesses, 'dropWitnesses', had);
+  const kept = had.filter((w) => !drop.includes(w));
+  const add = v.addWitnesses === undefined ? [] : checkWitnesses(v.addWitnesses, 'addWitnesses', WITNESS_NAMES.filter((w) => !(kept as readonly string[]).includes(w)));
+  const baseProps = base.properties ?? [];
+  const props = v.properties === undefined ? [] : checkProperties(v.properties, 'properties', [...INVARIANT_NAMES, ...WITNESS_NAMES, ...baseProps.map((p) => p.name)]);
+  const expect = v.expect === undefined ? expectOf(base) : checkExpect(v.expect, 'expect', []);
+  return {
+    ...base,
+    name: v.name ?? `${v.from}+variant`,
+    ...(v.doc !== undefined ? { doc: v.doc } : {}),
+    options: { ...(base.options ?? {}), ...(v.options ?? {}) },
+    threads: all,
+    ...(setup !== undefined ? { setup } : {}),
+    witnesses: [...kept, ...add],
+    properties: [...baseProps, ...props],
+    expect,
+  };
 }

@@ -144,9 +144,11 @@ describe('the whole shape of a variant', () => {
   const cat: VariantCatalogue = { scenarios: SCENARIOS.map((s) => s.name), options: OPTIONS };
   const diag = (v: unknown): Diagnostic => diagOf(() => checkVariant(v, cat));
   it('a key variants do not have is MMC301 naming it and the allowed keys', () => {
-    const d = diag({ from: C6, threads: [] });
+    const d = diag({ from: C6, vm: 'tdx' });
     expect(d.code).toBe('MMC301');
-    expect(d.message).toBe("not supported in a variant: key 'threads' (a variant keeps the threads of its scenario 'from'); allowed keys: from, name, doc, options, edits, expect");
+    expect(d.message).toBe(
+      "not supported in a variant: key 'vm' (a variant keeps the VM type of its scenario 'from'; write a scenario({...}) for another); allowed keys: from, name, doc, options, edits, threads, addThreads, setup, dropWitnesses, addWitnesses, properties, expect",
+    );
     expect(diag({ from: C6, edit: [] }).message).toMatch(/^not supported in a variant: key 'edit'; allowed keys: from, /);
   });
   it('from must be a known scenario (MMC005 listing them)', () => {

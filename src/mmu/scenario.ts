@@ -1,0 +1,451 @@
+/**
+ * Scenario files: a whole bounded system written as data, checked with `mmucheck check --model
+ * FILE`. A scenario names its VM type, tree depth, vCPUs, private gfns, the threads with their
+ * scripts of operation calls, the setup run before exploration, options, the race witnesses the
+ * exploration must reach, extra properties over the state view, and the verdict it expects. The
+ * registered scenarios (`mmucheck list`) are written in this same format.
+ *
+ * What the executable MMU has, and so what a scenario can say: a tree of `levels` levels with
+ * fan-out 2, hence gfns 0..2^levels-1 (0..3 or 0..7); every gfn is backed by the host page of the
+ * same number (pfn = gfn), so every huge-page range is aligned; one memslot covers every gfn
+ * (`memslot-delete` deletes it). In a TD (`vm: 'tdx'`) the gfns of `privateGfns` are private
+ * (guest_memfd, mirror root, S-EPT); every other gfn is shared.
+ *
+ * Nothing in a scenario is silently ignored: {@link checkScenario} checks the whole shape and
+ * raises MMC301 naming the field (`threads[2].script[0].gfn: 9 is out of range; gfns are 0..3`).
+ *
+ * @example
+ *   // my-scenario.ts
+ *   import { scenario } from 'mmucheck';
+ *   export default scenario({
+ *     name: 'two-faults',
+ *     vm: 'default',
+ *     vcpus: 2,
+ *     threads: [
+ *       { name: 'V0', script: [{ op: 'fault', gfn: 0, write: true }] },
+ *       { name: 'V1', script: [{ op: 'fault', gfn: 1, write: true }] },
+ *     ],
+ *     witnesses: ['cas-failed'],
+ *     expect: 'holds',
+ *   });
+ */
+import { fail } from '../core/diagnostic.js';
+import { INVARIANT_DOC, WITNESS, type WitnessName } from './names.js';
+import { describeValue } from './program.js';
+import type { StateView } from './view.js';
+
+/** One operation call in a thread's script (`mmucheck list --operations` lists them with their steps). */
+export type OpCall =
+  /** A vCPU's EPT violation for `gfn`: a write fault when `write`, a private (S-EPT) fault when `private`, mapped at `level` (1 = 4K, 2 = 2M, 3 = 1G), through the lockless fast path first when `fast`. */
+  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number; readonly fast?: boolean }
+  /** The guest reads (or writes when `write`) `gfn` through its TLB or a page walk. */
+  | { readonly op: 'access'; readonly gfn: number; readonly write?: boolean }
+  /** An mmu_notifier invalidation of the shared gfns start..end-1 (host pages freed afterwards). */
+  | { readonly op: 'zap-range'; readonly start: number; readonly end: number }
+  /** guest_memfd PUNCH_HOLE of the private gfns start..end-1 (TD only). */
+  | { readonly op: 'gmem-punch-hole'; readonly start: number; readonly end: number }
+  /** kvm_mmu_zap_all_fast: invalidate every root and zap them. */
+  | { readonly op: 'fast-zap' }
+  /** Delete the memslot (every gfn): invalidate, synchronize SRCU, zap, delete. */
+  | { readonly op: 'memslot-delete' }
+  /** Enable dirty logging on the memslot (write-protect every leaf). */
+  | { readonly op: 'dirty-log-enable' }
+  /** Age the gfns start..end-1 (clear Accessed or mark for access tracking). */
+  | { readonly op: 'age'; readonly start: number; readonly end: number }
+  /** kvm_mmu_unload on a vCPU: drop its root references. */
+  | { readonly op: 'unload' }
+  /** KVM_GET_DIRTY_LOG / CLEAR: take dirty bits and write-protect again. */
+  | { readonly op: 'dirty-log-harvest' }
+  /** Eager page splitting of every huge leaf. */
+  | { readonly op: 'eager-split' }
+  /** NX huge page recovery of the table that maps `gfn`. */
+  | { readonly op: 'nx-recover'; readonly gfn: number }
+  /** KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD of the private `gfn` while the TD is built. */
+  | { readonly op: 'page-add'; readonly gfn: number }
+  /** KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE, the TD becomes runnable. */
+  | { readonly op: 'finalize' };
+
+/** The operation names a script may call. */
+export const OPERATIONS = [
+  'fault',
+  'access',
+  'zap-range',
+  'gmem-punch-hole',
+  'fast-zap',
+  'memslot-delete',
+  'dirty-log-enable',
+  'dirty-log-harvest',
+  'eager-split',
+  'nx-recover',
+  'age',
+  'unload',
+  'page-add',
+  'finalize',
+] as const;
+
+/** An operation name. */
+export type OperationName = (typeof OPERATIONS)[number];
+
+/** A thread of a scenario: vCPU threads come first (`vcpus` of them), host threads after. */
+export interface ThreadScript {
+  /** Shown in traces, e.g. `V0`, `N` (notifier), `M` (memslot ioctl). Unique in the scenario. */
+  readonly name: string;
+  readonly script: readonly OpCall[];
+}
+
+/** A setup call: the thread (its name or index) and the operation it runs to completion before exploration. */
+export type SetupCall = readonly [thread: string | number, call: OpCall];
+
+/** An extra property: a predicate over the state view, checked in every reachable state. */
+export interface ScenarioProperty {
+  /** `always`: must hold in every reachable state; `sometimes`: must hold in at least one. */
+  readonly kind: 'always' | 'sometimes';
+  /** Unique among the scenario's properties, not an invariant (I1..I12) or witness name. */
+  readonly name: string;
+  /** One sentence: what it means (shown in reports). */
+  readonly doc?: string;
+  /** Returns true when the property holds in the state `view` shows. Synchronous, no side effects. */
+  holds(view: StateView): boolean;
+}
+
+/** The verdict a scenario expects. */
+export interface ScenarioExpect {
+  readonly verdict: 'holds' | 'violated';
+  /** For violations: the `always` property expected to break first (BFS, shortest path). */
+  readonly property?: string;
+  /** Why (the commit or changelog it models). */
+  readonly note?: string;
+}
+
+/** A scenario as written in a scenario file (and in model/mmu/scenarios.ts). */
+export interface ScenarioSpec {
+  /** Stable name, e.g. `tdx/2m-vs-4k/freeze`. */
+  readonly name: string;
+  /** One line shown by `mmucheck list` (default: the name). */
+  readonly title?: string;
+  /** Longer explanation. */
+  readonly doc?: string;
+  /** `default` (a normal VM) or `tdx` (a TD: private gfns, mirror root, S-EPT, SEAMCALLs). */
+  readonly vm: 'default' | 'tdx';
+  /** Levels of the TDP tree: 2 (gfns 0..3, 4K and 2M leaves) or 3 (gfns 0..7, also 1G). Default 2. */
+  readonly levels?: 2 | 3;
+  /** vCPUs: the first `vcpus` threads are vCPU threads (1..8). */
+  readonly vcpus: number;
+  /** TD only: the private gfns. */
+  readonly privateGfns?: readonly number[];
+  /** TD only: the TD is still being built (before TDH.MR.FINALIZE): private installs use PAGE.ADD, vCPUs cannot enter. */
+  readonly tdBuilding?: boolean;
+  /** 1..8 threads, vCPU threads first. */
+  readonly threads: readonly ThreadScript[];
+  /** Operations run to completion before exploration, one after another. */
+  readonly setup?: readonly SetupCall[];
+  /** Option values (`mmucheck list --options`); the rest are mainline. */
+  readonly options?: Readonly<Record<string, string | number | boolean>>;
+  /** Race witnesses the exploration must reach (`sometimes`; `mmucheck list` names them). */
+  readonly witnesses?: readonly WitnessName[];
+  /** Extra `always` / `sometimes` properties. */
+  readonly properties?: readonly ScenarioProperty[];
+  /** The verdict the author expects: `'holds'`, `'violated'`, or with the property that breaks. */
+  readonly expect: 'holds' | 'violated' | ScenarioExpect;
+}
+
+/** Returns the scenario unchanged (a typed identity for scenario files). */
+export function scenario(s: ScenarioSpec): ScenarioSpec {
+  return s;
+}
+
+/** What a scenario is checked against: the options that exist, with their values. */
+export interface ScenarioCatalogue {
+  readonly options: Readonly<Record<string, { readonly values: readonly (string | number | boolean)[] }>>;
+}
+
+/** The witness names (`sometimes` properties every scenario may ask for). */
+export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
+/** The invariant names I1..I12 (`always` properties of every scenario). */
+export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
+
+/** The keys a scenario may have. */
+export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'threads', 'setup', 'options', 'witnesses', 'properties', 'expect'] as const;
+
+/** At most this many threads (the state layout's limit). */
+export const MAX_THREADS = 8;
+
+/** The parameters of each operation: name -> required. */
+const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int' | 'bool'>>>> = {
+  fault: { gfn: 'int', write: 'bool', private: 'bool', level: 'int', fast: 'bool' },
+  access: { gfn: 'int', write: 'bool' },
+  'zap-range': { start: 'int', end: 'int' },
+  'gmem-punch-hole': { start: 'int', end: 'int' },
+  'fast-zap': {},
+  'memslot-delete': {},
+  'dirty-log-enable': {},
+  'dirty-log-harvest': {},
+  'eager-split': {},
+  'nx-recover': { gfn: 'int' },
+  age: { start: 'int', end: 'int' },
+  unload: {},
+  'page-add': { gfn: 'int' },
+  finalize: {},
+};
+
+/** Parameters every call of the operation must give. */
+const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+  fault: ['gfn'],
+  access: ['gfn'],
+  'zap-range': ['start', 'end'],
+  'gmem-punch-hole': ['start', 'end'],
+  age: ['start', 'end'],
+  'nx-recover': ['gfn'],
+  'page-add': ['gfn'],
+};
+
+/** Operations that run on a vCPU (they use the vCPU's roots, TLB or guest mode). */
+const VCPU_OPS: readonly string[] = ['fault', 'access', 'unload', 'page-add'];
+
+/** What calls are checked against: the system the scenario describes. */
+export interface ScenarioSystem {
+  readonly vm: 'default' | 'tdx';
+  readonly levels: 2 | 3;
+  readonly vcpus: number;
+  readonly privateGfns: readonly number[];
+  readonly tdBuilding: boolean;
+}
+
+/** Returns true when `x` is a plain object (not null, not an array). */
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Raises MMC301 `at: message`, with `at` as the subject. */
+function bad(at: string, message: string): never {
+  return fail('MMC301', `${at}: ${message}`, { subject: at });
+}
+
+/** Raises MMC301 for the first key of `o` not in `allowed`. */
+function onlyKeys(o: Record<string, unknown>, allowed: readonly string[], at: string, what: string): void {
+  const k = Object.keys(o).find((key) => !allowed.includes(key));
+  if (k !== undefined) bad(at === '' ? k : `${at}.${k}`, `unknown key; ${what} has: ${allowed.join(', ')}`);
+}
+
+/** Returns `x` as an integer in lo..hi or raises MMC301 naming `at` and the range (`what` names it). */
+function intIn(x: unknown, at: string, lo: number, hi: number, what: string): number {
+  if (typeof x !== 'number' || !Number.isInteger(x)) bad(at, `must be an integer, got ${describeValue(x)}`);
+  if (x < lo || x > hi) bad(at, `${x} is out of range; ${what} ${lo}..${hi}`);
+  return x;
+}
+
+/** Returns the highest gfn of a system. */
+const lastGfn = (sys: ScenarioSystem): number => (1 << sys.levels) - 1;
+
+/** Checks the parameters' types and ranges of one call (the operation is known). */
+function checkParams(c: Record<string, unknown>, op: OperationName, at: string, sys: ScenarioSystem): void {
+  const params = PARAMS[op];
+  onlyKeys(c, ['op', ...Object.keys(params)], at, `operation '${op}'`);
+  for (const p of REQUIRED[op] ?? []) if (c[p] === undefined) bad(`${at}.${p}`, `missing; operation '${op}' needs ${(REQUIRED[op] ?? []).join(', ')}`);
+  for (const [p, type] of Object.entries(params)) {
+    const v = c[p];
+    if (v === undefined) continue;
+    if (type === 'bool' && typeof v !== 'boolean') bad(`${at}.${p}`, `must be true or false, got ${describeValue(v)}`);
+    if (type === 'int' && p === 'level') intIn(v, `${at}.level`, 1, sys.levels, `levels are`);
+    else if (type === 'int' && p === 'end') intIn(v, `${at}.end`, 1, lastGfn(sys) + 1, 'range ends (exclusive) are');
+    else if (type === 'int') intIn(v, `${at}.${p}`, 0, lastGfn(sys), 'gfns are');
+  }
+  if (typeof c['start'] === 'number' && typeof c['end'] === 'number' && c['start'] >= c['end']) {
+    bad(`${at}.end`, `the range ${c['start']}..${c['end'] as number - 1} is empty; end is exclusive and must be above start`);
+  }
+}
+
+/** Checks what a call needs of the system: a TD, a private gfn, a TD being built, a vCPU thread. */
+function checkFits(c: OpCall, at: string, sys: ScenarioSystem, thread: number, threadAt: string): void {
+  const tdx = sys.vm === 'tdx';
+  const privList = `privateGfns: [${sys.privateGfns.join(', ')}]`;
+  if (VCPU_OPS.includes(c.op) && thread >= sys.vcpus) {
+    bad(at, `${c.op} runs on a vCPU, but ${threadAt} is a host thread; the first ${sys.vcpus} thread(s) are the vCPUs (vcpus: ${sys.vcpus})`);
+  }
+  if (c.op === 'fault' && c.private === true) {
+    if (!tdx) bad(`${at}.private`, "a private fault needs vm: 'tdx' (this is a default VM)");
+    if (!sys.privateGfns.includes(c.gfn)) bad(`${at}.gfn`, `a private fault of gfn ${c.gfn}, which is not private (${privList})`);
+    if (c.fast === true) bad(`${at}.fast`, 'the lockless fast page fault never handles private gfns');
+  }
+  if (c.op === 'gmem-punch-hole' && !tdx) bad(at, "gmem-punch-hole needs vm: 'tdx' (guest_memfd backs the private gfns of a TD)");
+  if (c.op === 'page-add' || c.op === 'finalize') {
+    if (!tdx || !sys.tdBuilding) bad(at, `${c.op} needs a TD being built (vm: 'tdx', tdBuilding: true)`);
+  }
+  if (c.op === 'page-add' && !sys.privateGfns.includes(c.gfn)) bad(`${at}.gfn`, `page-add of gfn ${c.gfn}, which is not private (${privList})`);
+}
+
+/**
+ * Returns `x` as an operation call after checking it (MMC301 naming the field otherwise): a known
+ * operation, only its parameters with their types, gfns and levels in range, and what it needs of
+ * the system (see `checkFits`). `thread` is the index of the thread that runs it.
+ */
+export function checkCall(x: unknown, at: string, sys: ScenarioSystem, thread: number, threadAt: string): OpCall {
+  if (!isObject(x)) bad(at, `must be an operation call like { op: 'fault', gfn: 0 }, got ${describeValue(x)}`);
+  const op = x['op'];
+  if (typeof op !== 'string' || !(OPERATIONS as readonly string[]).includes(op)) {
+    bad(`${at}.op`, `${typeof op === 'string' ? `unknown operation '${op}'` : `must be an operation name, got ${describeValue(op)}`}; operations: ${OPERATIONS.join(', ')}`);
+  }
+  checkParams(x, op as OperationName, at, sys);
+  checkFits(x as unknown as OpCall, at, sys, thread, threadAt);
+  return x as unknown as OpCall;
+}
+
+/**
+ * Checks a list of threads (`at`, e.g. `threads` or `addThreads`), whose first thread has index
+ * `first` in the scenario; `names` collects the names seen so far (unique across the scenario).
+ */
+export function checkThreads(x: unknown, at: string, sys: ScenarioSystem, first: number, names: string[]): readonly ThreadScript[] {
+  if (!Array.isArray(x)) bad(at, `must be an array of threads like [{ name: 'V0', script: [...] }], got ${describeValue(x)}`);
+  x.forEach((t, i) => {
+    const tAt = `${at}[${i}]`;
+    if (!isObject(t)) bad(tAt, `must be a thread like { name: 'V0', script: [...] }, got ${describeValue(t)}`);
+    onlyKeys(t, ['name', 'script'], tAt, 'a thread');
+    const name = t['name'];
+    if (typeof name !== 'string' || name === '') bad(`${tAt}.name`, `must be a non-empty string, got ${describeValue(name)}`);
+    if (names.includes(name)) bad(`${tAt}.name`, `'${name}' is already the name of another thread; thread names are unique`);
+    names.push(name);
+    const script = t['script'];
+    if (!Array.isArray(script)) bad(`${tAt}.script`, `must be an array of operation calls, got ${describeValue(script)}`);
+    script.forEach((c, j) => checkCall(c, `${tAt}.script[${j}]`, sys, first + i, `${tAt} ('${name}')`));
+  });
+  const total = first + x.length;
+  if (total > MAX_THREADS) bad(at, `${total} threads; a scenario has at most ${MAX_THREADS}`);
+  return x as readonly ThreadScript[];
+}
+
+/** Checks the setup calls against the scenario's thread names; returns them. */
+export function checkSetup(x: unknown, at: string, sys: ScenarioSystem, names: readonly string[]): readonly SetupCall[] {
+  if (!Array.isArray(x)) bad(at, `must be an array of [thread, call] pairs like [['V0', { op: 'fault', gfn: 0 }]], got ${describeValue(x)}`);
+  x.forEach((p, i) => {
+    const pAt = `${at}[${i}]`;
+    if (!Array.isArray(p) || p.length !== 2) bad(pAt, `must be a pair [thread, call] (a thread name or index, then an operation call), got ${describeValue(p)}`);
+    const th = p[0] as unknown;
+    const index = typeof th === 'string' ? names.indexOf(th) : typeof th === 'number' && Number.isInteger(th) && th >= 0 && th < names.length ? th : -1;
+    if (index < 0) bad(`${pAt}[0]`, `${describeValue(th)} is not a thread of the scenario; threads: ${names.map((n, k) => `${k} '${n}'`).join(', ')}`);
+    checkCall(p[1], `${pAt}[1]`, sys, index, `thread '${names[index]}'`);
+  });
+  return x as readonly SetupCall[];
+}
+
+/** Checks a list of witness names (known, no repeats) and returns it. */
+export function checkWitnesses(x: unknown, at: string, known: readonly string[]): readonly WitnessName[] {
+  if (!Array.isArray(x)) bad(at, `must be an array of witness names, got ${describeValue(x)}`);
+  x.forEach((w, i) => {
+    if (typeof w !== 'string' || !known.includes(w)) bad(`${at}[${i}]`, `${describeValue(w)} is not a witness; witnesses: ${known.join(', ')}`);
+    if (x.indexOf(w) !== i) bad(`${at}[${i}]`, `'${w}' is listed twice`);
+  });
+  return x as readonly WitnessName[];
+}
+
+/** Checks a list of extra properties (shape, kind, unique names outside `taken`) and returns it. */
+export function checkProperties(x: unknown, at: string, taken: string[]): readonly ScenarioProperty[] {
+  if (!Array.isArray(x)) bad(at, `must be an array of properties like [{ kind: 'always', name: 'p', holds: (v) => ... }], got ${describeValue(x)}`);
+  x.forEach((p, i) => {
+    const pAt = `${at}[${i}]`;
+    if (!isObject(p)) bad(pAt, `must be a property like { kind: 'always', name: 'p', holds: (v) => ... }, got ${describeValue(p)}`);
+    onlyKeys(p, ['kind', 'name', 'doc', 'holds'], pAt, 'a property');
+    if (p['kind'] !== 'always' && p['kind'] !== 'sometimes') bad(`${pAt}.kind`, `must be 'always' or 'sometimes', got ${describeValue(p['kind'])}`);
+    const name = p['name'];
+    if (typeof name !== 'string' || name === '') bad(`${pAt}.name`, `must be a non-empty string, got ${describeValue(name)}`);
+    if (taken.includes(name)) bad(`${pAt}.name`, `'${name}' is already the name of an invariant, witness or property`);
+    taken.push(name);
+    if (p['doc'] !== undefined && typeof p['doc'] !== 'string') bad(`${pAt}.doc`, `must be a string, got ${describeValue(p['doc'])}`);
+    if (typeof p['holds'] !== 'function') bad(`${pAt}.holds`, `must be a function holds(view) returning a boolean, got ${describeValue(p['holds'])}`);
+  });
+  return x as readonly ScenarioProperty[];
+}
+
+/** Returns the expectation as an object after checking it; `always` names the properties that may break. */
+export function checkExpect(x: unknown, at: string, always: readonly string[]): ScenarioExpect {
+  const e = typeof x === 'string' ? { verdict: x } : x;
+  if (!isObject(e)) bad(at, `must be 'holds', 'violated' or { verdict, property?, note? }, got ${describeValue(x)}`);
+  onlyKeys(e, ['verdict', 'property', 'note'], at, 'an expectation');
+  const v = e['verdict'];
+  const vAt = typeof x === 'string' ? at : `${at}.verdict`;
+  if (v !== 'holds' && v !== 'violated') bad(vAt, `must be 'holds' or 'violated', got ${describeValue(v)}`);
+  if (e['property'] !== undefined) {
+    if (v !== 'violated') bad(`${at}.property`, "names the property expected to break, so the verdict must be 'violated'");
+    if (typeof e['property'] !== 'string' || !always.includes(e['property'])) bad(`${at}.property`, `${describeValue(e['property'])} is not an always property; always properties: ${always.join(', ')}`);
+  }
+  if (e['note'] !== undefined && typeof e['note'] !== 'string') bad(`${at}.note`, `must be a string, got ${describeValue(e['note'])}`);
+  return e as unknown as ScenarioExpect;
+}
+
+/**
+ * Checks `options` (named `label` in messages, e.g. `options` or `variant key 'options'`): an
+ * object of known options (MMC005 listing them) with allowed values (MMC005 listing those).
+ */
+export function checkOptionValues(x: unknown, label: string, options: ScenarioCatalogue['options']): void {
+  if (!isObject(x)) fail('MMC301', `${label} must be an object of option values like { mirrorInstall: 'freeze' }, got ${describeValue(x)}`, { subject: 'options' });
+  for (const [k, v] of Object.entries(x)) {
+    const spec = options[k];
+    if (spec === undefined) fail('MMC005', `unknown option '${k}' in ${label}`, { subject: `options.${k}`, hint: `options: ${Object.keys(options).join(', ')}` });
+    if (!spec.values.includes(v as string | number | boolean)) {
+      fail('MMC005', `option '${k}' cannot be ${JSON.stringify(v) ?? describeValue(v)}`, { subject: `options.${k}`, hint: `values: ${spec.values.map((y) => JSON.stringify(y)).join(', ')}` });
+    }
+  }
+}
+
+/** Checks the system fields (vm, levels, vcpus, privateGfns, tdBuilding) and returns the system. */
+function checkSystem(s: Record<string, unknown>): ScenarioSystem {
+  const vm = s['vm'];
+  if (vm !== 'default' && vm !== 'tdx') bad('vm', `must be 'default' or 'tdx', got ${describeValue(vm)}`);
+  const levels = s['levels'] ?? 2;
+  if (levels !== 2 && levels !== 3) bad('levels', `must be 2 or 3, got ${describeValue(levels)}`);
+  const vcpus = intIn(s['vcpus'], 'vcpus', 1, MAX_THREADS, 'vCPUs are');
+  const tdBuilding = s['tdBuilding'] ?? false;
+  if (typeof tdBuilding !== 'boolean') bad('tdBuilding', `must be true or false, got ${describeValue(tdBuilding)}`);
+  if (tdBuilding && vm !== 'tdx') bad('tdBuilding', "a TD being built needs vm: 'tdx'");
+  const priv = s['privateGfns'] ?? [];
+  if (!Array.isArray(priv)) bad('privateGfns', `must be an array of gfns, got ${describeValue(priv)}`);
+  if (priv.length > 0 && vm !== 'tdx') bad('privateGfns', "private gfns need vm: 'tdx' (a default VM has only shared memory)");
+  const sys: ScenarioSystem = { vm, levels, vcpus, privateGfns: priv as number[], tdBuilding };
+  priv.forEach((g, i) => {
+    intIn(g, `privateGfns[${i}]`, 0, lastGfn(sys), 'gfns are');
+    if (priv.indexOf(g) !== i) bad(`privateGfns[${i}]`, `gfn ${g as number} is listed twice`);
+  });
+  return sys;
+}
+
+/** Returns the system a checked scenario describes. */
+export function systemOf(s: ScenarioSpec): ScenarioSystem {
+  return { vm: s.vm, levels: s.levels ?? 2, vcpus: s.vcpus, privateGfns: s.privateGfns ?? [], tdBuilding: s.tdBuilding ?? false };
+}
+
+/** Raises MMC301 unless `s[key]` is absent or a string (non-empty when `nonEmpty`). */
+function optionalString(s: Record<string, unknown>, key: string, nonEmpty: boolean): void {
+  const x = s[key];
+  if (x !== undefined && (typeof x !== 'string' || (nonEmpty && x === ''))) bad(key, `must be a ${nonEmpty ? 'non-empty ' : ''}string, got ${describeValue(x)}`);
+}
+
+/**
+ * Returns `x` as a scenario after checking its whole shape, one MMC301 per mistake naming the
+ * field: only {@link SCENARIO_KEYS}; `name` a non-empty string; the system (vm, levels 2|3, vCPUs
+ * 1..8, private gfns in range and only in a TD, tdBuilding only in a TD); 1..8 threads with unique
+ * names, at least `vcpus` of them, whose calls are known operations with their parameters in range
+ * that fit the system and thread (see {@link checkCall}); setup pairs naming a thread; options
+ * (MMC005 for an unknown option or value); known witnesses; properties; the expectation.
+ */
+export function checkScenario(x: unknown, cat: ScenarioCatalogue): ScenarioSpec {
+  if (!isObject(x)) fail('MMC301', `a scenario must be an object like { name, vm, vcpus, threads, expect }, got ${describeValue(x)}`);
+  onlyKeys(x, SCENARIO_KEYS, '', 'a scenario');
+  if (typeof x['name'] !== 'string' || x['name'] === '') bad('name', `must be a non-empty string, got ${describeValue(x['name'])}`);
+  optionalString(x, 'title', false);
+  optionalString(x, 'doc', false);
+  const sys = checkSystem(x);
+  const names: string[] = [];
+  const threads = checkThreads(x['threads'], 'threads', sys, 0, names);
+  if (threads.length < sys.vcpus) bad('threads', `${threads.length} thread(s) for ${sys.vcpus} vCPUs; the first ${sys.vcpus} threads are the vCPUs`);
+  if (x['setup'] !== undefined) checkSetup(x['setup'], 'setup', sys, names);
+  if (x['options'] !== undefined) checkOptionValues(x['options'], 'options', cat.options);
+  if (x['witnesses'] !== undefined) checkWitnesses(x['witnesses'], 'witnesses', WITNESS_NAMES);
+  const props = x['properties'] === undefined ? [] : checkProperties(x['properties'], 'properties', [...INVARIANT_NAMES, ...WITNESS_NAMES]);
+  if (x['expect'] === undefined) bad('expect', "missing: the verdict the scenario expects ('holds' or 'violated')");
+  checkExpect(x['expect'], 'expect', [...INVARIANT_NAMES, ...props.filter((p) => p.kind === 'always').map((p) => p.name)]);
+  return x as unknown as ScenarioSpec;
+}
+
+/** Returns the expectation of a scenario as an object. */
+export function expectOf(s: Pick<ScenarioSpec, 'expect'>): ScenarioExpect {
+  return typeof s.expect === 'string' ? { verdict: s.expect } : s.expect;
+}
