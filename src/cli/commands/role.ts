@@ -68,7 +68,7 @@ function runInit(argv: string[], io: Io): number {
     io.out(`  after:  CR0=${r.after.cr0} CR4=${r.after.cr4} EFER=${r.after.efer}`);
     io.out(`  MMU context reset: ${r.reset ? 'yes' : 'no'}`);
     const changed = r.fields.filter((f) => f.before !== f.held || f.held !== f.fresh);
-    io.out(`  role fields that change or are stale [before -> held; fresh]: ${changed.length ? '' : '(none)'}`);
+    io.out(`  role fields that change or are stale [before -> held; fresh]:${changed.length ? '' : ' (none)'}`);
     for (const f of changed) io.out(`    ${f.field.padEnd(28)} ${f.before} -> ${f.held}; fresh ${f.fresh}${f.held !== f.fresh ? '  STALE' : ''}`);
     io.out(`  stale fields: ${r.stale.length ? r.stale.join(', ') : 'none'}`);
   }
