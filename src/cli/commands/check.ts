@@ -276,7 +276,7 @@ export const checkCommand: Command = {
             : `unknown: ${v.reason}`;
       io.out(`${result.model}: ${head}`);
       if (itf && !quiet) io.out(renderItfText(itf));
-      if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine ? ` (replay: mmucheck replay ${itfPath})` : ''}`);
+      if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine ? ` (replay: mmucheck replay ${itfPath}${modelFile !== undefined ? ` --model ${modelFile}` : ''})` : ''}`);
       if (itf && mermaidPath) io.out(`Mermaid diagram written to ${mermaidPath}`);
       const got = shardRecord ? shardRecord.verdict : v.kind;
       if (got === 'holds' || got === 'violated') io.out(`expected ${expected} (${expectSource}): ${got === expected ? 'as expected' : 'NOT as expected'}`);
