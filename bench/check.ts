@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, copyFileSync } from 'node:fs';
 import { tmpdir, totalmem, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { check, checkParallel, type CheckOptions, type CheckResult } from '../src/index.js';
+import { check, checkParallel, type CheckOptions, type CheckResult } from '../src/internal.js';
 import { checkModels, checkModelsUrl } from '../model/index.js';
 import type { BenchArea } from './run.js';
 
@@ -74,7 +74,7 @@ export const area: BenchArea = {
       [
         '--input-type=module',
         '-e',
-        `const { check } = await import(${JSON.stringify(join(ROOT, 'dist/src/index.js'))});
+        `const { check } = await import(${JSON.stringify(join(ROOT, 'dist/src/internal.js'))});
          const { checkModels } = await import(${JSON.stringify(join(ROOT, 'dist/model/index.js'))});
          const e = checkModels['tdp-cas'];
          const p = Object.fromEntries(e.params.map((q) => [q.name, q.default]));
@@ -112,7 +112,7 @@ export const area: BenchArea = {
     // alternated three times like the pairs above.
     const solo = (): Promise<number> =>
       new Promise((res) => {
-        const c = spawn(process.execPath, ['--input-type=module', '-e', `const { check } = await import(${JSON.stringify(join(ROOT, 'dist/src/index.js'))});
+        const c = spawn(process.execPath, ['--input-type=module', '-e', `const { check } = await import(${JSON.stringify(join(ROOT, 'dist/src/internal.js'))});
           const { checkModels } = await import(${JSON.stringify(join(ROOT, 'dist/model/index.js'))});
           const r = check(checkModels.counters.create({ N: 7, K: 9 }), { expectedStates: 1e7 });
           process.stdout.write(String(r.stats.distinctStates / r.stats.seconds));`], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -5,7 +5,7 @@
  *
  *   npm run bench -- --only mmu
  */
-import { check } from '../src/index.js';
+import { check } from '../src/internal.js';
 import { buildMachine } from '../model/mmu/build.js';
 import { findScenario, SCENARIOS } from '../model/mmu/scenarios.js';
 import type { BenchArea } from './run.js';

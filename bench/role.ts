@@ -10,10 +10,10 @@ import { z3Context } from '../src/smt/context.js';
 import { prove } from '../src/smt/prove.js';
 import { ROLE_ERAS, roleRuleSpecs } from '../model/role/index.js';
 import { vmRuleSpecs } from '../model/vm/index.js';
-import type { RuleSpec } from '../src/index.js';
+import type { RuleSpec } from '../src/internal.js';
 import { cases as roleCases } from '../proofs/role/index.js';
 import { VM_VARIANTS, cases as vmCases } from '../proofs/vmtype/index.js';
-import { enumerate } from '../src/index.js';
+import { enumerate } from '../src/internal.js';
 import type { ProofCase } from '../src/core/suite.js';
 
 async function timeCases(cs: readonly ProofCase[]): Promise<number> {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { prove, z3Context } from '../src/index.js';
+import { prove, z3Context } from '../src/internal.js';
 import { ERAS, eraRules } from '../model/spte/index.js';
 import type { BenchArea } from './run.js';
 

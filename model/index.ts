@@ -4,7 +4,7 @@
  * Add a model by adding an entry (or spreading a family's record, e.g. `...mmuCheckModels`); a
  * worker thread rebuilds it from `{ moduleUrl: checkModelsUrl, exportName: 'checkModels', key, params }`.
  */
-import type { ModelEntry } from '../src/index.js';
+import type { ModelEntry } from '../src/internal.js';
 import { tdpCas } from './bench/tdp-cas.js';
 import { counters } from './toys/counters.js';
 import { mmuCheckModels } from './mmu/registry.js';

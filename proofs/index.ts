@@ -1,7 +1,7 @@
 /**
  * Every proof suite with its expected verdicts, by family. `mmucheck ci` runs them all.
  */
-import type { ProofCase } from '../src/index.js';
+import type { ProofCase } from '../src/internal.js';
 import * as check from './check/index.js';
 import * as mmu from './mmu/index.js';
 import * as role from './role/index.js';

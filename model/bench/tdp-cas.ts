@@ -17,7 +17,7 @@
  * of the state graph runs through a shared read (`old = spte[g]`), so local steps form no cycle (the
  * cycle proviso `Model.isLocal` asks for).
  */
-import type { ItfValue, Model, Property } from '../../src/index.js';
+import type { ItfValue, Model, Property } from '../../src/internal.js';
 
 /** Parameters of tdp-cas (the Promela `-D` macros). */
 export interface TdpCasParams {

@@ -2,63 +2,13 @@
  * Building blocks shared by the operations: the TDP iterator (tdp_iter semantics, including the
  * restart after a yield), handle_removed_pt as a step-by-step walk, root iteration, witnesses.
  */
-import { type Ctx, FROZEN, isLink, isLeaf, leafPfn, linkTable, mmuState, type StepDef } from '../../src/index.js';
+import { type Ctx, FROZEN, isLink, isLeaf, leafPfn, linkTable, mmuState, type StepDef, WITNESS, WITNESS_DOC, type WitnessName } from '../../src/internal.js';
 import type { Options } from './options.js';
 
 const { G, L, F, R, RF, T } = mmuState;
 
-/** Race witnesses (bits of the sticky `seen` word); `sometimes` properties ask that they are reached. */
-export const WITNESS = {
-  'frozen-observed': 0,
-  'cas-failed': 1,
-  'stale-fault-retried': 2,
-  yielded: 3,
-  'private-mapped': 4,
-  'private-removed': 5,
-  'huge-mapped': 6,
-  'guest-wrote': 7,
-  'write-protected': 8,
-  aged: 9,
-  'table-removed': 10,
-  'invalid-root-zapped': 11,
-  'seamcall-busy': 12,
-  'slot-invalid-retried': 13,
-  'huge-split': 14,
-  'tlb-hit-after-zap': 15,
-  'fast-fixed': 16,
-  harvested: 17,
-  'eager-split': 18,
-  'nx-recovered': 19,
-  'private-added': 20,
-  'harvest-raced': 21,
-} as const;
-/** A witness name. */
-export type WitnessName = keyof typeof WITNESS;
-/** One-line meaning of each witness. */
-export const WITNESS_DOC: Record<WitnessName, string> = {
-  'frozen-observed': 'a walker read a FROZEN entry and retried',
-  'cas-failed': 'a cmpxchg lost a race and was retried or abandoned',
-  'stale-fault-retried': 'a fault found its root obsolete or an invalidation in flight under mmu_lock and retried',
-  yielded: 'a walk yielded mmu_lock to a contending thread',
-  'private-mapped': 'TDH.MEM.PAGE.AUG mapped a private page',
-  'private-removed': 'TDH.MEM.PAGE.REMOVE removed a private page',
-  'huge-mapped': 'a huge (2M) leaf was installed',
-  'guest-wrote': 'the guest wrote memory',
-  'write-protected': 'dirty logging write-protected a leaf',
-  aged: 'aging cleared Accessed or marked a leaf for access tracking',
-  'table-removed': 'handle_removed_pt finished removing a table',
-  'invalid-root-zapped': 'the zap of an invalidated root zapped an entry',
-  'seamcall-busy': 'a SEAMCALL returned TDX_OPERAND_BUSY or an epoch-busy status',
-  'slot-invalid-retried': 'a fault saw the memslot being deleted and retried',
-  'huge-split': 'a fault split a huge leaf into a table',
-  'tlb-hit-after-zap': 'the guest used a TLB entry whose SPTE was already zapped',
-  'fast-fixed': 'a lockless fast page fault fixed an SPTE with cmpxchg (W restored or access tracking undone)',
-  harvested: 'a dirty-log harvest took dirty bits and write-protected a leaf',
-  'eager-split': 'eager splitting replaced a huge leaf by a table of equivalent leaves',
-  'nx-recovered': 'NX huge page recovery zapped a possible-NX page table and flushed',
-  'private-added': 'TDH.MEM.PAGE.ADD added a private page at TD build time',
-  'harvest-raced': 'the guest wrote a gfn whose dirty bit a harvest in flight had already taken',
-};
+/** The witnesses live in src/mmu/names.ts (step bodies name them); re-exported for the model layer. */
+export { WITNESS, WITNESS_DOC, type WitnessName };
 
 /** Returns the root-level of the machine. */
 export const rootLevel = (c: Ctx): number => c.m.geometry.levels;

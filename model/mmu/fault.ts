@@ -27,7 +27,7 @@ import {
   withA,
   withoutAT,
   withW,
-} from '../../src/index.js';
+} from '../../src/internal.js';
 import { pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpExit } from '../tdx/module.js';
 import { seamcall } from '../tdx/remove.js';
 import {

@@ -4,28 +4,15 @@
  * record what only they can see: a freed table touched, mmu_lock dropped with a flush pending, a
  * SEAMCALL error KVM turns into KVM_BUG_ON) and its state predicate holds.
  */
-import { FROZEN as FROZEN_WORD, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/index.js';
+import { FROZEN as FROZEN_WORD, INVARIANT_DOC, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
 import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
 
 const { G, L, F, R, RF, T, TS, V, REQ, P, TLB } = mmuState;
 
-/** One-line meaning of each invariant. */
-export const INVARIANT_DOC: Record<string, string> = {
-  I1: 'no use-after-free of page-table pages or roots',
-  I2: 'no leaked tables; a zapped or freed root maps nothing',
-  I3: 'notifier coherence: no SPTE or TLB entry maps a freed host page',
-  I4: 'TLB coherence: every TLB entry is backed by an SPTE or a pending flush of a lock holder',
-  I5: 'no lost dirty information (dirty bitmap, page dirty bit)',
-  I6: 'mirror SPTEs and S-EPT entries agree',
-  I7: 'no unexpected SEAMCALL failure (KVM_BUG_ON)',
-  I8: 'S-EPT structural order (no mirror table removed under the read lock)',
-  I9: 'no host reuse of a page still mapped in S-EPT',
-  I10: 'root refcount discipline',
-  I11: 'progress: no thread blocked forever',
-  I12: 'read-lock discipline: no silent lost update',
-};
+/** The invariants' meanings live in src/mmu/names.ts (step bodies name them); re-exported here. */
+export { INVARIANT_DOC };
 
 /** Every table that is not free and not freed. */
 function liveTables(s: Int32Array, mm: MmuMachine): number[] {

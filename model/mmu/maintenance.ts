@@ -3,7 +3,7 @@
  * harvest (§2.12), eager huge page split (§2.6), NX huge page recovery (§2.13) and the TD build
  * finalization (§2.14.1). Each step is one shared access.
  */
-import { type Ctx, isLeaf, isLink, leafLevel, leafW, linkTable, mkLink, mmuState, NP, type StepDef, withW } from '../../src/index.js';
+import { type Ctx, isLeaf, isLink, leafLevel, leafW, linkTable, mkLink, mmuState, NP, type StepDef, withW } from '../../src/internal.js';
 import { seamcall } from '../tdx/remove.js';
 import { ST } from '../tdx/module.js';
 import {

@@ -24,7 +24,7 @@ import {
   withAT,
   withD,
   withW,
-} from '../../src/index.js';
+} from '../../src/internal.js';
 import { SEPT, septLeafFor, septLock, septPfn, septState, septWord, vpEnter, vpExit } from '../tdx/module.js';
 import { tdxRemoveSteps } from '../tdx/remove.js';
 import { reloadRoot } from './fault.js';

@@ -3,7 +3,7 @@
  * the protocol sheet are where a real bug once happened; flipping one re-introduces the
  * catalogued race (the catalogue id is in `ref`).
  */
-import { fail } from '../../src/index.js';
+import { fail } from '../../src/internal.js';
 
 /** One option: allowed values, the mainline value, what it means. */
 export interface OptionSpec {

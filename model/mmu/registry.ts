@@ -2,7 +2,7 @@
  * The MMU scenarios as checkable models (shape of the checker's registry entries: doc, integer
  * params, create), for `model/index.ts` to spread into its registry.
  */
-import type { Model } from '../../src/index.js';
+import type { Model } from '../../src/internal.js';
 import { buildMachine } from './build.js';
 import { SCENARIOS } from './scenarios.js';
 

@@ -1,219 +1,30 @@
 /**
- * The TDX module's Secure-EPT as the executable MMU sees it: entry states, the TD epoch and its
- * per-parity vCPU counts, the per-entry lock, and the SEAMCALLs KVM issues, each with the
- * preconditions and status codes of the protocol sheet (shared/kernel/tdp-protocol.md §1.5, §1.8).
- * Every SEAMCALL is one atomic step: it takes all the locks it needs or fails with
- * TDX_OPERAND_BUSY without side effects.
- *
- * S-EPT entry word: state bits 0..3, pfn bits 4..9, BEPOCH bits 10..11, entry-lock owner
- * (thread + 1) bits 12..15.
+ * The TDX module's Secure-EPT emulation lives in the executable MMU (src/mmu/tdx.ts): step bodies
+ * call its SEAMCALLs through the step context (`c.tdx.pageAug(...)`) and compare the status names
+ * it returns. The model layer uses the raw state functions re-exported here.
  */
-import { mmuState, type MmuLayout } from '../../src/index.js';
-
-const { G, P, V, TLB } = mmuState;
-
-/** S-EPT entry states KVM uses (the module has 16; migration states are not modelled). */
-export const SEPT = { free: 0, nlMapped: 1, nlBlocked: 2, mapped: 3, blocked: 4, pending: 5, pendingBlocked: 6 } as const;
-/** Names of the S-EPT states, by value. */
-export const SEPT_NAMES = ['FREE', 'NL_MAPPED', 'NL_BLOCKED', 'MAPPED', 'BLOCKED', 'PENDING', 'PENDING_BLOCKED'] as const;
-
-/** SEAMCALL status codes, by index (index 0 is success). */
-export const TDX_STATUS = [
-  { name: 'TDX_SUCCESS', value: 0x0n },
-  { name: 'TDX_OPERAND_BUSY', value: 0x8000020000000000n },
-  { name: 'TDX_EPT_WALK_FAILED', value: 0xc0000b0000000000n },
-  { name: 'TDX_EPT_ENTRY_STATE_INCORRECT', value: 0xc0000b0d00000000n },
-  /** Value not in Linux's tdx_errno.h; name from the module source (UNVERIFIED value). */
-  { name: 'TDX_GPA_RANGE_ALREADY_BLOCKED', value: undefined },
-  { name: 'TDX_PREVIOUS_TLB_EPOCH_BUSY', value: 0x8000020100000000n },
-  { name: 'TDX_GPA_RANGE_NOT_BLOCKED', value: undefined },
-  { name: 'TDX_TLB_TRACKING_NOT_DONE', value: undefined },
-  { name: 'TDX_EPT_PAGE_NOT_FREE', value: undefined },
-  { name: 'TDX_PAGE_METADATA_INCORRECT', value: 0xc000030000000000n },
-] as const;
-
-/** Status indices (into TDX_STATUS). */
-export const ST = {
-  success: 0,
-  busy: 1,
-  walkFailed: 2,
-  stateIncorrect: 3,
-  alreadyBlocked: 4,
-  prevEpochBusy: 5,
-  notBlocked: 6,
-  trackingNotDone: 7,
-  pageNotFree: 8,
-  pamtIncorrect: 9,
-} as const;
-
-/** Returns the state of an S-EPT word. */
-export const septState = (w: number): number => w & 15;
-/** Returns the pfn of an S-EPT word. */
-export const septPfn = (w: number): number => (w >> 4) & 63;
-/** Returns the BEPOCH of an S-EPT word. */
-export const septBepoch = (w: number): number => (w >> 10) & 3;
-/** Returns the entry-lock owner (thread + 1) of an S-EPT word, 0 if unlocked. */
-export const septLock = (w: number): number => (w >> 12) & 15;
-/** Returns an S-EPT word. */
-export const septWord = (state: number, pfn = 0, bepoch = 0, lock = 0): number => state | (pfn << 4) | (bepoch << 10) | (lock << 12);
-/** Returns true for the leaf states that map a page (PENDING, MAPPED and their BLOCKED forms). */
-export const septMapsPage = (st: number): boolean => st >= SEPT.mapped;
-/** Returns the name of an S-EPT word's state. */
-export const septStateName = (w: number): string => SEPT_NAMES[septState(w)] ?? `state${septState(w)}`;
-
-/** The S-EPT walk every GPA-addressed SEAMCALL does first: every non-leaf entry above `level` must be NL_*. */
-function walk(s: Int32Array, m: MmuLayout, level: number, gfn: number): boolean {
-  for (let l = m.geometry.levels; l > level; l--) {
-    const st = septState(s[m.sept(l, gfn)]!);
-    if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return false;
-  }
-  return true;
-}
-
-/** Returns true when the entry is locked by someone other than `t` (TDX_OPERAND_BUSY). */
-function busy(w: number, t: number): boolean {
-  const o = septLock(w);
-  return o !== 0 && o !== t + 1;
-}
-
-/** TDH.MEM.SEPT.ADD: entry at `level` (non-leaf, level >= 2) FREE -> NL_MAPPED; children FREE. */
-export function septAdd(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
-  if (busy(s[o]!, t)) return ST.busy;
-  if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
-  s[o] = septWord(SEPT.nlMapped);
-  const span = m.span(level);
-  const base = gfn & ~(span - 1);
-  for (let l = level - 1; l >= 1; l--) for (let g = base; g < base + span; g += m.span(l)) s[m.sept(l, g)] = 0;
-  return ST.success;
-}
-
-/** TDH.MEM.PAGE.AUG: leaf at `level` FREE -> PENDING with `pfn`; the page becomes TD-owned in the PAMT. */
-export function pageAug(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number, pfn: number): number {
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
-  if (busy(s[o]!, t)) return ST.busy;
-  if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
-  const n = m.span(level);
-  for (let k = 0; k < n; k++) if ((s[m.page(pfn + k)]! & P.td) !== 0) return ST.pamtIncorrect;
-  s[o] = septWord(SEPT.pending, pfn);
-  for (let k = 0; k < n; k++) s[m.page(pfn + k)] = s[m.page(pfn + k)]! | P.td | P.pin;
-  return ST.success;
-}
-
-/** TDH.MEM.PAGE.ADD (build time, TD not finalized): leaf FREE -> MAPPED with `pfn`. */
-export function pageAdd(s: Int32Array, m: MmuLayout, t: number, gfn: number, pfn: number): number {
-  if (!walk(s, m, 1, gfn)) return ST.walkFailed;
-  const o = m.sept(1, gfn);
-  if (busy(s[o]!, t)) return ST.busy;
-  if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
-  if ((s[m.page(pfn)]! & P.td) !== 0) return ST.pamtIncorrect;
-  s[o] = septWord(SEPT.mapped, pfn);
-  s[m.page(pfn)] = s[m.page(pfn)]! | P.td | P.pin;
-  return ST.success;
-}
-
-/** TDH.MEM.RANGE.BLOCK: NL_MAPPED/MAPPED/PENDING -> blocked form, BEPOCH := TD_EPOCH. */
-export function rangeBlock(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
-  const w = s[o]!;
-  if (busy(w, t)) return ST.busy;
-  const st = septState(w);
-  const to = st === SEPT.nlMapped ? SEPT.nlBlocked : st === SEPT.mapped ? SEPT.blocked : st === SEPT.pending ? SEPT.pendingBlocked : -1;
-  if (to < 0) return st === SEPT.free ? ST.stateIncorrect : ST.alreadyBlocked;
-  s[o] = septWord(to, septPfn(w), s[G.tdEpoch]! & 3);
-  return ST.success;
-}
-
-/** TDH.MEM.TRACK: TD_EPOCH++, unless vCPUs are still in the epoch before the current one. */
-export function track(s: Int32Array): number {
-  const e = s[G.tdEpoch]!;
-  const prev = (e + 3) & 3;
-  if (s[prev & 1 ? G.epochRef1 : G.epochRef0]! > 0) return ST.prevEpochBusy;
-  s[G.tdEpoch] = (e + 1) & 3;
-  return ST.success;
-}
-
-/** Returns true when a block at `bepoch` is tracked: no vCPU can still hold a TLB entry from before it. */
-export function tracked(s: Int32Array, bepoch: number): boolean {
-  const e = s[G.tdEpoch]!;
-  const diff = (e - bepoch) & 3;
-  if (diff >= 2) return true;
-  if (diff === 1) return s[bepoch & 1 ? G.epochRef1 : G.epochRef0]! === 0;
-  return false;
-}
-
-/** TDH.MEM.PAGE.REMOVE: a blocked and tracked leaf -> FREE; the page is released in the PAMT. */
-export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
-  const w = s[o]!;
-  if (busy(w, t)) return ST.busy;
-  const st = septState(w);
-  if (st < SEPT.mapped) return ST.stateIncorrect;
-  if (s[G.tdState] === 0) {
-    if (st !== SEPT.blocked && st !== SEPT.pendingBlocked) return ST.notBlocked;
-    if (!tracked(s, septBepoch(w))) return ST.trackingNotDone;
-  }
-  const pfn = septPfn(w);
-  const n = m.span(level);
-  s[o] = 0;
-  for (let k = 0; k < n; k++) s[m.page(pfn + k)] = s[m.page(pfn + k)]! & ~P.td;
-  return ST.success;
-}
-
-/** TDH.MEM.SEPT.REMOVE: NL_BLOCKED, tracked, all children FREE -> FREE. */
-export function septRemove(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
-  const w = s[o]!;
-  if (busy(w, t)) return ST.busy;
-  const st = septState(w);
-  if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return ST.stateIncorrect;
-  if (s[G.tdState] === 0 && (st !== SEPT.nlBlocked || !tracked(s, septBepoch(w)))) return st !== SEPT.nlBlocked ? ST.notBlocked : ST.trackingNotDone;
-  const span = m.span(level);
-  const base = gfn & ~(span - 1);
-  for (let g = base; g < base + span; g += m.span(level - 1)) if (septState(s[m.sept(level - 1, g)]!) !== SEPT.free) return ST.pageNotFree;
-  s[o] = 0;
-  return ST.success;
-}
-
-/**
- * TDH.VP.ENTER for vCPU `v`: takes a reference on the current epoch and flushes the vCPU's
- * private (S-EPT) TLB entries when its last epoch differs.
- */
-export function vpEnter(s: Int32Array, m: MmuLayout, v: number): void {
-  const e = s[G.tdEpoch]!;
-  const ref = e & 1 ? G.epochRef1 : G.epochRef0;
-  s[ref] = s[ref]! + 1;
-  if (s[m.vcpu(v, V.epoch)] !== e) {
-    for (let g = 0; g < m.gfns; g++) if ((s[m.tlb(v, g)]! & TLB.priv) !== 0) s[m.tlb(v, g)] = 0;
-  }
-  s[m.vcpu(v, V.epoch)] = e;
-  s[m.vcpu(v, V.mode)] = 1;
-}
-
-/** A TD exit of vCPU `v` (drops its epoch reference). Normal VMs just leave guest mode. */
-export function vpExit(s: Int32Array, m: MmuLayout, v: number, tdx: boolean): void {
-  if (s[m.vcpu(v, V.mode)] !== 1) return;
-  s[m.vcpu(v, V.mode)] = 0;
-  if (tdx) {
-    const e = s[m.vcpu(v, V.epoch)]!;
-    const ref = e & 1 ? G.epochRef1 : G.epochRef0;
-    s[ref] = s[ref]! - 1;
-  }
-}
-
-/** Finds the S-EPT leaf covering `gfn` (level and word), or undefined. */
-export function septLeafFor(s: Int32Array, m: MmuLayout, gfn: number): { level: number; word: number } | undefined {
-  for (let l = m.geometry.levels; l >= 1; l--) {
-    const w = s[m.sept(l, gfn)]!;
-    const st = septState(w);
-    if (st === SEPT.nlMapped || st === SEPT.nlBlocked) continue;
-    if (st === SEPT.free) return undefined;
-    return { level: l, word: w };
-  }
-  return undefined;
-}
+export {
+  pageAdd,
+  pageAug,
+  pageRemove,
+  rangeBlock,
+  SEPT,
+  SEPT_NAMES,
+  septAdd,
+  septBepoch,
+  septLeafFor,
+  septLock,
+  septMapsPage,
+  septPfn,
+  septRemove,
+  septState,
+  septStateName,
+  septWord,
+  ST,
+  statusName,
+  TDX_STATUS,
+  track,
+  tracked,
+  vpEnter,
+  vpExit,
+} from '../../src/internal.js';

@@ -4,25 +4,21 @@
  * RANGE.BLOCK, TRACK, kick, PAGE.REMOVE (§2.14.3). BUSY is retried once after
  * tdx_no_vcpus_enter_start (wait_for_sept_zap + kick); any other error is KVM_BUG_ON (I7).
  */
-import { type Ctx, mmuState, type StepDef } from '../../src/index.js';
+import { type Ctx, mmuState, type StepDef } from '../../src/internal.js';
 import { WITNESS } from '../mmu/common.js';
 import type { Options } from '../mmu/options.js';
-import { pageRemove, rangeBlock, ST, TDX_STATUS, track, vpExit } from './module.js';
+import { pageRemove, rangeBlock, ST, TDX_STATUS, track } from './module.js';
 
 const { G, L, P } = mmuState;
 
 /** Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE). */
 export function kickAll(c: Ctx): void {
-  for (let v = 0; v < c.vcpus; v++) vpExit(c.s, c.m, v, true);
-  c.touch('KICK');
+  c.tdx.kickAll();
 }
 
-/** Records a SEAMCALL and its status in the trace; returns the status. */
+/** Records a SEAMCALL and its status (an index into TDX_STATUS) in the trace; returns the status (see `Ctx.recordSeamcall`). */
 export function seamcall(c: Ctx, name: string, args: string, st: number): number {
-  c.setLoc(L.sc, st);
-  if (c.rec) c.rec.seamcalls.push({ name, args, status: TDX_STATUS[st]?.name ?? String(st) });
-  if (st === ST.busy || st === ST.prevEpochBusy) c.seen(WITNESS['seamcall-busy']);
-  return st;
+  return c.recordSeamcall(name, args, st);
 }
 
 /**

@@ -3,7 +3,7 @@
  * interleaving; exactly (K+1)^N states (10^7 for N=7, K=9), every one reachable, a known answer
  * for the bench and for pinned counts.
  */
-import type { Model, Property } from '../../src/index.js';
+import type { Model, Property } from '../../src/internal.js';
 
 /** Returns the counters model with N processes counting to K. */
 export function counters(N: number, K: number): Model {

@@ -1,5 +1,5 @@
 /** Proof cases of the `check` family: the tdp-cas workload and the scalable toy, with pinned counts. */
-import { type CaseOutcome, check, type CheckResult, type Model, modelTraceItf, type ProofCase } from '../../src/index.js';
+import { type CaseOutcome, check, type CheckResult, type Model, modelTraceItf, type ProofCase } from '../../src/internal.js';
 import { tdpCas } from '../../model/bench/tdp-cas.js';
 import { counters } from '../../model/toys/counters.js';
 

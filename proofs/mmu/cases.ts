@@ -4,7 +4,7 @@
  * violations, the golden ITF counterexample (proofs/expected/, written by the one ITF writer, so
  * `mmucheck replay` confirms it). The verdict always comes from the explorer.
  */
-import { check, diagnostic, errorVerdict, holds, modelTraceItf, type ProofCase, unknown, violated } from '../../src/index.js';
+import { check, diagnostic, errorVerdict, holds, modelTraceItf, type ProofCase, unknown, violated } from '../../src/internal.js';
 import { buildMachine, type Scenario } from '../../model/mmu/build.js';
 import { SCENARIOS } from '../../model/mmu/scenarios.js';
 import { PINNED } from './pinned.js';

@@ -6,7 +6,7 @@
  * review examined; `--era pre`), v5.14 (the fix, vendor resets still present), v5.15, v5.19+
  * (`--era post`, unchanged up to v6.19).
  */
-import type { CaseKind, ExpectedVerdict, ProofCase } from '../../src/index.js';
+import type { CaseKind, ExpectedVerdict, ProofCase } from '../../src/internal.js';
 import { ROLE_ERAS, type RoleEra, type RoleRuleName, roleRuleSpecs } from '../../model/role/index.js';
 import { runSpec } from './engine.js';
 

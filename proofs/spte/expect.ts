@@ -4,7 +4,7 @@
  * modelled, a `known-bug` where a later kernel fixed it; the note says what the counterexample
  * means. Nothing here was bent to pass.
  */
-import type { Expectation } from '../../src/index.js';
+import type { Expectation } from '../../src/internal.js';
 import type { Era, Flavour } from '../../model/spte/index.js';
 
 const ROUNDTRIP_REDUCED =

@@ -3,7 +3,7 @@
  * flavour where it applies; layout-wide asserts once per era) with its expected verdict, plus the
  * mutants, each expected `violated`.
  */
-import { type CaseOutcome, type ProofCase, prove, queryKey } from '../../src/index.js';
+import { type CaseOutcome, type ProofCase, prove, queryKey } from '../../src/internal.js';
 import { type CatalogEntry, ERAS, eraRules, witnessLine } from '../../model/spte/index.js';
 import { expectationFor } from './expect.js';
 import { MUTANTS, mutantEntries } from './mutants.js';

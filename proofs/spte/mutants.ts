@@ -2,7 +2,7 @@
  * Mutants: for each rule family a deliberately broken variant of the layout or of KVM's logic that
  * the prover must report as violated (a rule that cannot fail would pass these too).
  */
-import { bit64, genmask64 } from '../../src/index.js';
+import { bit64, genmask64 } from '../../src/internal.js';
 import { type CatalogEntry, type Era, type Flavour, type RuleOptions, commonRules, flavourRules, spteConsts } from '../../model/spte/index.js';
 
 /** A mutant: what is broken, and which rules must catch it. */

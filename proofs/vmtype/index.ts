@@ -3,7 +3,7 @@
  * variants that the prover must catch. Each case is decided by Z3 and cross-checked by enumerating
  * the type values and host switches.
  */
-import type { CaseKind, ExpectedVerdict, ProofCase } from '../../src/index.js';
+import type { CaseKind, ExpectedVerdict, ProofCase } from '../../src/internal.js';
 import { VM_ERAS, VM_RULE_NAMES, type VmEra, type VmOptions, type VmRuleName, vmRuleSpecs } from '../../model/vm/index.js';
 import { runSpec } from '../role/engine.js';
 

@@ -9,8 +9,11 @@
 import { DiagnosticError, fail } from '../core/diagnostic.js';
 import { enterUserCode, leaveUserCode } from '../core/user-code.js';
 import { F, G, L, type MmuLayout, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { type InvariantName, invariantNumber, WITNESS, type WitnessName, witnessBit } from './names.js';
 import type { CompiledProgram } from './program.js';
 import { formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
+import { type Held, type LocalName, type OpParams, ptrIndex, ptrTable, type RootInfo, sptePtr, type SptePtr, type TlbEntry } from './step-api.js';
+import { pageAdd, pageAug, pageRemove, rangeBlock, septAdd, septRemove, ST, statusName, type TdxStatusName, track, vpExit } from './tdx.js';
 
 /** Invariant numbers (I1..I12 of the protocol sheet, section 5.3). */
 export const INV = {
@@ -45,7 +48,28 @@ export function newRecord(): StepRecord {
   return { touched: [], sptes: [], seamcalls: [], notes: [] };
 }
 
-/** The per-step context. One instance is reused for every step (no allocation on the hot path). */
+/** The flag bit of each resource a thread can hold. */
+const HELD: Readonly<Record<Held, number>> = { 'read-lock': F.rl, 'write-lock': F.wl, rcu: F.rcu, srcu: F.srcu, 'flush-pending': F.flush, 'root-ref': F.rootRef };
+
+/** The parameters of an operation instance that carries none. */
+const NO_PARAMS: OpParams = { op: '' };
+
+/**
+ * The per-step context: the `c` of `run(c)` and `guard(c)`. One instance is reused for every step
+ * (no allocation on the hot path).
+ *
+ * The public surface for step bodies (documented in the README, "Writing step bodies"): control
+ * flow (`goto`, `stay`, `hasStep`), the operation's `params`, named thread locals (`local`,
+ * `setLocal`), `holds`, `markFlush`, witnesses and invariants by name (`seen`, `violate`), trace
+ * `note`s, mmu_lock (`canRead`, `canWrite`, `lockRead`, `lockWrite`, `tryLock`, `unlock`,
+ * `contended`), RCU and SRCU, the walk iterator (`iterStart`, `here`,
+ * `iterDown`), SPTEs at a location (`readSpte`, `casSpte`, `xchgSpte`, `storeSpte`), tables
+ * (`allocTable`, `unallocTable`, `unlinkTable`, `callRcuFree`), roots (`roots`, `rootInfo`, `myRoot`, `getRoot`,
+ * `putRoot`),
+ * TLBs (`flushRemote`, `tlbEntry`, `flushTlb`), and the TDX module's SEAMCALLs (`c.tdx`). Methods
+ * that take raw table/index numbers or state offsets (`read`, `cas`, `loc`, `g`, `s`, ...) are the
+ * built-in steps' fast internals.
+ */
 export class Ctx {
   /** The successor state being written. */
   s: Int32Array = new Int32Array(0);
@@ -67,10 +91,46 @@ export class Ctx {
   /** Returns true when thread `t` currently waits at a step that wants mmu_lock in `mode`. */
   waitsForLock: (s: Int32Array, t: number) => 'read' | 'write' | undefined = () => undefined;
 
+  /** The TDX module's SEAMCALLs, each returning its status name (see {@link TdxCalls}). */
+  readonly tdx: TdxCalls;
+
   constructor(m: MmuLayout, opts: Readonly<Record<string, string | number | boolean>>) {
     this.m = m;
     this.opts = opts;
     this.vcpus = m.geometry.vcpus;
+    this.tdx = new TdxCalls(this);
+  }
+
+  // ---- the public step API: parameters, locals, names -------------------------------------------
+
+  /** The parameters of the running operation call (`c.params.gfn`, `c.params.write`, ...). */
+  get params(): OpParams {
+    return this.prog!.steps[this.pc]!.op.params ?? NO_PARAMS;
+  }
+  /** The running thread's index (vCPU threads first: thread `v` < vCPU count is vCPU `v`). */
+  get thread(): number {
+    return this.t;
+  }
+  /** Returns the running thread's local `name`. */
+  local(name: LocalName): number {
+    return this.loc(L[name]);
+  }
+  /** Sets the running thread's local `name`. */
+  setLocal(name: LocalName, v: number): void {
+    this.setLoc(L[name], v);
+  }
+  /** Returns true when the running thread holds `what` (a lock mode, RCU, SRCU, a root reference) or owes a flush. */
+  holds(what: Held): boolean {
+    return this.has(HELD[what]);
+  }
+  /** Records that a TLB flush is owed (something was zapped or write-protected); `unlock` before `flushRemote` breaks I4. */
+  markFlush(): void {
+    this.flag(F.flush, true);
+  }
+  /** Returns the global memslot / invalidation state a fault checks: sequence, in-progress count, range mask, slot state, dirty logging. */
+  get kvm(): { readonly seq: number; readonly inProgress: number; readonly range: number; readonly slot: 'valid' | 'invalid' | 'deleted'; readonly dirtyLog: boolean; readonly privateGfns: number } {
+    const s = this.s;
+    return { seq: s[G.seq]!, inProgress: s[G.inProgress]!, range: s[G.range]!, slot: (['valid', 'invalid', 'deleted'] as const)[s[G.slot]!] ?? 'deleted', dirtyLog: s[G.dirtyLog]! !== 0, privateGfns: s[G.privateGfns]! };
   }
 
   // ---- control flow -------------------------------------------------------------------------
@@ -130,14 +190,16 @@ export class Ctx {
   setG(i: number, v: number): void {
     this.s[i] = v;
   }
-  /** Records that invariant `inv` broke at this step, with a reason for the trace. */
-  violate(inv: number, reason: string): void {
+  /** Records that invariant `inv` (`'I7'`, or its number) broke at this step, with a reason for the trace. */
+  violate(inv: number | InvariantName, reason: string): void {
+    if (typeof inv === 'string') inv = invariantNumber(inv);
     this.s[G.viol] = this.s[G.viol]! | (1 << (inv - 1));
     if (this.s[G.vinfo] === 0) this.s[G.vinfo] = (this.t + 1) | (this.pc << 8);
     if (this.rec) this.rec.notes.push(`BROKEN I${inv}: ${reason}`);
   }
-  /** Records that race witness bit `bit` was reached. */
-  seen(bit: number): void {
+  /** Records that race witness `w` (`'frozen-observed'`, or its bit) was reached. */
+  seen(w: number | WitnessName): void {
+    const bit = typeof w === 'string' ? witnessBit(w) : w;
     this.s[G.seen] = this.s[G.seen]! | (1 << bit);
   }
   /** Adds a note to the trace record. */
@@ -174,6 +236,13 @@ export class Ctx {
     this.s[G.writer] = this.t + 1;
     this.flag(F.wl, true);
     this.touch('WL+');
+  }
+  /** write_trylock / read_trylock in the given mode: takes mmu_lock and returns true, or returns false when it is held. */
+  tryLock(mode: 'read' | 'write'): boolean {
+    if (mode === 'read' ? !this.canRead() : !this.canWrite()) return false;
+    if (mode === 'read') this.lockRead();
+    else this.lockWrite();
+    return true;
   }
   /** Releases mmu_lock (either mode). Releasing with a flush pending breaks I4. */
   unlock(): void {
@@ -334,6 +403,57 @@ export class Ctx {
     this.s[m.table(tb, T.rcuWaiters)] = 0;
     this.note(`t${tb} freed (grace period over)`);
   }
+  // ---- SPTEs by location, the walk iterator (public) ---------------------------------------------
+
+  /** Starts the walk iterator at the top of root slot `root`'s tree for `gfn` (tdp_iter_start). */
+  iterStart(root: number, gfn: number): void {
+    const lv = this.m.geometry.levels;
+    this.setLoc(L.level, lv);
+    this.setLoc(L.it1 + lv - 1, this.rootTable(root));
+    this.setLoc(L.gfn, gfn);
+  }
+  /** Returns the location of the iterator's current SPTE (level `c.local('level')`, gfn `c.local('gfn')`). */
+  here(): SptePtr {
+    const lv = this.loc(L.level);
+    return sptePtr(this.loc(L.it1 + lv - 1), this.m.index(lv, this.loc(L.gfn)));
+  }
+  /** Steps the iterator down one level into page table `child` (`spte.child(link)`). */
+  iterDown(child: number): void {
+    const lv = this.loc(L.level) - 1;
+    this.setLoc(L.level, lv);
+    this.setLoc(L.it1 + lv - 1, child);
+  }
+  /** Atomic 64-bit load of the SPTE at `p`. */
+  readSpte(p: SptePtr): number {
+    return this.read(ptrTable(p), ptrIndex(p));
+  }
+  /** try_cmpxchg64 of the SPTE at `p`: stores `v` if it equals `expected`; returns the value found (=== expected on success). */
+  casSpte(p: SptePtr, expected: number, v: number): number {
+    return this.cas(ptrTable(p), ptrIndex(p), expected, v);
+  }
+  /** Atomic exchange of the SPTE at `p`; returns the previous value. */
+  xchgSpte(p: SptePtr, v: number): number {
+    return this.xchg(ptrTable(p), ptrIndex(p), v);
+  }
+  /** Plain store (WRITE_ONCE) of the SPTE at `p`. */
+  storeSpte(p: SptePtr, v: number): void {
+    this.store(ptrTable(p), ptrIndex(p), v);
+  }
+  /** Returns the root slots in use and not yet freed, in slot order (for_each_tdp_mmu_root). */
+  roots(): RootInfo[] {
+    const out: RootInfo[] = [];
+    for (let r = 0; r < this.m.geometry.roots; r++) {
+      const fl = this.rootFlags(r);
+      if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0) out.push(this.rootInfo(r));
+    }
+    return out;
+  }
+  /** Returns root slot `r` (its table, kind, validity and refcount), e.g. `c.rootInfo(c.myRoot(false)).valid`. */
+  rootInfo(r: number): RootInfo {
+    const fl = this.rootFlags(r);
+    return { slot: r, table: this.rootTable(r), mirror: (fl & RF.mirror) !== 0, valid: (fl & RF.invalid) === 0, refcount: this.s[this.m.root(r, R.ref)]! };
+  }
+
   /** Returns the table id of root slot `r`. */
   rootTable(r: number): number {
     return this.s[this.m.root(r, R.table)]!;
@@ -405,6 +525,24 @@ export class Ctx {
       }
     }
   }
+  /** Returns vCPU `v`'s TLB entry for `gfn`, or undefined when it caches none. */
+  tlbEntry(v: number, gfn: number): TlbEntry | undefined {
+    const e = this.vcpu(v, V.tlb + gfn);
+    if (e === 0) return undefined;
+    return { pfn: (e >> 1) & 63, writable: (e & TLB.w) !== 0, dirty: (e & TLB.d) !== 0, private: (e & TLB.priv) !== 0 };
+  }
+  /** Drops every TLB entry of vCPU `v` (a local flush, e.g. on its next VM entry). */
+  flushTlb(v: number): void {
+    for (let g = 0; g < this.m.gfns; g++) this.setVcpu(v, V.tlb + g, 0);
+    this.touch(`FLUSH vcpu${v}`);
+  }
+  /** Records a SEAMCALL and its status (an index into TDX_STATUS) in the trace and the thread's `sc` local; returns the status. */
+  recordSeamcall(name: string, args: string, st: number): number {
+    this.setLoc(L.sc, st);
+    if (this.rec) this.rec.seamcalls.push({ name, args, status: statusName(st) });
+    if (st === ST.busy || st === ST.prevEpochBusy) this.seen(WITNESS['seamcall-busy']);
+    return st;
+  }
   /** Returns vCPU `v`'s word `w`. */
   vcpu(v: number, w: number): number {
     return this.s[this.m.vcpu(v, w)]!;
@@ -420,6 +558,61 @@ export class Ctx {
   /** Returns true when `tb` is a link target (helper for walkers). */
   static childOf(v: number): number {
     return isLink(v) ? linkTable(v) : -1;
+  }
+}
+
+/**
+ * The TDX module's SEAMCALLs as a step body calls them (`c.tdx.pageAug(1, gfn, pfn)`): each is one
+ * atomic call on the S-EPT that is recorded in the trace and returns its status name
+ * (`'TDX_SUCCESS'`, `'TDX_OPERAND_BUSY'`, `'TDX_EPT_ENTRY_STATE_INCORRECT'`, ...). KVM's reaction to
+ * a status (retry, KVM_BUG_ON: `c.violate('I7', ...)`) is the step's business. `gfn` is aligned to
+ * the entry's level by the caller.
+ */
+export class TdxCalls {
+  constructor(private readonly c: Ctx) {}
+  /** Records the call and returns the name of status `st`. */
+  private call(name: string, args: string, st: number): TdxStatusName {
+    return statusName(this.c.recordSeamcall(name, args, st));
+  }
+  /** TDH.MEM.SEPT.ADD: a non-leaf S-EPT entry at `level` (>= 2) FREE -> NL_MAPPED. */
+  septAdd(level: number, gfn: number): TdxStatusName {
+    const c = this.c;
+    return this.call('TDH.MEM.SEPT.ADD', `g${gfn} L${level}`, septAdd(c.s, c.m, c.t, level, gfn));
+  }
+  /** TDH.MEM.PAGE.AUG: a leaf at `level` FREE -> PENDING mapping `pfn` (runtime, finalized TD). */
+  pageAug(level: number, gfn: number, pfn: number): TdxStatusName {
+    const c = this.c;
+    return this.call('TDH.MEM.PAGE.AUG', `g${gfn} L${level} pfn${pfn}`, pageAug(c.s, c.m, c.t, level, gfn, pfn));
+  }
+  /** TDH.MEM.PAGE.ADD: a 4K leaf FREE -> MAPPED with `pfn` (build time, TD not finalized). */
+  pageAdd(gfn: number, pfn: number): TdxStatusName {
+    const c = this.c;
+    return this.call('TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c.s, c.m, c.t, gfn, pfn));
+  }
+  /** TDH.MEM.RANGE.BLOCK: the entry at `level` -> its BLOCKED form, BEPOCH := TD_EPOCH. */
+  rangeBlock(level: number, gfn: number): TdxStatusName {
+    const c = this.c;
+    return this.call('TDH.MEM.RANGE.BLOCK', `g${gfn} L${level}`, rangeBlock(c.s, c.m, c.t, level, gfn));
+  }
+  /** TDH.MEM.TRACK: TD_EPOCH++ (TDX_PREVIOUS_TLB_EPOCH_BUSY while vCPUs run in the epoch before). */
+  track(): TdxStatusName {
+    return this.call('TDH.MEM.TRACK', '', track(this.c.s));
+  }
+  /** TDH.MEM.PAGE.REMOVE: a blocked and tracked leaf at `level` -> FREE; the page leaves the TD. */
+  pageRemove(level: number, gfn: number): TdxStatusName {
+    const c = this.c;
+    return this.call('TDH.MEM.PAGE.REMOVE', `g${gfn} L${level}`, pageRemove(c.s, c.m, c.t, level, gfn));
+  }
+  /** TDH.MEM.SEPT.REMOVE: a blocked, tracked non-leaf entry whose children are all FREE -> FREE. */
+  septRemove(level: number, gfn: number): TdxStatusName {
+    const c = this.c;
+    return this.call('TDH.MEM.SEPT.REMOVE', `g${gfn} L${level}`, septRemove(c.s, c.m, c.t, level, gfn));
+  }
+  /** Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE after TRACK). */
+  kickAll(): void {
+    const c = this.c;
+    for (let v = 0; v < c.vcpus; v++) vpExit(c.s, c.m, v, true);
+    c.touch('KICK');
   }
 }
 

@@ -1,13 +1,16 @@
 /**
- * The executable MMU: state layout, SPTE words, the step-program interpreter, the reference
- * trace views (exploration is the generic checker, src/check). Private modules are re-exported here selectively.
+ * The executable MMU's public surface, for variant, scenario and step-body authors: `variant()`,
+ * the step context a step body receives (`Ctx`, with `c.tdx` for SEAMCALLs) and the step types,
+ * SPTE values (`spte`), witness and invariant names, SEAMCALL status and S-EPT state names, and
+ * the read-only state view for property predicates. Internals (state offsets, the interpreter, the
+ * raw TDX state functions, trace views) are in `./internal.ts`.
  */
-export * from './spte.js';
-/** State-layout offsets (G globals, L thread locals, F flags, V vCPU, T tables, R roots, P pages, TLB). */
-export * as mmuState from './layout.js';
-export { MmuLayout, type Geometry } from './layout.js';
-export * from './program.js';
-export * from './ctx.js';
-export * from './machine.js';
-export * from './trace.js';
-export * from './variant.js';
+export { variant, type VariantSpec } from './variant.js';
+export type { StepBody, StepDef, StepEdit } from './program.js';
+export type { Ctx, TdxCalls } from './ctx.js';
+export { spte, type Held, type LocalName, type OpParams, type RootInfo, type SptePtr, type TlbEntry } from './step-api.js';
+export { INVARIANT_DOC, type InvariantName, WITNESS_DOC, type WitnessName } from './names.js';
+export { SEPT_NAMES, type SeptStateName, TDX_STATUS, type TdxStatusName } from './tdx.js';
+export { type LockView, type RootRef, type SpteClass, type SpteView, StateView, stateView, type ThreadView } from './view.js';
+export type { MmuMachine } from './machine.js';
+export * from './scenario.js';

@@ -7,6 +7,7 @@
 import { fail } from '../core/diagnostic.js';
 import { userCodeLabel } from '../core/user-code.js';
 import { runUserCode, type Ctx } from './ctx.js';
+import type { OpParams } from './step-api.js';
 
 /** One atomic step of an operation. */
 export interface StepDef {
@@ -46,6 +47,8 @@ export interface OpInstance {
    * serves every instance of the operation.
    */
   readonly sharedOnly?: boolean;
+  /** The call's parameters (`gfn`, `write`, ...), read by step bodies as `c.params`. */
+  readonly params?: OpParams;
 }
 
 /** The body of a replacement step (its name defaults to the replaced step's). */

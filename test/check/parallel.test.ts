@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/index.js';
+import type { CheckResult } from '../../src/internal.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 type Dist = typeof import('../../src/check/index.js');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { check, checkShard, mergeShards, type CheckResult } from '../../src/index.js';
+import { check, checkShard, mergeShards, type CheckResult } from '../../src/internal.js';
 import { tdpCas } from '../../model/bench/tdp-cas.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

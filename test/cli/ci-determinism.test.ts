@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { all, boolVar, bv, bvVar, invariant, prove } from '../../src/index.js';
+import { all, boolVar, bv, bvVar, invariant, prove } from '../../src/internal.js';
 import { obligationCases } from '../../proofs/spte/index.js';
 import { cli } from './helpers.js';
 

@@ -5,7 +5,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSTIC_CODES, EXIT } from '../../src/index.js';
+import { DIAGNOSTIC_CODES, EXIT } from '../../src/internal.js';
 import { ROOT, cli } from './helpers.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bit, bv, bvVar, evaluate, freeVars, genmask, ite, DiagnosticError, field, layout, decodeView } from '../../src/index.js';
+import { bit, bv, bvVar, evaluate, freeVars, genmask, ite, DiagnosticError, field, layout, decodeView } from '../../src/internal.js';
 
 describe('expression evaluator', () => {
   it('genmask with concrete and symbolic bounds matches GENMASK_ULL', () => {

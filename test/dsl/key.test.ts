@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Bv, type Node, Bool, bit, bv, bvVar, exprKey, genmask, invariant, ite, prove } from '../../src/index.js';
+import { type Bv, type Node, Bool, bit, bv, bvVar, exprKey, genmask, invariant, ite, prove } from '../../src/internal.js';
 
 const x = bvVar('x');
 const n = bvVar('n', { min: 0n, max: 63n });

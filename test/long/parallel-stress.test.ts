@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CheckOptions } from '../../src/index.js';
+import type { CheckOptions } from '../../src/internal.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -1,6 +1,6 @@
 /** tdp-cas with its default parameters (16.6 M states with POR): `npm run test:long`. */
 import { expect, it } from 'vitest';
-import { check } from '../../src/index.js';
+import { check } from '../../src/internal.js';
 import { tdpCas } from '../../model/bench/tdp-cas.js';
 
 it('tdp-cas default parameters hold over 16,602,810 states (POR without merging)', () => {

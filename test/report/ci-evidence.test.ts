@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CaseKind, ProofCase } from '../../src/index.js';
+import type { CaseKind, ProofCase } from '../../src/internal.js';
 import { itfFileName, judge, runCases } from '../../src/cli/commands/ci.js';
 import { renderEvidence, renderJunit, renderSuiteSummary } from '../../src/report/suite-report.js';
 import { allCases } from '../../proofs/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProofCase } from '../../src/index.js';
+import type { ProofCase } from '../../src/internal.js';
 import { exitFor, judge, runCases } from '../../src/cli/commands/ci.js';
 import { renderJunit } from '../../src/report/suite-report.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, prove } from '../../src/index.js';
+import { evaluate, prove } from '../../src/internal.js';
 import { CR0, CR4, EFER, ROLE_ERAS, ROLE_MUTATIONS, type RoleRuleName, afterEvent, regVars, roleRuleSpecs } from '../../model/role/index.js';
 import { ROLE_EXPECTED } from '../../proofs/role/index.js';
 import { type SpecWitness, enumerate, runSpec } from '../../proofs/role/engine.js';

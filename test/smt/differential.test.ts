@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Bool, type Bv, all, bv, bvVar, evaluate, genmask, invariant, ite, prove } from '../../src/index.js';
+import { type Bool, type Bv, all, bv, bvVar, evaluate, genmask, invariant, ite, prove } from '../../src/internal.js';
 
 const x = bvVar('x');
 const y = bvVar('y');

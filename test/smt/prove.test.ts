@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bit, bv, bvVar, boolVar, genmask, invariant, ite, prove, satisfiable, simplifyCounterexample, synthesize, all } from '../../src/index.js';
+import { bit, bv, bvVar, boolVar, genmask, invariant, ite, prove, satisfiable, simplifyCounterexample, synthesize, all } from '../../src/internal.js';
 
 describe('prove', () => {
   it('proves a rule over a ranged domain and refutes a false one with a checked witness', async () => {

@@ -5,7 +5,7 @@
  * "holds", and any brute-force counterexample must be a Z3 counterexample too.
  */
 import { describe, expect, it } from 'vitest';
-import { type Bool, all, any, boolVar, bvVar, evaluate, freeVars, invariant, prove } from '../../src/index.js';
+import { type Bool, all, any, boolVar, bvVar, evaluate, freeVars, invariant, prove } from '../../src/internal.js';
 import { CPU_VARS, type CpuConfig } from '../../model/cpus/index.js';
 import { ERAS, eraRules } from '../../model/spte/index.js';
 import { inDomain } from './helpers.js';

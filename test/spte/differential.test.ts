@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluate, prove } from '../../src/index.js';
+import { evaluate, prove } from '../../src/internal.js';
 import { ERAS, eraRules } from '../../model/spte/index.js';
 import { pinned, validConfig } from './helpers.js';
 

@@ -1,6 +1,6 @@
 /** Shared helpers of the SPTE trust tests: random valid CPU configurations and pinned rules. */
 import fc from 'fast-check';
-import { type Bool, type Rule, type VarDecl, all, boolVar, bvVar, evaluate, freeVars, invariant } from '../../src/index.js';
+import { type Bool, type Rule, type VarDecl, all, boolVar, bvVar, evaluate, freeVars, invariant } from '../../src/internal.js';
 import { type CpuConfig, cpuDomain, cpuVars } from '../../model/cpus/index.js';
 
 /** An arbitrary CPU configuration (not yet filtered by the domain's constraints). */

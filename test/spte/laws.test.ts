@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { all, decodeView, domainOf, fieldMask, freeVars, satisfiable } from '../../src/index.js';
+import { all, decodeView, domainOf, fieldMask, freeVars, satisfiable } from '../../src/internal.js';
 import { ERAS, LAYOUT_NAMES, eraRules, spteLayout } from '../../model/spte/index.js';
 
 describe('layouts', () => {

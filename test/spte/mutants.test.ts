@@ -1,6 +1,6 @@
 /** Every mutant is caught: each of its rules is refuted by Z3 (and the unmutated rule is not). */
 import { describe, expect, it } from 'vitest';
-import { prove } from '../../src/index.js';
+import { prove } from '../../src/internal.js';
 import { commonRules, flavourRules } from '../../model/spte/index.js';
 import { MUTANTS, mutantEntries } from '../../proofs/spte/mutants.js';
 import { expectationFor } from '../../proofs/spte/expect.js';

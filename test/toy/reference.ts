@@ -1,7 +1,7 @@
 /**
  * A naive reference explorer for the tests: BFS over JSON-string states in a Set, no reductions.
  */
-import type { Model } from '../../src/index.js';
+import type { Model } from '../../src/internal.js';
 
 /** Returns the reachable states count, whether an always-property fails, and whether a deadlock exists. */
 export function naiveExplore(model: Model): { states: number; alwaysFails: boolean; deadlock: boolean; shortest: number | null } {

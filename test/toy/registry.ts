@@ -2,7 +2,7 @@
  * The toys by name, as a model registry, so that worker threads can build them: compiled into
  * dist/test/toy/ by `npm run build` (see tsconfig.build.json), loaded through a `ModelRef`.
  */
-import type { Model, ModelEntry } from '../../src/index.js';
+import type { Model, ModelEntry } from '../../src/internal.js';
 import { counters } from '../../model/toys/counters.js';
 import { counter, peterson, philosophers, twoPhaseCommit } from './toys.js';
 

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { check, type CheckOptions, type CheckResult, type Model } from '../../src/index.js';
+import { check, type CheckOptions, type CheckResult, type Model } from '../../src/internal.js';
 import { counters } from '../../model/toys/counters.js';
 import { naiveExplore, naiveStates } from './reference.js';
 import { toyModels } from './registry.js';

@@ -1,7 +1,7 @@
 /**
  * Toy models with known answers for the checker's tests (see toys.test.ts for the pinned counts).
  */
-import type { Model, Property } from '../../src/index.js';
+import type { Model, Property } from '../../src/internal.js';
 
 const itf = (names: string[]) => (s: Int32Array) => Object.fromEntries(names.map((n, i) => [n, s[i]!]));
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prove } from '../../src/index.js';
+import { prove } from '../../src/internal.js';
 import { VT, vmRuleSpecs } from '../../model/vm/index.js';
 import { VM_VARIANTS } from '../../proofs/vmtype/index.js';
 import { type SpecWitness, enumerate, runSpec } from '../../proofs/role/engine.js';
