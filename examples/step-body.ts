@@ -2,14 +2,14 @@
  * A step body written with the public API only: the fault's `read-entry` step (the TDP MMU walk's
  * R(e) in kvm_tdp_mmu_map) re-written with named locals, SPTE locations and `spte` predicates, no
  * state offsets. It behaves like the built-in step, so the checker finds the same states; edit it
- * to model a patch (e.g. drop the FROZEN check and watch I12 break).
+ * to model a patch (e.g. drop the FROZEN check: a SEAMCALL then fails, I7).
  *
  *   npx mmucheck check --model examples/step-body.ts
  */
-import { type Ctx, spte, variant } from 'mmucheck';
+import { spte, type StepContext, variant } from 'mmucheck';
 
 /** Ends the fault with RET_PF_RETRY (`out` 1) or as done (`out` 0), through the RCU/lock exit steps. */
-function exit(c: Ctx, retry: boolean): void {
+function exit(c: StepContext, retry: boolean): void {
   c.setLocal('out', retry ? 1 : 0);
   c.goto('exit-rcu');
 }

@@ -58,17 +58,24 @@ const NO_PARAMS: OpParams = { op: '' };
  * The per-step context: the `c` of `run(c)` and `guard(c)`. One instance is reused for every step
  * (no allocation on the hot path).
  *
- * The public surface for step bodies (documented in the README, "Writing step bodies"): control
- * flow (`goto`, `stay`, `hasStep`), the operation's `params`, named thread locals (`local`,
- * `setLocal`), `holds`, `markFlush`, witnesses and invariants by name (`seen`, `violate`), trace
- * `note`s, mmu_lock (`canRead`, `canWrite`, `lockRead`, `lockWrite`, `tryLock`, `unlock`,
- * `contended`), RCU and SRCU, the walk iterator (`iterStart`, `here`,
- * `iterDown`), SPTEs at a location (`readSpte`, `casSpte`, `xchgSpte`, `storeSpte`), tables
- * (`allocTable`, `unallocTable`, `unlinkTable`, `callRcuFree`), roots (`roots`, `rootInfo`, `myRoot`, `getRoot`,
- * `putRoot`),
- * TLBs (`flushRemote`, `tlbEntry`, `flushTlb`), and the TDX module's SEAMCALLs (`c.tdx`). Methods
- * that take raw table/index numbers or state offsets (`read`, `cas`, `loc`, `g`, `s`, ...) are the
- * built-in steps' fast internals.
+ * The public surface for step bodies (README, "Writing step bodies"):
+ * - the call and the thread: `params` (the operation call: `gfn`, `write`, `private`, `level`, ...),
+ *   `opts` (the scenario's options), `thread`, `vcpus`, `isVcpu`, `kvm` (invalidation sequence and
+ *   range, memslot state, dirty logging, private gfns), named locals `local` / `setLocal`
+ * - control flow: `goto(step)`, `stay()`, `hasStep(step)`
+ * - names: `seen('frozen-observed')`, `violate('I7', why)`, `note(text)`
+ * - mmu_lock: `canRead`, `canWrite`, `lockRead`, `lockWrite`, `tryLock(mode)`, `unlock`,
+ *   `contended`; `holds('read-lock' | 'write-lock' | 'rcu' | 'srcu' | 'flush-pending' | 'root-ref')`
+ * - RCU and SRCU: `rcuLock`, `rcuUnlock`, `srcuLock`, `srcuUnlock`
+ * - the walk and SPTEs: `iterStart(root, gfn)`, `here()`, `iterDown(child)`, `readSpte`, `casSpte`,
+ *   `xchgSpte`, `storeSpte` (values built and inspected with `spte`)
+ * - tables: `allocTable`, `unallocTable`, `unlinkTable`, `callRcuFree`, `leafRemoved`
+ * - roots: `roots()`, `rootInfo(slot)`, `myRoot(private)`, `getRoot`, `putRoot`
+ * - TLBs: `markFlush`, `flushRemote`, `tlbEntry(vcpu, gfn)`, `flushTlb(vcpu)`
+ * - the TDX module: `c.tdx.septAdd`, `pageAug`, `pageAdd`, `rangeBlock`, `track`, `pageRemove`,
+ *   `septRemove`, `kickAll` (status names)
+ * Methods that take raw table/index numbers or state offsets (`read`, `cas`, `loc`, `g`, `s`,
+ * `flag`, ...) are the built-in steps' fast internals.
  */
 export class Ctx {
   /** The successor state being written. */
@@ -781,3 +788,20 @@ class UserCtx extends Ctx {
     super.putRoot(r);
   }
 }
+
+/**
+ * The step context as the public API documents it (see {@link Ctx}): every member a step body
+ * needs, none of the raw-offset internals. Annotate a helper with it (`function exit(c:
+ * StepContext)`) and the type checker keeps the helper on the public surface.
+ */
+export type StepContext = Pick<
+  Ctx,
+  | 'params' | 'opts' | 'thread' | 'vcpus' | 'isVcpu' | 'kvm' | 'local' | 'setLocal'
+  | 'goto' | 'stay' | 'hasStep' | 'seen' | 'violate' | 'note'
+  | 'canRead' | 'canWrite' | 'lockRead' | 'lockWrite' | 'tryLock' | 'unlock' | 'contended' | 'holds'
+  | 'rcuLock' | 'rcuUnlock' | 'srcuLock' | 'srcuUnlock'
+  | 'iterStart' | 'here' | 'iterDown' | 'readSpte' | 'casSpte' | 'xchgSpte' | 'storeSpte'
+  | 'allocTable' | 'unallocTable' | 'unlinkTable' | 'callRcuFree' | 'leafRemoved'
+  | 'roots' | 'rootInfo' | 'myRoot' | 'getRoot' | 'putRoot'
+  | 'markFlush' | 'flushRemote' | 'tlbEntry' | 'flushTlb' | 'tdx'
+>;

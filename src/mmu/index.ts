@@ -7,7 +7,7 @@
  */
 export { variant, type VariantSpec } from './variant.js';
 export type { StepBody, StepDef, StepEdit } from './program.js';
-export type { Ctx, TdxCalls } from './ctx.js';
+export type { Ctx, StepContext, TdxCalls } from './ctx.js';
 export { spte, type Held, type LocalName, type OpParams, type RootInfo, type SptePtr, type TlbEntry } from './step-api.js';
 export { INVARIANT_DOC, type InvariantName, WITNESS_DOC, type WitnessName } from './names.js';
 export { SEPT_NAMES, type SeptStateName, TDX_STATUS, type TdxStatusName } from './tdx.js';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as publicApi from '../../src/index.js';
-import { type Ctx, spte, type StepBody, stateView } from '../../src/index.js';
+import { type Ctx, spte, type StepBody, type StepContext, stateView } from '../../src/index.js';
 import * as internalApi from '../../src/internal.js';
 import { DiagnosticError } from '../../src/core/diagnostic.js';
 import { Ctx as CtxClass } from '../../src/mmu/ctx.js';
@@ -28,7 +28,7 @@ function build(name: string, v: Variation = {}): MmuMachine {
 /** The fault's `stale-check` (is_page_fault_stale) written with the public API only. */
 const staleCheck: StepBody = {
   doc: 'is_page_fault_stale, public API',
-  run(c: Ctx) {
+  run(c: StepContext) {
     const root = c.rootInfo(c.myRoot(c.params.private === true));
     const k = c.kvm;
     const gfn = c.params.gfn!;
