@@ -3,7 +3,7 @@
  * dash, output that could not be written, a stale build, --version.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,18 +83,19 @@ describe('no stale build', () => {
     // an edited source (here: a file of the model) is newer than its build
     const src = join(copy, 'model/vm/types.ts');
     const out = join(copy, 'dist/model/vm/types.js');
-    const future = new Date(Date.now() + 5000);
-    utimesSync(src, future, future);
+    const past = new Date(statSync(src).mtimeMs - 10_000);
+    utimesSync(out, past, past);
     const r = run();
     expect(r.stderr).toMatch(/model\/vm\/types\.ts changed since the last build; rebuilding dist\//);
-    expect(statSync(out).mtimeMs).toBeGreaterThanOrEqual(statSync(src).mtimeMs - 5000);
+    expect(statSync(out).mtimeMs).toBeGreaterThanOrEqual(statSync(src).mtimeMs);
     expect(run().stderr).toBe('');
-    // a build that cannot be rebuilt (dist/ read-only, not as root) is refused with one line
-    utimesSync(src, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    // a build that cannot be rebuilt (typescript missing) is refused with one line, and leaves no lock
+    utimesSync(out, past, past);
     rmSync(join(copy, 'node_modules'));
     const refused = run();
     expect(refused.status).toBe(64);
     expect(refused.stderr).toMatch(/MMC002: the 'typescript' package is missing, needed to rebuild dist\//);
+    expect(existsSync(join(copy, 'dist/.rebuild.lock'))).toBe(false);
   });
 });
 
