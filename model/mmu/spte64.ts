@@ -230,11 +230,11 @@ export class SpteWords {
     if (cls === 'mmio') return `MMIO: generation ${evaluate(this.derived.decodeGen(bv(x)), this.env)}`;
     if (cls === 'ambiguous') return `AMBIGUOUS (present and MMIO or frozen): ${view('present')}`;
     const frame = (x & 0x000ffffffffff000n) >> 12n;
-    if (frame >= TABLE_PFN_BASE && frame < TABLE_PFN_BASE + 64n) return `present non-leaf -> table t${frame - TABLE_PFN_BASE}: ${view('link')}`;
+    if (frame >= TABLE_PFN_BASE && frame < TABLE_PFN_BASE + 64n) return `non-leaf, present -> table t${frame - TABLE_PFN_BASE}: ${view('link')}`;
     const p = frame >= PAGE_PFN_BASE ? unspreadPage(frame - PAGE_PFN_BASE) : undefined;
-    const size = (x & PT.pageSize) !== 0n ? 'large ' : '';
-    const at = this.ept && (x & EPT.rwx) === 0n ? ' access-tracked' : '';
-    return `present ${size}leaf${at} -> page ${p ?? '?'}: ${view('present')}`;
+    const size = (x & PT.pageSize) !== 0n ? ', large page' : '';
+    const at = this.ept && (x & EPT.rwx) === 0n ? ', access-tracked' : '';
+    return `leaf, present${size}${at} -> page ${p ?? '?'}: ${view('present')}`;
   }
 
   /** The machine's display hooks (src/mmu/machine.ts MachineDisplay). */

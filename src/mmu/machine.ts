@@ -238,7 +238,7 @@ export class MmuMachine implements Model {
   itfStepNotes(states: readonly Int32Array[], actions: readonly number[]): string[][] {
     const init = states[0];
     if (init === undefined) return [];
-    return stepNotes(this, traceSteps(this, init, actions));
+    return stepNotes(this, traceSteps(this, init, actions), init);
   }
 
   /** Returns the ITF variables of a state (SPTEs and S-EPT entries as 64-bit values). */
@@ -253,7 +253,7 @@ export class MmuMachine implements Model {
       threads[n] = {
         at: this.threadAt(s, t),
         held: { '#set': Object.entries(F).filter(([, b]) => (fl & b) !== 0).map(([k]) => k) },
-        locals: Array.from({ length: L.count - 1 }, (_, i) => s[m.local(t, i + 1)]!),
+        locals: Object.fromEntries(Object.entries(L).filter(([k]) => k !== 'flags' && k !== 'count').map(([k, i]) => [k, s[m.local(t, i)]!])),
       };
     });
     const tables: [ItfValue, ItfValue][] = [];

@@ -8,7 +8,7 @@
 import { fail } from '../core/diagnostic.js';
 import type { ItfValue } from '../check/model.js';
 import type { StepRecord } from './ctx.js';
-import { G } from './layout.js';
+import { G, R, RF, T, TS } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /** One executed step of a trace. */
@@ -155,25 +155,120 @@ export function replayItf(mm: MmuMachine, trace: unknown): ReplayOutcome {
   return { steps: actions.length, broken, actions, trace: { states, actions, labels } };
 }
 
-/**
- * Returns the step notes of a trace, one list per state (the initial state's list is empty): the
- * shared state each step touched, every SPTE change as 64-bit values decoded by field, every
- * SEAMCALL with its status, the step's decisions, and after the last step the invariants that
- * broke and why. The ITF writer keeps them in `#meta.notes`; the step table is rendered from them.
- */
-export function stepNotes(mm: MmuMachine, steps: readonly TraceStep[]): string[][] {
+/** Shorthand labels of the step records, in words. */
+const TOUCH_WORDS: Readonly<Record<string, string>> = {
+  'RL+': 'read_lock(mmu_lock)',
+  'RL-': 'read_unlock(mmu_lock)',
+  'WL+': 'write_lock(mmu_lock)',
+  'WL-': 'write_unlock(mmu_lock)',
+  'RCU+': 'rcu_read_lock()',
+  'RCU-': 'rcu_read_unlock()',
+  FLUSH: 'TLB flush',
+  KICK: 'kick the vCPUs (IPI)',
+};
+
+/** Returns a step record's label in words (lock shorthands, `R x = v` reads, guest_memfd binding). */
+export function inWords(label: string): string {
+  const w = TOUCH_WORDS[label];
+  if (w !== undefined) return w;
+  return label
+    .replace(/^R (.*) = np$/, 'read $1 = non-present')
+    .replace(/^R (.*) = /, 'read $1 = ')
+    .replace(/\(g(\d+)\) \[not bound: not zapped\]/, '(g$1, not bound to the memslot through guest_memfd: its SPTEs were not zapped)');
+}
+
+/** Returns `op.step (step k of thread's script)` for pc `pc` of thread `t`, as the machine numbers steps. */
+function stepAt(mm: MmuMachine, t: number, pc: number): string {
+  const cs = mm.programs[t]?.steps[pc];
+  return cs ? `step ${cs.op.label}.${cs.def.name}` : `step ${pc + 1} of its script`;
+}
+
+/** Returns `direct t0[1] L2 g2` for entry `i` of table `tb` in state `s` (as the step records name entries). */
+function entryName(mm: MmuMachine, s: Int32Array, tb: number, i: number): string {
+  const m = mm.layout;
+  const lv = s[m.table(tb, T.level)]!;
+  return `${s[m.table(tb, T.mirror)] === 1 ? 'mirror' : 'direct'} t${tb}[${i}] L${lv} g${s[m.table(tb, T.gfn)]! + i * m.span(lv)}`;
+}
+
+/** Returns a 64-bit SPTE as `0x...  [decoded]`. */
+function shownSpte(mm: MmuMachine, v: number, mirror: boolean): string {
   const d = mm.spec.display;
-  const out: string[][] = [[]];
+  const x = d.spte64(v, mirror);
+  return `0x${x.toString(16).padStart(16, '0')} [${d.decode64(x)}]`;
+}
+
+/**
+ * Returns the SPTE tree of a state as lines: each used root with its table, then every entry of a
+ * table in use (not free, not freed) that is not non-present, or that `also` names (`t3[1]`), with
+ * its real word decoded; the S-EPT entries that are not free. `mark` flags entries (e.g. written by
+ * the breaking step) with `*`.
+ */
+export function treeLines(mm: MmuMachine, s: Int32Array, also: ReadonlySet<string> = new Set(), mark: ReadonlySet<string> = new Set()): string[] {
+  const m = mm.layout;
+  const out: string[] = [];
+  for (let r = 0; r < m.geometry.roots; r++) {
+    const fl = s[m.root(r, R.flags)]!;
+    if ((fl & RF.used) === 0) continue;
+    const state = (fl & RF.freed) !== 0 ? 'freed' : (fl & RF.invalid) !== 0 ? 'invalid' : 'valid';
+    out.push(`root${r}: ${(fl & RF.mirror) !== 0 ? 'mirror' : 'direct'} root t${s[m.root(r, R.table)]}, ${state}, refcount ${s[m.root(r, R.ref)]}`);
+  }
+  for (let tb = 0; tb < m.geometry.tables; tb++) {
+    const st = s[m.table(tb, T.status)]!;
+    if (st === TS.free || st === TS.freed) continue;
+    const mirror = s[m.table(tb, T.mirror)] === 1;
+    for (let i = 0; i < 2; i++) {
+      const v = s[m.entry(tb, i)]!;
+      const key = `t${tb}[${i}]`;
+      if (v === 0 && !also.has(key)) continue;
+      const status = st === TS.live ? '' : ` (table ${(Object.keys(TS) as (keyof typeof TS)[]).find((k) => TS[k] === st)})`;
+      out.push(`${mark.has(key) ? '* ' : ''}${entryName(mm, s, tb, i)}${status}: ${shownSpte(mm, v, mirror)}`);
+    }
+  }
+  for (let pos = 0; pos < m.septCount; pos++) {
+    const w = s[m.septBase + pos]!;
+    if (w === 0) continue;
+    const [lv, gfn] = m.septPosition(pos);
+    out.push(`S-EPT L${lv} g${gfn}: ${mm.spec.display.septState(w)}, pfn ${(w >> 4) & 63}${(w >> 12) & 15 ? `, locked by ${mm.threadNames[((w >> 12) & 15) - 1] ?? '?'}` : ''}`);
+  }
+  return out;
+}
+
+/** Returns the lines describing the initial state: the setup operations that built it and its SPTE tree. */
+export function initialNotes(mm: MmuMachine, init: Int32Array): string[] {
+  const setup = mm.spec.setup.map(({ thread, op }) => `${mm.threadNames[thread] ?? `T${thread}`}: ${op.label}`);
+  const tree = treeLines(mm, init);
+  return [
+    `initial state${setup.length ? ` (after setup: ${setup.join('; ')})` : ' (no setup operations)'}:`,
+    ...(tree.length ? tree : ['(no roots)']).map((l) => `  ${l}`),
+  ];
+}
+
+/** Returns the thread index (or undefined) that first recorded a broken invariant in `s`, and where. */
+function firstBreaker(mm: MmuMachine, s: Int32Array): { thread: number; where: string } | undefined {
+  const vi = s[G.vinfo]!;
+  if (vi === 0) return undefined;
+  const t = (vi & 255) - 1;
+  return { thread: t, where: stepAt(mm, t, vi >> 8) };
+}
+
+/**
+ * Returns the step notes of a trace, one list per state: for the initial state (when `init` is
+ * given) the setup and its SPTE tree; for each step the shared state it touched (in words), every
+ * SPTE change as 64-bit values decoded by field, every SEAMCALL with its status, the step's
+ * decisions, and after the last step the invariants that broke, where, and the SPTE tree at the
+ * break (entries written by the breaking step marked `*`). The ITF writer keeps them in
+ * `#meta.notes`; the step table is rendered from them.
+ */
+export function stepNotes(mm: MmuMachine, steps: readonly TraceStep[], init?: Int32Array): string[][] {
+  const out: string[][] = [init !== undefined ? initialNotes(mm, init) : []];
   for (const st of steps) {
     const lines: string[] = [];
-    const touched = st.record.touched.filter((x) => !/^(CAS|XCHG|W) /.test(x));
+    const touched = st.record.touched.filter((x) => !/^(CAS|XCHG|W) /.test(x)).map(inWords);
     if (touched.length) lines.push(`touched: ${touched.join('; ')}`);
     for (const sp of st.record.sptes) {
       const mirror = sp.where.startsWith('mirror');
-      const b = d.spte64(sp.before, mirror);
-      const a = d.spte64(sp.after, mirror);
-      lines.push(`${sp.where}: 0x${b.toString(16).padStart(16, '0')} [${d.decode64(b)}]`);
-      lines.push(`${' '.repeat(sp.where.length)}  -> 0x${a.toString(16).padStart(16, '0')} [${d.decode64(a)}]`);
+      lines.push(`${sp.where}: ${shownSpte(mm, sp.before, mirror)}`);
+      lines.push(`${' '.repeat(sp.where.length)}  -> ${shownSpte(mm, sp.after, mirror)}`);
     }
     for (const sc of st.record.seamcalls) lines.push(`SEAMCALL ${sc.name}(${sc.args}) = ${sc.status}`);
     for (const n of st.record.notes) lines.push(n);
@@ -184,36 +279,58 @@ export function stepNotes(mm: MmuMachine, steps: readonly TraceStep[]): string[]
     const inv = mm.properties().filter((p) => last.broken.includes(p.name));
     const tail = out[out.length - 1]!;
     tail.push(`broken after step ${last.index}: ${inv.map((p) => `${p.name} (${p.doc ?? ''})`).join('; ')}`);
-    const vi = last.state[G.vinfo]!;
-    if (vi !== 0) tail.push(`first recorded by ${mm.threadNames[(vi & 255) - 1] ?? '?'} at pc ${vi >> 8}`);
+    const fb = firstBreaker(mm, last.state);
+    tail.push(`the step that broke it: ${fb ? `${mm.threadNames[fb.thread] ?? '?'} at ${fb.where}` : `${last.thread} at step ${last.step}`}`);
+    const written = new Set(last.record.sptes.map((sp) => `t${sp.table}[${sp.index}]`));
+    const everWritten = new Set(steps.flatMap((st) => st.record.sptes.map((sp) => `t${sp.table}[${sp.index}]`)));
+    tail.push(`SPTE tree at the break${written.size ? ` (* = written by step ${last.index})` : ''}:`, ...treeLines(mm, last.state, everWritten, written).map((l) => `  ${l}`));
   }
   return out;
 }
 
-/** Returns a Mermaid sequence diagram of a trace (threads, the SPTE tree, the TDX module). */
+/** Returns true when the machine has a TDX side: a mirror root or a SEAMCALL in the trace. */
+function hasTdx(mm: MmuMachine, steps: readonly TraceStep[]): boolean {
+  if (steps.some((st) => st.record.seamcalls.length > 0)) return true;
+  const s = steps[0]?.state;
+  if (s === undefined) return false;
+  const m = mm.layout;
+  for (let r = 0; r < m.geometry.roots; r++) if ((s[m.root(r, R.flags)]! & (RF.used | RF.mirror)) === (RF.used | RF.mirror)) return true;
+  return false;
+}
+
+/**
+ * Returns a Mermaid sequence diagram of a trace: the threads, the SPTE tree and, for a TD, the TDX
+ * module; the closing note sits over the thread whose step broke the invariant.
+ */
 export function renderMermaid(mm: MmuMachine, steps: readonly TraceStep[]): string {
   const lines = ['sequenceDiagram'];
   for (const n of mm.threadNames) lines.push(`  participant ${n}`);
-  lines.push('  participant SPTE as SPTE tree', '  participant TDX as TDX module');
+  lines.push('  participant SPTE as SPTE tree');
+  if (hasTdx(mm, steps)) lines.push('  participant TDX as TDX module');
   const esc = (x: string): string => x.replace(/[;#]/g, ',').replace(/[<>]/g, '');
   for (const st of steps) {
     const who = st.thread;
     const spt = st.record.sptes;
-    if (spt.length) {
-      for (const sp of spt) lines.push(`  ${who}->>SPTE: ${esc(st.step)}: ${esc(sp.where)} ${esc(mmFormat(mm, sp.before))} to ${esc(mmFormat(mm, sp.after))}`);
-    }
+    for (const sp of spt) lines.push(`  ${who}->>SPTE: ${esc(st.step)}: ${esc(sp.where)} ${esc(mmFormat(mm, sp.before))} to ${esc(mmFormat(mm, sp.after))}`);
     for (const sc of st.record.seamcalls) {
       lines.push(`  ${who}->>TDX: ${esc(sc.name)}(${esc(sc.args)})`);
       lines.push(`  TDX-->>${who}: ${esc(sc.status)}`);
     }
-    if (!spt.length && !st.record.seamcalls.length) lines.push(`  Note over ${who}: ${esc(st.step)}${st.record.touched.length ? ' ' + esc(st.record.touched.join(', ')) : ''}`);
+    if (!spt.length && !st.record.seamcalls.length) lines.push(`  Note over ${who}: ${esc(st.step)}${st.record.touched.length ? ' ' + esc(st.record.touched.map(inWords).join(', ')) : ''}`);
     for (const n of st.record.notes) if (n.startsWith('BROKEN')) lines.push(`  Note over ${who}: ${esc(n)}`);
   }
   const last = steps[steps.length - 1];
-  if (last && last.broken.length) lines.push(`  Note over ${mm.threadNames[0] ?? 'SPTE'}: broken ${last.broken.join(', ')}`);
+  if (last && last.broken.length) {
+    const fb = firstBreaker(mm, last.state);
+    const who = fb !== undefined ? (mm.threadNames[fb.thread] ?? last.thread) : last.thread;
+    lines.push(`  Note over ${who}: broken ${last.broken.join(', ')}`);
+  }
   return lines.join('\n') + '\n';
 }
 
+/** Returns the decoded real word of a compact SPTE word (short form for the diagram). */
 function mmFormat(mm: MmuMachine, v: number): string {
-  return mm.spec.display.decode64(mm.spec.display.spte64(v, false));
+  const d = mm.spec.display.decode64(mm.spec.display.spte64(v, false));
+  const colon = d.indexOf(':');
+  return colon < 0 ? d : d.slice(0, colon);
 }
