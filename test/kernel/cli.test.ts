@@ -25,7 +25,6 @@ interface Report {
   rules: { id: string; verdict: string; expected: string; status: string; errors?: string[] }[];
 }
 
-const hex = (v: bigint | undefined): string | null => (v === undefined ? null : '0x' + v.toString(16).padStart(16, '0'));
 
 describe('kernel: constants read from each era fixture', () => {
   for (const [dir, era] of ERA_TREES) {
