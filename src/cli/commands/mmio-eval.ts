@@ -79,9 +79,7 @@ function candidates(name: string, d: Derived, env: Env): bigint[] {
       const base = d.consts.mmuPresent | ev(d.presentMask);
       const pa = (pow(x86) - 1n) & ~0xfffn;
       const v = ev(d.global.value);
-      // With host SME the C-bit (shadow_me_value) is set in every present SPTE.
-      const me = (env as Record<string, bigint | boolean>)['sme'] === true ? pow((env as Record<string, bigint>)['cbit']!) : 0n;
-      return [...new Set([base, base | 1n, base | 3n, base | 5n, base | 7n, base | 7n | pa, base & ~7n, v | d.consts.mmuPresent, v | base].map((x) => x | me))];
+      return [...new Set([base, base | 1n, base | 3n, base | 5n, base | 7n, base | 7n | pa, base & ~7n, v | d.consts.mmuPresent, v | base])];
     }
     default: return [0n];
   }
