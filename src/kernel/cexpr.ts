@@ -99,6 +99,15 @@ export function expand(toks: readonly Token[], macros: Macros, stack: readonly M
   const out: Token[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
+    if (t.text === 'IS_ENABLED' && !macros.has(t.text) && toks[i + 1]?.text === '(') {
+      // decided on the unexpanded CONFIG_ name, wherever it appears (also inside a macro body)
+      const name = toks[i + 2];
+      if (name?.kind !== 'id' || toks[i + 3]?.text !== ')') throw new CEvalError('malformed IS_ENABLED');
+      const d = macros.get(name.text);
+      out.push({ kind: 'num', text: d !== undefined && d.body.length === 1 && d.body[0]!.text === '1' ? '1' : '0' });
+      i += 3;
+      continue;
+    }
     const m = t.kind === 'id' ? macros.get(t.text) : undefined;
     if (!m || (m.params && toks[i + 1]?.text !== '(')) { out.push(t); continue; }
     if (stack.includes(m)) {
@@ -298,23 +307,17 @@ export function isBuiltin(name: string): boolean {
   return Object.hasOwn(BUILTINS, name);
 }
 
-/**
- * Replaces `defined(X)` and `defined X` in `#if` by 1 or 0 (before expansion, as cpp does), and
- * `IS_ENABLED(X)` by its value before X itself is expanded.
- */
-function resolveDefined(toks: readonly Token[], macros: Macros, inIf: boolean): Token[] {
+/** Replaces `defined(X)` and `defined X` in `#if` by 1 or 0, before expansion, as cpp does. */
+function resolveDefined(toks: readonly Token[], macros: Macros): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
-    if ((t.text === 'defined' && inIf) || (t.text === 'IS_ENABLED' && !macros.has('IS_ENABLED'))) {
-      const paren = toks[i + 1]?.text === '(';
-      const name = toks[i + (paren ? 2 : 1)];
-      if (!name || name.kind !== 'id' || (paren && toks[i + 3]?.text !== ')')) throw new CEvalError(`malformed ${t.text}`);
-      const d = macros.get(name.text);
-      const on = t.text === 'defined' ? d !== undefined : d !== undefined && d.body.length === 1 && d.body[0]!.text === '1';
-      out.push({ kind: 'num', text: on ? '1' : '0' });
-      i += paren ? 3 : 1;
-    } else out.push(t);
+    if (t.text !== 'defined') { out.push(t); continue; }
+    const paren = toks[i + 1]?.text === '(';
+    const name = toks[i + (paren ? 2 : 1)];
+    if (!name || name.kind !== 'id' || (paren && toks[i + 3]?.text !== ')')) throw new CEvalError('malformed defined');
+    out.push({ kind: 'num', text: macros.has(name.text) ? '1' : '0' });
+    i += paren ? 3 : 1;
   }
   return out;
 }
@@ -324,7 +327,7 @@ function resolveDefined(toks: readonly Token[], macros: Macros, inIf: boolean): 
  * `inIf`: `#if` rules (defined(), unknown identifiers are 0).
  */
 export function evaluate(toks: readonly Token[], macros: Macros, opts: { inIf?: boolean; locals?: Locals } = {}): bigint {
-  const pre = resolveDefined(toks, macros, opts.inIf ?? false);
+  const pre = opts.inIf ? resolveDefined(toks, macros) : toks;
   const expanded = expand(pre, macros);
   return new Evaluator(expanded, macros, opts.locals ?? new Map(), opts.inIf ?? false).run();
 }

@@ -81,3 +81,10 @@ describe('preprocessor', () => {
     expect(() => evaluate(b!.cond, b!.macros)).toThrow(/'S' is not a macro/);
   });
 });
+
+describe('IS_ENABLED', () => {
+  it('is decided on the CONFIG_ name, in #if and inside a macro body alike', () => {
+    const h = '#define ON IS_ENABLED(CONFIG_X86_64)\n#define OFF IS_ENABLED(CONFIG_X86_32)\n#if IS_ENABLED(CONFIG_KVM_AMD)\n#define AMD 1\n#endif\n';
+    expect([ev(h, 'ON'), ev(h, 'OFF'), ev(h, 'AMD')]).toEqual([1n, 0n, 1n]);
+  });
+});

@@ -187,9 +187,10 @@ export const kernelCommand: Command = {
         const c = tree.constants[n];
         io.out(`${c.file}:${c.line}: ${c.source} = ${hexOf(c.value)} (modelled ${era} ${n}: ${hexOf(model[n] as bigint | undefined)})`);
       }
+      const w = Math.max(...rows.map((r) => r.id.length));
       for (const r of rows) {
         const st = r.status === 'pass' ? (r.verdict.kind === 'violated' ? 'ok (expected violation)' : 'ok') : r.status.toUpperCase();
-        io.out(`  ${r.id.padEnd(48)} ${r.verdict.kind.padEnd(9)} ${st}`);
+        io.out(`  ${r.id.padEnd(w)} ${r.verdict.kind.padEnd(9)} ${st}`);
       }
       for (const s of skipped) io.out(`${s.id}: note: ${s.skipped}`);
     }
