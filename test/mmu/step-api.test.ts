@@ -90,6 +90,14 @@ describe('SEAMCALL wrappers return named status codes', () => {
     expect(c.rec.seamcalls.map((x) => x.name)).toContain('TDH.MEM.PAGE.REMOVE');
     expect(publicApi.TDX_STATUS[c.local('sc')]?.name).toBe('TDX_GPA_RANGE_NOT_BLOCKED');
   });
+  it('PAGE.ADD at TD build time', () => {
+    const mm = build('tdx/build/page-add');
+    const { c } = ctxOn(mm);
+    expect(c.tdx.septAdd(2, 0)).toBe('TDX_SUCCESS');
+    expect(c.tdx.pageAdd(0, 0)).toBe('TDX_SUCCESS');
+    expect(c.tdx.pageAdd(0, 0)).toBe('TDX_EPT_ENTRY_STATE_INCORRECT');
+    expect(stateView(mm).of(c.s).sept(0, 1)).toBe('MAPPED');
+  });
   it('a busy status records the seamcall-busy witness', () => {
     const mm = build('tdx/2m-vs-4k/freeze');
     const { c, s } = ctxOn(mm);
@@ -183,5 +191,22 @@ describe('the public barrel', () => {
   });
   it('the internal barrel exports every public name, bound to the same value', () => {
     for (const [k, v] of Object.entries(publicApi)) expect((internalApi as Record<string, unknown>)[k], k).toBe(v);
+  });
+});
+
+describe('edits build on each other', () => {
+  it('an edit can refer to a step added by an earlier edit (insert after an inserted step, replace it, goto it)', () => {
+    const name = 'mmu/c6-fault-vs-fast-zap/fixed';
+    const mark: StepBody & { name: string } = { name: 'mark', run: (c) => c.note('mark') };
+    const e = explore(
+      build(name, {
+        edits: [
+          { op: 'fault', insert: mark, before: 'stale-check' },
+          { op: 'fault', insert: { name: 'mark2', run: (c) => c.goto('stale-check') }, after: 'mark' },
+          { op: 'fault', replace: 'mark', with: { run: (c) => c.goto('mark2') } },
+        ],
+      }),
+    );
+    expect(e.result.verdict.kind).toBe('holds');
   });
 });
