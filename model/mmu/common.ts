@@ -26,12 +26,8 @@ export const iterTable = (c: Ctx): number => c.loc(L.it1 + c.loc(L.level) - 1);
 export const iterIndex = (c: Ctx): number => c.m.index(c.loc(L.level), c.loc(L.gfn));
 /** Returns the S-EPT position code of the iterator's current entry. */
 export const iterPos = (c: Ctx): number => c.m.septPos(c.loc(L.level), c.loc(L.gfn));
-/** Steps down into `child`. */
-export function iterDown(c: Ctx, child: number): void {
-  const lv = c.loc(L.level) - 1;
-  c.setLoc(L.level, lv);
-  c.setLoc(L.it1 + lv - 1, child);
-}
+/** Steps down into `child` (the step context's public `iterDown`). */
+export const iterDown = (c: Ctx, child: number): void => c.iterDown(child);
 /** Steps to the next entry (sideways, then up); returns false when the walk passed `L.end`. */
 export function iterAdvance(c: Ctx): boolean {
   let lv = c.loc(L.level);
