@@ -132,3 +132,17 @@ export function formatSpte(v: number): string {
     }
   }
 }
+
+/** Returns the SPTE word of a {@link formatSpte} text (its inverse), or undefined for other text. */
+export function parseSpte(text: string): number | undefined {
+  if (text === 'np') return NP;
+  if (text === 'FROZEN') return FROZEN;
+  const mmio = /^mmio\(gen=(\d+)\)$/.exec(text);
+  if (mmio) return mkMmio(Number(mmio[1]));
+  const link = /^link\(t(\d+)\)$/.exec(text);
+  if (link) return mkLink(Number(link[1]));
+  const leaf = /^leaf\(pfn=(\d+),L(\d)((?:,(?:W|A|D|AT|MW))*)\)$/.exec(text);
+  if (!leaf) return undefined;
+  const f = new Set(leaf[3]!.split(',').filter(Boolean));
+  return mkLeaf(Number(leaf[1]), Number(leaf[2]), { w: f.has('W'), a: f.has('A'), d: f.has('D'), at: f.has('AT'), mw: f.has('MW') });
+}

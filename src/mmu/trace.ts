@@ -10,6 +10,7 @@ import type { ItfValue } from '../check/model.js';
 import type { StepRecord } from './ctx.js';
 import { G, R, RF, T, TS } from './layout.js';
 import type { MmuMachine } from './machine.js';
+import { parseSpte } from './spte.js';
 
 /** One executed step of a trace. */
 export interface TraceStep {
@@ -177,6 +178,18 @@ export function inWords(label: string): string {
     .replace(/\(g(\d+)\) \[not bound: not zapped\]/, '(g$1, not bound to the memslot through guest_memfd: its SPTEs were not zapped)');
 }
 
+/**
+ * Returns a step record's label for display: a read of an SPTE (`R where = word`) with the real
+ * 64-bit word decoded (`long`: the word and all its fields, else the short description), anything
+ * else {@link inWords}.
+ */
+function touchedText(mm: MmuMachine, label: string, long: boolean): string {
+  const r = /^R ((direct|mirror) .*) = (.*)$/.exec(label);
+  const v = r ? parseSpte(r[3]!) : undefined;
+  if (!r || v === undefined) return inWords(label);
+  return `read ${r[1]} = ${long ? shownSpte(mm, v, r[2] === 'mirror') : mmFormat(mm, v)}`;
+}
+
 /** Returns `op.step (step k of thread's script)` for pc `pc` of thread `t`, as the machine numbers steps. */
 function stepAt(mm: MmuMachine, t: number, pc: number): string {
   const cs = mm.programs[t]?.steps[pc];
@@ -263,7 +276,7 @@ export function stepNotes(mm: MmuMachine, steps: readonly TraceStep[], init?: In
   const out: string[][] = [init !== undefined ? initialNotes(mm, init) : []];
   for (const st of steps) {
     const lines: string[] = [];
-    const touched = st.record.touched.filter((x) => !/^(CAS|XCHG|W) /.test(x)).map(inWords);
+    const touched = st.record.touched.filter((x) => !/^(CAS|XCHG|W) /.test(x)).map((x) => touchedText(mm, x, true));
     if (touched.length) lines.push(`touched: ${touched.join('; ')}`);
     for (const sp of st.record.sptes) {
       const mirror = sp.where.startsWith('mirror');
@@ -316,7 +329,7 @@ export function renderMermaid(mm: MmuMachine, steps: readonly TraceStep[]): stri
       lines.push(`  ${who}->>TDX: ${esc(sc.name)}(${esc(sc.args)})`);
       lines.push(`  TDX-->>${who}: ${esc(sc.status)}`);
     }
-    if (!spt.length && !st.record.seamcalls.length) lines.push(`  Note over ${who}: ${esc(st.step)}${st.record.touched.length ? ' ' + esc(st.record.touched.map(inWords).join(', ')) : ''}`);
+    if (!spt.length && !st.record.seamcalls.length) lines.push(`  Note over ${who}: ${esc(st.step)}${st.record.touched.length ? ' ' + esc(st.record.touched.map((x) => touchedText(mm, x, false)).join(', ')) : ''}`);
     for (const n of st.record.notes) if (n.startsWith('BROKEN')) lines.push(`  Note over ${who}: ${esc(n)}`);
   }
   const last = steps[steps.length - 1];

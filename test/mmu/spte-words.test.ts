@@ -6,7 +6,7 @@
  * an interleaving that breaks the classification property.
  */
 import { describe, expect, it } from 'vitest';
-import { FROZEN, MmuMachine, NP, check, mkLeaf, mkLink, mkMmio, prove, withAT } from '../../src/internal.js';
+import { FROZEN, MmuMachine, NP, check, formatSpte, mkLeaf, mkLink, mkMmio, parseSpte, prove, withAT } from '../../src/internal.js';
 import { buildMachine } from '../../model/mmu/build.js';
 import { SCENARIOS } from '../../model/mmu/scenarios.js';
 import { PAGE_PFN_BASE, SPTE_CLASSIFICATION, type SpteFormat, SpteWords, misclassifiedEntry, spteClassificationProperty } from '../../model/mmu/spte64.js';
@@ -57,6 +57,11 @@ describe('compact words and real SPTEs', () => {
       }
     });
   }
+
+  it('parseSpte inverts formatSpte (the step records name words by formatSpte)', () => {
+    for (const level of [1, 2, 3]) for (const v of producible(level)) expect(parseSpte(formatSpte(v))).toBe(v);
+    expect(parseSpte('leaf(pfn=1)')).toBeUndefined();
+  });
 
   it('6.10+ EPT: present SPTEs carry SUPPRESS_VE (bit 63), non-present and FROZEN are the era values; 6.0 has no bit 63', () => {
     const w = new SpteWords();

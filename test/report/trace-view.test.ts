@@ -51,6 +51,11 @@ describe('text trace', () => {
     expect(inWords('free page 3 (g1) [not bound: not zapped]')).toBe('free page 3 (g1, not bound to the memslot through guest_memfd: its SPTEs were not zapped)');
     expect(inWords('R direct t0[1] L2 g2 = np')).toBe('read direct t0[1] L2 g2 = non-present');
   });
+
+  it('shows the SPTE words a step read as real 64-bit words, decoded', () => {
+    expect(text).toContain('touched: read mirror t2[0] L1 g0 = 0x8600000100000b77 [leaf, present -> page 0: suppress_ve=1 ');
+    expect(text).not.toMatch(/\b(leaf|link)\(/);
+  });
 });
 
 describe('ITF', () => {
