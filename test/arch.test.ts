@@ -63,6 +63,17 @@ describe('architecture', () => {
     const bad = imports('proofs').filter(([, t]) => !under(t, 'model') && !under(t, 'proofs') && t !== 'src/index.js' && t !== 'src/internal.js');
     expect(bad).toEqual([]);
   });
+  it('the public barrel re-exports only core, the DSL and the public MMU surface (never engines or src/internal)', () => {
+    const bad = imports('src')
+      .filter(([f]) => f === 'src/index.ts' || f === 'src/mmu/index.ts')
+      .filter(([, t]) => !under(t, 'src/core') && !under(t, 'src/dsl') && !under(t, 'src/mmu'))
+      .concat(imports('src').filter(([f, t]) => f === 'src/index.ts' && under(t, 'src/mmu') && t !== 'src/mmu/index.js'))
+      .concat(imports('src').filter(([f, t]) => f === 'src/mmu/index.ts' && t === 'src/mmu/internal.js'));
+    expect(bad).toEqual([]);
+  });
+  it('examples/ import only the public package (no relative imports)', () => {
+    expect(imports('examples')).toEqual([]);
+  });
   it('only src/cli (and src/index) reaches model/ or proofs/', () => {
     const bad = imports('src')
       .filter(([, t]) => under(t, 'model') || under(t, 'proofs'))
