@@ -49,6 +49,10 @@ describe('mmio: CPU support versus what KVM enables', () => {
     const sev = cli(['mmio', '--vendor', 'amd', '--maxphyaddr', '48', '--mem-encrypt', 'on', '--cbit', '47', '--npt', 'off', '--vm', 'sev-es']);
     expect(sev.code).toBe(64);
     expect(sev.stderr).toContain('--vm sev-es (with --npt off)');
+    const dec = cli(['decode', '--flavour', 'npt', '--npt', 'off', '0x6']);
+    expect(dec.code).toBe(64);
+    expect(isOneLineDiagnostic(dec.stderr)).toBe(true);
+    expect(dec.stderr).toContain('MMC004: --flavour npt with --npt off');
   });
   it('host SME: shadow_me_value is the C-bit', () => {
     const r = json<MmioJson>(['mmio', '--vendor', 'amd', '--maxphyaddr', '48', '--mem-encrypt', 'on', '--cbit', '47', '--sme', 'on', '--json']);

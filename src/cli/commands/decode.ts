@@ -52,6 +52,7 @@ export const decodeCommand: Command = {
     const p2 = argvVm.length ? parse('decode', [...argv, ...argvVm], { ...CPU_FLAGS, flavour: { type: 'string' }, json: { type: 'boolean' } }, 1) : p;
     const m = parseMachine(p2, { vendor: amd ? 'amd' : 'intel', maxphyaddr: amd ? 48 : 46, ept: name === 'ept' || name === 'tdx' });
     flavourFitsMachine(name, m.cfg.amd === true, m.cfg.ept === true, argv);
+    if (name === 'npt' && m.flavour !== 'npt') fail('MMC004', '--flavour npt with --npt off: contradictory configuration: with NPT off, KVM uses shadow paging (use --flavour shadow)', { subject: '--npt' });
     const lay = spteLayout(name, m.era);
     const d = machineDerived(m);
     const env = { ...m.cfg };
