@@ -14,7 +14,7 @@
  * Page-table page `t` is frame `TABLE_PFN_BASE + t`.
  */
 import { evaluate, formatDecoded, bv } from '../../src/dsl/index.js';
-import { SpteKind, decodeSpte, mkLeaf, mkLink, mkMmio, type MachineDisplay, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
+import { SpteKind, decodeSpte, fail, mkLeaf, mkLink, mkMmio, type MachineDisplay, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
 import { type CpuConfig, cpuVars } from '../cpus/index.js';
 import { type Derived, type KvmVariant, type VmType, derive } from '../kvm/index.js';
 import { EPT, type Era, PT, SW } from '../spte/bits.js';
@@ -88,7 +88,7 @@ export class SpteWords {
   constructor(f: SpteFormat = {}) {
     this.era = f.era ?? DEFAULT_ERA;
     this.flavour = f.flavour ?? 'ept';
-    if (!flavourInEra(this.flavour, this.era)) throw new Error(`internal error: flavour ${this.flavour} does not exist in era ${this.era}`);
+    if (!flavourInEra(this.flavour, this.era)) fail('MMC301', `spte: flavour '${this.flavour}' does not exist in era ${this.era} (TDX host support is era 6.13 only); flavours of era ${this.era}: ept, npt, shadow`, { subject: 'spte.flavour' });
     this.ad = f.ad ?? true;
     this.consts = f.consts ?? spteConsts(this.era);
     this.derived = derive(this.era, this.flavour, this.consts, cpuVars(), f.variant ?? {});

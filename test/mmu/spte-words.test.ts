@@ -58,6 +58,19 @@ describe('compact words and real SPTEs', () => {
     });
   }
 
+  it('a TDX flavour outside era 6.13 is MMC301 naming the field', () => {
+    const err = (() => {
+      try {
+        new SpteWords({ era: '6.10', flavour: 'tdx' });
+      } catch (e) {
+        return e as { diagnostic?: { code: string; message: string } };
+      }
+      return undefined;
+    })();
+    expect(err?.diagnostic?.code).toBe('MMC301');
+    expect(err?.diagnostic?.message).toMatch(/^spte: flavour 'tdx' does not exist in era 6\.10 .*flavours of era 6\.10: ept, npt, shadow$/);
+  });
+
   it('parseSpte inverts formatSpte (the step records name words by formatSpte)', () => {
     for (const level of [1, 2, 3]) for (const v of producible(level)) expect(parseSpte(formatSpte(v))).toBe(v);
     expect(parseSpte('leaf(pfn=1)')).toBeUndefined();
