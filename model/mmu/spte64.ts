@@ -250,9 +250,6 @@ export class SpteWords {
 
 const CLASSES: readonly SpteClass[] = ['present', 'mmio', 'frozen', 'non-present', 'ambiguous'];
 
-/** Returns the SPTE words of the default format (6.13 EPT). */
-export const defaultSpteWords = (): SpteWords => new SpteWords();
-
 /** The name of the classification property. */
 export const SPTE_CLASSIFICATION = 'spte-classification';
 
