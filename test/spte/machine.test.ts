@@ -149,5 +149,8 @@ describe('prove for one machine (Z3, CPU fixed)', () => {
     expect(r.code).toBe(64);
     expect(isOneLineDiagnostic(r.stderr)).toBe(true);
     expect(r.stderr).toContain('--flavour does not apply with the machine flags');
+    const fam = cli(['prove', '--family', 'role', '--vendor', 'intel']);
+    expect(fam.code).toBe(64);
+    expect(fam.stderr).toContain('MMC001: prove --family role: --vendor applies to the spte family only');
   });
 });

@@ -230,7 +230,7 @@ export const proveCommand: Command = {
     const shard = parseShard(str(p, 'shard'));
     const family = choice(p, 'family', ['spte', 'role', 'vmtype'] as const, 'spte')!;
     if (family !== 'spte') {
-      for (const f of ['kernel', 'flavour', 'spec', 'shard'] as const) {
+      for (const f of ['kernel', 'flavour', 'spec', 'shard', ...Object.keys(CPU_FLAGS)]) {
         if (str(p, f) !== undefined) fail('MMC001', `prove --family ${family}: --${f} applies to the spte family only (use 'mmucheck ${family === 'role' ? 'role --era' : 'vmtypes'}' for era filters)`, { subject: `--${f}` });
       }
       let cs = family === 'role' ? roleCases() : vmtypeCases();
