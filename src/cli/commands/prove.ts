@@ -358,7 +358,7 @@ export const proveCommand: Command = {
     io.out(`${'era'.padEnd(5)} ${'flavour'.padEnd(7)} ${'rule'.padEnd(w)} ${'verdict'.padEnd(9)} ${'expected'.padEnd(9)} status   time`);
     for (const r of rows) {
       const st = r.status === 'pass' ? 'ok' : r.status.toUpperCase();
-      io.out(`${r.era.padEnd(5)} ${r.flavour.padEnd(7)} ${r.rule.padEnd(w)} ${r.outcome.verdict.kind.padEnd(9)} ${r.expected.verdict.padEnd(9)} ${st.padEnd(8)} ${r.outcome.seconds.toFixed(2)}s${r.shared ? ' (same query as an earlier rule)' : ''}${r.notApplicable ? ' (not applicable to the machine)' : ''}${r.detail && machine && r.status === 'pass' ? ` (${r.detail})` : ''}`);
+      io.out(`${r.era.padEnd(5)} ${r.flavour.padEnd(7)} ${r.rule.padEnd(w)} ${r.outcome.verdict.kind.padEnd(9)} ${r.expected.verdict.padEnd(9)} ${st.padEnd(8)} ${r.outcome.seconds.toFixed(2)}s${r.shared ? ' (same query as an earlier rule)' : ''}${r.notApplicable ? ' (not applicable to the machine)' : ''}${r.detail && machine && r.status === 'pass' && r.outcome.verdict.kind === 'holds' ? ` (${r.detail})` : ''}`);
     }
     for (const r of rows) {
       if (r.outcome.verdict.kind === 'holds') continue;
