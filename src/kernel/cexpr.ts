@@ -6,9 +6,10 @@
  * `BIT_ULL`, `BIT`, `GENMASK_ULL`, `GENMASK`, `_BITULL`, `_BITUL`, `_AC`, `_ULL`, `_UL`, `ULL`,
  * `UL`, `ilog2`, and `IS_ENABLED` (1 when its CONFIG_ macro is defined as 1). A tree that defines one of them itself is read with its own definition.
  *
- * Every value is computed as C computes an `unsigned long long` expression; narrower casts
- * (`(u32)`, `(int)`, `(u8)`, ...) truncate. A failure throws `CEvalError` naming the macro, never a
- * guess.
+ * Values carry C's integer types on LP64 x86_64 (int 32-bit, long and long long 64-bit; literal
+ * types by C11 6.4.4.1; the usual arithmetic conversions; casts such as `(u64)`, `(u32)`, `(int)`;
+ * in `#if` every value is (u)intmax_t); overflow wraps. The result is the value a `u64` would hold.
+ * A failure throws `CEvalError` naming the macro, never a guess.
  */
 
 /** One token with the place it came from. */
@@ -38,7 +39,6 @@ export class CEvalError extends Error {
   }
 }
 
-const U64 = (1n << 64n) - 1n;
 const PUNCT = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '##', '(', ')', ',', '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '?', ':', '#', ';', '{', '}', '[', ']', '=', '.'];
 
 /** Splits C text (comments already removed) into tokens; string and character literals become one opaque token. */
@@ -66,12 +66,38 @@ export function tokenize(text: string): Token[] {
   return out;
 }
 
-/** Returns the value of an integer literal (suffixes u, l, ll ignored: every value is 64-bit). */
-function literal(text: string): bigint {
-  const t = text.replace(/[uUlL]+$/, '');
-  if (/^0[xX]/.test(t)) return BigInt(t);
-  if (/^0[0-7]+$/.test(t)) return BigInt('0o' + t.slice(1));
-  return BigInt(t);
+/** A C integer value: its bits (two's complement, within `w`), width and signedness (LP64 x86_64 types). */
+interface CVal {
+  readonly v: bigint;
+  readonly w: 32 | 64;
+  readonly s: boolean;
+}
+
+/** Returns a value of the type (w, s) holding `x` reduced modulo 2^w. */
+function cv(x: bigint, w: 32 | 64, s: boolean): CVal {
+  return { v: BigInt.asUintN(w, x), w, s };
+}
+
+/** Returns the mathematical value of a C value (negative for a signed value with its top bit set). */
+function num(a: CVal): bigint {
+  return a.s ? BigInt.asIntN(a.w, a.v) : a.v;
+}
+
+const INT = (x: bigint): CVal => cv(x, 32, true);
+const ULL = (x: bigint): CVal => cv(x, 64, false);
+
+/** Returns an integer literal with its C type (C11 6.4.4.1 on LP64: int, unsigned int, long, unsigned long). */
+function literal(text: string): CVal {
+  const suffix = /[uUlL]*$/.exec(text)![0];
+  const t = text.slice(0, text.length - suffix.length);
+  const x = /^0[xX]/.test(t) ? BigInt(t) : /^0[0-7]+$/.test(t) ? BigInt('0o' + t.slice(1)) : BigInt(t);
+  const unsigned = /u/i.test(suffix);
+  const long = /l/i.test(suffix);
+  const decimal = !/^0/.test(t) || t === '0';
+  if (x >= 1n << 64n) throw new CEvalError(`literal ${text} does not fit 64 bits`);
+  if (!long && x < 1n << 31n) return cv(x, 32, !unsigned);
+  if (!long && x < 1n << 32n && (unsigned || !decimal)) return cv(x, 32, false);
+  return cv(x, 64, !unsigned && x < 1n << 63n);
 }
 
 /** Splits the tokens after an opening parenthesis at `start` into arguments; returns them and the index after `)`. */
@@ -133,19 +159,33 @@ export function expand(toks: readonly Token[], macros: Macros, stack: readonly M
 /** Values of identifiers that are not macros (e.g. a function's boolean parameter fixed by the caller). */
 export type Locals = ReadonlyMap<string, bigint>;
 
-/** Type names a cast may use, with their width in bits. */
-const CAST_WIDTH: Readonly<Record<string, number>> = {
-  u64: 64, s64: 64, u32: 32, s32: 32, u16: 16, s16: 16, u8: 8, s8: 8, gfn_t: 64, gpa_t: 64, hpa_t: 64, phys_addr_t: 64,
-  'unsigned long long': 64, 'long long': 64, 'unsigned long': 64, long: 64, 'unsigned int': 32, int: 32, unsigned: 32,
-  'unsigned short': 16, short: 16, 'unsigned char': 8, char: 8, bool: 1, size_t: 64,
+/** Type names a cast may use: width in bits and signedness. */
+const CASTS: Readonly<Record<string, readonly [number, boolean]>> = {
+  u64: [64, false], s64: [64, true], u32: [32, false], s32: [32, true], u16: [16, false], s16: [16, true], u8: [8, false], s8: [8, true],
+  gfn_t: [64, false], gpa_t: [64, false], hpa_t: [64, false], phys_addr_t: [64, false], size_t: [64, false],
+  'unsigned long long': [64, false], 'long long': [64, true], 'unsigned long': [64, false], long: [64, true],
+  'unsigned int': [32, false], int: [32, true], unsigned: [32, false], 'unsigned short': [16, false], short: [16, true],
+  'unsigned char': [8, false], char: [8, true], bool: [1, false],
 };
 
-/** A recursive-descent parser and evaluator of an expanded C constant expression. */
+/** Integer promotion and, in #if, the widening of every value to (u)intmax_t. */
+function promote(a: CVal, inIf: boolean): CVal {
+  return inIf && a.w === 32 ? cv(num(a), 64, a.s) : a;
+}
+
+/** The usual arithmetic conversions of two promoted operands (LP64: long represents every unsigned int). */
+function common(a: CVal, b: CVal): [32 | 64, boolean] {
+  const w = a.w === 64 || b.w === 64 ? 64 : 32;
+  const s = !((a.w === w && !a.s) || (b.w === w && !b.s));
+  return [w, s];
+}
+
+/** A recursive-descent parser and evaluator of an expanded C constant expression, with C's integer types. */
 class Evaluator {
   private i = 0;
   constructor(private readonly t: readonly Token[], private readonly macros: Macros, private readonly locals: Locals, private readonly inIf: boolean) {}
 
-  run(): bigint {
+  run(): CVal {
     if (!this.t.length) throw new CEvalError('empty expression');
     const v = this.ternary();
     if (this.i < this.t.length) throw new CEvalError(`unexpected '${this.t[this.i]!.text}'`);
@@ -163,19 +203,20 @@ class Evaluator {
     return tok;
   }
 
-  private ternary(): bigint {
+  private ternary(): CVal {
     const c = this.binary(0);
     if (this.peek() !== '?') return c;
     this.take('?');
     const a = this.ternary();
     this.take(':');
     const b = this.ternary();
-    return c !== 0n ? a : b;
+    const [w, s] = common(a, b);
+    return cv(num(c.v !== 0n ? a : b), w, s);
   }
 
   private static readonly LEVELS: readonly (readonly string[])[] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '>', '<=', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
 
-  private binary(level: number): bigint {
+  private binary(level: number): CVal {
     if (level === Evaluator.LEVELS.length) return this.unary();
     let a = this.binary(level + 1);
     while (Evaluator.LEVELS[level]!.includes(this.peek() ?? '')) {
@@ -186,99 +227,117 @@ class Evaluator {
     return a;
   }
 
-  /** Returns the width of the cast starting at the current '(' if it is one, else undefined. */
-  private castWidth(): { width: number; len: number } | undefined {
+  /** Returns the type of the cast starting at the current '(' if it is one, else undefined. */
+  private cast(): { type: readonly [number, boolean]; len: number } | undefined {
     let j = this.i + 1;
     const words: string[] = [];
     while (this.t[j]?.kind === 'id' && !this.macros.has(this.t[j]!.text)) words.push(this.t[j++]!.text);
     if (!words.length || this.t[j]?.text !== ')') return undefined;
-    const width = CAST_WIDTH[words.filter((w) => w !== 'const').join(' ')];
-    return width === undefined ? undefined : { width, len: j - this.i + 1 };
+    const type = CASTS[words.filter((w) => w !== 'const').join(' ')];
+    return type === undefined ? undefined : { type, len: j - this.i + 1 };
   }
 
-  private unary(): bigint {
+  private unary(): CVal {
     const p = this.peek();
-    if (p === '-') { this.take(); return (-this.unary()) & U64; }
-    if (p === '+') { this.take(); return this.unary(); }
-    if (p === '~') { this.take(); return ~this.unary() & U64; }
-    if (p === '!') { this.take(); return this.unary() === 0n ? 1n : 0n; }
+    if (p === '-' || p === '+' || p === '~') {
+      this.take();
+      const a = promote(this.unary(), this.inIf);
+      return cv(p === '-' ? -num(a) : p === '~' ? ~num(a) : num(a), a.w, a.s);
+    }
+    if (p === '!') { this.take(); return INT(this.unary().v === 0n ? 1n : 0n); }
     if (p === '(') {
-      const cast = this.castWidth();
-      if (cast) {
-        this.i += cast.len;
+      const c = this.cast();
+      if (c) {
+        this.i += c.len;
         const v = this.unary();
-        return cast.width === 1 ? (v !== 0n ? 1n : 0n) : v & ((1n << BigInt(cast.width)) - 1n);
+        const [w, s] = c.type;
+        if (w === 1) return INT(v.v !== 0n ? 1n : 0n);
+        // a cast to a type narrower than int yields an int after promotion
+        return promote(w < 32 ? INT(s ? BigInt.asIntN(w, v.v) : BigInt.asUintN(w, v.v)) : cv(num(v), w as 32 | 64, s), this.inIf);
       }
       this.take('(');
       const v = this.ternary();
       this.take(')');
       return v;
     }
-    return this.primary();
+    return promote(this.primary(), this.inIf);
   }
 
-  private primary(): bigint {
+  private primary(): CVal {
     const tok = this.take();
     if (tok.kind === 'num') return literal(tok.text);
     if (tok.kind !== 'id') throw new CEvalError(`unexpected '${tok.text}'`);
-    if (tok.text === 'true') return 1n;
-    if (tok.text === 'false') return 0n;
+    if (tok.text === 'true') return INT(1n);
+    if (tok.text === 'false') return INT(0n);
     if (this.peek() === '(' && isBuiltin(tok.text)) {
       const { args, end } = callArgs(this.t, this.i + 1, tok.text);
       this.i = end;
-      return BUILTINS[tok.text]!(args, (a) => new Evaluator(a, this.macros, this.locals, this.inIf).run());
+      return BUILTINS[tok.text]!(args, (a) => num(new Evaluator(a, this.macros, this.locals, this.inIf).run()));
     }
     const local = this.locals.get(tok.text);
-    if (local !== undefined) return local;
+    if (local !== undefined) return INT(local);
     // In #if, an identifier that is not a macro is 0 (C11 6.10.1); elsewhere it is not a constant.
-    if (this.inIf) return 0n;
+    if (this.inIf) return INT(0n);
     throw new CEvalError(`'${tok.text}' is not a macro${this.peek() === '(' ? ' (a function call)' : ''}`);
   }
 }
 
-/** Applies a binary operator with C's unsigned 64-bit semantics. */
-function apply(op: string, a: bigint, b: bigint): bigint {
+/** Applies a binary operator with C's semantics on LP64 integer types (wrapping where C would overflow). */
+function apply(op: string, a: CVal, b: CVal): CVal {
+  if (op === '||') return INT(a.v !== 0n || b.v !== 0n ? 1n : 0n);
+  if (op === '&&') return INT(a.v !== 0n && b.v !== 0n ? 1n : 0n);
+  if (op === '<<' || op === '>>') {
+    const n = num(b);
+    if (n < 0n || n >= BigInt(a.w)) throw new CEvalError(`shift by ${n} (outside 0..${a.w - 1} for a ${a.w}-bit ${a.s ? 'signed' : 'unsigned'} operand)`);
+    return cv(op === '<<' ? num(a) << n : num(a) >> n, a.w, a.s);
+  }
+  const [w, s] = common(a, b);
+  const x = s ? BigInt.asIntN(w, a.v) : BigInt.asUintN(w, num(a));
+  const y = s ? BigInt.asIntN(w, b.v) : BigInt.asUintN(w, num(b));
   switch (op) {
-    case '||': return a || b ? 1n : 0n;
-    case '&&': return a && b ? 1n : 0n;
-    case '|': return a | b;
-    case '^': return a ^ b;
-    case '&': return a & b;
-    case '==': return a === b ? 1n : 0n;
-    case '!=': return a !== b ? 1n : 0n;
-    case '<': return a < b ? 1n : 0n;
-    case '>': return a > b ? 1n : 0n;
-    case '<=': return a <= b ? 1n : 0n;
-    case '>=': return a >= b ? 1n : 0n;
-    case '<<':
-    case '>>':
-      if (b >= 64n) throw new CEvalError(`shift by ${b} (64 or more is undefined in C)`);
-      return op === '<<' ? (a << b) & U64 : a >> b;
-    case '+': return (a + b) & U64;
-    case '-': return (a - b) & U64;
-    case '*': return (a * b) & U64;
+    case '|': return cv(x | y, w, s);
+    case '^': return cv(x ^ y, w, s);
+    case '&': return cv(x & y, w, s);
+    case '==': return INT(x === y ? 1n : 0n);
+    case '!=': return INT(x !== y ? 1n : 0n);
+    case '<': return INT(x < y ? 1n : 0n);
+    case '>': return INT(x > y ? 1n : 0n);
+    case '<=': return INT(x <= y ? 1n : 0n);
+    case '>=': return INT(x >= y ? 1n : 0n);
+    case '+': return cv(x + y, w, s);
+    case '-': return cv(x - y, w, s);
+    case '*': return cv(x * y, w, s);
     case '/':
     case '%':
-      if (b === 0n) throw new CEvalError('division by zero');
-      return op === '/' ? a / b : a % b;
+      if (y === 0n) throw new CEvalError('division by zero');
+      return cv(op === '/' ? x / y : x % y, w, s);
   }
   throw new CEvalError(`operator '${op}'`);
 }
 
-type Builtin = (args: Token[][], ev: (a: Token[]) => bigint) => bigint;
+type Builtin = (args: Token[][], ev: (a: Token[]) => bigint) => CVal;
 
 function arity(name: string, args: Token[][], n: number): void {
   if (args.length !== n) throw new CEvalError(`${name} takes ${n} argument(s), given ${args.length}`);
 }
 
-function bitOf(name: string, n: bigint): bigint {
-  if (n >= 64n) throw new CEvalError(`${name}(${n}): bit 64 or above`);
-  return 1n << n;
+/** BIT_ULL(n) and friends: an unsigned 64-bit single bit (BIT is `1UL << n`, also 64-bit on x86_64). */
+function bitOf(name: string, n: bigint): CVal {
+  if (n < 0n || n >= 64n) throw new CEvalError(`${name}(${n}): bit outside 0..63`);
+  return ULL(1n << n);
 }
 
-function genmaskOf(name: string, hi: bigint, lo: bigint): bigint {
-  if (hi >= 64n || lo > hi) throw new CEvalError(`${name}(${hi}, ${lo}): bounds outside 0..63 or reversed`);
-  return ((1n << (hi + 1n)) - 1n) & ~((1n << lo) - 1n);
+function genmaskOf(name: string, hi: bigint, lo: bigint): CVal {
+  if (hi >= 64n || lo < 0n || lo > hi) throw new CEvalError(`${name}(${hi}, ${lo}): bounds outside 0..63 or reversed`);
+  return ULL(((1n << (hi + 1n)) - 1n) & ~((1n << lo) - 1n));
+}
+
+/** _AC(X, Y) pastes the suffix Y onto the literal X (include/uapi/linux/const.h). */
+function pasteSuffix(a: Token[][], ev: (a: Token[]) => bigint): CVal {
+  arity('_AC', a, 2);
+  const [x, y] = [a[0]!, a[1]!];
+  if (x.length === 1 && x[0]!.kind === 'num' && y.length === 1 && /^[uUlL]+$/.test(y[0]!.text)) return literal(x[0]!.text + y[0]!.text);
+  return ULL(ev(x));
 }
 
 /** The kernel's bit helpers, evaluated directly (see the file comment). */
@@ -289,16 +348,16 @@ const BUILTINS: Readonly<Record<string, Builtin>> = {
   _BITUL: (a, ev) => (arity('_BITUL', a, 1), bitOf('_BITUL', ev(a[0]!))),
   GENMASK_ULL: (a, ev) => (arity('GENMASK_ULL', a, 2), genmaskOf('GENMASK_ULL', ev(a[0]!), ev(a[1]!))),
   GENMASK: (a, ev) => (arity('GENMASK', a, 2), genmaskOf('GENMASK', ev(a[0]!), ev(a[1]!))),
-  _AC: (a, ev) => (arity('_AC', a, 2), ev(a[0]!)),
-  _ULL: (a, ev) => (arity('_ULL', a, 1), ev(a[0]!)),
-  _UL: (a, ev) => (arity('_UL', a, 1), ev(a[0]!)),
-  ULL: (a, ev) => (arity('ULL', a, 1), ev(a[0]!)),
-  UL: (a, ev) => (arity('UL', a, 1), ev(a[0]!)),
+  _AC: pasteSuffix,
+  _ULL: (a, ev) => (arity('_ULL', a, 1), ULL(ev(a[0]!))),
+  _UL: (a, ev) => (arity('_UL', a, 1), ULL(ev(a[0]!))),
+  ULL: (a, ev) => (arity('ULL', a, 1), ULL(ev(a[0]!))),
+  UL: (a, ev) => (arity('UL', a, 1), ULL(ev(a[0]!))),
   ilog2: (a, ev) => {
     arity('ilog2', a, 1);
     const v = ev(a[0]!);
-    if (v === 0n) throw new CEvalError('ilog2(0)');
-    return BigInt(v.toString(2).length - 1);
+    if (v <= 0n) throw new CEvalError(`ilog2(${v})`);
+    return INT(BigInt(v.toString(2).length - 1));
   },
 };
 
@@ -329,7 +388,8 @@ function resolveDefined(toks: readonly Token[], macros: Macros): Token[] {
 export function evaluate(toks: readonly Token[], macros: Macros, opts: { inIf?: boolean; locals?: Locals } = {}): bigint {
   const pre = opts.inIf ? resolveDefined(toks, macros) : toks;
   const expanded = expand(pre, macros);
-  return new Evaluator(expanded, macros, opts.locals ?? new Map(), opts.inIf ?? false).run();
+  // the value as a u64 variable would hold it (a negative int sign-extends)
+  return BigInt.asUintN(64, num(new Evaluator(expanded, macros, opts.locals ?? new Map(), opts.inIf ?? false).run()));
 }
 
 /** Returns the identifiers of `toks` that name macros, in order of first use (for "depends on" lists). */
