@@ -173,7 +173,7 @@ export const checkCommand: Command = {
     const expectFlag = choice(p, 'expect', ['holds', 'violated'] as const);
     const ownExpect = modelFile !== undefined ? (variantMeta['expect'] as 'holds' | 'violated' | undefined) : findScenario(label)?.expect.verdict;
     const expected: 'holds' | 'violated' = expectFlag ?? ownExpect ?? 'holds';
-    const expectSource = expectFlag !== undefined ? '--expect' : ownExpect !== undefined ? (modelFile !== undefined ? 'the variant file' : 'the scenario') : 'default';
+    const expectSource = expectFlag !== undefined ? '--expect' : ownExpect !== undefined ? (modelFile !== undefined ? 'the model file' : 'the scenario') : 'default';
     const mermaidPath = str(p, 'mermaid');
     if (mermaidPath !== undefined) requirePath('--mermaid', mermaidPath);
     if (mermaidPath !== undefined && !(model instanceof MmuMachine)) fail('MMC003', `--mermaid: only MMU scenarios and variant files have a sequence-diagram view (${label} is not one)`, { subject: '--mermaid' });
