@@ -193,20 +193,3 @@ describe('the public barrel', () => {
     for (const [k, v] of Object.entries(publicApi)) expect((internalApi as Record<string, unknown>)[k], k).toBe(v);
   });
 });
-
-describe('edits build on each other', () => {
-  it('an edit can refer to a step added by an earlier edit (insert after an inserted step, replace it, goto it)', () => {
-    const name = 'mmu/c6-fault-vs-fast-zap/fixed';
-    const mark: StepBody & { name: string } = { name: 'mark', run: (c) => c.note('mark') };
-    const e = explore(
-      build(name, {
-        edits: [
-          { op: 'fault', insert: mark, before: 'stale-check' },
-          { op: 'fault', insert: { name: 'mark2', run: (c) => c.goto('stale-check') }, after: 'mark' },
-          { op: 'fault', replace: 'mark', with: { run: (c) => c.goto('mark2') } },
-        ],
-      }),
-    );
-    expect(e.result.verdict.kind).toBe('holds');
-  });
-});
