@@ -195,6 +195,19 @@ describe('scenario files through the CLI', () => {
     expect(r.stdout).toContain('ager-never-done');
     expect(r.stdout).toMatch(/Ager/);
   });
+  it('the counterexample of a scenario file replays with --model (its #meta.scenario is the file\'s own name)', () => {
+    const f = file(
+      'c6-like.ts',
+      `import { scenario } from 'mmucheck';\nexport default scenario({ name: 'user/c6-like', vm: 'default', vcpus: 1, options: { faultChecksObsoleteRoot: false },\n  threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 0, write: true }, { op: 'unload' }] }, { name: 'M', script: [{ op: 'fast-zap' }] }], expect: { verdict: 'violated', property: 'I2' } });\n`,
+    );
+    const itf = join(dir, 'c6-like.itf.json');
+    const r = cli(['check', '--model', f, '--itf', itf, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("user/c6-like: VIOLATED: always-property 'I2'");
+    const p = cli(['replay', itf, '--model', f, '--quiet']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/re-executed on user\/c6-like, every state matches; broken: I2/);
+  });
   const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts'));
   it('examples/ has the scenario and variant examples', () => expect(examples).toEqual(expect.arrayContaining(['three-vcpus.ts', 'three-vcpus-plus-thread.ts'])));
   it.each(examples)('examples/%s runs through the CLI and gives its expected verdict', (f) => {

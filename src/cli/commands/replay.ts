@@ -61,7 +61,7 @@ function replayMeta(file: string, t: ItfDocument): ReplayMeta {
  * trace is never loaded); a `--model` variant must start from the recorded scenario.
  */
 async function machineFor(file: string, meta: ReplayMeta, modelFlag: string | undefined): Promise<MmuMachine> {
-  if (meta.scenario !== undefined && !isMmuScenario(meta.scenario)) {
+  if (modelFlag === undefined && meta.scenario !== undefined && !isMmuScenario(meta.scenario)) {
     fail('MMC203', `replay: ${file}: #meta.scenario '${meta.scenario}' is not an MMU scenario (see 'mmucheck list'); replay re-executes MMU traces only`, { subject: file });
   }
   if (modelFlag === undefined && meta.modelFile !== undefined) {
