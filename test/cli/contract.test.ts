@@ -18,6 +18,8 @@ describe('check: the exit code is the verdict against the expectation', () => {
     const missing = cli(['check', 'tdx/2m-vs-4k/freeze', '--quiet', '--expect', 'violated']);
     expect(missing.code).toBe(11);
     expect(cli(['check', 'tdp-cas', '--param', 'NV=1', '--quiet']).code).toBe(0);
+    const holds = cli(['check', 'mmu/grid/huge-vs-4k', '--quiet']);
+    expect(holds.stdout).toMatch(/holds: all \d+ reachable states .*; witnesses reached: huge-mapped \(\d+ steps\), cas-failed \(\d+ steps\)/);
     const bad = cli(['check', 'tdp-cas', '--param', 'NV=1', '--expect', 'maybe']);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--expect maybe: must be one of holds, violated/);

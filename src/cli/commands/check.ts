@@ -137,6 +137,14 @@ export function exitFor(kind: string, expected: 'holds' | 'violated'): number {
   return EXIT.usage;
 }
 
+/** Returns `; witnesses reached: NAME (N steps), ...` for a holds line, or `` when the model declares none. */
+function witnessText(result: CheckResult): string {
+  const all = Object.entries(result.witnesses);
+  if (all.length === 0) return '';
+  const reached = all.filter(([, t]) => t).map(([k, t]) => `${k.replace(/^sometimes:/, '')} (${t!.actions.length} steps)`);
+  return reached.length ? `; witnesses reached: ${reached.join(', ')}` : '; no witness reached';
+}
+
 /** The `check` command. */
 export const checkCommand: Command = {
   name: 'check',
@@ -270,7 +278,7 @@ export const checkCommand: Command = {
     } else {
       const head =
         v.kind === 'holds'
-          ? `holds: ${v.domain}`
+          ? `holds: ${v.domain}${witnessText(result)}`
           : v.kind === 'violated'
             ? `VIOLATED: ${v.witness.message}`
             : `unknown: ${v.reason}`;
