@@ -391,8 +391,3 @@ export function evaluate(toks: readonly Token[], macros: Macros, opts: { inIf?: 
   // the value as a u64 variable would hold it (a negative int sign-extends)
   return BigInt.asUintN(64, num(new Evaluator(expanded, macros, opts.locals ?? new Map(), opts.inIf ?? false).run()));
 }
-
-/** Returns the identifiers of `toks` that name macros, in order of first use (for "depends on" lists). */
-export function macroNames(toks: readonly Token[], macros: Macros): string[] {
-  return [...new Set(toks.filter((t) => t.kind === 'id' && macros.has(t.text)).map((t) => t.text))];
-}

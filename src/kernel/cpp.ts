@@ -5,7 +5,7 @@
  * line numbers (so calls and `static_assert`s in it can be found and placed). `#include` is not
  * followed: the caller reads the files it needs in include order, into one macro table.
  */
-import { CEvalError, type MacroDef, type Token, evaluate, tokenize } from './cexpr.js';
+import { CEvalError, type MacroDef, type Token, callArgs, evaluate, tokenize } from './cexpr.js';
 
 /** A #define or #undef, in reading order. */
 export interface MacroEvent {
@@ -220,15 +220,7 @@ export function calls(f: ReadFile, fn: string, from = 0, to = f.active.length): 
       else if (f.active[j] === ')' && --depth === 0) break;
     }
     const inner = f.active.slice(m.index + m[0].length, j);
-    const toks = tokenize(inner);
-    const args: Token[][] = [[]];
-    let d = 0;
-    for (const t of toks) {
-      if (t.text === '(') d++;
-      if (t.text === ')') d--;
-      if (t.text === ',' && d === 0) args.push([]);
-      else args[args.length - 1]!.push(t);
-    }
+    const { args } = callArgs(tokenize(inner + ')'), 0, fn);
     out.push({ line: lineAt(f.active, m.index), args, text: inner.replace(/\s+/g, ' ').trim() });
   }
   return out;

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../core/diagnostic.js';
-import { CEvalError, type Locals, type MacroDef, type Macros, type Token, evaluate, isBuiltin, tokenize } from './cexpr.js';
+import { CEvalError, type Locals, type Macros, type Token, evaluate, isBuiltin, tokenize } from './cexpr.js';
 import { type Assertion, Preprocessor, type ReadFile, SourceError, assertions, calls, lineAt } from './cpp.js';
 import { CONST_SOURCES, type ConstName, type ConstSource, OLD_LAYOUT_MARK, SPTE_C, SPTE_H, TREE_FILES, X86_64_CONFIG } from './layout.js';
 
@@ -154,7 +154,7 @@ function missing(name: ConstName, src: ConstSource, why: string, file: string, l
 }
 
 /** Reads a tree: version, constants and assertions (see the file comment for the errors). */
-export function readTree(root: string): { tree: KernelTree; macros: Map<string, MacroDef> } {
+export function readTree(root: string): KernelTree {
   const version = readVersion(root);
   const pp = new Preprocessor(X86_64_CONFIG);
   const files = new Map<string, ReadFile>();
@@ -167,8 +167,8 @@ export function readTree(root: string): { tree: KernelTree; macros: Map<string, 
   }
   const spteC = files.get(SPTE_C)!;
   const constants = Object.fromEntries(
-    (Object.entries(CONST_SOURCES) as [ConstName, ConstSource][]).map(([name, src]) => [name, readConst(name, src, pp.macros, spteC)]),
+    (Object.entries(CONST_SOURCES) as [ConstName, ConstSource][]).map(([name, src]) => [name, evalAt(SPTE_C, 1, name, () => readConst(name, src, pp.macros, spteC))]),
   ) as Record<ConstName, TreeConst>;
-  const asserts = [...files.values()].flatMap((f) => assertions(pp, f));
-  return { tree: { root, version, constants, assertions: asserts }, macros: pp.macros };
+  const asserts = [...files.values()].flatMap((f) => evalAt(f.path, 1, 'static_assert/BUILD_BUG_ON', () => assertions(pp, f)));
+  return { root, version, constants, assertions: asserts };
 }

@@ -29,7 +29,7 @@ interface Report {
 describe('kernel: constants read from each era fixture', () => {
   for (const [dir, era] of ERA_TREES) {
     it(`${dir} has every modelled constant of era ${era}`, () => {
-      const { tree } = readTree(join(FIX, dir));
+      const tree = readTree(join(FIX, dir));
       const model = spteConsts(era);
       for (const n of NAMES) expect([n, tree.constants[n].value]).toEqual([n, model[n]]);
       expect(tree.constants.mmuPresent).toMatchObject({ file: 'arch/x86/kvm/mmu/spte.h', line: 5, source: 'SPTE_MMU_PRESENT_MASK' });

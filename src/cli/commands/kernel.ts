@@ -145,7 +145,7 @@ export const kernelCommand: Command = {
     const timeoutS = num(p, 'timeout', 0.001, 86400, 30)!;
     const t0 = performance.now();
     const era = treeEra({ version: readVersion(root) });
-    const { tree } = readTree(root);
+    const tree = readTree(root);
     const model = spteConsts(era);
     const consts = treeConsts(era, tree);
     const differing = (Object.keys(CONST_SOURCES) as ConstName[]).filter((n) => tree.constants[n].value !== model[n]);
