@@ -134,3 +134,20 @@ describe('kernel: input errors are one line, exit 64', () => {
   });
   it('no PATH', () => refused([], 'MMC001', /give the path of a Linux source tree/));
 });
+
+describe('kernel: a constant that differs without breaking a rule', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'mmucheck-kernel-diff-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  it('EPT host-writable moved to bit 59 is printed at its #define, every rule still holds, exit 0', () => {
+    const d = join(tmp, 'hw59');
+    cpSync(join(FIX, 'v6.18'), d, { recursive: true });
+    const f = join(d, 'arch/x86/kvm/mmu/spte.h');
+    const text = readFileSync(f, 'utf8');
+    writeFileSync(f, text.replace(/^#define EPT_SPTE_HOST_WRITABLE\t\tBIT_ULL\(57\)$/m, '#define EPT_SPTE_HOST_WRITABLE\t\tBIT_ULL(59)'));
+    const line = text.split('\n').findIndex((l) => l.startsWith('#define EPT_SPTE_HOST_WRITABLE')) + 1;
+    const r = cli(['kernel', d]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`arch/x86/kvm/mmu/spte.h:${line}: EPT_SPTE_HOST_WRITABLE = 0x0800000000000000 (modelled 6.13 eptHostWritable: 0x0200000000000000)`);
+    expect(r.stdout).toMatch(/1 constants differ from the model/);
+  });
+});
