@@ -14,8 +14,8 @@ import {
   type StepEdit,
 } from '../../src/internal.js';
 import { asUserCode, userCodeLabel } from '../../src/core/user-code.js';
-import { expectOf, OPERATIONS, type OpCall, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type ThreadScript } from '../../src/mmu/scenario.js';
-import { stateView } from '../../src/mmu/view.js';
+import { expectOf, OPERATIONS, type OpCall, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type ThreadScript } from '../../src/internal.js';
+import { stateView } from '../../src/internal.js';
 import type { WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
@@ -56,6 +56,8 @@ export interface Scenario {
   /** Extra properties over the state view. */
   readonly properties?: readonly ScenarioProperty[];
   readonly expect: ScenarioExpect;
+  /** Pool sizes (tables, roots, pages) for harnesses that need more than the defaults (8, 3, 2 per gfn). */
+  readonly bounds?: { readonly tables?: number; readonly roots?: number; readonly pages?: number };
 }
 
 /** Returns the scenario the model builds from a (checked) public-format scenario. */
@@ -196,7 +198,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const words = new SpteWords({ flavour: tdx ? 'tdx' : 'ept', ad: o.eptAd });
   return new MmuMachine({
     name: v.name ?? scn.name,
-    geometry: { levels, vcpus, tables: 8, roots: 3, pages: gfns * 2 },
+    geometry: { levels, vcpus, tables: scn.bounds?.tables ?? 8, roots: scn.bounds?.roots ?? 3, pages: scn.bounds?.pages ?? gfns * 2 },
     options: o as unknown as Record<string, string | number | boolean>,
     threads,
     setup,
