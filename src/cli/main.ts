@@ -38,6 +38,14 @@ export function version(): string {
   return (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
 }
 
+/** The npm package a "Cannot find module/package" message names (not a relative path), or null. */
+export function missingPackage(message: string): string | null {
+  const m = /Cannot find (?:module|package) '([^']+)'/.exec(message);
+  if (!m || /^(\.|\/|file:|node:)/.test(m[1]!)) return null;
+  const parts = m[1]!.split('/');
+  return m[1]!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -68,6 +76,11 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       return e.diagnostic.code === 'MMC900' ? EXIT.internal : EXIT.usage;
     }
     const msg = e instanceof Error ? e.message : String(e);
+    const pkg = missingPackage(msg);
+    if (pkg !== null) {
+      io.err(`mmucheck: error MMC002: the '${pkg}' package is missing or incomplete; run \`npm ci\``);
+      return EXIT.usage;
+    }
     io.err(`mmucheck: internal error MMC900: ${msg.split('\n')[0]}`);
     if (process.env['MMUCHECK_DEBUG'] && e instanceof Error && e.stack) io.err(e.stack);
     return EXIT.internal;

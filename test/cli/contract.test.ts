@@ -3,7 +3,7 @@
  * dash, output that could not be written, a stale build, --version.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -107,3 +107,21 @@ describe('--version', () => {
     expect(cli(['--version']).stdout.trim()).toBe(`mmucheck ${pkg.version}`);
   });
 });
+
+describe('a missing dependency', () => {
+  it('is MMC002 naming the package, not an internal error', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'mmc-nodep-'));
+    for (const d of ['bin', 'src', 'model', 'proofs', 'bench', 'dist', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'test/toy']) {
+      cpSync(join(ROOT, d), join(copy, d), { recursive: true, preserveTimestamps: true, filter: (f) => !f.endsWith('.rebuild.lock') });
+    }
+    // node_modules with every package but z3-solver (links, so nothing large is copied)
+    mkdirSync(join(copy, 'node_modules'));
+    for (const e of readdirSync(join(ROOT, 'node_modules'))) {
+      if (e !== 'z3-solver') symlinkSync(join(ROOT, 'node_modules', e), join(copy, 'node_modules', e));
+    }
+    const r = spawnSync(process.execPath, [join(copy, 'bin/mmucheck.js'), 'prove', '--kernel', '6.13', '--flavour', 'ept', '--rule', 'present-never-mmio'], { encoding: 'utf8', env: { ...process.env, MMUCHECK_NO_REBUILD: '1' } });
+    expect(r.status).toBe(64);
+    expect(r.stderr.trim()).toBe("mmucheck: error MMC002: the 'z3-solver' package is missing or incomplete; run `npm ci`");
+  });
+});
+
