@@ -159,6 +159,7 @@ export const checkCommand: Command = {
     let params: Record<string, number>;
     let label: string;
     let variantMeta: Record<string, unknown> = {};
+    let modelKind = 'variant';
     if (modelFile !== undefined) {
       // an MMU variant file: the same generic checker, strategies, budgets and workers as a registered model
       startWatchdog(str(p, 'time') !== undefined ? { limitSeconds: num(p, 'time', 0, 1e7)! } : {}); // its user code is bounded by --time
@@ -169,6 +170,7 @@ export const checkCommand: Command = {
       ref = v.ref;
       label = v.machine.name;
       variantMeta = { scenario: v.variant.from, modelFile: v.file, ...(v.variant.expect ? { expect: v.variant.expect } : {}) };
+      modelKind = v.variant.kind;
     } else {
       if (name === undefined) fail('MMC001', `check: missing MODEL; models: ${Object.keys(checkModels).join(', ')}`);
       const entry = checkModels[name];
@@ -181,7 +183,7 @@ export const checkCommand: Command = {
     const expectFlag = choice(p, 'expect', ['holds', 'violated'] as const);
     const ownExpect = modelFile !== undefined ? (variantMeta['expect'] as 'holds' | 'violated' | undefined) : findScenario(label)?.expect.verdict;
     const expected: 'holds' | 'violated' = expectFlag ?? ownExpect ?? 'holds';
-    const expectSource = expectFlag !== undefined ? '--expect' : ownExpect !== undefined ? (modelFile !== undefined ? 'the model file' : 'the scenario') : 'default';
+    const expectSource = expectFlag !== undefined ? '--expect' : ownExpect !== undefined ? (modelFile !== undefined ? `the ${modelKind} file` : 'the scenario') : 'default';
     const mermaidPath = str(p, 'mermaid');
     if (mermaidPath !== undefined) requirePath('--mermaid', mermaidPath);
     if (mermaidPath !== undefined && !(model instanceof MmuMachine)) fail('MMC003', `--mermaid: only MMU scenarios and variant files have a sequence-diagram view (${label} is not one)`, { subject: '--mermaid' });
