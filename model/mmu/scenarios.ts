@@ -4,7 +4,7 @@
  * files: src/mmu/scenario.ts). Each carries its expected verdict; the verdict itself always comes
  * from the explorer. Pinned state counts live in the proof suites (proofs/mmu, proofs/tdx).
  */
-import type { ScenarioSpec } from '../../src/mmu/scenario.js';
+import type { ScenarioSpec } from '../../src/internal.js';
 import { type OpCall, type Scenario, toScenario } from './build.js';
 
 const fault = (gfn: number, extra: Partial<Extract<OpCall, { op: 'fault' }>> = {}): OpCall => ({ op: 'fault', gfn, ...extra });
