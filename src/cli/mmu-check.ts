@@ -75,7 +75,7 @@ function registeredSpec(name: string): ScenarioSpec {
 /** Returns a checked variant as a model file: its scenario with the variant's threads, setup, witnesses and properties. */
 function variantFile(x: unknown): ModelFile {
   const v = checkVariant(x, CATALOGUE);
-  const spec = variantScenario(registeredSpec(v.from), v);
+  const spec = variantScenario(registeredSpec(v.from), v, CATALOGUE);
   const verdict = expectOf(spec).verdict;
   return {
     summary: { kind: 'variant', from: v.from, expect: v.expect ?? verdict, ...(v.doc !== undefined ? { doc: v.doc } : {}) },

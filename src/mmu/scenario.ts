@@ -156,7 +156,7 @@ export function scenario(s: ScenarioSpec): ScenarioSpec {
 
 /** What a scenario is checked against: the options that exist, with their values. */
 export interface ScenarioCatalogue {
-  readonly options: Readonly<Record<string, { readonly values: readonly (string | number | boolean)[] }>>;
+  readonly options: Readonly<Record<string, { readonly values: readonly (string | number | boolean)[]; readonly mainline?: string | number | boolean }>>;
 }
 
 /** The witness names (`sometimes` properties every scenario may ask for). */
@@ -209,6 +209,8 @@ export interface ScenarioSystem {
   readonly vcpus: number;
   readonly privateGfns: readonly number[];
   readonly tdBuilding: boolean;
+  /** Private memory may be mapped by huge pages (option `tdxHugePages`). */
+  readonly privateHuge: boolean;
 }
 
 /** Returns true when `x` is a plain object (not null, not an array). */
@@ -266,6 +268,7 @@ function checkFits(c: OpCall, at: string, sys: ScenarioSystem, thread: number, t
     if (!tdx) bad(`${at}.private`, "a private fault needs vm: 'tdx' (this is a default VM)");
     if (!sys.privateGfns.includes(c.gfn)) bad(`${at}.gfn`, `a private fault of gfn ${c.gfn}, which is not private (${privList})`);
     if (c.fast === true) bad(`${at}.fast`, 'the lockless fast page fault never handles private gfns');
+    if ((c.level ?? 1) > 1 && !sys.privateHuge) bad(`${at}.level`, 'a private huge-page fault needs options: { tdxHugePages: true } (without it private memory is mapped at 4K only)');
   }
   if (c.op === 'gmem-punch-hole' && !tdx) bad(at, "gmem-punch-hole needs vm: 'tdx' (guest_memfd backs the private gfns of a TD)");
   if (c.op === 'page-add' || c.op === 'finalize') {
@@ -387,7 +390,7 @@ export function checkOptionValues(x: unknown, label: string, options: ScenarioCa
 }
 
 /** Checks the system fields (vm, levels, vcpus, privateGfns, tdBuilding) and returns the system. */
-function checkSystem(s: Record<string, unknown>): ScenarioSystem {
+function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): ScenarioSystem {
   const vm = s['vm'];
   if (vm !== 'default' && vm !== 'tdx') bad('vm', `must be 'default' or 'tdx', got ${describeValue(vm)}`);
   const levels = s['levels'] ?? 2;
@@ -399,7 +402,7 @@ function checkSystem(s: Record<string, unknown>): ScenarioSystem {
   const priv = s['privateGfns'] ?? [];
   if (!Array.isArray(priv)) bad('privateGfns', `must be an array of gfns, got ${describeValue(priv)}`);
   if (priv.length > 0 && vm !== 'tdx') bad('privateGfns', "private gfns need vm: 'tdx' (a default VM has only shared memory)");
-  const sys: ScenarioSystem = { vm, levels, vcpus, privateGfns: priv as number[], tdBuilding };
+  const sys: ScenarioSystem = { vm, levels, vcpus, privateGfns: priv as number[], tdBuilding, privateHuge: privateHuge(s['options'], cat) };
   priv.forEach((g, i) => {
     intIn(g, `privateGfns[${i}]`, 0, lastGfn(sys), 'gfns are');
     if (priv.indexOf(g) !== i) bad(`privateGfns[${i}]`, `gfn ${g as number} is listed twice`);
@@ -407,9 +410,15 @@ function checkSystem(s: Record<string, unknown>): ScenarioSystem {
   return sys;
 }
 
-/** Returns the system a checked scenario describes. */
-export function systemOf(s: ScenarioSpec): ScenarioSystem {
-  return { vm: s.vm, levels: s.levels ?? 2, vcpus: s.vcpus, privateGfns: s.privateGfns ?? [], tdBuilding: s.tdBuilding ?? false };
+/** Returns true when `options` (or the mainline value) let private memory be mapped by huge pages. */
+function privateHuge(options: unknown, cat: ScenarioCatalogue): boolean {
+  const own = isObject(options) ? options['tdxHugePages'] : undefined;
+  return (own ?? cat.options['tdxHugePages']?.mainline) === true;
+}
+
+/** Returns the system a checked scenario describes (with `options`, e.g. a variant's merged options). */
+export function systemOf(s: ScenarioSpec, cat: ScenarioCatalogue, options: ScenarioSpec['options'] = s.options): ScenarioSystem {
+  return { vm: s.vm, levels: s.levels ?? 2, vcpus: s.vcpus, privateGfns: s.privateGfns ?? [], tdBuilding: s.tdBuilding ?? false, privateHuge: privateHuge(options, cat) };
 }
 
 /** Raises MMC301 unless `s[key]` is absent or a string (non-empty when `nonEmpty`). */
@@ -432,12 +441,12 @@ export function checkScenario(x: unknown, cat: ScenarioCatalogue): ScenarioSpec 
   if (typeof x['name'] !== 'string' || x['name'] === '') bad('name', `must be a non-empty string, got ${describeValue(x['name'])}`);
   optionalString(x, 'title', false);
   optionalString(x, 'doc', false);
-  const sys = checkSystem(x);
+  if (x['options'] !== undefined) checkOptionValues(x['options'], 'options', cat.options);
+  const sys = checkSystem(x, cat);
   const names: string[] = [];
   const threads = checkThreads(x['threads'], 'threads', sys, 0, names);
   if (threads.length < sys.vcpus) bad('threads', `${threads.length} thread(s) for ${sys.vcpus} vCPUs; the first ${sys.vcpus} threads are the vCPUs`);
   if (x['setup'] !== undefined) checkSetup(x['setup'], 'setup', sys, names);
-  if (x['options'] !== undefined) checkOptionValues(x['options'], 'options', cat.options);
   if (x['witnesses'] !== undefined) checkWitnesses(x['witnesses'], 'witnesses', WITNESS_NAMES);
   const props = x['properties'] === undefined ? [] : checkProperties(x['properties'], 'properties', [...INVARIANT_NAMES, ...WITNESS_NAMES]);
   if (x['expect'] === undefined) bad('expect', "missing: the verdict the scenario expects ('holds' or 'violated')");

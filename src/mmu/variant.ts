@@ -127,21 +127,22 @@ export function checkVariant(x: unknown, catalogue: VariantCatalogue): VariantSp
 }
 
 /**
- * Returns the scenario a (shape-checked) variant describes: `base` with the variant's name,
+ * Returns the scenario a (shape-checked) variant describes, checked against `cat`: `base` with the variant's name,
  * options merged over the scenario's, threads replaced and/or added, setup replaced, witnesses
  * dropped and added, properties added, and its expectation. Each field it brings is checked
  * against the scenario's system (MMC301 naming the variant's field, e.g. `addThreads[0].script[1].gfn`).
  */
-export function variantScenario(base: ScenarioSpec, v: VariantSpec): ScenarioSpec {
-  const sys = systemOf(base);
+export function variantScenario(base: ScenarioSpec, v: VariantSpec, cat: ScenarioCatalogue): ScenarioSpec {
+  const options = { ...(base.options ?? {}), ...(v.options ?? {}) };
+  const sys = systemOf(base, cat, options);
   const names: string[] = [];
-  const threads = v.threads === undefined ? base.threads : checkThreads(v.threads, 'threads', sys, 0, names);
-  if (v.threads === undefined) names.push(...base.threads.map((t) => t.name));
+  // the scenario's own threads and setup are checked again: the variant's options may not fit them
+  const threads = v.threads === undefined ? checkThreads(base.threads, `${base.name}: threads`, sys, 0, names) : checkThreads(v.threads, 'threads', sys, 0, names);
   const added = v.addThreads === undefined ? [] : checkThreads(v.addThreads, 'addThreads', sys, threads.length, names);
   const all = [...threads, ...added];
   if (all.length < sys.vcpus) fail('MMC301', `threads: ${all.length} thread(s) for ${sys.vcpus} vCPUs of scenario ${base.name}; the first ${sys.vcpus} threads are the vCPUs`, { subject: 'threads' });
   const setup = v.setup === undefined ? base.setup : checkSetup(v.setup, 'setup', sys, names);
-  if (v.setup === undefined && v.threads !== undefined && base.setup !== undefined) checkSetup(base.setup, `setup (of scenario ${base.name})`, sys, names);
+  if (v.setup === undefined && base.setup !== undefined) checkSetup(base.setup, `${base.name}: setup`, sys, names);
   const had = base.witnesses ?? [];
   const drop = v.dropWitnesses === undefined ? [] : checkWitnesses(v.dropWitnesses, 'dropWitnesses', had);
   const kept = had.filter((w) => !drop.includes(w));
@@ -153,7 +154,7 @@ export function variantScenario(base: ScenarioSpec, v: VariantSpec): ScenarioSpe
     ...base,
     name: v.name ?? `${v.from}+variant`,
     ...(v.doc !== undefined ? { doc: v.doc } : {}),
-    options: { ...(base.options ?? {}), ...(v.options ?? {}) },
+    options,
     threads: all,
     ...(setup !== undefined ? { setup } : {}),
     witnesses: [...kept, ...add],

@@ -72,6 +72,7 @@ describe('scenario validation: MMC301 naming the field', () => {
     ['private gfns on a default VM', { ...BASE, privateGfns: [0] }, "privateGfns: private gfns need vm: 'tdx' (a default VM has only shared memory)"],
     ['a private fault of a shared gfn', { ...TD, threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 2, private: true }] }] }, 'threads[0].script[0].gfn: a private fault of gfn 2, which is not private (privateGfns: [0, 1])'],
     ['page-add outside a building TD', { ...TD, threads: [{ name: 'V0', script: [{ op: 'page-add', gfn: 0 }] }] }, "threads[0].script[0]: page-add needs a TD being built (vm: 'tdx', tdBuilding: true)"],
+    ['a private huge-page fault without tdxHugePages', { ...TD, threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 0, private: true, level: 2 }] }] }, 'threads[0].script[0].level: a private huge-page fault needs options: { tdxHugePages: true } (without it private memory is mapped at 4K only)'],
     ['a private gfn out of range', { ...TD, privateGfns: [0, 4] }, 'privateGfns[1]: 4 is out of range; gfns are 0..3'],
     ['two threads with one name', { ...BASE, threads: [...BASE.threads, { name: 'N', script: [] }] }, "threads[3].name: 'N' is already the name of another thread; thread names are unique"],
     ['more than 8 threads', { ...BASE, threads: Array.from({ length: 9 }, (_, i) => ({ name: `T${i}`, script: [] })) }, 'threads: 9 threads; a scenario has at most 8'],
@@ -105,7 +106,7 @@ describe('variants that change threads, setup, witnesses and properties', () => 
   const cat = { scenarios: SCENARIOS.map((s) => s.name), options: OPTIONS };
   const from = 'mmu/grid/fault-vs-notifier';
   const base = SCENARIO_SPECS.find((s) => s.name === from)!;
-  const merged = (v: unknown): ScenarioSpec => variantScenario(base, checkVariant(v, cat));
+  const merged = (v: unknown): ScenarioSpec => variantScenario(base, checkVariant(v, cat), cat);
   const varDiag = (v: unknown): Diagnostic => diagOf(() => merged(v));
   it('an added thread is checked against the scenario (MMC301 naming the variant field)', () => {
     expect(varDiag({ from, addThreads: [{ name: 'A', script: [{ op: 'age', start: 0, end: 9 }] }] }).message).toBe('addThreads[0].script[0].end: 9 is out of range; range ends (exclusive) are 1..4');
@@ -114,8 +115,12 @@ describe('variants that change threads, setup, witnesses and properties', () => 
   });
   it('replaced threads are checked, and a kept setup must still name a thread', () => {
     const c8 = SCENARIO_SPECS.find((s) => s.name === 'mmu/c8-volatile-bits/fixed')!;
-    expect(diagOf(() => variantScenario(c8, checkVariant({ from: c8.name, threads: [] }, cat))).message).toBe('threads: 0 thread(s) for 1 vCPUs of scenario mmu/c8-volatile-bits/fixed; the first 1 threads are the vCPUs');
-    expect(diagOf(() => variantScenario(base, checkVariant({ from, threads: [{ name: 'V0', script: [{ op: 'access', gfn: 7 }] }] }, cat))).message).toBe('threads[0].script[0].gfn: 7 is out of range; gfns are 0..3');
+    expect(diagOf(() => variantScenario(c8, checkVariant({ from: c8.name, threads: [] }, cat), cat)).message).toBe('threads: 0 thread(s) for 1 vCPUs of scenario mmu/c8-volatile-bits/fixed; the first 1 threads are the vCPUs');
+    expect(diagOf(() => variantScenario(base, checkVariant({ from, threads: [{ name: 'V0', script: [{ op: 'access', gfn: 7 }] }] }, cat), cat)).message).toBe('threads[0].script[0].gfn: 7 is out of range; gfns are 0..3');
+  });
+  it('a private huge-page fault is checked against the variant\'s own options', () => {
+    const t1 = SCENARIO_SPECS.find((s) => s.name === 'tdx/2m-vs-4k/freeze')!;
+    expect(diagOf(() => variantScenario(t1, checkVariant({ from: t1.name, options: { tdxHugePages: false } }, cat), cat)).message).toMatch(/^tdx\/2m-vs-4k\/freeze: threads\[0\]\.script\[0\]\.level: a private huge-page fault needs options: \{ tdxHugePages: true \}/);
   });
   it('dropWitnesses names witnesses of the scenario; addWitnesses known ones it lacks', () => {
     expect(varDiag({ from, dropWitnesses: ['aged'] }).message).toBe("dropWitnesses[0]: a string (\"aged\") is not a witness; witnesses: stale-fault-retried, guest-wrote");
