@@ -18,6 +18,11 @@ describe('check: the exit code is the verdict against the expectation', () => {
     const missing = cli(['check', 'tdx/2m-vs-4k/freeze', '--quiet', '--expect', 'violated']);
     expect(missing.code).toBe(11);
     expect(cli(['check', 'tdp-cas', '--param', 'NV=1', '--quiet']).code).toBe(0);
+    // the expected property is compared too: another invariant breaking first is not as expected
+    const wrong = cli(['check', 'tdx/2m-vs-4k/cas-then-seamcall', '--quiet', '--expect', 'violated']);
+    expect(wrong.code).toBe(0);
+    const scn = cli(['check', 'mmu/c6-fault-vs-fast-zap/buggy', '--quiet']);
+    expect(scn.stdout).toMatch(/expected violated I2 \(the scenario\): as expected/);
     const holds = cli(['check', 'mmu/grid/huge-vs-4k', '--quiet']);
     expect(holds.stdout).toMatch(/holds: all \d+ reachable states .*; witnesses reached: huge-mapped \(\d+ steps\), cas-failed \(\d+ steps\)/);
     const bad = cli(['check', 'tdp-cas', '--param', 'NV=1', '--expect', 'maybe']);
@@ -125,3 +130,14 @@ describe('a missing dependency', () => {
   });
 });
 
+
+describe('the expected property', () => {
+  it('a violation of another property than the expected one is not as expected', async () => {
+    const { propertyDiffers } = await import('../../src/cli/commands/check.js');
+    const violated = (property: string) => ({ kind: 'violated', witness: { property, kind: 'always', message: '' } }) as never;
+    expect(propertyDiffers(violated('I3'), 'violated', 'I9')).toBe('I3 broke first, not I9');
+    expect(propertyDiffers(violated('I9'), 'violated', 'I9')).toBeUndefined();
+    expect(propertyDiffers(violated('I3'), 'violated', undefined)).toBeUndefined();
+    expect(propertyDiffers({ kind: 'holds', domain: '' } as never, 'violated', 'I9')).toBeUndefined();
+  });
+});

@@ -137,6 +137,16 @@ export function exitFor(kind: string, expected: 'holds' | 'violated'): number {
   return EXIT.usage;
 }
 
+/**
+ * Returns why a violation is not the expected one (another property broke first), or undefined.
+ * BFS reports the shortest counterexample, so the property that breaks first is well defined.
+ */
+export function propertyDiffers(v: CheckResult['verdict'], expected: 'holds' | 'violated', property: string | undefined): string | undefined {
+  if (v.kind !== 'violated' || expected !== 'violated' || property === undefined) return undefined;
+  const got = v.witness.property.replace(/^always:/, '');
+  return got === property ? undefined : `${got} broke first, not ${property}`;
+}
+
 /** Returns `; witnesses reached: NAME (N steps), ...` for a holds line, or `` when the model declares none. */
 function witnessText(result: CheckResult): string {
   const all = Object.entries(result.witnesses);
@@ -160,6 +170,7 @@ export const checkCommand: Command = {
     let label: string;
     let variantMeta: Record<string, unknown> = {};
     let modelKind = 'variant';
+    let fileProperty: string | undefined;
     if (modelFile !== undefined) {
       // an MMU variant file: the same generic checker, strategies, budgets and workers as a registered model
       startWatchdog(str(p, 'time') !== undefined ? { limitSeconds: num(p, 'time', 0, 1e7)! } : {}); // its user code is bounded by --time
@@ -171,6 +182,7 @@ export const checkCommand: Command = {
       label = v.machine.name;
       variantMeta = { scenario: v.variant.from, modelFile: v.file, ...(v.variant.expect ? { expect: v.variant.expect } : {}) };
       modelKind = v.variant.kind;
+      if (v.variant.kind === 'scenario') fileProperty = v.scenario.expect.property;
     } else {
       if (name === undefined) fail('MMC001', `check: missing MODEL; models: ${Object.keys(checkModels).join(', ')}`);
       const entry = checkModels[name];
@@ -183,6 +195,7 @@ export const checkCommand: Command = {
     const expectFlag = choice(p, 'expect', ['holds', 'violated'] as const);
     const ownExpect = modelFile !== undefined ? (variantMeta['expect'] as 'holds' | 'violated' | undefined) : findScenario(label)?.expect.verdict;
     const expected: 'holds' | 'violated' = expectFlag ?? ownExpect ?? 'holds';
+    const expectedProperty = expectFlag !== undefined ? undefined : modelFile !== undefined ? fileProperty : findScenario(label)?.expect.property;
     const expectSource = expectFlag !== undefined ? '--expect' : ownExpect !== undefined ? (modelFile !== undefined ? `the ${modelKind} file` : 'the scenario') : 'default';
     const mermaidPath = str(p, 'mermaid');
     if (mermaidPath !== undefined) requirePath('--mermaid', mermaidPath);
@@ -289,13 +302,17 @@ export const checkCommand: Command = {
       if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine ? ` (replay: mmucheck replay ${itfPath}${modelFile !== undefined ? ` --model ${modelFile}` : ''})` : ''}`);
       if (itf && mermaidPath) io.out(`Mermaid diagram written to ${mermaidPath}`);
       const got = shardRecord ? shardRecord.verdict : v.kind;
-      if (got === 'holds' || got === 'violated') io.out(`expected ${expected} (${expectSource}): ${got === expected ? 'as expected' : 'NOT as expected'}`);
+      if (got === 'holds' || got === 'violated') {
+        const wrongProperty = propertyDiffers(v, expected, expectedProperty);
+        io.out(`expected ${expected}${expectedProperty && expected === 'violated' ? ` ${expectedProperty}` : ''} (${expectSource}): ${got === expected && !wrongProperty ? 'as expected' : `NOT as expected${wrongProperty ? `: ${wrongProperty}` : ''}`}`);
+      }
       io.out(
         `${s.distinctStates} distinct states, ${s.generatedStates} generated, depth ${s.maxDepth}, ${s.seconds.toFixed(2)} s, ${(s.distinctStates / Math.max(s.seconds, 1e-9) / 1e6).toFixed(2)} M states/s, ${(s.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB peak, ${s.bytesPerState.toFixed(1)} bytes/state${s.workers > 1 ? `, ${s.workers} workers` : ''}${s.missedStateProbability > 0 ? `, P(missed state) ~ ${s.missedStateProbability.toExponential(1)}` : ''}`,
       );
       if (shardRecord) io.out(`shard ${shard!.index + 1}/${shard!.count}: ${shardRecord.verdict} (sometimes judged by 'mmucheck merge')`);
     }
     if (v.kind === 'error') return EXIT.usage;
+    if (!shardRecord && propertyDiffers(v, expected, expectedProperty)) return EXIT.mismatch;
     return exitFor(shardRecord ? shardRecord.verdict : v.kind, expected);
   },
 };
