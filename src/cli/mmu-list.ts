@@ -4,7 +4,7 @@
  * the operation has private-memory steps, in a TD (steps marked `tdx` exist only there).
  */
 import { fail } from '../core/diagnostic.js';
-import type { StepDef } from '../mmu/program.js';
+import { INVARIANT_DOC, PARAMS, REQUIRED, type StepDef } from '../internal.js';
 import { instantiate, OPERATIONS, type OpCall } from '../../model/mmu/build.js';
 import { mainlineOptions, OPTIONS } from '../../model/mmu/options.js';
 
@@ -53,9 +53,23 @@ export function operationSteps(op: string): ListedStep[] {
   return [...seen.values()];
 }
 
-/** Returns the `list --operations` lines. */
+/** The parameters of operation `op` as `name: int|bool` with `?` for the optional ones. */
+export function operationParams(op: (typeof OPERATIONS)[number]): { name: string; type: 'int' | 'bool'; required: boolean }[] {
+  const req = REQUIRED[op] ?? [];
+  return Object.entries(PARAMS[op]).map(([name, type]) => ({ name, type, required: req.includes(name) }));
+}
+
+/** Returns the `list --operations` lines: each operation's call shape and its steps. */
 export function operationLines(): string[] {
-  return OPERATIONS.map((op) => `${op}: ${operationSteps(op).map((s) => s.name).join(' ')}`);
+  return OPERATIONS.flatMap((op) => {
+    const ps = operationParams(op).map((p) => `${p.name}${p.required ? '' : '?'}: ${p.type === 'int' ? 'number' : 'boolean'}`);
+    return [`{ op: '${op}'${ps.length ? ', ' + ps.join(', ') : ''} }`, `    steps: ${operationSteps(op).map((s) => s.name).join(' ')}`];
+  });
+}
+
+/** Returns the `list --invariants` lines. */
+export function invariantLines(): string[] {
+  return Object.entries(INVARIANT_DOC).map(([k, d]) => `${k.padEnd(3)}  ${d}`);
 }
 
 /** Returns the `list --steps OP` lines. */

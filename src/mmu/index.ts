@@ -13,4 +13,7 @@ export { INVARIANT_DOC, type InvariantName, WITNESS_DOC, type WitnessName } from
 export { SEPT_NAMES, type SeptStateName, TDX_STATUS, type TdxStatusName } from './tdx.js';
 export { type LockView, type RootRef, type SpteClass, type SpteView, StateView, stateView, type ThreadView } from './view.js';
 export type { MmuMachine } from './machine.js';
-export * from './scenario.js';
+export {
+  INVARIANT_NAMES, OPERATIONS, scenario, WITNESS_NAMES,
+  type OpCall, type OperationName, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type SetupCall, type ThreadScript,
+} from './scenario.js';

@@ -171,7 +171,8 @@ export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', '
 export const MAX_THREADS = 8;
 
 /** The parameters of each operation: name -> required. */
-const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int' | 'bool'>>>> = {
+/** Each operation's parameters and their kinds (`mmucheck list --operations`). */
+export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int' | 'bool'>>>> = {
   fault: { gfn: 'int', write: 'bool', private: 'bool', level: 'int', fast: 'bool' },
   access: { gfn: 'int', write: 'bool' },
   'zap-range': { start: 'int', end: 'int' },
@@ -189,7 +190,8 @@ const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int' | 'bo
 };
 
 /** Parameters every call of the operation must give. */
-const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+/** The parameters each operation requires. */
+export const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   fault: ['gfn'],
   access: ['gfn'],
   'zap-range': ['start', 'end'],

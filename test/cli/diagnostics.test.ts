@@ -48,10 +48,14 @@ describe('list: what a variant can name', () => {
     const steps = cli(['list', '--steps', 'fault']);
     expect(steps.code).toBe(0);
     expect(steps.stdout).toMatch(/^\s+stale-check\s.*is_page_fault_stale/m);
-    expect(cli(['list', '--operations']).stdout).toMatch(/^fast-zap: /m);
+    expect(cli(['list', '--operations']).stdout).toMatch(/^\{ op: 'fault', gfn: number, write\?: boolean, private\?: boolean, level\?: number, fast\?: boolean \}$/m);
+    expect(cli(['list', '--invariants']).stdout).toMatch(/^I7 +no unexpected SEAMCALL failure/m);
     expect(cli(['list', '--options']).stdout).toMatch(/^mirrorInstall = "freeze"/m);
     refused(['list', '--steps', 'faults'], 'MMC005', /--steps faults: no such operation; operations: fault, access/);
-    const json = JSON.parse(cli(['list', '--json']).stdout) as { options: { name: string }[] };
+    const json = JSON.parse(cli(['list', '--json']).stdout) as { options: { name: string }[]; scenarios: { name: string; title: string }[]; operations: { op: string }[]; invariants: Record<string, string> };
     expect(json.options.map((o) => o.name)).toContain('mirrorInstall');
+    expect(json.scenarios.find((x) => x.name === 'mmu/c6-fault-vs-fast-zap/buggy')?.title).toMatch(/^BUGGY: /);
+    expect(json.operations.map((o) => o.op)).toContain('memslot-delete');
+    expect(Object.keys(json.invariants)).toContain('I12');
   });
 });

@@ -10,15 +10,18 @@ import { suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
 import { mmuListLines } from '../mmu-check.js';
 import { bool, parse, str } from '../args.js';
-import { operationLines, operationSteps, optionData, optionLines, stepLines } from '../mmu-list.js';
+import { invariantLines, operationLines, operationParams, operationSteps, optionData, optionLines, stepLines } from '../mmu-list.js';
+import { INVARIANT_DOC, WITNESS_DOC } from '../../internal.js';
+import { SCENARIOS } from '../../../model/mmu/scenarios.js';
 import { OPERATIONS } from '../../../model/mmu/build.js';
 
-const usage = `usage: mmucheck list [--operations | --steps OP | --options] [--json]
+const usage = `usage: mmucheck list [--operations | --steps OP | --options | --invariants] [--json]
 
 Lists paging flavours, layouts, kernel eras, SPTE rules, proof suites and checkable models.
   --operations   the MMU operations a scenario runs, each with its step names
   --steps OP     the steps of operation OP (names a variant's edits use) with what each does
   --options      the MMU model options: values, mainline value, source, meaning
+  --invariants   the MMU invariants I1-I12 (and the witness names scenarios may ask for)
   --json         the same as one JSON document`;
 
 /** The `list` command. */
@@ -27,13 +30,17 @@ export const listCommand: Command = {
   summary: 'list flavours, eras, SPTE rules, suites and models',
   usage,
   async run(argv, io) {
-    const p = parse('list', argv, { json: { type: 'boolean' }, operations: { type: 'boolean' }, steps: { type: 'string' }, options: { type: 'boolean' } });
+    const p = parse('list', argv, { json: { type: 'boolean' }, operations: { type: 'boolean' }, steps: { type: 'string' }, options: { type: 'boolean' }, invariants: { type: 'boolean' } });
     const json = bool(p, 'json');
     const stepsOf = str(p, 'steps');
-    const picked = [bool(p, 'operations'), stepsOf !== undefined, bool(p, 'options')].filter(Boolean).length;
-    if (picked > 1) fail('MMC001', 'list: give at most one of --operations, --steps OP, --options', { subject: '--steps' });
+    const picked = [bool(p, 'operations'), stepsOf !== undefined, bool(p, 'options'), bool(p, 'invariants')].filter(Boolean).length;
+    if (picked > 1) fail('MMC001', 'list: give at most one of --operations, --steps OP, --options, --invariants', { subject: '--steps' });
+    if (bool(p, 'invariants')) {
+      io.out(json ? toJson({ invariants: INVARIANT_DOC, witnesses: WITNESS_DOC }) : [...invariantLines(), 'witnesses:', ...Object.entries(WITNESS_DOC).map(([k, d]) => `  ${k}: ${d}`)].join('\n'));
+      return EXIT.ok;
+    }
     if (bool(p, 'operations')) {
-      io.out(json ? toJson(OPERATIONS.map((op) => ({ op, steps: operationSteps(op) }))) : operationLines().join('\n'));
+      io.out(json ? toJson(OPERATIONS.map((op) => ({ op, params: operationParams(op), steps: operationSteps(op) }))) : operationLines().join('\n'));
       return EXIT.ok;
     }
     if (stepsOf !== undefined) {
@@ -61,7 +68,16 @@ export const listCommand: Command = {
       models: Object.entries(checkModels).map(([name, m]) => ({ name, doc: m.doc })),
     };
     if (json) {
-      io.out(toJson({ ...out, options: optionData() }));
+      io.out(
+        toJson({
+          ...out,
+          scenarios: SCENARIOS.map((x) => ({ name: x.name, title: x.title, vm: x.vm, levels: x.levels ?? 2, threads: x.threads.map((t) => t.name), witnesses: x.witnesses, expect: x.expect })),
+          operations: OPERATIONS.map((op) => ({ op, params: operationParams(op), steps: operationSteps(op) })),
+          options: optionData(),
+          invariants: INVARIANT_DOC,
+          witnesses: WITNESS_DOC,
+        }),
+      );
       return EXIT.ok;
     }
     io.out(`flavours: ${out.flavours.join(', ')}   (layouts: ${out.layouts.join(', ')})`);
