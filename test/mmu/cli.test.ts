@@ -26,7 +26,7 @@ describe('mmu CLI', () => {
     lines.length = 0;
     const code = await runCheck(['tdx/2m-vs-4k/cas-then-seamcall', '--itf', join(dir, 't.itf.json'), '--mermaid', join(dir, 't.mmd')]);
     expect(code).toBe(0); // the scenario expects this violation: exit 0 = as expected
-    expect(lines.join('\n')).toMatch(/expected violated \(the scenario\): as expected/);
+    expect(lines.join('\n')).toMatch(/expected violated I7 \(the scenario\): as expected/);
     expect(lines[0]).toMatch(/VIOLATED: .*I7/);
     expect(lines.join('\n')).toMatch(/SEAMCALL TDH\.MEM\.RANGE\.BLOCK\(g0 L2\) = TDX_EPT_ENTRY_STATE_INCORRECT/);
     expect(readFileSync(join(dir, 't.mmd'), 'utf8')).toMatch(/^sequenceDiagram/);
