@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DiagnosticError, type Diagnostic } from '../../src/core/diagnostic.js';
+import type { Diagnostic } from '../../src/core/diagnostic.js';
 import { checkScenario, type ScenarioSpec } from '../../src/mmu/scenario.js';
 import { checkVariant, variantScenario } from '../../src/mmu/variant.js';
 import { buildMachine, toScenario } from '../../model/mmu/build.js';
@@ -17,17 +17,8 @@ import { SCENARIO_SPECS, SCENARIOS } from '../../model/mmu/scenarios.js';
 import { PINNED } from '../../proofs/mmu/pinned.js';
 import { cli, isOneLineDiagnostic, ROOT } from '../cli/helpers.js';
 import { explore } from './util.js';
+import { diagOf } from './util.js';
 
-/** Returns the diagnostic `f` raises (fails the test when it raises none, or something else). */
-function diagOf(f: () => unknown): Diagnostic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DiagnosticError) return e.diagnostic;
-    throw e;
-  }
-  return expect.unreachable('no diagnostic raised');
-}
 
 /** A valid scenario: 2 vCPUs and a notifier on a default VM. */
 const BASE = {

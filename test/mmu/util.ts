@@ -1,6 +1,8 @@
 /** Test helpers for the MMU tests. */
 import { check, type CheckResult, type Trace } from '../../src/check/index.js';
 import type { MmuMachine } from '../../src/mmu/machine.js';
+import { expect } from 'vitest';
+import { DiagnosticError, type Diagnostic } from '../../src/internal.js';
 
 /** Returns a seeded PRNG in [0, 1). */
 export function mulberry(seed: number): () => number {
@@ -37,4 +39,15 @@ export function explore(mm: MmuMachine, opts: { maxStates?: number } = {}): Expl
   const allBroken = last ? mm.properties().filter((p) => p.expectation === 'always' && !p.check(last)).map((p) => p.name) : v.kind === 'violated' ? [v.witness.property] : [];
   const sometimesMissing = v.kind === 'violated' && v.witness.kind === 'sometimes' ? Object.entries(result.witnesses).filter(([, t]) => t === null).map(([k]) => k) : [];
   return { result, distinct: result.stats.distinctStates, allBroken, ...(trace ? { trace } : {}), sometimesMissing, complete: result.complete };
+}
+
+/** Returns the diagnostic `f` raises (fails the test when it raises none, or something else). */
+export function diagOf(f: () => unknown): Diagnostic {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DiagnosticError) return e.diagnostic;
+    throw e;
+  }
+  return expect.unreachable('no diagnostic raised');
 }

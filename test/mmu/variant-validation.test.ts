@@ -20,19 +20,10 @@ import { OPTIONS } from '../../model/mmu/options.js';
 import { findScenario, SCENARIOS } from '../../model/mmu/scenarios.js';
 import { cli, isOneLineDiagnostic } from '../cli/helpers.js';
 import { explore } from './util.js';
+import { diagOf } from './util.js';
 
 const C6 = 'mmu/c6-fault-vs-fast-zap/fixed';
 
-/** Returns the diagnostic `f` raises (fails the test when it raises none, or something else). */
-function diagOf(f: () => unknown): Diagnostic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DiagnosticError) return e.diagnostic;
-    throw e;
-  }
-  return expect.unreachable('no diagnostic raised');
-}
 
 /** Builds scenario `name` with variation `v`. */
 function build(name: string, v: Variation): MmuMachine {
