@@ -62,7 +62,7 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
 exit: 0 the verdict is the expected one (a race found in a scenario that expects it is 0),
       10 violated but expected to hold, 11 holds but expected violated, 20 unknown (a bound,
       budget or the random strategy: never proved), 64 usage, malformed model or output error,
-      130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP or parent gone; verdict unknown)
+      70 internal error, 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP or parent gone; verdict unknown)
 
 models:
 ${Object.entries(checkModels)

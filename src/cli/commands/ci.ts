@@ -18,7 +18,7 @@ import { ensureOutputDir, requirePath, writeOutputFile } from '../output.js';
 import { repoPath } from '../paths.js';
 import { defaultJobs, parseShard, runSelection } from '../shard.js';
 
-const usage = `usage: mmucheck ci [--suite NAME]... [--only SUBSTRING] [--timeout S] [--smt2 DIR] [--jobs N] [--cross-check] [--junit FILE] [--json FILE] [--itf-dir DIR] [--write-golden] [--quiet]
+const usage = `usage: mmucheck ci [--suite NAME]... [--only TEXT] [--timeout S] [--smt2 DIR] [--jobs N] [--shard i/N] [--cross-check] [--junit FILE] [--json FILE] [--itf-dir DIR] [--write-golden] [--quiet]
 
 Runs every proof suite against its expected verdict and prints a per-suite summary, a verdict
 table and the evidence: the witness of every expected violation by case id (findings, known bugs
@@ -43,7 +43,11 @@ model-checking case, its whole step trace.
   --quiet           print only the summary line
 
 Witnesses do not depend on --jobs or on which cases ran before: every Z3 counterexample is the
-least one in a fixed variable order (see src/smt/canonical.ts).`;
+least one in a fixed variable order (see src/smt/canonical.ts).
+exit: 0 every verdict as expected, 10 an unexpected violation, 11 a verdict differs from its
+      expectation in another way (an expected violation not found, a pinned count or golden trace
+      changed), 20 unknown (a Z3 timeout or a bound), 64 usage, input or output error, 70 internal
+      error, 130/143/129 interrupted (the cases not run are reported unknown (interrupted))`;
 
 /** Compares one outcome with its expectation. */
 export function judge(c: ProofCase, o: CaseOutcome, writeGolden = false): { status: CaseStatus; detail?: string } {

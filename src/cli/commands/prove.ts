@@ -24,7 +24,8 @@ import { cases as roleCases } from '../../../proofs/role/index.js';
 import { cases as vmtypeCases } from '../../../proofs/vmtype/index.js';
 import { defaultJobs, parseShard, runSelection } from '../shard.js';
 
-const usage = `usage: mmucheck prove [--family spte|role|vmtype] [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE] [--smt2 DIR] [--timeout S] [--json]
+const usage = `usage: mmucheck prove [--family spte|role|vmtype] [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE]
+                      [--smt2 DIR] [--timeout S] [--jobs N] [--shard i/N] [--json] [machine flags: --vendor V --maxphyaddr N ...]
 
 Proves every SPTE layout rule over the whole CPU-configuration domain with Z3 and compares each
 verdict with its expectation (proofs/spte). Without --kernel, every era (5.13, 6.0, 6.10, 6.13).
@@ -230,7 +231,7 @@ export const proveCommand: Command = {
     const shard = parseShard(str(p, 'shard'));
     const family = choice(p, 'family', ['spte', 'role', 'vmtype'] as const, 'spte')!;
     if (family !== 'spte') {
-      for (const f of ['kernel', 'flavour', 'spec', 'shard', ...Object.keys(CPU_FLAGS)]) {
+      for (const f of ['kernel', 'flavour', 'spec', 'shard', 'smt2', 'jobs', ...Object.keys(CPU_FLAGS)]) {
         if (str(p, f) !== undefined) fail('MMC001', `prove --family ${family}: --${f} applies to the spte family only (use 'mmucheck ${family === 'role' ? 'role --era' : 'vmtypes'}' for era filters)`, { subject: `--${f}` });
       }
       let cs = family === 'role' ? roleCases() : vmtypeCases();
