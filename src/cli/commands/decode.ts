@@ -16,8 +16,11 @@ import { machineDerived } from './mmio-eval.js';
 const usage = `usage: mmucheck decode --flavour ept|tdx|npt|shadow|shadow-pae [--kernel X.Y] 0xSPTE [configuration flags] [--json]
 
 Decodes an SPTE in every view of the flavour's layout and classifies it for the era. The MMIO
-classification depends on the machine: defaults are Intel MAXPHYADDR 46 (ept, tdx, shadow) and
-AMD MAXPHYADDR 48 without memory encryption (npt); override with the flags below.
+classification depends on the machine: defaults are Intel MAXPHYADDR 46 (ept, tdx, shadow, shadow-pae) and
+AMD MAXPHYADDR 48 without memory encryption (npt); override with the flags below. A flavour the
+machine cannot have (NPT on Intel, EPT with --ept off) is MMC004.
+  --flavour F              the SPTE's layout: ept, tdx, npt, shadow, shadow-pae (required)
+  --json                   one JSON document: classification, predicates, MMIO fields, every view
 ${CPU_FLAGS_USAGE}`;
 
 /**
