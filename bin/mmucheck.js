@@ -128,18 +128,13 @@ if (process.env['MMUCHECK_NO_REBUILD'] !== '1') {
 }
 if (!existsSync(fileURLToPath(main))) die('MMC002', 'the compiled CLI is missing (dist/); run `npm ci` or `npm run build` first');
 
-/** The package a "Cannot find module" error names, or null. */
-function missingPackage(e) {
-  const m = /Cannot find (?:module|package) '([^']+)'/.exec(String(e && e.message ? e.message : e));
-  if (!m || m[1].startsWith('.') || m[1].startsWith('/') || m[1].startsWith('file:')) return null;
-  const parts = m[1].split('/');
-  return m[1].startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-}
+const { missingPackage } = await import(new URL('../dist/src/cli/missing-package.js', import.meta.url).href);
+const missing = (e) => missingPackage(String(e && e.message ? e.message : e));
 
 // An abort inside Z3's WASM worker (e.g. heap exhaustion) surfaces as an uncaught exception and
 // can otherwise leave the process spinning: report it as an internal error and exit.
 process.on('uncaughtException', (e) => {
-  const pkg = missingPackage(e);
+  const pkg = missing(e);
   if (pkg) die('MMC002', `the '${pkg}' package is missing or incomplete; run \`npm ci\``);
   process.stderr.write(`mmucheck: internal error MMC900: ${String(e && e.message ? e.message : e).split('\n')[0].slice(0, 300)}\n`);
   process.exit(70);
@@ -149,7 +144,7 @@ let mod;
 try {
   mod = await import(main.href);
 } catch (e) {
-  const pkg = missingPackage(e);
+  const pkg = missing(e);
   if (pkg) die('MMC002', `the '${pkg}' package is missing or incomplete; run \`npm ci\``);
   throw e;
 }

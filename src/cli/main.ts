@@ -9,6 +9,7 @@ import { commands } from './commands/index.js';
 import { interruptExitCode } from './signals.js';
 import { readFileSync } from 'node:fs';
 import { repoPath } from './paths.js';
+import { missingPackage } from './missing-package.js';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
@@ -36,14 +37,6 @@ export function helpText(): string {
 /** Returns the package version (package.json). */
 export function version(): string {
   return (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
-}
-
-/** The npm package a "Cannot find module/package" message names (not a relative path), or null. */
-export function missingPackage(message: string): string | null {
-  const m = /Cannot find (?:module|package) '([^']+)'/.exec(message);
-  if (!m || /^(\.|\/|file:|node:)/.test(m[1]!)) return null;
-  const parts = m[1]!.split('/');
-  return m[1]!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
