@@ -20,7 +20,7 @@ export { replayChain, initialRoots, type Chain } from './trace.js';
 export { mulberry32 } from './random.js';
 export { defaultMemoryBudget, type MemoryBudget } from './common.js';
 export { checkParallel, type ParallelOptions } from './parallel.js';
-export { planShards, checkShard, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
+export { planShards, checkShard, checkShardAsync, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
 
 /** Raises MMC202 for a malformed state size or initial state. */
 function checkShape(model: Model): void {

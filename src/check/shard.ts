@@ -12,8 +12,8 @@
 import { fail } from '../core/diagnostic.js';
 import type { Model } from './model.js';
 import { BfsCore, mergeInEffect } from './bfs-core.js';
-import { checkBfs } from './bfs.js';
-import { checkDfs } from './dfs.js';
+import { checkBfs, checkBfsAsync } from './bfs.js';
+import { checkDfs, checkDfsAsync } from './dfs.js';
 import { FP, fingerprint, fingerprintHex } from './hash.js';
 import { chainOf, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult, Root, StoreMode } from './types.js';
@@ -127,12 +127,29 @@ function searchOptions(model: Model, opts: CheckOptions): ShardSearchOptions {
   };
 }
 
-/** Runs shard `index` (0-based) of `count`; returns the result and the shard record. */
-export function checkShard(model: Model, opts: CheckOptions, index: number, count: number): { result: CheckResult; shard: ShardResult } {
+/** Returns the plan of shard `index` (0-based) of `count` and the roots it explores. */
+function shardPlan(model: Model, opts: CheckOptions, index: number, count: number): { plan: ShardPlan; mine: Root[] } {
   if (!(index >= 0 && index < count)) fail('MMC003', `--shard ${index + 1}/${count}: index must be from 1 to ${count}`, { subject: '--shard' });
   const plan = planShards(model, opts, count);
-  const mine = plan.roots.filter((_, i) => i % count === index);
+  return { plan, mine: plan.roots.filter((_, i) => i % count === index) };
+}
+
+/** Runs shard `index` (0-based) of `count`; returns the result and the shard record. */
+export function checkShard(model: Model, opts: CheckOptions, index: number, count: number): { result: CheckResult; shard: ShardResult } {
+  const { plan, mine } = shardPlan(model, opts, index, count);
   const result = plan.decided ?? (opts.strategy === 'dfs' ? checkDfs(model, { ...opts, roots: mine }) : checkBfs(model, { ...opts, roots: mine }));
+  return { result, shard: shardRecord(model, opts, index, count, plan, result) };
+}
+
+/** `checkShard`, giving the event loop a turn about every 100 ms (signal handlers, `shouldStop`). */
+export async function checkShardAsync(model: Model, opts: CheckOptions, index: number, count: number): Promise<{ result: CheckResult; shard: ShardResult }> {
+  const { plan, mine } = shardPlan(model, opts, index, count);
+  const result = plan.decided ?? (await (opts.strategy === 'dfs' ? checkDfsAsync(model, { ...opts, roots: mine }) : checkBfsAsync(model, { ...opts, roots: mine })));
+  return { result, shard: shardRecord(model, opts, index, count, plan, result) };
+}
+
+/** The shard record of a finished shard. */
+function shardRecord(model: Model, opts: CheckOptions, index: number, count: number, plan: ShardPlan, result: CheckResult): ShardResult {
   const names = model.properties().filter((p) => p.expectation === 'sometimes').map((p) => p.name);
   const witnessed = [...new Set([...plan.prefixWitnessed, ...names.filter((n) => result.witnesses[n])])];
   const v = result.verdict;
@@ -153,7 +170,7 @@ export function checkShard(model: Model, opts: CheckOptions, index: number, coun
     generatedStates: result.stats.generatedStates,
     seconds: result.stats.seconds,
   };
-  return { result, shard };
+  return shard;
 }
 
 /** The merged verdict of shard results. */

@@ -54,6 +54,16 @@ describe('interrupting check', () => {
     expect(alive(child.pid!)).toBe(false);
   });
 
+  it('a shard (--shard i/N) is interrupted the same way', async () => {
+    const child = spawn(process.execPath, [BIN, ...LONG, '--shard', '1/2'], { cwd: ROOT });
+    const done = finished(child);
+    await sleep(1500);
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expectInterrupted(r.stdout, 'SIGINT');
+  });
+
   it('SIGTERM: exit 143; a run longer than 5 s wrote plain progress lines to a non-terminal stderr', async () => {
     const child = spawn(process.execPath, [BIN, ...LONG], { cwd: ROOT });
     const done = finished(child);

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { fail, formatDiagnostic } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
-import { checkAsync, checkParallel, checkShard, defaultMemoryBudget, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
+import { checkAsync, checkParallel, checkShardAsync, defaultMemoryBudget, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
 import { modelTraceItf, renderItfText, type ItfTrace } from '../../report/itf.js';
 import { checkModels, checkModelsUrl } from '../../../model/index.js';
 import { type Command, type Io } from '../command.js';
@@ -242,9 +242,9 @@ export const checkCommand: Command = {
       ...(live ? { onProgress: live.tick } : {}),
     };
     let result: CheckResult;
-    let shardRecord: ReturnType<typeof checkShard>['shard'] | undefined;
+    let shardRecord: Awaited<ReturnType<typeof checkShardAsync>>['shard'] | undefined;
     if (shard) {
-      const r = checkShard(model, opts, shard.index, shard.count);
+      const r = await checkShardAsync(model, opts, shard.index, shard.count);
       result = r.result;
       shardRecord = r.shard;
     } else if (workers > 1) {
