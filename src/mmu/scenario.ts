@@ -170,6 +170,9 @@ export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', '
 /** At most this many threads (the state layout's limit). */
 export const MAX_THREADS = 8;
 
+/** The built-in `always` properties besides I1-I12 (a user property may not take their names). */
+export const BUILT_IN_PROPERTIES: readonly string[] = ['spte-classification'];
+
 /** The parameters of each operation: name -> required. */
 /** Each operation's parameters and their kinds (`mmucheck list --operations`). */
 export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int' | 'bool'>>>> = {
@@ -450,9 +453,9 @@ export function checkScenario(x: unknown, cat: ScenarioCatalogue): ScenarioSpec 
   if (threads.length < sys.vcpus) bad('threads', `${threads.length} thread(s) for ${sys.vcpus} vCPUs; the first ${sys.vcpus} threads are the vCPUs`);
   if (x['setup'] !== undefined) checkSetup(x['setup'], 'setup', sys, names);
   if (x['witnesses'] !== undefined) checkWitnesses(x['witnesses'], 'witnesses', WITNESS_NAMES);
-  const props = x['properties'] === undefined ? [] : checkProperties(x['properties'], 'properties', [...INVARIANT_NAMES, ...WITNESS_NAMES]);
+  const props = x['properties'] === undefined ? [] : checkProperties(x['properties'], 'properties', [...INVARIANT_NAMES, ...BUILT_IN_PROPERTIES, ...WITNESS_NAMES]);
   if (x['expect'] === undefined) bad('expect', "missing: the verdict the scenario expects ('holds' or 'violated')");
-  checkExpect(x['expect'], 'expect', [...INVARIANT_NAMES, ...props.filter((p) => p.kind === 'always').map((p) => p.name)]);
+  checkExpect(x['expect'], 'expect', [...INVARIANT_NAMES, ...BUILT_IN_PROPERTIES, ...props.filter((p) => p.kind === 'always').map((p) => p.name)]);
   return x as unknown as ScenarioSpec;
 }
 

@@ -25,6 +25,7 @@ import {
   checkThreads,
   checkWitnesses,
   expectOf,
+  BUILT_IN_PROPERTIES,
   INVARIANT_NAMES,
   type ScenarioCatalogue,
   type ScenarioProperty,
@@ -148,7 +149,7 @@ export function variantScenario(base: ScenarioSpec, v: VariantSpec, cat: Scenari
   const kept = had.filter((w) => !drop.includes(w));
   const add = v.addWitnesses === undefined ? [] : checkWitnesses(v.addWitnesses, 'addWitnesses', WITNESS_NAMES.filter((w) => !(kept as readonly string[]).includes(w)));
   const baseProps = base.properties ?? [];
-  const props = v.properties === undefined ? [] : checkProperties(v.properties, 'properties', [...INVARIANT_NAMES, ...WITNESS_NAMES, ...baseProps.map((p) => p.name)]);
+  const props = v.properties === undefined ? [] : checkProperties(v.properties, 'properties', [...INVARIANT_NAMES, ...BUILT_IN_PROPERTIES, ...WITNESS_NAMES, ...baseProps.map((p) => p.name)]);
   const expect = v.expect === undefined ? expectOf(base) : checkExpect(v.expect, 'expect', []);
   return {
     ...base,

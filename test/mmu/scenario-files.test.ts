@@ -212,3 +212,13 @@ describe('scenario files through the CLI', () => {
     expect(r.stdout).toMatch(/: as expected/);
   });
 });
+
+describe('built-in property names are reserved', () => {
+  it('a user property may not take the name of the built-in spte-classification property', () => {
+    const base = { name: 'x', vm: 'default', vcpus: 1, threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 0 }] }], expect: 'holds' };
+    const d = diagOf(() => checkScenario({ ...base, properties: [{ kind: 'always', name: 'spte-classification', holds: () => true }] }, { options: OPTIONS }));
+    expect(d.code).toBe('MMC301');
+    expect(d.message).toMatch(/spte-classification/);
+    expect(() => checkScenario({ ...base, expect: { verdict: 'violated', property: 'spte-classification' } }, { options: OPTIONS })).not.toThrow();
+  });
+});
