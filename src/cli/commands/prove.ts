@@ -106,9 +106,9 @@ async function runOne(
   };
 }
 
-/** Returns the machine of `prove` as JSON. */
-function machineJson(m: Machine): Record<string, unknown> {
-  return { kernel: m.kernel, flavour: m.flavour, vm: m.vm, configuration: Object.fromEntries(Object.entries(m.cfg).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])), notes: m.notes };
+/** Returns the machine of `prove` as JSON (`kernel` only when --kernel chose one era; otherwise every era is proved). */
+function machineJson(m: Machine, kernelGiven: boolean): Record<string, unknown> {
+  return { ...(kernelGiven ? { kernel: m.kernel } : {}), flavour: m.flavour, vm: m.vm, configuration: Object.fromEntries(Object.entries(m.cfg).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])), notes: m.notes };
 }
 
 /** Returns the one-line description of the machine printed above prove's table. */
@@ -340,7 +340,7 @@ export const proveCommand: Command = {
     if (bool(p, 'json')) {
       io.out(toJson({
         summary, exitCode: code, seconds,
-        ...(machine ? { machine: machineJson(machine) } : {}),
+        ...(machine ? { machine: machineJson(machine, kernel !== undefined) } : {}),
         rules: rows.map((r) => ({
           ...(machine ? { applicable: !r.notApplicable } : {}),
           era: r.era, flavour: r.flavour, rule: r.rule, verdict: r.outcome.verdict.kind, expected: r.expected.verdict, status: r.status,
