@@ -17,6 +17,7 @@ import { checkDfs, checkDfsAsync } from './dfs.js';
 import { FP, fingerprint, fingerprintHex } from './hash.js';
 import { chainOf, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult, Root, StoreMode } from './types.js';
+import { isObject } from '../core/shape.js';
 
 /** The shared prefix of a sharded search. */
 export interface ShardPlan {
@@ -200,7 +201,6 @@ function badField(source: string, field: string, got: unknown, allowed: string):
   fail('MMC204', `merge: ${source}: shard record field '${field}' is ${shown(got)}; allowed: ${allowed}`, { subject: source });
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 const isStringList = (x: unknown): x is string[] => Array.isArray(x) && x.every((e) => typeof e === 'string');
 

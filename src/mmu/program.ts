@@ -8,6 +8,7 @@ import { fail } from '../core/diagnostic.js';
 import { userCodeLabel } from '../core/user-code.js';
 import { runUserCode, type Ctx } from './ctx.js';
 import type { OpParams } from './step-api.js';
+import { isObject } from '../core/shape.js';
 
 /** One atomic step of an operation. */
 export interface StepDef {
@@ -76,11 +77,6 @@ export function describeValue(x: unknown): string {
   if (typeof x === 'string') return `a string (${JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x)})`;
   if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return `${typeof x} ${String(x)}`;
   return typeof x === 'object' ? 'an object' : typeof x;
-}
-
-/** Returns true when `x` is a plain object (not null, not an array). */
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /** Raises MMC301 for the first key of `o` that is not in `allowed`. */

@@ -33,6 +33,7 @@ import { fail } from '../core/diagnostic.js';
 import { INVARIANT_DOC, WITNESS, type WitnessName } from './names.js';
 import { describeValue } from './program.js';
 import type { StateView } from './view.js';
+import { isObject } from '../core/shape.js';
 
 /** One operation call in a thread's script (`mmucheck list --operations` lists them with their steps). */
 export type OpCall =
@@ -216,11 +217,6 @@ export interface ScenarioSystem {
   readonly tdBuilding: boolean;
   /** Private memory may be mapped by huge pages (option `tdxHugePages`). */
   readonly privateHuge: boolean;
-}
-
-/** Returns true when `x` is a plain object (not null, not an array). */
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /** Raises MMC301 `at: message`, with `at` as the subject. */

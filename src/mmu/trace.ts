@@ -11,6 +11,7 @@ import type { StepRecord } from './ctx.js';
 import { G, R, RF, T, TS } from './layout.js';
 import type { MmuMachine } from './machine.js';
 import { parseSpte } from './spte.js';
+import { isObject } from '../core/shape.js';
 
 /** One executed step of a trace. */
 export interface TraceStep {
@@ -68,7 +69,6 @@ function shown(x: unknown): string {
   return t.length > 60 ? `${t.slice(0, 57)}...` : t;
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
  * Returns `doc` as an ITF document, or raises MMC203 naming what is wrong: the document must be an
@@ -79,15 +79,15 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
  */
 export function validateItfTrace(doc: unknown, source?: string): ItfDocument {
   const bad: (what: string) => never = (what) => fail('MMC203', `${source !== undefined ? `${source}: ` : ''}not an ITF trace: ${what}; give the file written by 'mmucheck check --itf FILE'`, source !== undefined ? { subject: source } : {});
-  if (!isRecord(doc)) bad(`the document is ${shown(doc)}, not an object with #meta, vars and states`);
-  if (!isRecord(doc['#meta'])) bad(`field '#meta' is ${shown(doc['#meta'])}, not an object`);
+  if (!isObject(doc)) bad(`the document is ${shown(doc)}, not an object with #meta, vars and states`);
+  if (!isObject(doc['#meta'])) bad(`field '#meta' is ${shown(doc['#meta'])}, not an object`);
   const vars = doc['vars'];
   if (!Array.isArray(vars) || !vars.every((v) => typeof v === 'string')) bad(`field 'vars' is ${shown(vars)}, not a list of variable names`);
   const states = doc['states'];
   if (!Array.isArray(states) || states.length === 0) bad(`field 'states' is ${shown(states)}, not a non-empty list of states`);
   states.forEach((st: unknown, i: number) => {
-    if (!isRecord(st)) bad(`state ${i} is ${shown(st)}, not an object`);
-    if (st['#meta'] !== undefined && !isRecord(st['#meta'])) bad(`state ${i}: '#meta' is ${shown(st['#meta'])}, not an object`);
+    if (!isObject(st)) bad(`state ${i} is ${shown(st)}, not an object`);
+    if (st['#meta'] !== undefined && !isObject(st['#meta'])) bad(`state ${i}: '#meta' is ${shown(st['#meta'])}, not an object`);
     const missing = vars.find((v: string) => !(v in st));
     if (missing !== undefined) bad(`state ${i} has no variable '${missing}' (listed in vars)`);
     const extra = Object.keys(st).find((k) => !STATE_EXTRA.has(k) && !vars.includes(k));
@@ -101,7 +101,7 @@ export function validateItfTrace(doc: unknown, source?: string): ItfDocument {
 export function sameItfValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameItfValue(x, b[i]));
-  if (!isRecord(a) || !isRecord(b)) return false;
+  if (!isObject(a) || !isObject(b)) return false;
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => k in b && sameItfValue(a[k], b[k]));
 }

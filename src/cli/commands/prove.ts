@@ -23,6 +23,7 @@ import { runFamily } from './family-run.js';
 import { cases as roleCases } from '../../../proofs/role/index.js';
 import { cases as vmtypeCases } from '../../../proofs/vmtype/index.js';
 import { defaultJobs, parseShard, runSelection } from '../shard.js';
+import { isObject } from '../../core/shape.js';
 
 const usage = `usage: mmucheck prove [--family spte|role|vmtype] [--kernel X.Y] [--flavour ept|tdx|npt|shadow] [--rule NAME] [--spec FILE]
                       [--smt2 DIR] [--timeout S] [--jobs N] [--shard i/N] [--json] [machine flags: --vendor V --maxphyaddr N ...]
@@ -156,31 +157,27 @@ function describe(x: unknown): string {
   return `${typeof x} ${typeof x === 'bigint' ? x : JSON.stringify(x)}`.slice(0, 80);
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
 /** Returns true for a field as built by field()/flag(). */
 function isField(x: unknown): x is Field {
-  return isRecord(x) && typeof x['name'] === 'string' && Number.isInteger(x['hi']) && Number.isInteger(x['lo']) && (x['kind'] === 'hw' || x['kind'] === 'sw') && typeof x['doc'] === 'string';
+  return isObject(x) && typeof x['name'] === 'string' && Number.isInteger(x['hi']) && Number.isInteger(x['lo']) && (x['kind'] === 'hw' || x['kind'] === 'sw') && typeof x['doc'] === 'string';
 }
 
 /** Returns true for a rule as built by invariant(). */
 function isRule(x: unknown): x is Rule {
-  if (!isRecord(x) || !['name', 'reason', 'ref'].every((k) => typeof x[k] === 'string')) return false;
+  if (!isObject(x) || !['name', 'reason', 'ref'].every((k) => typeof x[k] === 'string')) return false;
   if (!(x['holds'] instanceof Bool) || !(x['assume'] instanceof Bool)) return false;
   const obs = x['observe'];
-  return obs === undefined || (isRecord(obs) && Object.values(obs).every((e) => e instanceof Bv || e instanceof Bool));
+  return obs === undefined || (isObject(obs) && Object.values(obs).every((e) => e instanceof Bv || e instanceof Bool));
 }
 
 /** Returns what keeps `x` from being a layout built by layout() (undefined: it is one). */
 function notALayout(x: unknown): string | undefined {
   if (x === undefined) return 'no default export';
-  if (!isRecord(x)) return describe(x);
+  if (!isObject(x)) return describe(x);
   const whose = `${describe(x)} whose`;
   for (const k of ['name', 'doc']) if (typeof x[k] !== 'string') return `${whose} ${k} is ${describe(x[k])}`;
   const views = x['views'];
-  if (!isRecord(views)) return `${whose} views is ${describe(views)}`;
+  if (!isObject(views)) return `${whose} views is ${describe(views)}`;
   for (const [v, fields] of Object.entries(views)) {
     if (!Array.isArray(fields)) return `${whose} views.${v} is ${describe(fields)}`;
     const i = fields.findIndex((f) => !isField(f));
@@ -207,7 +204,7 @@ function specLayout(mod: Record<string, unknown>, file: string): { lay: Layout; 
   const l = lay as Layout;
   const ex = mod['expect'];
   if (ex === undefined) return { lay: l, expect: {} };
-  if (!isRecord(ex)) fail('MMC007', `--spec ${file}: export const expect must be an object { 'rule-name': 'holds' | 'violated' }; found ${describe(ex)}`, { subject: 'expect' });
+  if (!isObject(ex)) fail('MMC007', `--spec ${file}: export const expect must be an object { 'rule-name': 'holds' | 'violated' }; found ${describe(ex)}`, { subject: 'expect' });
   const names = l.rules.map((r) => r.name);
   for (const [k, v] of Object.entries(ex)) {
     if (!names.includes(k)) fail('MMC005', `--spec ${file}: expect names rule '${k}', which layout ${l.name} does not have; rules: ${names.join(', ') || '(none)'}`, { subject: k });
