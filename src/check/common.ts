@@ -255,13 +255,17 @@ export interface MemoryBudget {
  * space the process has reserved already, which V8 and the threads mostly never touch).
  */
 export function defaultMemoryBudget(): MemoryBudget {
-  const limits: { bytes: number; source: string }[] = [{ bytes: totalmem(), source: 'the machine\'s memory' }];
-  const cgroup = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
-  if (cgroup !== undefined && cgroup > 0 && cgroup < Number.MAX_SAFE_INTEGER) limits.push({ bytes: cgroup, source: 'the cgroup memory limit' });
+  const limits: { bytes: number; source: string }[] = [physicalMemory()];
   const as = addressSpaceLeft();
   if (as !== null) limits.push({ bytes: as, source: 'the address-space limit (ulimit -v)' });
   const least = limits.reduce((a, b) => (b.bytes < a.bytes ? b : a));
   return { bytes: Math.floor(least.bytes * 0.75), source: least.source };
+}
+
+/** The memory all processes of this machine or container share: the cgroup limit when below the machine's memory. */
+export function physicalMemory(): { bytes: number; source: string } {
+  const cgroup = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  return cgroup !== undefined && cgroup > 0 && cgroup < totalmem() ? { bytes: cgroup, source: 'the cgroup memory limit' } : { bytes: totalmem(), source: "the machine's memory" };
 }
 
 /** Returns RLIMIT_AS less the address space in use, or null when unlimited or unknown (not Linux). */

@@ -18,7 +18,7 @@ export { fingerprint, fingerprintHex, FP } from './hash.js';
 export { FingerprintStore, ExactStore, missedStateProbability, type StateStore } from './store.js';
 export { replayChain, initialRoots, type Chain } from './trace.js';
 export { mulberry32 } from './random.js';
-export { defaultMemoryBudget, type MemoryBudget } from './common.js';
+export { defaultMemoryBudget, type MemoryBudget, physicalMemory } from './common.js';
 export { checkParallel, type ParallelOptions } from './parallel.js';
 export { planShards, checkShard, checkShardAsync, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
 

@@ -10,7 +10,8 @@
  *   run over machines), greedily balanced by case count.
  */
 import { spawn } from 'node:child_process';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { physicalMemory } from '../check/index.js';
 import { createInterface } from 'node:readline';
 import { fail } from '../core/diagnostic.js';
 import { repoPath } from './paths.js';
@@ -72,8 +73,7 @@ const JOB_BYTES = 400 * 2 ** 20;
 
 /** Returns how many processes the machine runs well at once: its cores, and its memory at {@link JOB_BYTES} each. */
 export function jobsCeiling(): { jobs: number; why: string } {
-  const cgroup = process.constrainedMemory?.();
-  const mem = cgroup !== undefined && cgroup > 0 && cgroup < totalmem() ? cgroup : totalmem();
+  const mem = physicalMemory().bytes;
   const byMemory = Math.max(1, Math.floor(mem / JOB_BYTES));
   const cores = availableParallelism();
   return byMemory < cores
