@@ -174,6 +174,18 @@ function findSp(c: Ctx, gfn: number): [number, number, number] | undefined {
  * every 4K table as an NX split): 6.18+ (read lock): pick and unaccount the sp, R(parent), only if
  * the parent still links the sp CAS(parent, link, np), handle_removed_pt(shared), flush before
  * unlocking; before 6.18 (write lock): XCHG(parent, np), handle_removed_pt(!shared), flush.
+ *
+ * The flush, in the kernel's order (torvalds/linux, arch/x86/kvm/mmu): the TDP MMU zap
+ * (kvm_tdp_mmu_zap_sp, renamed kvm_tdp_mmu_zap_possible_nx_huge_page in the read-lock series of
+ * a57750909580) returns whether it zapped something; kvm_recover_nx_huge_pages accumulates it
+ * (`flush |= ...`) and does kvm_mmu_remote_flush_or_zap(flush) before rcu_read_unlock and
+ * cond_resched_rwlock_{read,write} between pages, and again before dropping mmu_lock at the end
+ * (048f49809c52 "KVM: x86/mmu: Ensure TLBs are flushed for TDP MMU during NX zapping" made the
+ * TDP MMU zap's result reach that flush). The 6.18+ zap skips a parent that no longer links the
+ * sp (another table, a huge leaf, not present, frozen), so the kernel never zaps a leaf here; the
+ * model's `zap` step still handles one (a variant that drops `read-parent` reaches it) and marks
+ * its flush pending like any other zap, so the flush step that follows is the only one owed
+ * (test/mmu/nx-leaf-flush.test.ts: without the mark, I4 broke between zap and flush).
  */
 export function nxRecoverSteps(o: Options, gfn: number): StepDef[] {
   const shared = o.nxRecoveryLock === 'read';
@@ -228,7 +240,11 @@ export function nxRecoverSteps(o: Options, gfn: number): StepDef[] {
           rmStart(c, linkTable(was));
           c.flag(F.flush, true);
         } else {
+          // Dead in mainline (read-parent skips all but the sp's link); reached by a variant that
+          // drops the re-check after a 2M fault replaced the table by a huge leaf. A removed
+          // leaf owes a flush like a removed table: mark it pending before the flush step.
           c.leafRemoved(was);
+          if (isLeaf(was)) c.flag(F.flush, true);
           c.goto('flush');
         }
       },

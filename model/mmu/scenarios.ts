@@ -246,6 +246,80 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: 'C10, b64d740ea7dd "kvm: x86: mmu: Always flush TLBs when enabling dirty logging"',
     },
   ),
+  // ---- options shown to matter (issue 13 item 8): each flips a verdict here --------------------------
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      setup: [
+        [0, fault(0, { write: true })],
+        [0, fault(2, { write: true })],
+        [0, access(0, true)],
+      ],
+      threads: [
+        { name: 'V0', script: [fault(1, { write: true })] },
+        { name: 'N', script: [{ op: 'zap-range', start: 0, end: 4 }] },
+      ],
+      witnesses: ['yielded'],
+    },
+    {
+      name: 'mmu/yield-flush',
+      title: 'an mmu_notifier zap of two top-level entries yields mmu_lock to a faulting vCPU after zapping a leaf the vCPU\'s TLB still caches',
+      buggy: { what: 'tdp_mmu_iter_cond_resched drops mmu_lock with the flush still pending', options: { yieldFlushFirst: false } },
+      fixed: { what: 'the pending flush is done before yielding (a835429cda91)', options: { yieldFlushFirst: true } },
+      property: 'I4',
+      note: 'a835429cda91 "KVM: x86/mmu: Ensure TLBs are flushed when yielding during GFN range zap": mmu_lock released with a TLB flush pending',
+    },
+  ),
+  ...pair(
+    {
+      vm: 'tdx',
+      privateGfns: [0],
+      vcpus: 1,
+      setup: [
+        [0, pfault(0)],
+        [0, fault(1, { write: true })],
+      ],
+      threads: [
+        { name: 'V0', script: [access(0, true)] },
+        { name: 'M', script: [{ op: 'fast-zap' }] },
+      ],
+      witnesses: ['invalid-root-zapped', 'guest-wrote'],
+    },
+    {
+      name: 'tdx/t3-fast-zap-mirror',
+      title: 'T3: kvm_mmu_zap_all_fast in a TD with a mapped private page and a mapped shared page',
+      buggy: { what: 'the mirror root is invalidated and zapped too, under the read lock', options: { fastZapIncludesMirror: true } },
+      fixed: { what: 'only direct roots are invalidated (KVM_DIRECT_ROOTS; mirror roots are never fast-zapped)', options: { fastZapIncludesMirror: false } },
+      property: 'I6',
+      note: 'T3 (a design the kernel did not take): S-EPT entries cannot be zapped by fast zap; the mirror and S-EPT trees part',
+    },
+  ),
+  ...variants(
+    {
+      vm: 'tdx',
+      tdBuilding: true,
+      privateGfns: [0, 1],
+      vcpus: 1,
+      threads: [
+        { name: 'V0', script: [{ op: 'page-add', gfn: 0 }] },
+        { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
+      ],
+    },
+    {
+      name: 'tdx/build/page-add-vs-punch-hole/in-hook',
+      title: 'mainline (6.19+) TD build: KVM_TDX_INIT_MEM_REGION races with a guest_memfd PUNCH_HOLE; PAGE.ADD runs in the frozen leaf hook, so mmu_lock alone keeps the zap out of the window',
+      witnesses: ['private-added', 'private-removed'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/build/page-add-vs-punch-hole/premap',
+      title: 'BUGGY: TD build before 6.19 (premap, PAGE.ADD after mmu_lock is dropped) with a PUNCH_HOLE not kept out of the window (the model has neither filemap_invalidate_lock around kvm_gmem_populate nor the premapped-entry case of the removal)',
+      options: { tdxBuildAdd: 'premap' },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I7', note: 'premap opens a window between the mirror leaf and PAGE.ADD; a zap inside it issues RANGE.BLOCK on an entry the S-EPT does not have yet (before 6.19 the ioctl had to keep zappers out)' },
+    },
+  ),
   // ---- mainline grid (2 and 3 threads) ----------------------------------------------------------------
   {
     name: 'mmu/grid/fault-fault',
@@ -292,7 +366,8 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       { name: 'V0', script: [fault(0, { write: true }), access(0, true)] },
       { name: 'M', script: [{ op: 'memslot-delete' }] },
     ],
-    witnesses: ['slot-invalid-retried'],
+    // the fast zap of a default VM (memslotDeleteZap auto): a targeted zap never zaps an invalid root
+    witnesses: ['slot-invalid-retried', 'invalid-root-zapped'],
     expect: { verdict: 'holds' },
   },
   {

@@ -1,0 +1,89 @@
+/**
+ * Issue 13 item 8, "no option is vacuous": every option of the executable MMU (model/mmu/options.ts)
+ * has a registered scenario whose verdict changes when the option is flipped from its mainline
+ * value to each other value. The table below is keyed by option name and the test iterates over
+ * the options table itself, so an option added without a showing scenario fails here.
+ * Exploration bounds (an option whose doc says "(exploration bound)") are not design choices:
+ * they must change the explored state space instead (larger bound, more states).
+ */
+import { describe, expect, it } from 'vitest';
+import { buildMachine } from '../../model/mmu/build.js';
+import { OPTIONS, type OptionName } from '../../model/mmu/options.js';
+import { findScenario } from '../../model/mmu/scenarios.js';
+import { explore } from './util.js';
+
+/**
+ * The registered scenario showing that an option matters (`byValue`: another one for some flipped
+ * values), or the scenario whose state space an exploration bound changes.
+ */
+type Showing = { readonly scenario: string; readonly byValue?: Readonly<Record<string, string>> } | { readonly bound: string };
+
+/**
+ * One showing scenario per option (the issue's closing note lists these). The flip overrides the
+ * scenario's own value of the option; the other options stay as the scenario sets them.
+ */
+export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
+  mirrorInstall: { scenario: 'tdx/link-before-sept-add/freeze' },
+  faultChecksObsoleteRoot: { scenario: 'mmu/c6-fault-vs-fast-zap/fixed' },
+  advanceAfterYieldRestart: { scenario: 'mmu/c1-yield-restart/fixed' },
+  writeLockLeafWrite: { scenario: 'mmu/c8-volatile-bits/fixed' },
+  dirtyLogEnableFlush: { scenario: 'mmu/c10-dirty-log-flush/fixed' },
+  // auto is targeted in a TD and fast-zap in a default VM: each flip is shown where it differs from auto
+  memslotDeleteZap: { scenario: 'tdx/memslot-delete/targeted', byValue: { targeted: 'mmu/grid/fault-vs-memslot-delete' } },
+  yieldFlushFirst: { scenario: 'mmu/yield-flush/fixed' },
+  unmapIncludesInvalidRoots: { scenario: 'mmu/c1-yield-restart/fixed' },
+  fastZapIncludesMirror: { scenario: 'tdx/t3-fast-zap-mirror/fixed' },
+  tdxTrack: { scenario: 'tdx/removal-track/fixed' },
+  eptAd: { scenario: 'mmu/c10-dirty-log-flush/buggy' },
+  tdxHugePages: { scenario: 'tdx/2m-vs-4k/freeze' },
+  eagerSplitLock: { scenario: 'mmu/grid/eager-split-vs-fault' },
+  nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
+  tdxBuildAdd: { scenario: 'tdx/build/page-add-vs-punch-hole/in-hook' },
+  maxRetries: { bound: 'mmu/grid/fault-vs-notifier' },
+};
+
+/** The verdict of a scenario with one option set: holds, or the kind and property of the violation (a missed witness counts). */
+function verdictWith(name: string, option: OptionName, value: string | number | boolean): { verdict: string; states: number } {
+  const s = findScenario(name);
+  if (s === undefined) throw new Error(`no scenario ${name}`);
+  const r = explore(buildMachine(s, { options: { [option]: value }, name: `${name}+${option}=${String(value)}` }));
+  const v = r.result.verdict;
+  const verdict = v.kind === 'violated' ? `violated ${v.witness.kind} ${v.witness.kind === 'always' ? r.allBroken.join('+') : v.witness.property}` : v.kind;
+  return { verdict, states: r.distinct };
+}
+
+describe('no option is vacuous (issue 13 item 8)', () => {
+  it('every option of the options table has a showing scenario, and only those', () => {
+    expect(Object.keys(SHOWN_BY).sort()).toEqual(Object.keys(OPTIONS).sort());
+    for (const [k, sh] of Object.entries(SHOWN_BY)) {
+      const doc = (OPTIONS as Record<string, { doc: string }>)[k]!.doc;
+      // only an exploration bound may be shown by its state space instead of a verdict
+      expect('bound' in sh, k).toBe(doc.includes('(exploration bound)'));
+      for (const n of 'bound' in sh ? [sh.bound] : [sh.scenario, ...Object.values(sh.byValue ?? {})]) expect(findScenario(n), k).toBeDefined();
+    }
+  });
+
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const spec = OPTIONS[name];
+    const sh = SHOWN_BY[name];
+    for (const value of spec.values.filter((v) => v !== spec.mainline)) {
+      if (sh === undefined) continue; // reported by the test above
+      if ('bound' in sh) {
+        it(`${name}: ${spec.mainline} -> ${String(value)} changes the explored state space of ${sh.bound} (an exploration bound)`, () => {
+          const main = verdictWith(sh.bound, name, spec.mainline);
+          const flipped = verdictWith(sh.bound, name, value);
+          expect(flipped.states).not.toBe(main.states);
+          // a bound never turns a violation into a proof: the verdict itself stays
+          expect(flipped.verdict).toBe(main.verdict);
+        });
+        continue;
+      }
+      const scn = sh.byValue?.[String(value)] ?? sh.scenario;
+      it(`${name}: ${spec.mainline} -> ${String(value)} changes the verdict of ${scn}`, () => {
+        const main = verdictWith(scn, name, spec.mainline);
+        const flipped = verdictWith(scn, name, value);
+        expect(flipped.verdict, `${name}=${String(value)} gives ${flipped.verdict} like mainline`).not.toBe(main.verdict);
+      });
+    }
+  }
+});
