@@ -144,6 +144,21 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         if (sp >= 2) removing[s[m.local(t, L.rmT1)]!] = 1;
       }
       for (let t = 0; t < m.geometry.tables; t++) if (s[m.table(t, T.status)] === TS.unlinked && !removing[t] && !reach[t]) return false;
+      // nothing left behind in a deleted memslot (issue 13 item 7; I2 (c) for the deletion's zap,
+      // §2.10): once memslot deletion installed the memslots without the slot (it zapped the
+      // slot and synchronize_srcu waited out every fault that looked the slot up before it went
+      // INVALID), no root that is not freed has a present leaf for a gfn of the slot, and no
+      // S-EPT leaf maps one. The model has one memslot over every gfn.
+      if (s[G.slot] === 2) {
+        for (let r = 0; r < m.geometry.roots; r++) {
+          const fl = s[m.root(r, R.flags)]!;
+          if ((fl & RF.used) === 0 || (fl & RF.freed) !== 0) continue;
+          for (let g = 0; g < m.gfns; g++) if (leafFor(s, mm, r, g) !== 0) return false;
+        }
+        for (let g = 0; g < m.gfns; g++) {
+          for (let lv = 1; lv <= m.geometry.levels; lv++) if (septMapsPage(septState(s[m.sept(lv, g)]!))) return false;
+        }
+      }
       return true;
     }),
     inv(3, (s) => {

@@ -5,7 +5,7 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/link-before-sept-add/cas-then-seamcall': 283,
   'tdx/link-before-sept-add/freeze': 1242,
   'tdx/link-before-sept-add/seamcall-then-cas': 303,
-  'tdx/memslot-delete/fast-zap': 4819,
+  'tdx/memslot-delete/fast-zap': 2374,
   'tdx/memslot-delete/targeted': 10874,
   'tdx/removal-track/buggy': 63,
   'tdx/removal-track/fixed': 258,
