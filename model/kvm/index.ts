@@ -16,7 +16,8 @@
 import { type Bool, type BoolLike, type Bv, type BvLike, all, bit, bv, genmask, ite, lit, rsvdBits, toBool } from '../../src/dsl/index.js';
 import type { Cpu } from '../cpus/index.js';
 import type { Era } from '../spte/bits.js';
-import type { Flavour, SpteConsts } from '../spte/consts.js';
+import { hasPerVmMmioSetter } from '../spte/era.js';
+import { type Flavour, SVM_MMIO_BY_BIT, type SpteConsts, sameTable } from '../spte/consts.js';
 
 /** A VM type: a normal VM, a TDX TD (per-VM MMIO value 0), an SEV-ES guest. */
 export type VmType = 'default' | 'tdx' | 'sev-es';
@@ -41,7 +42,8 @@ export interface KvmVariant {
   readonly setterCall?: { readonly value: bigint; readonly mask: bigint; readonly access: bigint };
   /**
    * What-if: the VM's per-VM MMIO value is set with kvm_mmu_set_mmio_spte_value(kvm, value), which
-   * checks nothing (eras with a per-VM value: 6.10 and 6.13; ignored before).
+   * checks nothing. The setter exists from 6.16 (era 6.13); ignored in earlier eras (6.10-6.15 keep
+   * a per-VM value but only copy the global one into it).
    */
   readonly perVmValue?: bigint;
 }
@@ -203,10 +205,28 @@ export function l1tfMasks(k: SpteConsts, cpu: Cpu): L1tf {
   };
 }
 
-/** Returns svm_adjust_mmio_mask's mask (spte-facts §7.2). */
-export function svmMmioMask(cpu: Cpu, variant: KvmVariant = {}): Bv {
+/** Returns the entry of a per-mask_bit table (64 entries) at a symbolic mask_bit. */
+function byMaskBit(table: readonly bigint[], mb: Bv): Bv {
+  let out: Bv = bv(table[63] ?? 0n);
+  for (let i = 62; i >= 0; i--) out = table[i] === table[i + 1] ? out : ite(mb.eq(i), table[i]!, out);
+  return out;
+}
+
+/**
+ * Returns the value and mask svm_adjust_mmio_mask passes to kvm_mmu_set_mmio_spte_mask
+ * (spte-facts §7.2): mask_bit is x86_phys_bits, one higher when that is the C-bit; the value and
+ * mask per mask_bit come from the constants (the modelled formula, or a tree's svm.c).
+ */
+export function svmMmioArgs(cpu: Cpu, k: Pick<SpteConsts, 'svmMmioValue' | 'svmMmioMask'>, variant: KvmVariant = {}): { value: Bv; mask: Bv } {
   const mb = variant.noCbitSkip ? cpu.x86PhysBits : ite(cpu.cbit.eq(cpu.x86PhysBits), cpu.x86PhysBits.add(1), cpu.x86PhysBits);
-  return ite(mb.ult(52), rsvdBits(mb, 51).or(1), 0);
+  const formula = ite(mb.ult(52), rsvdBits(mb, 51).or(1), 0);
+  const of = (t: readonly bigint[]): Bv => (sameTable(t, SVM_MMIO_BY_BIT) ? formula : byMaskBit(t, mb));
+  return { value: of(k.svmMmioValue), mask: of(k.svmMmioMask) };
+}
+
+/** Returns svm_adjust_mmio_mask's mask with the modelled formula (spte-facts §7.2). */
+export function svmMmioMask(cpu: Cpu, variant: KvmVariant = {}): Bv {
+  return svmMmioArgs(cpu, { svmMmioValue: SVM_MMIO_BY_BIT, svmMmioMask: SVM_MMIO_BY_BIT }, variant).mask;
 }
 
 /**
@@ -224,8 +244,8 @@ export function derive(era: Era, flavour: Flavour, k: SpteConsts, cpu: Cpu, vari
   const eptCall = andB(cpu.amd.not(), cpu.ept);
   const svmCall = andB(cpu.amd, cpu.memEncrypt);
   const ept = setMmioMask(era, k, ctx, bv(variant.eptMmioValue ?? k.eptMmioValue), bv(k.eptMmioMask), bv(0), 'kvm_mmu_set_ept_masks', eptCall, variant);
-  const svmMask = svmMmioMask(cpu, variant);
-  const svm = setMmioMask(era, k, ctx, svmMask, svmMask, bv(k.legacyMmioAccess), 'svm_adjust_mmio_mask', svmCall, variant);
+  const svmArgs = svmMmioArgs(cpu, k, variant);
+  const svm = setMmioMask(era, k, ctx, svmArgs.value, svmArgs.mask, bv(k.svmMmioAccess), 'svm_adjust_mmio_mask', svmCall, variant);
   const pick = (f: (s: MmioState) => Bv): Bv => sel(eptCall, f(ept.state), sel(svmCall, f(svm.state), f(reset.state)));
   const w = variant.setterCall;
   const whatIf = w === undefined ? undefined : setMmioMask(era, k, ctx, bv(w.value), bv(w.mask), bv(w.access), 'kvm_mmu_set_mmio_spte_mask (--set)', lit(true), variant);
@@ -257,7 +277,9 @@ export function derive(era: Era, flavour: Flavour, k: SpteConsts, cpu: Cpu, vari
   const hwReserved = sel(enc, genmask(51, cpu.x86PhysBits).and(bit(cpu.cbit).not()), genmask(51, cpu.maxphyaddr));
   // Present leaves map host pfns below x86_phys_bits, plus the SME C-bit (me_mask ≤5.18, me_value 5.19+).
   const presentPaBits = genmask(cpu.x86PhysBits.sub(1), 12).or(sel(cpu.sme, bit(cpu.cbit), 0));
-  const vmValue = (vm: VmType): Bv => (late && variant.perVmValue !== undefined ? bv(variant.perVmValue) : vm === 'tdx' && late ? bv(0) : global.value);
+  // kvm_mmu_set_mmio_spte_value exists from 6.16 (era 6.13; model/spte/era.ts PER_VM_MMIO_SETTER).
+  const perVm = hasPerVmMmioSetter(era) ? variant.perVmValue : undefined;
+  const vmValue = (vm: VmType): Bv => (perVm !== undefined ? bv(perVm) : vm === 'tdx' && late ? bv(k.tdxMmioValue) : global.value);
   const genBits = (gen: Bv): Bv => gen.shl(k.genLowShift).and(k.genLow).or(gen.shl(k.genHighShift).and(k.genHigh));
   return {
     era, flavour, consts: k, cpu, l1tf, reset: reset.state, global, warnings, sevEsAllowed, tdxAllowed,

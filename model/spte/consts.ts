@@ -50,10 +50,33 @@ export interface SpteConsts {
   readonly eptPresentHigh: bigint;
   /** Legacy/NPT MMIO access mask and EPT access mask. */
   readonly legacyMmioAccess: bigint;
+  /**
+   * svm_adjust_mmio_mask (arch/x86/kvm/svm/svm.c): the value and mask it passes to
+   * kvm_mmu_set_mmio_spte_mask, indexed by `mask_bit` (0..63: x86_phys_bits, or one above it when
+   * that is the C-bit; KVM's C-bit skip itself is modelled in model/kvm), and the access mask.
+   */
+  readonly svmMmioValue: readonly bigint[];
+  readonly svmMmioMask: readonly bigint[];
+  readonly svmMmioAccess: bigint;
+  /** The per-VM MMIO value tdx_vm_init gives a TD with kvm_mmu_set_mmio_spte_value (arch/x86/kvm/vmx/tdx.c, 6.16+). */
+  readonly tdxMmioValue: bigint;
   /** EPT-violation exit-qualification prot bits (asm/vmx.h), and the RWX mask they mirror. */
   readonly eptViolationProt: bigint;
   readonly eptRwx: bigint;
   readonly eptRwxToProtShift: bigint;
+}
+
+/** rsvd_bits(s, e) of arch/x86/kvm/mmu.h: bits s..e, 0 when e < s. */
+export function rsvdBits64(s: number, e: number): bigint {
+  return e < s ? 0n : ((1n << BigInt(e - s + 1)) - 1n) << BigInt(s);
+}
+
+/** svm_adjust_mmio_mask's mask per mask_bit: reserved bits mask_bit..51 plus P below 52, else 0 (spte-facts §7.2). */
+export const SVM_MMIO_BY_BIT: readonly bigint[] = Object.freeze(Array.from({ length: 64 }, (_, mb) => (mb < 52 ? rsvdBits64(mb, 51) | PT.present : 0n)));
+
+/** Returns whether two per-mask_bit tables are equal. */
+export function sameTable(a: readonly bigint[], b: readonly bigint[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Returns the constants of an era. */
@@ -86,6 +109,10 @@ export function spteConsts(era: Era): SpteConsts {
     eptMmioMask: late ? EPT.rwx | EPT.suppressVe : EPT.rwx,
     eptPresentHigh: late ? EPT.suppressVe : 0n,
     legacyMmioAccess: 0x6n,
+    svmMmioValue: SVM_MMIO_BY_BIT,
+    svmMmioMask: SVM_MMIO_BY_BIT,
+    svmMmioAccess: PT.writable | PT.user,
+    tdxMmioValue: 0n,
     eptViolationProt: gm(5, 3),
     eptRwx: EPT.rwx,
     eptRwxToProtShift: 3n,

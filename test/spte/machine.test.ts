@@ -99,6 +99,8 @@ describe('mmio --set: the MMIO setter what-if, per era', () => {
       expect(e.global).toMatchObject({ value: '0x0000000000000000', mmioCaching: false });
       expect(e.global.warnings).toEqual(['R5 kvm_mmu_set_mmio_spte_mask (--set): WARN: MMIO mask has bits outside SPTE_MMIO_ALLOWED_MASK']);
     }
+    // the per-VM setter kvm_mmu_set_mmio_spte_value exists from 6.16 (era 6.13), not in 6.10
+    expect(r.eras[2]!.perVm).toBeUndefined();
     expect(r.eras[3]!.perVm?.value).toBe('0x0000000000000800');
   });
   it('value=mask=0x5a0 in 5.13: R8 (a frozen SPTE would match) zeroes the value, caching stays on', () => {

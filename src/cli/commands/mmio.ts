@@ -10,7 +10,7 @@ import { fail } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import { type Bool, type Bv, evaluate } from '../../dsl/index.js';
 import type { KvmVariant } from '../../../model/kvm/index.js';
-import { ERAS, type Era, flavourInEra } from '../../../model/spte/index.js';
+import { ERAS, type Era, flavourInEra, hasPerVmMmioSetter } from '../../../model/spte/index.js';
 import { type Command, type Io, toJson } from '../command.js';
 import { bool, parse, str } from '../args.js';
 import { CPU_FLAGS, CPU_FLAGS_USAGE, type Machine, parseMachine } from './cpu-flags.js';
@@ -27,8 +27,8 @@ ${CPU_FLAGS_USAGE}
                            what-if: the vendor's hardware_setup calls kvm_mmu_set_mmio_spte_mask(V, M, A)
                            instead of its own call (A defaults to the vendor's: 0 for EPT, 0x6 otherwise);
                            prints the resulting value and mask, caching, the WARNs and every rule, for
-                           each era (or the --kernel one), and where the era has a per-VM value (6.10+)
-                           also kvm_mmu_set_mmio_spte_value(kvm, V), which checks nothing
+                           each era (or the --kernel one), and where the era has the per-VM setter
+                           (6.16+, era 6.13) also kvm_mmu_set_mmio_spte_value(kvm, V), which checks nothing
   --json                   one JSON document on stdout`;
 
 /** The keys `--set` takes. */
@@ -85,7 +85,7 @@ function runSet(m: Machine, text: string, eras: readonly Era[], json: boolean, i
   const rows = eras.map((era) => {
     const me: Machine = { ...m, era };
     const g = derivedValues(me, { setterCall: call });
-    const perVm = era === '6.10' || era === '6.13';
+    const perVm = hasPerVmMmioSetter(era);
     return {
       era,
       global: { value: g.globalValue, mask: g.mask, accessMask: g.accessMask, mmioCaching: g.mmioCaching, warnings: g.warnings },
