@@ -5,7 +5,8 @@
 import { describeBits, hex64 } from '../../src/core/bits.js';
 import { type VarDecl, decodeView } from '../../src/dsl/index.js';
 import type { Era } from './bits.js';
-import { spteLayout } from './layouts.js';
+import type { SpteConsts } from './consts.js';
+import { spteLayout, spteViews } from './layouts.js';
 import type { CatalogEntry } from './rules.js';
 
 /** A counterexample as plain values (what `prove` returns in its witness). */
@@ -37,11 +38,16 @@ export function witnessLine(entry: CatalogEntry, w: PlainWitness): string {
   return `${configLine(w)}${obs ? ' | ' + obs : ''}`.trim() || `(constants) ${entry.rule.name}`;
 }
 
-/** Returns a multi-line rendering: configuration, then each observed word decoded field by field. */
-export function witnessBlock(entry: CatalogEntry, w: PlainWitness, era: Era): string[] {
+/**
+ * Returns a multi-line rendering: configuration, then each observed word decoded field by field,
+ * with the era's views, or with views built from `consts` (a Linux tree's own constants, so that a
+ * moved bit is decoded where the tree put it).
+ */
+export function witnessBlock(entry: CatalogEntry, w: PlainWitness, era: Era, consts?: SpteConsts): string[] {
   const lines: string[] = [];
   lines.push(`  configuration: ${configLine(w) || '(no variables: the constants themselves)'}`);
-  const lay = spteLayout(entry.flavour === 'all' ? 'ept' : entry.flavour, era);
+  const name = entry.flavour === 'all' ? 'ept' : entry.flavour;
+  const lay = { views: consts ? spteViews(name, era, consts) : spteLayout(name, era).views };
   for (const [name, v] of Object.entries(w.observed)) {
     if (typeof v === 'boolean') {
       lines.push(`  ${name} = ${v ? 'on' : 'off'}`);

@@ -4,7 +4,7 @@
  * integers (bigint, wrapping like `u64`). The kernel's bit helpers that live in headers we do not
  * read (include/linux/bits.h, include/uapi/linux/const.h, include/linux/log2.h) are built in:
  * `BIT_ULL`, `BIT`, `GENMASK_ULL`, `GENMASK`, `_BITULL`, `_BITUL`, `_AC`, `_ULL`, `_UL`, `ULL`,
- * `UL`, `ilog2`, and `IS_ENABLED` (1 when its CONFIG_ macro is defined as 1). A tree that defines one of them itself is read with its own definition.
+ * `UL`, `ilog2`, `rsvd_bits` (a static inline of arch/x86/kvm/mmu.h), and `IS_ENABLED` (1 when its CONFIG_ macro is defined as 1). A tree that defines one of them itself is read with its own definition.
  *
  * Values carry C's integer types on LP64 x86_64 (int 32-bit, long and long long 64-bit; literal
  * types by C11 6.4.4.1; the usual arithmetic conversions; casts such as `(u64)`, `(u32)`, `(int)`;
@@ -275,7 +275,8 @@ class Evaluator {
       return BUILTINS[tok.text]!(args, (a) => num(new Evaluator(a, this.macros, this.locals, this.inIf).run()));
     }
     const local = this.locals.get(tok.text);
-    if (local !== undefined) return INT(local);
+    // a local that fits int is an int (booleans, bit numbers); a wider one (a u64 mask) is u64
+    if (local !== undefined) return local >= -(1n << 31n) && local < 1n << 31n ? INT(local) : ULL(local);
     // In #if, an identifier that is not a macro is 0 (C11 6.10.1); elsewhere it is not a constant.
     if (this.inIf) return INT(0n);
     throw new CEvalError(`'${tok.text}' is not a macro${this.peek() === '(' ? ' (a function call)' : ''}`);
@@ -353,6 +354,13 @@ const BUILTINS: Readonly<Record<string, Builtin>> = {
   _UL: (a, ev) => (arity('_UL', a, 1), ULL(ev(a[0]!))),
   ULL: (a, ev) => (arity('ULL', a, 1), ULL(ev(a[0]!))),
   UL: (a, ev) => (arity('UL', a, 1), ULL(ev(a[0]!))),
+  // rsvd_bits(s, e) is a static inline of arch/x86/kvm/mmu.h: bits s..e, 0 when e < s
+  rsvd_bits: (a, ev) => {
+    arity('rsvd_bits', a, 2);
+    const [lo, hi] = [ev(a[0]!), ev(a[1]!)];
+    if (hi < lo) return ULL(0n);
+    return genmaskOf('rsvd_bits', hi, lo);
+  },
   ilog2: (a, ev) => {
     arity('ilog2', a, 1);
     const v = ev(a[0]!);

@@ -33,9 +33,11 @@ export const X86_64_CONFIG: Readonly<Record<string, string>> = {
 export interface TreeFile {
   readonly path: string;
   readonly required: boolean;
+  /** false: read only for the setter calls, its static_asserts/BUILD_BUG_ONs are not obligations. */
+  readonly asserts?: boolean;
 }
 
-/** The files read, in the order their macros enter the one table (the include order of spte.c). */
+/** The files read, in the order their macros enter the one table (the include order of spte.c, then the vendor files). */
 export const TREE_FILES: readonly TreeFile[] = [
   { path: 'arch/x86/include/asm/vmx.h', required: true },
   { path: 'arch/x86/include/asm/kvm_host.h', required: false },
@@ -43,12 +45,21 @@ export const TREE_FILES: readonly TreeFile[] = [
   { path: 'arch/x86/kvm/mmu/mmu_internal.h', required: false },
   { path: 'arch/x86/kvm/mmu/spte.h', required: true },
   { path: 'arch/x86/kvm/mmu/spte.c', required: true },
+  // The vendor MMIO setter calls. VMX has none of its own from 5.13: vmx.c (vmx/main.c from 6.16)
+  // calls kvm_mmu_set_ept_masks(has_ad_bits, has_exec_only) with run-time booleans, and the EPT
+  // value and mask are the arguments spte.c's kvm_mmu_set_ept_masks passes (read above).
+  { path: 'arch/x86/kvm/svm/svm.c', required: true, asserts: false },
+  { path: 'arch/x86/kvm/vmx/tdx.c', required: false, asserts: false },
 ];
 
 /** The file whose presence (with the top Makefile) makes a directory a Linux tree. */
 export const SPTE_H = 'arch/x86/kvm/mmu/spte.h';
 /** The file holding the MMIO setter calls and mask set-up the layout needs. */
 export const SPTE_C = 'arch/x86/kvm/mmu/spte.c';
+/** The AMD vendor module (svm_adjust_mmio_mask). */
+export const SVM_C = 'arch/x86/kvm/svm/svm.c';
+/** The TDX part of the Intel vendor module (tdx_vm_init, 6.16+). */
+export const TDX_C = 'arch/x86/kvm/vmx/tdx.c';
 
 /**
  * How to find one constant: C expressions tried in order (the first whose macros are all defined
@@ -57,8 +68,13 @@ export const SPTE_C = 'arch/x86/kvm/mmu/spte.c';
 export interface ConstSource {
   /** Expressions over the tree's macros, newest spelling first. */
   readonly exprs?: readonly string[];
-  /** A call in spte.c: `fn(... args ...)` inside the definition of `within`, argument `arg` (0-based). */
-  readonly call?: { readonly within: string; readonly fn: string; readonly arg: number };
+  /**
+   * A call `fn(... args ...)` inside the definition of `within` in `file` (default spte.c),
+   * argument `arg` (0-based). `perMaskBit`: the argument is a function of the local `mask_bit`
+   * (svm_adjust_mmio_mask), read as a table over mask_bit 0..63; a local the argument names is
+   * replaced by its last assignment above the call, evaluated at each mask_bit.
+   */
+  readonly call?: { readonly file?: string; readonly within: string; readonly fn: string; readonly arg: number; readonly perMaskBit?: boolean };
   /** An assignment `lhs = expr;` inside the definition of `within`, with these locals fixed. */
   readonly assign?: { readonly within: string; readonly lhs: string; readonly locals: Readonly<Record<string, bigint>> };
   /** When nothing matches: the value the constant has in eras without it (undefined: required). */
@@ -97,6 +113,11 @@ export const CONST_SOURCES = {
   // shadow_present_mask with execute-only EPT: what EPT adds to the present mask beyond R.
   eptPresentHigh: { assign: { within: 'kvm_mmu_set_ept_masks', lhs: 'shadow_present_mask', locals: { has_exec_only: 1n, has_ad_bits: 1n } } },
   legacyMmioAccess: { call: { within: 'kvm_mmu_reset_all_pte_masks', fn: 'kvm_mmu_set_mmio_spte_mask', arg: 2 } },
+  svmMmioValue: { call: { file: SVM_C, within: 'svm_adjust_mmio_mask', fn: 'kvm_mmu_set_mmio_spte_mask', arg: 0, perMaskBit: true } },
+  svmMmioMask: { call: { file: SVM_C, within: 'svm_adjust_mmio_mask', fn: 'kvm_mmu_set_mmio_spte_mask', arg: 1, perMaskBit: true } },
+  svmMmioAccess: { call: { file: SVM_C, within: 'svm_adjust_mmio_mask', fn: 'kvm_mmu_set_mmio_spte_mask', arg: 2 } },
+  // 6.16+ (TDX host); a tree without tdx.c has no TDs, and the TDX rules keep the modelled 0.
+  tdxMmioValue: { call: { file: TDX_C, within: 'tdx_vm_init', fn: 'kvm_mmu_set_mmio_spte_value', arg: 1 }, absent: 0n },
   eptViolationProt: { exprs: ['EPT_VIOLATION_PROT_MASK', 'EPT_VIOLATION_RWX_MASK', 'EPT_VIOLATION_READABLE | EPT_VIOLATION_WRITABLE | EPT_VIOLATION_EXECUTABLE'] },
   eptRwx: { exprs: ['VMX_EPT_RWX_MASK'] },
   eptRwxToProtShift: { exprs: ['ilog2(EPT_VIOLATION_RWX_TO_PROT(1))', 'EPT_VIOLATION_RWX_SHIFT', 'ilog2(EPT_VIOLATION_READABLE)'] },
@@ -123,17 +144,17 @@ export const RULE_DEPS: Readonly<Record<string, readonly ConstName[]>> = {
   'sa11-frozen-value-not-present': ['frozen', 'mmuPresent'],
   'sa12-rwx-to-violation-prot-bits': ['eptRwx', 'eptRwxToProtShift', 'eptViolationProt'],
   'generation-width': ['genLow', 'genHigh', 'genLowShift', 'genHighShift', 'genMask', 'genLowBits', 'genHighBits'],
-  'setter-effective-invariant': ['eptMmioValue', 'eptMmioMask', 'mmioAllowed', 'frozen', 'l1tfLen', 'legacyMmioAccess'],
-  'present-never-mmio': ['mmuPresent', 'eptPresentHigh', 'tdpAdMask', 'accTrackSaved', 'eptHostWritable', 'eptMmuWritable', 'eptMmioValue', 'eptMmioMask'],
-  'nonpresent-never-mmio': ['nonPresent', 'frozen', 'eptMmioValue', 'eptMmioMask'],
-  'zero-spte-not-mmio': ['eptMmioValue', 'eptMmioMask', 'nonPresent'],
-  'mmio-roundtrip': ['genLow', 'genHigh', 'genLowShift', 'genHighShift', 'genMask', 'l1tfLen', 'eptMmioValue', 'eptMmioMask'],
-  'mmio-roundtrip-below-x86-phys-bits': ['genLow', 'genHigh', 'genLowShift', 'genHighShift', 'genMask', 'l1tfLen', 'eptMmioValue', 'eptMmioMask'],
-  'mmio-spte-recognised': ['mmuPresent', 'genLow', 'genHigh', 'eptMmioValue', 'eptMmioMask', 'l1tfLen'],
-  'reserved-bits-or-caching-off': ['eptMmioValue', 'eptMmioMask', 'legacyMmioAccess'],
-  'sev-es-reserved-bit': ['legacyMmioAccess', 'l1tfLen'],
+  'setter-effective-invariant': ['tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask', 'mmioAllowed', 'frozen', 'l1tfLen', 'legacyMmioAccess'],
+  'present-never-mmio': ['mmuPresent', 'eptPresentHigh', 'tdpAdMask', 'accTrackSaved', 'eptHostWritable', 'eptMmuWritable', 'tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask'],
+  'nonpresent-never-mmio': ['nonPresent', 'frozen', 'tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask'],
+  'zero-spte-not-mmio': ['tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask', 'nonPresent'],
+  'mmio-roundtrip': ['genLow', 'genHigh', 'genLowShift', 'genHighShift', 'genMask', 'l1tfLen', 'tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask', 'svmMmioAccess'],
+  'mmio-roundtrip-below-x86-phys-bits': ['genLow', 'genHigh', 'genLowShift', 'genHighShift', 'genMask', 'l1tfLen', 'tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask', 'svmMmioAccess'],
+  'mmio-spte-recognised': ['mmuPresent', 'genLow', 'genHigh', 'tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask', 'l1tfLen'],
+  'reserved-bits-or-caching-off': ['eptMmioValue', 'eptMmioMask', 'svmMmioValue', 'svmMmioMask', 'legacyMmioAccess'],
+  'sev-es-reserved-bit': ['svmMmioValue', 'svmMmioMask', 'svmMmioAccess', 'legacyMmioAccess', 'l1tfLen'],
   'acc-track-saved-bits-free': ['accTrackSavedBits', 'accTrackSavedShift', 'accTrackSaved', 'tdpAdMask', 'eptHostWritable', 'eptMmuWritable', 'mmuPresent'],
-  'one-global-mask-vmx-and-tdx': ['mmuPresent', 'eptPresentHigh', 'nonPresent', 'frozen', 'eptMmioValue', 'eptMmioMask', 'genLow', 'genHigh'],
+  'one-global-mask-vmx-and-tdx': ['mmuPresent', 'eptPresentHigh', 'nonPresent', 'frozen', 'tdxMmioValue', 'eptMmioValue', 'eptMmioMask', 'genLow', 'genHigh'],
 };
 
 /** The macro that marks the 5.10-5.12 layout (MMIO recognised by SPTE bits 52-53), which is not modelled. */

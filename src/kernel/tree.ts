@@ -14,8 +14,11 @@ import { CONST_SOURCES, type ConstName, type ConstSource, OLD_LAYOUT_MARK, SPTE_
 
 /** A constant as the tree defines it. */
 export interface TreeConst {
-  /** undefined: the tree does not have it (an older era without this constant). */
-  readonly value: bigint | undefined;
+  /**
+   * undefined: the tree does not have it (an older era without this constant); an array: a value
+   * per mask_bit 0..63 (svm_adjust_mmio_mask's arguments).
+   */
+  readonly value: bigint | readonly bigint[] | undefined;
   readonly file: string;
   readonly line: number;
   /** The macro or call it was read from, e.g. `SPTE_MMU_PRESENT_MASK` or `kvm_mmu_set_mmio_spte_mask(...) argument 2`. */
@@ -114,8 +117,32 @@ function functionBody(f: ReadFile, name: string): { from: number; to: number; li
   return undefined;
 }
 
+/** The mask_bit values a per-mask_bit argument is read at (a table index; see layout.ts). */
+const MASK_BITS = Array.from({ length: 64 }, (_, i) => i);
+
+/**
+ * Evaluates a call argument that depends on the local `mask_bit`: each other local it names is
+ * replaced by its last assignment above the call in the function body; returns the table over
+ * mask_bit 0..63.
+ */
+function perMaskBit(f: ReadFile, body: { from: number }, callAt: number, arg: readonly Token[], macros: Macros, what: string): bigint[] {
+  const seg = f.active.slice(body.from, callAt);
+  const assigned = new Map<string, { toks: Token[]; line: number }>();
+  for (const t of arg) {
+    if (t.kind !== 'id' || macros.has(t.text) || isBuiltin(t.text) || t.text === 'mask_bit' || assigned.has(t.text)) continue;
+    const all = [...seg.matchAll(new RegExp(`(?<![\\w.>])${t.text}\\s*=(?!=)([^;]*);`, 'g'))];
+    const last = all[all.length - 1];
+    if (last) assigned.set(t.text, { toks: tokenize(last[1]!), line: lineAt(f.active, body.from + last.index!) });
+  }
+  return MASK_BITS.map((mb) => {
+    const locals = new Map<string, bigint>([['mask_bit', BigInt(mb)]]);
+    for (const [name, a] of assigned) locals.set(name, evalAt(f.path, a.line, `${name} in ${what} at mask_bit=${mb}`, () => evaluate(a.toks, macros, { locals })));
+    return evaluate(arg, macros, { locals });
+  });
+}
+
 /** Reads one constant of layout.ts from the tree. */
-function readConst(name: ConstName, src: ConstSource, macros: Macros, spteC: ReadFile): TreeConst {
+function readConst(name: ConstName, src: ConstSource, macros: Macros, files: ReadonlyMap<string, ReadFile>): TreeConst {
   for (const expr of src.exprs ?? []) {
     const toks = tokenize(expr);
     if (!resolvable(toks, macros)) continue;
@@ -126,23 +153,30 @@ function readConst(name: ConstName, src: ConstSource, macros: Macros, spteC: Rea
   }
   const within = src.call?.within ?? src.assign?.within;
   if (within !== undefined) {
-    const body = functionBody(spteC, within);
-    if (!body) return missing(name, src, `${SPTE_C}: no definition of ${within}()`, SPTE_C, 1);
+    const path = src.call?.file ?? SPTE_C;
+    const f = files.get(path);
+    if (!f) return missing(name, src, `${path}: not in this tree`, path, 1);
+    const body = functionBody(f, within);
+    if (!body) return missing(name, src, `${path}: no definition of ${within}()`, path, 1);
     if (src.call) {
-      const c = calls(spteC, src.call.fn, body.from, body.to)[0];
+      const c = calls(f, src.call.fn, body.from, body.to)[0];
       const arg = c?.args[src.call.arg];
-      if (!c || !arg) return missing(name, src, `${SPTE_C}:${body.line}: ${within}() has no call ${src.call.fn}(...) with argument ${src.call.arg + 1}`, SPTE_C, body.line);
+      if (!c || !arg) return missing(name, src, `${path}:${body.line}: ${within}() has no call ${src.call.fn}(...) with argument ${src.call.arg + 1}`, path, body.line);
       const what = `${src.call.fn}(...) argument ${src.call.arg + 1} in ${within}()`;
-      return { value: evalAt(SPTE_C, c.line, what, () => evaluate(arg, macros)), file: SPTE_C, line: c.line, source: what };
+      if (src.call.perMaskBit) {
+        const callAt = body.from + f.active.slice(body.from, body.to).search(new RegExp(`\\b${src.call.fn}\\s*\\(`));
+        return { value: evalAt(path, c.line, what, () => perMaskBit(f, body, callAt, arg, macros, what)), file: path, line: c.line, source: what };
+      }
+      return { value: evalAt(path, c.line, what, () => evaluate(arg, macros)), file: path, line: c.line, source: what };
     }
     const a = src.assign!;
-    const seg = spteC.active.slice(body.from, body.to);
+    const seg = f.active.slice(body.from, body.to);
     const m = new RegExp(`\\b${a.lhs}\\s*=([^;]*);`).exec(seg);
-    if (!m) return missing(name, src, `${SPTE_C}:${body.line}: ${within}() does not assign ${a.lhs}`, SPTE_C, body.line);
-    const line = lineAt(spteC.active, body.from + m.index);
+    if (!m) return missing(name, src, `${path}:${body.line}: ${within}() does not assign ${a.lhs}`, path, body.line);
+    const line = lineAt(f.active, body.from + m.index);
     const locals: Locals = new Map(Object.entries(a.locals));
     const what = `${a.lhs} in ${within}() with ${Object.entries(a.locals).map(([k, v]) => `${k}=${v}`).join(', ')}`;
-    return { value: evalAt(SPTE_C, line, what, () => evaluate(tokenize(m[1]!), macros, { locals })), file: SPTE_C, line, source: what };
+    return { value: evalAt(path, line, what, () => evaluate(tokenize(m[1]!), macros, { locals })), file: path, line, source: what };
   }
   return missing(name, src, `${SPTE_H}: none of ${(src.exprs ?? []).join(', ')} is defined`, SPTE_H, 1);
 }
@@ -165,10 +199,10 @@ export function readTree(root: string): KernelTree {
     const old = pp.macros.get(OLD_LAYOUT_MARK);
     if (old) atPlace(old.file, old.line, `${OLD_LAYOUT_MARK}: the 5.10-5.12 SPTE layout (MMIO marked by bits 52-53) is not modelled; mmucheck kernel reads 5.13 and later`);
   }
-  const spteC = files.get(SPTE_C)!;
   const constants = Object.fromEntries(
-    (Object.entries(CONST_SOURCES) as [ConstName, ConstSource][]).map(([name, src]) => [name, evalAt(SPTE_C, 1, name, () => readConst(name, src, pp.macros, spteC))]),
+    (Object.entries(CONST_SOURCES) as [ConstName, ConstSource][]).map(([name, src]) => [name, evalAt(SPTE_C, 1, name, () => readConst(name, src, pp.macros, files))]),
   ) as Record<ConstName, TreeConst>;
-  const asserts = [...files.values()].flatMap((f) => evalAt(f.path, 1, 'static_assert/BUILD_BUG_ON', () => assertions(pp, f)));
+  const withAsserts = new Set(TREE_FILES.filter((f) => f.asserts !== false).map((f) => f.path));
+  const asserts = [...files.values()].filter((f) => withAsserts.has(f.path)).flatMap((f) => evalAt(f.path, 1, 'static_assert/BUILD_BUG_ON', () => assertions(pp, f)));
   return { root, version, constants, assertions: asserts };
 }

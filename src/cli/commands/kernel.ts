@@ -16,7 +16,7 @@ import { CONST_SOURCES, type ConstName, RULE_DEPS, X86_64_CONFIG } from '../../k
 import { type KernelTree, readTree, readVersion } from '../../kernel/tree.js';
 import { type CaseReport, renderJunit } from '../../report/suite-report.js';
 import { prove } from '../../smt/index.js';
-import { type CatalogEntry, type Era, type SpteConsts, eraOf, eraRules, spteConsts, witnessBlock, witnessLine } from '../../../model/spte/index.js';
+import { type CatalogEntry, type Era, type SpteConsts, eraOf, eraRules, sameTable, spteConsts, witnessBlock, witnessLine } from '../../../model/spte/index.js';
 import { expectationFor } from '../../../proofs/spte/expect.js';
 import { bool, num, parse, str } from '../args.js';
 import { type Command, toJson } from '../command.js';
@@ -27,11 +27,15 @@ const usage = `usage: mmucheck kernel PATH [--json] [--junit FILE] [--quiet] [--
 
 Proves the SPTE layout rules on a Linux source tree's own constants (5.13 and later). Reads the
 version from PATH/Makefile (-> era), the layout macros from arch/x86/kvm/mmu/spte.h, spte.c,
-mmu_internal.h, arch/x86/kvm/mmu.h, arch/x86/include/asm/vmx.h and kvm_host.h under an x86_64
-configuration (${Object.keys(X86_64_CONFIG).join(', ')}; every other CONFIG_ is off),
-prints the constants that differ from the modelled era with file:line, proves every rule of the
-era on the tree's constants and evaluates the tree's static_asserts and BUILD_BUG_ONs.
-  --json        one JSON document on stdout: constants {NAME: {value, file, line, macro, modelled}}, rules, asserts
+mmu_internal.h, arch/x86/kvm/mmu.h, arch/x86/include/asm/vmx.h and kvm_host.h, and the MMIO
+setter calls in arch/x86/kvm/svm/svm.c (svm_adjust_mmio_mask, per mask_bit) and vmx/tdx.c
+(tdx_vm_init, 6.16+), under an x86_64 configuration (${Object.keys(X86_64_CONFIG).join(', ')};
+every other CONFIG_ is off), prints the constants that differ from the modelled era with
+file:line, proves every rule of the era on the tree's constants (counterexamples decoded with
+the tree's own bit positions) and evaluates the static_asserts and BUILD_BUG_ONs of the headers
+and spte.c.
+  --json        one JSON document on stdout: constants {NAME: {value, file, line, macro, modelled}}
+                (svm.c's value and mask: 64 values by mask_bit), rules, asserts
   --junit FILE  write a JUnit XML report
   --quiet       print only the error lines and the summary
   --timeout S   per-query budget in seconds (default 30); a timeout is unknown, never holds
@@ -74,27 +78,76 @@ export function treeConsts(era: Era, tree: KernelTree): SpteConsts {
   return k as unknown as SpteConsts;
 }
 
-function hexOf(v: bigint | undefined): string {
-  return v === undefined ? '(none)' : hex64(v);
+/** A constant's value: a word, a table per mask_bit (svm.c), or none (not in this era). */
+type ConstValue = bigint | readonly bigint[] | undefined;
+
+/** Returns whether a tree's constant equals the modelled one. */
+function sameValue(a: ConstValue, b: ConstValue): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? sameTable(a, b) : a === b;
+}
+
+/** The mask_bit shown for a table that equals the model: the first in the CPU domain (x86_phys_bits >= 32). */
+const SHOWN_MASK_BIT = 32;
+
+/** Returns the mask_bit a table is shown at: the first where it differs from `other`, else SHOWN_MASK_BIT. */
+function shownBit(v: readonly bigint[], other: ConstValue): number {
+  if (!Array.isArray(other)) return SHOWN_MASK_BIT;
+  const order = [...Array.from({ length: 64 - SHOWN_MASK_BIT }, (_, i) => i + SHOWN_MASK_BIT), ...Array.from({ length: SHOWN_MASK_BIT }, (_, i) => i)];
+  return order.find((i) => v[i] !== other[i]) ?? SHOWN_MASK_BIT;
+}
+
+/** Returns a constant as text; a table at one mask_bit (where it differs from `other`, if it does). */
+function hexOf(v: ConstValue, other?: ConstValue): string {
+  if (v === undefined) return '(none)';
+  if (!Array.isArray(v)) return hex64(v as bigint);
+  const i = shownBit(v, other);
+  return `${hex64(v[i]!)} at mask_bit=${i}`;
+}
+
+/** Returns `(modelled ERA NAME: VALUE)`, for a table at the tree's shown mask_bit and with the count of mask_bits that differ. */
+function modelledNote(era: string, n: string, tree: ConstValue, model: ConstValue): string {
+  if (Array.isArray(tree) && Array.isArray(model)) {
+    const i = shownBit(tree, model);
+    const k = tree.filter((x, j) => x !== model[j]).length;
+    return `(modelled ${era} ${n}: ${hex64(model[i]!)} at mask_bit=${i}; ${k} of 64 mask_bit values differ)`;
+  }
+  return `(modelled ${era} ${n}: ${hexOf(model)})`;
+}
+
+/** Returns a constant for --json: a hex string, an array of 64 hex strings (by mask_bit), or null. */
+function jsonOf(v: ConstValue): string | string[] | null {
+  return v === undefined ? null : Array.isArray(v) ? v.map((x) => hex64(x)) : hex64(v as bigint);
+}
+
+/**
+ * Returns whether a flavour's rules read a constant: NPT and shadow paging do not use the EPT
+ * setter's masks, EPT and TDX neither the legacy access mask nor svm.c's call; only TDX reads the
+ * TD's per-VM value. Layout-wide rules read what they list.
+ */
+function relevant(n: ConstName, f: CatalogEntry['flavour']): boolean {
+  if (f === 'all') return true;
+  if (n.startsWith('tdx')) return f === 'tdx';
+  if (f === 'npt' || f === 'shadow') return !n.startsWith('ept');
+  return n !== 'legacyMmioAccess' && !n.startsWith('svm');
 }
 
 /** Returns the compiler-style lines of a violated rule: one per constant it depends on, differing ones first. */
 function ruleLines(e: CatalogEntry, tree: KernelTree, model: SpteConsts, headline: string): string[] {
   // NPT and shadow paging do not use the EPT setter's masks, EPT and TDX not the legacy access mask.
-  const deps = (RULE_DEPS[e.rule.name] ?? []).filter((n) => (e.flavour === 'npt' || e.flavour === 'shadow' ? !n.startsWith('ept') : e.flavour === 'all' || n !== 'legacyMmioAccess'));
-  const differs = (n: ConstName): boolean => tree.constants[n].value !== model[n];
+  const deps = (RULE_DEPS[e.rule.name] ?? []).filter((n) => relevant(n, e.flavour));
+  const differs = (n: ConstName): boolean => !sameValue(tree.constants[n].value, model[n]);
   const ordered = [...deps.filter(differs), ...deps.filter((n) => !differs(n))];
   return ordered.map((n, i) => {
     const c = tree.constants[n];
-    const was = differs(n) ? ` (modelled ${model.era}: ${hexOf(model[n])})` : '';
+    const was = differs(n) ? ` ${modelledNote(model.era, n, c.value, model[n])}` : '';
     return i === 0
-      ? `${c.file}:${c.line}: error: rule ${e.rule.name}${e.flavour === 'all' ? '' : ` (${e.flavour})`}: ${headline}; ${c.source} = ${hexOf(c.value)}${was}`
-      : `${c.file}:${c.line}: note: rule ${e.rule.name} depends on ${c.source} = ${hexOf(c.value)}${was}`;
+      ? `${c.file}:${c.line}: error: rule ${e.rule.name}${e.flavour === 'all' ? '' : ` (${e.flavour})`}: ${headline}; ${c.source} = ${hexOf(c.value, model[n])}${was}`
+      : `${c.file}:${c.line}: note: rule ${e.rule.name} depends on ${c.source} = ${hexOf(c.value, model[n])}${was}`;
   });
 }
 
 /** Proves one rule of the era on the tree's constants. */
-async function proveRule(e: CatalogEntry, tree: KernelTree, model: SpteConsts, timeoutS: number): Promise<Row> {
+async function proveRule(e: CatalogEntry, tree: KernelTree, model: SpteConsts, consts: SpteConsts, timeoutS: number): Promise<Row> {
   const r = await prove(e.rule, { timeoutMs: timeoutS * 1000 });
   const expected = expectationFor(e.era, e.flavour, e.rule.name);
   const id = `${e.era}/${e.flavour}/${e.rule.name}`;
@@ -104,7 +157,8 @@ async function proveRule(e: CatalogEntry, tree: KernelTree, model: SpteConsts, t
   let counterexample: Record<string, string> | undefined;
   if (v.kind === 'violated') {
     witness = witnessLine(e, v.witness);
-    lines = [...ruleLines(e, tree, model, e.rule.reason), ...witnessBlock(e, v.witness, e.era)];
+    // decoded with the tree's own constants: a moved bit is shown where the tree put it
+    lines = [...ruleLines(e, tree, model, e.rule.reason), ...witnessBlock(e, v.witness, e.era, consts)];
     counterexample = Object.fromEntries([...Object.entries(v.witness.assignment), ...Object.entries(v.witness.observed)].map(([k, x]) => [k, typeof x === 'boolean' ? String(x) : hex64(x)]));
   }
   const pc = { suite: 'kernel', id, title: e.rule.reason, expect: expected } as unknown as Parameters<typeof judge>[0];
@@ -148,9 +202,9 @@ export const kernelCommand: Command = {
     const tree = readTree(root);
     const model = spteConsts(era);
     const consts = treeConsts(era, tree);
-    const differing = (Object.keys(CONST_SOURCES) as ConstName[]).filter((n) => tree.constants[n].value !== model[n]);
+    const differing = (Object.keys(CONST_SOURCES) as ConstName[]).filter((n) => !sameValue(tree.constants[n].value, model[n]));
     const rows: Row[] = [];
-    for (const e of eraRules(era, { consts })) rows.push(await proveRule(e, tree, model, timeoutS));
+    for (const e of eraRules(era, { consts })) rows.push(await proveRule(e, tree, model, consts, timeoutS));
     const skipped: { id: string; skipped: string }[] = [];
     for (const a of tree.assertions) {
       const r = checkAssertion(a);
@@ -167,7 +221,7 @@ export const kernelCommand: Command = {
         tree: tree.root, version: tree.version.text, era, summary, exitCode: code, seconds,
         constants: Object.fromEntries((Object.keys(CONST_SOURCES) as ConstName[]).map((n) => {
           const c = tree.constants[n];
-          return [n, { value: c.value === undefined ? null : hex64(c.value), file: c.file, line: c.line, macro: c.source, modelled: model[n] === undefined ? null : hex64(model[n] as bigint), differs: differing.includes(n) }];
+          return [n, { value: jsonOf(c.value), file: c.file, line: c.line, macro: c.source, modelled: jsonOf(model[n]), differs: differing.includes(n) }];
         })),
         rules: rows.map((r) => ({
           id: r.id, rule: r.rule, verdict: r.verdict.kind, expected: r.expected.verdict, status: r.status, seconds: r.seconds, reason: r.reason,
@@ -185,7 +239,7 @@ export const kernelCommand: Command = {
       if (!differing.length) io.out('constants: every modelled constant has the value of the modelled era');
       for (const n of differing) {
         const c = tree.constants[n];
-        io.out(`${c.file}:${c.line}: ${c.source} = ${hexOf(c.value)} (modelled ${era} ${n}: ${hexOf(model[n] as bigint | undefined)})`);
+        io.out(`${c.file}:${c.line}: ${c.source} = ${hexOf(c.value, model[n])} ${modelledNote(era, n, c.value, model[n])}`);
       }
       const w = Math.max(...rows.map((r) => r.id.length));
       for (const r of rows) {
