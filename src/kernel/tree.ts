@@ -155,7 +155,7 @@ function readConst(name: ConstName, src: ConstSource, macros: Macros, files: Rea
   if (within !== undefined) {
     const path = src.call?.file ?? SPTE_C;
     const f = files.get(path);
-    if (!f) return missing(name, src, `${path}: not in this tree`, path, 1);
+    if (!f) return missing(name, src, `no file ${path}`, path, 1);
     const body = functionBody(f, within);
     if (!body) return missing(name, src, `${path}: no definition of ${within}()`, path, 1);
     if (src.call) {

@@ -23,6 +23,15 @@ describe('C constant expressions', () => {
     expect(ev('', '(3ULL << 52) >> 52')).toBe(3n);
     expect(ev('', '010')).toBe(8n);
   });
+  it("rsvd_bits (mmu.h's inline): bits s..e, 0 when e < s; a wide local is u64", () => {
+    expect(ev('', 'rsvd_bits(3, 5)')).toBe(0x38n);
+    expect(ev('', 'rsvd_bits(51, 51) | 1')).toBe((1n << 51n) | 1n);
+    expect(ev('', 'rsvd_bits(52, 51)')).toBe(0n);
+    const pp = new Preprocessor(X86_64_CONFIG);
+    const locals = new Map([['mask_bit', 40n], ['mask', 1n << 51n]]);
+    expect(evaluate(tokenize('(mask_bit < 52) ? rsvd_bits(mask_bit, 51) | 1 : 0'), pp.macros, { locals })).toBe(0x000fff0000000001n);
+    expect(evaluate(tokenize('mask >> 51'), pp.macros, { locals })).toBe(1n);
+  });
   it('u64 wrap-around, casts and ternaries', () => {
     expect(ev('', '~0ULL')).toBe((1n << 64n) - 1n);
     expect(ev('', '(u32)~0ULL')).toBe(0xffffffffn);

@@ -35,6 +35,13 @@ describe('kernel: constants read from each era fixture', () => {
       expect(tree.constants.mmuPresent).toMatchObject({ file: 'arch/x86/kvm/mmu/spte.h', line: 5, source: 'SPTE_MMU_PRESENT_MASK' });
       expect(tree.constants.eptMmioMask).toMatchObject({ file: 'arch/x86/kvm/mmu/spte.c', line: 9 });
       expect(tree.constants.frozen.source).toBe(era === '6.13' ? 'FROZEN_SPTE' : 'REMOVED_SPTE');
+      // the vendor setter calls: svm.c (a table over mask_bit) and, from 6.16, tdx.c
+      expect(tree.constants.svmMmioAccess).toMatchObject({ value: 6n, file: 'arch/x86/kvm/svm/svm.c', line: 11 });
+      expect(tree.constants.svmMmioMask).toMatchObject({ file: 'arch/x86/kvm/svm/svm.c', line: 11, source: 'kvm_mmu_set_mmio_spte_mask(...) argument 2 in svm_adjust_mmio_mask()' });
+      expect((tree.constants.svmMmioValue.value as readonly bigint[])[45]).toBe(0x000fe00000000001n);
+      expect((tree.constants.svmMmioValue.value as readonly bigint[])[52]).toBe(0n);
+      if (dir === 'v6.18') expect(tree.constants.tdxMmioValue).toMatchObject({ value: 0n, file: 'arch/x86/kvm/vmx/tdx.c', line: 7, source: 'kvm_mmu_set_mmio_spte_value(...) argument 2 in tdx_vm_init()' });
+      else expect(tree.constants.tdxMmioValue.source).toMatch(/^\(not in this tree: .*tdx\.c/);
     });
   }
 });
@@ -72,6 +79,8 @@ describe('kernel: the mutant (MMU-present bit moved into the MMIO generation ran
     // a generation with bit 7 set makes the MMIO SPTE look present: the counterexample shows it
     expect(r.stdout).toMatch(/error: rule mmio-spte-recognised \(ept\)/);
     expect(r.stdout).toMatch(/configuration: .*gen=0x80/);
+    // decoded with the tree's own views: the present bit is shown at bit 10, inside gen_low
+    expect(r.stdout).toContain('as mmio: gen_low[10..3]=0x80 mmu_present[10]=1 mmio_rwx[2..0]=6');
   });
   it('--json carries the constant with file:line and the violated rules with their error lines; --junit fails them', () => {
     const out = mkdtempSync(join(tmpdir(), 'mmucheck-kernel-'));
@@ -85,6 +94,30 @@ describe('kernel: the mutant (MMU-present bit moved into the MMIO generation ran
     const xml = readFileSync(join(out, 'k.xml'), 'utf8');
     expect(xml).toMatch(/name="6\.13\/all\/sa7-present-bit-outside-generation"[^>]*>\s*<failure type="unexpected-violation"/);
     rmSync(out, { recursive: true, force: true });
+  });
+});
+
+describe('kernel: the vendor MMIO setter calls (svm.c, tdx.c) are read and proved', () => {
+  it('svm.c passing a value without P breaks reserved-bits-or-caching-off on NPT and AMD shadow paging, at svm.c:11, exit 10', () => {
+    const r = cli(['kernel', join(FIX, 'mutant-svm-no-present')]);
+    expect(r.code, r.stderr).toBe(10);
+    expect(r.stdout).toContain('arch/x86/kvm/svm/svm.c:11: kvm_mmu_set_mmio_spte_mask(...) argument 1 in svm_adjust_mmio_mask() = 0x000fffff00000000 at mask_bit=32 (modelled 6.13 svmMmioValue: 0x000fffff00000001 at mask_bit=32; 51 of 64 mask_bit values differ)');
+    expect(r.stdout).toMatch(/^arch\/x86\/kvm\/svm\/svm\.c:11: error: rule reserved-bits-or-caching-off \(npt\): /m);
+    expect(r.stdout).toMatch(/^arch\/x86\/kvm\/svm\/svm\.c:11: error: rule reserved-bits-or-caching-off \(shadow\): /m);
+    expect(r.stdout).toMatch(/^kernel 6\.18\.0 \(era 6\.13\): 60 obligations, 58 as expected, 2 violations, 0 differ, 0 unknown; 2 constants differ/m);
+  });
+  it('--json carries the svm.c table by mask_bit', () => {
+    const j = JSON.parse(cli(['kernel', join(FIX, 'mutant-svm-no-present'), '--json']).stdout) as { constants: Record<string, { value: string[]; modelled: string[]; differs: boolean; file: string; line: number }> };
+    const c = j.constants['svmMmioValue']!;
+    expect([c.file, c.line, c.differs, c.value.length, c.value[45], c.modelled[45], c.value[52]]).toEqual(['arch/x86/kvm/svm/svm.c', 11, true, 64, '0x000fe00000000000', '0x000fe00000000001', '0x0000000000000000']);
+  });
+  it('tdx.c giving TDs the per-VM value bit 63 makes non-present SPTEs MMIO, at tdx.c:7, exit 10', () => {
+    const r = cli(['kernel', join(FIX, 'mutant-tdx-value')]);
+    expect(r.code, r.stderr).toBe(10);
+    expect(r.stdout).toContain('arch/x86/kvm/vmx/tdx.c:7: kvm_mmu_set_mmio_spte_value(...) argument 2 in tdx_vm_init() = 0x8000000000000000 (modelled 6.13 tdxMmioValue: 0x0000000000000000)');
+    expect(r.stdout).toMatch(/^arch\/x86\/kvm\/vmx\/tdx\.c:7: error: rule nonpresent-never-mmio \(tdx\): /m);
+    // the EPT rules do not read the TD's value: no tdx.c line for them
+    expect(r.stdout).not.toMatch(/tdx\.c:7: error: rule \S+ \((ept|npt|shadow)\)/);
   });
 });
 
@@ -110,6 +143,19 @@ describe('kernel: input errors are one line, exit 64', () => {
     const d = variant('nospte-c', 'arch/x86/kvm/mmu/spte.c', (s) => s);
     rmSync(join(d, 'arch/x86/kvm/mmu/spte.c'));
     refused([d], 'MMC006', /arch\/x86\/kvm\/mmu\/spte\.c: cannot read \(no such file\)/);
+  });
+  it('a missing svm.c', () => {
+    const d = variant('nosvm', 'arch/x86/kvm/svm/svm.c', (s) => s);
+    rmSync(join(d, 'arch/x86/kvm/svm/svm.c'));
+    refused([d], 'MMC006', /arch\/x86\/kvm\/svm\/svm\.c: cannot read \(no such file\)/);
+  });
+  it('an svm.c mask that depends on something other than mask_bit', () => {
+    const d = variant('svm-encbit', 'arch/x86/kvm/svm/svm.c', (s) => s.replace('rsvd_bits(mask_bit, 51)', 'rsvd_bits(enc_bit, 51)'));
+    refused([d], 'MMC008', /arch\/x86\/kvm\/svm\/svm\.c:10: mask in kvm_mmu_set_mmio_spte_mask\(\.\.\.\) argument 1 in svm_adjust_mmio_mask\(\) at mask_bit=0: cannot evaluate: 'enc_bit' is not a macro/);
+  });
+  it('an svm.c without the setter call', () => {
+    const d = variant('svm-nocall', 'arch/x86/kvm/svm/svm.c', (s) => s.replace(/^\tkvm_mmu_set_mmio_spte_mask.*$/m, ''));
+    refused([d], 'MMC008', /arch\/x86\/kvm\/svm\/svm\.c:4: svm_adjust_mmio_mask\(\) has no call kvm_mmu_set_mmio_spte_mask\(\.\.\.\) with argument 1 \(needed for the modelled constant svmMmioValue\)/);
   });
   it('a macro that cannot be evaluated', () => {
     const d = variant('uneval', 'arch/x86/kvm/mmu/spte.h', (s) => s.replace(/^#define SPTE_MMU_PRESENT_MASK.*$/m, '#define SPTE_MMU_PRESENT_MASK\tBIT_ULL(present_bit)'));
@@ -138,6 +184,16 @@ describe('kernel: input errors are one line, exit 64', () => {
 describe('kernel: a constant that differs without breaking a rule', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mmucheck-kernel-diff-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  it("an svm.c table that differs only at a mask_bit no CPU reaches (60) is printed and proved through the table: every rule holds, exit 0", () => {
+    const d = join(tmp, 'svm60');
+    cpSync(join(FIX, 'v6.18'), d, { recursive: true });
+    const f = join(d, 'arch/x86/kvm/svm/svm.c');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('| PT_PRESENT_MASK : 0;', '| PT_PRESENT_MASK : (mask_bit == 60 ? 2 : 0);'));
+    const r = cli(['kernel', d]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('arch/x86/kvm/svm/svm.c:11: kvm_mmu_set_mmio_spte_mask(...) argument 1 in svm_adjust_mmio_mask() = 0x0000000000000002 at mask_bit=60 (modelled 6.13 svmMmioValue: 0x0000000000000000 at mask_bit=60; 1 of 64 mask_bit values differ)');
+    expect(r.stdout).toMatch(/60 obligations, 60 as expected, 0 violations.*2 constants differ from the model/);
+  });
   it('EPT host-writable moved to bit 59 is printed at its #define, every rule still holds, exit 0', () => {
     const d = join(tmp, 'hw59');
     cpSync(join(FIX, 'v6.18'), d, { recursive: true });
