@@ -16,15 +16,17 @@ import {
 import { asUserCode, userCodeLabel } from '../../src/core/user-code.js';
 import { expectOf, OPERATIONS, type OpCall, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type ThreadScript } from '../../src/internal.js';
 import { stateView } from '../../src/internal.js';
+import { defaultMemslots, defaultPages, type HostSpec, type MemslotSpec } from '../../src/internal.js';
 import type { WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
-import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, unloadSteps, zapRangeSteps } from './ops.js';
+import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
 import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
 import { SpteWords, spteClassificationProperty } from './spte64.js';
 
-const { G, R, RF, V, P } = mmuState;
+const { G, R, RF, V, P, MS } = mmuState;
+type SlotGeometry = mmuState.SlotGeometry;
 
 export { OPERATIONS, type OpCall, type ThreadScript };
 
@@ -56,8 +58,12 @@ export interface Scenario {
   /** Extra properties over the state view. */
   readonly properties?: readonly ScenarioProperty[];
   readonly expect: ScenarioExpect;
-  /** Pool sizes (tables, roots, pages) for harnesses that need more than the defaults (8, 3, 2 per gfn). */
+  /** Pool sizes (tables, roots, pages) for harnesses that need more than the defaults (8, 3, see `defaultPages`). */
   readonly bounds?: { readonly tables?: number; readonly roots?: number; readonly pages?: number };
+  /** The memslots (default: one slot covering every gfn). */
+  readonly memslots?: readonly MemslotSpec[];
+  /** The host mapping (default: pfn = gfn, huge wherever contiguous). */
+  readonly host?: HostSpec;
 }
 
 /** Returns the scenario the model builds from a (checked) public-format scenario. */
@@ -73,6 +79,9 @@ export function toScenario(spec: ScenarioSpec): Scenario {
     ...(spec.options !== undefined ? { options: spec.options as Partial<Options> } : {}),
     ...(spec.tdBuilding !== undefined ? { tdBuilding: spec.tdBuilding } : {}),
     ...(spec.privateGfns !== undefined ? { privateGfns: spec.privateGfns } : {}),
+    ...(spec.memslots !== undefined ? { memslots: spec.memslots } : {}),
+    ...(spec.host !== undefined ? { host: spec.host } : {}),
+    ...(spec.bounds !== undefined ? { bounds: spec.bounds } : {}),
     vcpus: spec.vcpus,
     threads: spec.threads,
     ...(spec.setup !== undefined ? { setup: spec.setup.map(([t, c]) => [typeof t === 'number' ? t : names.indexOf(t), c] as const) } : {}),
@@ -115,6 +124,10 @@ export function opLabel(c: OpCall): string {
   switch (c.op) {
     case 'access':
       return `access(g${c.gfn},${c.write ? 'W' : 'R'})`;
+    case 'memslot-delete':
+    case 'dirty-log-enable':
+    case 'dirty-log-harvest':
+      return c.slot === undefined ? c.op : `${c.op}(slot ${c.slot})`;
     case 'zap-range':
     case 'gmem-punch-hole':
     case 'age':
@@ -132,14 +145,20 @@ export function opLabel(c: OpCall): string {
  * call in a default VM, a shared fault in a TD) is marked `sharedOnly`: its TDX steps are dead,
  * and edits must not make them reachable. The call itself is the instance's `params` (`c.params`).
  */
-export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number): OpInstance {
-  const inst = { ...instanceOf(call, o, tdx, gfns), params: call };
+export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[] = [{ id: 0, base: 0, pages: gfns }]): OpInstance {
+  const inst = { ...instanceOf(call, o, tdx, gfns, slots), params: call };
   return !tdx || (call.op === 'fault' && call.private !== true) ? { ...inst, sharedOnly: true } : inst;
 }
 
 /** Returns the operation instance of a call (its steps for the options and VM type). */
-function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number): OpInstance {
+function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[]): OpInstance {
   const mk = (steps: OpInstance['steps']): OpInstance => ({ op: call.op, label: opLabel(call), steps });
+  const slotOf = (id: number | undefined): SlotRef => {
+    const index = id === undefined ? 0 : slots.findIndex((x) => x.id === id);
+    const sl = slots[index];
+    if (sl === undefined || (id === undefined && slots.length > 1)) fail('MMC301', `${call.op}: ${id === undefined ? `the scenario has ${slots.length} memslots: name one with slot` : `memslot ${id} does not exist`}; memslot ids: ${slots.map((x) => x.id).join(', ')}`, { subject: 'slot' });
+    return { index, id: sl.id, base: sl.base, pages: sl.pages };
+  };
   switch (call.op) {
     case 'fault':
       return faultOp(call, o);
@@ -152,15 +171,15 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number): OpIns
     case 'fast-zap':
       return mk(fastZapSteps(o));
     case 'memslot-delete':
-      return mk(memslotDeleteSteps(o, tdx, gfns));
+      return mk(memslotDeleteSteps(o, tdx, slotOf(call.slot)));
     case 'dirty-log-enable':
-      return mk(dirtyLogEnableSteps(o, gfns));
+      return mk(dirtyLogEnableSteps(o, slotOf(call.slot)));
     case 'age':
       return mk(ageSteps(o, call.start, call.end));
     case 'unload':
       return mk(unloadSteps());
     case 'dirty-log-harvest':
-      return mk(dirtyLogHarvestSteps(gfns));
+      return mk(dirtyLogHarvestSteps(gfns, slotOf(call.slot)));
     case 'eager-split':
       return mk(eagerSplitSteps(o, gfns));
     case 'nx-recover':
@@ -191,14 +210,27 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const gfns = 1 << levels;
   const tdx = scn.vm === 'tdx';
   const priv = scn.privateGfns ?? [];
-  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns)) }));
-  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns) }));
+  const memslots = scn.memslots ?? defaultMemslots(scn.vm, levels);
+  const slots: SlotGeometry[] = memslots.map((sl) => ({ id: sl.id, base: sl.base, pages: sl.pages }));
+  const pfns = scn.host?.pfns ?? Array.from({ length: gfns }, (_, g) => g);
+  const huge = scn.host?.huge ?? true;
+  const hostLevel = pfns.map((_, g) => (huge === true ? levels : huge !== false && huge.includes(g) ? 2 : 1));
+  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots)) }));
+  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots) }));
   const vcpus = scn.vcpus;
   // SPTE words: era 6.13, EPT (tdx in a TD) until the scenario format carries an era/flavour field.
   const words = new SpteWords({ flavour: tdx ? 'tdx' : 'ept', ad: o.eptAd });
   return new MmuMachine({
     name: v.name ?? scn.name,
-    geometry: { levels, vcpus, tables: scn.bounds?.tables ?? 8, roots: scn.bounds?.roots ?? 3, pages: scn.bounds?.pages ?? gfns * 2 },
+    geometry: {
+      levels,
+      vcpus,
+      tables: scn.bounds?.tables ?? 8,
+      roots: scn.bounds?.roots ?? 3,
+      pages: scn.bounds?.pages ?? defaultPages(pfns),
+      ...(scn.memslots !== undefined ? { memslots: slots } : {}),
+      ...(scn.host?.huge !== undefined && scn.host.huge !== true ? { hostLevel } : {}),
+    },
     options: o as unknown as Record<string, string | number | boolean>,
     threads,
     setup,
@@ -206,13 +238,17 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     from: scn.name,
     operations: OPERATIONS,
     init: (s: Int32Array, m: MmuLayout) => {
+      const gmemSlots = memslots.reduce((a, sl, k) => (sl.gmem === true ? a | m.slotMasks[k]! : a), 0);
       s[G.privateGfns] = priv.reduce((a, g) => a | (1 << g), 0);
-      s[G.gmemBound] = s[G.privateGfns]!;
+      s[G.gmemBound] = s[G.privateGfns]! & (scn.memslots === undefined ? -1 : gmemSlots);
       if (scn.tdBuilding) s[G.tdState] = 1;
       for (let g = 0; g < gfns; g++) {
-        s[m.page(g)] = P.allocated;
-        s[m.pfnOf(g)] = g;
+        s[m.page(pfns[g]!)] = P.allocated;
+        s[m.pfnOf(g)] = pfns[g]!;
       }
+      memslots.forEach((sl, k) => {
+        if (sl.dirtyLog === true) s[m.slot(k, MS.dirtyLog)] = 2;
+      });
       const mkRoot = (slot: number, table: number, mirror: boolean): void => {
         s[m.table(table, 0)] = 1; // live
         s[m.table(table, 1)] = levels;

@@ -152,6 +152,16 @@ export const rootMirror = (c: Ctx, r: number): boolean => (c.s[c.m.root(r, R.fla
 
 /** Returns the gfn bitmask of [start, end). */
 export const rangeMask = (start: number, end: number): number => ((1 << end) - 1) & ~((1 << start) - 1);
+/** Returns the state of the memslot holding `gfn` ({@link mmuState.SLOT}); a gfn outside every slot reads as deleted (no memslot). */
+export function slotStateOf(c: Ctx, gfn: number): number {
+  const o = c.m.slotOf(gfn, mmuState.MS.state);
+  return o < 0 ? mmuState.SLOT.deleted : c.s[o]!;
+}
+/** Returns the dirty-logging state (0 off, 1 enabling, 2 on) of the memslot holding `gfn` (0 outside every slot). */
+export function dirtyLogOf(c: Ctx, gfn: number): number {
+  const o = c.m.slotOf(gfn, mmuState.MS.dirtyLog);
+  return o < 0 ? 0 : c.s[o]!;
+}
 /** Returns true when an invalidation covering `gfn` is in flight or the sequence moved (mmu_invalidate_retry_gfn). */
 export function invalidationRetry(c: Ctx, gfn: number): boolean {
   return (c.g(G.inProgress) > 0 && (c.g(G.range) & (1 << gfn)) !== 0) || c.g(G.seq) !== c.loc(L.seq);

@@ -31,7 +31,9 @@ import {
 import { pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpExit } from '../tdx/module.js';
 import { seamcall } from '../tdx/remove.js';
 import {
+  dirtyLogOf,
   invalidationRetry,
+  slotStateOf,
   iterDown,
   iterIndex,
   iterPos,
@@ -46,7 +48,7 @@ import {
 } from './common.js';
 import type { Options } from './options.js';
 
-const { G, L, F, R, RF, V, REQ, P, TLB } = mmuState;
+const { G, L, F, R, RF, V, REQ, P, TLB, MS, SLOT } = mmuState;
 
 /** Parameters of one fault. */
 export interface FaultParams {
@@ -114,18 +116,57 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
   for (let g = 0; g < m.gfns; g++) if ((c.s[m.tlb(c.t, g)]! & TLB.priv) === 0) c.s[m.tlb(c.t, g)] = 0;
 }
 
-/** Returns the fault's goal level after kvm_mmu_hugepage_adjust. */
+/**
+ * Returns the fault's goal level after kvm_mmu_hugepage_adjust: the highest level up to the one
+ * the fault asks for at which a huge leaf is allowed, else 4K. A level is allowed when
+ * (kvm_mmu_max_mapping_level) the memslot allows it — dirty logging is off (kvm_mmu_hugepage_adjust
+ * maps 4K in a dirty-logged slot), the slot covers the whole aligned huge range (lpage_info
+ * disallow_lpage at a slot's unaligned head and tail) and the gfn is congruent to its backing
+ * modulo the huge page size (disallow_lpage for a slot whose base_gfn and userspace_addr are
+ * misaligned: a host huge page backs an aligned pfn range, so hva and pfn agree modulo its size)
+ * — and the host maps the gfn's page at least that large (host_pfn_mapping_level: the scenario's
+ * `host.huge`, and the backing pages of the range still contiguous: a zap that replaced a page
+ * broke the host's huge page).
+ */
 function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
   const want = p.level ?? 1;
   if (want < 2) return 1;
-  if (c.g(G.dirtyLog) >= 1) return 1;
+  const m = c.m;
+  const k = m.slotIndex[p.gfn] ?? -1;
+  const to4k = (why: string): number => {
+    c.note(`hugepage adjust: ${why}: mapped at 4K`);
+    return 1;
+  };
+  if (k < 0 || c.s[m.slot(k, MS.dirtyLog)]! >= 1) return to4k('dirty logging on the memslot');
   if (p.private && !o.tdxHugePages) return 1;
-  const span = c.m.span(want);
-  const base = p.gfn & ~(span - 1);
-  const pfn0 = c.s[c.m.pfnOf(base)]!;
-  if (pfn0 % span !== 0) return 1;
-  for (let k = 1; k < span; k++) if (c.s[c.m.pfnOf(base + k)] !== pfn0 + k) return 1;
-  return want;
+  const host = m.hostLevels[p.gfn] ?? 1;
+  if (host < 2) return to4k(`the host maps g${p.gfn} (pfn ${c.s[m.pfnOf(p.gfn)]!}) with a 4K page`);
+  let why = '';
+  for (let lv = Math.min(want, host); lv >= 2; lv--) {
+    const span = m.span(lv);
+    const base = p.gfn & ~(span - 1);
+    const size = lv === 2 ? '2M' : '1G';
+    const pfn = c.s[m.pfnOf(p.gfn)]!;
+    let ok = true;
+    for (let g = base; g < base + span && ok; g++) if (m.slotIndex[g] !== k) ok = false;
+    if (!ok) why ||= `memslot ${m.slots[k]!.id} does not cover the ${size} range g${base}..g${base + span - 1}`;
+    if (ok && (pfn - p.gfn) % span !== 0) {
+      ok = false;
+      why ||= `g${p.gfn} and its pfn ${pfn} are not congruent modulo ${size} (misaligned host mapping)`;
+    }
+    const pfn0 = c.s[m.pfnOf(base)]!;
+    for (let j = 1; j < span && ok; j++) {
+      if (c.s[m.pfnOf(base + j)] !== pfn0 + j) {
+        ok = false;
+        why ||= `the host pages of g${base}..g${base + span - 1} are no longer one ${size} page`;
+      }
+    }
+    if (ok) {
+      if (lv < want) c.note(`hugepage adjust: ${why || `the host maps g${p.gfn} with a ${size} page`}: mapped at ${size}`);
+      return lv;
+    }
+  }
+  return to4k(why);
 }
 
 /** Returns the fault steps. */
@@ -140,13 +181,13 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
   const makeLeaf = (c: Ctx, lv: number): number => {
     const span = c.m.span(lv);
     const pfn = c.loc(L.pfn) - (gfn & (span - 1));
-    const logging = c.g(G.dirtyLog) >= 1 && !priv;
+    const logging = dirtyLogOf(c, gfn) >= 1 && !priv;
     const w = !logging || write;
     return mkLeaf(pfn, lv, { w, a: o.eptAd, d: o.eptAd && write, mw: true });
   };
   /** Marks the gfn dirty in the bitmap and the page dirty when mapping writable (make_spte + release). */
   const afterInstall = (c: Ctx, leaf: number): void => {
-    if ((leaf & (1 << 11)) !== 0 && c.g(G.dirtyLog) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
+    if ((leaf & (1 << 11)) !== 0 && dirtyLogOf(c, gfn) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
     if ((leaf & (1 << 11)) !== 0 && !o.eptAd) {
       const pg = c.m.page(leafPfn(leaf) + (gfn & (c.m.span(leafLevel(leaf)) - 1)));
       c.s[pg] = c.s[pg]! | P.dirty;
@@ -229,7 +270,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         let nv = leafAT(old) ? withA(withoutAT(old), true) : old;
         if (write && !leafW(nv)) {
           if (!leafMW(old)) return slow('not MMU-writable');
-          if (leafLevel(old) > 1 && c.g(G.dirtyLog) >= 1) return slow('huge leaf in a dirty-logged slot');
+          if (leafLevel(old) > 1 && dirtyLogOf(c, gfn) >= 1) return slow('huge leaf in a dirty-logged slot');
           nv = withW(nv, true);
         }
         if (nv === old || !leafAllows(nv, write)) return slow('nothing to fix');
@@ -263,7 +304,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       name: 'fast-mark-dirty',
       doc: 'the CAS made the SPTE writable: mark_page_dirty_in_slot (after the CAS, so a racing harvest either failed this CAS or sees the bit again)',
       run: (c) => {
-        if (c.g(G.dirtyLog) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
+        if (dirtyLogOf(c, gfn) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
         if (!o.eptAd) {
           const nv = c.loc(L.new);
           const pg = c.m.page(leafPfn(nv) + (gfn & (c.m.span(leafLevel(nv)) - 1)));
@@ -310,11 +351,11 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       name: 'slot-lookup',
       doc: 'memslot lookup: KVM_MEMSLOT_INVALID -> RET_PF_RETRY; no slot -> exit to userspace',
       run: (c) => {
-        const st = c.g(G.slot);
-        if (st === 1) {
+        const st = slotStateOf(c, gfn);
+        if (st === SLOT.invalid) {
           c.seen(WITNESS['slot-invalid-retried']);
           exitWith(c, OUT.retry);
-        } else if (st === 2) {
+        } else if (st === SLOT.deleted) {
           c.note('no memslot: exit to userspace');
           exitWith(c, OUT.done);
         }

@@ -14,6 +14,7 @@ import {
   leafWalkSteps,
   lockReadStep,
   lockWriteStep,
+  rangeMask,
   rmGuard,
   rmStart,
   rmStep,
@@ -22,6 +23,7 @@ import {
   WITNESS,
 } from './common.js';
 import type { Options } from './options.js';
+import type { SlotRef } from './ops.js';
 
 const { G, L, F, R, RF } = mmuState;
 
@@ -34,15 +36,16 @@ const { G, L, F, R, RF } = mmuState;
  * unlock; then the flush (after KVM_MMU_UNLOCK, as the kernel does) before the ioctl returns.
  * Write-protection mode (no PML in the model: the D-bit variant needs PML to log writes).
  */
-export function dirtyLogHarvestSteps(gfns: number): StepDef[] {
+export function dirtyLogHarvestSteps(gfns: number, slot: SlotRef): StepDef[] {
+  const slotMask = rangeMask(slot.base, slot.base + slot.pages);
   return [
     lockWriteStep(),
     {
       name: 'take-bitmap',
       doc: 'mask = xchg(&dirty_bitmap[i], 0): the harvested bits go to userspace; they stay "in flight" until the flush',
       run: (c) => {
-        const mask = c.g(G.bitmap);
-        c.setG(G.bitmap, 0);
+        const mask = c.g(G.bitmap) & slotMask;
+        c.setG(G.bitmap, c.g(G.bitmap) & ~slotMask);
         c.setLoc(L.aux, mask);
         c.setG(G.harvest, c.g(G.harvest) | mask);
         c.touch(`take dirty bits {${Array.from({ length: gfns }, (_, g) => g).filter((g) => (mask & (1 << g)) !== 0).map((g) => `g${g}`).join(',')}}`);
@@ -50,7 +53,7 @@ export function dirtyLogHarvestSteps(gfns: number): StepDef[] {
       },
     },
     ...leafWalkSteps(
-      { doc: 'for_each_valid_tdp_mmu_root (write lock held: no reference); rcu_read_lock', filter: 'shared', includeInvalid: false, start: 0, end: gfns, takeRef: false, exhausted: 'unlock' },
+      { doc: 'for_each_valid_tdp_mmu_root (write lock held: no reference); rcu_read_lock', filter: 'shared', includeInvalid: false, start: slot.base, end: slot.base + slot.pages, takeRef: false, exhausted: 'unlock' },
       {
         doc: 'tdp_root_for_each_leaf_pte: R(e); descend; a writable 4K leaf whose gfn was harvested is write-protected',
         saveOld: false,

@@ -30,6 +30,7 @@ import { tdxRemoveSteps } from '../tdx/remove.js';
 import { reloadRoot } from './fault.js';
 import {
   advanceOr,
+  dirtyLogOf,
   dropRoot,
   flushStep,
   iterAdvance,
@@ -55,7 +56,15 @@ import {
 } from './common.js';
 import type { Options } from './options.js';
 
-const { G, L, F, R, RF, V, REQ, P, TLB } = mmuState;
+const { G, L, F, R, RF, V, REQ, P, TLB, MS, SLOT } = mmuState;
+
+/** The memslot an operation works on: its index in the layout's slots, its id and its gfn range. */
+export interface SlotRef {
+  readonly index: number;
+  readonly id: number;
+  readonly base: number;
+  readonly pages: number;
+}
 
 const isTdx = (c: Ctx): boolean => c.g(G.privateGfns) !== 0;
 
@@ -75,7 +84,7 @@ function touchPage(c: Ctx, gfn: number, pfn: number, write: boolean, priv: boole
   if (!write) return;
   c.s[o] = w | P.wrote;
   c.seen(WITNESS['guest-wrote']);
-  if (!priv && c.g(G.dirtyLog) === 2 && (c.g(G.bitmap) & (1 << gfn)) === 0) {
+  if (!priv && dirtyLogOf(c, gfn) === 2 && (c.g(G.bitmap) & (1 << gfn)) === 0) {
     // a harvest in flight took this bit and has not flushed yet: the write precedes its return (not lost)
     if ((c.g(G.harvest) & (1 << gfn)) !== 0) c.seen(WITNESS['harvest-raced']);
     else c.violate(5, `guest wrote g${gfn} while dirty logging is on and its dirty bit is clear`);
@@ -455,22 +464,28 @@ export function fastZapSteps(o: Options): StepDef[] {
 
 // ---- memslot deletion ---------------------------------------------------------------------------
 
-/** Returns the memslot deletion steps (§2.10); the zap is fast or targeted by `memslotDeleteZap`. */
-export function memslotDeleteSteps(o: Options, tdx: boolean, gfns: number): StepDef[] {
+/**
+ * Returns the memslot deletion steps (§2.10) of `slot`; the zap is fast (every root, whatever the
+ * slot) or targeted at the slot's gfns, by `memslotDeleteZap`.
+ */
+export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): StepDef[] {
   const mode = o.memslotDeleteZap === 'auto' ? (tdx ? 'targeted' : 'fast-zap') : o.memslotDeleteZap;
+  const end = slot.base + slot.pages;
+  const mask = rangeMask(slot.base, end);
   const sync = (name: string): StepDef => ({
     name,
     doc: 'synchronize_srcu_expedited: wait until no vCPU is inside an SRCU read section',
     guard: (c) => (c.g(G.srcu) & ~(1 << c.t)) === 0,
     run: (c) => c.touch('synchronize_srcu'),
   });
-  const zap = mode === 'fast-zap' ? fastZapSteps(o) : zapRangeSteps({ start: 0, end: gfns, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
+  const zap = mode === 'fast-zap' ? fastZapSteps(o) : zapRangeSteps({ start: slot.base, end, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
   return [
     {
       name: 'invalidate-slot',
       doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID',
       run: (c) => {
-        c.setG(G.slot, 1);
+        c.s[c.m.slot(slot.index, MS.state)] = SLOT.invalid;
+        c.touch(`memslot ${slot.id} invalid`);
         c.setG(G.gen, c.g(G.gen) + 1);
       },
     },
@@ -480,8 +495,9 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, gfns: number): Step
       name: 'delete-slot',
       doc: 'install the final memslots without the slot; guest_memfd bindings of the slot go away',
       run: (c) => {
-        c.setG(G.slot, 2);
-        c.setG(G.gmemBound, 0);
+        c.s[c.m.slot(slot.index, MS.state)] = SLOT.deleted;
+        c.touch(`memslot ${slot.id} deleted`);
+        c.setG(G.gmemBound, c.g(G.gmemBound) & ~mask);
       },
     },
     sync('sync-srcu-2'),
@@ -490,20 +506,22 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, gfns: number): Step
 
 // ---- dirty logging, aging, unload -----------------------------------------------------------------
 
-/** Returns the dirty-logging enable steps (kvm_tdp_mmu_wrprot_slot + flush, C10). */
-export function dirtyLogEnableSteps(o: Options, gfns: number): StepDef[] {
+/** Returns the dirty-logging enable steps of `slot` (kvm_tdp_mmu_wrprot_slot + flush, C10). */
+export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
+  const mask = rangeMask(slot.base, slot.base + slot.pages);
   return [
     {
       name: 'set-flag',
       doc: 'publish the memslot with KVM_MEM_LOG_DIRTY_PAGES (empty dirty bitmap)',
       run: (c) => {
-        c.setG(G.dirtyLog, 1);
-        c.setG(G.bitmap, 0);
+        c.s[c.m.slot(slot.index, MS.dirtyLog)] = 1;
+        c.touch(`memslot ${slot.id} dirty logging`);
+        c.setG(G.bitmap, c.g(G.bitmap) & ~mask);
       },
     },
     lockReadStep(),
     ...leafWalkSteps(
-      { doc: 'next valid direct root (reference), rcu_read_lock', filter: 'shared', includeInvalid: false, start: 0, end: gfns, takeRef: true, exhausted: 'flush' },
+      { doc: 'next valid direct root (reference), rcu_read_lock', filter: 'shared', includeInvalid: false, start: slot.base, end: slot.base + slot.pages, takeRef: true, exhausted: 'flush' },
       { doc: 'R(e); descend; skip non-present and non-writable leaves', saveOld: true, leaf: (_c, old) => (isLeaf(old) && leafW(old) ? 'wrprot' : undefined) },
       [
         {
@@ -536,7 +554,10 @@ export function dirtyLogEnableSteps(o: Options, gfns: number): StepDef[] {
     {
       name: 'logging-on',
       doc: 'the enable ioctl returns: from now on every guest write must be logged',
-      run: (c) => c.setG(G.dirtyLog, 2),
+      run: (c) => {
+        c.s[c.m.slot(slot.index, MS.dirtyLog)] = 2;
+        c.touch(`memslot ${slot.id} dirty logging on`);
+      },
     },
   ];
 }

@@ -8,7 +8,7 @@
  */
 import { DiagnosticError, fail } from '../core/diagnostic.js';
 import { enterUserCode, leaveUserCode } from '../core/user-code.js';
-import { F, G, L, type MmuLayout, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { F, G, L, MS, type MmuLayout, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { type InvariantName, invariantNumber, WITNESS, type WitnessName, witnessBit } from './names.js';
 import type { CompiledProgram } from './program.js';
 import { formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
@@ -134,10 +134,19 @@ export class Ctx {
   markFlush(): void {
     this.flag(F.flush, true);
   }
-  /** Returns the global memslot / invalidation state a fault checks: sequence, in-progress count, range mask, slot state, dirty logging. */
+  /**
+   * Returns the memslot / invalidation state a fault checks: sequence, in-progress count, range
+   * mask, private gfns, and the state and dirty logging of the memslot holding the operation's
+   * gfn (`c.params.gfn`), or of the call's `slot` (without either, the first memslot). A gfn outside every slot reads as
+   * `deleted` (no memslot).
+   */
   get kvm(): { readonly seq: number; readonly inProgress: number; readonly range: number; readonly slot: 'valid' | 'invalid' | 'deleted'; readonly dirtyLog: boolean; readonly privateGfns: number } {
     const s = this.s;
-    return { seq: s[G.seq]!, inProgress: s[G.inProgress]!, range: s[G.range]!, slot: (['valid', 'invalid', 'deleted'] as const)[s[G.slot]!] ?? 'deleted', dirtyLog: s[G.dirtyLog]! !== 0, privateGfns: s[G.privateGfns]! };
+    const { gfn, slot: id } = this.params;
+    const k = typeof gfn === 'number' ? (this.m.slotIndex[gfn] ?? -1) : typeof id === 'number' ? this.m.slots.findIndex((x) => x.id === id) : 0;
+    const slot = k < 0 ? 'deleted' : ((['valid', 'invalid', 'deleted'] as const)[s[this.m.slot(k, MS.state)]!] ?? 'deleted');
+    const dirtyLog = k >= 0 && s[this.m.slot(k, MS.dirtyLog)]! !== 0;
+    return { seq: s[G.seq]!, inProgress: s[G.inProgress]!, range: s[G.range]!, slot, dirtyLog, privateGfns: s[G.privateGfns]! };
   }
 
   // ---- control flow -------------------------------------------------------------------------

@@ -15,5 +15,5 @@ export { type LockView, type RootRef, type SpteClass, type SpteView, StateView, 
 export type { MmuMachine } from './machine.js';
 export {
   INVARIANT_NAMES, OPERATIONS, scenario, WITNESS_NAMES,
-  type OpCall, type OperationName, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type SetupCall, type ThreadScript,
+  type BoundsSpec, type HostSpec, type MemslotSpec, type OpCall, type OperationName, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type SetupCall, type ThreadScript,
 } from './scenario.js';

@@ -20,6 +20,24 @@ export interface Geometry {
   readonly roots: number;
   /** Host pages. */
   readonly pages: number;
+  /**
+   * Memslots: disjoint gfn ranges, in the scenario's order (default: one slot, id 0, covering
+   * every gfn). A gfn outside every slot has no memslot (a fault on it exits to userspace).
+   */
+  readonly memslots?: readonly SlotGeometry[];
+  /**
+   * The host mapping level of each gfn's backing page (1 = 4K, 2 = a 2M THP / hugetlbfs page, 3 =
+   * 1G): what host_pfn_mapping_level finds for the gfn's hva. Default: the tree's top level for
+   * every gfn (the host maps as large as the pfns allow).
+   */
+  readonly hostLevel?: readonly number[];
+}
+
+/** One memslot: `pages` gfns from `base`, with a stable `id` (what operations name). */
+export interface SlotGeometry {
+  readonly id: number;
+  readonly base: number;
+  readonly pages: number;
 }
 
 /** Global words (offsets from 0). */
@@ -40,11 +58,11 @@ export const G = {
   inProgress: 6,
   /** Union of in-flight invalidation ranges, as a gfn bitmask. */
   range: 7,
-  /** Memslot state: 0 valid, 1 invalid (being deleted), 2 deleted. */
+  /** State of the first memslot (index 0): {@link MS}.state; the other slots' words are appended (see {@link MmuLayout.slot}). */
   slot: 8,
-  /** Dirty logging enabled on the memslot (0/1). */
+  /** Dirty logging of the first memslot: {@link MS}.dirtyLog. */
   dirtyLog: 9,
-  /** Dirty bitmap of the memslot (gfn bitmask). */
+  /** Dirty bitmaps of the memslots (gfn bitmask; the slots are disjoint, so one word holds every slot's bitmap). */
   bitmap: 10,
   /** SRCU readers of kvm->srcu: bitmask of threads. */
   srcu: 11,
@@ -63,7 +81,7 @@ export const G = {
   privateGfns: 18,
   /** Memslot generation (for MMIO SPTEs). */
   gen: 19,
-  /** guest_memfd bindings present (bitmask of gfns bound through the memslot). */
+  /** guest_memfd bindings present (bitmask of gfns bound through their memslot). */
   gmemBound: 20,
   /**
    * Dirty bits taken by a dirty-log harvest still in flight (between xchg of the bitmap word and
@@ -73,6 +91,21 @@ export const G = {
   harvest: 21,
   count: 22,
 } as const;
+
+/**
+ * Per-memslot words. The first slot's are the globals `G.slot` and `G.dirtyLog` (where the one
+ * memslot always lived, so a single-slot layout, its state words and hashes are what they were);
+ * each further slot has a block appended after the S-EPT.
+ */
+export const MS = {
+  /** 0 valid, 1 invalid (being deleted), 2 deleted. */
+  state: 0,
+  /** Dirty logging: 0 off, 1 enabling (flag published, write-protection in progress), 2 on. */
+  dirtyLog: 1,
+  size: 2,
+} as const;
+/** Memslot states (`MS.state`). */
+export const SLOT = { valid: 0, invalid: 1, deleted: 2 } as const;
 
 /** Thread locals (offsets inside a thread block after the pc). */
 export const L = {
@@ -170,6 +203,16 @@ export class MmuLayout {
   /** S-EPT entries per level (index = level). */
   readonly septLevelBase: number[];
   readonly septCount: number;
+  /** The memslots (default: one, id 0, covering every gfn). */
+  readonly slots: readonly SlotGeometry[];
+  /** Offset of the appended per-slot blocks ({@link MS}) of slots 1.. (slot 0 lives in the globals). */
+  readonly slotBase: number;
+  /** gfn -> index of its slot in {@link slots}, or -1 (no memslot). */
+  readonly slotIndex: Int8Array;
+  /** Slot index -> gfn bitmask of its range. */
+  readonly slotMasks: readonly number[];
+  /** gfn -> host mapping level of its backing page. */
+  readonly hostLevels: Int8Array;
   readonly size: number;
 
   constructor(g: Geometry) {
@@ -202,6 +245,20 @@ export class MmuLayout {
     }
     this.septCount = n;
     o += n;
+    this.slots = g.memslots ?? [{ id: 0, base: 0, pages: this.gfns }];
+    this.slotIndex = new Int8Array(this.gfns).fill(-1);
+    this.slotMasks = this.slots.map((sl, k) => {
+      let mask = 0;
+      for (let x = sl.base; x < sl.base + sl.pages; x++) {
+        if (x < 0 || x >= this.gfns || this.slotIndex[x] !== -1) fail('MMC301', `geometry: memslot ${sl.id} covers gfn ${x}, outside 0..${this.gfns - 1} or in another slot`);
+        this.slotIndex[x] = k;
+        mask |= 1 << x;
+      }
+      return mask;
+    });
+    this.hostLevels = Int8Array.from({ length: this.gfns }, (_, x) => g.hostLevel?.[x] ?? g.levels);
+    this.slotBase = o - MS.size;
+    o += (this.slots.length - 1) * MS.size;
     this.size = o;
   }
 
@@ -240,6 +297,15 @@ export class MmuLayout {
   /** Returns the offset of the pfn map entry of `gfn` (primary MMU / guest_memfd). */
   pfnOf(gfn: number): number {
     return this.pfnBase + gfn;
+  }
+  /** Returns the offset of word `w` ({@link MS}) of the memslot at index `k` (not its id). */
+  slot(k: number, w: number): number {
+    return k === 0 ? G.slot + w : this.slotBase + k * MS.size + w;
+  }
+  /** Returns the offset of word `w` of the memslot holding `gfn`, or -1 when no memslot holds it. */
+  slotOf(gfn: number, w: number): number {
+    const k = this.slotIndex[gfn] ?? -1;
+    return k < 0 ? -1 : this.slot(k, w);
   }
   /** Returns the S-EPT position code of the entry at `level` covering `gfn`. */
   septPos(level: number, gfn: number): number {

@@ -7,7 +7,7 @@
 import { fail } from '../core/diagnostic.js';
 import type { ItfValue, Model, Property } from '../check/model.js';
 import { Ctx, newRecord, type StepRecord } from './ctx.js';
-import { F, G, L, MmuLayout, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { F, G, L, MmuLayout, MS, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
 
@@ -326,12 +326,14 @@ export class MmuMachine implements Model {
       rcuReaders: setOf(s[G.rcu]!),
       srcuReaders: setOf(s[G.srcu]!),
       notifier: { seq: s[G.seq]!, inProgress: s[G.inProgress]!, range: bits(s[G.range]!) },
-      memslot: {
-        state: ['valid', 'invalid', 'deleted'][s[G.slot]!] ?? '?',
-        dirtyLogging: ['off', 'enabling', 'on'][s[G.dirtyLog]!] ?? '?',
-        dirtyBitmap: bits(s[G.bitmap]!),
-        gmemBound: bits(s[G.gmemBound]!),
-      },
+      memslots: m.slots.map((sl, k) => ({
+        id: sl.id,
+        gfns: { '#set': Array.from({ length: sl.pages }, (_, j) => sl.base + j) },
+        state: ['valid', 'invalid', 'deleted'][s[m.slot(k, MS.state)]!] ?? '?',
+        dirtyLogging: ['off', 'enabling', 'on'][s[m.slot(k, MS.dirtyLog)]!] ?? '?',
+        dirtyBitmap: bits(s[G.bitmap]! & m.slotMasks[k]!),
+        gmemBound: bits(s[G.gmemBound]! & m.slotMasks[k]!),
+      })),
       privateGfns: bits(s[G.privateGfns]!),
       pfnOf: Array.from({ length: m.gfns }, (_, g) => s[m.pfnOf(g)]!),
       tables: { '#map': tables },

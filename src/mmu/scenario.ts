@@ -47,16 +47,16 @@ export type OpCall =
   | { readonly op: 'gmem-punch-hole'; readonly start: number; readonly end: number }
   /** kvm_mmu_zap_all_fast: invalidate every root and zap them. */
   | { readonly op: 'fast-zap' }
-  /** Delete the memslot (every gfn): invalidate, synchronize SRCU, zap, delete. */
-  | { readonly op: 'memslot-delete' }
-  /** Enable dirty logging on the memslot (write-protect every leaf). */
-  | { readonly op: 'dirty-log-enable' }
+  /** Delete memslot `slot` (its id; default the only slot): invalidate, synchronize SRCU, zap, delete. */
+  | { readonly op: 'memslot-delete'; readonly slot?: number }
+  /** Enable dirty logging on memslot `slot` (default the only slot): write-protect its leaves. */
+  | { readonly op: 'dirty-log-enable'; readonly slot?: number }
   /** Age the gfns start..end-1 (clear Accessed or mark for access tracking). */
   | { readonly op: 'age'; readonly start: number; readonly end: number }
   /** kvm_mmu_unload on a vCPU: drop its root references. */
   | { readonly op: 'unload' }
-  /** KVM_GET_DIRTY_LOG / CLEAR: take dirty bits and write-protect again. */
-  | { readonly op: 'dirty-log-harvest' }
+  /** KVM_GET_DIRTY_LOG / CLEAR on memslot `slot` (default the only slot): take its dirty bits and write-protect again. */
+  | { readonly op: 'dirty-log-harvest'; readonly slot?: number }
   /** Eager page splitting of every huge leaf. */
   | { readonly op: 'eager-split' }
   /** NX huge page recovery of the table that maps `gfn`. */
@@ -118,6 +118,43 @@ export interface ScenarioExpect {
   readonly note?: string;
 }
 
+/** One memslot of a scenario (`memslots`): the gfns base..base+pages-1, disjoint from the other slots. */
+export interface MemslotSpec {
+  /** The slot id operations name (`{ op: 'memslot-delete', slot: 1 }`); unique, 0..32767. */
+  readonly id: number;
+  /** Its first gfn. */
+  readonly base: number;
+  /** Its number of gfns (at least 1). */
+  readonly pages: number;
+  /** KVM_MEM_LOG_DIRTY_PAGES: dirty logging is on when exploration starts (default false). */
+  readonly dirtyLog?: boolean;
+  /** KVM_MEM_GUEST_MEMFD: the slot is bound to guest_memfd, which backs its private gfns (TD only; a TD's private gfns must be in such a slot). */
+  readonly gmem?: boolean;
+}
+
+/** The host mapping (`host`): which host page backs each gfn, and where the host maps huge pages. */
+export interface HostSpec {
+  /** The pfn backing each gfn (one per gfn, distinct, each below `bounds.pages`); default pfn = gfn. */
+  readonly pfns?: readonly number[];
+  /**
+   * Where the host maps the backing with a huge page (THP or hugetlbfs): `true` (default) as large
+   * as the tree's levels wherever the pfns are contiguous, `false` nowhere (4K host pages), or the
+   * gfns whose page the host maps with a 2M page (each with the gfn backed by the other half of
+   * that 2M host page: gfn + (pfn ^ 1) - pfn, listed too).
+   */
+  readonly huge?: boolean | readonly number[];
+}
+
+/** Pool sizes of the executable MMU (`bounds`). */
+export interface BoundsSpec {
+  /** Page-table pages, roots included (default 8; 2..63). */
+  readonly tables?: number;
+  /** Root slots (default 3; 1..8, a TD needs 2). */
+  readonly roots?: number;
+  /** Host pages (default: the highest pfn + 1 + one spare per gfn, at least 2 per gfn, at most 63; the pfns of `host` must be below it). */
+  readonly pages?: number;
+}
+
 /** A scenario as written in a scenario file (and in model/mmu/scenarios.ts). */
 export interface ScenarioSpec {
   /** Stable name, e.g. `tdx/2m-vs-4k/freeze`. */
@@ -136,6 +173,12 @@ export interface ScenarioSpec {
   readonly privateGfns?: readonly number[];
   /** TD only: the TD is still being built (before TDH.MR.FINALIZE): private installs use PAGE.ADD, vCPUs cannot enter. */
   readonly tdBuilding?: boolean;
+  /** The memslots (default: one slot, id 0, covering every gfn, bound to guest_memfd in a TD). Gfns outside every slot have no memslot: a fault there exits to userspace. */
+  readonly memslots?: readonly MemslotSpec[];
+  /** The host mapping: pfns and huge pages (default: pfn = gfn, huge wherever contiguous). */
+  readonly host?: HostSpec;
+  /** Pool sizes (tables, roots, host pages). */
+  readonly bounds?: BoundsSpec;
   /** 1..8 threads, vCPU threads first. */
   readonly threads: readonly ThreadScript[];
   /** Operations run to completion before exploration, one after another. */
@@ -166,7 +209,7 @@ export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
 export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
 
 /** The keys a scenario may have. */
-export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'threads', 'setup', 'options', 'witnesses', 'properties', 'expect'] as const;
+export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'expect'] as const;
 
 /** At most this many threads (the state layout's limit). */
 export const MAX_THREADS = 8;
@@ -182,9 +225,9 @@ export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int
   'zap-range': { start: 'int', end: 'int' },
   'gmem-punch-hole': { start: 'int', end: 'int' },
   'fast-zap': {},
-  'memslot-delete': {},
-  'dirty-log-enable': {},
-  'dirty-log-harvest': {},
+  'memslot-delete': { slot: 'int' },
+  'dirty-log-enable': { slot: 'int' },
+  'dirty-log-harvest': { slot: 'int' },
   'eager-split': {},
   'nx-recover': { gfn: 'int' },
   age: { start: 'int', end: 'int' },
@@ -217,6 +260,8 @@ export interface ScenarioSystem {
   readonly tdBuilding: boolean;
   /** Private memory may be mapped by huge pages (option `tdxHugePages`). */
   readonly privateHuge: boolean;
+  /** The memslot ids (a call's `slot` names one). */
+  readonly slots: readonly number[];
 }
 
 /** Raises MMC301 `at: message`, with `at` as the subject. */
@@ -249,9 +294,14 @@ function checkParams(c: Record<string, unknown>, op: OperationName, at: string, 
     const v = c[p];
     if (v === undefined) continue;
     if (type === 'bool' && typeof v !== 'boolean') bad(`${at}.${p}`, `must be true or false, got ${describeValue(v)}`);
-    if (type === 'int' && p === 'level') intIn(v, `${at}.level`, 1, sys.levels, `levels are`);
+    if (p === 'slot') {
+      if (!sys.slots.includes(v as number)) bad(`${at}.slot`, `${describeValue(v)} is not a memslot of the scenario; memslot ids: ${sys.slots.join(', ')}`);
+    } else if (type === 'int' && p === 'level') intIn(v, `${at}.level`, 1, sys.levels, `levels are`);
     else if (type === 'int' && p === 'end') intIn(v, `${at}.end`, 1, lastGfn(sys) + 1, 'range ends (exclusive) are');
     else if (type === 'int') intIn(v, `${at}.${p}`, 0, lastGfn(sys), 'gfns are');
+  }
+  if ('slot' in params && c['slot'] === undefined && sys.slots.length > 1) {
+    bad(`${at}.slot`, `missing; the scenario has ${sys.slots.length} memslots (ids ${sys.slots.join(', ')}): name the one '${op}' works on`);
   }
   if (typeof c['start'] === 'number' && typeof c['end'] === 'number' && c['start'] >= c['end']) {
     bad(`${at}.end`, `the range ${c['start']}..${c['end'] as number - 1} is empty; end is exclusive and must be above start`);
@@ -403,12 +453,104 @@ function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): Scenar
   const priv = s['privateGfns'] ?? [];
   if (!Array.isArray(priv)) bad('privateGfns', `must be an array of gfns, got ${describeValue(priv)}`);
   if (priv.length > 0 && vm !== 'tdx') bad('privateGfns', "private gfns need vm: 'tdx' (a default VM has only shared memory)");
-  const sys: ScenarioSystem = { vm, levels, vcpus, privateGfns: priv as number[], tdBuilding, privateHuge: privateHuge(s['options'], cat) };
+  const slots = checkMemslots(s['memslots'], vm, levels);
+  const sys: ScenarioSystem = { vm, levels, vcpus, privateGfns: priv as number[], tdBuilding, privateHuge: privateHuge(s['options'], cat), slots: slots.map((sl) => sl.id) };
   priv.forEach((g, i) => {
     intIn(g, `privateGfns[${i}]`, 0, lastGfn(sys), 'gfns are');
     if (priv.indexOf(g) !== i) bad(`privateGfns[${i}]`, `gfn ${g as number} is listed twice`);
+    if (s['memslots'] === undefined) return;
+    const sl = slots.find((x) => g >= x.base && g < x.base + x.pages);
+    if (sl === undefined) bad(`privateGfns[${i}]`, `gfn ${g as number} is in no memslot; a private gfn needs a memslot with gmem: true`);
+    if (sl.gmem !== true) bad(`privateGfns[${i}]`, `gfn ${g as number} is in memslot ${sl.id}, which is not bound to guest_memfd; give that slot gmem: true`);
   });
+  const pfns = checkHost(s['host'], levels);
+  checkBounds(s['bounds'], vm, pfns, levels);
   return sys;
+}
+
+/** The default memslots: one slot, id 0, covering every gfn (bound to guest_memfd in a TD). */
+export function defaultMemslots(vm: 'default' | 'tdx', levels: 2 | 3): readonly MemslotSpec[] {
+  return [{ id: 0, base: 0, pages: 1 << levels, ...(vm === 'tdx' ? { gmem: true } : {}) }];
+}
+
+/** Checks `memslots` (absent: the default slot) and returns the slots. */
+function checkMemslots(x: unknown, vm: 'default' | 'tdx', levels: 2 | 3): readonly MemslotSpec[] {
+  if (x === undefined) return defaultMemslots(vm, levels);
+  const last = (1 << levels) - 1;
+  if (!Array.isArray(x) || x.length === 0) bad('memslots', `must be a non-empty array of memslots like [{ id: 0, base: 0, pages: ${last + 1} }], got ${describeValue(x)}`);
+  x.forEach((sl, i) => {
+    const at = `memslots[${i}]`;
+    if (!isObject(sl)) bad(at, `must be a memslot like { id: 0, base: 0, pages: ${last + 1} }, got ${describeValue(sl)}`);
+    onlyKeys(sl, ['id', 'base', 'pages', 'dirtyLog', 'gmem'], at, 'a memslot');
+    const id = intIn(sl['id'], `${at}.id`, 0, 32767, 'memslot ids are');
+    const k = x.findIndex((y) => isObject(y) && y['id'] === id);
+    if (k !== i) bad(`${at}.id`, `${id} is already the id of memslots[${k}]; ids are unique`);
+    const base = intIn(sl['base'], `${at}.base`, 0, last, 'gfns are');
+    const pages = intIn(sl['pages'], `${at}.pages`, 1, last + 1 - base, `from base ${base} the slot can have`);
+    for (const key of ['dirtyLog', 'gmem']) if (sl[key] !== undefined && typeof sl[key] !== 'boolean') bad(`${at}.${key}`, `must be true or false, got ${describeValue(sl[key])}`);
+    if (sl['gmem'] === true && vm !== 'tdx') bad(`${at}.gmem`, "a guest_memfd-bound slot needs vm: 'tdx' (a default VM has only shared memory)");
+    for (let j = 0; j < i; j++) {
+      const o = x[j] as MemslotSpec;
+      if (base < o.base + o.pages && o.base < base + pages) bad(at, `gfns ${base}..${base + pages - 1} overlap memslots[${j}] (id ${o.id}, gfns ${o.base}..${o.base + o.pages - 1}); memslots are disjoint`);
+    }
+  });
+  return x as readonly MemslotSpec[];
+}
+
+/** Checks `host` and returns the pfn of each gfn. */
+function checkHost(x: unknown, levels: 2 | 3): readonly number[] {
+  const gfns = 1 << levels;
+  const identity = Array.from({ length: gfns }, (_, g) => g);
+  if (x === undefined) return identity;
+  if (!isObject(x)) bad('host', `must be an object like { pfns: [...], huge: false }, got ${describeValue(x)}`);
+  onlyKeys(x, ['pfns', 'huge'], 'host', 'the host mapping');
+  let pfns = identity;
+  if (x['pfns'] !== undefined) {
+    const p = x['pfns'];
+    if (!Array.isArray(p) || p.length !== gfns) bad('host.pfns', `must be an array of ${gfns} pfns (one per gfn 0..${gfns - 1}), got ${describeValue(p)}${Array.isArray(p) ? ` of ${p.length}` : ''}`);
+    p.forEach((v, g) => {
+      intIn(v, `host.pfns[${g}]`, 0, MAX_PAGES - 1, 'pfns are');
+      const k = p.indexOf(v);
+      if (k !== g) bad(`host.pfns[${g}]`, `pfn ${v as number} already backs gfn ${k}; each gfn has its own host page`);
+    });
+    pfns = p as number[];
+  }
+  const huge = x['huge'];
+  if (huge !== undefined && typeof huge !== 'boolean') {
+    if (!Array.isArray(huge)) bad('host.huge', `must be true, false or an array of gfns, got ${describeValue(huge)}`);
+    huge.forEach((g, i) => {
+      intIn(g, `host.huge[${i}]`, 0, gfns - 1, 'gfns are');
+      if (huge.indexOf(g) !== i) bad(`host.huge[${i}]`, `gfn ${g as number} is listed twice`);
+      const p = pfns[g as number]!;
+      const partner = (g as number) + ((p ^ 1) - p);
+      if (partner < 0 || partner >= gfns || pfns[partner] !== (p ^ 1) || !huge.includes(partner)) {
+        bad(`host.huge[${i}]`, `gfn ${g as number} (pfn ${p}) is in a 2M host page with pfn ${p ^ 1}, which must back gfn ${partner} and be listed too`);
+      }
+    });
+  }
+  return pfns;
+}
+
+/** At most this many host pages and page-table pages (the state layout's limit). */
+export const MAX_PAGES = 63;
+
+/** Returns the default host page pool for the pfns: the highest pfn + 1 + one spare per gfn, at least 2 per gfn, at most {@link MAX_PAGES}. */
+export function defaultPages(pfns: readonly number[]): number {
+  return Math.min(MAX_PAGES, Math.max(2 * pfns.length, Math.max(...pfns) + 1 + pfns.length));
+}
+
+/** Checks `bounds` against the VM type and the host pfns. */
+function checkBounds(x: unknown, vm: 'default' | 'tdx', pfns: readonly number[], levels: 2 | 3): void {
+  if (x === undefined) return;
+  if (!isObject(x)) bad('bounds', `must be an object like { tables: 8, roots: 3, pages: 8 }, got ${describeValue(x)}`);
+  onlyKeys(x, ['tables', 'roots', 'pages'], 'bounds', 'bounds');
+  const tdx = vm === 'tdx' ? 1 : 0;
+  if (x['tables'] !== undefined) intIn(x['tables'], 'bounds.tables', 1 + tdx + (levels - 1), MAX_PAGES, 'page-table pool sizes are');
+  if (x['roots'] !== undefined) intIn(x['roots'], 'bounds.roots', 1 + tdx, 8, `root slot counts${tdx ? ' (a TD has a direct and a mirror root)' : ''} are`);
+  if (x['pages'] !== undefined) {
+    const max = Math.max(...pfns);
+    intIn(x['pages'], 'bounds.pages', Math.max(max + 1, pfns.length), MAX_PAGES, `host page pool sizes (above the highest pfn of host.pfns, ${max}) are`);
+  }
 }
 
 /** Returns true when `options` (or the mainline value) let private memory be mapped by huge pages. */
@@ -419,7 +561,9 @@ function privateHuge(options: unknown, cat: ScenarioCatalogue): boolean {
 
 /** Returns the system a checked scenario describes (with `options`, e.g. a variant's merged options). */
 export function systemOf(s: ScenarioSpec, cat: ScenarioCatalogue, options: ScenarioSpec['options'] = s.options): ScenarioSystem {
-  return { vm: s.vm, levels: s.levels ?? 2, vcpus: s.vcpus, privateGfns: s.privateGfns ?? [], tdBuilding: s.tdBuilding ?? false, privateHuge: privateHuge(options, cat) };
+  const levels = s.levels ?? 2;
+  const slots = (s.memslots ?? defaultMemslots(s.vm, levels)).map((sl) => sl.id);
+  return { vm: s.vm, levels, vcpus: s.vcpus, privateGfns: s.privateGfns ?? [], tdBuilding: s.tdBuilding ?? false, privateHuge: privateHuge(options, cat), slots };
 }
 
 /** Raises MMC301 unless `s[key]` is absent or a string (non-empty when `nonEmpty`). */

@@ -121,6 +121,8 @@ export interface OpParams {
   readonly fast?: boolean;
   readonly start?: number;
   readonly end?: number;
+  /** The memslot id of memslot-delete and the dirty-log operations (absent: the only slot). */
+  readonly slot?: number;
 }
 
 /**

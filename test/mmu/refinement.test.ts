@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isLeaf, isLink, leafLevel, leafPfn, leafW, linkTable } from '../../src/mmu/spte.js';
-import { G, R, V, TLB } from '../../src/mmu/layout.js';
+import { MS, R, V, TLB } from '../../src/mmu/layout.js';
 import type { MmuMachine } from '../../src/mmu/machine.js';
 import { buildMachine, instantiate, type OpCall, scenarioOptions, type Scenario } from '../../model/mmu/build.js';
 
@@ -158,7 +158,7 @@ class DirtyLogCmd implements fc.Command<Abs, Sys> {
     a.logging = true;
     a.writable.clear();
     checkRefines(sys, a);
-    expect(sys.s[G.dirtyLog]).toBe(2);
+    expect(sys.s[sys.mm.layout.slot(0, MS.dirtyLog)]).toBe(2);
   }
   toString = (): string => 'dirty-log-enable';
 }
