@@ -11,7 +11,7 @@ export type { Ctx, StepContext, TdxCalls } from './ctx.js';
 export { spte, type Held, type LocalName, type OpParams, type RootInfo, type SptePtr, type TlbEntry } from './step-api.js';
 export { INVARIANT_DOC, type InvariantName, WITNESS_DOC, type WitnessName } from './names.js';
 export { SEPT_NAMES, type SeptStateName, TDX_STATUS, type TdxStatusName } from './tdx.js';
-export { type LockView, type RootRef, type SpteClass, type SpteView, StateView, stateView, type ThreadView } from './view.js';
+export { type LockView, type MemslotView, type RootRef, type SpteClass, type SpteView, StateView, stateView, type ThreadView } from './view.js';
 export type { MmuMachine } from './machine.js';
 export {
   INVARIANT_NAMES, OPERATIONS, scenario, WITNESS_NAMES,

@@ -464,7 +464,7 @@ function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): Scenar
     if (sl.gmem !== true) bad(`privateGfns[${i}]`, `gfn ${g as number} is in memslot ${sl.id}, which is not bound to guest_memfd; give that slot gmem: true`);
   });
   const pfns = checkHost(s['host'], levels);
-  checkBounds(s['bounds'], vm, pfns, levels);
+  checkBounds(s['bounds'], vm, pfns);
   return sys;
 }
 
@@ -540,12 +540,12 @@ export function defaultPages(pfns: readonly number[]): number {
 }
 
 /** Checks `bounds` against the VM type and the host pfns. */
-function checkBounds(x: unknown, vm: 'default' | 'tdx', pfns: readonly number[], levels: 2 | 3): void {
+function checkBounds(x: unknown, vm: 'default' | 'tdx', pfns: readonly number[]): void {
   if (x === undefined) return;
   if (!isObject(x)) bad('bounds', `must be an object like { tables: 8, roots: 3, pages: 8 }, got ${describeValue(x)}`);
   onlyKeys(x, ['tables', 'roots', 'pages'], 'bounds', 'bounds');
   const tdx = vm === 'tdx' ? 1 : 0;
-  if (x['tables'] !== undefined) intIn(x['tables'], 'bounds.tables', 1 + tdx + (levels - 1), MAX_PAGES, 'page-table pool sizes are');
+  if (x['tables'] !== undefined) intIn(x['tables'], 'bounds.tables', 1 + tdx, MAX_PAGES, 'page-table pool sizes are');
   if (x['roots'] !== undefined) intIn(x['roots'], 'bounds.roots', 1 + tdx, 8, `root slot counts${tdx ? ' (a TD has a direct and a mirror root)' : ''} are`);
   if (x['pages'] !== undefined) {
     const max = Math.max(...pfns);

@@ -11,7 +11,7 @@
  */
 import { fail } from '../core/diagnostic.js';
 import type { MmuMachine } from './machine.js';
-import { G, L, R, RF, T, TLB } from './layout.js';
+import { G, L, MS, R, RF, T, TLB } from './layout.js';
 import { type InvariantName, invariantNumber, type WitnessName, witnessBit } from './names.js';
 import { isFrozen, isLeaf, isLink, linkTable, SpteKind, spteKind } from './spte.js';
 import type { TlbEntry } from './step-api.js';
@@ -47,6 +47,19 @@ export interface ThreadView {
 export interface LockView {
   readonly writer: string | undefined;
   readonly readers: readonly string[];
+}
+
+/** One memslot as a view shows it. */
+export interface MemslotView {
+  /** Its id (what `memslot-delete` and the dirty-log operations name as `slot`). */
+  readonly id: number;
+  /** Its first gfn and number of gfns. */
+  readonly base: number;
+  readonly pages: number;
+  readonly state: 'valid' | 'invalid' | 'deleted';
+  readonly dirtyLog: 'off' | 'enabling' | 'on';
+  /** Its gfns whose dirty bit is set. */
+  readonly dirty: readonly number[];
 }
 
 /** Which root a view reads: a root slot number, or the direct / mirror root the vCPUs use. */
@@ -103,6 +116,27 @@ export class StateView {
     return { pfn: (e >> 1) & 63, writable: (e & TLB.w) !== 0, dirty: (e & TLB.d) !== 0, private: (e & TLB.priv) !== 0 };
   }
 
+  /** The memslots in the scenario's order (one, id 0, covering every gfn, unless the scenario has `memslots`). */
+  get memslots(): readonly MemslotView[] {
+    return this.mm.layout.slots.map((_, k) => this.slotView(k));
+  }
+
+  /** Returns the memslot holding `gfn`, or undefined when no memslot holds it. */
+  memslot(gfn: number): MemslotView | undefined {
+    const k = this.mm.layout.slotIndex[this.gfnIn(gfn)] ?? -1;
+    return k < 0 ? undefined : this.slotView(k);
+  }
+
+  /** Returns the pfn of the host page backing `gfn` now (a zap that frees the page backs it with a new one). */
+  pfn(gfn: number): number {
+    return this.s[this.mm.layout.pfnOf(this.gfnIn(gfn))]!;
+  }
+
+  /** Returns the host mapping level of `gfn`'s backing page as the scenario's `host.huge` set it (1 = 4K, 2 = 2M, 3 = 1G). */
+  hostLevel(gfn: number): number {
+    return this.mm.layout.hostLevels[this.gfnIn(gfn)]!;
+  }
+
   /** The mmu_lock holders. */
   get lock(): LockView {
     const w = this.s[G.writer]!;
@@ -147,6 +181,28 @@ export class StateView {
       if (typeof root === 'string' && (root === 'mirror') === ((fl & RF.mirror) !== 0) && (fl & RF.invalid) === 0) return r;
     }
     return undefined;
+  }
+
+  /** Returns memslot `k` (an index into the layout's slots) as a view. */
+  private slotView(k: number): MemslotView {
+    const m = this.mm.layout;
+    const sl = m.slots[k]!;
+    const bitmap = this.s[G.bitmap]! & m.slotMasks[k]!;
+    return {
+      id: sl.id,
+      base: sl.base,
+      pages: sl.pages,
+      state: (['valid', 'invalid', 'deleted'] as const)[this.s[m.slot(k, MS.state)]!] ?? 'deleted',
+      dirtyLog: (['off', 'enabling', 'on'] as const)[this.s[m.slot(k, MS.dirtyLog)]!] ?? 'off',
+      dirty: Array.from({ length: sl.pages }, (_, j) => sl.base + j).filter((g) => (bitmap & (1 << g)) !== 0),
+    };
+  }
+
+  /** Returns `gfn` after checking it is a gfn of the machine (MMC301 otherwise). */
+  private gfnIn(gfn: number): number {
+    const n = this.mm.layout.gfns;
+    if (!Number.isInteger(gfn) || gfn < 0 || gfn >= n) fail('MMC301', `the state view has no gfn ${String(gfn)}; gfns are 0..${n - 1}`, { subject: 'gfn' });
+    return gfn;
   }
 
   /** Returns the names of the threads in bitmask `mask`. */
