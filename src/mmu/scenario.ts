@@ -6,10 +6,11 @@
  * registered scenarios (`mmucheck list`) are written in this same format.
  *
  * What the executable MMU has, and so what a scenario can say: a tree of `levels` levels with
- * fan-out 2, hence gfns 0..2^levels-1 (0..3 or 0..7); every gfn is backed by the host page of the
- * same number (pfn = gfn), so every huge-page range is aligned; one memslot covers every gfn
- * (`memslot-delete` deletes it). In a TD (`vm: 'tdx'`) the gfns of `privateGfns` are private
- * (guest_memfd, mirror root, S-EPT); every other gfn is shared.
+ * fan-out 2, hence gfns 0..2^levels-1 (0..3 or 0..7); each gfn backed by a host page (`host.pfns`,
+ * default pfn = gfn) the host may map huge (`host.huge`); memslots over disjoint gfn ranges
+ * (`memslots`, default one slot, id 0, covering every gfn), each deleted, dirty-logged and
+ * harvested on its own (`slot` of those calls); pool sizes (`bounds`). In a TD (`vm: 'tdx'`) the
+ * gfns of `privateGfns` are private (guest_memfd, mirror root, S-EPT); every other gfn is shared.
  *
  * Nothing in a scenario is silently ignored: {@link checkScenario} checks the whole shape and
  * raises MMC301 naming the field (`threads[2].script[0].gfn: 9 is out of range; gfns are 0..3`).
