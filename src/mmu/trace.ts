@@ -8,7 +8,7 @@
 import { fail } from '../core/diagnostic.js';
 import type { ItfValue } from '../check/model.js';
 import type { StepRecord } from './ctx.js';
-import { G, R, RF, T, TS } from './layout.js';
+import { G, MS, R, RF, T, TS } from './layout.js';
 import type { MmuMachine } from './machine.js';
 import { parseSpte } from './spte.js';
 import { isObject } from '../core/shape.js';
@@ -252,8 +252,28 @@ export function initialNotes(mm: MmuMachine, init: Int32Array): string[] {
   const tree = treeLines(mm, init);
   return [
     `initial state${setup.length ? ` (after setup: ${setup.join('; ')})` : ' (no setup operations)'}:`,
-    ...(tree.length ? tree : ['(no roots)']).map((l) => `  ${l}`),
+    ...[...hostLines(mm, init), ...(tree.length ? tree : ['(no roots)'])].map((l) => `  ${l}`),
   ];
+}
+
+/** Returns the memslot and host-mapping lines of a state, when the scenario set them (nothing for the default single slot on pfn = gfn). */
+function hostLines(mm: MmuMachine, s: Int32Array): string[] {
+  const m = mm.layout;
+  const out: string[] = [];
+  if (m.geometry.memslots !== undefined) {
+    m.slots.forEach((sl, k) => {
+      const st = ['valid', 'invalid', 'deleted'][s[m.slot(k, MS.state)]!] ?? '?';
+      const log = ['off', 'enabling', 'on'][s[m.slot(k, MS.dirtyLog)]!] ?? '?';
+      out.push(`memslot ${sl.id}: g${sl.base}..g${sl.base + sl.pages - 1}, ${st}, dirty logging ${log}`);
+    });
+    const none = Array.from({ length: m.gfns }, (_, g) => g).filter((g) => m.slotIndex[g] === -1);
+    if (none.length) out.push(`no memslot: ${none.map((g) => `g${g}`).join(', ')}`);
+  }
+  const pfns = Array.from({ length: m.gfns }, (_, g) => s[m.pfnOf(g)]!);
+  if (m.geometry.hostLevel !== undefined || pfns.some((p, g) => p !== g)) {
+    out.push(`host: ${pfns.map((p, g) => `g${g}->pfn ${p}${m.hostLevels[g]! >= 2 ? ' (huge)' : ''}`).join(', ')}`);
+  }
+  return out;
 }
 
 /** Returns the thread index (or undefined) that first recorded a broken invariant in `s`, and where. */

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/core/diagnostic.js';
 import { checkScenario, type ScenarioSpec } from '../../src/mmu/scenario.js';
 import { stateView } from '../../src/mmu/view.js';
+import { initialNotes } from '../../src/mmu/trace.js';
 import { buildMachine, instantiate, toScenario } from '../../model/mmu/build.js';
 import { mainlineOptions } from '../../model/mmu/options.js';
 import { OPTIONS } from '../../model/mmu/options.js';
@@ -126,6 +127,7 @@ describe('huge pages follow the host mapping and the memslot', () => {
     const r = cli(['check', '--model', f]);
     expect(r.stdout).toContain('hugepage adjust: g2 and its pfn 3 are not congruent modulo 2M (misaligned host mapping): mapped at 4K');
     expect(r.stdout).toContain("always-property 'g2-unmapped' fails");
+    expect(r.stdout).toContain('  host: g0->pfn 1, g1->pfn 2 (huge), g2->pfn 3 (huge), g3->pfn 4\n');
   });
   it('the host maps 4K pages (huge: false): 4K leaves', () => {
     expect(explore(machine(hugeFault({ host: { huge: false } }))).result.verdict.kind).toBe('holds');
@@ -215,6 +217,16 @@ describe('the state view and the ITF show the slots and the pfns', () => {
     expect([0, 1, 2, 3].map((g) => v.pfn(g))).toEqual([4, 5, 2, 3]);
     expect([0, 1, 2, 3].map((g) => v.hostLevel(g))).toEqual([2, 2, 1, 1]);
     expect(diagOf(() => v.pfn(4)).message).toBe('the state view has no gfn 4; gfns are 0..3');
+  });
+  it('the initial state of a trace lists the memslots and the gfns outside them', () => {
+    const mm = machine({ ...BASE, memslots: [{ id: 4, base: 0, pages: 2 }, { id: 9, base: 3, pages: 1, dirtyLog: true }], threads: [BASE.threads[0]] });
+    expect(initialNotes(mm, mm.initStates()[0]!).slice(1, 4)).toEqual([
+      '  memslot 4: g0..g1, valid, dirty logging off',
+      '  memslot 9: g3..g3, valid, dirty logging on',
+      '  no memslot: g2',
+    ]);
+    const plain = machine({ ...BASE, memslots: undefined });
+    expect(initialNotes(plain, plain.initStates()[0]!)[1]).toBe('  root0: direct root t0, valid, refcount 2');
   });
   it('ITF: one entry per memslot, and the deleted slot alone changes state', () => {
     const mm = machine(BASE);
