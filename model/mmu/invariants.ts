@@ -9,7 +9,7 @@ import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
 
-const { G, L, F, R, RF, T, TS, V, REQ, P, TLB } = mmuState;
+const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT } = mmuState;
 
 /** The invariants' meanings live in src/mmu/names.ts (step bodies name them); re-exported here. */
 export { INVARIANT_DOC };
@@ -148,14 +148,16 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       // §2.10): once memslot deletion installed the memslots without the slot (it zapped the
       // slot and synchronize_srcu waited out every fault that looked the slot up before it went
       // INVALID), no root that is not freed has a present leaf for a gfn of the slot, and no
-      // S-EPT leaf maps one. The model has one memslot over every gfn.
-      if (s[G.slot] === 2) {
+      // S-EPT leaf maps one. Each deleted slot is checked over its own gfns.
+      for (let k = 0; k < m.slots.length; k++) {
+        if (s[m.slot(k, MS.state)] !== SLOT.deleted) continue;
+        const sl = m.slots[k]!;
         for (let r = 0; r < m.geometry.roots; r++) {
           const fl = s[m.root(r, R.flags)]!;
           if ((fl & RF.used) === 0 || (fl & RF.freed) !== 0) continue;
-          for (let g = 0; g < m.gfns; g++) if (leafFor(s, mm, r, g) !== 0) return false;
+          for (let g = sl.base; g < sl.base + sl.pages; g++) if (leafFor(s, mm, r, g) !== 0) return false;
         }
-        for (let g = 0; g < m.gfns; g++) {
+        for (let g = sl.base; g < sl.base + sl.pages; g++) {
           for (let lv = 1; lv <= m.geometry.levels; lv++) if (septMapsPage(septState(s[m.sept(lv, g)]!))) return false;
         }
       }

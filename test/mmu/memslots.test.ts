@@ -168,6 +168,27 @@ describe('memslots one by one', () => {
     expect(e.result.verdict.kind, JSON.stringify(e.result.verdict)).toBe('holds');
     expect(e.complete).toBe(true);
   });
+  it('I2 (nothing left in a deleted memslot) is per slot: deleting slot 1 with a targeted zap leaves slot 0 mapped, and I2 holds', () => {
+    const x = {
+      name: 'user/targeted',
+      vm: 'default',
+      vcpus: 1,
+      memslots: TWO,
+      options: { memslotDeleteZap: 'targeted' },
+      setup: [['V0', { op: 'fault', gfn: 0, write: true }], ['V0', { op: 'fault', gfn: 2, write: true }]],
+      threads: [
+        { name: 'V0', script: [{ op: 'access', gfn: 0, write: true }] },
+        { name: 'M', script: [{ op: 'memslot-delete', slot: 1 }] },
+      ],
+      properties: [
+        { kind: 'always', name: 'g2-gone-after-delete', holds: (v: ReturnType<ReturnType<typeof stateView>['of']>) => v.memslots[1]!.state !== 'deleted' || v.spte('direct', 2, 1)?.kind !== 'leaf' },
+        { kind: 'sometimes', name: 'g0-kept', holds: (v: ReturnType<ReturnType<typeof stateView>['of']>) => v.memslots[1]!.state === 'deleted' && v.spte('direct', 0, 1)?.kind === 'leaf' },
+      ],
+      expect: 'holds',
+    };
+    const e = explore(machine(x));
+    expect(e.result.verdict.kind, JSON.stringify(e.result.verdict)).toBe('holds');
+  });
   it('a gfn outside every memslot is never mapped (its fault exits to userspace)', () => {
     const x = {
       name: 'user/hole',
