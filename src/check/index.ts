@@ -8,6 +8,7 @@ import { checkBfs, checkBfsAsync } from './bfs.js';
 import { checkDfs, checkDfsAsync } from './dfs.js';
 import { checkRandom, checkRandomAsync } from './random.js';
 import { checkSize } from './trace.js';
+import { checkLiveness, checkLivenessAsync, livenessWanted } from './liveness.js';
 import type { CheckOptions, CheckResult } from './types.js';
 import { fail } from '../core/diagnostic.js';
 
@@ -20,6 +21,7 @@ export { replayChain, initialRoots, type Chain } from './trace.js';
 export { mulberry32 } from './random.js';
 export { defaultMemoryBudget, type MemoryBudget, physicalMemory } from './common.js';
 export { checkParallel, type ParallelOptions } from './parallel.js';
+export { livenessWanted, checkLiveness, checkLivenessAsync } from './liveness.js';
 export { planShards, checkShard, checkShardAsync, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
 
 /** Raises MMC202 for a malformed state size or initial state. */
@@ -33,7 +35,7 @@ export function check(model: Model, opts: CheckOptions = {}): CheckResult {
   checkShape(model);
   switch (opts.strategy ?? 'bfs') {
     case 'bfs':
-      return checkBfs(model, opts);
+      return livenessWanted(model, opts) ? checkLiveness(model, opts) : checkBfs(model, opts);
     case 'dfs':
       return checkDfs(model, opts);
     case 'random':
@@ -49,7 +51,7 @@ export function checkAsync(model: Model, opts: CheckOptions = {}): Promise<Check
   checkShape(model);
   switch (opts.strategy ?? 'bfs') {
     case 'bfs':
-      return checkBfsAsync(model, opts);
+      return livenessWanted(model, opts) ? checkLivenessAsync(model, opts) : checkBfsAsync(model, opts);
     case 'dfs':
       return checkDfsAsync(model, opts);
     case 'random':

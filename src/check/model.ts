@@ -15,9 +15,11 @@ export type PropertyExpectation =
   /** Reachability witness: some reachable state must satisfy it; not found in a complete search is a failure. */
   | 'sometimes'
   /**
-   * Liveness on acyclic paths: every maximal path must reach a state satisfying it. As in
-   * stateright, cycles and paths cut by a bound are not judged (a path that loops forever without
-   * reaching the condition is not reported).
+   * Liveness: every fair run must reach a state satisfying it. In BFS (liveness mode, the default
+   * when a model declares liveness) both kinds of counterexample are judged: a maximal finite run
+   * (a terminal state) and a fair cycle (a lasso) whose states, and the stem to it, all fail the
+   * condition; fairness is `CheckOptions.fairness`. DFS, random walks and `liveness: false` judge
+   * it on acyclic paths only, as stateright does (a run that loops forever is not reported).
    */
   | 'eventually';
 
@@ -87,6 +89,20 @@ export interface Model {
    * expanded fully.
    */
   actionThread?(state: Int32Array, action: number): number;
+  /**
+   * Liveness: returns true when taking `action` in `state` is a progress step (SPIN's progress
+   * labels, as steps: a step out of a state at a `progress` label). When present, BFS looks for
+   * non-progress cycles (SPIN's `-l`): a fair cycle none of whose steps is a progress step.
+   */
+  isProgress?(state: Int32Array, action: number): boolean;
+  /**
+   * Liveness, per-thread progress (needs `isProgress` and `actionThread`): returns the bit mask of
+   * the threads (numbered by `actionThread`, 0..31) that have not finished in `state`. When
+   * present, BFS also checks that no thread is kept from progress forever: a fair cycle through
+   * states where thread t has not finished, with no progress step of t, is a counterexample
+   * (whether t keeps moving, is blocked, or is enabled only now and then).
+   */
+  unfinished?(state: Int32Array): number;
   /** Returns a short human name for an action in a state, e.g. `vcpu1: cmpxchg spte[0]`. */
   formatAction(state: Int32Array, action: number): string;
   /** Returns the ITF variables of a state (64-bit values as `{"#bigint": "..."}`). */

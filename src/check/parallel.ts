@@ -26,6 +26,7 @@ import type { Found, PropTable } from './common.js';
 import { better, propTable } from './common.js';
 import { loadModel, type ModelRef } from './registry.js';
 import { buildResult } from './result.js';
+import { checkLivenessAsync, livenessWanted } from './liveness.js';
 import { CTL, SharedStore, ctlWords, missedStateProbability, readyWord } from './store.js';
 import { type Chain, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult, Root } from './types.js';
@@ -177,7 +178,15 @@ function watchStop(shouldStop: (() => string | null) | undefined, ctl: Int32Arra
  */
 export async function checkParallel(ref: ModelRef, opts: ParallelOptions): Promise<CheckResult> {
   const n = Math.max(1, Math.floor(opts.workers));
-  if (n === 1) return checkBfsAsync(await loadModel(ref), opts);
+  if (n === 1) {
+    const m = await loadModel(ref);
+    return livenessWanted(m, opts) ? checkLivenessAsync(m, opts) : checkBfsAsync(m, opts);
+  }
+  // Liveness mode runs on this thread (its result says so in `liveness.notes`).
+  if (opts.liveness !== false) {
+    const m = await loadModel(ref);
+    if (livenessWanted(m, opts)) return checkLivenessAsync(m, opts);
+  }
   const budget = new Budget(opts);
   const store = opts.store ?? 'fingerprint';
   // The workers start first, while this thread loads the model: they get the settings as asked

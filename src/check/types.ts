@@ -75,6 +75,42 @@ export interface CheckOptions {
   readonly roots?: readonly Root[];
   /** Expected number of states, to pre-size the store. */
   readonly expectedStates?: number;
+  /**
+   * Liveness mode (BFS): judges `eventually` with cycles, non-progress cycles (`Model.isProgress`)
+   * and per-thread progress (`Model.unfinished`) under `fairness`. Default on when the model
+   * declares any of them and the strategy is BFS; off, `eventually` is judged on acyclic paths and
+   * progress is not judged. Runs on one thread, without POR, merging or symmetry (see liveness.ts).
+   */
+  readonly liveness?: boolean;
+  /**
+   * Fairness of liveness mode: `weak` (default): a cycle in which a thread (`Model.actionThread`)
+   * is enabled in every state and never moves is not a counterexample; `none`: every cycle is.
+   * Strong fairness is not offered.
+   */
+  readonly fairness?: Fairness;
+}
+
+/** Fairness assumption of liveness mode (see `CheckOptions.fairness`). */
+export type Fairness = 'weak' | 'none';
+
+/** How a thread behaved in the loop of a lasso. */
+export interface LassoThread {
+  readonly thread: number;
+  /** Enabled (some action of it enabled) in every state of the loop. */
+  readonly enabledThroughout: boolean;
+  /** Took at least one step in the loop. */
+  readonly moved: boolean;
+}
+
+/**
+ * The loop of a lasso counterexample: `states[loop]` is the loop start and the last state of the
+ * trace equals it (the last action closes the loop), so the run repeats `actions[loop..]` forever.
+ */
+export interface Lasso {
+  readonly loop: number;
+  readonly fairness: Fairness;
+  /** Every thread that is enabled somewhere in the loop or moves in it (by thread number). */
+  readonly threads: readonly LassoThread[];
 }
 
 /** Final statistics of a run. */
@@ -110,6 +146,8 @@ export interface Trace {
   readonly states: readonly Int32Array[];
   /** `formatAction` of each action. */
   readonly labels: readonly string[];
+  /** Present for a lasso (a run that loops forever): where the loop starts and who moved in it. */
+  readonly lasso?: Lasso;
 }
 
 /** Why a run is `violated`. */
@@ -117,9 +155,11 @@ export interface ModelCounterexample {
   /**
    * `always`: a safety property fails in the last state; `eventually`: a maximal path ends without
    * meeting the condition; `deadlock`: a terminal state not marked final; `sometimes`: the witness
-   * was never found in a complete search (no trace).
+   * was never found in a complete search (no trace); `non-progress`: a fair cycle without a
+   * progress step (a lasso); `starvation`: a fair cycle in which an unfinished thread makes no
+   * progress step (a lasso). An `eventually` counterexample is a lasso when it loops.
    */
-  readonly kind: 'always' | 'eventually' | 'deadlock' | 'sometimes';
+  readonly kind: 'always' | 'eventually' | 'deadlock' | 'sometimes' | 'non-progress' | 'starvation';
   /** Property name (`deadlock` for deadlocks). */
   readonly property: string;
   /** One line for people. */
@@ -145,4 +185,21 @@ export interface CheckResult {
   /** Reductions actually in effect. */
   /** `merge`: statement merging was in effect (BFS only; absent from results of other strategies). */
   readonly reductions: { readonly por: boolean; readonly symmetry: boolean; readonly merge?: boolean };
+  /** Present when liveness mode ran (see `CheckOptions.liveness`). */
+  readonly liveness?: LivenessInfo;
+}
+
+/** What liveness mode judged and what it cost. */
+export interface LivenessInfo {
+  readonly fairness: Fairness;
+  /** What was judged, e.g. `non-progress cycles`, `eventually done`. */
+  readonly judged: readonly string[];
+  /** Edges logged (transitions between stored states). */
+  readonly edges: number;
+  /** Bytes of the edge log and per-state liveness data, per edge. */
+  readonly bytesPerEdge: number;
+  /** Seconds spent in the cycle analysis (SCCs), included in the run's seconds. */
+  readonly sccSeconds: number;
+  /** Why POR, merging and symmetry are off, and that it runs on one thread. */
+  readonly notes: readonly string[];
 }

@@ -1,0 +1,714 @@
+/**
+ * Liveness mode of the BFS: `eventually` with cycles judged, non-progress cycles (SPIN's `-l`) and
+ * per-thread progress, under weak fairness per thread or none, with lasso counterexamples.
+ *
+ * How it works (TLC and PAT do the same; SPIN's nested DFS does not combine with BFS):
+ * 1. A breadth-first search over the model, as the safety BFS does (the same properties, deadlocks,
+ *    budgets), that also logs every transition between stored states as a compact edge: the
+ *    target's id (4 bytes), the action's index in the source's enabled list (1 byte, 2 past 255)
+ *    and one byte holding the acting thread (0..31) and a progress bit. Edges are grouped by
+ *    source (states are expanded in id order), so a state's edges are one slice; per state it keeps
+ *    the slice start, the mask of enabled threads (in the full model), and when needed the mask of
+ *    unfinished threads and the eventually conditions that hold. States keep an id from their own
+ *    fingerprint table (the store of store.ts gives no ids back for states seen before).
+ * 2. The cycle analysis: an iterative Tarjan over a subgraph (see below), and each strongly
+ *    connected component (SCC) judged for fairness as it is popped.
+ *    - non-progress cycles: every expanded state, the edges that are not progress steps;
+ *    - thread t kept from progress: the states where t has not finished, the edges other than t's
+ *      progress steps;
+ *    - eventually P: the states where P fails that are reachable from an initial state through
+ *      such states only (a BFS first), every edge; a terminal state among them is a finite
+ *      counterexample (a maximal run), else a fair cycle among them is a lasso.
+ *    The analysis runs at checkpoints during the search (each time the expanded states double)
+ *    and at its end: a lasso found in a part of the graph is a real run (its states are expanded,
+ *    its edges and enabled sets are those of the model), so violations are found early; `holds`
+ *    needs a complete search.
+ *
+ * Weak fairness, judged per SCC: a run is weakly fair when every thread that is eventually enabled
+ * forever (continuously) moves infinitely often. A run that stays in an SCC C forever can be made
+ * to visit every state and take every edge of C infinitely often; along such a run the threads
+ * enabled throughout are E(C) = the threads enabled in every state of C, and the threads that move
+ * are M(C) = the threads of the edges inside C. So C holds a fair cycle if E(C) ⊆ M(C). Conversely
+ * any cycle L inside C visits fewer states and edges: E(L) ⊇ E(C) and M(L) ⊆ M(C), so a thread of
+ * E(C) \ M(C) is enabled throughout L and never moves in it: L is unfair. Hence C holds a weakly
+ * fair cycle iff E(C) ⊆ M(C), no splitting of C is needed (that is needed for strong fairness,
+ * which is not offered). Enabledness counts every enabled action of the thread in the full model,
+ * also progress steps and steps leaving the `within` boundary, which are not edges of the subgraph:
+ * a thread that could only move by a progress step must move under weak fairness, so such a cycle
+ * is not a non-progress counterexample.
+ *
+ * The lasso: a loop through the SCC from its least state id s0 (the BFS order: close to an initial
+ * state) that takes, for each thread of E(C), one of its edges (BFS inside C to the nearest such
+ * edge, then back to s0), and a stem from an initial state to s0 (BFS parents; for eventually,
+ * parents of the BFS through failing states). It is rebuilt by replaying the model, and the run
+ * is accepted only when the replayed loop closes (the last state equals the loop start word for
+ * word), else the model is non-deterministic (MMC201).
+ *
+ * Reductions: partial-order reduction, statement merging and symmetry are off in this mode (their
+ * soundness for cycles under fairness, the cycle proviso and the ignoring problem, is not shown
+ * here), and it runs on one thread; the result says so (`reductions`, `liveness.notes`).
+ */
+import { DiagnosticError, diagnostic } from '../core/diagnostic.js';
+import { errorVerdict, holds, unknown, violated } from '../core/verdict.js';
+import type { Model } from './model.js';
+import { FP, fingerprint } from './hash.js';
+import { ActVec, Budget, type Found, IntVec, type Search, clear, propTable, runAsync, runSync } from './common.js';
+import { buildResult } from './result.js';
+import { chainOf, initialRoots, replayChain } from './trace.js';
+import { singleThreadStats } from './store.js';
+import type { CheckOptions, CheckResult, Fairness, LassoThread, LivenessInfo, ModelCounterexample, Root, Trace } from './types.js';
+
+/** Returns true when `opts` asks for liveness mode on `model` (see `CheckOptions.liveness`). */
+export function livenessWanted(model: Model, opts: CheckOptions): boolean {
+  if ((opts.strategy ?? 'bfs') !== 'bfs' || opts.liveness === false) return false;
+  return !!model.isProgress || model.properties().some((p) => p.expectation === 'eventually');
+}
+
+/** Runs liveness mode (BFS) on this thread. */
+export function checkLiveness(model: Model, opts: CheckOptions = {}): CheckResult {
+  return runSync(livenessSearch(model, opts));
+}
+
+/** {@link checkLiveness}, giving the event loop a turn now and then. */
+export function checkLivenessAsync(model: Model, opts: CheckOptions = {}): Promise<CheckResult> {
+  return runAsync(livenessSearch(model, opts));
+}
+
+/** A growable Uint8Array. */
+class U8Vec {
+  data = new Uint8Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint8Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+/**
+ * Fingerprint → dense id (insertion order), open addressing, three words a slot (h1, h2, id); in
+ * exact mode the states are kept in an arena and compared whole.
+ */
+class IdTable {
+  private slots: Int32Array;
+  private cap: number;
+  count = 0;
+  private readonly arena: IntVec | null;
+  private readonly S: number;
+  /** Set by {@link add}: whether the state was new. */
+  fresh = false;
+  constructor(S: number, exact: boolean, expected: number) {
+    this.S = S;
+    let cap = 1024;
+    while (cap * 0.7 < expected) cap *= 2;
+    this.cap = cap;
+    this.slots = new Int32Array(cap * 3);
+    this.arena = exact ? new IntVec(Math.max(1024, S * 1024)) : null;
+  }
+  private same(id: number, s: Int32Array): boolean {
+    const a = this.arena!.data;
+    const b = id * this.S;
+    for (let k = 0; k < this.S; k++) if (a[b + k] !== s[k]) return false;
+    return true;
+  }
+  /** Returns the id of the state with fingerprint (h1, h2), adding it when new (sets {@link fresh}). */
+  add(h1: number, h2: number, s: Int32Array): number {
+    const sl = this.slots;
+    const mask = this.cap - 1;
+    let i = h1 & mask;
+    for (;;) {
+      const a = sl[3 * i]!;
+      if (a === 0) break;
+      if (a === h1 && sl[3 * i + 1] === h2 && (this.arena === null || this.same(sl[3 * i + 2]!, s))) {
+        this.fresh = false;
+        return sl[3 * i + 2]!;
+      }
+      i = (i + 1) & mask;
+    }
+    const id = this.count++;
+    sl[3 * i] = h1;
+    sl[3 * i + 1] = h2;
+    sl[3 * i + 2] = id;
+    if (this.arena !== null) this.arena.data.set(s, this.arena.alloc(this.S));
+    this.fresh = true;
+    if (this.count > this.cap * 0.7) this.grow();
+    return id;
+  }
+  private grow(): void {
+    const old = this.slots;
+    const cap = this.cap * 2;
+    const sl = new Int32Array(cap * 3);
+    const mask = cap - 1;
+    for (let j = 0; j < old.length; j += 3) {
+      const h1 = old[j]!;
+      if (h1 === 0) continue;
+      let i = h1 & mask;
+      while (sl[3 * i] !== 0) i = (i + 1) & mask;
+      sl[3 * i] = h1;
+      sl[3 * i + 1] = old[j + 1]!;
+      sl[3 * i + 2] = old[j + 2]!;
+    }
+    this.slots = sl;
+    this.cap = cap;
+  }
+  bytes(): number {
+    return this.slots.byteLength + (this.arena?.bytes() ?? 0);
+  }
+}
+
+/** Progress bit of an edge's meta byte (the low 5 bits are the thread). */
+const PROGRESS = 0x80;
+
+/** The logged state graph (see the module comment). */
+class Graph {
+  /** Per state: first edge (expanded states only: ids below `expanded`). */
+  readonly estart = new IntVec(1 << 14);
+  readonly dst = new IntVec(1 << 16);
+  readonly act = new ActVec(1 << 16);
+  readonly meta = new U8Vec();
+  /** Per state: enabled threads (mask). */
+  readonly en = new IntVec(1 << 14);
+  /** Per state: bit 0 terminal (no enabled action). */
+  readonly flags = new U8Vec();
+  /** Per state: unfinished threads (with `Model.unfinished`). */
+  readonly unfin: IntVec | null;
+  /** Per state: eventually conditions that hold (bit p for property p of the table). */
+  readonly ev: IntVec | null;
+  expanded = 0;
+  constructor(unfin: boolean, ev: boolean) {
+    this.unfin = unfin ? new IntVec(1 << 14) : null;
+    this.ev = ev ? new IntVec(1 << 14) : null;
+  }
+  /** End of state v's edges (v < expanded). */
+  end(v: number): number {
+    return v + 1 < this.expanded ? this.estart.data[v + 1]! : this.dst.length;
+  }
+  bytes(): number {
+    return this.estart.bytes() + this.dst.bytes() + this.act.data.byteLength + this.meta.data.byteLength + this.en.bytes() + this.flags.data.byteLength + (this.unfin?.bytes() ?? 0) + (this.ev?.bytes() ?? 0);
+  }
+}
+
+/** A subgraph of the analysis: states with `nodeOk[v]` (all expanded when null); edges whose meta `& exMask` differs from `exVal`. */
+interface Sub {
+  readonly nodeOk: Uint8Array | null;
+  readonly exMask: number;
+  readonly exVal: number;
+}
+
+/** A fair SCC found: its states. */
+interface FairScc {
+  readonly nodes: Int32Array;
+  /** Threads enabled in every state of it. */
+  readonly enabledAll: number;
+}
+
+/**
+ * Iterative Tarjan over the subgraph `sub` of the first `g.expanded` states; judges each SCC as it
+ * is popped and returns the first nontrivial one that is fair (see the module comment), or null.
+ */
+export function fairScc(g: Graph, sub: Sub, fairness: Fairness): FairScc | null {
+  const n = g.expanded;
+  const { nodeOk, exMask, exVal } = sub;
+  // idx: 0 unvisited, -1 done (popped), else the visit number (≥ 1): a visited node not yet done is on the stack.
+  const idx = new Int32Array(n);
+  const low = new Int32Array(n);
+  const stk = new Int32Array(n);
+  const cs = new Int32Array(n);
+  const ce = new Int32Array(n);
+  const estart = g.estart.data;
+  const dst = g.dst.data;
+  const meta = g.meta.data;
+  const en = g.en.data;
+  let counter = 0;
+  let sp = 0;
+  const ok = (w: number, e: number): boolean => w < n && (nodeOk === null || nodeOk[w] === 1) && (meta[e]! & exMask) !== exVal;
+  for (let r = 0; r < n; r++) {
+    if (idx[r] !== 0 || (nodeOk !== null && nodeOk[r] !== 1)) continue;
+    idx[r] = low[r] = ++counter;
+    stk[sp++] = r;
+    cs[0] = r;
+    ce[0] = estart[r]!;
+    let d = 1;
+    while (d > 0) {
+      const v = cs[d - 1]!;
+      const e = ce[d - 1]!;
+      if (e < g.end(v)) {
+        ce[d - 1] = e + 1;
+        const w = dst[e]!;
+        if (!ok(w, e)) continue;
+        const iw = idx[w]!;
+        if (iw === 0) {
+          idx[w] = low[w] = ++counter;
+          stk[sp++] = w;
+          cs[d] = w;
+          ce[d] = estart[w]!;
+          d++;
+        } else if (iw > 0 && iw < low[v]!) low[v] = iw;
+        continue;
+      }
+      d--;
+      if (d > 0) {
+        const u = cs[d - 1]!;
+        if (low[v]! < low[u]!) low[u] = low[v]!;
+      }
+      if (low[v] !== idx[v]) continue;
+      // v is the root of an SCC: the stack from v up.
+      let k = sp - 1;
+      while (stk[k] !== v) k--;
+      const rootIdx = idx[v]!;
+      let E = -1;
+      let M = 0;
+      let nontrivial = sp - k > 1;
+      for (let j = k; j < sp; j++) {
+        const x = stk[j]!;
+        E &= en[x]!;
+        for (let f = estart[x]!, fe = g.end(x); f < fe; f++) {
+          const y = dst[f]!;
+          if (!ok(y, f) || idx[y]! < rootIdx) continue;
+          M |= 1 << (meta[f]! & 31);
+          if (y === x) nontrivial = true;
+        }
+      }
+      if (nontrivial && (fairness === 'none' || (E & ~M) === 0)) return { nodes: stk.slice(k, sp), enabledAll: E };
+      for (let j = k; j < sp; j++) idx[stk[j]!] = -1;
+      sp = k;
+    }
+  }
+  return null;
+}
+
+/**
+ * Returns the edges of a loop inside the SCC from its least state that takes an edge of every
+ * thread in `need` (see the module comment).
+ */
+function loopThrough(g: Graph, sub: Sub, scc: FairScc, need0: number): { start: number; edges: number[] } {
+  const n = g.expanded;
+  const inC = new Uint8Array(n);
+  let start = n;
+  for (const v of scc.nodes) {
+    inC[v] = 1;
+    if (v < start) start = v;
+  }
+  const { exMask, exVal } = sub;
+  const dst = g.dst.data;
+  const meta = g.meta.data;
+  const estart = g.estart.data;
+  const parEdge = new Int32Array(n);
+  const parNode = new Int32Array(n);
+  const seen = new Int32Array(n);
+  let stamp = 0;
+  const inside = (e: number): boolean => (meta[e]! & exMask) !== exVal && dst[e]! < n && inC[dst[e]!] === 1;
+  /** BFS inside C from `from` until `hit(e)` holds for an edge; returns the edges of the path (the hit edge last). */
+  const search = (from: number, hit: (e: number) => boolean): number[] => {
+    stamp++;
+    const q: number[] = [from];
+    seen[from] = stamp;
+    for (let qi = 0; qi < q.length; qi++) {
+      const u = q[qi]!;
+      for (let e = estart[u]!, ee = g.end(u); e < ee; e++) {
+        if (!inside(e)) continue;
+        if (hit(e)) {
+          const path = [e];
+          let x = u;
+          while (x !== from) {
+            path.push(parEdge[x]!);
+            x = parNode[x]!;
+          }
+          return path.reverse();
+        }
+        const w = dst[e]!;
+        if (seen[w] === stamp) continue;
+        seen[w] = stamp;
+        parEdge[w] = e;
+        parNode[w] = u;
+        q.push(w);
+      }
+    }
+    throw new Error('liveness: no path inside a strongly connected component (internal error)');
+  };
+  const edges: number[] = [];
+  let cur = start;
+  let need = need0;
+  while (need !== 0) {
+    const t = 31 - Math.clz32(need & -need);
+    const p = search(cur, (e) => (meta[e]! & 31) === t);
+    for (const e of p) {
+      edges.push(e);
+      need &= ~(1 << (meta[e]! & 31));
+    }
+    cur = dst[p[p.length - 1]!]!;
+  }
+  if (cur !== start || edges.length === 0) edges.push(...search(cur, (e) => dst[e] === start));
+  return { start, edges };
+}
+
+/** A liveness violation found by the analysis, before replay. */
+interface LiveFound {
+  readonly kind: 'eventually' | 'non-progress' | 'starvation';
+  readonly property: string;
+  /** Thread kept from progress (starvation). */
+  readonly thread?: number;
+  readonly rootIndex: number;
+  /** Action indices from the root to the loop start (or to the terminal state). */
+  readonly stem: number[];
+  /** Action indices of the loop; null for a finite run. */
+  readonly loop: number[] | null;
+}
+
+/** Returns the stem (root index and action indices) of state v by BFS parents. */
+function stemOf(v: number, parent: Int32Array, pact: ArrayLike<number>): { rootIndex: number; indices: number[] } {
+  const c = chainOf(v, (x) => [parent[x]!, pact[x]!]);
+  return { rootIndex: c.rootIndex, indices: [...c.indices] };
+}
+
+/** The search (see the module comment). */
+function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
+  const budget = new Budget(opts);
+  const S = model.stateSize;
+  const props = propTable(model);
+  const fairness: Fairness = opts.fairness ?? 'weak';
+  const threadOf = model.actionThread ? model.actionThread.bind(model) : null;
+  const progressOf = model.isProgress ? model.isProgress.bind(model) : null;
+  const unfinishedOf = progressOf !== null && threadOf !== null && model.unfinished ? model.unfinished.bind(model) : null;
+  const within = model.within ? model.within.bind(model) : null;
+  const maxDepth = opts.maxDepth ?? Infinity;
+  const maxStates = opts.maxStates ?? Infinity;
+  const roots: readonly Root[] = opts.roots ?? initialRoots(model, false);
+  const table = new IdTable(S, opts.store === 'exact', opts.expectedStates ?? 1 << 16);
+  const g = new Graph(unfinishedOf !== null, props.eventually.length > 0);
+  const parents = new IntVec(1 << 14);
+  const pacts = new ActVec(1 << 14);
+  const judged: string[] = [...props.eventually.map((p) => `eventually ${p.name}`), ...(progressOf ? ['no non-progress cycle'] : []), ...(unfinishedOf ? ['no thread kept from progress'] : [])];
+  const notes: string[] = ['partial-order reduction, statement merging and symmetry are off in liveness mode (not shown sound for cycles under fairness)', 'liveness mode runs on one thread'];
+  if (fairness === 'weak' && threadOf === null) notes.push('the model numbers no threads (no actionThread): weak fairness has no thread to judge, every cycle counts');
+
+  // Frontier records: [id, h1, h2, state...].
+  const R = 3 + S;
+  let cur = new IntVec(1 << 12);
+  let next = new IntVec(1 << 12);
+  const addState = (s: Int32Array, parent: number, actIdx: number): number => {
+    fingerprint(s, 0, S);
+    const h1 = FP[0]!;
+    const h2 = FP[1]!;
+    const id = table.add(h1, h2, s);
+    if (table.fresh) {
+      parents.push(parent);
+      pacts.push(actIdx);
+      const o = next.alloc(R);
+      const d = next.data;
+      d[o] = id;
+      d[o + 1] = h1;
+      d[o + 2] = h2;
+      for (let k = 0; k < S; k++) d[o + 3 + k] = s[k]!;
+    }
+    return id;
+  };
+  let violation: Found | null = null;
+  const witnesses: (Found | null)[] = props.sometimes.map(() => null);
+  const box: { live: LiveFound | null } = { live: null };
+  let generated = 0;
+  let level = 0;
+  let deepest = 0;
+  let depthCut = false;
+  let complete = false;
+  let hit: string | null = null;
+  let sccSeconds = 0;
+  let lastAnalysis = 0;
+  let nextAnalysis = 1 << 16;
+  let error: DiagnosticError | null = null;
+  const state = new Int32Array(S);
+  const succ = new Int32Array(S);
+  const acts: number[] = [];
+
+  /** Runs the cycle analysis over the expanded states; sets `live`. */
+  const analyse = (): void => {
+    if (g.expanded === lastAnalysis) return;
+    lastAnalysis = g.expanded;
+    const t0 = performance.now();
+    try {
+      box.live = findLive(g, props.eventually.map((p) => p.name), parents.data, pacts.data, fairness, progressOf !== null, unfinishedOf !== null);
+    } finally {
+      sccSeconds += (performance.now() - t0) / 1000;
+    }
+  };
+
+  try {
+    roots.forEach((r, i) => {
+      addState(r.state, -1 - i, 0);
+    });
+    outer: for (;;) {
+      const t = cur;
+      cur = next;
+      next = t;
+      next.length = 0;
+      const count = cur.length / R;
+      if (count === 0) {
+        complete = true;
+        break;
+      }
+      if (level > deepest) deepest = level;
+      const depthOk = level < maxDepth;
+      for (let q = 0; q < count; q++) {
+        const base = q * R;
+        const cd = cur.data;
+        const id = cd[base]!;
+        for (let k = 0; k < S; k++) state[k] = cd[base + 3 + k]!;
+        const found = (kind: Found['kind'], prop: number): Found => ({ kind, prop, gid: id, h1: cd[base + 1]!, h2: cd[base + 2]!, depth: level });
+        for (let p = 0; p < props.always.length; p++) {
+          if (!props.always[p]!.check(state) && violation === null) violation = found('always', props.alwaysIdx[p]!);
+        }
+        for (let p = 0; p < props.sometimes.length; p++) {
+          if (witnesses[p] === null && props.sometimes[p]!.check(state)) witnesses[p] = found('sometimes', props.sometimesIdx[p]!);
+        }
+        if (g.ev !== null) {
+          let bits = 0;
+          for (let p = 0; p < props.eventually.length; p++) if (props.eventually[p]!.check(state)) bits |= 1 << p;
+          g.ev.push(bits);
+        }
+        if (g.unfin !== null) g.unfin.push(unfinishedOf!(state));
+        g.estart.push(g.dst.length);
+        clear(acts);
+        model.actions(state, acts);
+        let en = 0;
+        let any = false;
+        if (!depthOk) {
+          if (acts.length > 0) depthCut = true;
+        } else {
+          for (let i = 0; i < acts.length; i++) {
+            const a = acts[i]!;
+            if (!model.next(state, a, succ)) continue;
+            any = true;
+            generated++;
+            const th = threadOf !== null ? threadOf(state, a) : 0;
+            if (!Number.isInteger(th) || th < 0 || th > 31) {
+              throw new DiagnosticError(diagnostic('MMC202', `model ${model.name}: actionThread returned ${th} for '${model.formatAction(state, a)}'; liveness mode numbers threads 0..31`));
+            }
+            en |= 1 << th;
+            if (within !== null && !within(succ)) continue;
+            const w = addState(succ, id, i);
+            g.dst.push(w);
+            g.act.push(i);
+            g.meta.push(th | (progressOf !== null && progressOf(state, a) ? PROGRESS : 0));
+          }
+        }
+        g.en.push(en);
+        g.flags.push(depthOk && !any ? 1 : 0);
+        g.expanded++;
+        if (depthOk && !any && model.isFinal && !model.isFinal(state) && violation === null) violation = found('deadlock', -1);
+        if (violation !== null) break outer;
+        if ((q & 4095) === 4095 || q === count - 1) {
+          const b = budget.check();
+          if (b.stop) {
+            hit = budget.hit;
+            break outer;
+          }
+          if (b.due) {
+            opts.onProgress?.({
+              generatedStates: generated,
+              distinctStates: table.count,
+              depth: level,
+              queue: count - q - 1 + next.length / R,
+              seconds: budget.seconds(),
+              statesPerSecond: table.count / Math.max(1e-9, budget.seconds()),
+              memoryBytes: budget.peakRss,
+            });
+          }
+          if (table.count >= maxStates) {
+            hit = `state budget of ${maxStates} distinct states reached`;
+            break outer;
+          }
+          if (g.expanded >= nextAnalysis) {
+            analyse();
+            nextAnalysis = 2 * g.expanded;
+            if (box.live !== null) break outer;
+          }
+          yield;
+        }
+      }
+      level++;
+    }
+    if (violation === null && box.live === null) analyse();
+  } catch (e) {
+    if (e instanceof DiagnosticError) error = e;
+    else hit = budget.exhausted(e);
+  }
+  budget.sampleMemory();
+  const stats = singleThreadStats({
+    distinct: table.count,
+    generated,
+    deepest,
+    seconds: budget.seconds(),
+    peakRss: budget.peakRss,
+    storeBytes: table.bytes() + parents.bytes() + pacts.data.byteLength,
+    exact: opts.store === 'exact',
+    queueLeft: complete ? 0 : table.count - g.expanded,
+  });
+  const edges = g.dst.length;
+  const info: LivenessInfo = { fairness, judged, edges, bytesPerEdge: edges > 0 ? g.bytes() / edges : 0, sccSeconds, notes };
+  const reductions = { por: false, symmetry: false, merge: false };
+  const base = { model: model.name, strategy: 'bfs' as const, complete: complete && !depthCut, stats, reductions, liveness: info };
+  if (error !== null) return { ...base, verdict: errorVerdict(error.diagnostic), witnesses: {} };
+  const live = box.live;
+  if (violation === null && live !== null) {
+    try {
+      const { trace, message } = liveTrace(model, roots, live, fairness);
+      const cx: ModelCounterexample = { kind: live.kind, property: live.property, message, trace };
+      return { ...base, verdict: violated(cx), witnesses: {} };
+    } catch (e) {
+      if (e instanceof DiagnosticError) return { ...base, verdict: errorVerdict(e.diagnostic), witnesses: {} };
+      throw e;
+    }
+  }
+  const incompleteReason = hit ?? (depthCut ? `depth bound of ${opts.maxDepth} reached: states at that depth have unexplored successors` : null);
+  const r = buildResult({
+    model,
+    strategy: 'bfs',
+    props,
+    reductions,
+    roots,
+    violation,
+    witnesses,
+    complete: complete && !depthCut && hit === null,
+    incompleteReason: incompleteReason ?? (complete ? null : 'search incomplete'),
+    stats,
+    chainOf: (f) => chainOf(f.gid, (x) => [parents.data[x]!, pacts.data[x]!]),
+  });
+  const v = r.verdict;
+  if (v.kind === 'holds') {
+    const what = judged.length > 0 ? `; liveness (${fairness === 'weak' ? 'weak fairness' : 'no fairness'}, ${edges} edges): ${judged.join(', ')}` : '';
+    return { ...r, verdict: holds(`${v.domain}${what}`), liveness: info };
+  }
+  if (v.kind === 'unknown' && judged.length > 0) return { ...r, verdict: unknown(`${v.reason} (liveness is judged only on a complete search unless a lasso is found)`), liveness: info };
+  return { ...r, liveness: info };
+}
+
+/** Runs every liveness check on the logged graph; returns the first violation, or null. */
+function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact: ArrayLike<number>, fairness: Fairness, progress: boolean, perThread: boolean): LiveFound | null {
+  const n = g.expanded;
+  const weakNeed = (scc: FairScc): number => (fairness === 'weak' ? scc.enabledAll : 0);
+  // eventually P: states where P fails, reachable through such states.
+  for (let p = 0; p < evNames.length; p++) {
+    const ev = g.ev!.data;
+    const ok = new Uint8Array(n);
+    const par = new Int32Array(n);
+    const pa = new Int32Array(n);
+    const q: number[] = [];
+    for (let v = 0; v < n && parent[v]! < 0; v++) {
+      if ((ev[v]! & (1 << p)) !== 0) continue;
+      ok[v] = 1;
+      par[v] = parent[v]!;
+      q.push(v);
+    }
+    let terminal = -1;
+    for (let qi = 0; qi < q.length && terminal < 0; qi++) {
+      const u = q[qi]!;
+      if ((g.flags.data[u]! & 1) !== 0) {
+        terminal = u;
+        break;
+      }
+      for (let e = g.estart.data[u]!, ee = g.end(u); e < ee; e++) {
+        const w = g.dst.data[e]!;
+        if (w >= n || ok[w] === 1 || (ev[w]! & (1 << p)) !== 0) continue;
+        ok[w] = 1;
+        par[w] = u;
+        pa[w] = g.act.data[e]!;
+        q.push(w);
+      }
+    }
+    const name = evNames[p]!;
+    if (terminal >= 0) {
+      const s = stemOf(terminal, par, pa);
+      return { kind: 'eventually', property: name, rootIndex: s.rootIndex, stem: s.indices, loop: null };
+    }
+    const sub: Sub = { nodeOk: ok, exMask: 0, exVal: -1 };
+    const scc = fairScc(g, sub, fairness);
+    if (scc !== null) {
+      const l = loopThrough(g, sub, scc, weakNeed(scc));
+      const s = stemOf(l.start, par, pa);
+      return { kind: 'eventually', property: name, rootIndex: s.rootIndex, stem: s.indices, loop: l.edges.map((e) => g.act.data[e]!) };
+    }
+  }
+  if (progress) {
+    const sub: Sub = { nodeOk: null, exMask: PROGRESS, exVal: PROGRESS };
+    const scc = fairScc(g, sub, fairness);
+    if (scc !== null) {
+      const l = loopThrough(g, sub, scc, weakNeed(scc));
+      const s = stemOf(l.start, parent, pact);
+      return { kind: 'non-progress', property: 'non-progress-cycle', rootIndex: s.rootIndex, stem: s.indices, loop: l.edges.map((e) => g.act.data[e]!) };
+    }
+  }
+  if (perThread) {
+    const un = g.unfin!.data;
+    let any = 0;
+    for (let v = 0; v < n; v++) any |= un[v]!;
+    for (let t = 0; t < 32; t++) {
+      if ((any & (1 << t)) === 0) continue;
+      const ok = new Uint8Array(n);
+      for (let v = 0; v < n; v++) if ((un[v]! & (1 << t)) !== 0) ok[v] = 1;
+      const sub: Sub = { nodeOk: ok, exMask: 0xff & ~0x60, exVal: PROGRESS | t };
+      const scc = fairScc(g, sub, fairness);
+      if (scc !== null) {
+        const l = loopThrough(g, sub, scc, weakNeed(scc));
+        const s = stemOf(l.start, parent, pact);
+        return { kind: 'starvation', property: 'thread-progress', thread: t, rootIndex: s.rootIndex, stem: s.indices, loop: l.edges.map((e) => g.act.data[e]!) };
+      }
+    }
+  }
+  return null;
+}
+
+/** Returns the mask of threads enabled in `s` (actions whose `next` succeeds). */
+function enabledThreads(model: Model, s: Int32Array): number {
+  const acts: number[] = [];
+  model.actions(s, acts);
+  const out = new Int32Array(model.stateSize);
+  let m = 0;
+  for (const a of acts) if (model.next(s, a, out)) m |= 1 << (model.actionThread ? model.actionThread(s, a) : 0);
+  return m;
+}
+
+/** Replays a liveness violation into a trace (a lasso, checked to close) and its message. */
+function liveTrace(model: Model, roots: readonly Root[], f: LiveFound, fairness: Fairness): { trace: Trace; message: string } {
+  const indices = [...f.stem, ...(f.loop ?? [])];
+  const tr = replayChain(model, false, roots, { rootIndex: f.rootIndex, indices }, null);
+  const stemLen = tr.actions.length - (f.loop?.length ?? 0);
+  if (f.loop === null) {
+    return { trace: tr, message: `eventually-property '${f.property}' not met on a maximal path of ${tr.actions.length} steps` };
+  }
+  const loop = stemLen;
+  const first = tr.states[loop]!;
+  const last = tr.states[tr.states.length - 1]!;
+  for (let k = 0; k < model.stateSize; k++) {
+    if (first[k] !== last[k]) {
+      throw new DiagnosticError(diagnostic('MMC201', `model ${model.name} is non-deterministic: the replayed loop of a lasso does not close (word ${k} differs)`));
+    }
+  }
+  let all = -1;
+  let some = 0;
+  let moved = 0;
+  for (let k = loop; k < tr.actions.length; k++) {
+    const s = tr.states[k]!;
+    const e = enabledThreads(model, s);
+    all &= e;
+    some |= e;
+    moved |= 1 << (model.actionThread ? model.actionThread(s, tr.actions[k]!) : 0);
+  }
+  const threads: LassoThread[] = [];
+  for (let t = 0; t < 32; t++) {
+    if (((some | moved) & (1 << t)) === 0) continue;
+    threads.push({ thread: t, enabledThroughout: (all & (1 << t)) !== 0, moved: (moved & (1 << t)) !== 0 });
+  }
+  const L = tr.actions.length - loop;
+  const fair = fairness === 'weak' ? '; weakly fair: every thread enabled throughout the loop moves in it' : '; no fairness assumed';
+  const where = `a loop of ${L} step${L === 1 ? '' : 's'} from step ${loop}`;
+  const message =
+    f.kind === 'non-progress'
+      ? `non-progress cycle: ${where} repeats forever without a progress step${fair}`
+      : f.kind === 'starvation'
+        ? `thread ${f.thread} is kept from progress forever: ${where} repeats while it has not finished and takes no progress step (${threads.find((x) => x.thread === f.thread)?.enabledThroughout ? 'it is enabled throughout' : 'it is disabled in some states of the loop'})${fair}`
+        : `eventually-property '${f.property}' never met: ${where} repeats forever through states that fail it${fair}`;
+  return { trace: { ...tr, lasso: { loop, fairness, threads } }, message };
+}
