@@ -38,6 +38,23 @@ export interface ItfTrace {
   readonly '#meta': { readonly format: 'ITF'; readonly 'format-description': string; readonly source: string; readonly description?: string; readonly [k: string]: unknown };
   readonly vars: readonly string[];
   readonly states: readonly ItfState[];
+  /**
+   * A lasso (the ITF format's field): the index of the loop-start state. The states are not
+   * repeated: the run goes on from the last state, by the action `#meta.lasso.loopAction`, to
+   * `states[loop]`, and repeats `states[loop..]` forever.
+   */
+  readonly loop?: number;
+}
+
+/** The fairness notes of a lasso, kept in the ITF's `#meta.lasso`. */
+export interface ItfLassoMeta {
+  /** Index of the loop-start state (the same as the top-level `loop`). */
+  readonly loop: number;
+  /** Label of the action that closes the loop: from the last state to `states[loop]`. */
+  readonly loopAction: string;
+  readonly fairness: string;
+  /** Per thread: enabled in every state of the loop, and whether it moved in the loop. */
+  readonly threads: readonly { readonly thread: number; readonly enabledThroughout: boolean; readonly moved: boolean }[];
 }
 
 /** Converts plain JS values to ITF values (bigint → `{"#bigint"}`, arrays and records recursively). */
@@ -66,6 +83,8 @@ export function itfTrace(args: {
   readonly meta?: Readonly<Record<string, unknown>>;
   /** Per state (same indices as `states`): lines describing the step into it, kept in `#meta.notes`. */
   readonly notes?: readonly (readonly string[])[];
+  /** A lasso's loop-start index (the top-level `loop`). */
+  readonly loop?: number;
 }): ItfTrace {
   const vars = args.states.length ? Object.keys(args.states[0]!) : [];
   return {
@@ -84,6 +103,7 @@ export function itfTrace(args: {
       st['mbt::actionTaken'] = args.actions[i] ?? '';
       return st as unknown as ItfState;
     }),
+    ...(args.loop !== undefined ? { loop: args.loop } : {}),
   };
 }
 
@@ -92,7 +112,22 @@ export function itfTrace(args: {
  * action's label as `mbt::actionTaken`, and the model's step notes when it decorates its steps.
  * This is the one ITF writer (`check --itf`, proof goldens, `replay`).
  */
-export function modelTraceItf(model: Model, trace: Pick<Trace, 'states' | 'actions' | 'labels'>, meta: Readonly<Record<string, unknown>> = {}): ItfTrace {
+export function modelTraceItf(model: Model, trace: Pick<Trace, 'states' | 'actions' | 'labels'> & { readonly lasso?: Trace['lasso'] }, meta: Readonly<Record<string, unknown>> = {}): ItfTrace {
+  const lasso = trace.lasso;
+  if (lasso !== undefined && trace.actions.length > 0) {
+    // The last state repeats states[loop]: it is dropped, and the closing action goes to #meta.lasso.
+    const n = trace.actions.length;
+    const notes = isItfStepDecorator(model) ? model.itfStepNotes(trace.states, trace.actions).slice(0, n) : undefined;
+    const lm: ItfLassoMeta = { loop: lasso.loop, loopAction: trace.labels[n - 1]!, fairness: lasso.fairness, threads: lasso.threads };
+    return itfTrace({
+      source: model.name,
+      states: trace.states.slice(0, n).map((s) => model.toItf(s)),
+      actions: ['init', ...trace.labels.slice(0, n - 1)],
+      meta: { ...meta, lasso: lm },
+      ...(notes !== undefined ? { notes } : {}),
+      loop: lasso.loop,
+    });
+  }
   return itfTrace({
     source: model.name,
     states: trace.states.map((s) => model.toItf(s)),
@@ -107,13 +142,37 @@ export function itfHasNotes(itf: ItfTrace): boolean {
   return itf.states.some((s) => (s['#meta'].notes?.length ?? 0) > 0);
 }
 
+/** Returns the lasso notes of an ITF trace (`#meta.lasso`), when it is a well-formed lasso. */
+export function itfLasso(itf: Pick<ItfTrace, '#meta' | 'loop' | 'states'>): ItfLassoMeta | undefined {
+  const m = itf['#meta']['lasso'] as ItfLassoMeta | undefined;
+  if (itf.loop === undefined || m === undefined || typeof m !== 'object' || typeof m.loopAction !== 'string' || !Array.isArray(m.threads)) return undefined;
+  return m;
+}
+
+/** The marker line printed after the loop-start state of a lasso (state `i`, of `n` states). */
+export function loopStartLine(i: number, n: number): string {
+  return `--- loop starts at state ${i} (above): steps ${i + 1}..${n} repeat forever ---`;
+}
+
+/** Returns the closing lines of a lasso: the action back to the loop start, and per thread whether it was enabled throughout the loop and moved. */
+function lassoLines(itf: ItfTrace): string[] {
+  const l = itfLasso(itf);
+  if (l === undefined) return [];
+  const n = itf.states.length;
+  const out = [`${String(n).padStart(3)}  ${l.loopAction}`, `--- loop closes: this step returns to state ${itf.loop} (${l.fairness === 'weak' ? 'weak fairness' : 'no fairness assumed'}) ---`];
+  for (const t of l.threads) out.push(`     thread ${t.thread}: ${t.enabledThroughout ? 'enabled throughout the loop' : 'not enabled throughout the loop'}, ${t.moved ? 'moved in it' : 'never moved in it'}`);
+  return out;
+}
+
 /** Returns the step view of a decorated trace: each step's action and its notes (no variable dumps). */
 export function renderItfSteps(itf: ItfTrace): string {
   const lines: string[] = [];
   itf.states.forEach((s, i) => {
     if (i > 0) lines.push(`${String(i).padStart(3)}  ${String((s as Record<string, unknown>)['mbt::actionTaken'] ?? '')}`);
     for (const n of s['#meta'].notes ?? []) lines.push(i === 0 ? n : `       ${n}`);
+    if (itf.loop === i && itfLasso(itf)) lines.push(loopStartLine(i, itf.states.length));
   });
+  lines.push(...lassoLines(itf));
   return lines.join('\n');
 }
 
@@ -143,6 +202,7 @@ export function renderItfText(itf: ItfTrace): string {
   if (itfHasNotes(itf)) return renderItfSteps(itf);
   const lines: string[] = [];
   let prev: Record<string, string> = {};
+  const lasso = itfLasso(itf);
   itf.states.forEach((s, i) => {
     const action = String((s as Record<string, unknown>)['mbt::actionTaken'] ?? '');
     lines.push(i === 0 ? `state 0 (${action || 'init'}):` : `step ${i}: ${action}`);
@@ -152,6 +212,10 @@ export function renderItfText(itf: ItfTrace): string {
       if (i === 0 || cur[v] !== prev[v]) lines.push(`    ${v} = ${cur[v]}`);
     }
     prev = cur;
+    if (lasso !== undefined && itf.loop === i) lines.push(loopStartLine(i, itf.states.length));
   });
+  if (lasso !== undefined) {
+    lines.push(`step ${itf.states.length}: ${lasso.loopAction}`, ...lassoLines(itf).slice(1));
+  }
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { fail, formatDiagnostic } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
-import { checkAsync, checkParallel, checkShardAsync, defaultMemoryBudget, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
+import { checkAsync, checkParallel, checkShardAsync, defaultMemoryBudget, livenessWanted, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
 import { modelTraceItf, renderItfText, type ItfTrace } from '../../report/itf.js';
 import { checkModels, checkModelsUrl } from '../../../model/index.js';
 import { type Command, type Io } from '../command.js';
@@ -28,6 +28,7 @@ function workersFlag(text: string | undefined): number {
 const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy bfs|dfs|random] [--workers N|auto]
                       [--por on|off] [--merge on|off] [--symmetry on|off] [--store fingerprint|exact]
                       [--max-states N] [--max-depth N] [--time S] [--max-memory MIB] [--seed N] [--walks N]
+                      [--liveness on|off] [--fairness weak|none]
                       [--shard I/N] [--expect holds|violated] [--itf FILE] [--mermaid FILE] [--json] [--quiet]
        mmucheck check --model FILE [same flags]
 
@@ -50,6 +51,14 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
                       the machine's memory, the cgroup limit and the address-space limit (ulimit -v);
                       a failed allocation also ends the run unknown (memory exhausted)
   --seed N / --walks N   random strategy: seed (default 1) and number of walks (default 1000)
+  --liveness on|off   liveness mode (BFS; default on when the model declares eventually-properties
+                      or progress steps): judges eventually with cycles, non-progress cycles (SPIN's
+                      -l) and per-thread progress on a logged edge graph (SCCs); a violation is a
+                      lasso (stem + loop). It runs on one thread, without POR, merging or symmetry.
+                      off: eventually is judged on acyclic paths only, progress not at all
+  --fairness weak|none   liveness: weak (default): a loop in which a thread is enabled in every
+                      state and never moves is not a counterexample; none: every loop is. Strong
+                      fairness is not offered
   --shard I/N         run piece I (1..N) of a search split N ways; combine with 'mmucheck merge'
   --expect V          the verdict you expect, holds or violated (default: the scenario's or variant's
                       own expectation, see 'mmucheck list'; holds for every other model)
@@ -90,6 +99,8 @@ const spec = {
   model: { type: 'string' },
   mermaid: { type: 'string' },
   expect: { type: 'string' },
+  liveness: { type: 'string' },
+  fairness: { type: 'string' },
 } as const;
 
 /** Returns the ITF of a trace of `model` (the one writer, src/report/itf.ts; step notes when the model decorates). */
@@ -224,6 +235,10 @@ export const checkCommand: Command = {
       if (strategy === 'random') fail('MMC003', '--shard splits an exhaustive search: use --strategy bfs or dfs', { subject: '--shard' });
       shard = { index: i - 1, count: n };
     }
+    const livenessFlag = onOff(p, 'liveness', true)!;
+    const fairness = choice(p, 'fairness', ['weak', 'none'] as const, 'weak')!;
+    const liveMode = livenessWanted(model, { strategy, liveness: livenessFlag });
+    if (liveMode && shard) fail('MMC003', '--shard: liveness mode needs the whole state graph; drop --shard or pass --liveness off', { subject: '--shard' });
     const live = quiet ? null : progressLine(io);
     const memory = maxMem !== undefined ? maxMem * 2 ** 20 : defaultMemoryBudget().bytes;
     const opts: CheckOptions = {
@@ -231,6 +246,8 @@ export const checkCommand: Command = {
       por: onOff(p, 'por', true)!,
       merge: onOff(p, 'merge', true)!,
       symmetry: onOff(p, 'symmetry', true)!,
+      liveness: livenessFlag,
+      fairness,
       store: choice(p, 'store', ['fingerprint', 'exact'] as const, 'fingerprint')!,
       ...(maxStates !== undefined ? { maxStates } : {}),
       ...(maxDepth !== undefined ? { maxDepth } : {}),
@@ -281,6 +298,8 @@ export const checkCommand: Command = {
         ...(itf && itfPath ? { itf: itfPath } : {}),
         complete: result.complete,
         reductions: result.reductions,
+        ...(result.liveness ? { liveness: { ...result.liveness, ...(workers > 1 ? { workersAsked: workers } : {}) } } : {}),
+        ...(trace?.lasso ? { loop: trace.lasso.loop } : {}),
         witnesses: Object.fromEntries(Object.entries(result.witnesses).map(([k, t]) => [k, t ? t.actions.length : null])),
         stats: s,
         ...(shardRecord ? { shard: shardRecord } : {}),
@@ -299,7 +318,7 @@ export const checkCommand: Command = {
             : `unknown: ${v.reason}`;
       io.out(`${result.model}: ${head}`);
       if (itf && !quiet) io.out(renderItfText(itf));
-      if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine ? ` (replay: mmucheck replay ${itfPath}${modelFile !== undefined ? ` --model ${modelFile}` : ''})` : ''}`);
+      if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine || modelFile === undefined ? ` (replay: mmucheck replay ${itfPath}${modelFile !== undefined ? ` --model ${modelFile}` : ''})` : ''}`);
       if (itf && mermaidPath) io.out(`Mermaid diagram written to ${mermaidPath}`);
       const got = shardRecord ? shardRecord.verdict : v.kind;
       if (got === 'holds' || got === 'violated') {
@@ -309,6 +328,12 @@ export const checkCommand: Command = {
       io.out(
         `${s.distinctStates} distinct states, ${s.generatedStates} generated, depth ${s.maxDepth}, ${s.seconds.toFixed(2)} s, ${(s.distinctStates / Math.max(s.seconds, 1e-9) / 1e6).toFixed(2)} M states/s, ${(s.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB peak, ${s.bytesPerState.toFixed(1)} bytes/state${s.workers > 1 ? `, ${s.workers} workers` : ''}${s.missedStateProbability > 0 ? `, P(missed state) ~ ${s.missedStateProbability.toExponential(1)}` : ''}`,
       );
+      if (result.liveness) {
+        const lv = result.liveness;
+        io.out(
+          `liveness: ${lv.fairness === 'weak' ? 'weak fairness per thread' : 'no fairness'}; judged: ${lv.judged.join(', ') || 'nothing'}; ${lv.edges} edges, ${lv.bytesPerEdge.toFixed(1)} bytes/edge, cycle analysis ${lv.sccSeconds.toFixed(2)} s; ${lv.notes.join('; ')}${workers > 1 ? ` (--workers ${workers} not used)` : ''}`,
+        );
+      }
       if (shardRecord) io.out(`shard ${shard!.index + 1}/${shard!.count}: ${shardRecord.verdict} (sometimes judged by 'mmucheck merge')`);
     }
     if (v.kind === 'error') return EXIT.usage;

@@ -12,7 +12,9 @@ import { fail } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import { buildMachine } from '../../../model/mmu/build.js';
 import { replayItf, validateItfTrace, type ItfDocument } from '../../mmu/trace.js';
-import { modelTraceItf, renderItfSteps } from '../../report/itf.js';
+import { itfLasso, modelTraceItf, renderItfSteps, renderItfText, type ItfTrace } from '../../report/itf.js';
+import { checkModels } from '../../../model/index.js';
+import { modelOfTrace, replayModelItf } from '../replay-model.js';
 import type { MmuMachine } from '../../mmu/machine.js';
 import { type Command } from '../command.js';
 import { bool, parse, str } from '../args.js';
@@ -23,12 +25,17 @@ import { startWatchdog } from '../watchdog.js';
 const usage = `usage: mmucheck replay FILE [--model VARIANT.ts] [--quiet]
 
 Re-executes an ITF trace (from 'mmucheck check SCENARIO --itf FILE' or 'check --model VARIANT.ts
---itf FILE') against the executable MMU and confirms every recorded state. States are compared as
+--itf FILE') against the executable MMU and confirms every recorded state. A trace of another
+registered model (e.g. 'check tdp-livelock --itf FILE') is re-executed on that model, rebuilt from
+#meta.model and #meta.params. A lasso (top-level 'loop': the index of the loop-start state; the
+states are not repeated) is confirmed to close: from the last state, the action named in
+#meta.lasso.loopAction must be enabled and lead back to state 'loop' exactly. States are compared as
 values (key order and layout of the JSON do not matter). The whole trace is validated first
 (#meta, vars, states as objects holding every variable, the recorded scenario exists); nothing is
 built or run before that. Replay never runs a file named inside the trace: a trace of a variant
 file (#meta.modelFile) replays only with --model naming that file on the command line.
-Exit 0 when the trace replays and ends in a violation, 10 when it replays without one, 64 when it
+Exit 0 when the trace replays and ends in a violation (or is a lasso that closes), 10 when it
+replays without one, 64 when it
 is malformed or does not replay (MMC203), or cannot be read, is not a regular file or is larger
 than 64 MiB (MMC006).
   --model FILE   the variant file to replay against (the one 'check --model FILE' recorded the
@@ -98,6 +105,17 @@ export const replayCommand: Command = {
       fail('MMC203', `replay: ${file} is not an ITF trace (not JSON); give the file written by 'mmucheck check --itf FILE'`, { subject: file });
     }
     const trace = validateItfTrace(doc, `replay: ${file}`);
+    const named = trace['#meta']['model'];
+    if (str(p, 'model') === undefined && trace['#meta']['scenario'] === undefined && typeof named === 'string' && !isMmuScenario(named) && checkModels[named] !== undefined) {
+      const model = modelOfTrace(file, trace, checkModels);
+      const r = replayModelItf(file, model, trace, (doc as { loop?: unknown }).loop);
+      const lasso = itfLasso(doc as ItfTrace);
+      const re = modelTraceItf(model, { ...r.trace, ...(r.loop && lasso ? { lasso: { loop: r.loop.index, fairness: lasso.fairness === 'none' ? 'none' : 'weak', threads: lasso.threads } } : {}) }, trace['#meta']);
+      if (!bool(p, 'quiet')) io.out(renderItfText(re));
+      const tail = r.loop ? `the loop closes: '${r.loop.action}' from state ${trace.states.length - 1} returns to state ${r.loop.index}` : r.broken.length ? `broken: ${r.broken.join(', ')}` : 'no invariant broken';
+      io.out(`replay ${file}: ${r.steps} steps re-executed on ${model.name}, every state matches; ${tail}`);
+      return r.loop || r.broken.length ? EXIT.ok : EXIT.violation;
+    }
     const mm = await machineFor(file, replayMeta(file, trace), str(p, 'model'));
     const r = replayItf(mm, trace);
     if (!bool(p, 'quiet')) io.out(renderItfSteps(modelTraceItf(mm, r.trace)));
