@@ -281,15 +281,22 @@ export function fairScc(g: Graph, sub: Sub, fairness: Fairness): FairScc | null 
 }
 
 /**
- * Returns the edges of a loop inside the SCC from its least state that takes an edge of every
- * thread in `need` (see the module comment).
+ * Returns the edges of a loop inside the SCC from its least state s0 that is weakly fair itself
+ * when `weak`: for every thread enabled somewhere in the SCC, the loop either takes an edge of it
+ * or visits a state where it is disabled (so a thread enabled throughout the loop moves in it).
+ * Such edges and states exist for every thread when the SCC is fair (E(C) ⊆ M(C)). Built
+ * greedily: from the current state, BFS inside the SCC to the nearest edge that satisfies a thread
+ * still unsatisfied (the lowest), append the path, repeat, then BFS back to s0.
  */
-function loopThrough(g: Graph, sub: Sub, scc: FairScc, need0: number): { start: number; edges: number[] } {
+function loopThrough(g: Graph, sub: Sub, scc: FairScc, weak: boolean): { start: number; edges: number[] } {
   const n = g.expanded;
   const inC = new Uint8Array(n);
   let start = n;
+  let any = 0;
+  const en = g.en.data;
   for (const v of scc.nodes) {
     inC[v] = 1;
+    any |= en[v]!;
     if (v < start) start = v;
   }
   const { exMask, exVal } = sub;
@@ -331,13 +338,16 @@ function loopThrough(g: Graph, sub: Sub, scc: FairScc, need0: number): { start: 
   };
   const edges: number[] = [];
   let cur = start;
-  let need = need0;
-  while (need !== 0) {
-    const t = 31 - Math.clz32(need & -need);
-    const p = search(cur, (e) => (meta[e]! & 31) === t);
+  // Threads satisfied: moved in the loop so far, or disabled in a state of it.
+  let sat = ~en[start]!;
+  const need = weak ? any : 0;
+  while ((need & ~sat) !== 0) {
+    const left = need & ~sat;
+    const t = 31 - Math.clz32(left & -left);
+    const p = search(cur, (e) => (meta[e]! & 31) === t || (en[dst[e]!]! & (1 << t)) === 0);
     for (const e of p) {
       edges.push(e);
-      need &= ~(1 << (meta[e]! & 31));
+      sat |= (1 << (meta[e]! & 31)) | ~en[dst[e]!]!;
     }
     cur = dst[p[p.length - 1]!]!;
   }
@@ -588,7 +598,7 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
 /** Runs every liveness check on the logged graph; returns the first violation, or null. */
 function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact: ArrayLike<number>, fairness: Fairness, progress: boolean, perThread: boolean): LiveFound | null {
   const n = g.expanded;
-  const weakNeed = (scc: FairScc): number => (fairness === 'weak' ? scc.enabledAll : 0);
+  const weak = fairness === 'weak';
   // eventually P: states where P fails, reachable through such states.
   for (let p = 0; p < evNames.length; p++) {
     const ev = g.ev!.data;
@@ -626,7 +636,7 @@ function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact
     const sub: Sub = { nodeOk: ok, exMask: 0, exVal: -1 };
     const scc = fairScc(g, sub, fairness);
     if (scc !== null) {
-      const l = loopThrough(g, sub, scc, weakNeed(scc));
+      const l = loopThrough(g, sub, scc, weak);
       const s = stemOf(l.start, par, pa);
       return { kind: 'eventually', property: name, rootIndex: s.rootIndex, stem: s.indices, loop: l.edges.map((e) => g.act.data[e]!) };
     }
@@ -635,7 +645,7 @@ function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact
     const sub: Sub = { nodeOk: null, exMask: PROGRESS, exVal: PROGRESS };
     const scc = fairScc(g, sub, fairness);
     if (scc !== null) {
-      const l = loopThrough(g, sub, scc, weakNeed(scc));
+      const l = loopThrough(g, sub, scc, weak);
       const s = stemOf(l.start, parent, pact);
       return { kind: 'non-progress', property: 'non-progress-cycle', rootIndex: s.rootIndex, stem: s.indices, loop: l.edges.map((e) => g.act.data[e]!) };
     }
@@ -651,7 +661,7 @@ function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact
       const sub: Sub = { nodeOk: ok, exMask: 0xff & ~0x60, exVal: PROGRESS | t };
       const scc = fairScc(g, sub, fairness);
       if (scc !== null) {
-        const l = loopThrough(g, sub, scc, weakNeed(scc));
+        const l = loopThrough(g, sub, scc, weak);
         const s = stemOf(l.start, parent, pact);
         return { kind: 'starvation', property: 'thread-progress', thread: t, rootIndex: s.rootIndex, stem: s.indices, loop: l.edges.map((e) => g.act.data[e]!) };
       }
