@@ -11,7 +11,12 @@
  * would leave the vCPU at the label, continuously enabled, so under weak fairness the two agree.
  * Threads: vCPU v is thread v, `init` (which starts the vCPUs in one atomic step) is thread NV.
  *
- * No reductions are declared: liveness mode runs without them (see src/check/liveness.ts).
+ * Local steps (`isLocal`): the steps that touch only the vCPU's own variables (r, a, b, first,
+ * second, its pc): the round guard, `skip`, the assignments, the order guard, `r++`, `done: skip`.
+ * The freezes, the unfreezes and the install (the progress step, visible) are not. Local steps
+ * form no cycle (every loop of a vCPU runs through a freeze). Liveness mode merges a vCPU's own
+ * local steps into the step before them (src/check/liveness.ts); the safety BFS may use them for
+ * partial-order reduction.
  */
 import type { ItfValue, Model } from '../../src/internal.js';
 
@@ -26,6 +31,7 @@ export interface TdpLivelockParams {
 
 // vCPU program counters (NOTRUN until init runs it).
 const NOTRUN = 0, AGAIN = 1, SKIP = 2, SET_A = 3, SET_B = 4, IF_ORDER = 5, FIRST_B = 6, SECOND_A = 7, FIRST_A = 8, SECOND_B = 9, FREEZE1 = 10, TRY2 = 11, PROGRESS = 12, R_INC = 13, UNFREEZE2 = 14, UNFREEZE1 = 15, DONE = 16, END = 17;
+const LOCAL_PCS = new Set([AGAIN, SKIP, SET_A, SET_B, IF_ORDER, FIRST_B, SECOND_A, FIRST_A, SECOND_B, R_INC, DONE]);
 const PC_NAMES = ['notrun', 'again', 'skip', 'a', 'b', 'if-order', 'first=b', 'second=a', 'first=a', 'second=b', 'freeze-first', 'try-second', 'progress_install', 'r++', 'unfreeze-second', 'unfreeze-first', 'done', 'end'];
 
 /** Words per vCPU record: pc, r, a, b, first, second. */
@@ -145,6 +151,7 @@ export function tdpLivelock(p: TdpLivelockParams): Model {
       return true;
     },
     actionThread: (_s, t) => t,
+    isLocal: (s, t) => t < NV && LOCAL_PCS.has(s[VB + t * T]!),
     isProgress: (s, t) => t < NV && s[VB + t * T] === PROGRESS,
     formatAction(s, t) {
       if (t === NV) return 'init: run vcpu(0..NV-1)';

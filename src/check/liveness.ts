@@ -159,6 +159,86 @@ class IdTable {
   }
 }
 
+/** Longest chain of merged local steps taken as one transition. */
+const MAX_MERGE = 64;
+
+/**
+ * Statement merging in liveness mode (on with `CheckOptions.merge` and `por`, when the model has
+ * `isLocal`): after a step of thread t, t's next step is taken at once, without storing the state
+ * in between, while it is t's only enabled action, local (`Model.isLocal`: it touches only t's own
+ * state, no other thread reads it or can disable it, invisible to the properties) and not a
+ * progress step. Sound for the liveness verdicts: (1) every reduced run is a run of the model with
+ * the merged steps in it; the skipped states have the same enabled threads as the stored state
+ * after them, apart from t, which is enabled in them, so a loop's threads enabled throughout and
+ * threads that moved are the same as in the full model (the merged steps are t's, and t moved by
+ * the step before them), and the progress steps are the same; (2) a local step, once enabled,
+ * stays enabled until t takes it, so under weak fairness every fair run takes it, and taking it at
+ * once reorders the run by independent invisible steps: a fair run without progress (or without P)
+ * becomes one of the reduced graph, which then holds a fair SCC without progress. Merging only a
+ * thread's own steps keeps the edge's thread (one byte) exact. Local steps form no cycle (the
+ * obligation of `isLocal`), and chains are cut at {@link MAX_MERGE}.
+ */
+function mergeOn(model: Model, opts: CheckOptions): boolean {
+  return !!model.isLocal && !!model.actionThread && (opts.por ?? true) && (opts.merge ?? true);
+}
+
+/** Returns the position in `acts` (filled here) of thread th's next step when it is merged (see {@link mergeOn}), or -1. */
+function ownLocalStep(model: Model, s: Int32Array, th: number, acts: number[]): number {
+  clear(acts);
+  model.actions(s, acts);
+  let found = -1;
+  for (let i = 0; i < acts.length; i++) {
+    if (model.actionThread!(s, acts[i]!) !== th) continue;
+    if (found >= 0) return -1;
+    found = i;
+  }
+  if (found < 0) return -1;
+  const a = acts[found]!;
+  return model.isLocal!(s, a) && !(model.isProgress?.(s, a) ?? false) ? found : -1;
+}
+
+/** Returns the state of root `i` (the initial state after its recorded path). */
+function rootState(model: Model, roots: readonly Root[], i: number): Int32Array {
+  const r = roots[i]!;
+  let s = model.initStates()[r.initIndex]!.slice();
+  const acts: number[] = [];
+  for (const idx of r.path) {
+    clear(acts);
+    model.actions(s, acts);
+    const o = new Int32Array(model.stateSize);
+    if (idx >= acts.length || !model.next(s, acts[idx]!, o)) throw new DiagnosticError(diagnostic('MMC201', `model ${model.name} is non-deterministic: a root's path does not replay`));
+    s = o;
+  }
+  return s;
+}
+
+/** Expands a path of stored edges (merged) into one action index per step, from state `from`; returns the end state too. */
+function unmergeFrom(model: Model, from: Int32Array, indices: readonly number[]): { indices: number[]; end: Int32Array } {
+  const S = model.stateSize;
+  const out: number[] = [];
+  const acts: number[] = [];
+  let s = from.slice();
+  for (const idx of indices) {
+    clear(acts);
+    model.actions(s, acts);
+    let u = new Int32Array(S);
+    if (idx >= acts.length || !model.next(s, acts[idx]!, u)) throw new DiagnosticError(diagnostic('MMC201', `model ${model.name} is non-deterministic: action index ${idx} recorded, but it is not enabled now`));
+    out.push(idx);
+    const th = model.actionThread!(s, acts[idx]!);
+    for (let c = 0; c < MAX_MERGE; c++) {
+      if (model.within && !model.within(u)) break;
+      const b = ownLocalStep(model, u, th, acts);
+      if (b < 0) break;
+      const w = new Int32Array(S);
+      if (!model.next(u, acts[b]!, w)) break;
+      out.push(b);
+      u = w;
+    }
+    s = u;
+  }
+  return { indices: out, end: s };
+}
+
 /** Progress bit of an edge's meta byte (the low 5 bits are the thread). */
 const PROGRESS = 0x80;
 
@@ -384,6 +464,9 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
   const progressOf = model.isProgress ? model.isProgress.bind(model) : null;
   const unfinishedOf = progressOf !== null && threadOf !== null && model.unfinished ? model.unfinished.bind(model) : null;
   const within = model.within ? model.within.bind(model) : null;
+  const merge = mergeOn(model, opts);
+  const mActs: number[] = [];
+  const succ2 = new Int32Array(S);
   const maxDepth = opts.maxDepth ?? Infinity;
   const maxStates = opts.maxStates ?? Infinity;
   const roots: readonly Root[] = opts.roots ?? initialRoots(model, false);
@@ -392,7 +475,12 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
   const parents = new IntVec(1 << 14);
   const pacts = new ActVec(1 << 14);
   const judged: string[] = [...props.eventually.map((p) => `eventually ${p.name}`), ...(progressOf ? ['no non-progress cycle'] : []), ...(unfinishedOf ? ['no thread kept from progress'] : [])];
-  const notes: string[] = ['partial-order reduction, statement merging and symmetry are off in liveness mode (not shown sound for cycles under fairness)', 'liveness mode runs on one thread'];
+  const notes: string[] = [
+    merge
+      ? "partial-order reduction (ample sets) and symmetry are off in liveness mode (not shown sound for cycles under fairness); statement merging of a thread's own local steps is on (sound: see src/check/liveness.ts)"
+      : 'partial-order reduction, statement merging and symmetry are off in liveness mode (not shown sound for cycles under fairness)',
+    'liveness mode runs on one thread',
+  ];
   if (fairness === 'weak' && threadOf === null) notes.push('the model numbers no threads (no actionThread): weak fairness has no thread to judge, every cycle counts');
 
   // Frontier records: [id, h1, h2, state...].
@@ -497,8 +585,21 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
               throw new DiagnosticError(diagnostic('MMC202', `model ${model.name}: actionThread returned ${th} for '${model.formatAction(state, a)}'; liveness mode numbers threads 0..31`));
             }
             en |= 1 << th;
-            if (within !== null && !within(succ)) continue;
-            const w = addState(succ, id, i);
+            let tgt = succ;
+            if (merge) {
+              let spare = succ2;
+              for (let c = 0; c < MAX_MERGE; c++) {
+                if (within !== null && !within(tgt)) break;
+                const b = ownLocalStep(model, tgt, th, mActs);
+                if (b < 0 || !model.next(tgt, mActs[b]!, spare)) break;
+                generated++;
+                const x = tgt;
+                tgt = spare;
+                spare = x;
+              }
+            }
+            if (within !== null && !within(tgt)) continue;
+            const w = addState(tgt, id, i);
             g.dst.push(w);
             g.act.push(i);
             g.meta.push(th | (progressOf !== null && progressOf(state, a) ? PROGRESS : 0));
@@ -558,13 +659,13 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
   });
   const edges = g.dst.length;
   const info: LivenessInfo = { fairness, judged, edges, bytesPerEdge: edges > 0 ? g.bytes() / edges : 0, sccSeconds, notes };
-  const reductions = { por: false, symmetry: false, merge: false };
+  const reductions = { por: false, symmetry: false, merge };
   const base = { model: model.name, strategy: 'bfs' as const, complete: complete && !depthCut, stats, reductions, liveness: info };
   if (error !== null) return { ...base, verdict: errorVerdict(error.diagnostic), witnesses: {} };
   const live = box.live;
   if (violation === null && live !== null) {
     try {
-      const { trace, message } = liveTrace(model, roots, live, fairness);
+      const { trace, message } = liveTrace(model, roots, live, fairness, merge);
       const cx: ModelCounterexample = { kind: live.kind, property: live.property, message, trace };
       return { ...base, verdict: violated(cx), witnesses: {} };
     } catch (e) {
@@ -577,22 +678,25 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
     model,
     strategy: 'bfs',
     props,
-    reductions,
+    reductions: { ...reductions, merge: false },
     roots,
     violation,
     witnesses,
     complete: complete && !depthCut && hit === null,
     incompleteReason: incompleteReason ?? (complete ? null : 'search incomplete'),
     stats,
-    chainOf: (f) => chainOf(f.gid, (x) => [parents.data[x]!, pacts.data[x]!]),
+    chainOf: (f) => {
+      const c = chainOf(f.gid, (x) => [parents.data[x]!, pacts.data[x]!]);
+      return merge ? { rootIndex: c.rootIndex, indices: unmergeFrom(model, rootState(model, roots, c.rootIndex), c.indices).indices } : c;
+    },
   });
   const v = r.verdict;
   if (v.kind === 'holds') {
     const what = judged.length > 0 ? `; liveness (${fairness === 'weak' ? 'weak fairness' : 'no fairness'}, ${edges} edges): ${judged.join(', ')}` : '';
-    return { ...r, verdict: holds(`${v.domain}${what}`), liveness: info };
+    return { ...r, reductions, verdict: holds(`${v.domain}${what}`), liveness: info };
   }
-  if (v.kind === 'unknown' && judged.length > 0) return { ...r, verdict: unknown(`${v.reason} (liveness is judged only on a complete search unless a lasso is found)`), liveness: info };
-  return { ...r, liveness: info };
+  if (v.kind === 'unknown' && judged.length > 0) return { ...r, reductions, verdict: unknown(`${v.reason} (liveness is judged only on a complete search unless a lasso is found)`), liveness: info };
+  return { ...r, reductions, liveness: info };
 }
 
 /** Runs every liveness check on the logged graph; returns the first violation, or null. */
@@ -681,10 +785,17 @@ function enabledThreads(model: Model, s: Int32Array): number {
 }
 
 /** Replays a liveness violation into a trace (a lasso, checked to close) and its message. */
-function liveTrace(model: Model, roots: readonly Root[], f: LiveFound, fairness: Fairness): { trace: Trace; message: string } {
-  const indices = [...f.stem, ...(f.loop ?? [])];
+function liveTrace(model: Model, roots: readonly Root[], f: LiveFound, fairness: Fairness, merge: boolean): { trace: Trace; message: string } {
+  let stem = f.stem;
+  let loopIdx = f.loop ?? [];
+  if (merge) {
+    const a = unmergeFrom(model, rootState(model, roots, f.rootIndex), stem);
+    stem = a.indices;
+    loopIdx = unmergeFrom(model, a.end, loopIdx).indices;
+  }
+  const indices = [...stem, ...loopIdx];
   const tr = replayChain(model, false, roots, { rootIndex: f.rootIndex, indices }, null);
-  const stemLen = tr.actions.length - (f.loop?.length ?? 0);
+  const stemLen = stem.length;
   if (f.loop === null) {
     return { trace: tr, message: `eventually-property '${f.property}' not met on a maximal path of ${tr.actions.length} steps` };
   }
