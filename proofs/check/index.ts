@@ -2,9 +2,10 @@
 import { type CaseOutcome, check, type CheckResult, type Model, modelTraceItf, type ProofCase } from '../../src/internal.js';
 import { tdpCas } from '../../model/bench/tdp-cas.js';
 import { counters } from '../../model/toys/counters.js';
+import { tdpLivelock } from '../../model/bench/tdp-livelock.js';
 
 /** Returns a case outcome of a check run: a violation carries its step trace and its ITF. */
-function outcome(model: Model, r: CheckResult): CaseOutcome {
+function outcome(model: Model, r: CheckResult, meta: Record<string, unknown> = {}): CaseOutcome {
   const base = { verdict: r.verdict, distinctStates: r.stats.distinctStates, seconds: r.stats.seconds };
   if (r.verdict.kind !== 'violated') return base;
   const w = r.verdict.witness;
@@ -14,12 +15,12 @@ function outcome(model: Model, r: CheckResult): CaseOutcome {
     ...base,
     witnessText: `${w.message}; last step ${tr.labels[tr.labels.length - 1] ?? 'init'}`,
     trace: tr.labels,
-    itf: modelTraceItf(model, tr, { model: model.name, property: w.property, kind: w.kind }),
+    itf: modelTraceItf(model, tr, { model: model.name, property: w.property, kind: w.kind, ...meta }),
   };
 }
 
 /** Runs the checker on a model and returns the outcome. */
-const run = (model: Model, opts: Parameters<typeof check>[1]): CaseOutcome => outcome(model, check(model, opts));
+const run = (model: Model, opts: Parameters<typeof check>[1], meta: Record<string, unknown> = {}): CaseOutcome => outcome(model, check(model, opts), meta);
 
 /** Returns the cases of this family. */
 export function cases(): ProofCase[] {
@@ -51,6 +52,34 @@ export function cases(): ProofCase[] {
       title: 'tdp-cas with BUG_WALK (split TLB fill): a stale TLB survives the zap',
       expect: { verdict: 'violated', kind: 'mutant', distinctStates: 33500, note: 'shortest counterexample: 24 steps (BFS, no POR)' },
       run: async () => run(tdpCas({ NV: 2, NG: 2, ITER: 1, NZ: 1, ZITER: 2, BUG_WALK: 1 }), { por: false }),
+    },
+    {
+      suite: 'check',
+      id: 'check/tdp-livelock/NV3-NE3-R2/unordered-livelock',
+      title: 'tdp-livelock (NV=3, NE=3, ROUNDS=2, ORDERED=0): vCPUs freezing their pair in their own order undo each other forever, a non-progress cycle under weak fairness (a lasso), as SPIN -l -f finds',
+      expect: {
+        verdict: 'violated',
+        kind: 'mutant',
+        distinctStates: 751,
+        goldenTrace: 'proofs/expected/check--tdp-livelock--NV3-NE3-R2--unordered-livelock.itf.json',
+        note: 'the deliberately unordered freeze of ../shared/bench/tdp_livelock.pml; liveness mode with merging of local steps',
+      },
+      // #meta names the registered model and its parameters, so that `mmucheck replay` rebuilds it.
+      run: async () => run(tdpLivelock({ NV: 3, NE: 3, ROUNDS: 2, ORDERED: 0 }), { fairness: 'weak' }, { model: 'tdp-livelock', params: { NV: 3, NE: 3, ROUNDS: 2, ORDERED: 0 } }),
+    },
+    {
+      suite: 'check',
+      id: 'check/tdp-livelock/NV3-NE3-R2/ordered-progress',
+      title: 'tdp-livelock (NV=3, NE=3, ROUNDS=2, ORDERED=1): freezing the lower entry first leaves no non-progress cycle under weak fairness, as SPIN -l -f finds',
+      expect: { verdict: 'holds', distinctStates: 689 },
+      run: async () => run(tdpLivelock({ NV: 3, NE: 3, ROUNDS: 2, ORDERED: 1 }), { fairness: 'weak' }),
+    },
+    {
+      suite: 'check',
+      id: 'check/tdp-livelock/NV3-NE3-R2/ordered-progress-unmerged',
+      title: 'tdp-livelock ORDERED=1 without merging of local steps: the same verdict over every state',
+      expect: { verdict: 'holds', distinctStates: 46094 },
+      run: async () => run(tdpLivelock({ NV: 3, NE: 3, ROUNDS: 2, ORDERED: 1 }), { fairness: 'weak', merge: false }),
     },
     {
       suite: 'check',

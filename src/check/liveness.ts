@@ -266,8 +266,10 @@ class Graph {
   end(v: number): number {
     return v + 1 < this.expanded ? this.estart.data[v + 1]! : this.dst.length;
   }
+  /** Bytes the log holds (lengths, not the spare capacity of the growable arrays, which is at most as much again). */
   bytes(): number {
-    return this.estart.bytes() + this.dst.bytes() + this.act.data.byteLength + this.meta.data.byteLength + this.en.bytes() + this.flags.data.byteLength + (this.unfin?.bytes() ?? 0) + (this.ev?.bytes() ?? 0);
+    const n = this.estart.length;
+    return n * 4 + this.dst.length * (4 + this.act.width + 1) + this.en.length * 4 + this.flags.length + ((this.unfin?.length ?? 0) + (this.ev?.length ?? 0)) * 4;
   }
 }
 

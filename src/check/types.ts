@@ -196,7 +196,7 @@ export interface LivenessInfo {
   readonly judged: readonly string[];
   /** Edges logged (transitions between stored states). */
   readonly edges: number;
-  /** Bytes of the edge log and per-state liveness data, per edge. */
+  /** Bytes of the edge log and per-state liveness data (held, not counting the growable arrays' spare capacity), per edge. */
   readonly bytesPerEdge: number;
   /** Seconds spent in the cycle analysis (SCCs), included in the run's seconds. */
   readonly sccSeconds: number;
