@@ -16,6 +16,7 @@ export interface BenchArea {
 const areas: Record<string, () => Promise<BenchArea>> = {
   spte: async () => (await import('./spte.js')).area,
   check: async () => (await import('./check.js')).area,
+  liveness: async () => (await import('./liveness.js')).area,
   mmu: async () => (await import('./mmu.js')).area,
   role: async () => (await import('./role.js')).area,
 };
