@@ -24,6 +24,7 @@ import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDelete
 import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
 import { SpteWords, spteClassificationProperty } from './spte64.js';
+import { kernelFunctionOf } from './cites.js';
 
 const { G, R, RF, V, P, MS } = mmuState;
 type SlotGeometry = mmuState.SlotGeometry;
@@ -266,5 +267,6 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     },
     properties: (mm) => [...mmuProperties(mm, o, scn.witnesses), spteClassificationProperty(mm, words), ...userProperties(mm, scn.properties ?? [])],
     display: words.display(),
+    cites: kernelFunctionOf,
   });
 }

@@ -13,8 +13,8 @@
  * table): a 2M leaf of the model (even `p`) is 512-aligned, a 1G leaf (p % 4 == 0) 2^18-aligned.
  * Page-table page `t` is frame `TABLE_PFN_BASE + t`.
  */
-import { evaluate, formatDecoded, bv } from '../../src/dsl/index.js';
-import { SpteKind, decodeSpte, fail, mkLeaf, mkLink, mkMmio, type MachineDisplay, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
+import { evaluate, decodeView, formatDecoded, bv } from '../../src/dsl/index.js';
+import { SpteKind, decodeSpte, fail, mkLeaf, mkLink, mkMmio, type MachineDisplay, type MmuMachine, mmuState, type Property, type SpteFields } from '../../src/internal.js';
 import { type CpuConfig, cpuVars } from '../cpus/index.js';
 import { type Derived, type KvmVariant, type VmType, derive } from '../kvm/index.js';
 import { EPT, type Era, PT, SW } from '../spte/bits.js';
@@ -237,6 +237,18 @@ export class SpteWords {
     return `leaf, present${size}${at} -> page ${p ?? '?'}: ${view('present')}`;
   }
 
+  /**
+   * Returns a 64-bit SPTE decoded by field: its classification and every field of the layout view
+   * that fits it (present leaf, link, MMIO, non-present), by `decodeView` as `mmucheck decode`.
+   */
+  fields(x: bigint): SpteFields {
+    const cls = this.classify(x);
+    const frame = (x & 0x000ffffffffff000n) >> 12n;
+    const link = cls === 'present' && frame >= TABLE_PFN_BASE && frame < TABLE_PFN_BASE + 64n;
+    const view = cls === 'mmio' ? 'mmio' : cls === 'present' || cls === 'ambiguous' ? (link ? 'link' : 'present') : 'nonpresent';
+    return { class: cls, view, fields: decodeView(this.views[view] ?? [], x).map((f) => ({ name: f.name, bits: f.bits, value: f.value, ...(f.doc ? { doc: f.doc } : {}) })) };
+  }
+
   /** The machine's display hooks (src/mmu/machine.ts MachineDisplay). */
   display(): MachineDisplay & { readonly words: SpteWords } {
     return {
@@ -244,6 +256,7 @@ export class SpteWords {
       spte64: (w) => this.real(w),
       septState: (w) => SEPT_NAMES[septState(w)] ?? '?',
       decode64: (x) => this.describe(x),
+      fields64: (x) => this.fields(x),
     };
   }
 }

@@ -25,6 +25,20 @@ export interface MachineDisplay {
   septState(word: number): string;
   /** Returns the fields of a 64-bit SPTE as text, e.g. `pfn=0x100 level=4K RWX A D`. */
   decode64(x: bigint): string;
+  /**
+   * Returns a 64-bit SPTE decoded by field: its classification, the layout view that fits it and
+   * every field of that view (the decoder of `mmucheck decode`). The HTML viewer shows them.
+   */
+  fields64?(x: bigint): SpteFields;
+}
+
+/** A 64-bit SPTE decoded by field ({@link MachineDisplay.fields64}). */
+export interface SpteFields {
+  /** KVM's classification (present, mmio, frozen, non-present, ambiguous). */
+  readonly class: string;
+  /** The layout view the fields come from (present, link, mmio, nonpresent). */
+  readonly view: string;
+  readonly fields: readonly { readonly name: string; readonly bits: string; readonly value: bigint; readonly doc?: string }[];
 }
 
 /** Everything the interpreter needs to build a model. */
@@ -41,6 +55,11 @@ export interface MachineSpec {
   readonly from?: string;
   /** Every operation a script may call (an edit naming another is MMC005 listing them). */
   readonly operations?: readonly string[];
+  /**
+   * Returns the kernel function a step models (`fault`, `install` -> `tdp_mmu_map_handle_target_level`),
+   * or undefined where the model cites none. Trace viewers link each step to it.
+   */
+  cites?(op: string, step: string): string | undefined;
   /** Writes the initial shared state (roots, memslot, pages, S-EPT root). */
   init(s: Int32Array, m: MmuLayout): void;
   /** Returns the properties over states of this machine. */
@@ -239,6 +258,45 @@ export class MmuMachine implements Model {
     const init = states[0];
     if (init === undefined) return [];
     return stepNotes(this, traceSteps(this, init, actions), init);
+  }
+
+  /**
+   * Returns the trace's description for its viewers (ItfTraceDescriber of src/report), kept in the
+   * ITF `#meta`: `spteWords` maps every 64-bit SPTE of the trace's tables (hex) to its description
+   * and its fields decoded by the display's decoder (the one of `mmucheck decode`); `steps` maps each
+   * step of the threads' scripts (`op-label.step`) to the operation, the step's documentation and
+   * the kernel function it models; `threadNames` lists the threads in order.
+   */
+  itfTraceMeta(states: readonly Int32Array[]): Record<string, unknown> {
+    const m = this.layout;
+    const d = this.spec.display;
+    const words: Record<string, unknown> = {};
+    for (const s of states) {
+      for (let tb = 0; tb < m.geometry.tables; tb++) {
+        if (s[m.table(tb, T.status)] === TS.free) continue;
+        const mirror = s[m.table(tb, T.mirror)] === 1;
+        for (let i = 0; i < 2; i++) {
+          const x = d.spte64(s[m.entry(tb, i)]!, mirror);
+          const key = `0x${x.toString(16)}`;
+          if (key in words) continue;
+          const f = d.fields64?.(x);
+          words[key] = {
+            text: d.decode64(x),
+            ...(f ? { class: f.class, view: f.view, fields: f.fields.map((e) => ({ name: e.name, bits: e.bits, value: `0x${e.value.toString(16)}`, ...(e.doc ? { doc: e.doc } : {}) })) } : {}),
+          };
+        }
+      }
+    }
+    const steps: Record<string, unknown> = {};
+    for (const prog of this.programs) {
+      for (const cs of prog.steps) {
+        const key = `${cs.op.label}.${cs.def.name}`;
+        if (key in steps) continue;
+        const fn = this.spec.cites?.(cs.op.op, cs.def.name);
+        steps[key] = { op: cs.op.op, step: cs.def.name, ...(cs.def.doc ? { doc: cs.def.doc } : {}), ...(fn ? { kernel: fn } : {}) };
+      }
+    }
+    return { threadNames: [...this.threadNames], spteWords: words, steps };
   }
 
   /** Returns the ITF variables of a state (SPTEs and S-EPT entries as 64-bit values). */

@@ -1,2 +1,3 @@
 export * from './suite-report.js';
 export * from './itf.js';
+export * from './html.js';

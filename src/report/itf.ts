@@ -33,6 +33,22 @@ export function isItfStepDecorator(x: unknown): x is ItfStepDecorator {
   return typeof x === 'object' && x !== null && typeof (x as { itfStepNotes?: unknown }).itfStepNotes === 'function';
 }
 
+/**
+ * A model that describes a whole trace for its viewers (e.g. the executable MMU: every SPTE word of
+ * the trace decoded by field with the decoder of `mmucheck decode`, and each step's documentation
+ * and the kernel function it models). The ITF writer stores the record in the trace's `#meta`, so
+ * the HTML viewer is rendered from the ITF alone.
+ */
+export interface ItfTraceDescriber {
+  /** Returns `#meta` fields describing the path (initial state first). */
+  itfTraceMeta(states: readonly Int32Array[], actions: readonly number[]): Readonly<Record<string, unknown>>;
+}
+
+/** Returns true when `x` describes its traces ({@link ItfTraceDescriber}). */
+export function isItfTraceDescriber(x: unknown): x is ItfTraceDescriber {
+  return typeof x === 'object' && x !== null && typeof (x as { itfTraceMeta?: unknown }).itfTraceMeta === 'function';
+}
+
 /** An ITF trace document. */
 export interface ItfTrace {
   readonly '#meta': { readonly format: 'ITF'; readonly 'format-description': string; readonly source: string; readonly description?: string; readonly [k: string]: unknown };
@@ -109,7 +125,8 @@ export function itfTrace(args: {
 
 /**
  * Returns the ITF trace of a checker trace of `model`: every state through `model.toItf`, each
- * action's label as `mbt::actionTaken`, and the model's step notes when it decorates its steps.
+ * action's label as `mbt::actionTaken`, the model's step notes when it decorates its steps, and
+ * its description of the trace in `#meta` when it describes traces ({@link ItfTraceDescriber}).
  * This is the one ITF writer (`check --itf`, proof goldens, `replay`).
  */
 export function modelTraceItf(model: Model, trace: Pick<Trace, 'states' | 'actions' | 'labels'> & { readonly lasso?: Trace['lasso'] }, meta: Readonly<Record<string, unknown>> = {}): ItfTrace {
@@ -132,7 +149,7 @@ export function modelTraceItf(model: Model, trace: Pick<Trace, 'states' | 'actio
     source: model.name,
     states: trace.states.map((s) => model.toItf(s)),
     actions: ['init', ...trace.labels],
-    meta,
+    meta: isItfTraceDescriber(model) ? { ...model.itfTraceMeta(trace.states, trace.actions), ...meta } : meta,
     ...(isItfStepDecorator(model) ? { notes: model.itfStepNotes(trace.states, trace.actions) } : {}),
   });
 }

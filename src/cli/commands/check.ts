@@ -6,6 +6,7 @@ import { fail, formatDiagnostic } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import { checkAsync, checkParallel, checkShardAsync, defaultMemoryBudget, livenessWanted, parseParamFlags, resolveParams, type CheckOptions, type CheckResult, type Model, type ModelRef, type Progress, type Trace } from '../../check/index.js';
 import { modelTraceItf, renderItfText, type ItfTrace } from '../../report/itf.js';
+import { renderTraceHtml } from '../../report/html.js';
 import { checkModels, checkModelsUrl } from '../../../model/index.js';
 import { type Command, type Io } from '../command.js';
 import { MmuMachine } from '../../mmu/machine.js';
@@ -29,7 +30,7 @@ const usage = `usage: mmucheck check MODEL [--param NAME=VALUE]... [--strategy b
                       [--por on|off] [--merge on|off] [--symmetry on|off] [--store fingerprint|exact]
                       [--max-states N] [--max-depth N] [--time S] [--max-memory MIB] [--seed N] [--walks N]
                       [--liveness on|off] [--fairness weak|none]
-                      [--shard I/N] [--expect holds|violated] [--itf FILE] [--mermaid FILE] [--json] [--quiet]
+                      [--shard I/N] [--expect holds|violated] [--itf FILE] [--html FILE] [--mermaid FILE] [--json] [--quiet]
        mmucheck check --model FILE [same flags]
 
 Explores every reachable state of MODEL (BFS by default: shortest counterexample) and judges its
@@ -63,6 +64,8 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --expect V          the verdict you expect, holds or violated (default: the scenario's or variant's
                       own expectation, see 'mmucheck list'; holds for every other model)
   --itf FILE          write the counterexample as ITF JSON
+  --html FILE         write the counterexample as a self-contained HTML page rendered from the ITF
+                      (swimlanes per thread, state panel, keyboard stepping; see 'mmucheck view')
   --json              print one JSON document
   --quiet             no progress line, only the verdict
   --model FILE        MMU: check a variant file (export default variant({ from: SCENARIO, ... }));
@@ -94,6 +97,7 @@ const spec = {
   walks: { type: 'string' },
   shard: { type: 'string' },
   itf: { type: 'string' },
+  html: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   model: { type: 'string' },
@@ -218,6 +222,8 @@ export const checkCommand: Command = {
     const quiet = bool(p, 'quiet');
     const itfPath = str(p, 'itf');
     if (itfPath !== undefined) requirePath('--itf', itfPath);
+    const htmlPath = str(p, 'html');
+    if (htmlPath !== undefined) requirePath('--html', htmlPath);
     const maxStates = int(p, 'max-states', 1, Number.MAX_SAFE_INTEGER);
     const maxDepth = int(p, 'max-depth', 0, 1e9);
     const time = num(p, 'time', 0, 1e7);
@@ -276,6 +282,7 @@ export const checkCommand: Command = {
     if (trace) {
       itf = traceItf(model, trace, { model: label, ...variantMeta, params, property: v.kind === 'violated' ? v.witness.property : '', kind: v.kind === 'violated' ? v.witness.kind : '', strategy, ...(strategy === 'random' ? { seed: seed ?? 1 } : {}) });
       if (itfPath !== undefined) writeOutputFile('--itf', itfPath, JSON.stringify(itf, null, 2) + '\n');
+      if (htmlPath !== undefined) writeOutputFile('--html', htmlPath, renderTraceHtml(itf));
       if (mermaidPath !== undefined && model instanceof MmuMachine) writeOutputFile('--mermaid', mermaidPath, renderMermaid(model, traceSteps(model, trace.states[0]!, trace.actions)));
     }
     const s = result.stats;
@@ -296,6 +303,7 @@ export const checkCommand: Command = {
         ...(v.kind === 'error' ? { diagnostic: v.diagnostic } : {}),
         ...(trace ? { traceLength: trace.actions.length, trace: trace.labels } : {}),
         ...(itf && itfPath ? { itf: itfPath } : {}),
+        ...(itf && htmlPath ? { html: htmlPath } : {}),
         complete: result.complete,
         reductions: result.reductions,
         ...(result.liveness ? { liveness: { ...result.liveness, ...(workers > 1 ? { workersAsked: workers } : {}) } } : {}),
@@ -320,6 +328,7 @@ export const checkCommand: Command = {
       if (itf && !quiet) io.out(renderItfText(itf));
       if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine || modelFile === undefined ? ` (replay: mmucheck replay ${itfPath}${modelFile !== undefined ? ` --model ${modelFile}` : ''})` : ''}`);
       if (itf && mermaidPath) io.out(`Mermaid diagram written to ${mermaidPath}`);
+      if (itf && htmlPath) io.out(`trace viewer written to ${htmlPath} (open it in a browser; arrows or j/k step)`);
       const got = shardRecord ? shardRecord.verdict : v.kind;
       if (got === 'holds' || got === 'violated') {
         const wrongProperty = propertyDiffers(v, expected, expectedProperty);
