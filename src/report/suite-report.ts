@@ -37,7 +37,8 @@ export interface CaseReport {
   readonly trace?: readonly string[];
 }
 
-const STATUS_TEXT: Record<CaseStatus, string> = {
+/** A status in words, as the reports print it. */
+export const STATUS_TEXT: Record<CaseStatus, string> = {
   pass: 'ok',
   'unexpected-violation': 'FAIL (violated)',
   mismatch: 'FAIL (differs)',
@@ -53,7 +54,7 @@ const KIND_HEADING: Record<CaseKind, string> = {
 };
 
 /** Counts of one suite (or of all rows). */
-interface Tally {
+export interface Tally {
   readonly cases: number;
   readonly asExpected: number;
   readonly differ: number;
@@ -61,13 +62,14 @@ interface Tally {
   readonly errors: number;
 }
 
-function tally(rows: readonly CaseReport[]): Tally {
+/** Returns the counts of the rows by status. */
+export function tally(rows: readonly CaseReport[]): Tally {
   const n = (s: CaseStatus): number => rows.filter((r) => r.status === s).length;
   return { cases: rows.length, asExpected: n('pass'), differ: n('unexpected-violation') + n('mismatch'), unknown: n('unknown'), errors: n('error') };
 }
 
 /** Returns the suites of the rows in order of first appearance. */
-function suitesOf(rows: readonly CaseReport[]): string[] {
+export function suitesOf(rows: readonly CaseReport[]): string[] {
   return [...new Set(rows.map((r) => r.suite))];
 }
 

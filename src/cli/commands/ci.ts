@@ -5,11 +5,13 @@
  * reports on request. The exit code says whether every verdict was as expected.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { match } from 'ts-pattern';
 import { fail } from '../../core/diagnostic.js';
 import { EXIT } from '../../core/exit.js';
 import type { CaseContext, CaseOutcome, ProofCase } from '../../core/suite.js';
+import { renderTraceHtml, type HtmlTraceInput } from '../../report/html.js';
+import { renderSummaryMarkdown } from '../../report/html-summary.js';
 import { type CaseReport, type CaseStatus, renderEvidence, renderJunit, renderSuiteSummary, renderSummary, renderTable } from '../../report/suite-report.js';
 import { allCases, suiteNames } from '../../../proofs/index.js';
 import { type Command, toJson } from '../command.js';
@@ -18,7 +20,7 @@ import { ensureOutputDir, requirePath, writeOutputFile } from '../output.js';
 import { repoPath } from '../paths.js';
 import { defaultJobs, parseShard, runSelection } from '../shard.js';
 
-const usage = `usage: mmucheck ci [--suite NAME]... [--only TEXT] [--timeout S] [--smt2 DIR] [--jobs N] [--shard i/N] [--cross-check] [--junit FILE] [--json FILE] [--itf-dir DIR] [--write-golden] [--quiet]
+const usage = `usage: mmucheck ci [--suite NAME]... [--only TEXT] [--timeout S] [--smt2 DIR] [--jobs N] [--shard i/N] [--cross-check] [--junit FILE] [--json FILE] [--itf-dir DIR] [--html-dir DIR] [--summary-md FILE] [--write-golden] [--quiet]
 
 Runs every proof suite against its expected verdict and prints a per-suite summary, a verdict
 table and the evidence: the witness of every expected violation by case id (findings, known bugs
@@ -37,6 +39,10 @@ model-checking case, its whole step trace.
   --json FILE       write a JSON report (rows in case order, with witnesses and step traces)
   --itf-dir DIR     write every model-checking counterexample as ITF JSON into DIR, one file per
                     case named after its id ('/' becomes '--'), e.g. tdx--2m-vs-4k--cas-then-seamcall.itf.json
+  --html-dir DIR    write every model-checking counterexample as a self-contained HTML page to step
+                    through (see 'mmucheck view') into DIR, named like the ITF files (.html)
+  --summary-md FILE write a Markdown summary for CI job pages: per-suite counts, the cases not as
+                    expected and the expected violations, linked to their pages in --html-dir
   --cross-check     also cross-check Z3 verdicts by exhaustive enumeration where a family has a
                     finite space (role, vmtype; the test suite always does)
   --write-golden    write missing golden ITF traces instead of failing on them
@@ -161,8 +167,22 @@ function writeItfFiles(dir: string, rows: readonly CiRow[]): void {
   for (const r of rows) if (r.itf !== undefined) writeOutputFile('--itf-dir', join(dir, itfFileName(r.id)), toJson(r.itf) + '\n');
 }
 
+/** Returns the HTML page name of a case: its ITF file name with `.html`. */
+export function htmlFileName(id: string): string {
+  return itfFileName(id).replace(/\.itf\.json$/, '.html');
+}
+
+/** Writes the HTML counterexample page of every row that has an ITF counterexample into `dir`. */
+function writeHtmlFiles(dir: string, rows: readonly CiRow[]): void {
+  for (const r of rows) if (r.itf !== undefined) writeOutputFile('--html-dir', join(dir, htmlFileName(r.id)), renderTraceHtml(r.itf as HtmlTraceInput));
+}
+
 /** Checks every output path before any case runs: empty paths (MMC003), directories that cannot be created (MMC006). */
-function checkOutputs(p: ReturnType<typeof parse>): { json?: string; junit?: string; itfDir?: string; smt2?: string } {
+function checkOutputs(p: ReturnType<typeof parse>): { json?: string; junit?: string; itfDir?: string; smt2?: string; htmlDir?: string; summaryMd?: string } {
+  const htmlDir = str(p, 'html-dir');
+  const summaryMd = str(p, 'summary-md');
+  if (htmlDir !== undefined) ensureOutputDir('--html-dir', htmlDir);
+  if (summaryMd !== undefined) requirePath('--summary-md', summaryMd);
   const json = str(p, 'json');
   const junit = str(p, 'junit');
   const itfDir = str(p, 'itf-dir');
@@ -171,7 +191,7 @@ function checkOutputs(p: ReturnType<typeof parse>): { json?: string; junit?: str
   if (junit !== undefined) requirePath('--junit', junit);
   if (itfDir !== undefined) ensureOutputDir('--itf-dir', itfDir);
   if (smt2 !== undefined) ensureOutputDir('--smt2', smt2);
-  return { ...(json !== undefined ? { json } : {}), ...(junit !== undefined ? { junit } : {}), ...(itfDir !== undefined ? { itfDir } : {}), ...(smt2 !== undefined ? { smt2 } : {}) };
+  return { ...(htmlDir !== undefined ? { htmlDir } : {}), ...(summaryMd !== undefined ? { summaryMd } : {}), ...(json !== undefined ? { json } : {}), ...(junit !== undefined ? { junit } : {}), ...(itfDir !== undefined ? { itfDir } : {}), ...(smt2 !== undefined ? { smt2 } : {}) };
 }
 
 export const ciCommand: Command = {
@@ -193,6 +213,8 @@ export const ciCommand: Command = {
       serve: { type: 'boolean' },
       'cross-check': { type: 'boolean' },
       'itf-dir': { type: 'string' },
+      'html-dir': { type: 'string' },
+      'summary-md': { type: 'string' },
     });
     const wanted = strs(p, 'suite');
     const known = suiteNames();
@@ -202,7 +224,7 @@ export const ciCommand: Command = {
     if (only !== undefined) cases = cases.filter((c) => c.id.includes(only));
     if (cases.length === 0) fail('MMC005', only === undefined ? 'no proof cases are registered for the selected suites' : `no case id contains '${only}'`, { subject: '--only' });
     // Before any case runs or any child process starts.
-    const { json, junit, itfDir, smt2 } = checkOutputs(p);
+    const { json, junit, itfDir, smt2, htmlDir, summaryMd } = checkOutputs(p);
     const ctx: CaseContext = {
       timeoutSeconds: num(p, 'timeout', 0.1, 86400, 30)!,
       ...(smt2 ? { smt2Dir: smt2 } : {}),
@@ -216,7 +238,7 @@ export const ciCommand: Command = {
     if (live && jobs > 1) process.stderr.write(`running ${cases.length} cases in ${jobs} processes...`);
     const runOpts = {
       writeGolden: bool(p, 'write-golden'),
-      keepItf: itfDir !== undefined,
+      keepItf: itfDir !== undefined || htmlDir !== undefined,
       ...(live && jobs === 1 ? { progress: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
     };
     const indexed = await runSelection({
@@ -228,6 +250,7 @@ export const ciCommand: Command = {
         ...(smt2 ? ['--smt2', smt2] : []),
         ...(runOpts.writeGolden ? ['--write-golden'] : []),
         ...(itfDir !== undefined ? ['--itf-dir', itfDir] : []),
+        ...(htmlDir !== undefined ? ['--html-dir', htmlDir] : []),
         ...(ctx.crossCheck ? ['--cross-check'] : []),
       ],
       keys: cases.map((c) => c.affinity),
@@ -240,6 +263,7 @@ export const ciCommand: Command = {
     if (serving) return exitFor(indexed);
     if (shard) {
       if (itfDir !== undefined) writeItfFiles(itfDir, indexed);
+      if (htmlDir !== undefined) writeHtmlFiles(htmlDir, indexed);
       io.out(toJson({ shard, rows: indexed.map(({ itf: _itf, ...r }) => r) }));
       return exitFor(indexed);
     }
@@ -255,6 +279,12 @@ export const ciCommand: Command = {
     if (junit !== undefined) writeOutputFile('--junit', junit, renderJunit(rows));
     if (json !== undefined) writeOutputFile('--json', json, toJson({ seconds, exitCode: exitFor(rows), cases: rows }) + '\n');
     if (itfDir !== undefined) writeItfFiles(itfDir, withItf);
+    if (htmlDir !== undefined) writeHtmlFiles(htmlDir, withItf);
+    if (summaryMd !== undefined) {
+      const pages = new Set(withItf.filter((r) => r.itf !== undefined).map((r) => r.id));
+      const pageOf = (r: CaseReport): string | undefined => (htmlDir !== undefined && pages.has(r.id) ? relative(dirname(summaryMd), join(htmlDir, htmlFileName(r.id))) : undefined);
+      writeOutputFile('--summary-md', summaryMd, renderSummaryMarkdown(rows, seconds, pageOf));
+    }
     return exitFor(rows);
   },
 };

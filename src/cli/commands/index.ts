@@ -14,5 +14,6 @@ import { replayCommand } from './replay.js';
 import { checkCommand } from './check.js';
 import { mergeCommand } from './merge.js';
 import { kernelCommand } from './kernel.js';
+import { viewCommand } from './view.js';
 
-export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand, replayCommand, checkCommand, mergeCommand, kernelCommand];
+export const commands: readonly Command[] = [ciCommand, proveCommand, mmioCommand, synthCommand, decodeCommand, listCommand, roleCommand, vmtypesCommand, replayCommand, viewCommand, checkCommand, mergeCommand, kernelCommand];
