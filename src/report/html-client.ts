@@ -173,6 +173,7 @@ export const VIEWER_JS = String.raw`
       el('kbd', { text: 'Home' }), '/', el('kbd', { text: 'End' }), ' first/last; click a step',
     ]),
   ]);
+  if (typeof meta.description === 'string') hdr.appendChild(el('div', { cls: 'sub', id: 'description', text: meta.description }));
   root.appendChild(hdr);
   var finalBroken = n ? setOf(states[n - 1].brokenInvariants) : [];
   if (meta.property || breakLines.length || finalBroken.length) {
@@ -181,7 +182,7 @@ export const VIEWER_JS = String.raw`
       el('h2', { text: (loop >= 0 ? 'Liveness property violated: ' : 'Invariant broken: ') + String(meta.property || finalBroken.map(txt).join(', ') || '?') }),
       breakLines.length ? el('pre', { text: breakLines.join('\n') }) : null,
       inv.length ? el('div', {}, ['entries involved: ', el('span', { cls: 'mono', id: 'involved', text: inv.join(', ') }), ' (outlined in red in the state panel)']) : null,
-      el('a', { href: '#', id: 'goto-break', text: 'show the state at the break (' + (n - 1) + ')' }),
+      el('a', { href: '#', id: 'goto-break', text: loop >= 0 ? 'show the loop\u2019s first state (' + loop + ')' : 'show the state at the break (' + (n - 1) + ')' }),
     ]);
     root.appendChild(bx);
   }
@@ -381,7 +382,7 @@ export const VIEWER_JS = String.raw`
     if (b) select(Number(b.getAttribute('data-index')));
   });
   var gb = document.getElementById('goto-break');
-  if (gb) gb.addEventListener('click', function (ev) { ev.preventDefault(); select(n - 1); });
+  if (gb) gb.addEventListener('click', function (ev) { ev.preventDefault(); select(loop >= 0 ? loop : n - 1); });
   document.addEventListener('keydown', function (ev) {
     if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
     var k = ev.key;
