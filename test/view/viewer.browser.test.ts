@@ -38,7 +38,9 @@ async function selected(page: Page): Promise<number> {
 }
 
 describe('HTML trace viewer in headless Chromium', () => {
-  let browser: Browser;
+  // Started by the first test that needs it: without a browser every test fails (none is skipped).
+  let started: Promise<Browser> | undefined;
+  const browser = (): Promise<Browser> => (started ??= launchBrowser());
   let seed: ItfDoc;
   const seedHtml = join(OUT, 'seed.html');
   const lassoHtml = join(OUT, 'lasso.html');
@@ -51,14 +53,13 @@ describe('HTML trace viewer in headless Chromium', () => {
     seed = JSON.parse(readFileSync(join(OUT, 'seed.itf.json'), 'utf8')) as ItfDoc;
     const v = cli(['view', 'test/view/fixtures/lasso.itf.json', '-o', lassoHtml]);
     expect(v.code).toBe(0);
-    browser = await launchBrowser();
   });
   afterAll(async () => {
-    await browser?.close();
+    if (started) await (await started.catch(() => undefined))?.close();
   });
 
   it('the seed counterexample opens from file:// with no console errors and no network request', async () => {
-    const { page, errors, network } = await openFile(browser, seedHtml);
+    const { page, errors, network } = await openFile(await browser(), seedHtml);
     expect(await page.$eval('h1', (h) => h.textContent)).toBe(SEED);
     expect(await page.$$eval('#lanes .step', (b) => b.length)).toBeGreaterThan(0);
     expect(errors).toEqual([]);
@@ -67,7 +68,7 @@ describe('HTML trace viewer in headless Chromium', () => {
   });
 
   it('shows one lane per thread (and the TDX module) and one box per step, in its thread', async () => {
-    const { page } = await openFile(browser, seedHtml);
+    const { page } = await openFile(await browser(), seedHtml);
     const lanes = await page.$$eval('.lane-head[data-lane]', (els) => els.map((e) => e.textContent));
     expect(seed['#meta']['threadNames']).toEqual(['V0', 'V1']);
     expect(lanes).toEqual(['V0', 'V1', 'TDX module']);
@@ -85,7 +86,7 @@ describe('HTML trace viewer in headless Chromium', () => {
   });
 
   it('keyboard stepping (j/k, arrows, Home/End) shows the SPTE words of each state', async () => {
-    const { page, errors } = await openFile(browser, seedHtml);
+    const { page, errors } = await openFile(await browser(), seedHtml);
     expect(await selected(page)).toBe(0);
     expect(await pageWords(page)).toEqual(itfWords(seed.states[0]!));
     for (let i = 1; i < seed.states.length; i++) {
@@ -123,7 +124,7 @@ describe('HTML trace viewer in headless Chromium', () => {
   });
 
   it('decodes each SPTE field by field with the decoder of mmucheck decode', async () => {
-    const { page } = await openFile(browser, seedHtml, '#step=9');
+    const { page } = await openFile(await browser(), seedHtml, '#step=9');
     expect(await selected(page)).toBe(9);
     const rows = await page.$$eval('#page-tables [data-entry="t1[0]"] details.fields tr', (trs) => trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     const d = cli(['decode', '--flavour', 'tdx', '0x8600000100000bf7', '--json']);
@@ -135,7 +136,7 @@ describe('HTML trace viewer in headless Chromium', () => {
   });
 
   it('links each step to the kernel function it cites', async () => {
-    const { page } = await openFile(browser, seedHtml);
+    const { page } = await openFile(await browser(), seedHtml);
     const links = await page.$$eval('.step[data-thread]', (els) => els.map((e) => [e.getAttribute('data-index'), e.querySelector('a.cite')?.getAttribute('href') ?? null]));
     expect(links.every(([, h]) => h !== null && h.startsWith('https://elixir.bootlin.com/linux/latest/A/ident/'))).toBe(true);
     expect(Object.fromEntries(links)['9']).toBe('https://elixir.bootlin.com/linux/latest/A/ident/tdp_mmu_map_handle_target_level');
@@ -144,7 +145,7 @@ describe('HTML trace viewer in headless Chromium', () => {
   });
 
   it('names the broken invariant and the entries involved', async () => {
-    const { page } = await openFile(browser, seedHtml);
+    const { page } = await openFile(await browser(), seedHtml);
     expect(await page.$eval('#broken h2', (x) => x.textContent)).toBe('Invariant broken: I7');
     expect(await page.$eval('#broken pre', (x) => x.textContent)).toContain('RANGE.BLOCK returned TDX_EPT_ENTRY_STATE_INCORRECT');
     expect(await page.$eval('#involved', (x) => x.textContent)).toBe('S-EPT L2 g0, t1[0]');
@@ -154,7 +155,7 @@ describe('HTML trace viewer in headless Chromium', () => {
   });
 
   it("marks a lasso's loop", async () => {
-    const { page, errors } = await openFile(browser, lassoHtml);
+    const { page, errors } = await openFile(await browser(), lassoHtml);
     const lasso = JSON.parse(readFileSync(resolve(ROOT, 'test/view/fixtures/lasso.itf.json'), 'utf8')) as ItfDoc;
     expect(lasso.loop).toBe(2);
     expect(await page.$eval('#loop-banner', (x) => x.textContent)).toContain('states 2\u20135 repeat forever');
@@ -174,7 +175,7 @@ describe('HTML trace viewer in headless Chromium', () => {
   });
 
   it('writes a screenshot of the seed counterexample as a test artefact (out/view/seed.png)', async () => {
-    const { page } = await openFile(browser, seedHtml, '#step=9');
+    const { page } = await openFile(await browser(), seedHtml, '#step=9');
     const png = join(OUT, 'seed.png');
     await page.screenshot({ path: png });
     const bytes = readFileSync(png);
