@@ -25,15 +25,15 @@ code, .mono, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, m
 #broken pre { margin:4px 0; white-space:pre-wrap; }
 #loop-banner { margin:8px 16px; padding:6px 12px; border:1px solid var(--loop); background:var(--loopbg); border-radius:6px; color:var(--loop); }
 main { display:flex; gap:12px; padding:8px 16px; align-items:flex-start; }
-#lanes-wrap { flex:1 1 55%; overflow:auto; max-height:calc(100vh - 150px); border:1px solid var(--line); border-radius:6px; }
+#lanes-wrap { flex:1 1 55%; border:1px solid var(--line); border-radius:6px; }
 #lanes { display:grid; gap:2px 6px; padding:6px; }
 .lane-head { position:sticky; top:0; background:var(--lane); font-weight:600; text-align:center; padding:4px; border-bottom:2px solid var(--line); z-index:1; }
 .idx { color:var(--mut); text-align:right; padding:4px 2px; font-variant-numeric:tabular-nums; }
 .cell { min-height:4px; }
-.step { border:1px solid var(--line); border-radius:5px; padding:3px 6px; background:#fff; cursor:pointer; }
+.step { border:1px solid var(--line); border-radius:5px; padding:3px 6px; background:#fff; cursor:pointer; scroll-margin-top:40px; }
 .step:hover { border-color:var(--sel); }
 .step.selected { outline:2px solid var(--sel); background:#ddf4ff; }
-.step .op { color:var(--mut); }
+.step .op { color:var(--mut); display:block; font-size:11px; }
 .step .name { font-weight:600; }
 .step .touch { color:var(--fg); font-size:11px; }
 .step .touch div { white-space:nowrap; overflow:hidden; text-overflow:ellipsis; max-width:42ch; }
@@ -44,7 +44,7 @@ main { display:flex; gap:12px; padding:8px 16px; align-items:flex-start; }
 .tdx-box { border:1px dashed #9a6700; border-radius:5px; padding:3px 6px; background:#fff8c5; font-size:11px; cursor:pointer; }
 .init-box { grid-column:2 / -1; }
 .loop-back { grid-column:2 / -1; color:var(--loop); font-weight:600; padding:4px; border:1px dashed var(--loop); border-radius:5px; background:var(--loopbg); }
-#state { flex:1 1 45%; position:sticky; top:8px; max-height:calc(100vh - 150px); overflow:auto; border:1px solid var(--line); border-radius:6px; padding:8px 10px; }
+#state { flex:1 1 45%; position:sticky; top:8px; max-height:calc(100vh - 16px); overflow:auto; border:1px solid var(--line); border-radius:6px; padding:8px 10px; }
 #state h2 { font-size:14px; margin:0 0 4px; }
 #state h3 { font-size:13px; margin:10px 0 4px; border-bottom:1px solid var(--line); }
 #state .doc { color:var(--mut); }
@@ -209,7 +209,7 @@ export const VIEWER_JS = String.raw`
     grid.appendChild(el('div', { cls: 'idx', text: String(i) }));
     var cls = 'step' + (broke(i) ? ' broke' : '') + (loop >= 0 && i > loop ? ' in-loop' : '') + (loop >= 0 && i === loop ? ' loop-start' : '');
     var box = el('div', { cls: cls, 'data-index': String(i), 'data-thread': th, title: info(st).doc || a }, [
-      el('span', { cls: 'op', text: dot > 0 ? st.slice(0, dot) + '.' : '' }), el('span', { cls: 'name', text: dot > 0 ? st.slice(dot + 1) : st }), ' ',
+      el('span', { cls: 'op', text: dot > 0 ? st.slice(0, dot) : '' }), el('span', { cls: 'name', text: dot > 0 ? st.slice(dot + 1) : st }), ' ',
       cite(st),
       el('div', { cls: 'touch mono' }, touchedLines(i).map(function (l) { return el('div', { title: l, text: l }); })),
     ]);
@@ -372,7 +372,8 @@ export const VIEWER_JS = String.raw`
     boxes.forEach(function (b, k) { if (b) b.classList.toggle('selected', k === sel); });
     document.body.setAttribute('data-selected', String(sel));
     render();
-    if (scroll !== false && boxes[sel] && boxes[sel].scrollIntoView) boxes[sel].scrollIntoView({ block: 'nearest' });
+    var b = boxes[sel];
+    if (scroll !== false && b && b.scrollIntoView) b.scrollIntoView({ block: 'nearest' });
     if (history.replaceState) history.replaceState(null, '', '#step=' + sel);
   }
   grid.addEventListener('click', function (ev) {
@@ -392,6 +393,6 @@ export const VIEWER_JS = String.raw`
     else if (k === 'End') { select(n - 1); ev.preventDefault(); }
   });
   var h = /step=(\d+)/.exec(location.hash || '');
-  select(h ? Number(h[1]) : 0, false);
+  select(h ? Number(h[1]) : 0, !!h);
 })();
 `;
