@@ -70,11 +70,14 @@ details.fields tr.nz td { font-weight:600; }
 export const VIEWER_JS = String.raw`
 (function () {
   'use strict';
+  function isObjTop(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
   var doc = JSON.parse(document.getElementById('itf-data').textContent);
   var meta = doc['#meta'] || {};
   var states = doc.states || [];
   var n = states.length;
   var loop = typeof doc.loop === 'number' && doc.loop >= 0 && doc.loop < n ? doc.loop : -1;
+  var lasso = isObjTop(meta.lasso) ? meta.lasso : {};
+  var loopAction = typeof lasso.loopAction === 'string' ? lasso.loopAction : '';
   var words = meta.spteWords || {};
   var stepInfo = meta.steps || {};
   var ELIXIR = 'https://elixir.bootlin.com/linux/latest/A/ident/';
@@ -205,7 +208,8 @@ export const VIEWER_JS = String.raw`
   grid.appendChild(initBox);
   boxes[0] = initBox;
   for (i = 1; i < n; i++) {
-    var a = action(i), th = threadOf(a), st = stepOf(a), dot = st.lastIndexOf('.');
+    // 'op(args).step' (the MMU's labels): the operation above the step name; other labels whole
+    var a = action(i), th = threadOf(a), st = stepOf(a), os = /^(.*\))\.([^.()\s]+)$/.exec(st), dot = os ? os[1].length : -1;
     grid.appendChild(el('div', { cls: 'idx', text: String(i) }));
     var cls = 'step' + (broke(i) ? ' broke' : '') + (loop >= 0 && i > loop ? ' in-loop' : '') + (loop >= 0 && i === loop ? ' loop-start' : '');
     var box = el('div', { cls: cls, 'data-index': String(i), 'data-thread': th, title: info(st).doc || a }, [
@@ -224,7 +228,7 @@ export const VIEWER_JS = String.raw`
   }
   if (loop >= 0) {
     grid.appendChild(el('div', { cls: 'idx', text: '\u21ba' }));
-    grid.appendChild(el('div', { cls: 'loop-back', id: 'loop-back', text: '\u21ba back to state ' + loop + ' (' + action(loop) + '): the loop repeats forever' }));
+    grid.appendChild(el('div', { cls: 'loop-back', id: 'loop-back', text: '\u21ba back to state ' + loop + (loopAction ? ' by ' + loopAction : '') + ': the loop repeats forever' + (lasso.fairness ? ' (fairness: ' + lasso.fairness + ')' : '') }));
   }
   wrap.appendChild(grid);
   mainEl.appendChild(wrap);

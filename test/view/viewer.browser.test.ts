@@ -161,7 +161,7 @@ describe('HTML trace viewer in headless Chromium', () => {
     expect(await page.$eval('#loop-banner', (x) => x.textContent)).toContain('states 2\u20135 repeat forever');
     expect(await page.$$eval('.step.in-loop', (els) => els.map((e) => e.getAttribute('data-index')))).toEqual(['3', '4', '5']);
     expect(await page.$$eval('.step.loop-start', (els) => els.map((e) => e.getAttribute('data-index')))).toEqual(['2']);
-    expect(await page.$eval('#loop-back', (x) => x.textContent)).toContain('back to state 2 (B: lock.acquire)');
+    expect(await page.$eval('#loop-back', (x) => x.textContent)).toBe('\u21ba back to state 2 by B: lock.acquire: the loop repeats forever (fairness: weak)');
     expect(await page.$eval('#broken h2', (x) => x.textContent)).toBe('Liveness property violated: A-eventually-acquires');
     expect(await page.$$eval('.lane-head[data-lane]', (els) => els.map((e) => e.textContent))).toEqual(['A', 'B']);
     await page.keyboard.press('k'); // at 0 already: stays
@@ -170,6 +170,22 @@ describe('HTML trace viewer in headless Chromium', () => {
     expect(await page.$eval('#vars .row.changed', (x) => x.textContent)).toBe('a: spinning  (was trying)');
     await page.click('#goto-break');
     expect(await selected(page)).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("opens the liveness checker's golden lasso (tdp-livelock) with its loop marked", async () => {
+    const golden = 'proofs/expected/check--tdp-livelock--NV3-NE3-R2--unordered-livelock.itf.json';
+    const doc = JSON.parse(readFileSync(resolve(ROOT, golden), 'utf8')) as ItfDoc;
+    const out = join(OUT, 'livelock.html');
+    expect(cli(['view', golden, '-o', out]).code).toBe(0);
+    const { page, errors } = await openFile(await browser(), out);
+    const loop = doc.loop!;
+    expect(await page.$$('.step[data-thread]')).toHaveLength(doc.states.length - 1);
+    expect(await page.$$eval('.step.in-loop', (els) => els.map((e) => Number(e.getAttribute('data-index'))))).toEqual(Array.from({ length: doc.states.length - 1 - loop }, (_, k) => loop + 1 + k));
+    expect(await page.$eval('#loop-back', (x) => x.textContent)).toContain(`back to state ${loop} by ${(doc['#meta']['lasso'] as { loopAction: string }).loopAction}`);
+    await page.keyboard.press('End');
+    expect(await page.$eval('#state', (x) => x.textContent)).toContain(`in the loop (states ${loop}\u2013${doc.states.length - 1})`);
     expect(errors).toEqual([]);
     await page.close();
   });
