@@ -12,6 +12,7 @@ import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
 import { type Budget, type Found, type PropTable, type Search, ActVec, IntVec, better, clear, propTable, runSync } from './common.js';
+import { Level, decode } from './frontier.js';
 
 /** Settings of a partition. */
 export interface CoreSettings {
@@ -61,8 +62,6 @@ export function mergeInEffect(model: Model, opts: { por?: boolean | undefined; s
   return por && !symmetry && (opts.merge ?? true) && (opts.strategy ?? 'bfs') === 'bfs';
 }
 
-/** Words before the state in a frontier record: global id, eventually bits, h1, h2. */
-const FH = 4;
 /** Words before the state in an outbox record: h1, h2, parent gid, action index, eventually bits. */
 export const OH = 5;
 /** Successors inserted into the store together (see `StateStore.insertBatch`). */
@@ -86,9 +85,12 @@ export interface SharedMemory {
   readonly ctl: SharedArrayBuffer;
 }
 
-/** A level's frontier of one worker, as handed to the others in shared mode. */
+/** A level's frontier of one worker, as handed to the others in shared mode (see `Level`). */
 export interface Frontier {
+  /** The records. */
   readonly buf: SharedArrayBuffer;
+  /** The offset of each record in `buf`. */
+  readonly offs: SharedArrayBuffer;
   /** Number of records. */
   readonly count: number;
 }
@@ -116,8 +118,8 @@ export class BfsCore {
   readonly parents: IntVec;
   /** Action index per local id. */
   readonly acts: ActVec;
-  private cur: IntVec;
-  private next: IntVec;
+  private cur: Level;
+  private next: Level;
   /** Buffers received from other partitions, for reuse as outboxes. */
   private readonly free: Int32Array[] = [];
   /** Outboxes per partition (unused slot for `me`; partitioned mode only). */
@@ -127,13 +129,14 @@ export class BfsCore {
   /** Deepest level holding a stored state. */
   deepest = 0;
   generated = 0;
-  /** The records being expanded (own `cur`, or in shared mode a chunk of any worker's frontier). */
+  /** The records being expanded (own `cur`, or in shared mode a chunk of any worker's frontier), and their offsets. */
   private data: Int32Array;
+  private offs: Int32Array;
   /** Next record of `data` to expand, and the end of the range. */
   private pos = 0;
   private end = 0;
   /** Shared mode: this level's frontiers of every worker, and how many of them were used up here. */
-  private fronts: Int32Array[] = [];
+  private fronts: { data: Int32Array; offs: Int32Array }[] = [];
   private frontChunk: number[] = [];
   private frontsDone = 0;
   /** Best violation seen (see `better`). */
@@ -188,9 +191,10 @@ export class BfsCore {
       this.store = makeStore(settings.store, this.S, expected);
     }
     this.route = n > 1 && memory === undefined;
-    this.cur = new IntVec(1 << 14, memory !== undefined);
-    this.next = new IntVec(1 << 14, memory !== undefined);
-    this.data = this.cur.data;
+    this.cur = new Level(this.S, memory !== undefined);
+    this.next = new Level(this.S, memory !== undefined);
+    this.data = this.cur.words.data;
+    this.offs = this.cur.offs.data;
     this.parents = new IntVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
     this.acts = new ActVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
     this.pend = new Int32Array(2 * BATCH * (OH + this.S));
@@ -214,7 +218,7 @@ export class BfsCore {
 
   /** Number of states waiting (the rest of the range being expanded plus the next level). */
   get queued(): number {
-    return (this.end - this.pos) + this.next.length / (this.S + FH);
+    return (this.end - this.pos) + this.next.count;
   }
 
   /**
@@ -238,13 +242,7 @@ export class BfsCore {
     const id = this.parents.length;
     this.parents.push(parent);
     this.acts.push(actIdx);
-    const o = this.next.alloc(FH + this.S);
-    const d = this.next.data;
-    d[o] = id * this.n + this.me;
-    d[o + 1] = ebits;
-    d[o + 2] = h1;
-    d[o + 3] = h2;
-    for (let k = 0; k < this.S; k++) d[o + FH + k] = buf[off + k]!;
+    this.next.push(id * this.n + this.me, ebits, h1, h2, buf, off);
   }
 
   /** Inserts the records of an inbox (from other partitions) into the next level. */
@@ -288,10 +286,11 @@ export class BfsCore {
     const t = this.cur;
     this.cur = this.next;
     this.next = t;
-    this.next.length = 0;
+    this.next.reset();
     this.level = level;
-    const size = this.cur.length / (this.S + FH);
-    this.data = this.cur.data;
+    const size = this.cur.count;
+    this.data = this.cur.words.data;
+    this.offs = this.cur.offs.data;
     this.pos = 0;
     this.end = this.shared !== null ? 0 : size;
     this.frontsDone = 0;
@@ -301,7 +300,7 @@ export class BfsCore {
 
   /** Shared mode: this worker's part of the next level (its records stay where they are when the level begins). */
   nextFrontier(): Frontier {
-    return { buf: this.next.data.buffer as SharedArrayBuffer, count: this.next.length / (this.S + FH) };
+    return { buf: this.next.words.data.buffer as SharedArrayBuffer, offs: this.next.offs.data.buffer as SharedArrayBuffer, count: this.next.count };
   }
 
   /** Shared mode: moves part `part` of `parts` of the shared table into `table` (see `SharedStore.moveInto`). */
@@ -316,8 +315,7 @@ export class BfsCore {
 
   /** Shared mode: the frontiers of all workers for this level (their cursors in the control block start at 0). */
   setFrontiers(fronts: readonly Frontier[]): void {
-    const rs = this.S + FH;
-    this.fronts = fronts.map((f) => new Int32Array(f.buf, 0, f.count * rs));
+    this.fronts = fronts.map((f) => ({ data: new Int32Array(f.buf), offs: new Int32Array(f.offs, 0, f.count) }));
     // Small frontiers in small chunks, so that every lane gets a share of a small level.
     this.frontChunk = fronts.map((f) => Math.max(1, Math.min(CHUNK, Math.ceil(f.count / (8 * this.n)))));
   }
@@ -329,11 +327,12 @@ export class BfsCore {
     const nf = this.fronts.length;
     while (this.frontsDone < nf) {
       const f = (this.me + this.frontsDone) % nf;
-      const total = this.fronts[f]!.length / (FH + this.S);
+      const total = this.fronts[f]!.offs.length;
       const chunk = this.frontChunk[f]!;
       const c0 = total > 0 ? Atomics.add(ctl, CTL.cursors + f, chunk) : total;
       if (c0 < total) {
-        this.data = this.fronts[f]!;
+        this.data = this.fronts[f]!.data;
+        this.offs = this.fronts[f]!.offs;
         this.pos = c0;
         this.end = Math.min(total, c0 + chunk);
         return true;
@@ -388,7 +387,7 @@ export class BfsCore {
       if (left <= 0) return false;
     }
     if (!this.flush()) return false;
-    if (this.next.length > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
+    if (this.next.count > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
     return true;
   }
 
@@ -396,8 +395,8 @@ export class BfsCore {
   private expandRange(stop: number): boolean {
     const model = this.model;
     const S = this.S;
-    const rs = FH + S;
     const cur = this.data;
+    const offs = this.offs;
     const props = this.props;
     const { por, symmetry, maxDepth } = this.settings;
     const merge = this.settings.merge === true;
@@ -419,10 +418,10 @@ export class BfsCore {
     let pend = this.pend;
     const recent = this.recent;
     for (; this.pos < stop; this.pos++) {
-      const base = this.pos * rs;
+      const base = offs[this.pos]!;
       const gid = cur[base]!;
       let ebits = cur[base + 1]!;
-      for (let k = 0; k < S; k++) state[k] = cur[base + FH + k]!;
+      decode(cur, base, state, S);
       // Judge the state.
       const h1 = cur[base + 2]!;
       const h2 = cur[base + 3]!;
@@ -533,15 +532,18 @@ export class BfsCore {
 
   /** Returns the states of the current level that are not yet expanded, with their global ids. */
   pendingStates(): { id: number; state: Int32Array }[] {
-    const rs = FH + this.S;
     const out: { id: number; state: Int32Array }[] = [];
-    for (let i = this.pos; i < this.end; i++) out.push({ id: this.data[i * rs]!, state: this.data.slice(i * rs + FH, i * rs + rs) });
+    for (let i = this.pos; i < this.end; i++) {
+      const state = new Int32Array(this.S);
+      decode(this.data, this.offs[i]!, state, this.S);
+      out.push({ id: this.data[this.offs[i]!]!, state });
+    }
     return out;
   }
 
   /** Records the next level's depth as reached (after a final absorb). */
   noteNext(): void {
-    if (this.next.length > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
+    if (this.next.count > 0 && this.level + 1 > this.deepest) this.deepest = this.level + 1;
   }
 
   /** Returns `[parentGid, actionIndex]` of a local id. */
