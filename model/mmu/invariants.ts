@@ -14,15 +14,10 @@ const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT } = mmuState;
 /** The invariants' meanings live in src/mmu/names.ts (step bodies name them); re-exported here. */
 export { INVARIANT_DOC };
 
-/** Every table that is not free and not freed. */
-function liveTables(s: Int32Array, mm: MmuMachine): number[] {
-  const m = mm.layout;
-  const out: number[] = [];
-  for (let t = 0; t < m.geometry.tables; t++) {
-    const st = s[m.table(t, T.status)]!;
-    if (st !== TS.free && st !== TS.freed) out.push(t);
-  }
-  return out;
+/** Returns true when table `t` is neither free nor freed. */
+function isLiveTable(s: Int32Array, mm: MmuMachine, t: number): boolean {
+  const st = s[mm.layout.table(t, T.status)]!;
+  return st !== TS.free && st !== TS.freed;
 }
 
 /** Returns the leaf for `gfn` in the tree of root slot `r`, or 0. */
@@ -40,26 +35,40 @@ function leafFor(s: Int32Array, mm: MmuMachine, r: number, gfn: number): number 
   return 0;
 }
 
-/** Returns the mirror entry at each S-EPT position reachable from the mirror root (-1 unreachable). */
-function mirrorPositions(s: Int32Array, mm: MmuMachine): Int32Array | undefined {
+/**
+ * Writes into `out` (`septCount` words) the mirror entry at each S-EPT position reachable from the
+ * mirror root (-1 unreachable); returns false when there is no mirror root.
+ */
+function mirrorPositions(s: Int32Array, mm: MmuMachine, out: Int32Array): boolean {
   const m = mm.layout;
   let root = -1;
   for (let r = 0; r < m.geometry.roots; r++) {
     const fl = s[m.root(r, R.flags)]!;
     if ((fl & RF.used) !== 0 && (fl & RF.mirror) !== 0 && (fl & RF.freed) === 0) root = r;
   }
-  if (root < 0) return undefined;
-  const out = new Int32Array(m.septCount).fill(-1);
-  const visit = (tb: number, lv: number, base: number): void => {
-    for (let i = 0; i < 2; i++) {
-      const g = base + i * m.span(lv);
-      const v = s[m.entry(tb, i)]!;
-      out[m.septPos(lv, g)] = v;
-      if (isLink(v) && lv > 1) visit(linkTable(v), lv - 1, g);
-    }
-  };
-  visit(s[m.root(root, R.table)]!, m.geometry.levels, 0);
-  return out;
+  if (root < 0) return false;
+  out.fill(-1);
+  visitMirror(s, m, out, s[m.root(root, R.table)]!, m.geometry.levels, 0);
+  return true;
+}
+
+/** The walk of {@link mirrorPositions} below table `tb` at level `lv` covering gfns from `base`. */
+function visitMirror(s: Int32Array, m: MmuMachine['layout'], out: Int32Array, tb: number, lv: number, base: number): void {
+  for (let i = 0; i < 2; i++) {
+    const g = base + i * m.span(lv);
+    const v = s[m.entry(tb, i)]!;
+    out[m.septPos(lv, g)] = v;
+    if (isLink(v) && lv > 1) visitMirror(s, m, out, linkTable(v), lv - 1, g);
+  }
+}
+
+/** Marks in `reach` every table reachable from table `tb` (links followed). */
+function markReachable(s: Int32Array, m: MmuMachine['layout'], reach: Uint8Array, tb: number): void {
+  reach[tb] = 1;
+  for (let i = 0; i < 2; i++) {
+    const v = s[m.entry(tb, i)]!;
+    if (isLink(v)) markReachable(s, m, reach, linkTable(v));
+  }
 }
 
 /**
@@ -82,12 +91,46 @@ const broken = (s: Int32Array, k: number): boolean => (s[G.viol]! & (1 << (k - 1
 export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly WitnessName[]): Property[] {
   const m = mm.layout;
   const threads = m.geometry.threads;
+  // Scratch of the checks below (they run on every state: no allocation per call).
+  const reach = new Uint8Array(m.geometry.tables);
+  const removing = new Uint8Array(m.geometry.tables);
+  const seenTables = new Uint8Array(m.geometry.tables);
+  const mirror = new Int32Array(m.septCount);
+  /** S-EPT position + 1 each thread is inside the mirror hook for (0: none). */
+  const hooks = new Int32Array(threads);
+  const hooked = (pos: number): boolean => {
+    for (let t = 0; t < threads; t++) if (hooks[t] === pos + 1) return true;
+    return false;
+  };
+  const loadHooks = (s: Int32Array): void => {
+    for (let t = 0; t < threads; t++) {
+      const h = s[m.local(t, L.hook)]!;
+      hooks[t] = h > 0 ? h : 0;
+    }
+  };
   const inv = (k: number, check: (s: Int32Array) => boolean): Property => ({
     name: `I${k}`,
     expectation: 'always',
     doc: INVARIANT_DOC[`I${k}`]!,
     check: (s) => !broken(s, k) && check(s),
   });
+  /** I12's walk: the subtree of `tb` (level `lv`, gfns from `base`) is linked consistently; marks `seenTables`. */
+  const wellLinked = (s: Int32Array, tb: number, lv: number, base: number, mir: number): boolean => {
+    if (seenTables[tb]) return false;
+    seenTables[tb] = 1;
+    for (let i = 0; i < 2; i++) {
+      const g = base + i * m.span(lv);
+      const v = s[m.entry(tb, i)]!;
+      if (v === FROZEN_WORD) {
+        if (mir !== 1 || !hooked(m.septPos(lv, g))) return false;
+      } else if (isLink(v)) {
+        const c = linkTable(v);
+        if (lv === 1 || s[m.table(c, T.status)] !== TS.live || s[m.table(c, T.level)] !== lv - 1 || s[m.table(c, T.mirror)] !== mir || s[m.table(c, T.gfn)] !== g) return false;
+        if (!wellLinked(s, c, lv - 1, g, mir)) return false;
+      } else if (isLeaf(v) && leafLevel(v) !== lv) return false;
+    }
+    return true;
+  };
   const props: Property[] = [
     inv(1, (s) => {
       // no thread inside an RCU read section walks a freed table; no held root reference, vCPU root or
@@ -106,10 +149,10 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         if ((fl & F.rootRef) !== 0 && rootFreed(s[m.local(t, L.root)]!)) return false;
       }
       for (let v = 0; v < m.geometry.vcpus; v++) {
-        for (const w of [V.droot, V.mroot]) {
-          const r = s[m.vcpu(v, w)]!;
-          if (r >= 0 && rootFreed(r)) return false;
-        }
+        const d = s[m.vcpu(v, V.droot)]!;
+        if (d >= 0 && rootFreed(d)) return false;
+        const mr = s[m.vcpu(v, V.mroot)]!;
+        if (mr >= 0 && rootFreed(mr)) return false;
       }
       for (let r = 0; r < m.geometry.roots; r++) {
         const fl = s[m.root(r, R.flags)]!;
@@ -119,17 +162,10 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     }),
     inv(2, (s) => {
       // every live table is reachable from a root that is not freed
-      const reach = new Uint8Array(m.geometry.tables);
-      const visit = (tb: number): void => {
-        reach[tb] = 1;
-        for (let i = 0; i < 2; i++) {
-          const v = s[m.entry(tb, i)]!;
-          if (isLink(v)) visit(linkTable(v));
-        }
-      };
+      reach.fill(0);
       for (let r = 0; r < m.geometry.roots; r++) {
         const fl = s[m.root(r, R.flags)]!;
-        if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0) visit(s[m.root(r, R.table)]!);
+        if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0) markReachable(s, m, reach, s[m.root(r, R.table)]!);
       }
       for (let t = 0; t < threads; t++) {
         const a = s[m.local(t, L.alloc)]!;
@@ -137,7 +173,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       }
       for (let t = 0; t < m.geometry.tables; t++) if (s[m.table(t, T.status)] === TS.live && !reach[t]) return false;
       // a detached table is being processed by handle_removed_pt (on some thread's removal stack) or queued for RCU
-      const removing = new Uint8Array(m.geometry.tables);
+      removing.fill(0);
       for (let t = 0; t < threads; t++) {
         const sp = s[m.local(t, L.rmSp)]!;
         if (sp >= 1) removing[s[m.local(t, L.rmT0)]!] = 1;
@@ -165,7 +201,8 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     }),
     inv(3, (s) => {
       const freed = (p: number): boolean => (s[m.page(p)]! & P.stateMask) === P.freed;
-      for (const t of liveTables(s, mm)) {
+      for (let t = 0; t < m.geometry.tables; t++) {
+        if (!isLiveTable(s, mm, t)) continue;
         for (let i = 0; i < 2; i++) {
           const v = s[m.entry(t, i)]!;
           if (!isLeaf(v)) continue;
@@ -227,7 +264,8 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         if ((w & P.wrote) === 0 || (w & P.dirty) !== 0 || (w & P.td) !== 0) continue;
         if (!o.eptAd) return false;
         let ok = false;
-        for (const t of liveTables(s, mm)) {
+        for (let t = 0; t < m.geometry.tables; t++) {
+          if (!isLiveTable(s, mm, t)) continue;
           for (let i = 0; i < 2; i++) {
             const v = s[m.entry(t, i)]!;
             if (isLeaf(v) && leafD(v) && p >= leafPfn(v) && p < leafPfn(v) + m.span(leafLevel(v))) ok = true;
@@ -238,15 +276,10 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       return true;
     }),
     inv(6, (s) => {
-      const mirror = mirrorPositions(s, mm);
-      if (mirror === undefined) return true;
-      const exempt = new Set<number>();
-      for (let t = 0; t < threads; t++) {
-        const h = s[m.local(t, L.hook)]!;
-        if (h > 0) exempt.add(h - 1);
-      }
+      if (!mirrorPositions(s, mm, mirror)) return true;
+      loadHooks(s);
       for (let pos = 0; pos < m.septCount; pos++) {
-        if (exempt.has(pos)) continue;
+        if (hooked(pos)) continue;
         const mv = mirror[pos]!;
         const w = s[m.septBase + pos]!;
         const st = septState(w);
@@ -317,33 +350,13 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       // no lost update shows in the tree: every link of a reachable table points to a live table of
       // the next level, same kind, covering the entry's gfns, linked once; leaves sit at their level;
       // a FROZEN entry of a reachable table is owned by a thread inside its mirror hook
-      const owned = new Set<number>();
-      for (let t = 0; t < threads; t++) {
-        const h = s[m.local(t, L.hook)]!;
-        if (h > 0) owned.add(h - 1);
-      }
-      const seen = new Uint8Array(m.geometry.tables);
-      const ok = (tb: number, lv: number, base: number, mirror: number): boolean => {
-        if (seen[tb]) return false;
-        seen[tb] = 1;
-        for (let i = 0; i < 2; i++) {
-          const g = base + i * m.span(lv);
-          const v = s[m.entry(tb, i)]!;
-          if (v === FROZEN_WORD) {
-            if (mirror !== 1 || !owned.has(m.septPos(lv, g))) return false;
-          } else if (isLink(v)) {
-            const c = linkTable(v);
-            if (lv === 1 || s[m.table(c, T.status)] !== TS.live || s[m.table(c, T.level)] !== lv - 1 || s[m.table(c, T.mirror)] !== mirror || s[m.table(c, T.gfn)] !== g) return false;
-            if (!ok(c, lv - 1, g, mirror)) return false;
-          } else if (isLeaf(v) && leafLevel(v) !== lv) return false;
-        }
-        return true;
-      };
+      loadHooks(s);
+      seenTables.fill(0);
       for (let r = 0; r < m.geometry.roots; r++) {
         const fl = s[m.root(r, R.flags)]!;
         if ((fl & RF.used) === 0 || (fl & RF.freed) !== 0) continue;
         const tb = s[m.root(r, R.table)]!;
-        if (!ok(tb, m.geometry.levels, 0, s[m.table(tb, T.mirror)]!)) return false;
+        if (!wellLinked(s, tb, m.geometry.levels, 0, s[m.table(tb, T.mirror)]!)) return false;
       }
       return true;
     }),

@@ -9,7 +9,7 @@
  * counterexample and the state counts the same for any number of partitions.
  */
 import type { Model } from './model.js';
-import { FP, fingerprint } from './hash.js';
+import { FP, fingerprint, stateHash } from './hash.js';
 import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
 import { type Budget, type Found, type PropTable, type Search, ActVec, IntVec, better, clear, propTable, runSync } from './common.js';
 import { Level, decode } from './frontier.js';
@@ -227,7 +227,7 @@ export class BfsCore {
    */
   addRoot(state: Int32Array, rootIndex: number): void {
     if (this.shared !== null && this.me !== 0) return;
-    fingerprint(state, 0, this.S);
+    stateHash(state, 0, this.S);
     const h1 = FP[0]!;
     const h2 = FP[1]!;
     if (this.route && (h2 >>> 0) % this.n !== this.me) return;
@@ -238,11 +238,11 @@ export class BfsCore {
     if (!this.flush()) throw new RangeError('shared state table smaller than the initial states');
   }
 
-  private record(parent: number, actIdx: number, ebits: number, h1: number, h2: number, buf: Int32Array, off: number): void {
+  private record(parent: number, actIdx: number, ebits: number, buf: Int32Array, off: number): void {
     const id = this.parents.length;
     this.parents.push(parent);
     this.acts.push(actIdx);
-    this.next.push(id * this.n + this.me, ebits, h1, h2, buf, off);
+    this.next.push(id * this.n + this.me, ebits, buf, off);
   }
 
   /** Inserts the records of an inbox (from other partitions) into the next level. */
@@ -259,7 +259,7 @@ export class BfsCore {
       const o0 = off + k0 * rs;
       this.store.insertBatch(buf, o0, rs, count, isNew, OH);
       for (let k = 0, o = o0; k < count; k++, o += rs) {
-        if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o]!, buf[o + 1]!, buf, o + OH);
+        if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf, o + OH);
       }
     }
   }
@@ -366,8 +366,14 @@ export class BfsCore {
     if (inbox.buffer instanceof ArrayBuffer && inbox.buffer.byteLength >= 4096 && this.free.length < 2 * this.n) this.free.push(new Int32Array(inbox.buffer));
   }
 
-  private found(kind: Found['kind'], prop: number, gid: number, h1: number, h2: number): Found {
-    return { kind, prop, gid, h1, h2, depth: this.level };
+  /**
+   * Returns a discovery in the state being expanded (`stateView`). Its `h1`, `h2` are the state's
+   * `fingerprint` (not the `stateHash` the store uses): they break ties between equally short
+   * discoveries and check the replayed trace, as in every other strategy.
+   */
+  private found(kind: Found['kind'], prop: number, gid: number): Found {
+    fingerprint(this.stateView, 0, this.S);
+    return { kind, prop, gid, h1: FP[0]!, h2: FP[1]!, depth: this.level };
   }
 
   /**
@@ -423,18 +429,16 @@ export class BfsCore {
       let ebits = cur[base + 1]!;
       decode(cur, base, state, S);
       // Judge the state.
-      const h1 = cur[base + 2]!;
-      const h2 = cur[base + 3]!;
       for (let p = 0; p < props.always.length; p++) {
         if (!props.always[p]!.check(state)) {
-          const f = this.found('always', props.alwaysIdx[p]!, gid, h1, h2);
+          const f = this.found('always', props.alwaysIdx[p]!, gid);
           if (better(f, this.violation)) this.violation = f;
         }
       }
       for (let p = 0; p < props.sometimes.length; p++) {
         const w = this.witnesses[p];
         if ((w === null || w === undefined || w.depth === this.level) && props.sometimes[p]!.check(state)) {
-          const f = this.found('sometimes', props.sometimesIdx[p]!, gid, h1, h2);
+          const f = this.found('sometimes', props.sometimesIdx[p]!, gid);
           if (better(f, w)) this.witnesses[p] = f;
         }
       }
@@ -478,7 +482,7 @@ export class BfsCore {
           t = canon;
         }
         if (within !== null && !within(t)) continue;
-        fingerprint(t, 0, S);
+        stateHash(t, 0, S);
         const s1 = FP[0]!;
         const s2 = FP[1]!;
         const rk = 2 * (s1 & RECENT_MASK);
@@ -512,13 +516,13 @@ export class BfsCore {
       }
       if (!any) {
         if (model.isFinal && !model.isFinal(state)) {
-          const f = this.found('deadlock', -1, gid, h1, h2);
+          const f = this.found('deadlock', -1, gid);
           if (better(f, this.violation)) this.violation = f;
         }
         if (ebits !== 0) {
           let p = 0;
           while ((ebits & (1 << p)) === 0) p++;
-          const f = this.found('eventually', props.eventuallyIdx[p]!, gid, h1, h2);
+          const f = this.found('eventually', props.eventuallyIdx[p]!, gid);
           if (better(f, this.violation)) this.violation = f;
         }
       }

@@ -2,7 +2,7 @@
  * A BFS level (the frontier) in a compact form: states are stored sparse, which matters because
  * the frontier of a large search holds hundreds of thousands of whole states. A record is
  *
- *   gid, eventually bits, h1, h2, bitmap (ceil(S/32) words: bit k set when word k is not 0),
+ *   gid, eventually bits, bitmap (ceil(S/32) words: bit k set when word k is not 0),
  *   the non-zero words in increasing order
  *
  * and a second vector holds the offset of every record, so that record i is found directly (the
@@ -13,8 +13,8 @@
  */
 import { IntVec } from './common.js';
 
-/** Words before the bitmap in a record: global id, eventually bits, h1, h2. */
-export const FH = 4;
+/** Words before the bitmap in a record: global id, eventually bits. */
+export const FH = 2;
 
 /** The records of one BFS level: the words and the offset of each record. */
 export class Level {
@@ -43,7 +43,7 @@ export class Level {
   }
 
   /** Appends a record for the `S` words of `buf` from `off`. */
-  push(gid: number, ebits: number, h1: number, h2: number, buf: Int32Array, off: number): void {
+  push(gid: number, ebits: number, buf: Int32Array, off: number): void {
     const S = this.S;
     const bw = this.bw;
     // At most the header, the bitmap and every word; the unused tail is given back below.
@@ -52,8 +52,6 @@ export class Level {
     const d = this.words.data;
     d[o] = gid;
     d[o + 1] = ebits;
-    d[o + 2] = h1;
-    d[o + 3] = h2;
     const b0 = o + FH;
     let p = b0 + bw;
     for (let w = 0; w < bw; w++) {

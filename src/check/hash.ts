@@ -49,3 +49,41 @@ export function fingerprintHex(state: Int32Array): string {
   fingerprint(state, 0, state.length);
   return (FP[0]! >>> 0).toString(16).padStart(8, '0') + (FP[1]! >>> 0).toString(16).padStart(8, '0');
 }
+
+/**
+ * Writes into {@link FP} a 64-bit hash of `len` words of `buf` from `off` that skips zero words:
+ * each non-zero word is mixed together with its position (murmur3-style rounds for `h1`, a
+ * multiply-rotate mix for `h2`, each with its own position constant). The BFS stores and routes
+ * states by this hash; states of the executable MMU are mostly zero words, so it costs a fraction
+ * of {@link fingerprint}, which is kept for what users and reports see (the tie-break between
+ * equally short counterexamples, replay checks, shard digests).
+ */
+export function stateHash(buf: Int32Array, off: number, len: number): void {
+  let h1 = 0x1b873593 ^ len;
+  let h2 = 0x68e31da4 ^ Math.imul(len, 0x27d4eb2f);
+  for (let i = 0; i < len; i++) {
+    const w = buf[off + i]!;
+    if (w === 0) continue;
+    let k = Math.imul(w, 0xcc9e2d51) ^ Math.imul(i + 1, 0x9e3779b1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 = Math.imul(h2 ^ (w + Math.imul(i + 1, 0x7f4a7c15)), 0x9e3779b1);
+    h2 = (h2 << 11) | (h2 >>> 21);
+    h2 = (Math.imul(h2, 0x85ebca77) + 0x165667b1) | 0;
+  }
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 15;
+  h2 = Math.imul(h2, 0x2c1b3c6d);
+  h2 ^= h2 >>> 12;
+  h2 = Math.imul(h2, 0x297a2d39);
+  h2 ^= h2 >>> 15;
+  FP[0] = h1 === 0 ? 0x5bd1e995 : h1;
+  FP[1] = h2;
+}

@@ -81,6 +81,8 @@ export class MmuMachine implements Model {
   /** The setup operations, edited and compiled. */
   private readonly setup: readonly { readonly thread: number; readonly label: string; readonly prog: CompiledProgram }[];
   private props: Property[] | undefined;
+  /** Scratch of `isStuck` (it runs on every state, as I11). */
+  private readonly stuckActs: number[] = [];
 
   /**
    * Builds the model of `spec`. Its edits are checked (shape, and that each one fits some thread
@@ -218,7 +220,8 @@ export class MmuMachine implements Model {
 
   /** Returns true when no thread can move although some thread has not finished (I11 deadlock). */
   isStuck(state: Int32Array): boolean {
-    const acts: number[] = [];
+    const acts = this.stuckActs;
+    while (acts.length > 0) acts.pop();
     this.actions(state, acts);
     if (acts.length > 0) return false;
     return this.programs.some((_, t) => state[this.layout.pc(t)]! >= 0);
