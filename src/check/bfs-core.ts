@@ -512,7 +512,7 @@ export class BfsCore {
         d[o + 2] = gid;
         d[o + 3] = i;
         d[o + 4] = ebits;
-        for (let k = 0; k < S; k++) d[o + OH + k] = t[k]!;
+        d.set(t, o + OH);
       }
       if (!any) {
         if (model.isFinal && !model.isFinal(state)) {

@@ -81,8 +81,6 @@ export class MmuMachine implements Model {
   /** The setup operations, edited and compiled. */
   private readonly setup: readonly { readonly thread: number; readonly label: string; readonly prog: CompiledProgram }[];
   private props: Property[] | undefined;
-  /** Scratch of `isStuck` (it runs on every state, as I11). */
-  private readonly stuckActs: number[] = [];
 
   /**
    * Builds the model of `spec`. Its edits are checked (shape, and that each one fits some thread
@@ -220,11 +218,26 @@ export class MmuMachine implements Model {
 
   /** Returns true when no thread can move although some thread has not finished (I11 deadlock). */
   isStuck(state: Int32Array): boolean {
-    const acts = this.stuckActs;
-    while (acts.length > 0) acts.pop();
-    this.actions(state, acts);
-    if (acts.length > 0) return false;
-    return this.programs.some((_, t) => state[this.layout.pc(t)]! >= 0);
+    // The first thread that can move answers (I11 asks this of every state: no action list).
+    const m = this.layout;
+    const c = this.ctx;
+    let running = false;
+    for (let t = 0; t < this.programs.length; t++) {
+      const pc = state[m.pc(t)]!;
+      if (pc < 0) continue;
+      running = true;
+      const prog = this.programs[t]!;
+      const cs = prog.steps[pc];
+      if (cs === undefined) continue;
+      if (!cs.def.guard) return false;
+      c.s = state;
+      c.t = t;
+      c.pc = pc;
+      c.prog = prog;
+      c.rec = null;
+      if (cs.def.guard(c)) return false;
+    }
+    return running;
   }
 
   /** Every thread finished. */
