@@ -117,6 +117,19 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
 }
 
 /**
+ * Without EPT A/D bits, a writable mapping marks its host page dirty when it is made (the release
+ * of the faulted-in page with `writable` -> kvm_set_page_dirty; the dirty flag is the folio's, so
+ * a huge leaf's folio is dirty as a whole: every 4K page of the leaf here).
+ */
+function markMapDirty(c: Ctx, leaf: number): void {
+  const n = c.m.span(leafLevel(leaf));
+  for (let k = 0; k < n; k++) {
+    const p = leafPfn(leaf) + k;
+    if (p < c.m.geometry.pages) c.s[c.m.page(p)] = c.s[c.m.page(p)]! | P.dirty;
+  }
+}
+
+/**
  * Returns the fault's goal level after kvm_mmu_hugepage_adjust: the highest level up to the one
  * the fault asks for at which a huge leaf is allowed, else 4K. A level is allowed when
  * (kvm_mmu_max_mapping_level) the memslot allows it — dirty logging is off (kvm_mmu_hugepage_adjust
@@ -188,10 +201,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
   /** Marks the gfn dirty in the bitmap and the page dirty when mapping writable (make_spte + release). */
   const afterInstall = (c: Ctx, leaf: number): void => {
     if ((leaf & (1 << 11)) !== 0 && dirtyLogOf(c, gfn) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
-    if ((leaf & (1 << 11)) !== 0 && !o.eptAd) {
-      const pg = c.m.page(leafPfn(leaf) + (gfn & (c.m.span(leafLevel(leaf)) - 1)));
-      c.s[pg] = c.s[pg]! | P.dirty;
-    }
+    if ((leaf & (1 << 11)) !== 0 && !o.eptAd) markMapDirty(c, leaf);
     if (leafLevel(leaf) > 1) c.seen(WITNESS['huge-mapped']);
   };
   const retryOrBug = (c: Ctx, st: number, what: string): void => {
@@ -305,11 +315,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       doc: 'the CAS made the SPTE writable: mark_page_dirty_in_slot (after the CAS, so a racing harvest either failed this CAS or sees the bit again)',
       run: (c) => {
         if (dirtyLogOf(c, gfn) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
-        if (!o.eptAd) {
-          const nv = c.loc(L.new);
-          const pg = c.m.page(leafPfn(nv) + (gfn & (c.m.span(leafLevel(nv)) - 1)));
-          c.s[pg] = c.s[pg]! | P.dirty;
-        }
+        if (!o.eptAd) markMapDirty(c, c.loc(L.new));
       },
     },
     {
