@@ -464,8 +464,8 @@ function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): Scenar
     if (sl === undefined) bad(`privateGfns[${i}]`, `gfn ${g as number} is in no memslot; a private gfn needs a memslot with gmem: true`);
     if (sl.gmem !== true) bad(`privateGfns[${i}]`, `gfn ${g as number} is in memslot ${sl.id}, which is not bound to guest_memfd; give that slot gmem: true`);
   });
-  const pfns = checkHost(s['host'], levels);
-  checkBounds(s['bounds'], vm, pfns);
+  const pages = checkBounds(s['bounds'], vm, levels);
+  checkHost(s['host'], levels, pages);
   return sys;
 }
 
@@ -498,8 +498,8 @@ function checkMemslots(x: unknown, vm: 'default' | 'tdx', levels: 2 | 3): readon
   return x as readonly MemslotSpec[];
 }
 
-/** Checks `host` and returns the pfn of each gfn. */
-function checkHost(x: unknown, levels: 2 | 3): readonly number[] {
+/** Checks `host` (its pfns below `pages`, the `bounds.pages` of the scenario, when it has one) and returns the pfn of each gfn. */
+function checkHost(x: unknown, levels: 2 | 3, pages: number | undefined): readonly number[] {
   const gfns = 1 << levels;
   const identity = Array.from({ length: gfns }, (_, g) => g);
   if (x === undefined) return identity;
@@ -510,7 +510,7 @@ function checkHost(x: unknown, levels: 2 | 3): readonly number[] {
     const p = x['pfns'];
     if (!Array.isArray(p) || p.length !== gfns) bad('host.pfns', `must be an array of ${gfns} pfns (one per gfn 0..${gfns - 1}), got ${describeValue(p)}${Array.isArray(p) ? ` of ${p.length}` : ''}`);
     p.forEach((v, g) => {
-      intIn(v, `host.pfns[${g}]`, 0, MAX_PAGES - 1, 'pfns are');
+      intIn(v, `host.pfns[${g}]`, 0, (pages ?? MAX_PAGES) - 1, pages === undefined ? 'pfns are' : `with bounds.pages: ${pages}, pfns are`);
       const k = p.indexOf(v);
       if (k !== g) bad(`host.pfns[${g}]`, `pfn ${v as number} already backs gfn ${k}; each gfn has its own host page`);
     });
@@ -540,18 +540,15 @@ export function defaultPages(pfns: readonly number[]): number {
   return Math.min(MAX_PAGES, Math.max(2 * pfns.length, Math.max(...pfns) + 1 + pfns.length));
 }
 
-/** Checks `bounds` against the VM type and the host pfns. */
-function checkBounds(x: unknown, vm: 'default' | 'tdx', pfns: readonly number[]): void {
-  if (x === undefined) return;
+/** Checks `bounds` against the VM type and the gfns; returns `bounds.pages` when given. */
+function checkBounds(x: unknown, vm: 'default' | 'tdx', levels: 2 | 3): number | undefined {
+  if (x === undefined) return undefined;
   if (!isObject(x)) bad('bounds', `must be an object like { tables: 8, roots: 3, pages: 8 }, got ${describeValue(x)}`);
   onlyKeys(x, ['tables', 'roots', 'pages'], 'bounds', 'bounds');
   const tdx = vm === 'tdx' ? 1 : 0;
   if (x['tables'] !== undefined) intIn(x['tables'], 'bounds.tables', 1 + tdx, MAX_PAGES, 'page-table pool sizes are');
   if (x['roots'] !== undefined) intIn(x['roots'], 'bounds.roots', 1 + tdx, 8, `root slot counts${tdx ? ' (a TD has a direct and a mirror root)' : ''} are`);
-  if (x['pages'] !== undefined) {
-    const max = Math.max(...pfns);
-    intIn(x['pages'], 'bounds.pages', Math.max(max + 1, pfns.length), MAX_PAGES, `host page pool sizes (above the highest pfn of host.pfns, ${max}) are`);
-  }
+  return x['pages'] === undefined ? undefined : intIn(x['pages'], 'bounds.pages', 1 << levels, MAX_PAGES, 'host page pool sizes (at least one page per gfn) are');
 }
 
 /** Returns true when `options` (or the mainline value) let private memory be mapped by huge pages. */
