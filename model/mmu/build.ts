@@ -20,6 +20,7 @@ import { defaultMemslots, defaultPages, type HostSpec, type MemslotSpec } from '
 import type { WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
+import { opFootprint } from './footprints.js';
 import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
 import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
@@ -268,5 +269,6 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     properties: (mm) => [...mmuProperties(mm, o, scn.witnesses), spteClassificationProperty(mm, words), ...userProperties(mm, scn.properties ?? [])],
     display: words.display(),
     cites: kernelFunctionOf,
+    footprints: opFootprint,
   });
 }

@@ -4,7 +4,7 @@
  * record what only they can see: a freed table touched, mmu_lock dropped with a flush pending, a
  * SEAMCALL error KVM turns into KVM_BUG_ON) and its state predicate holds.
  */
-import { FROZEN as FROZEN_WORD, INVARIANT_DOC, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
+import { FROZEN as FROZEN_WORD, type FootprintClass, type FootprintProperty, INVARIANT_DOC, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
 import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
@@ -108,11 +108,32 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       hooks[t] = h > 0 ? h : 0;
     }
   };
-  const inv = (k: number, check: (s: Int32Array) => boolean): Property => ({
+  // What each invariant's state predicate reads (for partial-order reduction: a step writing one
+  // of these words is visible; checked by the footprint test mode). I11's predicate ("some thread
+  // is unfinished and none can move") is false only in terminal states, which a persistent-set
+  // search reaches all of without any visibility condition (src/check/por.ts, condition 4), so
+  // it declares only the violation word.
+  const READS: Readonly<Record<number, readonly FootprintClass[]>> = {
+    1: ['L.flags', 'L.it1', 'L.it2', 'L.it3', 'L.level', 'L.root', 'V.droot', 'V.mroot', 'roots', 'tables'],
+    2: ['L.alloc', 'L.rmSp', 'L.rmT0', 'L.rmT1', 'roots', 'tables', 'memslots', 'sept'],
+    3: ['G.tdEpoch', 'V.epoch', 'V.mode', 'V.req', 'pages', 'tables', 'tlb'],
+    4: ['G.tdEpoch', 'L.flags', 'V.epoch', 'V.mode', 'V.req', 'roots', 'sept', 'tables', 'tlb'],
+    5: ['pages', 'tables'],
+    6: ['L.hook', 'roots', 'sept', 'tables'],
+    7: [],
+    8: ['sept', 'tables'],
+    9: ['pages', 'sept'],
+    10: ['L.flags', 'L.root', 'V.droot', 'V.mroot', 'roots'],
+    11: [],
+    12: ['L.hook', 'roots', 'tables'],
+  };
+  const inv = (k: number, check: (s: Int32Array) => boolean): FootprintProperty => ({
     name: `I${k}`,
     expectation: 'always',
     doc: INVARIANT_DOC[`I${k}`]!,
     check: (s) => !broken(s, k) && check(s),
+    reads: ['G.viol', ...READS[k]!],
+    ...(k === 11 ? { terminal: true } : {}),
   });
   /** I12's walk: the subtree of `tb` (level `lv`, gfns from `base`) is linked consistently; marks `seenTables`. */
   const wellLinked = (s: Int32Array, tb: number, lv: number, base: number, mir: number): boolean => {
@@ -131,7 +152,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     }
     return true;
   };
-  const props: Property[] = [
+  const props: FootprintProperty[] = [
     inv(1, (s) => {
       // no thread inside an RCU read section walks a freed table; no held root reference, vCPU root or
       // root table is freed (the step hook additionally catches a read/CAS/store of a freed table)
@@ -363,7 +384,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
   ];
   for (const w of witnesses) {
     const bit = WITNESS[w];
-    props.push({ name: `sometimes:${w}`, expectation: 'sometimes', doc: WITNESS_DOC[w], check: (s) => (s[G.seen]! & (1 << bit)) !== 0 });
+    props.push({ name: `sometimes:${w}`, expectation: 'sometimes', doc: WITNESS_DOC[w], check: (s) => (s[G.seen]! & (1 << bit)) !== 0, reads: ['G.seen'] });
   }
   return props;
 }

@@ -14,7 +14,7 @@
  * Page-table page `t` is frame `TABLE_PFN_BASE + t`.
  */
 import { evaluate, decodeView, formatDecoded, bv } from '../../src/dsl/index.js';
-import { SpteKind, decodeSpte, fail, mkLeaf, mkLink, mkMmio, type MachineDisplay, type MmuMachine, mmuState, type Property, type SpteFields } from '../../src/internal.js';
+import { SpteKind, decodeSpte, fail, mkLeaf, mkLink, mkMmio, type MachineDisplay, type MmuMachine, mmuState, type FootprintProperty, type SpteFields } from '../../src/internal.js';
 import { type CpuConfig, cpuVars } from '../cpus/index.js';
 import { type Derived, type KvmVariant, type VmType, derive } from '../kvm/index.js';
 import { EPT, type Era, PT, SW } from '../spte/bits.js';
@@ -292,11 +292,12 @@ export function misclassifiedEntry(mm: MmuMachine, words: SpteWords, s: Int32Arr
  * The `always` property that every SPTE word an exploration writes is classified by the layout's
  * own predicates (is_shadow_present_pte, is_mmio_spte, FROZEN_SPTE) as the step meant to write it.
  */
-export function spteClassificationProperty(mm: MmuMachine, words: SpteWords): Property {
+export function spteClassificationProperty(mm: MmuMachine, words: SpteWords): FootprintProperty {
   return {
     name: SPTE_CLASSIFICATION,
     expectation: 'always',
     doc: `every SPTE is classified (present, MMIO, frozen, non-present) by the ${words.flavour} layout of era ${words.era} as the step meant to write it`,
     check: (s) => misclassifiedEntry(mm, words, s) === undefined,
+    reads: ['tables'],
   };
 }

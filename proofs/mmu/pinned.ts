@@ -1,4 +1,7 @@
-/** Pinned distinct-state counts of the MMU scenarios (the generic checker: breadth-first, exact store; a violated case stops at its first counterexample). */
+/**
+ * Pinned distinct-state counts of the MMU scenarios (the generic checker: breadth-first, exact store,
+ * no reduction (`por: false`); a violated case stops at its first counterexample).
+ */
 export const PINNED: Readonly<Record<string, number>> = {
   'tdx/2m-vs-4k/cas-then-seamcall': 234,
   'tdx/2m-vs-4k/freeze': 941,
@@ -39,4 +42,51 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/build/page-add-premap': 1942,
   'mmu/grid3l/eager-split-1g': 102,
   'mmu/grid3l/fault-vs-notifier': 619,
+};
+
+/**
+ * The same counts with footprint partial-order reduction and statement merging (src/check/por.ts,
+ * src/mmu/footprint.ts; opt-in on the MMU): what `mmucheck check <scenario> --por on` reports.
+ * test/mmu/footprint.test.ts checks them and that the verdict is the unreduced one.
+ */
+export const PINNED_REDUCED: Readonly<Record<string, number>> = {
+  'tdx/2m-vs-4k/cas-then-seamcall': 234,
+  'tdx/2m-vs-4k/freeze': 905,
+  'tdx/link-before-sept-add/cas-then-seamcall': 283,
+  'tdx/link-before-sept-add/freeze': 1202,
+  'tdx/link-before-sept-add/seamcall-then-cas': 303,
+  'tdx/memslot-delete/fast-zap': 2374,
+  'tdx/memslot-delete/targeted': 10489,
+  'tdx/removal-track/buggy': 54,
+  'tdx/removal-track/fixed': 215,
+  'mmu/c1-yield-restart/buggy': 47,
+  'mmu/c1-yield-restart/fixed': 592,
+  'mmu/c6-fault-vs-fast-zap/buggy': 336,
+  'mmu/c6-fault-vs-fast-zap/fixed': 484,
+  'mmu/c8-volatile-bits/buggy': 37,
+  'mmu/c8-volatile-bits/fixed': 59,
+  'mmu/c10-dirty-log-flush/buggy': 661,
+  'mmu/c10-dirty-log-flush/fixed': 759,
+  'mmu/yield-flush/buggy': 87,
+  'mmu/yield-flush/fixed': 1452,
+  'tdx/t3-fast-zap-mirror/buggy': 218,
+  'tdx/t3-fast-zap-mirror/fixed': 205,
+  'tdx/build/page-add-vs-punch-hole/in-hook': 471,
+  'tdx/build/page-add-vs-punch-hole/premap': 428,
+  'mmu/grid/fault-fault': 685,
+  'mmu/grid/huge-vs-4k': 1100,
+  'mmu/grid/fault-vs-notifier': 497,
+  'mmu/grid/fault-vs-memslot-delete': 496,
+  'mmu/grid/access-vs-dirty-log': 404,
+  'tdx/grid/fault-vs-punch-hole': 706,
+  'mmu/grid/3t-fault-notifier-fast-zap': 13997,
+  'mmu/grid/fast-fault-vs-harvest': 250,
+  'mmu/grid/fast-fault-vs-notifier': 877,
+  'mmu/grid/eager-split-vs-fault': 405,
+  'mmu/grid/nx-recover-vs-fault': 471,
+  'mmu/grid/nx-recover-vs-huge-fault': 520,
+  'tdx/build/page-add': 2050,
+  'tdx/build/page-add-premap': 1882,
+  'mmu/grid3l/eager-split-1g': 97,
+  'mmu/grid3l/fault-vs-notifier': 510,
 };

@@ -22,6 +22,7 @@ export { mulberry32 } from './random.js';
 export { defaultMemoryBudget, type MemoryBudget, physicalMemory } from './common.js';
 export { checkParallel, type ParallelOptions } from './parallel.js';
 export { livenessWanted, checkLiveness, checkLivenessAsync } from './liveness.js';
+export { FootprintPor, type FootprintModel, type LocSet, type PorStats, locSet, addLoc, hasLoc, locList, unionInto, intersects, subsetOf } from './por.js';
 export { planShards, checkShard, checkShardAsync, mergeShards, type ShardResult, type ShardPlan } from './shard.js';
 
 /** Raises MMC202 for a malformed state size or initial state. */
@@ -30,9 +31,15 @@ function checkShape(model: Model): void {
   for (const s of model.initStates()) checkSize(model, s, 'an initial state');
 }
 
+/** Returns `opts` with the model's default for partial-order reduction filled in (see `Model.porByDefault`). */
+export function withModelDefaults(model: Model, opts: CheckOptions): CheckOptions {
+  return opts.por === undefined && model.porByDefault === false ? { ...opts, por: false } : opts;
+}
+
 /** Runs the checker on this thread with the chosen strategy (BFS by default). */
-export function check(model: Model, opts: CheckOptions = {}): CheckResult {
+export function check(model: Model, options: CheckOptions = {}): CheckResult {
   checkShape(model);
+  const opts = withModelDefaults(model, options);
   switch (opts.strategy ?? 'bfs') {
     case 'bfs':
       return livenessWanted(model, opts) ? checkLiveness(model, opts) : checkBfs(model, opts);
@@ -47,8 +54,9 @@ export function check(model: Model, opts: CheckOptions = {}): CheckResult {
  * `check`, but the event loop gets a turn about every 100 ms of the search, so that signal handlers
  * (see `CheckOptions.shouldStop`), timers and I/O are served while it runs.
  */
-export function checkAsync(model: Model, opts: CheckOptions = {}): Promise<CheckResult> {
+export function checkAsync(model: Model, options: CheckOptions = {}): Promise<CheckResult> {
   checkShape(model);
+  const opts = withModelDefaults(model, options);
   switch (opts.strategy ?? 'bfs') {
     case 'bfs':
       return livenessWanted(model, opts) ? checkLivenessAsync(model, opts) : checkBfsAsync(model, opts);

@@ -73,7 +73,9 @@ export interface Model {
   canonicalize?(state: Int32Array, out: Int32Array): void;
   /**
    * Partial-order reduction: returns true when `action` only touches state private to its thread
-   * and is invisible to every property, so it commutes with every other action. The checker may
+   * and is invisible to every property, so it commutes with every other action; or, more
+   * generally, when `{action}` is a singleton persistent set that is invisible and respects a
+   * cycle proviso (`FootprintPor.isLocal` in `por.ts` decides that from footprints). The checker may
    * then explore it alone (a singleton persistent set), and with statement merging (BFS, default
    * with POR, `CheckOptions.merge`) take it at once after the step that enabled it, without storing
    * the state in between.
@@ -103,6 +105,12 @@ export interface Model {
    * (whether t keeps moving, is blocked, or is enabled only now and then).
    */
   unfinished?(state: Int32Array): number;
+  /**
+   * Partial-order reduction when the caller does not say (`CheckOptions.por` undefined, or no
+   * `--por` flag): false makes it opt-in for this model (`check`, `checkAsync` and the CLI honour
+   * it; the default is on). For models whose reduction costs more time than it saves states.
+   */
+  readonly porByDefault?: boolean;
   /** Returns a short human name for an action in a state, e.g. `vcpu1: cmpxchg spte[0]`. */
   formatAction(state: Int32Array, action: number): string;
   /** Returns the ITF variables of a state (64-bit values as `{"#bigint": "..."}`). */

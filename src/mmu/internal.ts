@@ -19,3 +19,4 @@ export * from './tdx.js';
 export * from './trace.js';
 export * from './variant.js';
 export * from './view.js';
+export * from './footprint.js';

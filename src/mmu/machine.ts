@@ -10,6 +10,8 @@ import { Ctx, newRecord, type StepRecord } from './ctx.js';
 import { F, G, L, MmuLayout, MS, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
+import { type FootprintClass, type FootprintProperty, footprintPor, type MmuFootprints } from './footprint.js';
+import { identicalThreads, ThreadSymmetry } from './symmetry.js';
 
 /** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
 export interface ThreadSpec {
@@ -65,6 +67,12 @@ export interface MachineSpec {
   /** Returns the properties over states of this machine. */
   properties(machine: MmuMachine): Property[];
   readonly display: MachineDisplay;
+  /**
+   * The declared footprint classes of an operation (everything its steps may touch besides the
+   * thread's own pc and locals), for partial-order reduction (src/mmu/footprint.ts); undefined for
+   * an operation that declares none (it touches everything). Absent: no reduction.
+   */
+  readonly footprints?: (op: string) => readonly FootprintClass[] | undefined;
 }
 
 /** The executable MMU model (implements the checker's Model interface). */
@@ -81,6 +89,26 @@ export class MmuMachine implements Model {
   /** The setup operations, edited and compiled. */
   private readonly setup: readonly { readonly thread: number; readonly label: string; readonly prog: CompiledProgram }[];
   private props: Property[] | undefined;
+  /**
+   * Partial-order reduction (`Model.isLocal`) from footprints: present when the spec declares
+   * operation footprints and every property declares what it reads (see src/mmu/footprint.ts).
+   */
+  readonly isLocal?: (state: Int32Array, action: number) => boolean;
+  /**
+   * Footprint POR is opt-in (`--por on`): it saves 2-20% of the states of the scenarios at a
+   * higher cost per state, and its first counterexample may break another invariant than the
+   * unreduced (shortest) one that scenario expectations name.
+   */
+  readonly porByDefault = false;
+  /** The footprints behind `isLocal` (tests, statistics). */
+  readonly footprints?: MmuFootprints;
+  /**
+   * Symmetry (`Model.canonicalize`): present when some threads are identical and every property
+   * is a built-in one (symmetric in the threads); see src/mmu/symmetry.ts.
+   */
+  readonly canonicalize?: (state: Int32Array, out: Int32Array) => void;
+  /** The symmetry behind `canonicalize` (tests). */
+  readonly symmetry?: ThreadSymmetry;
 
   /**
    * Builds the model of `spec`. Its edits are checked (shape, and that each one fits some thread
@@ -103,6 +131,20 @@ export class MmuMachine implements Model {
       const pc = s[this.layout.pc(u)]!;
       return pc < 0 ? undefined : this.programs[u]!.steps[pc]?.def.wantsLock;
     };
+    if (spec.footprints) {
+      const p = footprintPor(this, spec.footprints);
+      if (p !== undefined) {
+        const por = p.por;
+        this.footprints = p.fp;
+        this.isLocal = (s, a) => por.isLocal(s, a);
+      }
+      const groups = identicalThreads(this);
+      if (groups.length > 0 && (this.properties() as readonly FootprintProperty[]).every((p) => p.reads !== undefined)) {
+        const sym = new ThreadSymmetry(this.layout, groups);
+        this.symmetry = sym;
+        this.canonicalize = (s, out) => sym.canonicalize(s, out);
+      }
+    }
   }
 
   /** Returns the initial state: the spec's init, then the setup operations run one after another. */
@@ -166,6 +208,19 @@ export class MmuMachine implements Model {
     }
     if (np >= prog.steps.length) np = -1;
     return np;
+  }
+
+  /**
+   * Runs thread `t`'s next step in place on `s` (a recording view, see src/mmu/footprint.ts);
+   * returns the next pc (-1 at the end) or undefined when the step is blocked or `t` finished.
+   * The pc word itself is left for the caller.
+   */
+  stepOn(s: Int32Array, t: number): number | undefined {
+    const prog = this.programs[t];
+    if (prog === undefined) return undefined;
+    const pc = s[this.layout.pc(t)]!;
+    if (pc < 0) return undefined;
+    return this.runStep(s, s, t, prog, pc, null);
   }
 
   /** Appends the enabled threads of `state`. */

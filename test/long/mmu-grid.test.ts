@@ -1,11 +1,14 @@
 /**
  * The big mainline grid: every mix of three threads drawn from the operation palette (including
  * the fast page fault, dirty-log harvest, eager split and NX recovery), each with every option at
- * its mainline value, must hold over the complete bounded space and reach its witnesses.
+ * its mainline value, must hold over the complete bounded space and reach its witnesses, with the
+ * default reductions (footprint POR and statement merging) and without them (same verdict, same
+ * witnesses, never more states reduced).
  * Run with `npm run test:long`.
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../mmu/util.js';
+import { check } from '../../src/check/index.js';
 import { buildMachine, type OpCall, type Scenario } from '../../model/mmu/build.js';
 import type { WitnessName } from '../../model/mmu/common.js';
 
@@ -64,10 +67,15 @@ for (const [vn, vs] of Object.entries(vcpuScripts)) {
 describe('mainline 3-thread grid', () => {
   for (const s of grid) {
     it(s.name, () => {
-      const r = explore(buildMachine(s), { maxStates: 3_000_000 });
+      const r = explore(buildMachine(s), { maxStates: 3_000_000, reduced: true });
       expect(r.allBroken).toEqual([]);
       expect(r.complete).toBe(true);
       expect(r.result.verdict.kind).toBe('holds');
+      const full = check(buildMachine(s), { strategy: 'bfs', store: 'exact', por: false, maxStates: 3_000_000 });
+      expect(full.verdict.kind).toBe('holds');
+      expect(r.distinct).toBeLessThanOrEqual(full.stats.distinctStates);
+      const found = (w: typeof full.witnesses): [string, boolean][] => Object.entries(w).map(([k, t]) => [k, t !== null]);
+      expect(found(r.result.witnesses)).toEqual(found(full.witnesses));
     });
   }
 });

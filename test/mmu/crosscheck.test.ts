@@ -2,7 +2,9 @@
  * The executable MMU under the generic checker (src/check): the same verdicts and, with the exact
  * store and no reduction, the same distinct-state counts and shortest counterexample lengths as
  * the test-only reference explorer (test/mmu/reference-explore.ts, a whole-state BFS); the
- * fingerprint store and DFS give the same verdicts.
+ * fingerprint store and DFS give the same verdicts, and so does the search reduced by footprint
+ * partial-order reduction (with and without statement merging), which reaches the same witnesses
+ * and never more states.
  */
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/check/index.js';
@@ -14,16 +16,25 @@ describe('generic checker agrees with the reference explorer', () => {
   for (const s of SCENARIOS) {
     it(s.name, () => {
       const mine = explore(buildMachine(s));
-      const theirs = check(buildMachine(s), { strategy: 'bfs', store: 'exact' });
+      const theirs = check(buildMachine(s), { strategy: 'bfs', store: 'exact', por: false });
       expect(theirs.verdict.kind).toBe(mine.violation ? 'violated' : 'holds');
       if (!mine.violation) expect(theirs.stats.distinctStates).toBe(mine.distinct);
       if (mine.violation && theirs.verdict.kind === 'violated') {
         // both find a shortest counterexample
         expect(theirs.verdict.witness.trace?.actions.length).toBe(mine.violation.path.actions.length);
       }
-      const fp = check(buildMachine(s), { strategy: 'bfs' });
+      const fp = check(buildMachine(s), { strategy: 'bfs', por: false });
       expect(fp.verdict.kind).toBe(theirs.verdict.kind);
       expect(fp.stats.distinctStates).toBe(theirs.stats.distinctStates);
+      expect(check(buildMachine(s), { strategy: 'dfs', por: false }).verdict.kind).toBe(theirs.verdict.kind);
+      for (const merge of [true, false]) {
+        const red = check(buildMachine(s), { strategy: 'bfs', store: 'exact', por: true, merge });
+        expect(red.reductions.por).toBe(true);
+        expect(red.verdict.kind).toBe(theirs.verdict.kind);
+        expect(red.stats.distinctStates).toBeLessThanOrEqual(theirs.stats.distinctStates);
+        const found = (r: typeof red): [string, boolean][] => Object.entries(r.witnesses).map(([k, t]) => [k, t !== null]);
+        if (theirs.verdict.kind === 'holds') expect(found(red)).toEqual(found(theirs));
+      }
       expect(check(buildMachine(s), { strategy: 'dfs' }).verdict.kind).toBe(theirs.verdict.kind);
     });
   }

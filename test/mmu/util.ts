@@ -30,9 +30,13 @@ export interface Explored {
   readonly complete: boolean;
 }
 
-/** Explores `mm` with the generic checker (the one explorer) and summarises the verdict. */
-export function explore(mm: MmuMachine, opts: { maxStates?: number } = {}): Explored {
-  const result = check(mm, { strategy: 'bfs', store: 'exact', ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}) });
+/**
+ * Explores `mm` with the generic checker (the one explorer) and summarises the verdict: unreduced
+ * by default (pinned counts, shortest counterexamples), with POR (opt-in on the MMU) and the default
+ * symmetry and merging when `reduced`.
+ */
+export function explore(mm: MmuMachine, opts: { maxStates?: number; reduced?: boolean } = {}): Explored {
+  const result = check(mm, { strategy: 'bfs', store: 'exact', ...(opts.reduced ? { por: true } : { por: false, symmetry: false }), ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}) });
   const v = result.verdict;
   const trace = v.kind === 'violated' && v.witness.kind === 'always' ? v.witness.trace : undefined;
   const last = trace?.states[trace.states.length - 1];

@@ -39,7 +39,11 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --strategy S        bfs (default), dfs (low memory), random (seeded walks; never proves)
   --workers N|auto    BFS on N threads, auto: one per core (same verdict, counts and
                       counterexample length as 1)
-  --por on|off        partial-order reduction (default on)
+  --por on|off        partial-order reduction: a step is explored alone when it commutes with
+                      everything the other threads may still do and no property reads what it
+                      writes (default on; MMU/TDX scenarios: off, as their footprint reduction saves
+                      few states and costs time, see README). A reduced BFS may report another or a
+                      longer counterexample than the unreduced (shortest) one
   --merge on|off      statement merging: chains of thread-local steps taken as one transition
                       without storing the states in between (default on with --por in BFS;
                       counterexamples are expanded back into single steps)
@@ -249,7 +253,7 @@ export const checkCommand: Command = {
     const memory = maxMem !== undefined ? maxMem * 2 ** 20 : defaultMemoryBudget().bytes;
     const opts: CheckOptions = {
       strategy,
-      por: onOff(p, 'por', true)!,
+      por: onOff(p, 'por', model.porByDefault ?? true)!,
       merge: onOff(p, 'merge', true)!,
       symmetry: onOff(p, 'symmetry', true)!,
       liveness: livenessFlag,

@@ -1,0 +1,52 @@
+/**
+ * What each operation's steps may touch, as footprint classes (src/mmu/footprint.ts), for the
+ * checker's partial-order reduction. A thread's future is the union of the classes of its
+ * remaining operations plus its own pc and locals; the reduction is only as good as these are
+ * tight, and only sound if they cover every branch of every step under every option. The test
+ * mode (`checkFootprints`, test/mmu/footprint.test.ts) runs every scenario's reachable steps
+ * recorded and fails on any word a step touched outside its declaration.
+ *
+ * The shared part (BASE) is deliberately generous: mmu_lock, RCU, SRCU, the violation and witness
+ * words, every table, root and host page, every vCPU's mode, requests, epoch and TLB, the S-EPT
+ * and the TDX globals. Operations differ in the memslot / invalidation globals and the pfn map, in
+ * whether they read other threads' pcs (the walks that yield: `contended()` asks which step the
+ * others wait at, so every step of every other thread conflicts with their future) and other
+ * threads' locals (TDH.MR.FINALIZE waits for in-flight hooks: `aux2`, `hook`).
+ */
+import type { FootprintClass } from '../../src/internal.js';
+
+const BASE: readonly FootprintClass[] = [
+  'G.viol', 'G.vinfo', 'G.seen', 'G.writer', 'G.readers', 'G.rcu', 'G.srcu',
+  'G.tdEpoch', 'G.epochRef0', 'G.epochRef1', 'G.waitSeptZap', 'G.tdState', 'G.privateGfns', 'G.gmemBound',
+  'tables', 'roots', 'pages', 'sept', 'tlb', 'V.mode', 'V.req', 'V.epoch', 'own-vcpu',
+];
+/** The zap walks yield when another thread waits for mmu_lock (maybeYield: `contended()` reads every pc). */
+const YIELDS: readonly FootprintClass[] = [...BASE, 'pc'];
+
+/** The fault path reads the invalidation sequence, range and count, the memslot and the pfn map. */
+const FAULT: readonly FootprintClass[] = [...BASE, 'G.seq', 'G.inProgress', 'G.range', 'memslots', 'G.bitmap', 'G.gen', 'pfn-map'];
+/** An invalidation (mmu_notifier or guest_memfd) bumps the sequence and range and frees pages; its zap walk yields. */
+const INVALIDATE: readonly FootprintClass[] = [...YIELDS, 'G.seq', 'G.inProgress', 'G.range', 'pfn-map'];
+
+/** Footprint classes by operation name (see OPERATIONS); an operation missing here touches everything. */
+export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> = {
+  fault: FAULT,
+  'page-add': FAULT,
+  access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest'],
+  'memslot-delete': [...YIELDS, 'memslots', 'G.gen'],
+  'gmem-punch-hole': INVALIDATE,
+  'zap-range': INVALIDATE,
+  'fast-zap': YIELDS,
+  unload: BASE,
+  age: BASE,
+  'dirty-log-enable': [...BASE, 'memslots', 'G.bitmap'],
+  'dirty-log-harvest': [...BASE, 'G.bitmap', 'G.harvest'],
+  'eager-split': BASE,
+  'nx-recover': BASE,
+  finalize: [...BASE, 'L.aux2', 'L.hook'],
+};
+
+/** Returns the footprint classes of operation `op`, or undefined (it touches everything). */
+export function opFootprint(op: string): readonly FootprintClass[] | undefined {
+  return Object.hasOwn(OP_FOOTPRINTS, op) ? OP_FOOTPRINTS[op] : undefined;
+}

@@ -1,0 +1,448 @@
+/**
+ * Footprints of the executable MMU for the checker's footprint-based partial-order reduction
+ * (src/check/por.ts, where the soundness argument is written).
+ *
+ * Abstract locations are the words of the state (location i = state word i).
+ * - The current step's footprint is measured, not declared: the step runs on a recording view of
+ *   the state (a Proxy over the successor buffer) that notes every word read or written, by the
+ *   step context's primitives, the TDX module emulation and direct `c.s[...]` accesses alike. A
+ *   step that reaches the state any other way (a typed-array method on `c.s`) makes the recording
+ *   give up, and that state is expanded fully.
+ * - A thread's future is declared per operation as footprint classes (see {@link FootprintClass};
+ *   the model layer declares them, model/mmu/footprints.ts), and its own pc and locals are always
+ *   in it. An operation with no declaration, or one a variant edited, touches everything.
+ *   {@link checkFootprints} (the test mode) runs every step of a whole exploration recorded and
+ *   fails when a step touched a word outside its thread's declared future, or a property read a
+ *   word outside its declared read set.
+ * - Properties declare what they read (`reads` on the property object, as classes). A property
+ *   without a declaration reads everything: no step is invisible, so the machine gets no POR.
+ */
+import { addLoc, FootprintPor, type FootprintModel, hasLoc, locList, locSet, type LocSet, subsetOf, unionInto } from '../check/por.js';
+import type { Property } from '../check/model.js';
+import { G, L, MS, type MmuLayout, V } from './layout.js';
+import type { MmuMachine } from './machine.js';
+
+/**
+ * A named group of state words:
+ * - `G.<name>`: one global word (`G.seq`, `G.readers`, ...);
+ * - `L.<name>`: local `<name>` of every thread (a step reading other threads' locals, or a property);
+ * - `pc`: every thread's program counter (e.g. `contended()` reads which step others wait at);
+ * - `V.<name>`: word `<name>` of every vCPU; `tlb`: every vCPU's TLB; `own-vcpu`: the running
+ *   thread's own vCPU words, TLB included (nothing for a host thread);
+ * - `tables` (status, level, gfn, mirror, RCU waiters and both entries of every table), `roots`,
+ *   `pages`, `pfn-map` (gfn to pfn), `sept` (the S-EPT);
+ * - `memslots`: the state and dirty-logging words of every memslot (the first slot's are `G.slot`
+ *   and `G.dirtyLog`, included; the others' are appended to the state);
+ * - `all`: every word.
+ */
+export type FootprintClass =
+  | `G.${Exclude<keyof typeof G, 'count'>}`
+  | `L.${Exclude<keyof typeof L, 'count'>}`
+  | 'pc'
+  | `V.${Exclude<keyof typeof V, 'tlb'>}`
+  | 'tlb'
+  | 'own-vcpu'
+  | 'tables'
+  | 'roots'
+  | 'pages'
+  | 'pfn-map'
+  | 'sept'
+  | 'memslots'
+  | 'all';
+
+/** A property that declares the state words it reads. */
+export interface FootprintProperty extends Property {
+  /**
+   * The classes of words `check` may read (an over-approximation over every state). A step that
+   * writes one of them is visible to the property. See the note on I11 in model/mmu/invariants.ts
+   * for a property judged on terminal states.
+   */
+  readonly reads?: readonly FootprintClass[];
+  /**
+   * The state predicate, beyond `reads`, is false only in terminal states (no enabled action):
+   * a persistent-set search reaches every reachable terminal state, so it needs no visibility.
+   * The test mode checks the claim on every explored state.
+   */
+  readonly terminal?: true;
+}
+
+/** Adds the words of class `c` (as thread `t`, or -1 for none) to `out`. */
+export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet): void {
+  const g = m.geometry;
+  const range = (from: number, n: number): void => {
+    for (let i = 0; i < n; i++) addLoc(out, from + i);
+  };
+  if (c === 'all') range(0, m.size);
+  else if (c === 'pc') for (let u = 0; u < g.threads; u++) addLoc(out, m.pc(u));
+  else if (c === 'tlb') for (let v = 0; v < g.vcpus; v++) range(m.tlb(v, 0), m.gfns);
+  else if (c === 'own-vcpu') {
+    if (t >= 0 && t < g.vcpus) range(m.vcpu(t, 0), m.vcpuSize);
+  } else if (c === 'tables') range(m.tableBase, m.rootBase - m.tableBase);
+  else if (c === 'roots') range(m.rootBase, m.pageBase - m.rootBase);
+  else if (c === 'pages') range(m.pageBase, g.pages);
+  else if (c === 'pfn-map') range(m.pfnBase, m.gfns);
+  else if (c === 'sept') range(m.septBase, m.septCount);
+  else if (c === 'memslots') for (let k = 0; k < m.slots.length; k++) range(m.slot(k, 0), MS.size);
+  else if (c.startsWith('G.')) addLoc(out, G[c.slice(2) as keyof typeof G]);
+  else if (c.startsWith('L.')) for (let u = 0; u < g.threads; u++) addLoc(out, m.local(u, L[c.slice(2) as keyof typeof L]));
+  else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));
+}
+
+/** Adds thread `t`'s own pc and locals to `out`. */
+function addOwn(m: MmuLayout, t: number, out: LocSet): void {
+  for (let i = 0; i <= L.count; i++) addLoc(out, m.pc(t) + i);
+}
+
+/**
+ * A recording view of a state buffer: numeric reads and writes are noted (as locations, and the
+ * words read before the step wrote them, in order, with their values); anything else but
+ * `length` (a method such as `fill` or `subarray` that would reach words unseen) marks the
+ * recording as failed.
+ */
+class Recorder {
+  readonly buf: Int32Array;
+  readonly view: Int32Array;
+  reads: LocSet;
+  writes: LocSet;
+  failed = false;
+  /** Words read before this step wrote them, in order, and the values read. */
+  firstReads: number[] = [];
+  firstVals: number[] = [];
+  /** Words written (each once). */
+  written: number[] = [];
+  private readonly mark: Uint8Array;
+
+  constructor(size: number, locs: number) {
+    this.buf = new Int32Array(size);
+    this.mark = new Uint8Array(size);
+    this.reads = locSet(locs);
+    this.writes = locSet(locs);
+    const self = this;
+    const index = (k: string | symbol): number => {
+      if (typeof k !== 'string') return -1;
+      const c = k.charCodeAt(0);
+      if (c < 48 || c > 57) return -1;
+      const n = Number(k);
+      return Number.isInteger(n) && n < size ? n : -1;
+    };
+    this.view = new Proxy(this.buf, {
+      get(t, k) {
+        const i = index(k);
+        if (i >= 0) {
+          addLoc(self.reads, i);
+          // 1: read before any write, 2: written
+          if (self.mark[i] === 0) {
+            self.mark[i] = 1;
+            self.firstReads.push(i);
+            self.firstVals.push(t[i]!);
+          }
+          return t[i];
+        }
+        if (k === 'length') return size;
+        self.failed = true;
+        const v: unknown = Reflect.get(t, k, t);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+      set(t, k, v) {
+        const i = index(k);
+        if (i >= 0) {
+          addLoc(self.writes, i);
+          if (self.mark[i] !== 2) {
+            self.mark[i] = 2;
+            self.written.push(i);
+          }
+          t[i] = v as number;
+          return true;
+        }
+        self.failed = true;
+        return Reflect.set(t, k, v, t);
+      },
+    });
+  }
+
+  /** Starts recording a step on a copy of `state`. */
+  begin(state: Int32Array, reads: LocSet, writes: LocSet): void {
+    this.buf.set(state);
+    this.reads = reads;
+    this.writes = writes;
+    this.failed = false;
+    for (const i of this.firstReads) this.mark[i] = 0;
+    for (const i of this.written) this.mark[i] = 0;
+    this.firstReads = [];
+    this.firstVals = [];
+    this.written = [];
+  }
+}
+
+/**
+ * A recorded execution of one step: a step is a function of the words it reads (the model is
+ * deterministic), so in any state that has the same values in the words it read before writing
+ * them, it reads and writes the same words and writes the same values. `recordStep` reuses it
+ * instead of running the step again on the recording view.
+ */
+interface Memo {
+  readonly idx: Int32Array;
+  readonly vals: Int32Array;
+  /** Written words and their final values; np undefined: the step was blocked. */
+  readonly wIdx: Int32Array;
+  readonly wVals: Int32Array;
+  readonly np: number | undefined;
+  readonly reads: LocSet;
+  readonly writes: LocSet;
+}
+
+/** Recorded executions kept per thread and pc (the oldest is replaced). */
+const MEMOS = 32;
+
+/** A footprint report of a step or property that went outside its declaration (test mode). */
+export interface FootprintEscape {
+  /** `thread V0 at fault(g0,W).install`, or `property I4`. */
+  readonly who: string;
+  /** The words touched outside the declaration, named (`t2[1]`, `G.readers`, `V1.local.old`, ...). */
+  readonly words: readonly string[];
+}
+
+/** The MMU machine's footprint model (see the module comment). */
+export class MmuFootprints implements FootprintModel {
+  readonly locations: number;
+  readonly threadCount: number;
+  readonly visible: LocSet;
+  readonly monotone: LocSet;
+  /** False when some property declares no read set (then the machine gets no POR). */
+  readonly complete: boolean;
+  /** Declared future per thread per pc: reads and writes (the same set: classes do not tell them apart). */
+  private readonly fut: LocSet[][];
+  private readonly rec: Recorder;
+  /** Recorded executions per thread and pc (see {@link Memo}), and where the next one goes. */
+  private readonly memo: Memo[][][];
+  private readonly memoNext: number[][];
+  /** Lookups answered from a recorded execution, and steps run recorded (statistics). */
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly mm: MmuMachine,
+    opFootprint: (op: string) => readonly FootprintClass[] | undefined,
+    /** Reuse recorded executions (see {@link Memo}); false runs every step recorded (tests). */
+    private readonly memoize = true,
+  ) {
+    const m = mm.layout;
+    this.locations = m.size;
+    this.threadCount = mm.programs.length;
+    this.rec = new Recorder(m.size, m.size);
+    this.monotone = locSet(m.size);
+    addLoc(this.monotone, G.seen);
+    // Visibility: every word an always/eventually property reads, and every non-monotone word a
+    // sometimes property reads.
+    this.visible = locSet(m.size);
+    let complete = true;
+    for (const p of mm.properties() as readonly FootprintProperty[]) {
+      const r = locSet(m.size);
+      for (const c of p.reads ?? ['all']) addClass(m, c, -1, r);
+      if (p.reads === undefined) complete = false;
+      if (p.expectation === 'sometimes') for (let k = 0; k < r.length; k++) r[k] = r[k]! & ~this.monotone[k]!;
+      unionInto(this.visible, r);
+    }
+    this.complete = complete;
+    // Futures: the union of the declared footprints of the operations from the current one to the
+    // end of the script, plus the thread's own pc and locals. An edited operation touches everything.
+    this.fut = mm.programs.map((prog, t) => {
+      const spec = mm.spec.threads[t]!;
+      const perOp = prog.ops.map((op, i) => {
+        const s = locSet(m.size);
+        addOwn(m, t, s);
+        const declared = op === spec.ops[i] ? opFootprint(op.op) : undefined;
+        for (const c of declared ?? ['all']) addClass(m, c, t, s);
+        return s;
+      });
+      const fromOp = perOp.map(() => locSet(m.size));
+      for (let i = perOp.length - 1; i >= 0; i--) {
+        unionInto(fromOp[i]!, perOp[i]!);
+        if (i + 1 < perOp.length) unionInto(fromOp[i]!, fromOp[i + 1]!);
+      }
+      return prog.steps.map((cs) => fromOp[cs.opIndex]!);
+    });
+    this.memo = mm.programs.map((p) => p.steps.map(() => []));
+    this.memoNext = mm.programs.map((p) => p.steps.map(() => 0));
+  }
+
+  actionThread(_state: Int32Array, action: number): number {
+    return action;
+  }
+
+  future(state: Int32Array, t: number, reads: LocSet, writes: LocSet): boolean {
+    const pc = state[this.mm.layout.pc(t)]!;
+    if (pc < 0) return false;
+    const f = this.fut[t]![pc];
+    if (f === undefined) return false;
+    unionInto(reads, f);
+    unionInto(writes, f);
+    return true;
+  }
+
+  /** Every step writes its thread's pc. */
+  certainWrites(_state: Int32Array, action: number, out: LocSet): void {
+    addLoc(out, this.mm.layout.pc(action));
+  }
+
+  progress(state: Int32Array, t: number): number {
+    const pc = state[this.mm.layout.pc(t)]!;
+    return pc < 0 ? this.mm.programs[t]!.steps.length : pc;
+  }
+
+  recordStep(state: Int32Array, action: number, out: Int32Array, reads: LocSet, writes: LocSet): boolean {
+    const pcw = this.mm.layout.pc(action);
+    const pc = state[pcw]!;
+    if (pc < 0) return false;
+    const list = this.memo[action]?.[pc];
+    if (list === undefined) return false;
+    for (let k = 0; k < (this.memoize ? list.length : 0); k++) {
+      const e = list[k]!;
+      const idx = e.idx;
+      const vals = e.vals;
+      let j = 0;
+      while (j < idx.length && state[idx[j]!] === vals[j]) j++;
+      if (j < idx.length) continue;
+      this.hits++;
+      if (k > 0) {
+        // move to the front: the next lookup at this pc most likely needs it again
+        list[k] = list[k - 1]!;
+        list[k - 1] = e;
+      }
+      unionInto(reads, e.reads);
+      unionInto(writes, e.writes);
+      if (e.np === undefined) return false;
+      out.set(state);
+      for (let q = 0; q < e.wIdx.length; q++) out[e.wIdx[q]!] = e.wVals[q]!;
+      out[pcw] = e.np;
+      return true;
+    }
+    this.misses++;
+    const rec = this.rec;
+    rec.begin(state, reads, writes);
+    const np = this.mm.stepOn(rec.view, action);
+    if (rec.failed) return false;
+    addLoc(reads, pcw);
+    if (np !== undefined) addLoc(writes, pcw);
+    const memo: Memo = {
+      idx: Int32Array.from(rec.firstReads),
+      vals: Int32Array.from(rec.firstVals),
+      wIdx: Int32Array.from(rec.written),
+      wVals: Int32Array.from(rec.written, (i) => rec.buf[i]!),
+      np,
+      reads: reads.slice(),
+      writes: writes.slice(),
+    };
+    const slot = this.memoNext[action]![pc]!;
+    list[slot] = memo;
+    this.memoNext[action]![pc] = (slot + 1) % MEMOS;
+    if (np === undefined) return false;
+    out.set(rec.buf);
+    out[pcw] = np;
+    return true;
+  }
+
+  /** Returns the words a property read while judging `state` (test mode). */
+  propertyReads(p: Property, state: Int32Array): LocSet | undefined {
+    const rec = this.rec;
+    rec.begin(state, locSet(this.locations), locSet(this.locations));
+    p.check(rec.view);
+    return rec.failed ? undefined : rec.reads;
+  }
+
+  /** Returns the declared read set of a property. */
+  declaredReads(p: Property): LocSet {
+    const r = locSet(this.locations);
+    for (const c of (p as FootprintProperty).reads ?? ['all']) addClass(this.mm.layout, c, -1, r);
+    return r;
+  }
+
+  /** Returns the declared future of thread `t` at `pc` (test mode). */
+  declaredFuture(t: number, pc: number): LocSet {
+    return this.fut[t]![pc]!;
+  }
+
+  /** Returns a readable name of state word `i`. */
+  wordName(i: number): string {
+    const m = this.mm.layout;
+    const names = this.mm.threadNames;
+    if (i < G.count) return `G.${Object.keys(G).find((k) => G[k as keyof typeof G] === i)}`;
+    if (i < m.vcpuBase) {
+      const t = Math.floor((i - m.threadBase) / m.threadSize);
+      const j = (i - m.threadBase) % m.threadSize;
+      return j === 0 ? `${names[t]}.pc` : `${names[t]}.local.${Object.keys(L).find((k) => L[k as keyof typeof L] === j - 1)}`;
+    }
+    if (i < m.tableBase) return `vcpu${Math.floor((i - m.vcpuBase) / m.vcpuSize)}.word${(i - m.vcpuBase) % m.vcpuSize}`;
+    if (i < m.rootBase) return `table${Math.floor((i - m.tableBase) / 7)}.word${(i - m.tableBase) % 7}`;
+    if (i < m.pageBase) return `root${Math.floor((i - m.rootBase) / 3)}.word${(i - m.rootBase) % 3}`;
+    if (i < m.pfnBase) return `page${i - m.pageBase}`;
+    if (i < m.septBase) return `pfnOf(g${i - m.pfnBase})`;
+    if (i < m.septBase + m.septCount) return `sept${i - m.septBase}`;
+    return `memslot${Math.floor((i - m.slotBase) / MS.size)}.word${(i - m.slotBase) % MS.size}`;
+  }
+}
+
+/** Returns the POR oracle of a machine, or undefined when its properties do not all declare what they read. */
+export function footprintPor(mm: MmuMachine, opFootprint: (op: string) => readonly FootprintClass[] | undefined): { fp: MmuFootprints; por: FootprintPor } | undefined {
+  const fp = new MmuFootprints(mm, opFootprint);
+  if (!fp.complete) return undefined;
+  return { fp, por: new FootprintPor(fp) };
+}
+
+/**
+ * The footprint test mode: explores every reachable state of `mm` (unreduced, at most
+ * `maxStates`), runs every enabled step recorded and judges every property recorded, and returns
+ * each step whose accesses left its thread's declared future and each property that read a word
+ * outside its declared read set (with the words). Empty means every declaration covered
+ * everything the exploration did.
+ */
+export function checkFootprints(mm: MmuMachine, fp: MmuFootprints, maxStates = 200_000): { states: number; escapes: FootprintEscape[] } {
+  const m = mm.layout;
+  const escapes = new Map<string, Set<number>>();
+  const note = (who: string, words: number[]): void => {
+    let s = escapes.get(who);
+    if (s === undefined) escapes.set(who, (s = new Set()));
+    for (const w of words) s.add(w);
+  };
+  const seen = new Set<string>();
+  const init = mm.initStates();
+  const queue: Int32Array[] = [...init];
+  for (const s of init) seen.add(s.join(','));
+  const props = mm.properties();
+  const declared = props.map((p) => fp.declaredReads(p));
+  const out = new Int32Array(m.size);
+  const acts: number[] = [];
+  while (queue.length > 0 && seen.size <= maxStates) {
+    const s = queue.pop()!;
+    acts.length = 0;
+    mm.actions(s, acts);
+    props.forEach((p, k) => {
+      if ((p as FootprintProperty).terminal) {
+        // Its verdict beyond the declared words may be false only where nothing can move.
+        if (acts.length > 0 && !p.check(s) && s[G.viol] === 0) note(`property ${p.name} (false in a non-terminal state)`, []);
+        return;
+      }
+      const r = fp.propertyReads(p, s);
+      if (r === undefined) note(`property ${p.name} (unrecordable access)`, []);
+      else if (!subsetOf(r, declared[k]!, null)) note(`property ${p.name}`, locList(r).filter((i) => !hasLoc(declared[k]!, i)));
+    });
+    for (const t of acts) {
+      const pc = s[m.pc(t)]!;
+      const r = locSet(fp.locations);
+      const w = locSet(fp.locations);
+      if (!fp.recordStep(s, t, out, r, w)) {
+        note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)} (unrecordable access)`, []);
+        continue;
+      }
+      unionInto(r, w);
+      const f = fp.declaredFuture(t, pc);
+      if (!subsetOf(r, f, null)) note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)}`, locList(r).filter((i) => !hasLoc(f, i)));
+      const key = out.join(',');
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(out.slice());
+      }
+    }
+  }
+  return { states: seen.size, escapes: [...escapes].map(([who, ws]) => ({ who, words: [...ws].sort((a, b) => a - b).map((i) => fp.wordName(i)) })) };
+}

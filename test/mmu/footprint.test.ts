@@ -1,0 +1,130 @@
+/**
+ * Footprints of the executable MMU (src/mmu/footprint.ts, model/mmu/footprints.ts): every step
+ * of every scenario's reachable states stays inside its thread's declared future, every property
+ * reads only what it declares; a declaration that under-reports is caught; the recording sees
+ * what a step does.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkFootprints, MmuFootprints } from '../../src/mmu/footprint.js';
+import { buildMachine, toScenario } from '../../model/mmu/build.js';
+import type { ScenarioSpec } from '../../src/mmu/scenario.js';
+import { OP_FOOTPRINTS, opFootprint } from '../../model/mmu/footprints.js';
+import { SCENARIOS, findScenario } from '../../model/mmu/scenarios.js';
+import { OPERATIONS } from '../../src/mmu/scenario.js';
+import { locSet } from '../../src/check/por.js';
+import { check } from '../../src/check/index.js';
+import { PINNED, PINNED_REDUCED } from '../../proofs/mmu/pinned.js';
+
+describe('MMU footprints: declarations cover what every reachable step and property does', () => {
+  for (const s of SCENARIOS) {
+    it(s.name, () => {
+      const mm = buildMachine(s);
+      expect(mm.footprints, 'every property declares its reads').toBeDefined();
+      const r = checkFootprints(mm, mm.footprints!, 20_000);
+      expect(r.escapes).toEqual([]);
+      expect(r.states).toBeGreaterThan(1);
+    });
+  }
+
+  it('two memslots: the words of the second slot (appended to the state) are declared too', () => {
+    const spec = {
+      name: 'user/two-slots',
+      vm: 'default',
+      vcpus: 1,
+      memslots: [{ id: 0, base: 0, pages: 2 }, { id: 1, base: 2, pages: 2 }],
+      threads: [
+        { name: 'V0', script: [{ op: 'fault', gfn: 2, write: true }, { op: 'access', gfn: 2, write: true }] },
+        { name: 'M', script: [{ op: 'dirty-log-enable', slot: 1 }, { op: 'memslot-delete', slot: 1 }] },
+      ],
+      expect: 'holds',
+    } as const;
+    const mm = buildMachine(toScenario(spec as unknown as ScenarioSpec));
+    expect(mm.layout.slots.length).toBe(2);
+    const r = checkFootprints(mm, mm.footprints!, 20_000);
+    expect(r.escapes).toEqual([]);
+    expect(r.states).toBeGreaterThan(100);
+  });
+
+  it('every operation has a declaration', () => {
+    for (const op of OPERATIONS) expect(OP_FOOTPRINTS[op], op).toBeDefined();
+  });
+
+  it('a declaration that leaves out what an operation writes is caught (mutant: zap-range without the tables)', () => {
+    const mm = buildMachine(findScenario('mmu/grid/fault-vs-notifier')!);
+    const mutant = new MmuFootprints(mm, (op) => (op === 'zap-range' ? opFootprint(op)!.filter((c) => c !== 'tables') : opFootprint(op)));
+    const r = checkFootprints(mm, mutant, 20_000);
+    expect(r.escapes.some((e) => e.who.includes('zap-range') && e.words.some((w) => w.startsWith('table')))).toBe(true);
+  });
+
+  it('a recorded execution reused for another state gives what running the step recorded gives', () => {
+    const mm = buildMachine(findScenario('mmu/grid/fast-fault-vs-notifier')!);
+    const warm = mm.footprints!;
+    const cold = new MmuFootprints(mm, opFootprint, false);
+    const seen = new Set<string>();
+    const queue = mm.initStates();
+    const acts: number[] = [];
+    const o1 = new Int32Array(mm.stateSize);
+    const o2 = new Int32Array(mm.stateSize);
+    let n = 0;
+    while (queue.length > 0) {
+      const s = queue.pop()!;
+      acts.length = 0;
+      for (let t = 0; t < mm.programs.length; t++) acts.push(t); // blocked and finished threads too
+      for (const t of acts) {
+        const [r1, w1, r2, w2] = [0, 0, 0, 0].map(() => locSet(warm.locations));
+        const a = warm.recordStep(s, t, o1, r1!, w1!);
+        const b = cold.recordStep(s, t, o2, r2!, w2!);
+        expect(a).toBe(b);
+        expect([...r1!]).toEqual([...r2!]);
+        expect([...w1!]).toEqual([...w2!]);
+        if (!a) continue;
+        n++;
+        expect([...o1]).toEqual([...o2]);
+        const k = o1.join(',');
+        if (!seen.has(k)) {
+          seen.add(k);
+          queue.push(o1.slice());
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(1000);
+    expect(warm.hits).toBeGreaterThan(warm.misses);
+  });
+
+  it('the recording sees every word a step reads and writes', () => {
+    const mm = buildMachine(findScenario('mmu/grid/fault-fault')!);
+    const fp = mm.footprints!;
+    const s = mm.initStates()[0]!;
+    const out = new Int32Array(mm.stateSize);
+    const r = locSet(fp.locations);
+    const w = locSet(fp.locations);
+    expect(fp.recordStep(s, 0, out, r, w)).toBe(true);
+    // every word that changed was recorded as written
+    for (let i = 0; i < out.length; i++) if (out[i] !== s[i]) expect((w[i >>> 5]! >>> (i & 31)) & 1, fp.wordName(i)).toBe(1);
+    // and the successor is the one next() computes
+    const ref = new Int32Array(mm.stateSize);
+    expect(mm.next(s, 0, ref)).toBe(true);
+    expect([...out]).toEqual([...ref]);
+  });
+});
+
+describe('reduced state counts are pinned, with the unreduced verdict', () => {
+  it('footprint POR is opt-in on the MMU: off unless asked', () => {
+    const s = SCENARIOS.find((x) => x.name === 'mmu/grid/fault-fault')!;
+    expect(check(buildMachine(s)).reductions.por).toBe(false);
+    expect(check(buildMachine(s), { por: true }).reductions.por).toBe(true);
+  });
+  it('every pinned scenario has a reduced pin', () => {
+    expect(Object.keys(PINNED_REDUCED).sort()).toEqual(Object.keys(PINNED).sort());
+  });
+  for (const s of SCENARIOS) {
+    const pin = PINNED_REDUCED[s.name];
+    if (pin === undefined || PINNED[s.name]! > 5000) continue; // the big ones: test/long/mmu-grid.test.ts
+    it(s.name, () => {
+      const r = check(buildMachine(s), { strategy: 'bfs', store: 'exact', por: true });
+      expect(r.reductions).toEqual({ por: true, symmetry: false, merge: true });
+      expect(r.verdict.kind).toBe(s.expect.verdict);
+      expect(r.stats.distinctStates).toBe(pin);
+    });
+  }
+});
