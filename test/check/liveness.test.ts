@@ -182,6 +182,22 @@ describe('tdp-livelock (the reference workload) and lassos in ITF', () => {
     expectLassoCloses(bad);
     expect(verdictOf(check(tdpLivelock({ NV: 2, NE: 2, ROUNDS: 1, ORDERED: 1 })))).toBe('holds');
   });
+  it('merging a thread\'s own local steps keeps every verdict (NV 2..3, both orders, both fairness settings) and reduces the states', () => {
+    for (const NV of [2, 3]) {
+      for (const ORDERED of [0, 1]) {
+        for (const fairness of ['weak', 'none'] as const) {
+          const m = tdpLivelock({ NV, NE: NV, ROUNDS: 1, ORDERED });
+          const merged = check(m, { fairness });
+          const full = check(m, { fairness, merge: false });
+          expect([NV, ORDERED, fairness, verdictOf(merged)]).toEqual([NV, ORDERED, fairness, verdictOf(full)]);
+          expect(merged.reductions.merge).toBe(true);
+          expect(full.reductions.merge).toBe(false);
+          if (verdictOf(full) === 'holds') expect(merged.stats.distinctStates).toBeLessThan(full.stats.distinctStates);
+          if (merged.verdict.kind === 'violated') expectLassoCloses(merged);
+        }
+      }
+    }
+  });
   it('the ITF of a lasso has the top-level loop field, states not repeated, fairness notes in #meta; the text marks the loop', () => {
     const m = tdpLivelock({ NV: 2, NE: 2, ROUNDS: 1, ORDERED: 0 });
     const r = check(m);
