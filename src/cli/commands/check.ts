@@ -347,6 +347,8 @@ export const checkCommand: Command = {
           `liveness: ${lv.fairness === 'weak' ? 'weak fairness per thread' : 'no fairness'}; judged: ${lv.judged.join(', ') || 'nothing'}; ${lv.edges} edges, ${lv.bytesPerEdge.toFixed(1)} bytes/edge, cycle analysis ${lv.sccSeconds.toFixed(2)} s; ${lv.notes.join('; ')}${workers > 1 ? ` (--workers ${workers} not used)` : ''}`,
         );
       }
+      const declaresLiveness = livenessWanted(model, { strategy: 'bfs', liveness: true });
+      if (!result.liveness && declaresLiveness) io.out(`liveness not judged (${livenessFlag ? `--strategy ${strategy}` : '--liveness off'}): eventually-properties on acyclic paths only, progress steps ignored`);
       if (shardRecord) io.out(`shard ${shard!.index + 1}/${shard!.count}: ${shardRecord.verdict} (sometimes judged by 'mmucheck merge')`);
     }
     if (v.kind === 'error') return EXIT.usage;
