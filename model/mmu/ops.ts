@@ -337,8 +337,50 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
 
 // ---- fast zap (kvm_mmu_zap_all_fast) -------------------------------------------------------------
 
-/** Returns the fast-zap steps: invalidate roots under the write lock, then zap them under the read lock. */
+/** Returns true when no other thread holds kvm->slots_lock. */
+function slotsLockFree(c: Ctx): boolean {
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && (c.s[c.m.local(t, L.flags)]! & F.slots) !== 0) return false;
+  return true;
+}
+
+/**
+ * Returns `steps` run under kvm->slots_lock: the first step also waits for and takes it, the last
+ * step also releases it (folded into existing steps, so a scenario with one slots_lock user has
+ * the same states as without the lock). kvm_mmu_zap_all_fast asserts slots_lock is held; memslot
+ * deletion (kvm_set_memslot) holds it throughout.
+ */
+function underSlotsLock(steps: StepDef[]): StepDef[] {
+  const first = steps[0]!;
+  const last = steps[steps.length - 1]!;
+  const firstGuard = first.guard;
+  const wrapped: StepDef = {
+    ...first,
+    doc: `mutex_lock(&kvm->slots_lock); ${first.doc}`,
+    guard: firstGuard ? (c) => slotsLockFree(c) && firstGuard(c) : slotsLockFree,
+    run: (c) => {
+      c.flag(F.slots, true);
+      first.run(c);
+    },
+  };
+  const lastRun = last.run;
+  const released: StepDef = {
+    ...last,
+    doc: `${last.doc}; mutex_unlock(&kvm->slots_lock)`,
+    run: (c) => {
+      lastRun(c);
+      c.flag(F.slots, false);
+    },
+  };
+  return steps.length === 1 ? [{ ...wrapped, run: (c) => { wrapped.run(c); c.flag(F.slots, false); } }] : [wrapped, ...steps.slice(1, -1), released];
+}
+
+/** Returns the fast-zap steps (kvm_mmu_zap_all_fast, under kvm->slots_lock): invalidate roots under the write lock, then zap them under the read lock. */
 export function fastZapSteps(o: Options): StepDef[] {
+  return underSlotsLock(fastZapBody(o));
+}
+
+/** Returns the fast-zap steps without taking kvm->slots_lock (the caller holds it). */
+function fastZapBody(o: Options): StepDef[] {
   const advanceOrPass = (c: Ctx): void => {
     if (iterAdvance(c)) {
       c.goto('read');
@@ -478,8 +520,8 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
     guard: (c) => (c.g(G.srcu) & ~(1 << c.t)) === 0,
     run: (c) => c.touch('synchronize_srcu'),
   });
-  const zap = mode === 'fast-zap' ? fastZapSteps(o) : zapRangeSteps({ start: slot.base, end, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
-  return [
+  const zap = mode === 'fast-zap' ? fastZapBody(o) : zapRangeSteps({ start: slot.base, end, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
+  return underSlotsLock([
     {
       name: 'invalidate-slot',
       doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID',
@@ -501,7 +543,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
       },
     },
     sync('sync-srcu-2'),
-  ];
+  ]);
 }
 
 // ---- dirty logging, aging, unload -----------------------------------------------------------------

@@ -163,6 +163,11 @@ export const F = {
    * after mmu_lock is dropped (kvm_get_dirty_log_protect flushes after KVM_MMU_UNLOCK).
    */
   wpFlush: 128,
+  /**
+   * The thread holds kvm->slots_lock (memslot updates and kvm_mmu_zap_all_fast run under it, so
+   * two of them never interleave).
+   */
+  slots: 256,
 } as const;
 
 /** Per-vCPU words. */
