@@ -30,18 +30,7 @@ export function fingerprint(buf: Int32Array, off: number, len: number): void {
     h2 = (h2 << 11) | (h2 >>> 21);
     h2 = (Math.imul(h2, 0x85ebca77) + 0x165667b1) | 0;
   }
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h1 = Math.imul(h1, 0xc2b2ae35);
-  h1 ^= h1 >>> 16;
-  h2 ^= h2 >>> 15;
-  h2 = Math.imul(h2, 0x2c1b3c6d);
-  h2 ^= h2 >>> 12;
-  h2 = Math.imul(h2, 0x297a2d39);
-  h2 ^= h2 >>> 15;
-  FP[0] = h1 === 0 ? 0x5bd1e995 : h1;
-  FP[1] = h2;
+  finish(h1, h2);
 }
 
 /** Returns the fingerprint of a whole state as a 16-hex-digit string (for reports and tests). */
@@ -74,6 +63,11 @@ export function stateHash(buf: Int32Array, off: number, len: number): void {
     h2 = (h2 << 11) | (h2 >>> 21);
     h2 = (Math.imul(h2, 0x85ebca77) + 0x165667b1) | 0;
   }
+  finish(h1, h2);
+}
+
+/** The final avalanche of both hash halves into {@link FP} (shared by {@link fingerprint} and {@link stateHash}). */
+function finish(h1: number, h2: number): void {
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;
