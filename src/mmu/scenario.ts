@@ -46,7 +46,7 @@ export type OpCall =
   | { readonly op: 'zap-range'; readonly start: number; readonly end: number }
   /** guest_memfd PUNCH_HOLE of the private gfns start..end-1 (TD only). */
   | { readonly op: 'gmem-punch-hole'; readonly start: number; readonly end: number }
-  /** kvm_mmu_zap_all_fast: invalidate every root and zap them. */
+  /** kvm_mmu_zap_all_fast: invalidate every root and zap them (under kvm->slots_lock, like `memslot-delete`: the two never interleave). */
   | { readonly op: 'fast-zap' }
   /** Delete memslot `slot` (its id; default the only slot): invalidate, synchronize SRCU, zap, delete. */
   | { readonly op: 'memslot-delete'; readonly slot?: number }
