@@ -225,24 +225,24 @@ export class MmuMachine implements Model {
 
   /** Appends the enabled threads of `state`. */
   actions(state: Int32Array, out: number[]): void {
-    const m = this.layout;
+    for (let t = 0; t < this.programs.length; t++) if (this.canMove(state, t)) out.push(t);
+  }
+
+  /** Returns true when thread `t` has a next step in `state` and its guard (if any) lets it run. */
+  private canMove(state: Int32Array, t: number): boolean {
+    const pc = state[this.layout.pc(t)]!;
+    if (pc < 0) return false;
+    const prog = this.programs[t]!;
+    const cs = prog.steps[pc];
+    if (cs === undefined) return false;
+    if (!cs.def.guard) return true;
     const c = this.ctx;
-    for (let t = 0; t < this.programs.length; t++) {
-      const pc = state[m.pc(t)]!;
-      if (pc < 0) continue;
-      const prog = this.programs[t]!;
-      const cs = prog.steps[pc];
-      if (cs === undefined) continue;
-      if (cs.def.guard) {
-        c.s = state;
-        c.t = t;
-        c.pc = pc;
-        c.prog = prog;
-        c.rec = null;
-        if (!cs.def.guard(c)) continue;
-      }
-      out.push(t);
-    }
+    c.s = state;
+    c.t = t;
+    c.pc = pc;
+    c.prog = prog;
+    c.rec = null;
+    return cs.def.guard(c);
   }
 
   /** Runs thread `action`'s next step. */
@@ -274,23 +274,11 @@ export class MmuMachine implements Model {
   /** Returns true when no thread can move although some thread has not finished (I11 deadlock). */
   isStuck(state: Int32Array): boolean {
     // The first thread that can move answers (I11 asks this of every state: no action list).
-    const m = this.layout;
-    const c = this.ctx;
     let running = false;
     for (let t = 0; t < this.programs.length; t++) {
-      const pc = state[m.pc(t)]!;
-      if (pc < 0) continue;
+      if (state[this.layout.pc(t)]! < 0) continue;
       running = true;
-      const prog = this.programs[t]!;
-      const cs = prog.steps[pc];
-      if (cs === undefined) continue;
-      if (!cs.def.guard) return false;
-      c.s = state;
-      c.t = t;
-      c.pc = pc;
-      c.prog = prog;
-      c.rec = null;
-      if (cs.def.guard(c)) return false;
+      if (this.canMove(state, t)) return false;
     }
     return running;
   }
