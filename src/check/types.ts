@@ -79,7 +79,7 @@ export interface CheckOptions {
    * Liveness mode (BFS): judges `eventually` with cycles, non-progress cycles (`Model.isProgress`)
    * and per-thread progress (`Model.unfinished`) under `fairness`. Default on when the model
    * declares any of them and the strategy is BFS; off, `eventually` is judged on acyclic paths and
-   * progress is not judged. Runs on one thread, without POR, merging or symmetry (see liveness.ts).
+   * progress is not judged. Runs on one thread, without POR or symmetry, merging only a thread's own local steps (see liveness.ts).
    */
   readonly liveness?: boolean;
   /**

@@ -238,4 +238,11 @@ describe('tdp-livelock (the reference workload) and lassos in ITF', () => {
     expect(f.code).toBe(64);
     expect(f.stderr).toContain('--fairness');
   });
+  it('--fairness or --liveness on where liveness mode does not run is a usage error, not ignored', () => {
+    for (const args of [['counters', '--fairness', 'none'], ['tdp-livelock', '--strategy', 'dfs', '--fairness', 'none'], ['tdp-livelock', '--liveness', 'off', '--fairness', 'weak'], ['counters', '--liveness', 'on']]) {
+      const r = cli(['check', ...args, '--quiet']);
+      expect(r.code, args.join(' ')).toBe(64);
+      expect(r.stderr).toMatch(/MMC003: --(fairness|liveness)/);
+    }
+  });
 });

@@ -59,8 +59,10 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --liveness on|off   liveness mode (BFS; default on when the model declares eventually-properties
                       or progress steps): judges eventually with cycles, non-progress cycles (SPIN's
                       -l) and per-thread progress on a logged edge graph (SCCs); a violation is a
-                      lasso (stem + loop). It runs on one thread, without POR, merging or symmetry.
-                      off: eventually is judged on acyclic paths only, progress not at all
+                      lasso (stem + loop). It runs on one thread, without POR or symmetry (merging
+                      only of a thread's own local steps). off: eventually is judged on acyclic
+                      paths only, progress not at all. --liveness on or --fairness where liveness
+                      mode cannot run (dfs, random, a model with nothing to judge) is a usage error
   --fairness weak|none   liveness: weak (default): a loop in which a thread is enabled in every
                       state and never moves is not a counterexample; none: every loop is. Strong
                       fairness is not offered
@@ -248,6 +250,12 @@ export const checkCommand: Command = {
     const livenessFlag = onOff(p, 'liveness', true)!;
     const fairness = choice(p, 'fairness', ['weak', 'none'] as const, 'weak')!;
     const liveMode = livenessWanted(model, { strategy, liveness: livenessFlag });
+    if (!liveMode) {
+      // A flag that only liveness mode reads must not be accepted and then ignored.
+      const why = strategy !== 'bfs' ? `liveness mode needs --strategy bfs (not ${strategy})` : !livenessFlag ? 'liveness mode is off (--liveness off)' : `${model.name} declares no eventually-property, progress step or per-thread progress`;
+      if (onOff(p, 'liveness') === true) fail('MMC003', `--liveness on: ${why}`, { subject: '--liveness' });
+      if (str(p, 'fairness') !== undefined) fail('MMC003', `--fairness: applies only in liveness mode, and ${why}`, { subject: '--fairness' });
+    }
     if (liveMode && shard) fail('MMC003', '--shard: liveness mode needs the whole state graph; drop --shard or pass --liveness off', { subject: '--shard' });
     const live = quiet ? null : progressLine(io);
     const memory = maxMem !== undefined ? maxMem * 2 ** 20 : defaultMemoryBudget().bytes;
