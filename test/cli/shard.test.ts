@@ -47,4 +47,11 @@ describe('process sharding', () => {
     expect(r.code).toBe(64);
     expect(isOneLineDiagnostic(r.stderr)).toBe(true);
   });
+  it('refuses the whole-run reports on a shard (they would be accepted and never written)', () => {
+    for (const flag of ['--summary-md', '--json', '--junit']) {
+      const r = cli(['ci', '--suite', 'vmtype', '--shard', '1/2', flag, 'out/shard-report.x']);
+      expect(r.code, flag).toBe(64);
+      expect(r.stderr).toContain(`MMC003: ${flag}: not written by a shard`);
+    }
+  });
 });

@@ -32,7 +32,8 @@ model-checking case, its whole step trace.
   --smt2 DIR        also export every Z3 query as SMT-LIB2 into DIR
   --jobs N          child processes (default: cores, at most 4; 1 for fewer than 12 cases)
   --shard i/N       run only the i-th of N balanced shares of the cases and print their rows as JSON
-                    (for job schedulers that split ci over machines)
+                    (for job schedulers that split ci over machines; --json, --junit and --summary-md
+                    are for the whole run and refused here)
   --serve           (internal, used by --jobs) read {"positions":[...]} lines on stdin, answer each
                     with one JSON line of rows
   --junit FILE      write a JUnit XML report (failures carry the witness and the step trace)
@@ -232,6 +233,12 @@ export const ciCommand: Command = {
     };
     const t0 = performance.now();
     const shard = parseShard(str(p, 'shard'));
+    if (shard) {
+      // A shard prints its rows as JSON; the whole-run reports are made from the merged rows.
+      for (const [flag, v] of [['--summary-md', summaryMd], ['--json', json], ['--junit', junit]] as const) {
+        if (v !== undefined) fail('MMC003', `${flag}: not written by a shard (it prints its rows as JSON on stdout); write it from the whole run`, { subject: flag });
+      }
+    }
     const serving = bool(p, 'serve');
     const jobs = serving || shard ? 1 : defaultJobs(int(p, 'jobs', 1, 64), cases.length);
     const live = io.tty && !bool(p, 'quiet') && !serving && !shard;
