@@ -14,7 +14,7 @@
 import { IntVec } from './common.js';
 
 /** Words before the bitmap in a record: global id, eventually bits. */
-export const FH = 2;
+const FH = 2;
 
 /** The records of one BFS level: the words and the offset of each record. */
 export class Level {

@@ -56,6 +56,7 @@ import { FP, fingerprint } from './hash.js';
 import { ActVec, Budget, type Found, IntVec, type Search, clear, propTable, runAsync, runSync } from './common.js';
 import { buildResult } from './result.js';
 import { chainOf, initialRoots, replayChain } from './trace.js';
+import { MAX_MERGE } from './bfs-core.js';
 import { singleThreadStats } from './store.js';
 import type { CheckOptions, CheckResult, Fairness, LassoThread, LivenessInfo, ModelCounterexample, Root, Trace } from './types.js';
 
@@ -159,9 +160,6 @@ class IdTable {
     return this.slots.byteLength + (this.arena?.bytes() ?? 0);
   }
 }
-
-/** Longest chain of merged local steps taken as one transition. */
-const MAX_MERGE = 64;
 
 /**
  * Statement merging in liveness mode (on with `CheckOptions.merge` and `por`, when the model has
@@ -292,7 +290,7 @@ interface FairScc {
  * Iterative Tarjan over the subgraph `sub` of the first `g.expanded` states; judges each SCC as it
  * is popped and returns the first nontrivial one that is fair (see the module comment), or null.
  */
-export function fairScc(g: Graph, sub: Sub, fairness: Fairness): FairScc | null {
+function fairScc(g: Graph, sub: Sub, fairness: Fairness): FairScc | null {
   const n = g.expanded;
   const { nodeOk, exMask, exVal } = sub;
   // idx: 0 unvisited, -1 done (popped), else the visit number (≥ 1): a visited node not yet done is on the stack.

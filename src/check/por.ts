@@ -194,9 +194,6 @@ export class FootprintPor {
     r.fill(0);
     w.fill(0);
     const t = m.actionThread(state, action);
-    const mono = m.monotone;
-    const fr = this.fr;
-    const fw = this.fw;
     // Quick refusal: a write the step always makes is already visible or in another thread's
     // future. (Refusing is always sound; this only spares running the step.)
     if (m.certainWrites) {
@@ -205,14 +202,9 @@ export class FootprintPor {
         st.visible++;
         return false;
       }
-      for (let u = 0; u < m.threadCount; u++) {
-        if (u === t) continue;
-        fr.fill(0);
-        fw.fill(0);
-        if (m.future(state, u, fr, fw) && (intersects(w, fr, mono) || intersects(w, fw, mono))) {
-          st.conflict++;
-          return false;
-        }
+      if (this.conflictsOthers(state, t, w, null)) {
+        st.conflict++;
+        return false;
       }
       w.fill(0);
     }
@@ -236,17 +228,30 @@ export class FootprintPor {
       st.visible++;
       return false;
     }
+    if (this.conflictsOthers(state, t, w, r)) {
+      st.conflict++;
+      return false;
+    }
+    st.local++;
+    return true;
+  }
+
+  /**
+   * Returns true when writes `w` (and reads `r`, when given) of thread `t`'s step meet the
+   * future of another unfinished thread outside the monotone locations (condition 1).
+   */
+  private conflictsOthers(state: Int32Array, t: number, w: LocSet, r: LocSet | null): boolean {
+    const m = this.m;
+    const mono = m.monotone;
+    const fr = this.fr;
+    const fw = this.fw;
     for (let u = 0; u < m.threadCount; u++) {
       if (u === t) continue;
       fr.fill(0);
       fw.fill(0);
       if (!m.future(state, u, fr, fw)) continue;
-      if (intersects(w, fr, mono) || intersects(w, fw, mono) || intersects(r, fw, mono)) {
-        st.conflict++;
-        return false;
-      }
+      if (intersects(w, fr, mono) || intersects(w, fw, mono) || (r !== null && intersects(r, fw, mono))) return true;
     }
-    st.local++;
-    return true;
+    return false;
   }
 }
