@@ -31,6 +31,17 @@ describe('check: the exit code is the verdict against the expectation', () => {
   });
 });
 
+describe('output files without a counterexample', () => {
+  it('--itf and --html on a run that holds say they were not written (not silently dropped)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmc-noctx-'));
+    const r = cli(['check', 'counters', '--quiet', '--itf', join(dir, 't.itf.json'), '--html', join(dir, 't.html')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no counterexample to write: --itf, --html not written');
+    expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('flag values', () => {
   it('a negative number reaches the range check; a flag followed by a flag needs a value; .5 is a number', () => {
     const neg = cli(['check', 'tdp-cas', '--max-states', '-1']);

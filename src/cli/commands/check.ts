@@ -71,6 +71,8 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
                       own expectation, see 'mmucheck list'; holds for every other model)
   --itf FILE          write the counterexample as ITF JSON
   --html FILE         write the counterexample as a self-contained HTML page rendered from the ITF
+                      (--itf, --html, --mermaid: without a counterexample nothing is written, and the
+                      run prints that it was not)
                       (swimlanes per thread, state panel, keyboard stepping; see 'mmucheck view')
   --json              print one JSON document
   --quiet             no progress line, only the verdict
@@ -341,6 +343,10 @@ export const checkCommand: Command = {
       if (itf && itfPath) io.out(`trace written to ${itfPath}${model instanceof MmuMachine || modelFile === undefined ? ` (replay: mmucheck replay ${itfPath}${modelFile !== undefined ? ` --model ${modelFile}` : ''})` : ''}`);
       if (itf && mermaidPath) io.out(`Mermaid diagram written to ${mermaidPath}`);
       if (itf && htmlPath) io.out(`trace viewer written to ${htmlPath} (open it in a browser; arrows or j/k step)`);
+      if (!itf) {
+        const asked = [itfPath && '--itf', mermaidPath && '--mermaid', htmlPath && '--html'].filter((x): x is string => typeof x === 'string');
+        if (asked.length > 0) io.out(`no counterexample to write: ${asked.join(', ')} not written`);
+      }
       const got = shardRecord ? shardRecord.verdict : v.kind;
       if (got === 'holds' || got === 'violated') {
         const wrongProperty = propertyDiffers(v, expected, expectedProperty);
