@@ -105,17 +105,17 @@ export class IntVec {
   }
 }
 
-/** A growable Uint16Array. */
-export class U16Vec {
-  data: Uint16Array;
+/** A growable Uint8Array. */
+export class U8Vec {
+  data: Uint8Array;
   length = 0;
   constructor(cap = 1024) {
-    this.data = new Uint16Array(cap);
+    this.data = new Uint8Array(cap);
   }
-  /** Appends a value. */
+  /** Appends a value (0 ≤ v < 256). */
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Uint16Array(this.data.length * 2);
+      const d = new Uint8Array(this.data.length * 2);
       d.set(this.data);
       this.data = d;
     }

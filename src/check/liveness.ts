@@ -53,9 +53,9 @@ import { DiagnosticError, diagnostic } from '../core/diagnostic.js';
 import { errorVerdict, holds, unknown, violated } from '../core/verdict.js';
 import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
-import { ActVec, Budget, type Found, IntVec, type Search, clear, propTable, runAsync, runSync } from './common.js';
+import { ActVec, Budget, type Found, IntVec, type Search, U8Vec, clear, propTable, runAsync, runSync } from './common.js';
 import { buildResult } from './result.js';
-import { chainOf, initialRoots, replayChain } from './trace.js';
+import { chainOf, initialRoots, replayChain, unmergePath } from './trace.js';
 import { MAX_MERGE } from './bfs-core.js';
 import { singleThreadStats } from './store.js';
 import type { CheckOptions, CheckResult, Fairness, LassoThread, LivenessInfo, ModelCounterexample, Root, Trace } from './types.js';
@@ -74,20 +74,6 @@ export function checkLiveness(model: Model, opts: CheckOptions = {}): CheckResul
 /** {@link checkLiveness}, giving the event loop a turn now and then. */
 export function checkLivenessAsync(model: Model, opts: CheckOptions = {}): Promise<CheckResult> {
   return runAsync(livenessSearch(model, opts));
-}
-
-/** A growable Uint8Array. */
-class U8Vec {
-  data = new Uint8Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Uint8Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 /**
@@ -211,31 +197,9 @@ function rootState(model: Model, roots: readonly Root[], i: number): Int32Array 
   return s;
 }
 
-/** Expands a path of stored edges (merged) into one action index per step, from state `from`; returns the end state too. */
+/** Expands a path of stored edges (merged on the acting thread) into one action index per step, from state `from`; returns the end state too. */
 function unmergeFrom(model: Model, from: Int32Array, indices: readonly number[]): { indices: number[]; end: Int32Array } {
-  const S = model.stateSize;
-  const out: number[] = [];
-  const acts: number[] = [];
-  let s = from.slice();
-  for (const idx of indices) {
-    clear(acts);
-    model.actions(s, acts);
-    let u = new Int32Array(S);
-    if (idx >= acts.length || !model.next(s, acts[idx]!, u)) throw new DiagnosticError(diagnostic('MMC201', `model ${model.name} is non-deterministic: action index ${idx} recorded, but it is not enabled now`));
-    out.push(idx);
-    const th = model.actionThread!(s, acts[idx]!);
-    for (let c = 0; c < MAX_MERGE; c++) {
-      if (model.within && !model.within(u)) break;
-      const b = ownLocalStep(model, u, th, acts);
-      if (b < 0) break;
-      const w = new Int32Array(S);
-      if (!model.next(u, acts[b]!, w)) break;
-      out.push(b);
-      u = w;
-    }
-    s = u;
-  }
-  return { indices: out, end: s };
+  return unmergePath(model, from, indices, (u, acts, th) => ownLocalStep(model, u, th, acts));
 }
 
 /** Progress bit of an edge's meta byte (the low 5 bits are the thread). */

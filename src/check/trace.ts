@@ -60,16 +60,22 @@ function nondeterministic(model: Model, step: number, detail: string): never {
 }
 
 /**
- * Expands a path recorded with statement merging (each index followed by the merged local steps
- * the checker applied at once, see `mergeStep`) into one index per action.
+ * Picks the merged local step the checker applied after an action (an index into `acts`, which it
+ * fills with the actions of `u`), or -1: `mergeStep` for safety search, the acting thread's own
+ * local step for liveness search.
  */
-function unmerge(model: Model, init: Int32Array, indices: readonly number[]): number[] {
+export type MergePicker = (u: Int32Array, acts: number[], thread: number) => number;
+
+/**
+ * Expands a path recorded with statement merging (each index followed by the merged local steps
+ * the checker applied at once, chosen by `pick`) into one index per action, from state `from`;
+ * returns the end state too.
+ */
+export function unmergePath(model: Model, from: Int32Array, indices: readonly number[], pick: MergePicker): { indices: number[]; end: Int32Array } {
   const S = model.stateSize;
-  const thread = model.actionThread ? model.actionThread.bind(model) : null;
   const acts: number[] = [];
-  const sel = new Int32Array(256);
   const out: number[] = [];
-  let s = init.slice();
+  let s = from.slice();
   for (let k = 0; k < indices.length; k++) {
     acts.length = 0;
     model.actions(s, acts);
@@ -77,9 +83,10 @@ function unmerge(model: Model, init: Int32Array, indices: readonly number[]): nu
     let u = new Int32Array(S);
     if (idx >= acts.length || !model.next(s, acts[idx]!, u)) nondeterministic(model, out.length + 1, `action index ${idx} recorded, but it is not enabled now`);
     out.push(idx);
+    const th = model.actionThread ? model.actionThread(s, acts[idx]!) : -1;
     for (let c = 0; c < MAX_MERGE; c++) {
       if (model.within && !model.within(u)) break;
-      const b = mergeStep(model, u, acts, thread, sel);
+      const b = pick(u, acts, th);
       if (b < 0) break;
       const w = new Int32Array(S);
       if (!model.next(u, acts[b]!, w)) break;
@@ -88,7 +95,14 @@ function unmerge(model: Model, init: Int32Array, indices: readonly number[]): nu
     }
     s = u;
   }
-  return out;
+  return { indices: out, end: s };
+}
+
+/** Expands a safety search's merged path (see `mergeStep`). */
+function unmerge(model: Model, init: Int32Array, indices: readonly number[]): number[] {
+  const thread = model.actionThread ? model.actionThread.bind(model) : null;
+  const sel = new Int32Array(256);
+  return unmergePath(model, init, indices, (u, acts) => mergeStep(model, u, acts, thread, sel)).indices;
 }
 
 /**

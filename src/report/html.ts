@@ -12,6 +12,7 @@
  */
 import { VIEWER_CSS, VIEWER_JS } from './html-client.js';
 import { renderItfSteps, type ItfTrace } from './itf.js';
+import { escapeMarkup as escapeHtml } from './escape.js';
 
 /** An ITF document as the viewer reads it (what the one ITF writer writes, plus a lasso's `loop`). */
 export interface HtmlTraceInput {
@@ -19,11 +20,6 @@ export interface HtmlTraceInput {
   readonly vars: readonly string[];
   readonly states: readonly Readonly<Record<string, unknown>>[];
   readonly loop?: number;
-}
-
-/** Returns `s` with the HTML special characters escaped. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** Returns JSON that is safe inside a `<script>` element (no `</script>`, no HTML comment openers, no line separators). */

@@ -5,6 +5,7 @@
  */
 import { CASE_KINDS, type CaseKind, type Expectation } from '../core/suite.js';
 import type { VerdictKind } from '../core/verdict.js';
+import { escapeMarkup as xml } from './escape.js';
 
 /** The judgement of one case against its expectation. */
 export type CaseStatus =
@@ -142,7 +143,6 @@ export function renderSummary(rows: readonly CaseReport[], seconds: number): str
   return `ci: ${t.cases} cases, ${t.asExpected} as expected, ${t.differ} differ, ${t.unknown} unknown, ${t.errors} errors (${seconds.toFixed(1)}s)`;
 }
 
-const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Returns the body of a JUnit failure or error: why, the witness and the whole step trace. */
 function junitBody(r: CaseReport): string {
