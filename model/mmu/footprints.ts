@@ -9,8 +9,9 @@
  * The shared part (BASE) is deliberately generous: mmu_lock, RCU, SRCU, the violation and witness
  * words, every table, root and host page, every vCPU's mode, requests, epoch and TLB, the S-EPT
  * and the TDX globals. Operations differ in the memslot / invalidation globals and the pfn map, in
- * whether they read other threads' pcs (the walks that yield: `contended()` asks which step the
- * others wait at, so every step of every other thread conflicts with their future) and other
+ * whether they read other threads' lock-wait modes (the walks that yield: `contended()` asks which
+ * mmu_lock mode the step each other thread stands at wants; only a step that changes its thread's
+ * mode conflicts with their future, see src/mmu/footprint.ts) and other
  * threads' locals (TDH.MR.FINALIZE waits for in-flight hooks: `aux2`, `hook`).
  */
 import type { FootprintClass } from '../../src/internal.js';
@@ -20,8 +21,8 @@ const BASE: readonly FootprintClass[] = [
   'G.tdEpoch', 'G.epochRef0', 'G.epochRef1', 'G.waitSeptZap', 'G.tdState', 'G.privateGfns', 'G.gmemBound',
   'tables', 'roots', 'pages', 'sept', 'tlb', 'V.mode', 'V.req', 'V.epoch', 'own-vcpu',
 ];
-/** The zap walks yield when another thread waits for mmu_lock (maybeYield: `contended()` reads every pc). */
-const YIELDS: readonly FootprintClass[] = [...BASE, 'pc'];
+/** The zap walks yield when another thread waits for mmu_lock (maybeYield: `contended()` reads every thread's lock-wait mode). */
+const YIELDS: readonly FootprintClass[] = [...BASE, 'lock-waits'];
 
 /** The fault path reads the invalidation sequence, range and count, the memslot and the pfn map. */
 const FAULT: readonly FootprintClass[] = [...BASE, 'G.seq', 'G.inProgress', 'G.range', 'memslots', 'G.bitmap', 'G.gen', 'pfn-map'];

@@ -32,7 +32,17 @@
  *    `a` reads the same values, is still enabled (its guard reads are in `R`) and does the same
  *    writes; no `bi` reads or writes a location of `W`, so `bi` sees the same values before and
  *    after `a`, and stays enabled or disabled alike. Hence `a` commutes with every `bi`: `{a}` is a
- *    persistent set of `s`. Monotone locations are excluded because every access to them is a
+ *    persistent set of `s`.
+ *    Blocked threads: only the threads that can move on such a path matter. Let `E` be the threads
+ *    other than `t` enabled in `s`, closed under: a thread `u ∉ E`, `u ≠ t`, whose next step is
+ *    disabled in `s` joins `E` when its guard's reads `G(u)` (measured in `s`) meet `FW(v)` of a
+ *    thread `v ∈ E`. On a path of steps of threads other than `t` from `s`, only threads of `E`
+ *    move: by induction along the path, the steps so far are steps of `E` and wrote only inside
+ *    their futures, so no location of `G(u)` changed for `u ∉ E`, and `u`'s guard, a function of
+ *    what it reads, still refuses. So the futures of threads outside `E` are not compared at all
+ *    (a path where such a thread moves takes a step of `t`, hence `a`, first). A model that cannot
+ *    measure a guard (`blockedGuard` absent or false) puts the thread in `E`.
+ *    Monotone locations are excluded because every access to them is a
  *    blind update of the same commutative, idempotent kind (OR of a constant bit) whose value no
  *    step reads, so such updates commute in any order and influence no step.
  * 2. Visibility (C2). `W` is disjoint from `visible`, the locations any `always` (or `eventually`)
@@ -147,6 +157,12 @@ export interface FootprintModel {
    * counter), so a step that surely conflicts or is surely visible is refused without running it.
    */
   certainWrites?(state: Int32Array, action: number, out: LocSet): void;
+  /**
+   * Optional: when thread `t` has not finished and its next step is disabled in `state`, adds to
+   * `reads` every location its guard read there and returns true (condition 1, blocked threads);
+   * returns false otherwise (enabled, finished, or the guard could not be recorded).
+   */
+  blockedGuard?(state: Int32Array, t: number, reads: LocSet): boolean;
 }
 
 /** Why `isLocal` said no, counted per reason (for `stats`). */
@@ -171,15 +187,19 @@ export class FootprintPor {
   readonly stats: PorStats = { asked: 0, local: 0, disabled: 0, unrecorded: 0, noProgress: 0, visible: 0, conflict: 0 };
   private readonly reads: LocSet;
   private readonly writes: LocSet;
-  private readonly fr: LocSet;
-  private readonly fw: LocSet;
+  /** Per thread: future reads and writes, or the guard's reads of a blocked thread. */
+  private readonly fr: LocSet[];
+  private readonly fw: LocSet[];
+  /** Per thread: 0 finished (or the acting thread), 1 may move (in `E`), 2 blocked. */
+  private readonly kind: Uint8Array;
   private out: Int32Array;
 
   constructor(private readonly m: FootprintModel) {
     this.reads = locSet(m.locations);
     this.writes = locSet(m.locations);
-    this.fr = locSet(m.locations);
-    this.fw = locSet(m.locations);
+    this.fr = Array.from({ length: m.threadCount }, () => locSet(m.locations));
+    this.fw = Array.from({ length: m.threadCount }, () => locSet(m.locations));
+    this.kind = new Uint8Array(m.threadCount);
     this.out = new Int32Array(0);
   }
 
@@ -238,19 +258,47 @@ export class FootprintPor {
 
   /**
    * Returns true when writes `w` (and reads `r`, when given) of thread `t`'s step meet the
-   * future of another unfinished thread outside the monotone locations (condition 1).
+   * future of another unfinished thread that may move on a path avoiding `t`, outside the
+   * monotone locations (condition 1).
    */
   private conflictsOthers(state: Int32Array, t: number, w: LocSet, r: LocSet | null): boolean {
     const m = this.m;
+    const n = m.threadCount;
     const mono = m.monotone;
-    const fr = this.fr;
-    const fw = this.fw;
-    for (let u = 0; u < m.threadCount; u++) {
+    const { fr, fw, kind } = this;
+    let blocked = 0;
+    for (let u = 0; u < n; u++) {
+      kind[u] = 0;
       if (u === t) continue;
-      fr.fill(0);
-      fw.fill(0);
-      if (!m.future(state, u, fr, fw)) continue;
-      if (intersects(w, fr, mono) || intersects(w, fw, mono) || (r !== null && intersects(r, fw, mono))) return true;
+      fr[u]!.fill(0);
+      if (m.blockedGuard !== undefined && m.blockedGuard(state, u, fr[u]!)) {
+        kind[u] = 2;
+        blocked++;
+        continue;
+      }
+      fr[u]!.fill(0);
+      fw[u]!.fill(0);
+      if (m.future(state, u, fr[u]!, fw[u]!)) kind[u] = 1;
+    }
+    // E: a blocked thread whose guard reads what a thread of E may write joins E (fixpoint)
+    for (let changed = blocked > 0; changed; ) {
+      changed = false;
+      for (let u = 0; u < n; u++) {
+        if (kind[u] !== 2) continue;
+        for (let v = 0; v < n; v++) {
+          if (kind[v] !== 1 || !intersects(fr[u]!, fw[v]!, null)) continue;
+          kind[u] = 1;
+          fr[u]!.fill(0);
+          fw[u]!.fill(0);
+          m.future(state, u, fr[u]!, fw[u]!);
+          changed = true;
+          break;
+        }
+      }
+    }
+    for (let u = 0; u < n; u++) {
+      if (kind[u] !== 1) continue;
+      if (intersects(w, fr[u]!, mono) || intersects(w, fw[u]!, mono) || (r !== null && intersects(r, fw[u]!, mono))) return true;
     }
     return false;
   }

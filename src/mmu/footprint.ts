@@ -2,7 +2,11 @@
  * Footprints of the executable MMU for the checker's footprint-based partial-order reduction
  * (src/check/por.ts, where the soundness argument is written).
  *
- * Abstract locations are the words of the state (location i = state word i).
+ * Abstract locations are the words of the state (location i = state word i), and one location per
+ * thread beyond them, its lock-wait mode (`size + t`): the mmu_lock mode the step at its pc wants,
+ * or none. `contended()` (the yielding zap walks) depends on other threads only through that mode,
+ * so it reads those locations, not the pcs: a step moving between two steps that do not want the
+ * lock (or want it alike) does not write it, and is independent of a walk that may yield.
  * - The current step's footprint is measured, not declared: the step runs on a recording view of
  *   the state (a Proxy over the successor buffer) that notes every word read or written, by the
  *   step context's primitives, the TDX module emulation and direct `c.s[...]` accesses alike. A
@@ -26,7 +30,8 @@ import type { MmuMachine } from './machine.js';
  * A named group of state words:
  * - `G.<name>`: one global word (`G.seq`, `G.readers`, ...);
  * - `L.<name>`: local `<name>` of every thread (a step reading other threads' locals, or a property);
- * - `pc`: every thread's program counter (e.g. `contended()` reads which step others wait at);
+ * - `pc`: every thread's program counter;
+ * - `lock-waits`: every thread's lock-wait mode (a location beyond the state; `contended()` reads them);
  * - `V.<name>`: word `<name>` of every vCPU; `tlb`: every vCPU's TLB; `own-vcpu`: the running
  *   thread's own vCPU words, TLB included (nothing for a host thread);
  * - `tables` (status, level, gfn, mirror, RCU waiters and both entries of every table), `roots`,
@@ -39,6 +44,7 @@ export type FootprintClass =
   | `G.${Exclude<keyof typeof G, 'count'>}`
   | `L.${Exclude<keyof typeof L, 'count'>}`
   | 'pc'
+  | 'lock-waits'
   | `V.${Exclude<keyof typeof V, 'tlb'>}`
   | 'tlb'
   | 'own-vcpu'
@@ -72,7 +78,8 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
   const range = (from: number, n: number): void => {
     for (let i = 0; i < n; i++) addLoc(out, from + i);
   };
-  if (c === 'all') range(0, m.size);
+  if (c === 'all') range(0, m.size + g.threads);
+  else if (c === 'lock-waits') range(m.size, g.threads);
   else if (c === 'pc') for (let u = 0; u < g.threads; u++) addLoc(out, m.pc(u));
   else if (c === 'tlb') for (let v = 0; v < g.vcpus; v++) range(m.tlb(v, 0), m.gfns);
   else if (c === 'own-vcpu') {
@@ -88,9 +95,15 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
   else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));
 }
 
-/** Adds thread `t`'s own pc and locals to `out`. */
+/** Adds thread `t`'s own pc, locals and lock-wait mode to `out`. */
 function addOwn(m: MmuLayout, t: number, out: LocSet): void {
   for (let i = 0; i <= L.count; i++) addLoc(out, m.pc(t) + i);
+  addLoc(out, m.size + t);
+}
+
+/** A lock-wait mode as a number (0 none, 1 read, 2 write). */
+function waitCode(w: 'read' | 'write' | undefined): number {
+  return w === undefined ? 0 : w === 'read' ? 1 : 2;
 }
 
 /**
@@ -186,6 +199,9 @@ interface Memo {
   /** Written words and their final values; np undefined: the step was blocked. */
   readonly wIdx: Int32Array;
   readonly wVals: Int32Array;
+  /** Threads whose lock-wait mode the step asked (`contended()`), and the modes (see {@link waitCode}). */
+  readonly waitT: Int32Array;
+  readonly waitVals: Int32Array;
   readonly np: number | undefined;
   readonly reads: LocSet;
   readonly writes: LocSet;
@@ -219,6 +235,10 @@ export class MmuFootprints implements FootprintModel {
   /** Lookups answered from a recorded execution, and steps run recorded (statistics). */
   hits = 0;
   misses = 0;
+  /** Set by {@link recordStep}: it returned false because the step's guard refused (recorded precisely). */
+  private blocked = false;
+  private readonly scratchW: LocSet;
+  private readonly scratchOut: Int32Array;
 
   constructor(
     private readonly mm: MmuMachine,
@@ -227,17 +247,19 @@ export class MmuFootprints implements FootprintModel {
     private readonly memoize = true,
   ) {
     const m = mm.layout;
-    this.locations = m.size;
+    this.locations = m.size + mm.programs.length;
     this.threadCount = mm.programs.length;
-    this.rec = new Recorder(m.size, m.size);
-    this.monotone = locSet(m.size);
+    this.rec = new Recorder(m.size, this.locations);
+    this.scratchW = locSet(this.locations);
+    this.scratchOut = new Int32Array(m.size);
+    this.monotone = locSet(this.locations);
     addLoc(this.monotone, G.seen);
     // Visibility: every word an always/eventually property reads, and every non-monotone word a
     // sometimes property reads.
-    this.visible = locSet(m.size);
+    this.visible = locSet(this.locations);
     let complete = true;
     for (const p of mm.properties() as readonly FootprintProperty[]) {
-      const r = locSet(m.size);
+      const r = locSet(this.locations);
       for (const c of p.reads ?? ['all']) addClass(m, c, -1, r);
       if (p.reads === undefined) complete = false;
       if (p.expectation === 'sometimes') for (let k = 0; k < r.length; k++) r[k] = r[k]! & ~this.monotone[k]!;
@@ -249,13 +271,13 @@ export class MmuFootprints implements FootprintModel {
     this.fut = mm.programs.map((prog, t) => {
       const spec = mm.spec.threads[t]!;
       const perOp = prog.ops.map((op, i) => {
-        const s = locSet(m.size);
+        const s = locSet(this.locations);
         addOwn(m, t, s);
         const declared = op === spec.ops[i] ? opFootprint(op.op) : undefined;
         for (const c of declared ?? ['all']) addClass(m, c, t, s);
         return s;
       });
-      const fromOp = perOp.map(() => locSet(m.size));
+      const fromOp = perOp.map(() => locSet(this.locations));
       for (let i = perOp.length - 1; i >= 0; i--) {
         unionInto(fromOp[i]!, perOp[i]!);
         if (i + 1 < perOp.length) unionInto(fromOp[i]!, fromOp[i + 1]!);
@@ -285,6 +307,18 @@ export class MmuFootprints implements FootprintModel {
     addLoc(out, this.mm.layout.pc(action));
   }
 
+  /** A disabled step's guard, recorded: its reads (see `FootprintModel.blockedGuard`). */
+  blockedGuard(state: Int32Array, t: number, reads: LocSet): boolean {
+    const w = this.scratchW;
+    w.fill(0);
+    try {
+      if (this.recordStep(state, t, this.scratchOut, reads, w)) return false;
+    } catch {
+      return false;
+    }
+    return this.blocked;
+  }
+
   progress(state: Int32Array, t: number): number {
     const pc = state[this.mm.layout.pc(t)]!;
     return pc < 0 ? this.mm.programs[t]!.steps.length : pc;
@@ -293,6 +327,7 @@ export class MmuFootprints implements FootprintModel {
   recordStep(state: Int32Array, action: number, out: Int32Array, reads: LocSet, writes: LocSet): boolean {
     const pcw = this.mm.layout.pc(action);
     const pc = state[pcw]!;
+    this.blocked = false;
     if (pc < 0) return false;
     const list = this.memo[action]?.[pc];
     if (list === undefined) return false;
@@ -303,6 +338,10 @@ export class MmuFootprints implements FootprintModel {
       let j = 0;
       while (j < idx.length && state[idx[j]!] === vals[j]) j++;
       if (j < idx.length) continue;
+      const wt = e.waitT;
+      j = 0;
+      while (j < wt.length && waitCode(this.mm.lockWaitAt(wt[j]!, state[this.mm.layout.pc(wt[j]!)]!)) === e.waitVals[j]) j++;
+      if (j < wt.length) continue;
       this.hits++;
       if (k > 0) {
         // move to the front: the next lookup at this pc most likely needs it again
@@ -311,7 +350,10 @@ export class MmuFootprints implements FootprintModel {
       }
       unionInto(reads, e.reads);
       unionInto(writes, e.writes);
-      if (e.np === undefined) return false;
+      if (e.np === undefined) {
+        this.blocked = true;
+        return false;
+      }
       out.set(state);
       for (let q = 0; q < e.wIdx.length; q++) out[e.wIdx[q]!] = e.wVals[q]!;
       out[pcw] = e.np;
@@ -320,15 +362,32 @@ export class MmuFootprints implements FootprintModel {
     this.misses++;
     const rec = this.rec;
     rec.begin(state, reads, writes);
-    const np = this.mm.stepOn(rec.view, action);
+    const mm = this.mm;
+    const size = mm.layout.size;
+    const waitT: number[] = [];
+    const waitVals: number[] = [];
+    // contended() asks for another thread's lock-wait mode: read it from the unrecorded buffer
+    // (the pcs are never written by a step but the pc word of its own thread, by the caller)
+    const np = mm.stepOn(rec.view, action, (_s, u) => {
+      const w = mm.lockWaitAt(u, rec.buf[mm.layout.pc(u)]!);
+      addLoc(reads, size + u);
+      waitT.push(u);
+      waitVals.push(waitCode(w));
+      return w;
+    });
     if (rec.failed) return false;
     addLoc(reads, pcw);
-    if (np !== undefined) addLoc(writes, pcw);
+    if (np !== undefined) {
+      addLoc(writes, pcw);
+      if (mm.lockWaitAt(action, pc) !== mm.lockWaitAt(action, np)) addLoc(writes, size + action);
+    }
     const memo: Memo = {
       idx: Int32Array.from(rec.firstReads),
       vals: Int32Array.from(rec.firstVals),
       wIdx: Int32Array.from(rec.written),
       wVals: Int32Array.from(rec.written, (i) => rec.buf[i]!),
+      waitT: Int32Array.from(waitT),
+      waitVals: Int32Array.from(waitVals),
       np,
       reads: reads.slice(),
       writes: writes.slice(),
@@ -336,7 +395,10 @@ export class MmuFootprints implements FootprintModel {
     const slot = this.memoNext[action]![pc]!;
     list[slot] = memo;
     this.memoNext[action]![pc] = (slot + 1) % MEMOS;
-    if (np === undefined) return false;
+    if (np === undefined) {
+      this.blocked = true;
+      return false;
+    }
     out.set(rec.buf);
     out[pcw] = np;
     return true;
@@ -366,6 +428,7 @@ export class MmuFootprints implements FootprintModel {
   wordName(i: number): string {
     const m = this.mm.layout;
     const names = this.mm.threadNames;
+    if (i >= m.size) return `${names[i - m.size]}.lock-wait`;
     if (i < G.count) return `G.${Object.keys(G).find((k) => G[k as keyof typeof G] === i)}`;
     if (i < m.vcpuBase) {
       const t = Math.floor((i - m.threadBase) / m.threadSize);

@@ -127,10 +127,7 @@ export class MmuMachine implements Model {
     this.setup = spec.setup.map(({ thread, op }) => ({ thread, label: op.label, prog: compileProgram([edited[k++]!]) }));
     this.threadNames = spec.threads.map((t) => t.name);
     this.ctx = new Ctx(this.layout, spec.options);
-    this.ctx.waitsForLock = (s, u) => {
-      const pc = s[this.layout.pc(u)]!;
-      return pc < 0 ? undefined : this.programs[u]!.steps[pc]?.def.wantsLock;
-    };
+    this.ctx.waitsForLock = (s, u) => this.lockWaitAt(u, s[this.layout.pc(u)]!);
     if (spec.footprints) {
       const p = footprintPor(this, spec.footprints);
       if (p !== undefined) {
@@ -215,12 +212,29 @@ export class MmuMachine implements Model {
    * returns the next pc (-1 at the end) or undefined when the step is blocked or `t` finished.
    * The pc word itself is left for the caller.
    */
-  stepOn(s: Int32Array, t: number): number | undefined {
+  stepOn(s: Int32Array, t: number, waitsForLock?: (s: Int32Array, u: number) => 'read' | 'write' | undefined): number | undefined {
     const prog = this.programs[t];
     if (prog === undefined) return undefined;
     const pc = s[this.layout.pc(t)]!;
     if (pc < 0) return undefined;
-    return this.runStep(s, s, t, prog, pc, null);
+    if (waitsForLock === undefined) return this.runStep(s, s, t, prog, pc, null);
+    // The recording asks `contended()`'s question itself (it records the waiter's lock-wait mode, not its pc).
+    const c = this.ctx;
+    const own = c.waitsForLock;
+    c.waitsForLock = waitsForLock;
+    try {
+      return this.runStep(s, s, t, prog, pc, null);
+    } finally {
+      c.waitsForLock = own;
+    }
+  }
+
+  /**
+   * The mmu_lock mode thread `u` waits for when its pc is `pc` (the step there wants the lock;
+   * undefined at a step that does not, or at the end): all `contended()` knows of another thread.
+   */
+  lockWaitAt(u: number, pc: number): 'read' | 'write' | undefined {
+    return pc < 0 ? undefined : this.programs[u]!.steps[pc]?.def.wantsLock;
   }
 
   /** Appends the enabled threads of `state`. */
