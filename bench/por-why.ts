@@ -10,7 +10,7 @@
  *   node dist/bench/por-why.js mmu/grid/3t-fault-notifier-fast-zap
  *   node dist/bench/por-why.js bench/scale/five.ts --states 100000
  */
-import { hasLoc, locSet, type LocSet } from '../src/check/por.js';
+import { FootprintPor, hasLoc, locSet, type LocSet } from '../src/check/por.js';
 import { buildMachine } from '../model/mmu/build.js';
 import { findScenario } from '../model/mmu/scenarios.js';
 import { loadVariant } from '../src/cli/mmu-check.js';
@@ -18,6 +18,7 @@ import type { MmuMachine } from '../src/internal.js';
 
 function wordClass(name: string): string {
   if (name.endsWith('.pc')) return 'pc';
+  if (name.endsWith('.lock-wait')) return 'lock-wait';
   if (name.startsWith('G.')) return name;
   if (name.includes('.local.')) return 'L.' + name.split('.local.')[1];
   return name.replace(/\d+/g, '#');
@@ -40,6 +41,9 @@ async function main(): Promise<void> {
   for (let t = 0; t < T; t++) pcs[m.pc(t) >>> 5] = pcs[m.pc(t) >>> 5]! | (1 << (m.pc(t) & 31));
   const props = mm.properties();
   const propReads = props.map((p) => fp.declaredReads(p));
+  // the POR as the checker runs it, and the same with no property reading anything (visibility off)
+  const por = new FootprintPor(fp);
+  const noVis = new FootprintPor(Object.assign(Object.create(fp) as typeof fp, { visible: locSet(n) }));
   const counts = new Map<string, number>();
   const bump = (k: string, by = 1): void => void counts.set(k, (counts.get(k) ?? 0) + by);
   const seen = new Set<string>();
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
   let states = 0;
   let head = 0;
   // per state: reduced under [current, no-visibility, no-other-pc, both]
-  const reducedUnder = [0, 0, 0, 0, 0, 0];
+  const reducedUnder = [0, 0, 0, 0, 0, 0, 0, 0];
   const out2 = new Int32Array(m.size);
   while (head < queue.length && states < maxStates) {
     const s = queue[head++]!;
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
     states++;
     acts.length = 0;
     mm.actions(s, acts);
-    const ok = [false, false, false, false, false, false];
+    const ok = [false, false, false, false, false, false, false, false];
     for (const a of acts) {
       const r = locSet(n);
       const w = locSet(n);
@@ -72,6 +76,11 @@ async function main(): Promise<void> {
         queue.push(out.slice());
       }
       bump('steps asked');
+      const real = por.isLocal(s, a);
+      const nv = noVis.isLocal(s, a);
+      if (real) ok[6] = true;
+      if (nv) ok[7] = true;
+      bump(real ? 'checker: step local' : nv ? 'checker: refused by visibility only' : 'checker: refused (conflict or proviso)');
       const prog = fp.progress(out, a) > fp.progress(s, a);
       if (!prog) bump('step fails: proviso (no progress)');
       // visibility
@@ -107,7 +116,7 @@ async function main(): Promise<void> {
           for (let v = 0; v < T && !mayMove[u]; v++) {
             if (!mayMove[v]) continue;
             const f = fp.declaredFuture(v, s[m.pc(v)]!);
-            for (let i = 0; i < n; i++) if (hasLoc(guard[u]!, i) && hasLoc(f, i) && !hasLoc(pcs, i)) { mayMove[u] = true; changed = true; break; }
+            for (let i = 0; i < n; i++) if (hasLoc(guard[u]!, i) && hasLoc(f, i)) { mayMove[u] = true; changed = true; break; }
           }
         }
       }
@@ -127,7 +136,7 @@ async function main(): Promise<void> {
       let confNoPc = false;
       const confCls = new Set<string>();
       for (let u = 0; u < T; u++) {
-        if (u === a) continue;
+        if (u === a || !mayMove[u]) continue;
         const pc = s[m.pc(u)]!;
         if (pc < 0) continue;
         const f: LocSet = fp.declaredFuture(u, pc);
@@ -137,7 +146,7 @@ async function main(): Promise<void> {
           if (!hasLoc(w, i) && !hasLoc(r, i)) continue;
           conf = true;
           const isOtherPc = hasLoc(pcs, i); // a pc in a conflict is contended()'s doing: it reads every pc, and its futures hold every pc
-          confCls.add(`${wordClass(fp.wordName(i))}${isOtherPc ? ' (future holds every pc: contended)' : ''}`);
+          confCls.add(`${wordClass(fp.wordName(i))}${isOtherPc ? ' (future holds every pc: contended)' : ''} [with ${mm.threadNames[u]}]`);
           if (!isOtherPc) confNoPc = true;
         }
       }
@@ -155,15 +164,18 @@ async function main(): Promise<void> {
       if (vis && !conf) bump('  fails ONLY visibility');
       if (!vis && conf) bump('  fails ONLY conflict');
     }
-    for (let k = 0; k < 6; k++) if (ok[k]) reducedUnder[k]!++;
+    for (let k = 0; k < 8; k++) if (ok[k]) reducedUnder[k]!++;
   }
   console.log(`# ${mm.name}: ${states} states explored (unreduced BFS${head < queue.length ? ', cut' : ''})`);
+  const pct = (k: number): string => `${reducedUnder[k]} (${((100 * reducedUnder[k]!) / states).toFixed(1)}%)`;
+  console.log(`checker (FootprintPor): states with a singleton persistent set: ${pct(6)}; with visibility off: ${pct(7)}`);
+  console.log(`word-level analysis against every unfinished thread's whole future (no blocked threads):`);
   console.log(`states with a singleton persistent set: ${reducedUnder[0]} (${((100 * reducedUnder[0]!) / states).toFixed(1)}%)`);
   console.log(`  ... if visibility were ignored: ${reducedUnder[1]} (${((100 * reducedUnder[1]!) / states).toFixed(1)}%)`);
   console.log(`  ... if futures held no other thread's pc: ${reducedUnder[2]} (${((100 * reducedUnder[2]!) / states).toFixed(1)}%)`);
   console.log(`  ... both: ${reducedUnder[3]} (${((100 * reducedUnder[3]!) / states).toFixed(1)}%)`);
-  console.log(`  ... no other pc, blocked threads' futures cut to their guards (visibility kept): ${reducedUnder[4]} (${((100 * reducedUnder[4]!) / states).toFixed(1)}%)`);
-  console.log(`  ... that, and visibility ignored: ${reducedUnder[5]} (${((100 * reducedUnder[5]!) / states).toFixed(1)}%)`);
+  console.log(`  ... no other pc, blocked threads' futures cut to their guards, visibility ignored: ${pct(4)}`);
+  console.log(`  ... no other pc, blocked threads' futures cut to their guards, visibility kept: ${pct(5)}`);
   for (const [k, v] of counts) console.log(`${k}: ${v}`);
 }
 

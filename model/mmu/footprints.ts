@@ -12,7 +12,8 @@
  * whether they read other threads' lock-wait modes (the walks that yield: `contended()` asks which
  * mmu_lock mode the step each other thread stands at wants; only a step that changes its thread's
  * mode conflicts with their future, see src/mmu/footprint.ts) and other
- * threads' locals (TDH.MR.FINALIZE waits for in-flight hooks: `aux2`, `hook`).
+ * threads' locals (TDH.MR.FINALIZE waits for in-flight hooks: `aux2`, `hook`), and whether others
+ * hold kvm->slots_lock (fast zap, memslot deletion: `slots-held`, not every thread's flags word).
  */
 import type { FootprintClass } from '../../src/internal.js';
 
@@ -34,10 +35,10 @@ export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> 
   fault: FAULT,
   'page-add': FAULT,
   access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest'],
-  'memslot-delete': [...YIELDS, 'memslots', 'G.gen', 'L.flags'],
+  'memslot-delete': [...YIELDS, 'memslots', 'G.gen', 'slots-held'],
   'gmem-punch-hole': INVALIDATE,
   'zap-range': INVALIDATE,
-  'fast-zap': [...YIELDS, 'L.flags'],
+  'fast-zap': [...YIELDS, 'slots-held'],
   unload: BASE,
   age: BASE,
   'dirty-log-enable': [...BASE, 'memslots', 'G.bitmap'],

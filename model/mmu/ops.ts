@@ -339,7 +339,7 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
 
 /** Returns true when no other thread holds kvm->slots_lock. */
 function slotsLockFree(c: Ctx): boolean {
-  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && (c.s[c.m.local(t, L.flags)]! & F.slots) !== 0) return false;
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && c.slotsHeld(c.s, t)) return false;
   return true;
 }
 

@@ -97,6 +97,8 @@ export class Ctx {
   readonly vcpus: number;
   /** Returns true when thread `t` currently waits at a step that wants mmu_lock in `mode`. */
   waitsForLock: (s: Int32Array, t: number) => 'read' | 'write' | undefined = () => undefined;
+  /** Returns true when thread `t` holds kvm->slots_lock (its {@link F}.slots flag; the footprint recording replaces it). */
+  slotsHeld: (s: Int32Array, t: number) => boolean = (s, t) => (s[this.m.local(t, L.flags)]! & F.slots) !== 0;
 
   /** The TDX module's SEAMCALLs, each returning its status name (see {@link TdxCalls}). */
   readonly tdx: TdxCalls;
@@ -698,6 +700,7 @@ class UserCtx extends Ctx {
     this.prog = c.prog;
     this.rec = c.rec;
     this.waitsForLock = c.waitsForLock;
+    this.slotsHeld = c.slotsHeld;
   }
 
   /** Raises MMC301: the step touched `what`, which is not a word of the state. */

@@ -2,11 +2,18 @@
  * Footprints of the executable MMU for the checker's footprint-based partial-order reduction
  * (src/check/por.ts, where the soundness argument is written).
  *
- * Abstract locations are the words of the state (location i = state word i), and one location per
- * thread beyond them, its lock-wait mode (`size + t`): the mmu_lock mode the step at its pc wants,
- * or none. `contended()` (the yielding zap walks) depends on other threads only through that mode,
- * so it reads those locations, not the pcs: a step moving between two steps that do not want the
- * lock (or want it alike) does not write it, and is independent of a walk that may yield.
+ * Abstract locations are the words of the state (location i = state word i), and two locations per
+ * thread beyond them, facts derived from its words that other threads ask about:
+ * - its lock-wait mode (`size + t`): the mmu_lock mode the step at its pc wants, or none.
+ *   `contended()` (the yielding zap walks) depends on other threads only through that mode, so it
+ *   reads those locations, not the pcs: a step moving between two steps that do not want the lock
+ *   (or want it alike) does not write it, and is independent of a walk that may yield;
+ * - whether it holds kvm->slots_lock (`size + threads + t`, the `F.slots` bit of its flags): the
+ *   slots_lock users wait on it, not on the rest of every thread's flags word.
+ * The recording answers these questions itself (`StepProbes`): it notes a read of the derived
+ * location (not of the words it comes from), and a write of a thread's own location when its step
+ * changes the fact. A step depends on the answer only, so the argument of src/check/por.ts holds
+ * with these locations as with words.
  * - The current step's footprint is measured, not declared: the step runs on a recording view of
  *   the state (a Proxy over the successor buffer) that notes every word read or written, by the
  *   step context's primitives, the TDX module emulation and direct `c.s[...]` accesses alike. A
@@ -23,7 +30,7 @@
  */
 import { addLoc, FootprintPor, type FootprintModel, hasLoc, locList, locSet, type LocSet, subsetOf, unionInto } from '../check/por.js';
 import type { Property } from '../check/model.js';
-import { G, L, MS, type MmuLayout, V } from './layout.js';
+import { F, G, L, MS, type MmuLayout, V } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /**
@@ -32,6 +39,7 @@ import type { MmuMachine } from './machine.js';
  * - `L.<name>`: local `<name>` of every thread (a step reading other threads' locals, or a property);
  * - `pc`: every thread's program counter;
  * - `lock-waits`: every thread's lock-wait mode (a location beyond the state; `contended()` reads them);
+ * - `slots-held`: whether each thread holds kvm->slots_lock (a location beyond the state);
  * - `V.<name>`: word `<name>` of every vCPU; `tlb`: every vCPU's TLB; `own-vcpu`: the running
  *   thread's own vCPU words, TLB included (nothing for a host thread);
  * - `tables` (status, level, gfn, mirror, RCU waiters and both entries of every table), `roots`,
@@ -45,6 +53,7 @@ export type FootprintClass =
   | `L.${Exclude<keyof typeof L, 'count'>}`
   | 'pc'
   | 'lock-waits'
+  | 'slots-held'
   | `V.${Exclude<keyof typeof V, 'tlb'>}`
   | 'tlb'
   | 'own-vcpu'
@@ -78,8 +87,9 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
   const range = (from: number, n: number): void => {
     for (let i = 0; i < n; i++) addLoc(out, from + i);
   };
-  if (c === 'all') range(0, m.size + g.threads);
+  if (c === 'all') range(0, m.size + 2 * g.threads);
   else if (c === 'lock-waits') range(m.size, g.threads);
+  else if (c === 'slots-held') range(m.size + g.threads, g.threads);
   else if (c === 'pc') for (let u = 0; u < g.threads; u++) addLoc(out, m.pc(u));
   else if (c === 'tlb') for (let v = 0; v < g.vcpus; v++) range(m.tlb(v, 0), m.gfns);
   else if (c === 'own-vcpu') {
@@ -95,10 +105,11 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
   else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));
 }
 
-/** Adds thread `t`'s own pc, locals and lock-wait mode to `out`. */
+/** Adds thread `t`'s own pc, locals, lock-wait mode and slots_lock hold to `out`. */
 function addOwn(m: MmuLayout, t: number, out: LocSet): void {
   for (let i = 0; i <= L.count; i++) addLoc(out, m.pc(t) + i);
   addLoc(out, m.size + t);
+  addLoc(out, m.size + m.geometry.threads + t);
 }
 
 /** A lock-wait mode as a number (0 none, 1 read, 2 write). */
@@ -199,7 +210,7 @@ interface Memo {
   /** Written words and their final values; np undefined: the step was blocked. */
   readonly wIdx: Int32Array;
   readonly wVals: Int32Array;
-  /** Threads whose lock-wait mode the step asked (`contended()`), and the modes (see {@link waitCode}). */
+  /** Derived locations the step asked (`size + ...`: lock-wait modes, slots_lock holds), and the answers. */
   readonly waitT: Int32Array;
   readonly waitVals: Int32Array;
   readonly np: number | undefined;
@@ -247,7 +258,7 @@ export class MmuFootprints implements FootprintModel {
     private readonly memoize = true,
   ) {
     const m = mm.layout;
-    this.locations = m.size + mm.programs.length;
+    this.locations = m.size + 2 * mm.programs.length;
     this.threadCount = mm.programs.length;
     this.rec = new Recorder(m.size, this.locations);
     this.scratchW = locSet(this.locations);
@@ -307,6 +318,18 @@ export class MmuFootprints implements FootprintModel {
     addLoc(out, this.mm.layout.pc(action));
   }
 
+  /**
+   * The value of derived location `loc` (beyond the state words) in `state`: a lock-wait mode
+   * ({@link waitCode}) or a slots_lock hold (0 or 1).
+   */
+  private derived(state: Int32Array, loc: number): number {
+    const m = this.mm.layout;
+    const T = this.threadCount;
+    const u = loc - m.size;
+    if (u < T) return waitCode(this.mm.lockWaitAt(u, state[m.pc(u)]!));
+    return (state[m.local(u - T, L.flags)]! & F.slots) !== 0 ? 1 : 0;
+  }
+
   /** A disabled step's guard, recorded: its reads (see `FootprintModel.blockedGuard`). */
   blockedGuard(state: Int32Array, t: number, reads: LocSet): boolean {
     const w = this.scratchW;
@@ -340,7 +363,7 @@ export class MmuFootprints implements FootprintModel {
       if (j < idx.length) continue;
       const wt = e.waitT;
       j = 0;
-      while (j < wt.length && waitCode(this.mm.lockWaitAt(wt[j]!, state[this.mm.layout.pc(wt[j]!)]!)) === e.waitVals[j]) j++;
+      while (j < wt.length && this.derived(state, wt[j]!) === e.waitVals[j]) j++;
       if (j < wt.length) continue;
       this.hits++;
       if (k > 0) {
@@ -368,12 +391,20 @@ export class MmuFootprints implements FootprintModel {
     const waitVals: number[] = [];
     // contended() asks for another thread's lock-wait mode: read it from the unrecorded buffer
     // (the pcs are never written by a step but the pc word of its own thread, by the caller)
-    const np = mm.stepOn(rec.view, action, (_s, u) => {
-      const w = mm.lockWaitAt(u, rec.buf[mm.layout.pc(u)]!);
-      addLoc(reads, size + u);
-      waitT.push(u);
-      waitVals.push(waitCode(w));
-      return w;
+    const ask = (loc: number): number => {
+      const v = this.derived(rec.buf, loc);
+      addLoc(reads, loc);
+      waitT.push(loc);
+      waitVals.push(v);
+      return v;
+    };
+    const T = this.threadCount;
+    const np = mm.stepOn(rec.view, action, {
+      waitsForLock: (_s, u) => {
+        const v = ask(size + u);
+        return v === 0 ? undefined : v === 1 ? 'read' : 'write';
+      },
+      slotsHeld: (_s, u) => ask(size + T + u) !== 0,
     });
     if (rec.failed) return false;
     addLoc(reads, pcw);
@@ -381,6 +412,8 @@ export class MmuFootprints implements FootprintModel {
       addLoc(writes, pcw);
       if (mm.lockWaitAt(action, pc) !== mm.lockWaitAt(action, np)) addLoc(writes, size + action);
     }
+    const fl = mm.layout.local(action, L.flags);
+    if (((state[fl]! ^ rec.buf[fl]!) & F.slots) !== 0) addLoc(writes, size + T + action);
     const memo: Memo = {
       idx: Int32Array.from(rec.firstReads),
       vals: Int32Array.from(rec.firstVals),
@@ -428,6 +461,7 @@ export class MmuFootprints implements FootprintModel {
   wordName(i: number): string {
     const m = this.mm.layout;
     const names = this.mm.threadNames;
+    if (i >= m.size + names.length) return `${names[i - m.size - names.length]}.slots-held`;
     if (i >= m.size) return `${names[i - m.size]}.lock-wait`;
     if (i < G.count) return `G.${Object.keys(G).find((k) => G[k as keyof typeof G] === i)}`;
     if (i < m.vcpuBase) {

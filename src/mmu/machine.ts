@@ -43,6 +43,12 @@ export interface SpteFields {
   readonly fields: readonly { readonly name: string; readonly bits: string; readonly value: bigint; readonly doc?: string }[];
 }
 
+/** The questions a step asks about other threads, answered by the footprint recording (see {@link MmuMachine.stepOn}). */
+export interface StepProbes {
+  waitsForLock(s: Int32Array, u: number): 'read' | 'write' | undefined;
+  slotsHeld(s: Int32Array, u: number): boolean;
+}
+
 /** Everything the interpreter needs to build a model. */
 export interface MachineSpec {
   readonly name: string;
@@ -212,20 +218,23 @@ export class MmuMachine implements Model {
    * returns the next pc (-1 at the end) or undefined when the step is blocked or `t` finished.
    * The pc word itself is left for the caller.
    */
-  stepOn(s: Int32Array, t: number, waitsForLock?: (s: Int32Array, u: number) => 'read' | 'write' | undefined): number | undefined {
+  stepOn(s: Int32Array, t: number, probes?: StepProbes): number | undefined {
     const prog = this.programs[t];
     if (prog === undefined) return undefined;
     const pc = s[this.layout.pc(t)]!;
     if (pc < 0) return undefined;
-    if (waitsForLock === undefined) return this.runStep(s, s, t, prog, pc, null);
-    // The recording asks `contended()`'s question itself (it records the waiter's lock-wait mode, not its pc).
+    if (probes === undefined) return this.runStep(s, s, t, prog, pc, null);
+    // The recording answers the questions about other threads itself (it records the thread's
+    // lock-wait mode or slots_lock hold, not the words these are derived from).
     const c = this.ctx;
-    const own = c.waitsForLock;
-    c.waitsForLock = waitsForLock;
+    const { waitsForLock, slotsHeld } = c;
+    c.waitsForLock = probes.waitsForLock;
+    c.slotsHeld = probes.slotsHeld;
     try {
       return this.runStep(s, s, t, prog, pc, null);
     } finally {
-      c.waitsForLock = own;
+      c.waitsForLock = waitsForLock;
+      c.slotsHeld = slotsHeld;
     }
   }
 
