@@ -144,3 +144,125 @@ describe('footprint POR: each condition is needed', () => {
     expect(red.verdict.kind).toBe('holds');
   });
 });
+
+/**
+ * Blocked threads (condition 1 of src/check/por.ts): three threads whose steps may have guards.
+ * Words: 0 x, 1 y, 2 r, 3..5 the pcs of threads 0..2, 6 z.
+ */
+interface GStep {
+  readonly guard?: { readonly reads: number[]; readonly ok: (s: Int32Array) => boolean };
+  readonly run: Step;
+  readonly touches: number[];
+}
+function guarded(threads: readonly (readonly GStep[])[], prop: (s: Int32Array) => boolean, propReads: number[], opts: { noFixpoint?: boolean } = {}): { model: Model; fp: FootprintPor } {
+  const N = 7;
+  const pcw = (t: number): number => 3 + t;
+  const visible = locSet(N);
+  for (const w of propReads) addLoc(visible, w);
+  const fm: FootprintModel = {
+    locations: N,
+    threadCount: threads.length,
+    actionThread: (_s, a) => a,
+    recordStep(s, a, out, reads, writes) {
+      const pc = s[pcw(a)]!;
+      const st = threads[a]![pc];
+      if (pc < 0 || st === undefined) return false;
+      addLoc(reads, pcw(a));
+      for (const w of st.guard?.reads ?? []) addLoc(reads, w);
+      if (st.guard && !st.guard.ok(s)) return false;
+      out.set(s);
+      st.run(out);
+      out[pcw(a)] = pc + 1 < threads[a]!.length ? pc + 1 : -1;
+      for (const w of [...st.touches, pcw(a)]) {
+        addLoc(reads, w);
+        addLoc(writes, w);
+      }
+      return true;
+    },
+    future(s, t, r, w) {
+      const pc = s[pcw(t)]!;
+      if (pc < 0) return false;
+      for (const st of threads[t]!.slice(pc)) for (const x of [...st.touches, ...(st.guard?.reads ?? []), pcw(t)]) {
+        addLoc(r, x);
+        addLoc(w, x);
+      }
+      return true;
+    },
+    blockedGuard(s, t, reads) {
+      const pc = s[pcw(t)]!;
+      const st = threads[t]![pc];
+      if (pc < 0 || st === undefined || !st.guard || st.guard.ok(s)) return false;
+      addLoc(reads, pcw(t));
+      for (const w of st.guard.reads) addLoc(reads, w);
+      // the mutant: a blocked thread is never compared, whoever may enable it
+      if (opts.noFixpoint) for (let i = 0; i < N; i++) reads[i >>> 5] = 0;
+      return true;
+    },
+    visible,
+    monotone: locSet(N),
+    progress: (s, t) => (s[pcw(t)]! < 0 ? 1000 : s[pcw(t)]!),
+  };
+  const fp = new FootprintPor(fm);
+  const props: Property[] = [{ name: 'P', expectation: 'always', check: prop }];
+  const model: Model = {
+    name: 'guarded-toy',
+    stateSize: N,
+    initStates: () => [new Int32Array(N)],
+    actions(s, out) {
+      for (let t = 0; t < threads.length; t++) {
+        const pc = s[pcw(t)]!;
+        const st = threads[t]![pc];
+        if (pc >= 0 && st !== undefined && (!st.guard || st.guard.ok(s))) out.push(t);
+      }
+    },
+    next(s, a, out) {
+      const pc = s[pcw(a)]!;
+      const st = threads[a]![pc];
+      if (pc < 0 || st === undefined || (st.guard && !st.guard.ok(s))) return false;
+      out.set(s);
+      st.run(out);
+      out[pcw(a)] = pc + 1 < threads[a]!.length ? pc + 1 : -1;
+      return true;
+    },
+    properties: () => props,
+    isLocal: (s: Int32Array, a: number) => fp.isLocal(s, a),
+    formatAction: (_s, a) => `t${a}`,
+    toItf: (s) => ({ s: [...s] }),
+  };
+  return { model, fp };
+}
+
+describe('footprint POR: blocked threads', () => {
+  // thread 2 waits for y = 1, then reads x into r; the violation: it read x = 0
+  const reader: GStep = { guard: { reads: [1], ok: (s) => s[1] === 1 }, run: (s) => (s[2] = s[0]!), touches: [0, 2] };
+  const readTooEarly = (s: Int32Array): boolean => !(s[5] === -1 && s[2] === 0);
+
+  it('a blocked thread that another thread may enable is still compared (the fixpoint)', () => {
+    // thread 0: x := 1; thread 1: y := 1 (enables thread 2). Unreduced: 2 reads x before 0 writes it.
+    const threads: GStep[][] = [[{ run: (s) => (s[0] = 1), touches: [0] }], [{ run: (s) => (s[1] = 1), touches: [1] }], [reader]];
+    const full = check(guarded(threads, readTooEarly, [2, 5]).model, { por: false });
+    expect(full.verdict.kind).toBe('violated');
+    const { model, fp } = guarded(threads, readTooEarly, [2, 5]);
+    // x := 1 is not postponable: thread 1 may enable thread 2, which reads x
+    expect(fp.isLocal(model.initStates()[0]!, 0)).toBe(false);
+    expect(check(model).verdict.kind).toBe('violated');
+    // the mutant that never compares a blocked thread postpones nothing and misses the violation
+    expect(check(guarded(threads, readTooEarly, [2, 5], { noFixpoint: true }).model).verdict.kind).toBe('holds');
+  });
+
+  it('a thread only the acting thread can enable is left out (the reduction is real)', () => {
+    // thread 0: x := 1 then y := 1; thread 1: z := 1 (independent); thread 2 waits for y.
+    const threads: GStep[][] = [
+      [{ run: (s) => (s[0] = 1), touches: [0] }, { run: (s) => (s[1] = 1), touches: [1] }],
+      [{ run: (s) => (s[6] = 1), touches: [6] }],
+      [reader],
+    ];
+    const { model, fp } = guarded(threads, readTooEarly, [2, 5]);
+    expect(fp.isLocal(model.initStates()[0]!, 0)).toBe(true);
+    const full = check(guarded(threads, readTooEarly, [2, 5]).model, { por: false, merge: false });
+    const red = check(model, { merge: false });
+    expect(red.verdict.kind).toBe(full.verdict.kind);
+    expect(red.verdict.kind).toBe('holds');
+    expect(red.stats.distinctStates).toBeLessThan(full.stats.distinctStates);
+  });
+});
