@@ -322,7 +322,7 @@ export class MmuFootprints implements FootprintModel {
    * The value of derived location `loc` (beyond the state words) in `state`: a lock-wait mode
    * ({@link waitCode}) or a slots_lock hold (0 or 1).
    */
-  private derived(state: Int32Array, loc: number): number {
+  derived(state: Int32Array, loc: number): number {
     const m = this.mm.layout;
     const T = this.threadCount;
     const u = loc - m.size;
@@ -531,6 +531,10 @@ export function checkFootprints(mm: MmuMachine, fp: MmuFootprints, maxStates = 2
         note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)} (unrecordable access)`, []);
         continue;
       }
+      // a derived location (lock-wait mode, slots_lock hold) the step changed must be recorded as written
+      const changed: number[] = [];
+      for (let i = m.size; i < fp.locations; i++) if (fp.derived(s, i) !== fp.derived(out, i) && !hasLoc(w, i)) changed.push(i);
+      if (changed.length > 0) note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)} (changed without recording the write)`, changed);
       unionInto(r, w);
       const f = fp.declaredFuture(t, pc);
       if (!subsetOf(r, f, null)) note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)}`, locList(r).filter((i) => !hasLoc(f, i)));
