@@ -190,7 +190,7 @@ export class FootprintPor {
   /** Per thread: future reads and writes, or the guard's reads of a blocked thread. */
   private readonly fr: LocSet[];
   private readonly fw: LocSet[];
-  /** Per thread: 0 finished (or the acting thread), 1 may move (in `E`), 2 blocked. */
+  /** Per thread (`conflictsOthers`): 0 finished or the acting thread, 1 may move (in `E`), 2 blocked, 3 blocked and conflicting. */
   private readonly kind: Uint8Array;
   private out: Int32Array;
 
@@ -266,27 +266,44 @@ export class FootprintPor {
     const n = m.threadCount;
     const mono = m.monotone;
     const { fr, fw, kind } = this;
-    let blocked = 0;
+    // First the threads whose futures conflict: one that is not blocked settles it at once (the
+    // common case, with no guard measured but its own); only conflicting blocked threads need `E`.
+    const guardOf = m.blockedGuard?.bind(m);
+    let blockedConflicts = 0;
     for (let u = 0; u < n; u++) {
       kind[u] = 0;
       if (u === t) continue;
       fr[u]!.fill(0);
-      if (m.blockedGuard !== undefined && m.blockedGuard(state, u, fr[u]!)) {
+      fw[u]!.fill(0);
+      if (!m.future(state, u, fr[u]!, fw[u]!)) continue;
+      if (!(intersects(w, fr[u]!, mono) || intersects(w, fw[u]!, mono) || (r !== null && intersects(r, fw[u]!, mono)))) continue;
+      if (guardOf === undefined) return true;
+      fr[u]!.fill(0);
+      if (!guardOf(state, u, fr[u]!)) return true;
+      kind[u] = 3; // blocked, conflicting: its guard's reads are in fr[u]
+      blockedConflicts++;
+    }
+    if (blockedConflicts === 0 || guardOf === undefined) return false;
+    // E (condition 1, blocked threads): the other threads that are not blocked, and a blocked one
+    // whose guard reads what a thread of E may write (fixpoint); a conflicting thread in E conflicts.
+    for (let u = 0; u < n; u++) {
+      if (u === t || kind[u] === 3) continue;
+      fr[u]!.fill(0);
+      if (guardOf(state, u, fr[u]!)) {
         kind[u] = 2;
-        blocked++;
         continue;
       }
       fr[u]!.fill(0);
       fw[u]!.fill(0);
       if (m.future(state, u, fr[u]!, fw[u]!)) kind[u] = 1;
     }
-    // E: a blocked thread whose guard reads what a thread of E may write joins E (fixpoint)
-    for (let changed = blocked > 0; changed; ) {
+    for (let changed = true; changed; ) {
       changed = false;
       for (let u = 0; u < n; u++) {
-        if (kind[u] !== 2) continue;
+        if (kind[u] !== 2 && kind[u] !== 3) continue;
         for (let v = 0; v < n; v++) {
           if (kind[v] !== 1 || !intersects(fr[u]!, fw[v]!, null)) continue;
+          if (kind[u] === 3) return true;
           kind[u] = 1;
           fr[u]!.fill(0);
           fw[u]!.fill(0);
@@ -296,10 +313,7 @@ export class FootprintPor {
         }
       }
     }
-    for (let u = 0; u < n; u++) {
-      if (kind[u] !== 1) continue;
-      if (intersects(w, fr[u]!, mono) || intersects(w, fw[u]!, mono) || (r !== null && intersects(r, fw[u]!, mono))) return true;
-    }
     return false;
   }
+
 }
