@@ -4,7 +4,7 @@
  * the test-only reference explorer (test/mmu/reference-explore.ts, a whole-state BFS); the
  * fingerprint store and DFS give the same verdicts, and so does the search reduced by footprint
  * partial-order reduction (with and without statement merging), which reaches the same witnesses
- * and never more states.
+ * and, over a complete search, never more states.
  */
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/check/index.js';
@@ -31,7 +31,9 @@ describe('generic checker agrees with the reference explorer', () => {
         const red = check(buildMachine(s), { strategy: 'bfs', store: 'exact', por: true, merge });
         expect(red.reductions.por).toBe(true);
         expect(red.verdict.kind).toBe(theirs.verdict.kind);
-        expect(red.stats.distinctStates).toBeLessThanOrEqual(theirs.stats.distinctStates);
+        // never more states over a complete search; a violated one stops at its first
+        // counterexample, which the reduced search may reach later (POR does not keep BFS depth)
+        if (theirs.verdict.kind === 'holds') expect(red.stats.distinctStates).toBeLessThanOrEqual(theirs.stats.distinctStates);
         const found = (r: typeof red): [string, boolean][] => Object.entries(r.witnesses).map(([k, t]) => [k, t !== null]);
         if (theirs.verdict.kind === 'holds') expect(found(red)).toEqual(found(theirs));
       }
