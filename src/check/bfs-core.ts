@@ -87,9 +87,10 @@ export interface SharedMemory {
 
 /** A level's frontier of one worker, as handed to the others in shared mode (see `Level`). */
 export interface Frontier {
-  /** The records. */
-  readonly buf: SharedArrayBuffer;
-  /** The offset of each record in `buf`. */
+  /** The records, in chunks of 2^`shift` words (see `Level`). */
+  readonly chunks: readonly SharedArrayBuffer[];
+  readonly shift: number;
+  /** The offset of each record: chunk * 2^shift + offset in the chunk. */
   readonly offs: SharedArrayBuffer;
   /** Number of records. */
   readonly count: number;
@@ -129,14 +130,18 @@ export class BfsCore {
   /** Deepest level holding a stored state. */
   deepest = 0;
   generated = 0;
-  /** The records being expanded (own `cur`, or in shared mode a chunk of any worker's frontier), and their offsets. */
-  private data: Int32Array;
+  /**
+   * The records being expanded (own `cur`, or in shared mode a chunk of any worker's frontier):
+   * their chunks, log2 of a chunk's words, and their offsets (see `Level`).
+   */
+  private data: Int32Array[];
+  private shift: number;
   private offs: Int32Array;
   /** Next record of `data` to expand, and the end of the range. */
   private pos = 0;
   private end = 0;
   /** Shared mode: this level's frontiers of every worker, and how many of them were used up here. */
-  private fronts: { data: Int32Array; offs: Int32Array }[] = [];
+  private fronts: { data: Int32Array[]; shift: number; offs: Int32Array }[] = [];
   private frontChunk: number[] = [];
   private frontsDone = 0;
   /** Best violation seen (see `better`). */
@@ -193,7 +198,8 @@ export class BfsCore {
     this.route = n > 1 && memory === undefined;
     this.cur = new Level(this.S, memory !== undefined);
     this.next = new Level(this.S, memory !== undefined);
-    this.data = this.cur.words.data;
+    this.data = this.cur.chunks;
+    this.shift = this.cur.shift;
     this.offs = this.cur.offs.data;
     this.parents = new IntVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
     this.acts = new ActVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
@@ -289,7 +295,8 @@ export class BfsCore {
     this.next.reset();
     this.level = level;
     const size = this.cur.count;
-    this.data = this.cur.words.data;
+    this.data = this.cur.chunks;
+    this.shift = this.cur.shift;
     this.offs = this.cur.offs.data;
     this.pos = 0;
     this.end = this.shared !== null ? 0 : size;
@@ -300,7 +307,7 @@ export class BfsCore {
 
   /** Shared mode: this worker's part of the next level (its records stay where they are when the level begins). */
   nextFrontier(): Frontier {
-    return { buf: this.next.words.data.buffer as SharedArrayBuffer, offs: this.next.offs.data.buffer as SharedArrayBuffer, count: this.next.count };
+    return { chunks: this.next.chunks.slice(0, this.next.chunksUsed).map((c) => c.buffer as SharedArrayBuffer), shift: this.next.shift, offs: this.next.offs.data.buffer as SharedArrayBuffer, count: this.next.count };
   }
 
   /** Shared mode: moves part `part` of `parts` of the shared table into `table` (see `SharedStore.moveInto`). */
@@ -315,7 +322,7 @@ export class BfsCore {
 
   /** Shared mode: the frontiers of all workers for this level (their cursors in the control block start at 0). */
   setFrontiers(fronts: readonly Frontier[]): void {
-    this.fronts = fronts.map((f) => ({ data: new Int32Array(f.buf), offs: new Int32Array(f.offs, 0, f.count) }));
+    this.fronts = fronts.map((f) => ({ data: f.chunks.map((c) => new Int32Array(c)), shift: f.shift, offs: new Int32Array(f.offs, 0, f.count) }));
     // Small frontiers in small chunks, so that every lane gets a share of a small level.
     this.frontChunk = fronts.map((f) => Math.max(1, Math.min(CHUNK, Math.ceil(f.count / (8 * this.n)))));
   }
@@ -332,6 +339,7 @@ export class BfsCore {
       const c0 = total > 0 ? Atomics.add(ctl, CTL.cursors + f, chunk) : total;
       if (c0 < total) {
         this.data = this.fronts[f]!.data;
+        this.shift = this.fronts[f]!.shift;
         this.offs = this.fronts[f]!.offs;
         this.pos = c0;
         this.end = Math.min(total, c0 + chunk);
@@ -401,7 +409,9 @@ export class BfsCore {
   private expandRange(stop: number): boolean {
     const model = this.model;
     const S = this.S;
-    const cur = this.data;
+    const chunks = this.data;
+    const shift = this.shift;
+    const mask = (1 << shift) - 1;
     const offs = this.offs;
     const props = this.props;
     const { por, symmetry, maxDepth } = this.settings;
@@ -424,7 +434,9 @@ export class BfsCore {
     let pend = this.pend;
     const recent = this.recent;
     for (; this.pos < stop; this.pos++) {
-      const base = offs[this.pos]!;
+      const at = offs[this.pos]!;
+      const cur = chunks[at >>> shift]!;
+      const base = at & mask;
       const gid = cur[base]!;
       let ebits = cur[base + 1]!;
       decode(cur, base, state, S);
@@ -539,8 +551,11 @@ export class BfsCore {
     const out: { id: number; state: Int32Array }[] = [];
     for (let i = this.pos; i < this.end; i++) {
       const state = new Int32Array(this.S);
-      decode(this.data, this.offs[i]!, state, this.S);
-      out.push({ id: this.data[this.offs[i]!]!, state });
+      const at = this.offs[i]!;
+      const d = this.data[at >>> this.shift]!;
+      const o = at & ((1 << this.shift) - 1);
+      decode(d, o, state, this.S);
+      out.push({ id: d[o]!, state });
     }
     return out;
   }

@@ -351,7 +351,7 @@ async function sharedLevels(frame: Frame, pool: Pool, given: SharedMemory): Prom
   const joined: boolean[] = Array.from({ length: n }, (_, i) => i === 0);
   let failure: unknown = null;
   pool.ready.forEach((p) => p.catch((e: unknown) => (failure ??= e)));
-  const none: Frontier = { buf: new SharedArrayBuffer(4), offs: new SharedArrayBuffer(4), count: 0 };
+  const none: Frontier = { chunks: [], shift: 20, offs: new SharedArrayBuffer(4), count: 0 };
   const reports: (LaneReport | null)[] = Array.from({ length: n }, () => null);
   const known = (): LaneReport[] => reports.filter((r): r is LaneReport => r !== null);
   let table = memory.table;

@@ -28,12 +28,41 @@ describe('compact BFS levels', () => {
       expect(lv.count).toBe(200);
       const out = new Int32Array(S).fill(99);
       for (let n = 0; n < 200; n++) {
-        const o = lv.offs.data[n]!;
-        expect(lv.words.data[o]).toBe(n);
-        expect(lv.words.data[o + 1]).toBe(n * 3);
-        const end = decode(lv.words.data, o, out, S);
+        const d = lv.chunkOf(n);
+        const o = lv.offsetOf(n);
+        expect(d[o]).toBe(n);
+        expect(d[o + 1]).toBe(n * 3);
+        const end = decode(d, o, out, S);
         expect(Array.from(out)).toEqual(Array.from(states[n]!));
-        expect(end).toBe(n + 1 < 200 ? lv.offs.data[n + 1] : lv.words.length);
+        if (n + 1 < 200 && lv.chunkOf(n + 1) === d) expect(end).toBe(lv.offsetOf(n + 1));
+      }
+    }
+  });
+
+  it('records fill chunk after chunk, and a reset level reuses its chunks', () => {
+    const S = 272;
+    const lv = new Level(S, false);
+    const rnd = mulberry(11);
+    const make = (n: number): Int32Array => {
+      const s = new Int32Array(S);
+      // dense states (every word non-zero): about 3,700 fill a chunk
+      for (let k = 0; k < S; k++) s[k] = (Math.floor(rnd() * 2 ** 31) | 1) ^ n;
+      return s;
+    };
+    for (const round of [0, 1]) {
+      lv.reset();
+      const states = Array.from({ length: 9000 }, (_, n) => make(n + round));
+      states.forEach((s, n) => lv.push(n, round, s, 0));
+      expect(lv.count).toBe(9000);
+      expect(lv.chunksUsed).toBe(3);
+      expect(lv.chunks.length).toBe(3);
+      const out = new Int32Array(S);
+      for (let n = 0; n < 9000; n += 7) {
+        const d = lv.chunkOf(n);
+        const o = lv.offsetOf(n);
+        expect(d[o]).toBe(n);
+        decode(d, o, out, S);
+        expect(out).toEqual(states[n]);
       }
     }
   });
