@@ -293,7 +293,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       run: (c) => {
         const old = c.loc(L.old);
         const nv = c.loc(L.new);
-        if (c.cas(tableOf(c), entryOf(c), old, nv) !== old) {
+        if (c.casLeafBits(tableOf(c), entryOf(c), old, nv) !== old) {
           c.seen(WITNESS['cas-failed']);
           if (c.loc(L.aux) < FAST_RETRIES) {
             c.setLoc(L.aux, c.loc(L.aux) + 1);

@@ -239,6 +239,9 @@ export function nxRecoverSteps(o: Options, gfn: number): StepDef[] {
         } else {
           was = c.xchg(c.loc(L.table), c.loc(L.aux), NP);
         }
+        // I12: the zap is meant for the parent's link to the sp; anything else (a huge leaf or
+        // another table that replaced it, an entry already zapped) is a snapshot re-interpreted
+        if (!(isLink(was) && linkTable(was) === c.loc(L.aux2) - 1)) c.violate(12, `NX recovery zapped t${c.loc(L.table)}[${c.loc(L.aux)}], which no longer links the possible-NX table t${c.loc(L.aux2) - 1}`);
         if (isLink(was)) {
           rmStart(c, linkTable(was));
           c.flag(F.flush, true);

@@ -171,7 +171,8 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
           if (leafAllows(v, write)) {
             let nv = withA(v, o.eptAd);
             if (write && o.eptAd) nv = withD(nv, true);
-            if (nv !== v) c.store(tb, ix, nv);
+            // the CPU's A/D assist is a locked read-modify-write of the entry it just walked
+            if (nv !== v) c.cas(tb, ix, v, nv);
             const pfn = leafPfn(v) + (gfn & (m.span(lv) - 1));
             c.s[to] = 1 | (pfn << 1) | (leafW(v) ? TLB.w : 0) | (leafD(nv) ? TLB.d : 0);
             c.touch(`walk g${gfn} -> TLB fill pfn ${pfn}`);
@@ -571,7 +572,7 @@ export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
           doc: 'CAS(e, old, old & ~W); on failure re-read the entry',
           run: (c) => {
             const old = c.loc(L.old);
-            if (c.cas(iterTable(c), iterIndex(c), old, withW(old, false)) !== old) {
+            if (c.casLeafBits(iterTable(c), iterIndex(c), old, withW(old, false)) !== old) {
               c.seen(WITNESS['cas-failed']);
               c.goto('read');
               return;
@@ -628,7 +629,7 @@ export function ageSteps(o: Options, start: number, end: number): StepDef[] {
             }
           } else {
             const old = c.loc(L.old);
-            if (c.cas(tb, ix, old, withAT(old)) === old) c.seen(WITNESS.aged);
+            if (c.casLeafBits(tb, ix, old, withAT(old)) === old) c.seen(WITNESS.aged);
             else c.seen(WITNESS['cas-failed']);
           }
           advanceOr(c);

@@ -11,7 +11,7 @@ import { enterUserCode, leaveUserCode } from '../core/user-code.js';
 import { F, G, L, MS, type MmuLayout, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { type InvariantName, invariantNumber, WITNESS, type WitnessName, witnessBit } from './names.js';
 import type { CompiledProgram } from './program.js';
-import { formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
+import { FROZEN, formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
 import { type Held, type LocalName, type OpParams, ptrIndex, ptrTable, type RootInfo, sptePtr, type SptePtr, type TlbEntry } from './step-api.js';
 import { pageAdd, pageAug, pageRemove, rangeBlock, septAdd, septRemove, ST, statusName, type TdxStatusName, track, vpExit } from './tdx.js';
 
@@ -346,6 +346,7 @@ export class Ctx {
     const o = this.m.entry(table, index);
     const cur = this.s[o]!;
     if (cur === expected) {
+      this.pfnChange(cur, v, table, index);
       this.s[o] = v;
       this.record(table, index, cur, v);
       if (this.rec) this.rec.touched.push(`CAS ${this.where(table, index)} ok`);
@@ -359,16 +360,41 @@ export class Ctx {
     this.checkAlive(table, 'xchg');
     const o = this.m.entry(table, index);
     const cur = this.s[o]!;
+    this.pfnChange(cur, v, table, index);
     this.s[o] = v;
     this.record(table, index, cur, v);
     if (this.rec) this.rec.touched.push(`XCHG ${this.where(table, index)}`);
     return cur;
   }
-  /** Plain store (WRITE_ONCE). A store over a live entry by a thread without the write lock that does not own it frozen breaks I12 unless `owned`. */
+  /**
+   * try_cmpxchg64 that changes only leaf bits (A, D, W, access tracking: wrprot, clear-dirty,
+   * aging, fast page fault). The snapshot `expected` must be a present leaf: acting on anything
+   * else (a link that replaced a huge leaf after a failed CAS refreshed the snapshot) re-interprets
+   * the snapshot's meaning, and a CAS issued on it breaks I12 whether or not it succeeds.
+   */
+  casLeafBits(table: number, index: number, expected: number, v: number): number {
+    if (!isLeaf(expected)) this.violate(INV.readLock, `a leaf-bit CAS on ${this.where(table, index)} acts on ${formatSpte(expected)}, not a present leaf (its snapshot was re-interpreted)`);
+    return this.cas(table, index, expected, v);
+  }
+  /** I12: a present leaf never changes pfn without passing through non-present (handle_changed_spte's "Invalid SPTE change"). */
+  private pfnChange(cur: number, v: number, table: number, index: number): void {
+    if (isLeaf(cur) && isLeaf(v) && leafPfn(cur) !== leafPfn(v)) this.violate(INV.readLock, `present leaf ${this.where(table, index)} changed pfn ${leafPfn(cur)} -> ${leafPfn(v)} without passing through non-present`);
+  }
+  /**
+   * Plain store (WRITE_ONCE). Only a write-lock holder, or the owner of a FROZEN entry, may
+   * plain-store an entry of a live table (I12): anyone else loses the updates other threads make
+   * between its read and its store. The owner is whoever holds the entry FROZEN: every other
+   * writer CASes against a snapshot that is not FROZEN (and fails) or holds the write lock, which
+   * a FROZEN owner's read lock excludes.
+   */
   store(table: number, index: number, v: number): void {
     this.checkAlive(table, 'store');
     const o = this.m.entry(table, index);
     const cur = this.s[o]!;
+    if (cur !== FROZEN && !this.has(F.wl) && this.s[this.m.table(table, T.status)] === TS.live) {
+      this.violate(INV.readLock, `plain store to live ${this.where(table, index)} without the write lock and without owning it FROZEN`);
+    }
+    this.pfnChange(cur, v, table, index);
     this.s[o] = v;
     this.record(table, index, cur, v);
     if (this.rec) this.rec.touched.push(`W ${this.where(table, index)}`);

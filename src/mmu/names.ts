@@ -79,7 +79,7 @@ export const INVARIANT_DOC: Readonly<Record<string, string>> = {
   I9: 'no host reuse of a page still mapped in S-EPT',
   I10: 'root refcount discipline',
   I11: 'progress: no thread blocked forever',
-  I12: 'read-lock discipline: no silent lost update',
+  I12: 'read-lock discipline: no plain store of a live SPTE without the write lock or a FROZEN ownership; no leaf changes pfn without passing through non-present; no CAS on a re-interpreted snapshot (leaf bits on a non-leaf, a zap of a parent that no longer links the intended table); tables stay well linked; page-table metadata agrees with the tree',
 };
 
 /** An invariant name, `I1` .. `I12`. */

@@ -30,14 +30,21 @@ const noRecheck: StepEdit = {
 describe('NX recovery zap of a leaf (issue 13 item 9)', () => {
   const base = findScenario('mmu/grid/nx-recover-vs-huge-fault')!;
 
-  it('without the parent re-check (6.18+, read lock) the recovery zaps the huge leaf and flushes it: holds, no I4 false alarm', () => {
-    // before the fix: I4 after ... V0 fault(g0,W,2M).install | K read-parent | K zap (the huge
-    // leaf is gone, vCPU0's TLB still maps g0, and no flush is marked pending)
+  it('without the parent re-check (6.18+, read lock) the recovery zaps the huge leaf: I12 breaks at that zap (a re-interpreted snapshot), I4 does not (its flush is marked pending)', () => {
+    // before the item 9 fix: I4 broke at the zap (the huge leaf is gone, vCPU0's TLB still maps
+    // g0, and no flush was marked pending): ... V0 fault(g0,W,2M).install | K read-parent | K zap.
+    // Since I12 holds the sheet's clause "no CAS zaps a parent that no longer links the intended
+    // table", the same zap breaks I12; the state it breaks in must not break I4 as well.
     sawLeaf = false;
     const r = explore(buildMachine(base, { edits: [noRecheck], name: 'nx-recover-vs-huge-fault+no-recheck' }));
     expect(sawLeaf, 'the leaf branch of zap is reached').toBe(true);
-    expect(r.allBroken, r.trace?.labels.join(' | ')).toEqual([]);
+    expect(r.trace?.labels.at(-1), r.trace?.labels.join(' | ')).toBe('K: nx-recover(g0).zap');
+    expect(r.allBroken, r.trace?.labels.join(' | ')).toEqual(['I12']);
+  });
+
+  it('mainline (with the re-check) holds', () => {
+    const r = explore(buildMachine(base));
+    expect(r.allBroken).toEqual([]);
     expect(r.result.verdict.kind).toBe('holds');
-    expect(r.complete).toBe(true);
   });
 });
