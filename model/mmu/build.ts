@@ -181,7 +181,7 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
     case 'unload':
       return mk(unloadSteps());
     case 'dirty-log-harvest':
-      return mk(dirtyLogHarvestSteps(gfns, slotOf(call.slot)));
+      return mk(dirtyLogHarvestSteps(o, gfns, slotOf(call.slot)));
     case 'eager-split':
       return mk(eagerSplitSteps(o, gfns));
     case 'nx-recover':

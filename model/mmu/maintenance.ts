@@ -3,7 +3,7 @@
  * harvest (§2.12), eager huge page split (§2.6), NX huge page recovery (§2.13) and the TD build
  * finalization (§2.14.1). Each step is one shared access.
  */
-import { type Ctx, isLeaf, isLink, leafLevel, leafW, linkTable, mkLink, mmuState, NP, type StepDef, withW } from '../../src/internal.js';
+import { type Ctx, isLeaf, isLink, leafD, leafLevel, leafW, linkTable, mkLink, mmuState, NP, type StepDef, withD, withW } from '../../src/internal.js';
 import { seamcall } from '../tdx/remove.js';
 import { ST } from '../tdx/module.js';
 import {
@@ -23,7 +23,7 @@ import {
   WITNESS,
 } from './common.js';
 import type { Options } from './options.js';
-import type { SlotRef } from './ops.js';
+import { dbitLog, type SlotRef } from './ops.js';
 
 const { G, L, F, R, RF } = mmuState;
 
@@ -34,9 +34,15 @@ const { G, L, F, R, RF } = mmuState;
  * under the write lock, take and clear the bitmap word (xchg), then
  * kvm_tdp_mmu_clear_dirty_pt_masked write-protects each harvested 4K leaf with an atomic AND;
  * unlock; then the flush (after KVM_MMU_UNLOCK, as the kernel does) before the ioctl returns.
- * Write-protection mode (no PML in the model: the D-bit variant needs PML to log writes).
+ * Without PML the harvested leaves are write-protected (AND ~W); with PML (`dirtyLogByDBit`)
+ * their D bit is cleared (AND ~D) and handed to the page (kvm_set_pfn_dirty).
  */
-export function dirtyLogHarvestSteps(gfns: number, slot: SlotRef): StepDef[] {
+export function dirtyLogHarvestSteps(o: Options, gfns: number, slot: SlotRef): StepDef[] {
+  const atomic = o.writeLockLeafWrite === 'xchg';
+  const pml = dbitLog(o);
+  /** The leaf's dirty state the harvest clears: D with PML (kvm_mmu_clear_dirty_pt_masked), else W. */
+  const dirtyState = (v: number): boolean => (pml ? leafD(v) : leafW(v));
+  const clean = (v: number): number => (pml ? withD(v, false) : withW(v, false));
   const slotMask = rangeMask(slot.base, slot.base + slot.pages);
   return [
     lockWriteStep(),
@@ -56,19 +62,29 @@ export function dirtyLogHarvestSteps(gfns: number, slot: SlotRef): StepDef[] {
       { doc: 'for_each_valid_tdp_mmu_root (write lock held: no reference); rcu_read_lock', filter: 'shared', includeInvalid: false, start: slot.base, end: slot.base + slot.pages, takeRef: false, exhausted: 'unlock' },
       {
         doc: 'tdp_root_for_each_leaf_pte: R(e); descend; a writable 4K leaf whose gfn was harvested is write-protected',
-        saveOld: false,
-        leaf: (c, old, lv) => (isLeaf(old) && lv === 1 && (c.loc(L.aux) & (1 << c.loc(L.gfn))) !== 0 && leafW(old) ? 'wrprot' : undefined),
+        saveOld: !atomic,
+        leaf: (c, old, lv) => (isLeaf(old) && lv === 1 && (c.loc(L.aux) & (1 << c.loc(L.gfn))) !== 0 && dirtyState(old) ? 'wrprot' : undefined),
       },
       [
         {
           name: 'wrprot',
-          doc: 'tdp_mmu_clear_spte_bits: atomic AND(e, ~W) (fast page fault and the CPU may change the leaf meanwhile); the flush becomes due',
+          doc: atomic
+            ? 'tdp_mmu_clear_spte_bits: atomic AND(e, ~W) (fast page fault and the CPU may change the leaf meanwhile); the flush becomes due'
+            : 'before ba3a6120a4e7: tdp_mmu_set_spte_no_dirty_log stores the snapshot with W cleared (a D bit the CPU set since the read is lost); the flush becomes due',
           run: (c) => {
             const tb = iterTable(c);
             const ix = iterIndex(c);
-            const cur = c.s[c.m.entry(tb, ix)]!;
-            if (isLeaf(cur) && leafW(cur)) {
-              c.xchg(tb, ix, withW(cur, false));
+            const cur = atomic ? c.s[c.m.entry(tb, ix)]! : c.loc(L.old);
+            if (!atomic) {
+              c.store(tb, ix, clean(cur));
+              if (pml) c.leafRemoved(cur);
+              c.flag(F.wpFlush, true);
+              c.setLoc(L.out, 1);
+              c.seen(WITNESS.harvested);
+            } else if (isLeaf(cur) && dirtyState(cur)) {
+              c.xchg(tb, ix, clean(cur));
+              // with PML the cleared D is handed to the page (kvm_set_pfn_dirty)
+              if (pml) c.leafRemoved(cur);
               c.flag(F.wpFlush, true);
               c.setLoc(L.out, 1);
               c.seen(WITNESS.harvested);

@@ -173,6 +173,8 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
             if (write && o.eptAd) nv = withD(nv, true);
             // the CPU's A/D assist is a locked read-modify-write of the entry it just walked
             if (nv !== v) c.cas(tb, ix, v, nv);
+            // PML: setting D logs the gpa; the model drains the log into the bitmap at once
+            if (dbitLog(o) && write && !leafD(v) && dirtyLogOf(c, gfn) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
             const pfn = leafPfn(v) + (gfn & (m.span(lv) - 1));
             c.s[to] = 1 | (pfn << 1) | (leafW(v) ? TLB.w : 0) | (leafD(nv) ? TLB.d : 0);
             c.touch(`walk g${gfn} -> TLB fill pfn ${pfn}`);
@@ -549,9 +551,21 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
 
 // ---- dirty logging, aging, unload -----------------------------------------------------------------
 
-/** Returns the dirty-logging enable steps of `slot` (kvm_tdp_mmu_wrprot_slot + flush, C10). */
+/** Returns true when dirty logging works by D bits (PML; it needs EPT A/D bits, else KVM turns PML off). */
+export const dbitLog = (o: Options): boolean => o.dirtyLogByDBit && o.eptAd;
+
+/**
+ * Returns the dirty-logging enable steps of `slot` (kvm_mmu_slot_apply_flags, C10): without PML
+ * kvm_tdp_mmu_wrprot_slot clears W of every writable leaf; with PML kvm_tdp_mmu_clear_dirty_slot
+ * clears D of every 4K leaf (clear_dirty_gfn_range: CAS against the snapshot, re-read and
+ * re-check that it is still a present leaf on failure, 45a61ebb2211) and write-protection is kept
+ * for huge leaves only (so that a write splits them); then the flush.
+ */
 export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
   const mask = rangeMask(slot.base, slot.base + slot.pages);
+  const pml = dbitLog(o);
+  /** The leaf's dirty state to clear: D of a 4K leaf with PML, else W. */
+  const clearD = (lv: number): boolean => pml && lv === 1;
   return [
     {
       name: 'set-flag',
@@ -565,19 +579,27 @@ export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
     lockReadStep(),
     ...leafWalkSteps(
       { doc: 'next valid direct root (reference), rcu_read_lock', filter: 'shared', includeInvalid: false, start: slot.base, end: slot.base + slot.pages, takeRef: true, exhausted: 'flush' },
-      { doc: 'R(e); descend; skip non-present and non-writable leaves', saveOld: true, leaf: (_c, old) => (isLeaf(old) && leafW(old) ? 'wrprot' : undefined) },
+      {
+        doc: pml ? 'R(e); descend; a 4K leaf with D set is cleaned, a writable huge leaf write-protected; others skipped' : 'R(e); descend; skip non-present and non-writable leaves',
+        saveOld: true,
+        leaf: (_c, old, lv) => (isLeaf(old) && (clearD(lv) ? leafD(old) : leafW(old)) ? 'wrprot' : undefined),
+      },
       [
         {
           name: 'wrprot',
-          doc: 'CAS(e, old, old & ~W); on failure re-read the entry',
+          doc: pml ? 'CAS(e, old, old & ~D) for a 4K leaf (handle_changed_spte marks the page dirty), CAS(e, old, old & ~W) for a huge one; on failure re-read and re-check the entry' : 'CAS(e, old, old & ~W); on failure re-read the entry',
           run: (c) => {
             const old = c.loc(L.old);
-            if (c.casLeafBits(iterTable(c), iterIndex(c), old, withW(old, false)) !== old) {
+            const d = clearD(c.loc(L.level));
+            if (c.casLeafBits(iterTable(c), iterIndex(c), old, d ? withD(old, false) : withW(old, false)) !== old) {
               c.seen(WITNESS['cas-failed']);
               c.goto('read');
               return;
             }
-            c.seen(WITNESS['write-protected']);
+            if (d) {
+              c.leafRemoved(old);
+              c.seen(WITNESS['dirty-cleared']);
+            } else c.seen(WITNESS['write-protected']);
             c.setLoc(L.out, 1);
             c.flag(F.flush, true);
             advanceOr(c);

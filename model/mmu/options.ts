@@ -37,8 +37,8 @@ export const OPTIONS = {
   writeLockLeafWrite: {
     values: ['xchg', 'read-then-store'],
     mainline: 'xchg',
-    doc: 'how a write-lock holder zaps a present leaf: atomic XCHG, or a store of the value read earlier (loses volatile A/D bits)',
-    ref: 'C8',
+    doc: 'how a write-lock holder changes a present leaf (the zap of an mmu_notifier invalidation, the write-protection of a dirty-log harvest): atomic XCHG / AND, or a store of the value read earlier (loses volatile A/D bits)',
+    ref: 'C8, ba3a6120a4e7',
   },
   dirtyLogEnableFlush: {
     values: ['always', 'if-changed'],
@@ -75,6 +75,12 @@ export const OPTIONS = {
     mainline: true,
     doc: 'TDX removal does TDH.MEM.TRACK and kicks vCPUs between RANGE.BLOCK and PAGE.REMOVE',
     ref: '§2.14.3',
+  },
+  dirtyLogByDBit: {
+    values: [false, true],
+    mainline: false,
+    doc: 'dirty logging by D bits (Intel PML, needs EPT A/D bits): enabling clears D of 4K leaves with a CAS under the read lock (kvm_tdp_mmu_clear_dirty_slot) and write-protects huge leaves, the CPU logs a gfn when it sets D, a harvest clears D; false: by write protection (AMD, PML off). Both are mainline kernel paths; the value picks the hardware',
+    ref: '§2.12, 45a61ebb2211',
   },
   eptAd: {
     values: [true, false],

@@ -222,6 +222,31 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: 'C8, ba3a6120a4e7 "KVM: x86/mmu: Use atomic XCHG to write TDP MMU SPTEs with volatile bits"',
     },
   ),
+  // ---- C8 on the dirty-log harvest path (clear_dirty_pt_masked) -----------------------------------
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      // a read fault maps g0 writable (no logging yet) with D clear; enabling write-protects it
+      setup: [
+        [0, fault(0)],
+        [1, { op: 'dirty-log-enable' }],
+      ],
+      threads: [
+        { name: 'V0', script: [fault(0, { write: true, fast: true }), access(0, true)] },
+        { name: 'M', script: [{ op: 'dirty-log-harvest' }] },
+      ],
+      witnesses: ['fast-fixed', 'harvested', 'guest-wrote'],
+    },
+    {
+      name: 'mmu/c8-harvest-volatile',
+      title: 'C8 on the harvest path: the fast page fault makes a write-protected leaf writable again (D clear), then a dirty-log harvest write-protects it while the guest writes and the CPU sets D',
+      buggy: { what: 'the harvest stores its snapshot with W cleared (tdp_mmu_set_spte_no_dirty_log): the D bit set since the read is lost', options: { writeLockLeafWrite: 'read-then-store' } },
+      fixed: { what: 'the harvest clears W atomically (ba3a6120a4e7; an atomic AND since 6.4)', options: { writeLockLeafWrite: 'xchg' } },
+      property: 'I5',
+      note: 'ba3a6120a4e7 "KVM: x86/mmu: Use atomic XCHG to write TDP MMU SPTEs with volatile bits": clear_dirty_pt_masked wrote through the same non-atomic helper',
+    },
+  ),
   // ---- C10: dirty logging enable without a flush ------------------------------------------------------
   ...pair(
     {
@@ -507,6 +532,35 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       expect: { verdict: 'holds' },
     },
   ),
+  // ---- mainline grid: D-bit dirty logging (PML) -------------------------------------------------------
+  {
+    name: 'mmu/grid/dbit-log-vs-write',
+    title: 'mainline with PML: guest writes race with enabling D-bit dirty logging (clear D under the read lock) and a harvest (clear D under the write lock)',
+    vm: 'default',
+    vcpus: 1,
+    options: { dirtyLogByDBit: true },
+    setup: [[0, fault(0, { write: true })]],
+    threads: [
+      { name: 'V0', script: [access(0, true), access(0, true)] },
+      { name: 'M', script: [{ op: 'dirty-log-enable' }, { op: 'dirty-log-harvest' }] },
+    ],
+    witnesses: ['dirty-cleared', 'harvested', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'mmu/grid/dbit-log-vs-split',
+    title: 'mainline with PML: enabling dirty logging write-protects a huge leaf while a vCPU fault splits it (dirty logging maps 4K); the failed CAS re-reads a link and must not treat it as a leaf (45a61ebb2211)',
+    vm: 'default',
+    vcpus: 1,
+    options: { dirtyLogByDBit: true },
+    setup: [[0, fault(0, { write: true, level: 2 })]],
+    threads: [
+      { name: 'V0', script: [fault(1, { write: true }), access(1, true)] },
+      { name: 'M', script: [{ op: 'dirty-log-enable' }, { op: 'dirty-log-harvest' }] },
+    ],
+    witnesses: ['huge-split', 'cas-failed', 'write-protected', 'harvested'],
+    expect: { verdict: 'holds' },
+  },
   // ---- 3-level geometry ---------------------------------------------------------------------------
   {
     name: 'mmu/grid3l/eager-split-1g',

@@ -41,6 +41,10 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/build/page-add': 2102,
   'tdx/build/page-add-premap': 1942,
   'mmu/grid3l/eager-split-1g': 102,
+  'mmu/c8-harvest-volatile/buggy': 119,
+  'mmu/c8-harvest-volatile/fixed': 158,
+  'mmu/grid/dbit-log-vs-write': 372,
+  'mmu/grid/dbit-log-vs-split': 1248,
   'mmu/grid3l/fault-vs-notifier': 619,
 };
 
@@ -89,4 +93,8 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/build/page-add-premap': 1882,
   'mmu/grid3l/eager-split-1g': 97,
   'mmu/grid3l/fault-vs-notifier': 398,
+  'mmu/c8-harvest-volatile/buggy': 106,
+  'mmu/c8-harvest-volatile/fixed': 136,
+  'mmu/grid/dbit-log-vs-write': 338,
+  'mmu/grid/dbit-log-vs-split': 1023,
 };

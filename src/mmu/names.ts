@@ -30,6 +30,7 @@ export const WITNESS = {
   'nx-recovered': 19,
   'private-added': 20,
   'harvest-raced': 21,
+  'dirty-cleared': 22,
 } as const;
 /** A witness name. */
 export type WitnessName = keyof typeof WITNESS;
@@ -57,6 +58,7 @@ export const WITNESS_DOC: Record<WitnessName, string> = {
   'nx-recovered': 'NX huge page recovery zapped a possible-NX page table and flushed',
   'private-added': 'TDH.MEM.PAGE.ADD added a private page at TD build time',
   'harvest-raced': 'the guest wrote a gfn whose dirty bit a harvest in flight had already taken',
+  'dirty-cleared': 'D-bit dirty logging (PML) cleared the Dirty bit of a leaf (enable: CAS under the read lock; harvest: atomic AND)',
 };
 
 /** Returns the bit of witness `w`, or raises MMC301 listing the witnesses for an unknown name. */
