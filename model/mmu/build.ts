@@ -232,6 +232,8 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       pages: scn.bounds?.pages ?? defaultPages(pfns),
       ...(scn.memslots !== undefined ? { memslots: slots } : {}),
       ...(scn.host?.huge !== undefined && scn.host.huge !== true ? { hostLevel } : {}),
+      // the NX metadata joins the state only when a fault splits for the mitigation
+      ...([...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.nx === true) ? { nxMeta: true } : {}),
     },
     options: o as unknown as Record<string, string | number | boolean>,
     threads,

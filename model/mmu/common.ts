@@ -47,8 +47,19 @@ export function iterRestart(c: Ctx, o: Options): boolean {
   return true;
 }
 
-/** Starts handle_removed_pt on `table` (already unlinked from its parent). */
+/**
+ * Starts handle_removed_pt on `table` (already unlinked from its parent). Its first act,
+ * tdp_mmu_unlink_sp, unaccounts the table: with NX metadata, a table whose
+ * nx_huge_page_disallowed is set has it cleared and leaves possible_nx_huge_pages, under
+ * tdp_mmu_pages_lock (always taken since 250ce1b4d21a).
+ */
 export function rmStart(c: Ctx, table: number): void {
+  if (c.nxFlag(table)) {
+    c.pagesLock();
+    c.nxSet(mmuState.NX.flag, table, false);
+    c.nxSet(mmuState.NX.list, table, false);
+    c.pagesUnlock();
+  }
   c.unlinkTable(table);
   c.setLoc(L.rmSp, 1);
   c.setLoc(L.rmT0, table);

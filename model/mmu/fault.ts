@@ -48,7 +48,7 @@ import {
 } from './common.js';
 import type { Options } from './options.js';
 
-const { G, L, F, R, RF, V, REQ, P, TLB, MS, SLOT } = mmuState;
+const { G, L, F, R, RF, V, REQ, P, TLB, MS, SLOT, NX } = mmuState;
 
 /** Parameters of one fault. */
 export interface FaultParams {
@@ -62,6 +62,12 @@ export interface FaultParams {
   readonly fast?: boolean;
   /** KVM_TDX_INIT_MEM_REGION (TD build): after the fault, issue the premapped PAGE.ADD (tdxBuildAdd = premap). */
   readonly buildAdd?: boolean;
+  /**
+   * An instruction fetch under the NX huge page mitigation (fault->huge_page_disallowed): mapped
+   * at 4K, and each table it links or splits into below the level the host would allow is a
+   * possible NX huge page (nx_huge_page_disallowed, possible_nx_huge_pages).
+   */
+  readonly nx?: boolean;
 }
 
 /** Outcome codes kept in L.out on the exit path. */
@@ -143,6 +149,10 @@ function markMapDirty(c: Ctx, leaf: number): void {
  */
 function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
   const want = p.level ?? 1;
+  if (p.nx === true) {
+    c.note('NX huge page mitigation: an instruction fetch is mapped at 4K (huge_page_disallowed)');
+    return 1;
+  }
   if (want < 2) return 1;
   const m = c.m;
   const k = m.slotIndex[p.gfn] ?? -1;
@@ -219,6 +229,10 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     c.seen(WITNESS['cas-failed']);
     exitWith(c, OUT.retry);
     return false;
+  };
+  /** The new table's nx_huge_page_disallowed, set while the table is still private (61f94478547b). */
+  const nxBeforeLink = (c: Ctx, tb: number): void => {
+    if (p.nx === true && o.nxFlagBeforeLink) c.nxSet(NX.flag, tb, true, false);
   };
   /** Mirror install before its SEAMCALL: CAS(e, old, FROZEN) (freeze) or CAS(e, old, v) (cas-then-seamcall); nothing for seamcall-then-cas. Returns false when it lost the CAS. */
   const mirrorPublish = (c: Ctx, old: number, v: number, unalloc?: number): boolean =>
@@ -421,6 +435,11 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         if (lv === c.loc(L.goal) && priv && isLink(old)) {
           // a private table already exists where a huge page was wanted: map at 4K below it
           c.setLoc(L.goal, lv - 1);
+        } else if (lv === c.loc(L.goal) && lv > 1 && isLink(old) && c.nxFlag(linkTable(old))) {
+          // disallowed_hugepage_adjust (76901e56fb51): a table split for the NX mitigation is not
+          // replaced by a huge page; map below it
+          c.note(`t${linkTable(old)} is nx_huge_page_disallowed: no huge page over it`);
+          c.setLoc(L.goal, lv - 1);
         } else if (lv === c.loc(L.goal)) {
           c.goto('install');
           return;
@@ -451,12 +470,36 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       run: (c) => {
         const old = c.loc(L.old);
         const tb = splitTable(c, old, c.loc(L.level), c.loc(L.gfn));
+        if (p.nx === true) c.setLoc(L.alloc, tb + 1);
+        nxBeforeLink(c, tb);
         if (!casOrRetry(c, old, mkLink(tb), tb)) return;
         c.seen(WITNESS['huge-split']);
         iterDown(c, tb);
-        c.goto('read-entry');
+        c.goto(p.nx === true ? 'track-nx' : 'read-entry');
       },
     },
+    ...(p.nx === true
+      ? [
+          {
+            name: 'track-nx',
+            doc: 'after linking a table for an NX split: spin_lock(tdp_mmu_pages_lock); track it on possible_nx_huge_pages if the fault could have mapped huge there (and, mainline, only if nx_huge_page_disallowed is still set: a remover clears it under the same lock); spin_unlock',
+            run: (c: Ctx) => {
+              const sp = c.loc(L.alloc) - 1;
+              // the table sits at level L.level (the walk stepped into it); it is a possible NX
+              // huge page when the level above is one the host would map huge (fault->req_level)
+              const req = Math.min(c.m.geometry.levels, c.m.hostLevels[gfn] ?? 1);
+              c.pagesLock();
+              if (c.loc(L.level) + 1 <= req) {
+                if (!o.nxFlagBeforeLink) c.nxSet(NX.flag, sp, true);
+                if (c.nxFlag(sp)) c.nxSet(NX.list, sp, true);
+                else c.note(`t${sp} was unaccounted by a remover: not tracked`);
+              }
+              c.pagesUnlock();
+              c.goto('read-entry');
+            },
+          } satisfies StepDef,
+        ]
+      : []),
     {
       name: 'zap-huge',
       tdx: true,
@@ -489,9 +532,10 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         const tb = c.allocTable(lv - 1, c.loc(L.gfn), priv);
         c.setLoc(L.alloc, tb + 1);
         if (!priv) {
+          nxBeforeLink(c, tb);
           if (!casOrRetry(c, old, mkLink(tb), tb)) return;
           iterDown(c, tb);
-          c.goto('read-entry');
+          c.goto(p.nx === true ? 'track-nx' : 'read-entry');
           return;
         }
         if (!mirrorPublish(c, old, mkLink(tb), tb)) return;
@@ -665,6 +709,6 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
 /** Returns a fault operation instance. */
 export function faultOp(p: FaultParams, o: Options): OpInstance {
   if (p.buildAdd) return { op: 'page-add', label: `page-add(g${p.gfn})`, steps: faultSteps({ ...p, private: true }, o) };
-  const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''})`;
+  const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''}${p.nx ? ',nx' : ''})`;
   return { op: 'fault', label, steps: faultSteps(p, o) };
 }

@@ -13,7 +13,9 @@
  * mmu_lock mode the step each other thread stands at wants; only a step that changes its thread's
  * mode conflicts with their future, see src/mmu/footprint.ts) and other
  * threads' locals (TDH.MR.FINALIZE waits for in-flight hooks: `aux2`, `hook`), and whether others
- * hold kvm->slots_lock (fast zap, memslot deletion: `slots-held`, not every thread's flags word).
+ * hold kvm->slots_lock (fast zap, memslot deletion: `slots-held`, not every thread's flags word). The operations
+ * that link or remove tables (faults, fast zap, memslot deletion, NX recovery) touch the NX
+ * metadata (`nx-meta`, in the state only when a scenario splits for the NX mitigation).
  */
 import type { FootprintClass } from '../../src/internal.js';
 
@@ -26,7 +28,7 @@ const BASE: readonly FootprintClass[] = [
 const YIELDS: readonly FootprintClass[] = [...BASE, 'lock-waits'];
 
 /** The fault path reads the invalidation sequence, range and count, the memslot and the pfn map. */
-const FAULT: readonly FootprintClass[] = [...BASE, 'G.seq', 'G.inProgress', 'G.range', 'memslots', 'G.bitmap', 'G.gen', 'pfn-map'];
+const FAULT: readonly FootprintClass[] = [...BASE, 'G.seq', 'G.inProgress', 'G.range', 'memslots', 'G.bitmap', 'G.gen', 'pfn-map', 'nx-meta'];
 /** An invalidation (mmu_notifier or guest_memfd) bumps the sequence and range and frees pages; its zap walk yields. */
 const INVALIDATE: readonly FootprintClass[] = [...YIELDS, 'G.seq', 'G.inProgress', 'G.range', 'pfn-map'];
 
@@ -35,16 +37,16 @@ export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> 
   fault: FAULT,
   'page-add': FAULT,
   access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest'],
-  'memslot-delete': [...YIELDS, 'memslots', 'G.gen', 'slots-held'],
+  'memslot-delete': [...YIELDS, 'memslots', 'G.gen', 'slots-held', 'nx-meta'],
   'gmem-punch-hole': INVALIDATE,
   'zap-range': INVALIDATE,
-  'fast-zap': [...YIELDS, 'slots-held'],
+  'fast-zap': [...YIELDS, 'slots-held', 'nx-meta'],
   unload: BASE,
   age: BASE,
   'dirty-log-enable': [...BASE, 'memslots', 'G.bitmap'],
   'dirty-log-harvest': [...BASE, 'G.bitmap', 'G.harvest'],
   'eager-split': BASE,
-  'nx-recover': BASE,
+  'nx-recover': [...BASE, 'nx-meta'],
   finalize: [...BASE, 'L.aux2', 'L.hook'],
 };
 

@@ -9,7 +9,7 @@ import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
 
-const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT } = mmuState;
+const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT, NX } = mmuState;
 
 /** The invariants' meanings live in src/mmu/names.ts (step bodies name them); re-exported here. */
 export { INVARIANT_DOC };
@@ -125,7 +125,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     9: ['pages', 'sept'],
     10: ['L.flags', 'L.root', 'V.droot', 'V.mroot', 'roots'],
     11: [],
-    12: ['L.hook', 'roots', 'tables'],
+    12: ['L.hook', 'roots', 'tables', 'nx-meta'],
   };
   const inv = (k: number, check: (s: Int32Array) => boolean): FootprintProperty => ({
     name: `I${k}`,
@@ -378,6 +378,15 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         if ((fl & RF.used) === 0 || (fl & RF.freed) !== 0) continue;
         const tb = s[m.root(r, R.table)]!;
         if (!wellLinked(s, tb, m.geometry.levels, 0, s[m.table(tb, T.mirror)]!)) return false;
+      }
+      // page-table metadata agrees with the tree: every table on possible_nx_huge_pages has its
+      // nx_huge_page_disallowed set, and a table with the flag set is live (tdp_mmu_unlink_sp
+      // clears it when the table is removed, under tdp_mmu_pages_lock)
+      if (m.nxBase >= 0) {
+        const list = s[m.nxBase + NX.list]!;
+        const flag = s[m.nxBase + NX.flag]!;
+        if ((list & ~flag) !== 0) return false;
+        for (let t = 0; t < m.geometry.tables; t++) if ((flag & (1 << t)) !== 0 && s[m.table(t, T.status)] !== TS.live) return false;
       }
       return true;
     }),

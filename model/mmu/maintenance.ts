@@ -25,7 +25,7 @@ import {
 import type { Options } from './options.js';
 import { dbitLog, type SlotRef } from './ops.js';
 
-const { G, L, F, R, RF } = mmuState;
+const { G, L, F, R, RF, T, TS, NX } = mmuState;
 
 // ---- dirty-log harvest ---------------------------------------------------------------------------
 
@@ -189,6 +189,61 @@ function findSp(c: Ctx, gfn: number): [number, number, number] | undefined {
 }
 
 /**
+ * The `pick` of NX recovery with NX metadata: the sp on possible_nx_huge_pages that covers `gfn`
+ * is taken off the list and unaccounted (nx_huge_page_disallowed cleared) under
+ * tdp_mmu_pages_lock; its parent entry (sp->ptep) is where the valid direct root links a table at
+ * the sp's level and gfn. Nothing listed: the recovery ends; an sp no root links (a stale entry
+ * of the list: freed memory) is a use after free.
+ */
+function pickListed(c: Ctx, gfn: number): void {
+  const m = c.m;
+  let sp = -1;
+  for (let tb = 0, list = c.nxList(); list !== 0 && tb < m.geometry.tables; tb++) {
+    if ((list & (1 << tb)) === 0) continue;
+    const lv = c.s[m.table(tb, T.level)]!;
+    const base = c.s[m.table(tb, T.gfn)]!;
+    if (gfn >= base && gfn < base + m.span(lv + 1)) sp = tb;
+  }
+  if (sp < 0) {
+    c.note(`no possible NX huge page on the list covers g${gfn}`);
+    c.goto('unlock');
+    return;
+  }
+  const st = c.s[m.table(sp, T.status)]!;
+  if (st !== TS.live) c.violate(1, `NX recovery took t${sp} off possible_nx_huge_pages, but it was ${st === TS.freed || st === TS.free ? 'freed' : 'already removed'}`);
+  c.pagesLock();
+  c.nxSet(NX.list, sp, false);
+  c.nxSet(NX.flag, sp, false);
+  c.pagesUnlock();
+  const lv = c.s[m.table(sp, T.level)]! + 1;
+  let parent = -1;
+  for (let r = 0; r < m.geometry.roots && parent < 0; r++) {
+    const fl = c.s[m.root(r, R.flags)]!;
+    if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed | RF.mirror)) !== 0) continue;
+    let tb = c.s[m.root(r, R.table)]!;
+    for (let l = m.geometry.levels; l > lv; l--) {
+      const v = c.s[m.entry(tb, m.index(l, gfn))]!;
+      if (!isLink(v)) {
+        tb = -1;
+        break;
+      }
+      tb = linkTable(v);
+    }
+    if (tb >= 0) parent = tb;
+  }
+  c.touch(`pick listed sp t${sp}`);
+  c.rcuLock();
+  if (parent < 0) {
+    c.note(`no valid root reaches the parent of t${sp}`);
+    c.goto('done');
+    return;
+  }
+  c.setLoc(L.table, parent);
+  c.setLoc(L.aux, m.index(lv, gfn));
+  c.setLoc(L.aux2, sp + 1);
+}
+
+/**
  * Returns the NX recovery steps for the possible-NX page table mapping `gfn` (the model treats
  * every 4K table as an NX split): 6.18+ (read lock): pick and unaccount the sp, R(parent), only if
  * the parent still links the sp CAS(parent, link, np), handle_removed_pt(shared), flush before
@@ -214,6 +269,10 @@ export function nxRecoverSteps(o: Options, gfn: number): StepDef[] {
       name: 'pick',
       doc: 'pop an sp from possible_nx_huge_pages and unaccount it under tdp_mmu_pages_lock (its ptep is known); rcu_read_lock',
       run: (c) => {
+        if (c.nxMeta) {
+          pickListed(c, gfn);
+          return;
+        }
         const f = findSp(c, gfn);
         if (f === undefined) {
           c.note(`no possible-NX table maps g${gfn}`);

@@ -100,6 +100,12 @@ export const OPTIONS = {
     doc: 'eager huge page split runs under mmu_lock for read (slot-wide split when dirty logging is enabled: CAS) or for write (KVM_CLEAR_DIRTY_LOG path: XCHG)',
     ref: '§2.6',
   },
+  nxFlagBeforeLink: {
+    values: [true, false],
+    mainline: true,
+    doc: 'a fault that splits for the NX huge page mitigation sets its new table\'s nx_huge_page_disallowed before publishing the table, and tracks it on possible_nx_huge_pages (under tdp_mmu_pages_lock) only if the flag is still set, i.e. no remover unaccounted it meanwhile; false: the flag is set when the table is tracked, after the link (the order before 61f94478547b)',
+    ref: '61f94478547b, §2.13',
+  },
   nxRecoveryLock: {
     values: ['read', 'write'],
     mainline: 'read',

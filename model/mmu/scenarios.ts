@@ -532,6 +532,39 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       expect: { verdict: 'holds' },
     },
   ),
+  // ---- NX huge page metadata: the flag of a table split for the mitigation --------------------------
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 2,
+      threads: [
+        { name: 'V0', script: [fault(0, { nx: true })] },
+        { name: 'V1', script: [fault(1, { write: true, level: 2 }), access(1, true)] },
+      ],
+      witnesses: ['huge-mapped', 'guest-wrote'],
+    },
+    {
+      name: 'mmu/nx-flag-before-link',
+      title: 'an instruction fetch splits for the NX huge page mitigation (a table linked under a huge-page-capable entry) while another vCPU faults a 2M page over the same range',
+      buggy: { what: 'nx_huge_page_disallowed is set when the table is tracked, after the link: the 2M fault sees a plain table, replaces it and unaccounts nothing, then the first fault tracks the removed table', options: { nxFlagBeforeLink: false } },
+      fixed: { what: 'the flag is set before the link (61f94478547b): the 2M fault maps below the NX table (disallowed_hugepage_adjust), and a table unaccounted by a remover is not tracked', options: { nxFlagBeforeLink: true } },
+      property: 'I12',
+      note: '61f94478547b "KVM: x86/mmu: Set disallowed_nx_huge_page in TDP MMU before setting SPTE" (with 76901e56fb51 "explicitly check nx_hugepage in disallowed_hugepage_adjust()", the check that reads the flag): possible_nx_huge_pages would hold a removed table (freed after RCU)',
+    },
+  ),
+  {
+    name: 'mmu/grid/nx-split-vs-huge-vs-recover',
+    title: 'mainline (6.18+), 3 threads: an NX split of g0, a 2M fault of g1 and NX recovery of the possible NX huge page race; the metadata (flag, possible_nx_huge_pages) follows the tree',
+    vm: 'default',
+    vcpus: 2,
+    threads: [
+      { name: 'V0', script: [fault(0, { nx: true })] },
+      { name: 'V1', script: [fault(1, { write: true, level: 2 })] },
+      { name: 'K', script: [{ op: 'nx-recover', gfn: 0 }] },
+    ],
+    witnesses: ['nx-recovered', 'huge-mapped', 'table-removed'],
+    expect: { verdict: 'holds' },
+  },
   // ---- mainline grid: D-bit dirty logging (PML) -------------------------------------------------------
   {
     name: 'mmu/grid/dbit-log-vs-write',

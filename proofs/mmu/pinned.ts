@@ -45,6 +45,9 @@ export const PINNED: Readonly<Record<string, number>> = {
   'mmu/c8-harvest-volatile/fixed': 158,
   'mmu/grid/dbit-log-vs-write': 372,
   'mmu/grid/dbit-log-vs-split': 1248,
+  'mmu/nx-flag-before-link/buggy': 236,
+  'mmu/nx-flag-before-link/fixed': 599,
+  'mmu/grid/nx-split-vs-huge-vs-recover': 34765,
   'mmu/grid3l/fault-vs-notifier': 619,
 };
 
@@ -97,4 +100,7 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'mmu/c8-harvest-volatile/fixed': 136,
   'mmu/grid/dbit-log-vs-write': 338,
   'mmu/grid/dbit-log-vs-split': 1023,
+  'mmu/nx-flag-before-link/buggy': 236,
+  'mmu/nx-flag-before-link/fixed': 548,
+  'mmu/grid/nx-split-vs-huge-vs-recover': 33436,
 };

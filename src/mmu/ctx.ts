@@ -8,7 +8,7 @@
  */
 import { DiagnosticError, fail } from '../core/diagnostic.js';
 import { enterUserCode, leaveUserCode } from '../core/user-code.js';
-import { F, G, L, MS, type MmuLayout, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { F, G, L, MS, type MmuLayout, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { type InvariantName, invariantNumber, WITNESS, type WitnessName, witnessBit } from './names.js';
 import type { CompiledProgram } from './program.js';
 import { FROZEN, formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
@@ -421,8 +421,50 @@ export class Ctx {
     }
     return fail('MMC301', `page-table pool exhausted (${m.geometry.tables} tables); raise the scenario's 'tables' bound`);
   }
+  // ---- page-table page metadata (the NX huge page mitigation; only when the state has it) ---------
+
+  /** Returns true when the state keeps the NX metadata (a scenario splits for the mitigation). */
+  get nxMeta(): boolean {
+    return this.m.nxBase >= 0;
+  }
+  /** Returns true when table `tb`'s nx_huge_page_disallowed is set. */
+  nxFlag(tb: number): boolean {
+    return this.m.nxBase >= 0 && (this.s[this.m.nxBase + NX.flag]! & (1 << tb)) !== 0;
+  }
+  /** Returns true when table `tb` is on possible_nx_huge_pages. */
+  nxListed(tb: number): boolean {
+    return this.m.nxBase >= 0 && (this.s[this.m.nxBase + NX.list]! & (1 << tb)) !== 0;
+  }
+  /** Returns the tables on possible_nx_huge_pages (bit per table). */
+  nxList(): number {
+    return this.m.nxBase >= 0 ? this.s[this.m.nxBase + NX.list]! : 0;
+  }
+  /** spin_lock(&kvm->arch.tdp_mmu_pages_lock) (released by {@link pagesUnlock} in the same step). */
+  pagesLock(): void {
+    this.flag(F.pagesLock, true);
+    this.touch('pages_lock+');
+  }
+  /** spin_unlock(&kvm->arch.tdp_mmu_pages_lock). */
+  pagesUnlock(): void {
+    this.flag(F.pagesLock, false);
+    this.touch('pages_lock-');
+  }
+  /**
+   * Changes NX metadata word `w` ({@link NX}) of table `tb` (set or clear its bit). Shared
+   * metadata is changed by a thread without the write lock only under tdp_mmu_pages_lock (I12);
+   * a table not yet published (`published` false: the fault's own new table) is private.
+   */
+  nxSet(w: number, tb: number, on: boolean, published = true): void {
+    if (this.m.nxBase < 0) return;
+    if (published && !this.has(F.wl) && !this.has(F.pagesLock)) this.violate(INV.readLock, `NX metadata of t${tb} changed without mmu_lock held for write or tdp_mmu_pages_lock`);
+    const o = this.m.nxBase + w;
+    this.s[o] = on ? this.s[o]! | (1 << tb) : this.s[o]! & ~(1 << tb);
+    this.touch(`${w === NX.list ? (on ? 'track' : 'untrack') : on ? 'set nx_huge_page_disallowed' : 'clear nx_huge_page_disallowed'} t${tb}`);
+  }
+
   /** Returns an allocated-but-unpublished table to the pool (CAS failed). */
   unallocTable(tb: number): void {
+    if (this.nxFlag(tb)) this.nxSet(NX.flag, tb, false, false);
     this.s[this.m.table(tb, T.status)] = TS.free;
     this.s[this.m.table(tb, T.level)] = 0;
     this.s[this.m.table(tb, T.gfn)] = 0;

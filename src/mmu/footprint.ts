@@ -30,7 +30,7 @@
  */
 import { addLoc, FootprintPor, type FootprintModel, hasLoc, locList, locSet, type LocSet, subsetOf, unionInto } from '../check/por.js';
 import type { Property } from '../check/model.js';
-import { F, G, L, MS, type MmuLayout, V } from './layout.js';
+import { F, G, L, MS, type MmuLayout, NX, V } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /**
@@ -46,6 +46,8 @@ import type { MmuMachine } from './machine.js';
  *   `pages`, `pfn-map` (gfn to pfn), `sept` (the S-EPT);
  * - `memslots`: the state and dirty-logging words of every memslot (the first slot's are `G.slot`
  *   and `G.dirtyLog`, included; the others' are appended to the state);
+ * - `nx-meta`: the NX metadata block (possible_nx_huge_pages and the tables' flags), when the
+ *   state has one;
  * - `all`: every word.
  */
 export type FootprintClass =
@@ -63,6 +65,7 @@ export type FootprintClass =
   | 'pfn-map'
   | 'sept'
   | 'memslots'
+  | 'nx-meta'
   | 'all';
 
 /** A property that declares the state words it reads. */
@@ -100,6 +103,9 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
   else if (c === 'pfn-map') range(m.pfnBase, m.gfns);
   else if (c === 'sept') range(m.septBase, m.septCount);
   else if (c === 'memslots') for (let k = 0; k < m.slots.length; k++) range(m.slot(k, 0), MS.size);
+  else if (c === 'nx-meta') {
+    if (m.nxBase >= 0) range(m.nxBase, NX.size);
+  }
   else if (c.startsWith('G.')) addLoc(out, G[c.slice(2) as keyof typeof G]);
   else if (c.startsWith('L.')) for (let u = 0; u < g.threads; u++) addLoc(out, m.local(u, L[c.slice(2) as keyof typeof L]));
   else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));

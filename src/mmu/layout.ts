@@ -31,7 +31,21 @@ export interface Geometry {
    * every gfn (the host maps as large as the pfns allow).
    */
   readonly hostLevel?: readonly number[];
+  /**
+   * Page-table page metadata of the NX huge page mitigation (appended to the state only when a
+   * scenario splits for it: a fault with `nx`): the possible_nx_huge_pages list and each table's
+   * nx_huge_page_disallowed flag ({@link NX}).
+   */
+  readonly nxMeta?: boolean;
 }
+
+/**
+ * The NX metadata block (appended after the memslot blocks when `geometry.nxMeta`): `list`, the
+ * tables on possible_nx_huge_pages (bit per table), and `flag`, the tables whose
+ * nx_huge_page_disallowed is set (bit per table). Both are changed under tdp_mmu_pages_lock (or
+ * with mmu_lock held for write).
+ */
+export const NX = { list: 0, flag: 1, size: 2 } as const;
 
 /** One memslot: `pages` gfns from `base`, with a stable `id` (what operations name). */
 export interface SlotGeometry {
@@ -168,6 +182,8 @@ export const F = {
    * two of them never interleave).
    */
   slots: 256,
+  /** The thread holds kvm->arch.tdp_mmu_pages_lock (taken and released inside one step). */
+  pagesLock: 512,
 } as const;
 
 /** Per-vCPU words. */
@@ -218,6 +234,8 @@ export class MmuLayout {
   readonly slotMasks: readonly number[];
   /** gfn -> host mapping level of its backing page. */
   readonly hostLevels: Int8Array;
+  /** Offset of the NX metadata block ({@link NX}), or -1 when the state has none. */
+  readonly nxBase: number;
   readonly size: number;
 
   constructor(g: Geometry) {
@@ -264,6 +282,9 @@ export class MmuLayout {
     this.hostLevels = Int8Array.from({ length: this.gfns }, (_, x) => g.hostLevel?.[x] ?? g.levels);
     this.slotBase = o - MS.size;
     o += (this.slots.length - 1) * MS.size;
+    if (g.nxMeta === true && g.tables > 31) fail('MMC301', `geometry: the NX metadata keeps a bit per table: at most 31 tables, got ${g.tables}`);
+    this.nxBase = g.nxMeta === true ? o : -1;
+    if (g.nxMeta === true) o += NX.size;
     this.size = o;
   }
 

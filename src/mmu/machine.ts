@@ -7,7 +7,7 @@
 import { fail } from '../core/diagnostic.js';
 import type { ItfValue, Model, Property } from '../check/model.js';
 import { Ctx, newRecord, type StepRecord } from './ctx.js';
-import { F, G, L, MmuLayout, MS, type Geometry, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { F, G, L, MmuLayout, MS, type Geometry, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
 import { type FootprintClass, type FootprintProperty, footprintPor, type MmuFootprints } from './footprint.js';
@@ -409,6 +409,8 @@ export class MmuMachine implements Model {
           gfn: s[m.table(tb, T.gfn)]!,
           mirror,
           sptes: [0, 1].map((i) => ({ '#bigint': d.spte64(s[m.entry(tb, i)]!, mirror).toString() })),
+          // the NX metadata, when the state keeps it: nx_huge_page_disallowed, on possible_nx_huge_pages
+          ...(m.nxBase >= 0 ? { nxHugePageDisallowed: (s[m.nxBase + NX.flag]! & (1 << tb)) !== 0, possibleNxHugePage: (s[m.nxBase + NX.list]! & (1 << tb)) !== 0 } : {}),
         },
       ]);
     }

@@ -38,8 +38,8 @@ import { isObject } from '../core/shape.js';
 
 /** One operation call in a thread's script (`mmucheck list --operations` lists them with their steps). */
 export type OpCall =
-  /** A vCPU's EPT violation for `gfn`: a write fault when `write`, a private (S-EPT) fault when `private`, mapped at `level` (1 = 4K, 2 = 2M, 3 = 1G), through the lockless fast path first when `fast`. */
-  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number; readonly fast?: boolean }
+  /** A vCPU's EPT violation for `gfn`: a write fault when `write`, a private (S-EPT) fault when `private`, mapped at `level` (1 = 4K, 2 = 2M, 3 = 1G), through the lockless fast path first when `fast`; an instruction fetch under the NX huge page mitigation when `nx` (mapped at 4K; the tables it links are possible NX huge pages, tracked for `nx-recover`). */
+  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number; readonly fast?: boolean; readonly nx?: boolean }
   /** The guest reads (or writes when `write`) `gfn` through its TLB or a page walk. */
   | { readonly op: 'access'; readonly gfn: number; readonly write?: boolean }
   /** An mmu_notifier invalidation of the shared gfns start..end-1 (host pages freed afterwards). */
@@ -60,7 +60,7 @@ export type OpCall =
   | { readonly op: 'dirty-log-harvest'; readonly slot?: number }
   /** Eager page splitting of every huge leaf. */
   | { readonly op: 'eager-split' }
-  /** NX huge page recovery of the table that maps `gfn`. */
+  /** NX huge page recovery of the table that maps `gfn` (with `nx` faults in the scenario: of the possible NX huge page on the list that covers `gfn`). */
   | { readonly op: 'nx-recover'; readonly gfn: number }
   /** KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD of the private `gfn` while the TD is built. */
   | { readonly op: 'page-add'; readonly gfn: number }
@@ -221,7 +221,7 @@ export const BUILT_IN_PROPERTIES: readonly string[] = ['spte-classification'];
 /** The parameters of each operation: name -> required. */
 /** Each operation's parameters and their kinds (`mmucheck list --operations`). */
 export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int' | 'bool'>>>> = {
-  fault: { gfn: 'int', write: 'bool', private: 'bool', level: 'int', fast: 'bool' },
+  fault: { gfn: 'int', write: 'bool', private: 'bool', level: 'int', fast: 'bool', nx: 'bool' },
   access: { gfn: 'int', write: 'bool' },
   'zap-range': { start: 'int', end: 'int' },
   'gmem-punch-hole': { start: 'int', end: 'int' },
@@ -320,6 +320,7 @@ function checkFits(c: OpCall, at: string, sys: ScenarioSystem, thread: number, t
     if (!tdx) bad(`${at}.private`, "a private fault needs vm: 'tdx' (this is a default VM)");
     if (!sys.privateGfns.includes(c.gfn)) bad(`${at}.gfn`, `a private fault of gfn ${c.gfn}, which is not private (${privList})`);
     if (c.fast === true) bad(`${at}.fast`, 'the lockless fast page fault never handles private gfns');
+    if (c.nx === true) bad(`${at}.nx`, 'private memory is never split for the NX huge page mitigation (mirror roots have no possible NX huge pages)');
     if ((c.level ?? 1) > 1 && !sys.privateHuge) bad(`${at}.level`, 'a private huge-page fault needs options: { tdxHugePages: true } (without it private memory is mapped at 4K only)');
   }
   if (c.op === 'gmem-punch-hole' && !tdx) bad(at, "gmem-punch-hole needs vm: 'tdx' (guest_memfd backs the private gfns of a TD)");

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { buildMachine, toScenario } from '../../model/mmu/build.js';
 import { advanceOr } from '../../model/mmu/common.js';
 import { findScenario } from '../../model/mmu/scenarios.js';
-import { type Ctx, spte, type StepEdit } from '../../src/internal.js';
+import { type Ctx, mmuState, spte, type StepEdit } from '../../src/internal.js';
 import type { ScenarioSpec } from '../../src/mmu/scenario.js';
 import { explore } from './util.js';
 
@@ -115,5 +115,39 @@ describe('I12 clause 3: a leaf-bit CAS never acts on a snapshot that is no longe
   it('mutant: retrying the leaf-bit CAS on a link that replaced the huge leaf breaks I12', () => {
     const r = explore(buildMachine(toScenario(spec), { edits: [retryAnything], name: 'retry-anything' }));
     expect(r.allBroken).toContain('I12');
+  });
+});
+
+describe('I12 clause 4: page-table metadata agrees with the tree and is changed under its lock', () => {
+  /** The NX split tracks its table without tdp_mmu_pages_lock. */
+  const unlockedTrack: StepEdit = {
+    op: 'fault',
+    replace: 'track-nx',
+    with: {
+      doc: 'list_add without tdp_mmu_pages_lock',
+      run: (c: Ctx) => {
+        const sp = c.local('alloc') - 1;
+        if (c.nxFlag(sp)) c.nxSet(mmuState.NX.list, sp, true);
+        c.goto('read-entry');
+      },
+    },
+  };
+
+  it('mutant: tracking a possible NX huge page under the read lock without tdp_mmu_pages_lock breaks I12', () => {
+    const r = explore(buildMachine(scn('mmu/nx-flag-before-link/fixed'), { edits: [unlockedTrack], name: 'unlocked-track' }));
+    expect(r.allBroken).toContain('I12');
+    expect(r.trace?.labels.at(-1)).toBe('V0: fault(g0,R,nx).track-nx');
+  });
+
+  it('the metadata predicate: the pre-61f94478547b order tracks a removed table (mmu/nx-flag-before-link/buggy); mainline holds', () => {
+    const bug = explore(buildMachine(scn('mmu/nx-flag-before-link/buggy')));
+    expect(bug.allBroken).toEqual(['I12']);
+    expect(bug.trace?.labels.at(-1)).toBe('V0: fault(g0,R,nx).track-nx');
+    expect(explore(buildMachine(scn('mmu/nx-flag-before-link/fixed'))).result.verdict.kind).toBe('holds');
+  });
+
+  it('scenarios without an NX split keep no NX metadata (their states and pinned counts are unchanged)', () => {
+    expect(buildMachine(scn('mmu/grid/nx-recover-vs-fault')).layout.nxBase).toBe(-1);
+    expect(buildMachine(scn('mmu/nx-flag-before-link/fixed')).layout.nxBase).toBeGreaterThan(0);
   });
 });

@@ -40,6 +40,7 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   tdxHugePages: { scenario: 'tdx/2m-vs-4k/freeze' },
   eagerSplitLock: { scenario: 'mmu/grid/eager-split-vs-fault' },
   nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
+  nxFlagBeforeLink: { scenario: 'mmu/nx-flag-before-link/fixed' },
   tdxBuildAdd: { scenario: 'tdx/build/page-add-vs-punch-hole/in-hook' },
   maxRetries: { bound: 'mmu/grid/fault-vs-notifier' },
 };
