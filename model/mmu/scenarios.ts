@@ -594,6 +594,39 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     witnesses: ['huge-split', 'cas-failed', 'write-protected', 'harvested'],
     expect: { verdict: 'holds' },
   },
+  // ---- mainline grid: access tracking and aging -------------------------------------------------------
+  {
+    name: 'mmu/grid/age-vs-fast-fault',
+    title: 'mainline without EPT A/D bits: lockless aging marks a leaf for access tracking (R/X saved, W dropped) while the guest writes and the lockless fast page fault restores the leaf; both CAS against their snapshots',
+    vm: 'default',
+    vcpus: 1,
+    options: { eptAd: false },
+    setup: [[0, fault(0, { write: true })]],
+    threads: [
+      { name: 'V0', script: [access(0, true), fault(0, { write: true, fast: true }), access(0, true)] },
+      { name: 'A', script: [{ op: 'age', start: 0, end: 2 }] },
+    ],
+    witnesses: ['aged', 'fast-fixed', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'mmu/grid/age-vs-dbit-harvest',
+    title: 'mainline with PML, 3 threads: the guest writes (the CPU sets D and logs), lockless aging clears A with an atomic AND, and a harvest clears D under the write lock',
+    vm: 'default',
+    vcpus: 1,
+    options: { dirtyLogByDBit: true },
+    setup: [
+      [0, fault(0, { write: true })],
+      [1, { op: 'dirty-log-enable' }],
+    ],
+    threads: [
+      { name: 'V0', script: [access(0, true), access(0, true)] },
+      { name: 'A', script: [{ op: 'age', start: 0, end: 1 }] },
+      { name: 'M', script: [{ op: 'dirty-log-harvest' }] },
+    ],
+    witnesses: ['aged', 'harvested', 'guest-wrote', 'harvest-raced'],
+    expect: { verdict: 'holds' },
+  },
   // ---- 3-level geometry ---------------------------------------------------------------------------
   {
     name: 'mmu/grid3l/eager-split-1g',

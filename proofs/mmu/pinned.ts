@@ -48,6 +48,8 @@ export const PINNED: Readonly<Record<string, number>> = {
   'mmu/nx-flag-before-link/buggy': 236,
   'mmu/nx-flag-before-link/fixed': 599,
   'mmu/grid/nx-split-vs-huge-vs-recover': 34765,
+  'mmu/grid/age-vs-fast-fault': 168,
+  'mmu/grid/age-vs-dbit-harvest': 1626,
   'mmu/grid3l/fault-vs-notifier': 619,
 };
 
@@ -103,4 +105,6 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'mmu/nx-flag-before-link/buggy': 236,
   'mmu/nx-flag-before-link/fixed': 548,
   'mmu/grid/nx-split-vs-huge-vs-recover': 33436,
+  'mmu/grid/age-vs-fast-fault': 162,
+  'mmu/grid/age-vs-dbit-harvest': 1514,
 };
