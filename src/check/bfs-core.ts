@@ -9,7 +9,7 @@
  * counterexample and the state counts the same for any number of partitions.
  */
 import type { Model } from './model.js';
-import { FP, fingerprint, stateHash } from './hash.js';
+import { FP, fingerprint, stateHash, stateHashDiff } from './hash.js';
 import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
 import { type Budget, type Found, type PropTable, type Search, ActVec, IntVec, better, clear, propTable, runSync } from './common.js';
 import { Level, decode } from './frontier.js';
@@ -62,8 +62,11 @@ export function mergeInEffect(model: Model, opts: { por?: boolean | undefined; s
   return por && !symmetry && (opts.merge ?? true) && (opts.strategy ?? 'bfs') === 'bfs';
 }
 
-/** Words before the state in an outbox record: h1, h2, parent gid, action index, eventually bits. */
-export const OH = 5;
+/**
+ * Words before the state in an outbox record: h1, h2, parent gid, action index, eventually bits,
+ * always properties to judge (see `PropTable.alwaysReads`).
+ */
+export const OH = 6;
 /** Successors inserted into the store together (see `StateStore.insertBatch`). */
 export const BATCH = 1024;
 /**
@@ -238,17 +241,17 @@ export class BfsCore {
     const h2 = FP[1]!;
     if (this.route && (h2 >>> 0) % this.n !== this.me) return;
     const o = this.np * (OH + this.S);
-    this.pend.set([h1, h2, -1 - rootIndex, 0, this.props.eventuallyMask], o);
+    this.pend.set([h1, h2, -1 - rootIndex, 0, this.props.eventuallyMask, -1], o);
     this.pend.set(state, o + OH);
     this.np++;
     if (!this.flush()) throw new RangeError('shared state table smaller than the initial states');
   }
 
-  private record(parent: number, actIdx: number, ebits: number, buf: Int32Array, off: number): void {
+  private record(parent: number, actIdx: number, ebits: number, judge: number, buf: Int32Array, off: number): void {
     const id = this.parents.length;
     this.parents.push(parent);
     this.acts.push(actIdx);
-    this.next.push(id * this.n + this.me, ebits, buf, off);
+    this.next.push(id * this.n + this.me, ebits, judge, buf, off);
   }
 
   /** Inserts the records of an inbox (from other partitions) into the next level. */
@@ -265,7 +268,7 @@ export class BfsCore {
       const o0 = off + k0 * rs;
       this.store.insertBatch(buf, o0, rs, count, isNew, OH);
       for (let k = 0, o = o0; k < count; k++, o += rs) {
-        if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf, o + OH);
+        if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o + 5]!, buf, o + OH);
       }
     }
   }
@@ -433,16 +436,25 @@ export class BfsCore {
     const prs = OH + S;
     let pend = this.pend;
     const recent = this.recent;
+    const reads = props.alwaysReads;
+    const byWord = reads !== null ? reads.byWord : null;
+    const everywhere = reads !== null ? reads.everywhere : -1;
     for (; this.pos < stop; this.pos++) {
       const at = offs[this.pos]!;
       const cur = chunks[at >>> shift]!;
       const base = at & mask;
       const gid = cur[base]!;
       let ebits = cur[base + 1]!;
+      // Incremental judging (see `PropTable.alwaysReads`): the always properties that read a word
+      // in which this state differs from the state it was first reached from. That state
+      // satisfied every always property: it was judged when it was expanded, in the level before,
+      // and a violation stops the search at the end of its level, before this one. A property
+      // reads only its words, so where they are unchanged it still holds. Roots judge everything.
+      const judge = cur[base + 2]! | everywhere;
       decode(cur, base, state, S);
       // Judge the state.
       for (let p = 0; p < props.always.length; p++) {
-        if (!props.always[p]!.check(state)) {
+        if ((judge & (1 << p)) !== 0 && !props.always[p]!.check(state)) {
           const f = this.found('always', props.alwaysIdx[p]!, gid);
           if (better(f, this.violation)) this.violation = f;
         }
@@ -494,7 +506,9 @@ export class BfsCore {
           t = canon;
         }
         if (within !== null && !within(t)) continue;
-        stateHash(t, 0, S);
+        let dirty = -1;
+        if (byWord !== null) dirty = stateHashDiff(t, state, S, byWord);
+        else stateHash(t, 0, S);
         const s1 = FP[0]!;
         const s2 = FP[1]!;
         const rk = 2 * (s1 & RECENT_MASK);
@@ -524,6 +538,7 @@ export class BfsCore {
         d[o + 2] = gid;
         d[o + 3] = i;
         d[o + 4] = ebits;
+        d[o + 5] = dirty;
         d.set(t, o + OH);
       }
       if (!any) {

@@ -16,6 +16,12 @@ export interface PropTable {
   readonly eventuallyIdx: readonly number[];
   /** Bit mask with one bit per eventually property (at most 31). */
   readonly eventuallyMask: number;
+  /**
+   * Incremental judging of `always` properties (see `Property.words`), or null (every state judged
+   * on every always property): per state word, the always properties (bit p for `always[p]`) that
+   * read it; and the always properties judged on every state (no `words`).
+   */
+  readonly alwaysReads: { readonly byWord: Int32Array; readonly everywhere: number } | null;
 }
 
 /** Returns the property table of a model. */
@@ -36,7 +42,22 @@ export function propTable(model: Model): PropTable {
   const [sometimes, sometimesIdx] = pick('sometimes');
   const [eventually, eventuallyIdx] = pick('eventually');
   if (eventually.length > 31) throw new RangeError(`model ${model.name}: at most 31 eventually properties`);
-  return { all, always, alwaysIdx, sometimes, sometimesIdx, eventually, eventuallyIdx, eventuallyMask: eventually.length ? (2 ** eventually.length - 1) | 0 : 0 };
+  return { all, always, alwaysIdx, sometimes, sometimesIdx, eventually, eventuallyIdx, eventuallyMask: eventually.length ? (2 ** eventually.length - 1) | 0 : 0, alwaysReads: alwaysReads(model, always) };
+}
+
+/**
+ * Returns the {@link PropTable.alwaysReads} of the always properties, or null when none declares
+ * its words or there are more than 31 of them.
+ */
+function alwaysReads(model: Model, always: readonly Property[]): PropTable['alwaysReads'] {
+  if (always.length > 31 || !always.some((p) => p.words !== undefined)) return null;
+  const byWord = new Int32Array(model.stateSize);
+  let everywhere = 0;
+  always.forEach((p, k) => {
+    if (p.words === undefined) everywhere |= 1 << k;
+    else for (const w of p.words) if (w >= 0 && w < byWord.length) byWord[w] = byWord[w]! | (1 << k);
+  });
+  return { byWord, everywhere };
 }
 
 /** Kinds of discoveries, in the order that breaks ties (a safety violation before a deadlock ...). */

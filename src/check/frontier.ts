@@ -2,8 +2,8 @@
  * A BFS level (the frontier) in a compact form: states are stored sparse, which matters because
  * the frontier of a large search holds hundreds of thousands of whole states. A record is
  *
- *   gid, eventually bits, bitmap (ceil(S/32) words: bit k set when word k is not 0),
- *   the non-zero words in increasing order
+ *   gid, eventually bits, always properties to judge (`PropTable.alwaysReads`),
+ *   bitmap (ceil(S/32) words: bit k set when word k is not 0), the non-zero words in increasing order
  *
  * and a second vector holds the offset of every record, so that record i is found directly (the
  * shared-mode workers claim chunks of records by index). The states of the executable MMU are
@@ -14,8 +14,8 @@
  */
 import { IntVec } from './common.js';
 
-/** Words before the bitmap in a record: global id, eventually bits. */
-const FH = 2;
+/** Words before the bitmap in a record: global id, eventually bits, always properties to judge (see `PropTable.alwaysReads`). */
+const FH = 3;
 
 /** Smallest chunk: 2^20 words (4 MiB; untouched pages of a chunk take no memory). */
 const MIN_SHIFT = 20;
@@ -84,7 +84,7 @@ export class Level {
   }
 
   /** Appends a record for the `S` words of `buf` from `off`. */
-  push(gid: number, ebits: number, buf: Int32Array, off: number): void {
+  push(gid: number, ebits: number, judge: number, buf: Int32Array, off: number): void {
     const S = this.S;
     const bw = this.bw;
     // At most the header, the bitmap and every word; the unused tail stays free.
@@ -93,6 +93,7 @@ export class Level {
     this.offs.push(this.ci * (1 << this.shift) + o);
     d[o] = gid;
     d[o + 1] = ebits;
+    d[o + 2] = judge;
     const b0 = o + FH;
     let p = b0 + bw;
     for (let w = 0; w < bw; w++) {

@@ -66,7 +66,34 @@ export function stateHash(buf: Int32Array, off: number, len: number): void {
   finish(h1, h2);
 }
 
-/** The final avalanche of both hash halves into {@link FP} (shared by {@link fingerprint} and {@link stateHash}). */
+/**
+ * {@link stateHash} of `len` words of `buf` (into {@link FP}), in the same pass comparing them
+ * with the words of `par` (the state `buf` was reached from): returns the union of `byWord[i]`
+ * over the words `i` that differ.
+ */
+export function stateHashDiff(buf: Int32Array, par: Int32Array, len: number, byWord: Int32Array): number {
+  let h1 = 0x1b873593 ^ len;
+  let h2 = 0x68e31da4 ^ Math.imul(len, 0x27d4eb2f);
+  let dirty = 0;
+  for (let i = 0; i < len; i++) {
+    const w = buf[i]!;
+    if (w !== par[i]) dirty |= byWord[i]!;
+    if (w === 0) continue;
+    let k = Math.imul(w, 0xcc9e2d51) ^ Math.imul(i + 1, 0x9e3779b1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 = Math.imul(h2 ^ (w + Math.imul(i + 1, 0x7f4a7c15)), 0x9e3779b1);
+    h2 = (h2 << 11) | (h2 >>> 21);
+    h2 = (Math.imul(h2, 0x85ebca77) + 0x165667b1) | 0;
+  }
+  finish(h1, h2);
+  return dirty;
+}
+
+/** The final avalanche of both hash halves into {@link FP} (shared by {@link fingerprint}, {@link stateHash} and {@link stateHashDiff}). */
 function finish(h1: number, h2: number): void {
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);

@@ -31,6 +31,13 @@ export interface Property {
   readonly doc?: string;
   /** Returns true when the condition holds in `state`. Must not keep or mutate `state`. */
   check(state: Int32Array): boolean;
+  /**
+   * Every state word `check` may read, in any state (an over-approximation; absent: it may read
+   * any word). A breadth-first search judges an `always` property that declares them only on a
+   * state that differs in one of these words from the state it was first reached from (that
+   * state satisfied it, see src/check/bfs-core.ts): `check` must be a function of these words.
+   */
+  readonly words?: readonly number[];
 }
 
 /** A value in an ITF trace state (the Apalache / Quint trace format). */

@@ -10,7 +10,8 @@ import { Ctx, newRecord, type StepRecord } from './ctx.js';
 import { F, G, L, MmuLayout, MS, type Geometry, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
-import { type FootprintClass, type FootprintProperty, footprintPor, type MmuFootprints } from './footprint.js';
+import { addClass, type FootprintClass, type FootprintProperty, footprintPor, type MmuFootprints } from './footprint.js';
+import { hasLoc, locSet } from '../check/por.js';
 import { identicalThreads, ThreadSymmetry } from './symmetry.js';
 
 /** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
@@ -311,9 +312,23 @@ export class MmuMachine implements Model {
     return this.programs.every((_, t) => state[this.layout.pc(t)]! < 0);
   }
 
-  /** Returns the properties (cached). */
+  /**
+   * Returns the properties (cached). A property that declares what it reads (`reads`, footprint
+   * classes) and is not judged on terminal states only gets those classes' words as
+   * `Property.words`, so that a breadth-first search judges it only where a step changed one of
+   * them (the declarations are the ones partial-order reduction trusts, checked by the footprint
+   * test mode, src/mmu/footprint.ts).
+   */
   properties(): readonly Property[] {
-    this.props ??= this.spec.properties(this);
+    this.props ??= this.spec.properties(this).map((p) => {
+      const fp = p as FootprintProperty;
+      if (fp.reads === undefined || fp.terminal) return p;
+      const set = locSet(this.layout.size);
+      for (const c of fp.reads) addClass(this.layout, c, -1, set);
+      const words: number[] = [];
+      for (let i = 0; i < this.layout.size; i++) if (hasLoc(set, i)) words.push(i);
+      return { ...p, words };
+    });
     return this.props;
   }
 

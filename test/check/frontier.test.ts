@@ -23,7 +23,7 @@ describe('compact BFS levels', () => {
         for (let k = 0; k < S; k++) if (rnd() < density) s[k] = Math.floor(rnd() * 2 ** 32) | 0;
         if (n === 2) s.fill(-1);
         states.push(s);
-        lv.push(n, n * 3, s, 0);
+        lv.push(n, n * 3, n, s, 0);
       }
       expect(lv.count).toBe(200);
       const out = new Int32Array(S).fill(99);
@@ -52,7 +52,7 @@ describe('compact BFS levels', () => {
     for (const round of [0, 1]) {
       lv.reset();
       const states = Array.from({ length: 9000 }, (_, n) => make(n + round));
-      states.forEach((s, n) => lv.push(n, round, s, 0));
+      states.forEach((s, n) => lv.push(n, round, -1, s, 0));
       expect(lv.count).toBe(9000);
       expect(lv.chunksUsed).toBe(3);
       expect(lv.chunks.length).toBe(3);
