@@ -6,6 +6,7 @@
  */
 import {
   type Ctx,
+  FROZEN,
   isLeaf,
   isLink,
   isPresent,
@@ -644,10 +645,16 @@ export function ageSteps(o: Options, start: number, end: number): StepDef[] {
           const tb = iterTable(c);
           const ix = iterIndex(c);
           if (o.eptAd) {
+            // tdp_mmu_clear_spte_bits_atomic: an AND on whatever the entry holds now (the snapshot
+            // was a young leaf; a link keeps its meaning, a non-present value has no A bit)
             const cur = c.s[c.m.entry(tb, ix)]!;
             if (isLeaf(cur)) {
               c.xchg(tb, ix, withA(cur, false));
               c.seen(WITNESS.aged);
+            } else if (cur === FROZEN && o.frozenHasAccessedBit) {
+              // FROZEN_SPTE (NP | 0x5a0) has EPT bit 8: the AND turns the owner's FROZEN into another
+              // non-present value, which a walker still inside the table may CAS over
+              c.violate(12, `lockless aging cleared the Accessed bit (EPT bit 8) of FROZEN_SPTE in ${c.where(tb, ix)}, an entry it does not own`);
             }
           } else {
             const old = c.loc(L.old);

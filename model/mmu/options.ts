@@ -82,6 +82,12 @@ export const OPTIONS = {
     doc: 'dirty logging by D bits (Intel PML, needs EPT A/D bits): enabling clears D of 4K leaves with a CAS under the read lock (kvm_tdp_mmu_clear_dirty_slot) and write-protects huge leaves, the CPU logs a gfn when it sets D, a harvest clears D; false: by write protection (AMD, PML off). Both are mainline kernel paths; the value picks the hardware',
     ref: '§2.12, 45a61ebb2211',
   },
+  frozenHasAccessedBit: {
+    values: [true, false],
+    mainline: true,
+    doc: 'FROZEN_SPTE is SHADOW_NONPRESENT_VALUE | 0x5a0, which has EPT bit 8, the Accessed bit (mainline); false: the value of the RFC "Free up A/D bits in FROZEN_SPTE" (0x498, not merged), which has no A/D bits. Lockless aging clears Accessed with an atomic AND after a snapshot of a young leaf; on an entry frozen meanwhile the AND changes FROZEN_SPTE',
+    ref: '§1.2, §3.5',
+  },
   eptAd: {
     values: [true, false],
     mainline: true,

@@ -565,6 +565,31 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     witnesses: ['nx-recovered', 'huge-mapped', 'table-removed'],
     expect: { verdict: 'holds' },
   },
+  // ---- lockless aging against a tombstone (a finding of the model) ------------------------------------
+  ...variants(
+    {
+      vm: 'default',
+      vcpus: 1,
+      setup: [[0, fault(0, { write: true })]],
+      threads: [
+        { name: 'V0', script: [fault(1, { write: true, level: 2 })] },
+        { name: 'A', script: [{ op: 'age', start: 0, end: 1 }] },
+      ],
+    },
+    {
+      name: 'mmu/age-vs-tombstone/frozen-0x5a0',
+      title: 'MAINLINE (6.15+ lockless aging, FROZEN_SPTE = NP | 0x5a0): aging snapshots a young leaf, a 2M fault replaces its table and handle_removed_pt freezes the leaf, then aging\'s atomic AND clears bit 8 of the tombstone',
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I12', note: 'a finding of the model, not confirmed against the kernel: kvm_tdp_mmu_age_spte ANDs ~A into an entry a remover froze after the snapshot; FROZEN_SPTE 0x5a0 contains EPT bit 8, so the tombstone stops being FROZEN and a fault walker still inside the removed table could CAS into it (a table or leaf linked into freed memory)' },
+    },
+    {
+      name: 'mmu/age-vs-tombstone/frozen-0x498',
+      title: 'the same race with the FROZEN_SPTE of the RFC "Free up A/D bits in FROZEN_SPTE" (0x498, no A/D bits, not merged): the AND leaves the tombstone intact',
+      options: { frozenHasAccessedBit: false },
+      witnesses: ['aged', 'huge-mapped', 'table-removed'],
+      expect: { verdict: 'holds' },
+    },
+  ),
   // ---- mainline grid: D-bit dirty logging (PML) -------------------------------------------------------
   {
     name: 'mmu/grid/dbit-log-vs-write',

@@ -6,8 +6,14 @@
  */
 import { check, diagnostic, errorVerdict, holds, modelTraceItf, type ProofCase, unknown, violated } from '../../src/internal.js';
 import { buildMachine, type Scenario } from '../../model/mmu/build.js';
+import { OPTIONS } from '../../model/mmu/options.js';
 import { SCENARIOS } from '../../model/mmu/scenarios.js';
 import { PINNED } from './pinned.js';
+
+/** Returns true when every option a scenario sets has its mainline value. */
+function allMainline(s: Scenario): boolean {
+  return Object.entries(s.options ?? {}).every(([k, v]) => (OPTIONS as Readonly<Record<string, { mainline: unknown }>>)[k]?.mainline === v);
+}
 
 /** Returns the golden ITF path of a violated scenario. */
 export const goldenPath = (name: string): string => `proofs/expected/${name.replace(/\//g, '--')}.itf.json`;
@@ -22,8 +28,9 @@ export function scenarioCase(s: Scenario): ProofCase {
     expect: {
       verdict: s.expect.verdict,
       ...(pinned !== undefined ? { distinctStates: pinned } : {}),
-      // Every violated scenario is the buggy variant of a kernel fix or a design the kernel did not take.
-      ...(s.expect.verdict === 'violated' ? { kind: 'known-bug' as const, goldenTrace: goldenPath(s.name) } : {}),
+      // A violated scenario whose options are all mainline refutes the modelled mainline code (a
+      // finding); any other is the buggy variant of a kernel fix or a design the kernel did not take.
+      ...(s.expect.verdict === 'violated' ? { kind: allMainline(s) ? ('finding' as const) : ('known-bug' as const), goldenTrace: goldenPath(s.name) } : {}),
       ...(s.expect.note ? { note: s.expect.note } : {}),
     },
     async run(ctx) {

@@ -50,6 +50,8 @@ export const PINNED: Readonly<Record<string, number>> = {
   'mmu/grid/nx-split-vs-huge-vs-recover': 34765,
   'mmu/grid/age-vs-fast-fault': 168,
   'mmu/grid/age-vs-dbit-harvest': 1626,
+  'mmu/age-vs-tombstone/frozen-0x5a0': 120,
+  'mmu/age-vs-tombstone/frozen-0x498': 201,
   'mmu/grid3l/fault-vs-notifier': 619,
 };
 
@@ -107,4 +109,6 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'mmu/grid/nx-split-vs-huge-vs-recover': 33436,
   'mmu/grid/age-vs-fast-fault': 162,
   'mmu/grid/age-vs-dbit-harvest': 1514,
+  'mmu/age-vs-tombstone/frozen-0x5a0': 99,
+  'mmu/age-vs-tombstone/frozen-0x498': 174,
 };

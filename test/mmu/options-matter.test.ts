@@ -37,6 +37,7 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   eptAd: { scenario: 'mmu/c10-dirty-log-flush/buggy' },
   // with PML the harvest clears D of a leaf whose A, D and W are set: nothing volatile is left to lose (706c9c55e5a3)
   dirtyLogByDBit: { scenario: 'mmu/c8-harvest-volatile/buggy' },
+  frozenHasAccessedBit: { scenario: 'mmu/age-vs-tombstone/frozen-0x5a0' },
   tdxHugePages: { scenario: 'tdx/2m-vs-4k/freeze' },
   eagerSplitLock: { scenario: 'mmu/grid/eager-split-vs-fault' },
   nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
