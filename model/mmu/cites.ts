@@ -40,6 +40,7 @@ const ANY: Readonly<Record<string, string>> = {
   'invalidate-roots': 'kvm_tdp_mmu_invalidate_roots',
   'put-roots': 'kvm_mmu_unload',
   enter: 'vcpu_enter_guest',
+  'track-nx': 'track_possible_nx_huge_page',
 };
 
 /** Per operation: steps whose function differs from {@link ANY}. */
@@ -96,6 +97,7 @@ const BY_OP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     'lock-read': 'kvm_mmu_slot_remove_write_access',
     'next-root': 'kvm_tdp_mmu_wrprot_slot',
     read: 'wrprot_gfn_range',
+    // with PML (dirtyLogByDBit) the same steps model clear_dirty_gfn_range (kvm_tdp_mmu_clear_dirty_slot)
     wrprot: 'wrprot_gfn_range',
     'root-done': 'kvm_tdp_mmu_wrprot_slot',
     flush: 'kvm_flush_remote_tlbs_memslot',
