@@ -105,6 +105,15 @@ export function intersects(a: LocSet, b: LocSet, except: LocSet | null): boolean
   return false;
 }
 
+/** Returns true when `w` meets `fr ∪ fw`, or `r` (when given) meets `fw`, outside `mono` (condition 1). */
+function meets(w: LocSet, r: LocSet | null, fr: LocSet, fw: LocSet, mono: LocSet): boolean {
+  for (let k = 0; k < w.length; k++) {
+    const x = (w[k]! & (fr[k]! | fw[k]!)) | (r === null ? 0 : r[k]! & fw[k]!);
+    if ((x & ~mono[k]!) !== 0) return true;
+  }
+  return false;
+}
+
 /** Returns true when every location of `a \ except` is in `b`. */
 export function subsetOf(a: LocSet, b: LocSet, except: LocSet | null): boolean {
   for (let k = 0; k < a.length; k++) {
@@ -163,6 +172,11 @@ export interface FootprintModel {
    * returns false otherwise (enabled, finished, or the guard could not be recorded).
    */
   blockedGuard?(state: Int32Array, t: number, reads: LocSet): boolean;
+  /**
+   * Optional, instead of `future` where the model keeps futures as sets: thread `t`'s future reads
+   * and writes, not to be modified (undefined when `t` has finished).
+   */
+  futureSets?(state: Int32Array, t: number): { readonly reads: LocSet; readonly writes: LocSet } | undefined;
 }
 
 /** Why `isLocal` said no, counted per reason (for `stats`). */
@@ -187,9 +201,14 @@ export class FootprintPor {
   readonly stats: PorStats = { asked: 0, local: 0, disabled: 0, unrecorded: 0, noProgress: 0, visible: 0, conflict: 0 };
   private readonly reads: LocSet;
   private readonly writes: LocSet;
-  /** Per thread: future reads and writes, or the guard's reads of a blocked thread. */
+  /** Per thread: the guard's reads of a blocked thread. */
   private readonly fr: LocSet[];
+  /** Per thread: scratch copies of its future (when the model has no `futureSets`). */
   private readonly fw: LocSet[];
+  private readonly fwCopy: LocSet[];
+  /** Per thread: its future's reads and writes (see `futureOf`). */
+  private readonly futR: LocSet[];
+  private readonly futW: LocSet[];
   /** Per thread (`conflictsOthers`): 0 finished or the acting thread, 1 may move (in `E`), 2 blocked, 3 blocked and conflicting. */
   private readonly kind: Uint8Array;
   private out: Int32Array;
@@ -199,6 +218,9 @@ export class FootprintPor {
     this.writes = locSet(m.locations);
     this.fr = Array.from({ length: m.threadCount }, () => locSet(m.locations));
     this.fw = Array.from({ length: m.threadCount }, () => locSet(m.locations));
+    this.fwCopy = Array.from({ length: m.threadCount }, () => locSet(m.locations));
+    this.futR = this.fw.slice();
+    this.futW = this.fwCopy.slice();
     this.kind = new Uint8Array(m.threadCount);
     this.out = new Int32Array(0);
   }
@@ -265,22 +287,19 @@ export class FootprintPor {
     const m = this.m;
     const n = m.threadCount;
     const mono = m.monotone;
-    const { fr, fw, kind } = this;
+    const { fr: gr, kind } = this;
     // First the threads whose futures conflict: one that is not blocked settles it at once (the
     // common case, with no guard measured but its own); only conflicting blocked threads need `E`.
     const guardOf = m.blockedGuard?.bind(m);
     let blockedConflicts = 0;
     for (let u = 0; u < n; u++) {
       kind[u] = 0;
-      if (u === t) continue;
-      fr[u]!.fill(0);
-      fw[u]!.fill(0);
-      if (!m.future(state, u, fr[u]!, fw[u]!)) continue;
-      if (!(intersects(w, fr[u]!, mono) || intersects(w, fw[u]!, mono) || (r !== null && intersects(r, fw[u]!, mono)))) continue;
+      if (u === t || !this.futureOf(state, u)) continue;
+      if (!meets(w, r, this.futR[u]!, this.futW[u]!, mono)) continue;
       if (guardOf === undefined) return true;
-      fr[u]!.fill(0);
-      if (!guardOf(state, u, fr[u]!)) return true;
-      kind[u] = 3; // blocked, conflicting: its guard's reads are in fr[u]
+      gr[u]!.fill(0);
+      if (!guardOf(state, u, gr[u]!)) return true;
+      kind[u] = 3; // blocked, conflicting: its guard's reads are in gr[u]
       blockedConflicts++;
     }
     if (blockedConflicts === 0 || guardOf === undefined) return false;
@@ -288,26 +307,19 @@ export class FootprintPor {
     // whose guard reads what a thread of E may write (fixpoint); a conflicting thread in E conflicts.
     for (let u = 0; u < n; u++) {
       if (u === t || kind[u] === 3) continue;
-      fr[u]!.fill(0);
-      if (guardOf(state, u, fr[u]!)) {
-        kind[u] = 2;
-        continue;
-      }
-      fr[u]!.fill(0);
-      fw[u]!.fill(0);
-      if (m.future(state, u, fr[u]!, fw[u]!)) kind[u] = 1;
+      gr[u]!.fill(0);
+      if (guardOf(state, u, gr[u]!)) kind[u] = 2;
+      else if (this.futureOf(state, u)) kind[u] = 1;
     }
     for (let changed = true; changed; ) {
       changed = false;
       for (let u = 0; u < n; u++) {
         if (kind[u] !== 2 && kind[u] !== 3) continue;
         for (let v = 0; v < n; v++) {
-          if (kind[v] !== 1 || !intersects(fr[u]!, fw[v]!, null)) continue;
+          if (kind[v] !== 1 || !intersects(gr[u]!, this.futW[v]!, null)) continue;
           if (kind[u] === 3) return true;
           kind[u] = 1;
-          fr[u]!.fill(0);
-          fw[u]!.fill(0);
-          m.future(state, u, fr[u]!, fw[u]!);
+          this.futureOf(state, u);
           changed = true;
           break;
         }
@@ -315,5 +327,26 @@ export class FootprintPor {
     }
     return false;
   }
+
+  /** Points `futR[u]`/`futW[u]` at thread `u`'s future (the model's own sets, or copies); false when `u` has finished. */
+  private futureOf(state: Int32Array, u: number): boolean {
+    const m = this.m;
+    if (m.futureSets !== undefined) {
+      const f = m.futureSets(state, u);
+      if (f === undefined) return false;
+      this.futR[u] = f.reads;
+      this.futW[u] = f.writes;
+      return true;
+    }
+    const r = this.fw[u]!;
+    const w = this.fwCopy[u]!;
+    r.fill(0);
+    w.fill(0);
+    if (!m.future(state, u, r, w)) return false;
+    this.futR[u] = r;
+    this.futW[u] = w;
+    return true;
+  }
+
 
 }

@@ -245,6 +245,8 @@ export class MmuFootprints implements FootprintModel {
   readonly complete: boolean;
   /** Declared future per thread per pc: reads and writes (the same set: classes do not tell them apart). */
   private readonly fut: LocSet[][];
+  /** {@link fut} as `futureSets` gives it. */
+  private readonly futPair: { readonly reads: LocSet; readonly writes: LocSet }[][];
   private readonly rec: Recorder;
   /** Recorded executions per thread and pc (see {@link Memo}), and where the next one goes. */
   private readonly memo: Memo[][][];
@@ -301,12 +303,18 @@ export class MmuFootprints implements FootprintModel {
       }
       return prog.steps.map((cs) => fromOp[cs.opIndex]!);
     });
+    this.futPair = this.fut.map((perPc) => perPc.map((f) => ({ reads: f, writes: f })));
     this.memo = mm.programs.map((p) => p.steps.map(() => []));
     this.memoNext = mm.programs.map((p) => p.steps.map(() => 0));
   }
 
   actionThread(_state: Int32Array, action: number): number {
     return action;
+  }
+
+  futureSets(state: Int32Array, t: number): { readonly reads: LocSet; readonly writes: LocSet } | undefined {
+    const pc = state[this.mm.layout.pc(t)]!;
+    return pc < 0 ? undefined : this.futPair[t]![pc];
   }
 
   future(state: Int32Array, t: number, reads: LocSet, writes: LocSet): boolean {
@@ -317,11 +325,6 @@ export class MmuFootprints implements FootprintModel {
     unionInto(reads, f);
     unionInto(writes, f);
     return true;
-  }
-
-  /** Every step writes its thread's pc. */
-  certainWrites(_state: Int32Array, action: number, out: LocSet): void {
-    addLoc(out, this.mm.layout.pc(action));
   }
 
   /**

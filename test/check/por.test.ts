@@ -188,6 +188,14 @@ function guarded(threads: readonly (readonly GStep[])[], prop: (s: Int32Array) =
       }
       return true;
     },
+    // the futures as the model's own sets (`futureSets`; the toy above copies them through `future`)
+    futureSets(s, t) {
+      const pc = s[pcw(t)]!;
+      if (pc < 0) return undefined;
+      const f = locSet(N);
+      for (const st of threads[t]!.slice(pc)) for (const x of [...st.touches, ...(st.guard?.reads ?? []), pcw(t)]) addLoc(f, x);
+      return { reads: f, writes: f };
+    },
     blockedGuard(s, t, reads) {
       const pc = s[pcw(t)]!;
       const st = threads[t]![pc];
