@@ -136,6 +136,7 @@ export function opLabel(c: OpCall): string {
       return `${c.op}(g${c.start}..g${c.end - 1})`;
     case 'nx-recover':
     case 'page-add':
+    case 'pre-fault':
       return `${c.op}(g${c.gfn})`;
     default:
       return c.op;
@@ -190,6 +191,8 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
       return faultOp({ gfn: call.gfn, private: true, buildAdd: true }, o);
     case 'finalize':
       return mk(finalizeSteps());
+    case 'pre-fault':
+      return faultOp({ gfn: call.gfn, prefault: true }, o);
   }
 }
 

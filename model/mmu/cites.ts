@@ -47,6 +47,7 @@ const ANY: Readonly<Record<string, string>> = {
 const BY_OP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   fault: { 'lock-read': 'kvm_tdp_mmu_page_fault', flush: 'kvm_flush_remote_tlbs_gfn' },
   'page-add': { 'lock-read': 'kvm_tdp_mmu_page_fault', flush: 'kvm_flush_remote_tlbs_gfn' },
+  'pre-fault': { 'lock-read': 'kvm_tdp_mmu_page_fault', flush: 'kvm_flush_remote_tlbs_gfn', exit: 'kvm_tdp_map_page' },
   'zap-range': {
     'lock-write': 'kvm_mmu_notifier_invalidate_range_start',
     begin: 'kvm_mmu_invalidate_begin',
@@ -82,6 +83,7 @@ const BY_OP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'memslot-delete': {
     'invalidate-slot': 'kvm_invalidate_memslot',
     'sync-srcu': 'kvm_swap_active_memslots',
+    'sync-srcu-wait': 'kvm_swap_active_memslots',
     'lock-write': 'kvm_mmu_zap_all_fast',
     unlock: 'kvm_mmu_zap_all_fast',
     'lock-read': 'kvm_tdp_mmu_zap_invalidated_roots',
@@ -91,6 +93,7 @@ const BY_OP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     'unlock-read': 'kvm_tdp_mmu_zap_invalidated_roots',
     'delete-slot': 'kvm_delete_memslot',
     'sync-srcu-2': 'kvm_swap_active_memslots',
+    'sync-srcu-2-wait': 'kvm_swap_active_memslots',
   },
   'dirty-log-enable': {
     'set-flag': 'kvm_set_memslot',

@@ -207,12 +207,13 @@ export const flushStep = (name = 'flush'): StepDef => ({
 
 /**
  * Yield check at the top of a walk loop (tdp_mmu_iter_cond_resched): when another thread waits
- * for mmu_lock and the walk made progress since its last yield, flush if pending (option),
+ * for mmu_lock and the walk made progress since its last yield (`yieldNeedsProgress`), flush if pending (option),
  * drop RCU and mmu_lock, and continue at `relock`. Returns true when it yielded.
  */
 export function maybeYield(c: Ctx, o: Options): boolean {
   const gfn = c.loc(L.gfn);
-  if (!c.contended() || c.loc(L.yieldedGfn) === gfn + 1) return false;
+  // yieldNeedsProgress (ed5e484b79e8): no second yield at the gfn of the last one (no progress since)
+  if (!c.contended() || (o.yieldNeedsProgress && c.loc(L.yieldedGfn) === gfn + 1)) return false;
   if (c.has(F.flush) && o.yieldFlushFirst) c.flushRemote();
   c.rcuUnlock();
   c.unlock();

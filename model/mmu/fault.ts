@@ -68,6 +68,11 @@ export interface FaultParams {
    * possible NX huge page (nx_huge_page_disallowed, possible_nx_huge_pages).
    */
   readonly nx?: boolean;
+  /**
+   * KVM_PRE_FAULT_MEMORY (kvm_tdp_map_page): the ioctl holds SRCU and re-executes the fault while
+   * it returns RET_PF_RETRY; an invalid memslot is -EAGAIN to userspace (`prefaultInvalidSlot`).
+   */
+  readonly prefault?: boolean;
 }
 
 /** Outcome codes kept in L.out on the exit path. */
@@ -195,6 +200,10 @@ function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
 /** Returns the fault steps. */
 export function faultSteps(p: FaultParams, o: Options): StepDef[] {
   const priv = p.private === true;
+  const retryDoc =
+    o.maxRetries === 'unbounded'
+      ? `release the pfn; RET_PF_RETRY re-executes the fault from the start, unbounded (${p.prefault ? 'kvm_tdp_map_page loop, SRCU held' : priv ? 'tdx_handle_ept_violation loop, SRCU held; to the guest on an invalid memslot (tdxRetryInvalidSlot)' : 're-entering the guest, SRCU dropped'})`
+      : 'release the pfn; RET_PF_RETRY re-executes the fault (bounded by maxRetries)';
   const write = p.write === true || priv;
   const gfn = p.gfn;
   const tableOf = (c: Ctx): number => iterTable(c);
@@ -372,7 +381,10 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       doc: 'memslot lookup: KVM_MEMSLOT_INVALID -> RET_PF_RETRY; no slot -> exit to userspace',
       run: (c) => {
         const st = slotStateOf(c, gfn);
-        if (st === SLOT.invalid) {
+        if (st === SLOT.invalid && p.prefault && o.prefaultInvalidSlot === 'eagain') {
+          c.note('memslot invalid: -EAGAIN to userspace (KVM_PRE_FAULT_MEMORY)');
+          exitWith(c, OUT.done);
+        } else if (st === SLOT.invalid) {
           c.seen(WITNESS['slot-invalid-retried']);
           exitWith(c, OUT.retry);
         } else if (st === SLOT.deleted) {
@@ -673,9 +685,21 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'exit',
-      doc: 'release the pfn; RET_PF_RETRY re-executes the fault (bounded by maxRetries)',
+      doc: retryDoc,
       run: (c) => {
-        if (c.loc(L.out) === OUT.retry && c.loc(L.retry) < o.maxRetries) {
+        if (c.loc(L.out) === OUT.retry && o.maxRetries === 'unbounded') {
+          // The retry loop: a TDX private fault retries inside tdx_handle_ept_violation and
+          // pre-fault inside kvm_tdp_map_page, both holding SRCU; a TDX fault on an invalid memslot
+          // (tdxRetryInvalidSlot = to-guest) and every other vCPU fault return to the guest, which
+          // drops SRCU (vcpu_enter_guest) and takes the same EPT violation again.
+          const local = p.prefault === true || (priv && !(o.tdxRetryInvalidSlot === 'to-guest' && slotStateOf(c, gfn) === SLOT.invalid));
+          for (let i = 1; i < L.count; i++) c.setLoc(i, 0);
+          if (!local) c.srcuUnlock();
+          c.note(local ? 'RET_PF_RETRY: retry in the kernel, SRCU held' : 'RET_PF_RETRY: re-enter the guest, fault again');
+          c.goto('start');
+          return;
+        }
+        if (c.loc(L.out) === OUT.retry && typeof o.maxRetries === 'number' && c.loc(L.retry) < o.maxRetries) {
           const n = c.loc(L.retry) + 1;
           for (let i = 1; i < L.count; i++) c.setLoc(i, 0);
           c.setLoc(L.retry, n);
@@ -708,6 +732,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
 
 /** Returns a fault operation instance. */
 export function faultOp(p: FaultParams, o: Options): OpInstance {
+  if (p.prefault) return { op: 'pre-fault', label: `pre-fault(g${p.gfn})`, steps: faultSteps(p, o) };
   if (p.buildAdd) return { op: 'page-add', label: `page-add(g${p.gfn})`, steps: faultSteps({ ...p, private: true }, o) };
   const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''}${p.nx ? ',nx' : ''})`;
   return { op: 'fault', label, steps: faultSteps(p, o) };

@@ -20,7 +20,7 @@
 import type { FootprintClass } from '../../src/internal.js';
 
 const BASE: readonly FootprintClass[] = [
-  'G.viol', 'G.vinfo', 'G.seen', 'G.writer', 'G.readers', 'G.rcu', 'G.srcu',
+  'G.viol', 'G.vinfo', 'G.seen', 'G.writer', 'G.readers', 'G.rcu', 'G.srcu', 'G.srcuGp',
   'G.tdEpoch', 'G.epochRef0', 'G.epochRef1', 'G.waitSeptZap', 'G.tdState', 'G.privateGfns', 'G.gmemBound',
   'tables', 'roots', 'pages', 'sept', 'tlb', 'V.mode', 'V.req', 'V.epoch', 'own-vcpu',
 ];
@@ -36,6 +36,7 @@ const INVALIDATE: readonly FootprintClass[] = [...YIELDS, 'G.seq', 'G.inProgress
 export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> = {
   fault: FAULT,
   'page-add': FAULT,
+  'pre-fault': FAULT,
   access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest'],
   'memslot-delete': [...YIELDS, 'memslots', 'G.gen', 'slots-held', 'nx-meta'],
   'gmem-punch-hole': INVALIDATE,

@@ -136,6 +136,7 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
         if (e !== 0 && (!write || ((e & TLB.w) !== 0 && ((e & TLB.d) !== 0 || !o.eptAd)))) {
           c.touch(`TLB hit g${gfn}`);
           touchPage(c, gfn, (e >> 1) & 63, write, priv);
+          c.goto('end');
           return;
         }
         if (priv) {
@@ -152,10 +153,12 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
             const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
             c.s[to] = 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv;
             touchPage(c, gfn, pfn, write, true);
+            c.goto('end');
             return;
           }
           c.note(`EPT violation on private g${gfn}`);
           vpExit(c.s, m, c.t, true);
+          c.goto('end');
           return;
         }
         const r = c.vcpu(c.t, V.droot);
@@ -180,6 +183,7 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
             c.s[to] = 1 | (pfn << 1) | (leafW(v) ? TLB.w : 0) | (leafD(nv) ? TLB.d : 0);
             c.touch(`walk g${gfn} -> TLB fill pfn ${pfn}`);
             touchPage(c, gfn, pfn, write, false);
+            c.goto('end');
             return;
           }
           break;
@@ -518,12 +522,25 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
   const mode = o.memslotDeleteZap === 'auto' ? (tdx ? 'targeted' : 'fast-zap') : o.memslotDeleteZap;
   const end = slot.base + slot.pages;
   const mask = rangeMask(slot.base, end);
-  const sync = (name: string): StepDef => ({
-    name,
-    doc: 'synchronize_srcu_expedited: wait until no vCPU is inside an SRCU read section',
-    guard: (c) => (c.g(G.srcu) & ~(1 << c.t)) === 0,
-    run: (c) => c.touch('synchronize_srcu'),
-  });
+  // synchronize_srcu_expedited as a grace period: it waits for the read sections that began before
+  // it (a vCPU that leaves its section and enters a new one, e.g. re-entering the guest after
+  // RET_PF_RETRY and faulting again, does not hold it up), as SRCU does.
+  const sync = (name: string): StepDef[] => [
+    {
+      name,
+      doc: 'synchronize_srcu_expedited: start a grace period over the SRCU read sections in progress',
+      run: (c) => {
+        c.setG(G.srcuGp, c.g(G.srcu) & ~(1 << c.t));
+        c.touch('synchronize_srcu');
+      },
+    },
+    {
+      name: `${name}-wait`,
+      doc: 'synchronize_srcu_expedited: wait until every read section of the grace period has ended',
+      guard: (c) => c.g(G.srcuGp) === 0,
+      run: () => {},
+    },
+  ];
   const zap = mode === 'fast-zap' ? fastZapBody(o) : zapRangeSteps({ start: slot.base, end, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
   return underSlotsLock([
     {
@@ -535,7 +552,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
         c.setG(G.gen, c.g(G.gen) + 1);
       },
     },
-    sync('sync-srcu'),
+    ...sync('sync-srcu'),
     ...zap,
     {
       name: 'delete-slot',
@@ -546,7 +563,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
         c.setG(G.gmemBound, c.g(G.gmemBound) & ~mask);
       },
     },
-    sync('sync-srcu-2'),
+    ...sync('sync-srcu-2'),
   ]);
 }
 

@@ -124,10 +124,28 @@ export const OPTIONS = {
     doc: 'TD build (KVM_TDX_INIT_MEM_REGION): TDH.MEM.PAGE.ADD inside the leaf hook with the mirror entry frozen (6.19+), or the hook only records a premap and the ioctl issues PAGE.ADD after dropping mmu_lock (before 6.19)',
     ref: '†, §2.14.1',
   },
+  yieldNeedsProgress: {
+    values: [true, false],
+    mainline: true,
+    doc: 'tdp_mmu_iter_cond_resched yields only when the walk made progress since its last yield (next_last_level_gfn != yielded_gfn, ed5e484b79e8); without it two walkers can yield to each other forever at the same gfn',
+    ref: '†, §1.3',
+  },
+  tdxRetryInvalidSlot: {
+    values: ['to-guest', 'local'],
+    mainline: 'to-guest',
+    doc: "tdx_handle_ept_violation's local RET_PF_RETRY loop (SRCU held) breaks out to the guest when the memslot is invalid (6.18+, 2bc2694fe20b), or keeps retrying locally while memslot deletion waits in synchronize_srcu",
+    ref: '†, §2.14.4',
+  },
+  prefaultInvalidSlot: {
+    values: ['eagain', 'retry'],
+    mainline: 'eagain',
+    doc: 'KVM_PRE_FAULT_MEMORY (kvm_tdp_map_page, SRCU held) on an invalid memslot returns -EAGAIN to userspace (6.18+, 3ccbf6f47098), or RET_PF_RETRY and retries while memslot deletion waits in synchronize_srcu',
+    ref: '†, §1.6',
+  },
   maxRetries: {
-    values: [0, 1, 2, 3],
-    mainline: 1,
-    doc: 'bound on RET_PF_RETRY re-executions of one fault (exploration bound)',
+    values: ['unbounded', 0, 1, 2, 3],
+    mainline: 'unbounded',
+    doc: 'RET_PF_RETRY: unbounded (mainline, as the kernel: the fault re-executes from the start and its state repeats; a vCPU fault re-enters the guest, dropping SRCU; the TDX local loop and pre-fault keep SRCU), or a bound on the re-executions of one fault counted in the state, SRCU kept (exploration bound)',
     ref: '§5.1',
   },
 } as const satisfies Record<string, OptionSpec>;

@@ -120,7 +120,11 @@ class IdTable {
     sl[3 * i] = h1;
     sl[3 * i + 1] = h2;
     sl[3 * i + 2] = id;
-    if (this.arena !== null) this.arena.data.set(s, this.arena.alloc(this.S));
+    if (this.arena !== null) {
+      // alloc may grow (replace) the arena's array: take the offset first, then the array
+      const o = this.arena.alloc(this.S);
+      this.arena.data.set(s, o);
+    }
     this.fresh = true;
     if (this.count > this.cap * 0.7) this.grow();
     return id;

@@ -28,6 +28,7 @@ function sampleCall(op: (typeof OPERATIONS)[number], tdx: boolean): OpCall {
       return { op, start: 0, end: 1 };
     case 'nx-recover':
     case 'page-add':
+    case 'pre-fault':
       return { op, gfn: 0 };
     default:
       return { op } as OpCall;

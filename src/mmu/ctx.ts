@@ -310,9 +310,10 @@ export class Ctx {
     this.s[G.srcu] = this.s[G.srcu]! | (1 << this.t);
     this.flag(F.srcu, true);
   }
-  /** srcu_read_unlock. */
+  /** srcu_read_unlock (the section leaves a grace period in flight, `G.srcuGp`). */
   srcuUnlock(): void {
     this.s[G.srcu] = this.s[G.srcu]! & ~(1 << this.t);
+    this.s[G.srcuGp] = this.s[G.srcuGp]! & ~(1 << this.t);
     this.flag(F.srcu, false);
   }
 

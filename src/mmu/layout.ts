@@ -103,7 +103,12 @@ export const G = {
    * harvested buffer's window and are not lost (I5).
    */
   harvest: 21,
-  count: 22,
+  /**
+   * SRCU grace period in flight (synchronize_srcu): the threads whose read section began before it
+   * and has not ended yet; a reader that ends its section leaves it, and new sections do not join.
+   */
+  srcuGp: 22,
+  count: 23,
 } as const;
 
 /**

@@ -295,6 +295,38 @@ export class MmuMachine implements Model {
     return { next: out, record: rec };
   }
 
+  /** Thread `action` runs its next step: actions are threads (liveness mode judges fairness per thread). */
+  actionThread(_state: Int32Array, action: number): number {
+    return action;
+  }
+
+  /**
+   * I11 as liveness (no thread is blocked or kept from progress forever, under weak fairness): the
+   * progress steps are the steps that complete an operation of the thread's script (the pc leaves
+   * the operation). A script is finite and its pc only moves forward from one operation to the
+   * next, so every cycle of the state graph lies inside operations (a retry loop, a spin-wait, a
+   * yield-restart) and none holds a progress step: liveness mode reports every weakly fair cycle
+   * (a livelock, or a thread that waits forever while another loops) as a non-progress cycle.
+   */
+  isProgress(state: Int32Array, action: number): boolean {
+    const prog = this.programs[action];
+    if (prog === undefined) return false;
+    const pc = state[this.layout.pc(action)]!;
+    const cs = pc >= 0 ? prog.steps[pc] : undefined;
+    if (cs === undefined) return false;
+    const out = (this.scratch ??= new Int32Array(this.stateSize));
+    const np = this.runStep(state, out, action, prog, pc, null);
+    return np !== undefined && (np < 0 || np < cs.opStart || np >= cs.opEnd);
+  }
+  private scratch: Int32Array | undefined;
+
+  /** The threads that have not finished their scripts (bit t for thread t), for per-thread progress. */
+  unfinished(state: Int32Array): number {
+    let m = 0;
+    for (let t = 0; t < this.programs.length; t++) if (state[this.layout.pc(t)]! >= 0) m |= 1 << t;
+    return m;
+  }
+
   /** Returns true when no thread can move although some thread has not finished (I11 deadlock). */
   isStuck(state: Int32Array): boolean {
     // The first thread that can move answers (I11 asks this of every state: no action list).

@@ -64,6 +64,8 @@ export type OpCall =
   | { readonly op: 'nx-recover'; readonly gfn: number }
   /** KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD of the private `gfn` while the TD is built. */
   | { readonly op: 'page-add'; readonly gfn: number }
+  /** KVM_PRE_FAULT_MEMORY of the shared `gfn` (kvm_tdp_map_page: the fault re-executed while it returns RET_PF_RETRY, SRCU held). */
+  | { readonly op: 'pre-fault'; readonly gfn: number }
   /** KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE, the TD becomes runnable. */
   | { readonly op: 'finalize' };
 
@@ -83,6 +85,7 @@ export const OPERATIONS = [
   'unload',
   'page-add',
   'finalize',
+  'pre-fault',
 ] as const;
 
 /** An operation name. */
@@ -235,6 +238,7 @@ export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int
   unload: {},
   'page-add': { gfn: 'int' },
   finalize: {},
+  'pre-fault': { gfn: 'int' },
 };
 
 /** Parameters every call of the operation must give. */
@@ -247,10 +251,11 @@ export const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   age: ['start', 'end'],
   'nx-recover': ['gfn'],
   'page-add': ['gfn'],
+  'pre-fault': ['gfn'],
 };
 
 /** Operations that run on a vCPU (they use the vCPU's roots, TLB or guest mode). */
-const VCPU_OPS: readonly string[] = ['fault', 'access', 'unload', 'page-add'];
+const VCPU_OPS: readonly string[] = ['fault', 'access', 'unload', 'page-add', 'pre-fault'];
 
 /** What calls are checked against: the system the scenario describes. */
 export interface ScenarioSystem {
