@@ -297,6 +297,70 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: 'a835429cda91 "KVM: x86/mmu: Ensure TLBs are flushed when yielding during GFN range zap": mmu_lock released with a TLB flush pending',
     },
   ),
+  // ---- I11 as liveness: progress bugs of the kernel's history (a weakly fair lasso when buggy) ------------
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      setup: [
+        [0, fault(0, { write: true })],
+        [0, fault(2, { write: true })],
+      ],
+      threads: [
+        { name: 'V0', script: [] },
+        { name: 'N1', script: [{ op: 'zap-range', start: 0, end: 4 }] },
+        { name: 'N2', script: [{ op: 'zap-range', start: 0, end: 4 }] },
+      ],
+      witnesses: ['yielded'],
+    },
+    {
+      name: 'mmu/yield-progress',
+      title: 'two mmu_notifier zaps of the same range each hold mmu_lock for write and yield it while the other waits',
+      buggy: { what: 'tdp_mmu_iter_cond_resched yields again at the gfn of its last yield: the two walks hand mmu_lock back and forth forever', options: { yieldNeedsProgress: false } },
+      fixed: { what: 'a walk yields only after progress since its last yield (ed5e484b79e8)', options: { yieldNeedsProgress: true } },
+      property: 'I11',
+      note: 'ed5e484b79e8 "KVM: x86/mmu: Ensure forward progress when yielding in TDP MMU iter": two walkers livelock yielding to one another (a non-progress cycle under weak fairness)',
+    },
+  ),
+  ...pair(
+    {
+      vm: 'tdx',
+      privateGfns: [0],
+      vcpus: 1,
+      threads: [
+        { name: 'V0', script: [pfault(0)] },
+        { name: 'M', script: [{ op: 'memslot-delete' }] },
+      ],
+      witnesses: ['slot-invalid-retried'],
+    },
+    {
+      name: 'tdx/local-retry-vs-memslot-delete',
+      title: "a TD vCPU's private EPT violation races with the deletion of its memslot; tdx_handle_ept_violation retries RET_PF_RETRY locally, holding SRCU",
+      buggy: { what: 'the local retry loop keeps retrying on the invalid memslot while memslot deletion waits in synchronize_srcu for the vCPU', options: { tdxRetryInvalidSlot: 'local' } },
+      fixed: { what: 'an invalid memslot breaks the loop: the vCPU returns to the guest and drops SRCU (2bc2694fe20b)', options: { tdxRetryInvalidSlot: 'to-guest' } },
+      property: 'I11',
+      note: '2bc2694fe20b "KVM: TDX: Do not retry locally when the retry is caused by invalid memslot" (6.18): the vCPU retries forever and memslot deletion never finishes its SRCU grace period',
+    },
+  ),
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      threads: [
+        { name: 'V0', script: [{ op: 'pre-fault', gfn: 0 }] },
+        { name: 'M', script: [{ op: 'memslot-delete' }] },
+      ],
+      witnesses: ['invalid-root-zapped'],
+    },
+    {
+      name: 'mmu/prefault-vs-memslot-delete',
+      title: 'KVM_PRE_FAULT_MEMORY races with the deletion of the memslot; kvm_tdp_map_page re-executes the fault while it returns RET_PF_RETRY, holding SRCU',
+      buggy: { what: 'an invalid memslot is RET_PF_RETRY: the ioctl retries forever while memslot deletion waits in synchronize_srcu', options: { prefaultInvalidSlot: 'retry' } },
+      fixed: { what: 'an invalid memslot is -EAGAIN to userspace, which drops SRCU (3ccbf6f47098)', options: { prefaultInvalidSlot: 'eagain' } },
+      property: 'I11',
+      note: '3ccbf6f47098 "KVM: x86/mmu: Return -EAGAIN if userspace deletes/moves memslot during prefault" (6.18): the ioctl retries forever and memslot deletion never finishes its SRCU grace period',
+    },
+  ),
   ...pair(
     {
       vm: 'tdx',

@@ -37,6 +37,7 @@ export function scenarioCase(s: Scenario): ProofCase {
       const mm = buildMachine(s);
       // Unreduced (por: false): the pinned counts and golden traces are those of the full search (the
       // shortest counterexample); reduced counts are pinned in PINNED_REDUCED and cross-checked by tests.
+      // Liveness mode (the default: the machine declares progress steps) judges I11 with cycles.
       const r = check(mm, { strategy: 'bfs', store: 'exact', por: false, timeSeconds: ctx.timeoutSeconds, maxStates: 5_000_000 });
       const base = { distinctStates: r.stats.distinctStates, seconds: r.stats.seconds };
       const v = r.verdict;
@@ -52,6 +53,22 @@ export function scenarioCase(s: Scenario): ProofCase {
           ...base,
           verdict: violated({ broken: allBroken, steps: tr.actions.length }),
           witnessText: `${allBroken.join('+')} after ${tr.actions.length} steps, last ${tr.labels[tr.labels.length - 1] ?? 'init'}`,
+          trace: tr.labels,
+          itf: modelTraceItf(mm, tr, { model: s.name, scenario: s.name, property: v.witness.property, kind: v.witness.kind, strategy: 'bfs' }),
+        };
+      }
+      if (v.kind === 'violated' && (v.witness.kind === 'non-progress' || v.witness.kind === 'starvation') && v.witness.trace?.lasso) {
+        // I11 in liveness mode: a weakly fair cycle in which a thread never completes its operation
+        const tr = v.witness.trace;
+        const want = s.expect.property;
+        if (want !== undefined && want !== 'I11') {
+          return { ...base, verdict: errorVerdict(diagnostic('MMC301', `${s.name}: broke I11 (${v.witness.kind}) but the scenario expects ${want} to break`)) };
+        }
+        const loopLen = tr.actions.length - tr.lasso!.loop;
+        return {
+          ...base,
+          verdict: violated({ broken: ['I11'], kind: v.witness.kind, loop: tr.lasso!.loop, steps: tr.actions.length }),
+          witnessText: `I11 (${v.witness.kind}): a loop of ${loopLen} steps from step ${tr.lasso!.loop} repeats forever, last ${tr.labels[tr.labels.length - 1] ?? 'init'}`,
           trace: tr.labels,
           itf: modelTraceItf(mm, tr, { model: s.name, scenario: s.name, property: v.witness.property, kind: v.witness.kind, strategy: 'bfs' }),
         };

@@ -514,6 +514,7 @@ export class MmuMachine implements Model {
       mmuLock: { writer: s[G.writer]! > 0 ? names[s[G.writer]! - 1]! : '', readers: setOf(s[G.readers]!) },
       rcuReaders: setOf(s[G.rcu]!),
       srcuReaders: setOf(s[G.srcu]!),
+      srcuGracePeriod: setOf(s[G.srcuGp]!),
       notifier: { seq: s[G.seq]!, inProgress: s[G.inProgress]!, range: bits(s[G.range]!) },
       memslots: m.slots.map((sl, k) => ({
         id: sl.id,

@@ -279,7 +279,7 @@ export const VIEWER_JS = String.raw`
     var ch = prevValue !== undefined && prevValue !== value;
     return el('div', { cls: 'row mono' + (ch ? ' changed' : ''), 'data-key': extra || label }, [el('span', { cls: 'k', text: label + ': ' }), value + (ch ? '  (was ' + prevValue + ')' : '')]);
   }
-  var used = { threads: 1, mmuLock: 1, rcuReaders: 1, srcuReaders: 1, tables: 1, roots: 1, vcpus: 1, tdx: 1, brokenInvariants: 1 };
+  var used = { threads: 1, mmuLock: 1, rcuReaders: 1, srcuReaders: 1, srcuGracePeriod: 1, tables: 1, roots: 1, vcpus: 1, tdx: 1, brokenInvariants: 1 };
   function render() {
     var s = states[sel], prev = sel > 0 ? states[sel - 1] : null;
     var a = action(sel), st = stepOf(a), inf = info(st);
@@ -346,6 +346,7 @@ export const VIEWER_JS = String.raw`
       if (isObj(s.mmuLock)) lk.appendChild(row('mmu_lock', lockText(s.mmuLock), prev ? lockText(prev.mmuLock) : undefined));
       if (s.rcuReaders) lk.appendChild(row('RCU readers', txt(s.rcuReaders), prev ? txt(pv('rcuReaders')) : undefined));
       if (s.srcuReaders) lk.appendChild(row('SRCU readers', txt(s.srcuReaders), prev ? txt(pv('srcuReaders')) : undefined));
+      if (s.srcuGracePeriod) lk.appendChild(row('SRCU grace period waits for', txt(s.srcuGracePeriod), prev ? txt(pv('srcuGracePeriod')) : undefined));
       panel.appendChild(lk);
     }
     if (isObj(s.threads)) {

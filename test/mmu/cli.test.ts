@@ -87,7 +87,7 @@ describe('mmu CLI', () => {
     const bin = join(ROOT, 'bin/mmucheck.js');
     const a = spawnSync('node', [bin, 'check', 'tdx/2m-vs-4k/freeze'], { encoding: 'utf8' });
     expect(a.status).toBe(0);
-    expect(a.stdout).toMatch(/holds: all 941 reachable states/);
+    expect(a.stdout).toMatch(/holds: all 1073 reachable states/);
     const b = spawnSync('node', [bin, 'check', 'tdx/2m-vs-4k/cas-then-seamcall'], { encoding: 'utf8' });
     expect(b.status).toBe(0);
     expect(b.stdout).toMatch(/SEAMCALL TDH\.MEM\.RANGE\.BLOCK\(g0 L2\) = TDX_EPT_ENTRY_STATE_INCORRECT/);

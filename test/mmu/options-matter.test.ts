@@ -43,6 +43,9 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
   nxFlagBeforeLink: { scenario: 'mmu/nx-flag-before-link/fixed' },
   tdxBuildAdd: { scenario: 'tdx/build/page-add-vs-punch-hole/in-hook' },
+  yieldNeedsProgress: { scenario: 'mmu/yield-progress/fixed' },
+  tdxRetryInvalidSlot: { scenario: 'tdx/local-retry-vs-memslot-delete/fixed' },
+  prefaultInvalidSlot: { scenario: 'mmu/prefault-vs-memslot-delete/fixed' },
   maxRetries: { bound: 'mmu/grid/fault-vs-notifier' },
 };
 

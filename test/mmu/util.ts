@@ -32,15 +32,20 @@ export interface Explored {
 
 /**
  * Explores `mm` with the generic checker (the one explorer) and summarises the verdict: unreduced
- * by default (pinned counts, shortest counterexamples), with POR (opt-in on the MMU) and the default
- * symmetry and merging when `reduced`.
+ * by default, in liveness mode (pinned counts, shortest counterexamples, I11 lassos), with POR
+ * (opt-in on the MMU) and the default symmetry and merging in safety mode when `reduced`.
  */
 export function explore(mm: MmuMachine, opts: { maxStates?: number; reduced?: boolean } = {}): Explored {
-  const result = check(mm, { strategy: 'bfs', store: 'exact', ...(opts.reduced ? { por: true } : { por: false, symmetry: false }), ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}) });
+  // reduced: footprint POR and symmetry are safety-mode reductions (liveness mode switches them off)
+  const result = check(mm, { strategy: 'bfs', store: 'exact', ...(opts.reduced ? { por: true, liveness: false } : { por: false, symmetry: false }), ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}) });
   const v = result.verdict;
-  const trace = v.kind === 'violated' && v.witness.kind === 'always' ? v.witness.trace : undefined;
-  const last = trace?.states[trace.states.length - 1];
-  const allBroken = last ? mm.properties().filter((p) => p.expectation === 'always' && !p.check(last)).map((p) => p.name) : v.kind === 'violated' ? [v.witness.property] : [];
+  // liveness mode reports a diagnostic (a user property that throws) as an error verdict, the safety BFS throws it
+  if (v.kind === 'error') throw new DiagnosticError(v.diagnostic);
+  // I11 in liveness mode (the MMU's default): a lasso, a non-progress cycle or a starved thread
+  const live = v.kind === 'violated' && (v.witness.kind === 'non-progress' || v.witness.kind === 'starvation');
+  const trace = v.kind === 'violated' && (v.witness.kind === 'always' || live) ? v.witness.trace : undefined;
+  const last = !live ? trace?.states[trace.states.length - 1] : undefined;
+  const allBroken = live ? ['I11'] : last ? mm.properties().filter((p) => p.expectation === 'always' && !p.check(last)).map((p) => p.name) : v.kind === 'violated' ? [v.witness.property] : [];
   const sometimesMissing = v.kind === 'violated' && v.witness.kind === 'sometimes' ? Object.entries(result.witnesses).filter(([, t]) => t === null).map(([k]) => k) : [];
   return { result, distinct: result.stats.distinctStates, allBroken, ...(trace ? { trace } : {}), sometimesMissing, complete: result.complete };
 }

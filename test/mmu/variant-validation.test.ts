@@ -155,7 +155,7 @@ describe('the whole shape of a variant', () => {
     expect(diag({ from: C6, options: { nope: 1 } })).toMatchObject({ code: 'MMC005', message: "unknown option 'nope' in variant key 'options'" });
     const v = diag({ from: C6, options: { maxRetries: 7 } });
     expect(v.message).toBe("option 'maxRetries' cannot be 7");
-    expect(v.hint).toBe('values: 0, 1, 2, 3');
+    expect(v.hint).toBe('values: "unbounded", 0, 1, 2, 3');
   });
   it('edits must be an array of edits; name, doc and expect have their types', () => {
     expect(diag({ from: C6, edits: 'not-an-array' })).toMatchObject({ code: 'MMC301', message: expect.stringMatching(/^edits must be an array of edits .*got a string/) });
@@ -184,7 +184,7 @@ describe('user step bodies fail cleanly (V28, V31)', () => {
     expect(d.message).toMatch(/^step 'fault.stale-check' jumps to 'nowhere'/);
   });
   const oob: [string, (c: Ctx) => void, string][] = [
-    ['setG beyond the globals', (c) => c.setG(1e9, 1), 'step fault.stale-check writes global word 1000000000, outside the state (global words are 0..21)'],
+    ['setG beyond the globals', (c) => c.setG(1e9, 1), 'step fault.stale-check writes global word 1000000000, outside the state (global words are 0..22)'],
     ["setLoc into another thread's words", (c) => c.setLoc(-5, 7), 'step fault.stale-check writes local -5, outside the state (locals are 0..26)'],
     ['a raw write past the state', (c) => { c.s[123456] = 9; }, 'writes c.s[123456], outside the state'],
     ['a raw write at a negative index', (c) => { c.s[-1] = 9; }, 'writes c.s[-1], outside the state'],

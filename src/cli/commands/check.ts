@@ -163,10 +163,13 @@ export function exitFor(kind: string, expected: 'holds' | 'violated'): number {
 /**
  * Returns why a violation is not the expected one (another property broke first), or undefined.
  * BFS reports the shortest counterexample, so the property that breaks first is well defined.
+ * `livenessAs` names the property a liveness counterexample (a non-progress cycle or a starved
+ * thread) breaks, for models that give it one (the MMU's I11).
  */
-export function propertyDiffers(v: CheckResult['verdict'], expected: 'holds' | 'violated', property: string | undefined): string | undefined {
+export function propertyDiffers(v: CheckResult['verdict'], expected: 'holds' | 'violated', property: string | undefined, livenessAs?: string): string | undefined {
   if (v.kind !== 'violated' || expected !== 'violated' || property === undefined) return undefined;
-  const got = v.witness.property.replace(/^always:/, '');
+  const live = v.witness.kind === 'non-progress' || v.witness.kind === 'starvation';
+  const got = live && livenessAs !== undefined ? livenessAs : v.witness.property.replace(/^always:/, '');
   return got === property ? undefined : `${got} broke first, not ${property}`;
 }
 
@@ -219,6 +222,8 @@ export const checkCommand: Command = {
     const ownExpect = modelFile !== undefined ? (variantMeta['expect'] as 'holds' | 'violated' | undefined) : findScenario(label)?.expect.verdict;
     const expected: 'holds' | 'violated' = expectFlag ?? ownExpect ?? 'holds';
     const expectedProperty = expectFlag !== undefined ? undefined : modelFile !== undefined ? fileProperty : findScenario(label)?.expect.property;
+    // The MMU's I11 is judged in liveness mode too: a lasso (livelock, starved thread) breaks it.
+    const livenessAs = model instanceof MmuMachine ? 'I11' : undefined;
     const expectSource = expectFlag !== undefined ? '--expect' : ownExpect !== undefined ? (modelFile !== undefined ? `the ${modelKind} file` : 'the scenario') : 'default';
     const mermaidPath = str(p, 'mermaid');
     if (mermaidPath !== undefined) requirePath('--mermaid', mermaidPath);
@@ -349,7 +354,7 @@ export const checkCommand: Command = {
       }
       const got = shardRecord ? shardRecord.verdict : v.kind;
       if (got === 'holds' || got === 'violated') {
-        const wrongProperty = propertyDiffers(v, expected, expectedProperty);
+        const wrongProperty = propertyDiffers(v, expected, expectedProperty, livenessAs);
         io.out(`expected ${expected}${expectedProperty && expected === 'violated' ? ` ${expectedProperty}` : ''} (${expectSource}): ${got === expected && !wrongProperty ? 'as expected' : `NOT as expected${wrongProperty ? `: ${wrongProperty}` : ''}`}`);
       }
       io.out(
@@ -366,7 +371,7 @@ export const checkCommand: Command = {
       if (shardRecord) io.out(`shard ${shard!.index + 1}/${shard!.count}: ${shardRecord.verdict} (sometimes judged by 'mmucheck merge')`);
     }
     if (v.kind === 'error') return EXIT.usage;
-    if (!shardRecord && propertyDiffers(v, expected, expectedProperty)) return EXIT.mismatch;
+    if (!shardRecord && propertyDiffers(v, expected, expectedProperty, livenessAs)) return EXIT.mismatch;
     return exitFor(shardRecord ? shardRecord.verdict : v.kind, expected);
   },
 };

@@ -117,6 +117,16 @@ export const replayCommand: Command = {
       return r.loop || r.broken.length ? EXIT.ok : EXIT.violation;
     }
     const mm = await machineFor(file, replayMeta(file, trace), str(p, 'model'));
+    const loopField = (doc as { loop?: unknown }).loop;
+    if (loopField !== undefined) {
+      // an I11 lasso of the MMU: re-executed, then confirmed to close
+      const r = replayModelItf(file, mm, trace, loopField);
+      const lasso = itfLasso(doc as ItfTrace);
+      const re = modelTraceItf(mm, { ...r.trace, ...(r.loop && lasso ? { lasso: { loop: r.loop.index, fairness: lasso.fairness === 'none' ? 'none' : 'weak', threads: lasso.threads } } : {}) }, trace['#meta']);
+      if (!bool(p, 'quiet')) io.out(renderItfText(re));
+      io.out(`replay ${file}: ${r.steps} steps re-executed on ${mm.name}, every state matches; the loop closes: '${r.loop!.action}' from state ${trace.states.length - 1} returns to state ${r.loop!.index} (I11: the run repeats the loop forever)`);
+      return EXIT.ok;
+    }
     const r = replayItf(mm, trace);
     if (!bool(p, 'quiet')) io.out(renderItfSteps(modelTraceItf(mm, r.trace)));
     io.out(`replay ${file}: ${r.steps} steps re-executed on ${mm.name}, every state matches; ${r.broken.length ? `broken: ${r.broken.join(', ')}` : 'no invariant broken'}`);
