@@ -6,6 +6,10 @@
  *
  *   npm run bench -- --only liveness            # default and SPIN's largest documented size
  *
+ * Then the MMU's I11 liveness pairs (model/mmu/scenarios.ts: mmu/yield-progress,
+ * tdx/local-retry-vs-memslot-delete, mmu/prefault-vs-memslot-delete), buggy and fixed, in liveness
+ * mode (their default) and with `--liveness off`.
+ *
  * Each mmucheck figure is a fresh CLI process (`check --json`): the search time it reports and its
  * own peak RSS. Each figure is the median of three runs. The safety-mode rows run the same model
  * with `--liveness off` (the plain BFS: with POR and merging, the default; and, at the small size,
@@ -51,6 +55,20 @@ function ours(p: Record<string, number>, flags: string[]): Row | null {
     return null;
   }
 }
+
+/** Runs `mmucheck check SCENARIO` (an MMU scenario) in a fresh process and returns its figures. */
+function scenario(name: string, flags: string[]): Row | null {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/mmucheck.js'), 'check', name, ...flags, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  try {
+    const d = JSON.parse(r.stdout) as { verdict: string; stats: { distinctStates: number; seconds: number; peakMemoryBytes: number }; liveness?: { edges: number; bytesPerEdge: number } };
+    return { verdict: d.verdict, states: d.stats.distinctStates, seconds: d.stats.seconds, mib: d.stats.peakMemoryBytes / 2 ** 20, ...(d.liveness ? { edges: d.liveness.edges, bytesPerEdge: d.liveness.bytesPerEdge } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** The MMU's I11 liveness pairs (model/mmu/scenarios.ts). */
+const MMU_PAIRS = ['mmu/yield-progress', 'tdx/local-retry-vs-memslot-delete', 'mmu/prefault-vs-memslot-delete'];
 
 /** Compiles and runs pan for tdp_livelock.pml; `-l -f` (non-progress, weak fairness) or safety. */
 function spin(p: Record<string, number>, mode: 'np' | 'safety'): Row | null {
@@ -106,6 +124,14 @@ export const area: BenchArea = {
         } catch (e) {
           log(`SPIN failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
         }
+      }
+    }
+    log('\n### MMU I11 liveness pairs (liveness mode, weak fairness; and --liveness off)');
+    for (const pair of MMU_PAIRS) {
+      for (const side of ['buggy', 'fixed']) {
+        const name = `${pair}/${side}`;
+        log(fmt(`${name}`, median3(() => scenario(name, []))));
+        log(fmt(`${name} --liveness off`, median3(() => scenario(name, ['--liveness', 'off']))));
       }
     }
   },
