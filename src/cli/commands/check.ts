@@ -42,8 +42,9 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --por on|off        partial-order reduction: a step is explored alone when it commutes with
                       everything the other threads may still do and no property reads what it
                       writes (default on; MMU/TDX scenarios: off, as their footprint reduction saves
-                      few states and costs time, see README). A reduced BFS may report another or a
-                      longer counterexample than the unreduced (shortest) one
+                      few states and costs time, see README; it applies in safety mode only, so on
+                      them with --liveness off). A reduced BFS may report another or a longer
+                      counterexample than the unreduced (shortest) one
   --merge on|off      statement merging: chains of thread-local steps taken as one transition
                       without storing the states in between (default on with --por in BFS;
                       counterexamples are expanded back into single steps)
@@ -57,7 +58,8 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
                       a failed allocation also ends the run unknown (memory exhausted)
   --seed N / --walks N   random strategy: seed (default 1) and number of walks (default 1000)
   --liveness on|off   liveness mode (BFS; default on when the model declares eventually-properties
-                      or progress steps): judges eventually with cycles, non-progress cycles (SPIN's
+                      or progress steps, as the MMU/TDX scenarios do: their I11 is broken by a
+                      deadlock or a weakly fair lasso): judges eventually with cycles, non-progress cycles (SPIN's
                       -l) and per-thread progress on a logged edge graph (SCCs); a violation is a
                       lasso (stem + loop). It runs on one thread, without POR or symmetry (merging
                       only of a thread's own local steps). off: eventually is judged on acyclic
