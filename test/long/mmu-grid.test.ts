@@ -2,7 +2,8 @@
  * The big mainline grid: every mix of three threads drawn from the operation palette (including
  * the fast page fault, dirty-log harvest, eager split and NX recovery), each with every option at
  * its mainline value, must hold over the complete bounded space and reach its witnesses, with the
- * default reductions (footprint POR and statement merging) and without them (same verdict, same
+ * default safety-mode reductions (footprint POR and statement merging) and without them, in
+ * liveness mode (the MMU's default: I11 judged on cycles under weak fairness) (same verdict, same
  * witnesses, never more states reduced).
  * Run with `npm run test:long`.
  */
