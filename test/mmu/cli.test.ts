@@ -96,7 +96,8 @@ describe('mmu CLI', () => {
     expect(c.status).toBe(0);
     expect(readFileSync(mmd, 'utf8')).toMatch(/^sequenceDiagram/);
     // worker threads resolve the variant through its ModelRef (compiled front end + the variant file)
-    const d = spawnSync('node', [bin, 'check', '--model', join(ROOT, 'examples/early-stale-check.ts'), '--workers', '2', '--json'], { encoding: 'utf8' });
+    // (--liveness off: liveness mode, the MMU's default, runs on one thread)
+    const d = spawnSync('node', [bin, 'check', '--model', join(ROOT, 'examples/early-stale-check.ts'), '--liveness', 'off', '--workers', '2', '--json'], { encoding: 'utf8' });
     expect(d.status).toBe(0);
     const doc = JSON.parse(d.stdout) as { verdict: string; stats: { workers: number } };
     expect(doc.verdict).toBe('violated');
