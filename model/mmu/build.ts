@@ -49,6 +49,8 @@ export interface Scenario {
   readonly options?: Partial<Options>;
   /** TDX: the TD is still being built (before TDH.MR.FINALIZE): private installs use PAGE.ADD, vCPUs cannot enter. */
   readonly tdBuilding?: boolean;
+  /** TDX: the TDX module's own locks are modelled (geometry `tdxLocks`). */
+  readonly tdxLocks?: boolean;
   /** Private gfns (TDX): mapped through the mirror root, backed by guest_memfd. */
   readonly privateGfns?: readonly number[];
   readonly vcpus: number;
@@ -80,6 +82,7 @@ export function toScenario(spec: ScenarioSpec): Scenario {
     ...(spec.levels !== undefined ? { levels: spec.levels } : {}),
     ...(spec.options !== undefined ? { options: spec.options as Partial<Options> } : {}),
     ...(spec.tdBuilding !== undefined ? { tdBuilding: spec.tdBuilding } : {}),
+    ...(spec.tdxLocks !== undefined ? { tdxLocks: spec.tdxLocks } : {}),
     ...(spec.privateGfns !== undefined ? { privateGfns: spec.privateGfns } : {}),
     ...(spec.memslots !== undefined ? { memslots: spec.memslots } : {}),
     ...(spec.host !== undefined ? { host: spec.host } : {}),
@@ -148,13 +151,13 @@ export function opLabel(c: OpCall): string {
  * call in a default VM, a shared fault in a TD) is marked `sharedOnly`: its TDX steps are dead,
  * and edits must not make them reachable. The call itself is the instance's `params` (`c.params`).
  */
-export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[] = [{ id: 0, base: 0, pages: gfns }]): OpInstance {
-  const inst = { ...instanceOf(call, o, tdx, gfns, slots), params: call };
+export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[] = [{ id: 0, base: 0, pages: gfns }], tdxLocks = false): OpInstance {
+  const inst = { ...instanceOf(call, o, tdx, gfns, slots, tdxLocks), params: call };
   return !tdx || (call.op === 'fault' && call.private !== true) ? { ...inst, sharedOnly: true } : inst;
 }
 
 /** Returns the operation instance of a call (its steps for the options and VM type). */
-function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[]): OpInstance {
+function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[], tdxLocks: boolean): OpInstance {
   const mk = (steps: OpInstance['steps']): OpInstance => ({ op: call.op, label: opLabel(call), steps });
   const slotOf = (id: number | undefined): SlotRef => {
     const index = id === undefined ? 0 : slots.findIndex((x) => x.id === id);
@@ -166,7 +169,7 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
     case 'fault':
       return faultOp(call, o);
     case 'access':
-      return mk(accessSteps(call, o));
+      return mk(accessSteps(call, o, tdxLocks));
     case 'zap-range':
       return mk(zapRangeSteps({ start: call.start, end: call.end, filter: 'shared', notifier: true, gmem: false, freePages: true }, o));
     case 'gmem-punch-hole':
@@ -220,8 +223,9 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const pfns = scn.host?.pfns ?? Array.from({ length: gfns }, (_, g) => g);
   const huge = scn.host?.huge ?? true;
   const hostLevel = pfns.map((_, g) => (huge === true ? levels : huge !== false && huge.includes(g) ? 2 : 1));
-  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots)) }));
-  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots) }));
+  const locks = tdx && scn.tdxLocks === true;
+  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots, locks)) }));
+  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots, locks) }));
   const vcpus = scn.vcpus;
   // SPTE words: era 6.13, EPT (tdx in a TD) until the scenario format carries an era/flavour field.
   const words = new SpteWords({ flavour: tdx ? 'tdx' : 'ept', ad: o.eptAd });
@@ -237,6 +241,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       ...(scn.host?.huge !== undefined && scn.host.huge !== true ? { hostLevel } : {}),
       // the NX metadata joins the state only when a fault splits for the mitigation
       ...([...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.nx === true) ? { nxMeta: true } : {}),
+      ...(locks ? { tdxLocks: true } : {}),
     },
     options: o as unknown as Record<string, string | number | boolean>,
     threads,

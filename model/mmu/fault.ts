@@ -224,7 +224,8 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     if (leafLevel(leaf) > 1) c.seen(WITNESS['huge-mapped']);
   };
   const retryOrBug = (c: Ctx, st: number, what: string): void => {
-    if (st === ST.busy) {
+    if (st === ST.busy && o.tdxInstallBusy === 'restore-retry') {
+      if (c.m.tdxBase >= 0) c.seen(WITNESS['busy-retried']);
       exitWith(c, OUT.retry);
     } else {
       c.violate(7, `${what} returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);

@@ -26,7 +26,8 @@ import {
   withD,
   withW,
 } from '../../src/internal.js';
-import { SEPT, septLeafFor, septLock, septPfn, septState, septWord, vpEnter, vpExit } from '../tdx/module.js';
+import { acceptBegin, HOST_PRIORITY, SEPT, septLeafFor, septPfn, septState, septWord, ST, vpEnter, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepProgress, zeroStepViolation } from '../tdx/module.js';
+import { seamcall } from '../tdx/remove.js';
 import { tdxRemoveSteps } from '../tdx/remove.js';
 import { reloadRoot } from './fault.js';
 import {
@@ -92,8 +93,12 @@ function touchPage(c: Ctx, gfn: number, pfn: number, write: boolean, priv: boole
   }
 }
 
-/** Returns the guest access steps: enter, access (TLB hit or walk), ACCEPT for PENDING private pages. */
-export function accessSteps(p: AccessParams, o: Options): StepDef[] {
+/**
+ * Returns the guest access steps: enter, access (TLB hit or walk), ACCEPT for PENDING private pages.
+ * With the TDX module's locks (`tdxLocks`), TDH.VP.ENTER takes two steps (§1.8): it holds the
+ * epoch lock, and under zero-step mitigation the S-EPT tree lock, between them.
+ */
+export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): StepDef[] {
   const write = p.write === true;
   const gfn = p.gfn;
   const enter = (c: Ctx): void => {
@@ -111,13 +116,67 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
   const canEnter = (c: Ctx): boolean =>
     c.vcpu(c.t, V.mode) === 1 ||
     (c.g(G.waitSeptZap) === 0 && c.g(G.tdState) === 0 && ((c.vcpu(c.t, V.req) & REQ.freeObsoleteRoots) === 0 || c.canRead()));
+  const serviceRequests = (c: Ctx): void => {
+    if ((c.vcpu(c.t, V.req) & REQ.freeObsoleteRoots) !== 0) {
+      reloadRoot(c, false);
+      c.setVcpu(c.t, V.req, c.vcpu(c.t, V.req) & ~REQ.freeObsoleteRoots);
+      c.touch('reload roots');
+    }
+  };
+  const enterSteps: StepDef[] = !tdxLocks
+    ? [
+        {
+          name: 'enter',
+          doc: 'VM entry (TDX: TDH.VP.ENTER takes an epoch reference and flushes the TLB when the epoch changed); blocked while wait_for_sept_zap and before TDH.MR.FINALIZE',
+          guard: canEnter,
+          run: enter,
+        },
+      ]
+    : [
+        {
+          name: 'enter',
+          doc: 'TDH.VP.ENTER begins: the TD epoch lock shared and, under zero-step mitigation, the S-EPT tree lock exclusively (TDX_OPERAND_BUSY: KVM enters again); blocked while wait_for_sept_zap and before TDH.MR.FINALIZE',
+          guard: canEnter,
+          run: (c) => {
+            if (c.vcpu(c.t, V.mode) === 1) {
+              c.goto('access');
+              return;
+            }
+            serviceRequests(c);
+            if (!isTdx(c)) {
+              c.setVcpu(c.t, V.mode, 1);
+              c.goto('access');
+              return;
+            }
+            const zs = zeroStepOn(c.s, c.m, c.t);
+            const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c.s, c.m, c.t));
+            if (st === ST.busy) {
+              c.stay();
+              return;
+            }
+            if (zs) c.seen(WITNESS['zero-step']);
+          },
+        },
+        {
+          name: 'entered',
+          doc: 'TDH.VP.ENTER ends: its locks are released and the guest runs; under zero-step mitigation with the gfn still unmapped it ends in the same EPT violation, and with a kick pending (wait_for_sept_zap) the vCPU exits at once and waits to enter again',
+          run: (c) => {
+            if (vpEnterEnd(c.s, c.m, c.t)) {
+              c.touch('VM entry');
+              return;
+            }
+            if (c.g(G.waitSeptZap) !== 0) {
+              c.note('kick pending: exit at once');
+              c.goto('enter');
+              return;
+            }
+            c.note(`zero-step mitigation: g${c.s[c.m.zeroStep(c.t)]! >> 4} still unmapped, EPT violation again`);
+            c.goto('end');
+          },
+        },
+      ];
   return [
-    {
-      name: 'enter',
-      doc: 'VM entry (TDX: TDH.VP.ENTER takes an epoch reference and flushes the TLB when the epoch changed); blocked while wait_for_sept_zap and before TDH.MR.FINALIZE',
-      guard: canEnter,
-      run: enter,
-    },
+    ...enterSteps,
     {
       name: 'access',
       doc: 'guest access: TLB hit, or an atomic hardware walk that sets A/D and fills the TLB, or an EPT violation',
@@ -125,6 +184,10 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
       run: (c) => {
         if (c.vcpu(c.t, V.mode) !== 1) {
           // kicked out meanwhile: re-enter first
+          if (tdxLocks) {
+            c.goto('enter');
+            return;
+          }
           enter(c);
           c.stay();
           return;
@@ -136,15 +199,15 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
         if (e !== 0 && (!write || ((e & TLB.w) !== 0 && ((e & TLB.d) !== 0 || !o.eptAd)))) {
           c.touch(`TLB hit g${gfn}`);
           touchPage(c, gfn, (e >> 1) & 63, write, priv);
+          if (priv) zeroStepProgress(c.s, m, c.t);
           c.goto('end');
           return;
         }
         if (priv) {
           const leaf = septLeafFor(c.s, m, gfn);
           const st = leaf ? septState(leaf.word) : SEPT.free;
-          if (leaf && st === SEPT.pending && septLock(leaf.word) === 0) {
-            // TDG.MEM.PAGE.ACCEPT: take the entry lock guest-side
-            c.s[m.sept(leaf.level, gfn)] = leaf.word | ((c.t + 1) << 12);
+          // TDG.MEM.PAGE.ACCEPT: take the entry lock guest-side (TDX_OPERAND_BUSY: locked, or the host-priority bit set)
+          if (leaf && st === SEPT.pending && acceptBegin(c.s, m, c.t, leaf.level, gfn) === ST.success) {
             c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} begins (entry lock)`);
             c.goto('accept-finish');
             return;
@@ -152,11 +215,17 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
           if (leaf && st === SEPT.mapped) {
             const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
             c.s[to] = 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv;
+            zeroStepProgress(c.s, m, c.t);
             touchPage(c, gfn, pfn, write, true);
             c.goto('end');
             return;
           }
-          c.note(`EPT violation on private g${gfn}`);
+          if (leaf && st === SEPT.pending) {
+            c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
+          } else {
+            c.note(`EPT violation on private g${gfn}`);
+            zeroStepViolation(c.s, m, c.t, gfn);
+          }
           vpExit(c.s, m, c.t, true);
           c.goto('end');
           return;
@@ -204,7 +273,8 @@ export function accessSteps(p: AccessParams, o: Options): StepDef[] {
           return;
         }
         const st = septState(leaf.word) === SEPT.pending ? SEPT.mapped : septState(leaf.word);
-        c.s[m.sept(leaf.level, gfn)] = septWord(st, septPfn(leaf.word), (leaf.word >> 10) & 3, 0);
+        // the entry lock is released; a host-priority bit a host SEAMCALL set meanwhile stays
+        c.s[m.sept(leaf.level, gfn)] = septWord(st, septPfn(leaf.word), (leaf.word >> 10) & 3, 0) | (leaf.word & HOST_PRIORITY);
         c.touch(`ACCEPT g${gfn} done`);
         c.goto('access');
       },

@@ -142,6 +142,18 @@ export const OPTIONS = {
     doc: 'KVM_PRE_FAULT_MEMORY (kvm_tdp_map_page, SRCU held) on an invalid memslot returns -EAGAIN to userspace (6.18+, 3ccbf6f47098), or RET_PF_RETRY and retries while memslot deletion waits in synchronize_srcu',
     ref: '†, §1.6',
   },
+  tdxInstallBusy: {
+    values: ['restore-retry', 'fatal'],
+    mainline: 'restore-retry',
+    doc: 'TDX_OPERAND_BUSY from TDH.MEM.SEPT.ADD or PAGE.AUG on the install path: restore the frozen mirror entry and return RET_PF_RETRY (the fault runs again, locally since b0327bb2e7e0), or KVM_BUG_ON',
+    ref: '§2.14.4, §3.3',
+  },
+  tdxRemoveBusy: {
+    values: ['no-vcpus-retry-once', 'fatal', 'block-fatal-spin', 'kick-retry-once'],
+    mainline: 'no-vcpus-retry-once',
+    doc: 'TDX_OPERAND_BUSY from RANGE.BLOCK, TRACK or PAGE.REMOVE on the removal path: set wait_for_sept_zap, kick the vCPUs and retry once (4b2abc49712b; tdh_do_no_vcpus in 6.19); KVM_BUG_ON; BLOCK fatal with TRACK and REMOVE retried blindly (the code before 4b2abc49712b); or kick and retry once without blocking entry (ablation)',
+    ref: '§2.14.3, §1.8',
+  },
   maxRetries: {
     values: ['unbounded', 0, 1, 2, 3],
     mainline: 'unbounded',

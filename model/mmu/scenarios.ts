@@ -410,6 +410,65 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       expect: { verdict: 'violated', property: 'I7', note: 'premap opens a window between the mirror leaf and PAGE.ADD; a zap inside it issues RANGE.BLOCK on an entry the S-EPT does not have yet (before 6.19 the ioctl had to keep zappers out)' },
     },
   ),
+  // ---- the TDX module's contention and KVM's TDX_OPERAND_BUSY handling (issue 13 items 1, 2) ----------
+  {
+    name: 'tdx/zero-step/aug',
+    title: 'mainline: vCPU0 keeps faulting on an unmapped private gfn until zero-step mitigation makes its TDH.VP.ENTER take the S-EPT tree lock, while vCPU1 maps that gfn (SEPT.ADD and PAGE.AUG may be BUSY: the frozen mirror entry is restored and the fault retried)',
+    vm: 'tdx',
+    tdxLocks: true,
+    privateGfns: [0, 1],
+    vcpus: 2,
+    threads: [
+      { name: 'V0', script: [access(1, true), access(1, true), access(1, true)] },
+      { name: 'V1', script: [pfault(1)] },
+    ],
+    witnesses: ['zero-step', 'seamcall-busy', 'busy-retried', 'private-mapped'],
+    expect: { verdict: 'holds' },
+  },
+  ...pair(
+    {
+      vm: 'tdx',
+      tdxLocks: true,
+      privateGfns: [0, 1],
+      vcpus: 1,
+      setup: [
+        [0, pfault(0)],
+        [0, access(0, true)],
+      ],
+      threads: [
+        { name: 'V0', script: [access(1, true), access(1, true), access(1, true), access(1, true)] },
+        { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
+      ],
+      witnesses: ['zero-step', 'seamcall-busy', 'busy-retried', 'private-removed'],
+    },
+    {
+      name: 'tdx/removal-busy',
+      title: 'a guest_memfd PUNCH_HOLE removes a private page while a vCPU in zero-step mitigation holds the S-EPT tree lock in TDH.VP.ENTER',
+      buggy: { what: 'RANGE.BLOCK\'s BUSY is fatal, TRACK and PAGE.REMOVE retry blindly (02ab57707bdb, 22836e1de686)', options: { tdxRemoveBusy: 'block-fatal-spin' } },
+      fixed: { what: 'kick the vCPUs, keep them out (wait_for_sept_zap) and retry once (4b2abc49712b)', options: { tdxRemoveBusy: 'no-vcpus-retry-once' } },
+      property: 'I7',
+      note: '4b2abc49712b "KVM: TDX: Kick off vCPUs when SEAMCALL is busy during TD page removal": RANGE.BLOCK contends with a zero-step TDH.VP.ENTER',
+    },
+  ),
+  {
+    name: 'tdx/grid/zero-step-fault-punch-hole',
+    title: 'mainline, 3 threads, with the TDX module\'s locks: vCPU0 faults on an unmapped private gfn until zero-step mitigation, vCPU1 maps and accepts that gfn, a guest_memfd PUNCH_HOLE removes another private page (BUSY on the install and the removal path)',
+    vm: 'tdx',
+    tdxLocks: true,
+    privateGfns: [0, 1],
+    vcpus: 2,
+    setup: [
+      [1, pfault(0)],
+      [1, access(0, true)],
+    ],
+    threads: [
+      { name: 'V0', script: [access(1, true), access(1, true), access(1, true)] },
+      { name: 'V1', script: [pfault(1), access(1, true)] },
+      { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
+    ],
+    witnesses: ['zero-step', 'seamcall-busy', 'busy-retried', 'private-mapped', 'private-removed', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
   // ---- mainline grid (2 and 3 threads) ----------------------------------------------------------------
   {
     name: 'mmu/grid/fault-fault',

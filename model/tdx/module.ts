@@ -4,6 +4,8 @@
  * it returns. The model layer uses the raw state functions re-exported here.
  */
 export {
+  acceptBegin,
+  HOST_PRIORITY,
   pageAdd,
   pageAug,
   pageRemove,
@@ -26,5 +28,10 @@ export {
   track,
   tracked,
   vpEnter,
+  vpEnterBegin,
+  vpEnterEnd,
   vpExit,
+  zeroStepOn,
+  zeroStepProgress,
+  zeroStepViolation,
 } from '../../src/internal.js';

@@ -683,7 +683,7 @@ export class TdxCalls {
   }
   /** TDH.MEM.TRACK: TD_EPOCH++ (TDX_PREVIOUS_TLB_EPOCH_BUSY while vCPUs run in the epoch before). */
   track(): TdxStatusName {
-    return this.call('TDH.MEM.TRACK', '', track(this.c.s));
+    return this.call('TDH.MEM.TRACK', '', track(this.c.s, this.c.m));
   }
   /** TDH.MEM.PAGE.REMOVE: a blocked and tracked leaf at `level` -> FREE; the page leaves the TD. */
   pageRemove(level: number, gfn: number): TdxStatusName {

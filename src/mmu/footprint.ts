@@ -30,7 +30,7 @@
  */
 import { addLoc, FootprintPor, type FootprintModel, hasLoc, locList, locSet, type LocSet, subsetOf, unionInto } from '../check/por.js';
 import type { Property } from '../check/model.js';
-import { F, G, L, MS, type MmuLayout, NX, V } from './layout.js';
+import { F, G, L, MS, type MmuLayout, NX, TX, V } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /**
@@ -48,6 +48,7 @@ import type { MmuMachine } from './machine.js';
  *   and `G.dirtyLog`, included; the others' are appended to the state);
  * - `nx-meta`: the NX metadata block (possible_nx_huge_pages and the tables' flags), when the
  *   state has one;
+ * - `tdx-locks`: the TDX module's lock and zero-step words (appended with `tdxLocks`; none without);
  * - `all`: every word.
  */
 export type FootprintClass =
@@ -66,6 +67,7 @@ export type FootprintClass =
   | 'sept'
   | 'memslots'
   | 'nx-meta'
+  | 'tdx-locks'
   | 'all';
 
 /** A property that declares the state words it reads. */
@@ -105,8 +107,9 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
   else if (c === 'memslots') for (let k = 0; k < m.slots.length; k++) range(m.slot(k, 0), MS.size);
   else if (c === 'nx-meta') {
     if (m.nxBase >= 0) range(m.nxBase, NX.size);
-  }
-  else if (c.startsWith('G.')) addLoc(out, G[c.slice(2) as keyof typeof G]);
+  } else if (c === 'tdx-locks') {
+    if (m.tdxBase >= 0) range(m.tdxBase, TX.zeroStep + g.vcpus);
+  } else if (c.startsWith('G.')) addLoc(out, G[c.slice(2) as keyof typeof G]);
   else if (c.startsWith('L.')) for (let u = 0; u < g.threads; u++) addLoc(out, m.local(u, L[c.slice(2) as keyof typeof L]));
   else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));
 }

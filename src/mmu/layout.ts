@@ -37,6 +37,14 @@ export interface Geometry {
    * nx_huge_page_disallowed flag ({@link NX}).
    */
   readonly nxMeta?: boolean;
+  /**
+   * Model the TDX module's own locks (protocol sheet §1.8): the S-EPT tree lock, the TD epoch
+   * lock, the host-priority bit of the S-EPT entry lock and the zero-step mitigation. TDH.VP.ENTER
+   * then takes two steps (it holds the epoch lock, and under zero-step mitigation the tree lock,
+   * between them) and the words of {@link TX} are appended to the state. Default off: the
+   * SEAMCALLs then contend only on the entry locks guest TDCALLs hold.
+   */
+  readonly tdxLocks?: boolean;
 }
 
 /**
@@ -123,6 +131,21 @@ export const MS = {
   dirtyLog: 1,
   size: 2,
 } as const;
+/**
+ * The TDX module's lock words, appended after the memslots when the geometry has `tdxLocks`
+ * ({@link MmuLayout.tdx}); then one zero-step word per vCPU ({@link MmuLayout.zeroStep}).
+ */
+export const TX = {
+  /** S-EPT tree lock held exclusively across steps: thread + 1, or 0 (SEAMCALLs are atomic, so shared holders never persist). */
+  tree: 0,
+  /** TD epoch lock held shared by TDH.VP.ENTER in progress: bitmask of vCPU threads. */
+  epoch: 1,
+  /** Zero-step words follow, one per vCPU: EPT violations at one gfn without progress (bits 0..3), that gfn (bits 4..). */
+  zeroStep: 2,
+} as const;
+/** EPT violations at one gfn after which the module's zero-step mitigation is on for the vCPU (the module's six, shortened: an abstraction). */
+export const ZERO_STEP_AFTER = 2;
+
 /** Memslot states (`MS.state`). */
 export const SLOT = { valid: 0, invalid: 1, deleted: 2 } as const;
 
@@ -241,6 +264,8 @@ export class MmuLayout {
   readonly hostLevels: Int8Array;
   /** Offset of the NX metadata block ({@link NX}), or -1 when the state has none. */
   readonly nxBase: number;
+  /** Offset of the TDX module's lock words ({@link TX}), or -1 when the geometry has no `tdxLocks`. */
+  readonly tdxBase: number;
   readonly size: number;
 
   constructor(g: Geometry) {
@@ -290,6 +315,8 @@ export class MmuLayout {
     if (g.nxMeta === true && g.tables > 31) fail('MMC301', `geometry: the NX metadata keeps a bit per table: at most 31 tables, got ${g.tables}`);
     this.nxBase = g.nxMeta === true ? o : -1;
     if (g.nxMeta === true) o += NX.size;
+    this.tdxBase = g.tdxLocks === true ? o : -1;
+    if (g.tdxLocks === true) o += TX.zeroStep + g.vcpus;
     this.size = o;
   }
 
@@ -337,6 +364,14 @@ export class MmuLayout {
   slotOf(gfn: number, w: number): number {
     const k = this.slotIndex[gfn] ?? -1;
     return k < 0 ? -1 : this.slot(k, w);
+  }
+  /** Returns the offset of the TDX module's lock word `w` ({@link TX}); only with `tdxLocks`. */
+  tdx(w: number): number {
+    return this.tdxBase + w;
+  }
+  /** Returns the offset of vCPU `v`'s zero-step word; only with `tdxLocks`. */
+  zeroStep(v: number): number {
+    return this.tdxBase + TX.zeroStep + v;
   }
   /** Returns the S-EPT position code of the entry at `level` covering `gfn`. */
   septPos(level: number, gfn: number): number {

@@ -31,6 +31,8 @@ export const WITNESS = {
   'private-added': 20,
   'harvest-raced': 21,
   'dirty-cleared': 22,
+  'zero-step': 23,
+  'busy-retried': 24,
 } as const;
 /** A witness name. */
 export type WitnessName = keyof typeof WITNESS;
@@ -59,6 +61,8 @@ export const WITNESS_DOC: Record<WitnessName, string> = {
   'private-added': 'TDH.MEM.PAGE.ADD added a private page at TD build time',
   'harvest-raced': 'the guest wrote a gfn whose dirty bit a harvest in flight had already taken',
   'dirty-cleared': 'D-bit dirty logging (PML) cleared the Dirty bit of a leaf (enable: CAS under the read lock; harvest: atomic AND)',
+  'zero-step': 'a TDH.VP.ENTER under zero-step mitigation took the S-EPT tree lock exclusively',
+  'busy-retried': 'KVM recovered from TDX_OPERAND_BUSY: restored the mirror entry and retried the fault, or kicked the vCPUs and retried the SEAMCALL',
 };
 
 /** Returns the bit of witness `w`, or raises MMC301 listing the witnesses for an unknown name. */

@@ -177,6 +177,12 @@ export interface ScenarioSpec {
   readonly privateGfns?: readonly number[];
   /** TD only: the TD is still being built (before TDH.MR.FINALIZE): private installs use PAGE.ADD, vCPUs cannot enter. */
   readonly tdBuilding?: boolean;
+  /**
+   * TD only: model the TDX module's own locks (S-EPT tree lock, TD epoch lock, the host-priority
+   * bit, zero-step mitigation); TDH.VP.ENTER then takes two steps. Default false: SEAMCALLs contend
+   * only on the entry locks guest TDCALLs hold.
+   */
+  readonly tdxLocks?: boolean;
   /** The memslots (default: one slot, id 0, covering every gfn, bound to guest_memfd in a TD). Gfns outside every slot have no memslot: a fault there exits to userspace. */
   readonly memslots?: readonly MemslotSpec[];
   /** The host mapping: pfns and huge pages (default: pfn = gfn, huge wherever contiguous). */
@@ -213,7 +219,7 @@ export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
 export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
 
 /** The keys a scenario may have. */
-export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'expect'] as const;
+export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'expect'] as const;
 
 /** At most this many threads (the state layout's limit). */
 export const MAX_THREADS = 8;
@@ -447,7 +453,7 @@ export function checkOptionValues(x: unknown, label: string, options: ScenarioCa
   }
 }
 
-/** Checks the system fields (vm, levels, vcpus, privateGfns, tdBuilding) and returns the system. */
+/** Checks the system fields (vm, levels, vcpus, privateGfns, tdBuilding, tdxLocks) and returns the system. */
 function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): ScenarioSystem {
   const vm = s['vm'];
   if (vm !== 'default' && vm !== 'tdx') bad('vm', `must be 'default' or 'tdx', got ${describeValue(vm)}`);
@@ -457,6 +463,9 @@ function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): Scenar
   const tdBuilding = s['tdBuilding'] ?? false;
   if (typeof tdBuilding !== 'boolean') bad('tdBuilding', `must be true or false, got ${describeValue(tdBuilding)}`);
   if (tdBuilding && vm !== 'tdx') bad('tdBuilding', "a TD being built needs vm: 'tdx'");
+  const tdxLocks = s['tdxLocks'] ?? false;
+  if (typeof tdxLocks !== 'boolean') bad('tdxLocks', `must be true or false, got ${describeValue(tdxLocks)}`);
+  if (tdxLocks && vm !== 'tdx') bad('tdxLocks', "the TDX module's locks need vm: 'tdx'");
   const priv = s['privateGfns'] ?? [];
   if (!Array.isArray(priv)) bad('privateGfns', `must be an array of gfns, got ${describeValue(priv)}`);
   if (priv.length > 0 && vm !== 'tdx') bad('privateGfns', "private gfns need vm: 'tdx' (a default VM has only shared memory)");

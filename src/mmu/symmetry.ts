@@ -8,7 +8,8 @@
  * is permuted with them: the thread blocks (pc and locals), the vCPU blocks of vCPU threads (mode,
  * roots, requests, epoch, TLB), the bitmasks of threads (mmu_lock readers, RCU and SRCU readers,
  * each table's RCU waiters), the mmu_lock writer and the first violator (thread + 1), and the lock
- * owner field of S-EPT entries (thread + 1). Nothing else in the state names a thread, and no step
+ * owner field of S-EPT entries (thread + 1), and with `tdxLocks` the TDX module's tree-lock holder
+ * (thread + 1), epoch-lock holders (bitmask) and per-vCPU zero-step words. Nothing else in the state names a thread, and no step
  * reads a thread's index except through these words and its own identity (`c.t`, its vCPU): the
  * symmetry law test (test/mmu/symmetry.test.ts) checks `next(π(s), π(t)) = π(next(s, t))` and
  * that every property agrees on `s` and `π(s)` over whole explorations.
@@ -24,7 +25,7 @@
  * would also have to permute SPTE pfn fields, pages, table entry positions, S-EPT positions and the
  * gfn bitmasks, and is not built.
  */
-import { G, L, type MmuLayout, T } from './layout.js';
+import { G, L, type MmuLayout, T, TX } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /** Returns the groups (of at least two threads) of identical threads of a machine. */
@@ -76,6 +77,13 @@ export function permuteThreads(m: MmuLayout, s: Int32Array, to: Int32Array, out:
     const owner = (e >> 12) & 15;
     if (owner > 0) out[m.septBase + p] = (e & ~(15 << 12)) | ((to[owner - 1]! + 1) << 12);
   }
+  if (m.tdxBase >= 0) {
+    // the TDX module's locks: tree-lock holder (thread + 1), epoch-lock holders (bitmask), zero-step words (per vCPU)
+    const tree = s[m.tdx(TX.tree)]!;
+    if (tree > 0) out[m.tdx(TX.tree)] = to[tree - 1]! + 1;
+    out[m.tdx(TX.epoch)] = bits(s[m.tdx(TX.epoch)]!);
+    for (let u = 0; u < g.vcpus; u++) out[m.zeroStep(to[u]!)] = s[m.zeroStep(u)]!;
+  }
 }
 
 /** The canonicalizer of a machine with groups of identical threads. */
@@ -102,6 +110,7 @@ export class ThreadSymmetry {
       const va = m.vcpu(a, 0);
       const vb = m.vcpu(b, 0);
       for (let i = 0; i < m.vcpuSize; i++) if (s[va + i] !== s[vb + i]) return s[va + i]! - s[vb + i]!;
+      if (m.tdxBase >= 0 && s[m.zeroStep(a)] !== s[m.zeroStep(b)]) return s[m.zeroStep(a)]! - s[m.zeroStep(b)]!;
     }
     return a - b;
   }

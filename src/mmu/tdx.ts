@@ -7,9 +7,21 @@
  * (`c.tdx.pageAug(...)`, see ctx.ts), which records the call and returns the status name.
  *
  * S-EPT entry word: state bits 0..3, pfn bits 4..9, BEPOCH bits 10..11, entry-lock owner
- * (thread + 1) bits 12..15.
+ * (thread + 1) bits 12..15, host-priority bit 16.
+ *
+ * With the geometry's `tdxLocks` the module's own locks are modelled too (sheet §1.8, from the
+ * lock table of the module's TDX 1.5 source as analysed on the KVM list, and the table in the
+ * changelog of 4b2abc49712b "KVM: TDX: Kick off vCPUs when SEAMCALL is busy during TD page
+ * removal"): the S-EPT tree lock (shared: SEPT.ADD, PAGE.AUG, PAGE.ADD, PAGE.REMOVE; exclusive:
+ * RANGE.BLOCK, SEPT.REMOVE, and TDH.VP.ENTER under zero-step mitigation), the TD epoch lock (shared:
+ * TDH.VP.ENTER; exclusive: TDH.MEM.TRACK), and the host-priority bit of the entry lock: a host
+ * SEAMCALL that finds the entry locked by a guest TDCALL sets it, and a guest TDCALL that then finds
+ * it set gives up with TDX_OPERAND_BUSY, so the host's retry wins; the host's next successful
+ * write of the entry clears it. Host SEAMCALLs are atomic steps, so only TDH.VP.ENTER (two steps)
+ * and guest TDCALLs hold a lock across steps. Any failed acquisition is TDX_OPERAND_BUSY without
+ * side effects (besides the host-priority bit).
  */
-import { G, type MmuLayout, P, TLB, V } from './layout.js';
+import { G, type MmuLayout, P, TLB, TX, V, ZERO_STEP_AFTER } from './layout.js';
 
 /** S-EPT entry states KVM uses (the module has 16; migration states are not modelled). */
 export const SEPT = { free: 0, nlMapped: 1, nlBlocked: 2, mapped: 3, blocked: 4, pending: 5, pendingBlocked: 6 } as const;
@@ -69,17 +81,34 @@ function walk(s: Int32Array, m: MmuLayout, level: number, gfn: number): boolean 
   return true;
 }
 
-/** Returns true when the entry is locked by someone other than `t` (TDX_OPERAND_BUSY). */
-function busy(w: number, t: number): boolean {
-  const o = septLock(w);
-  return o !== 0 && o !== t + 1;
+/** The host-priority bit of an S-EPT entry word (set by a host SEAMCALL that found the entry locked by a guest TDCALL). */
+export const HOST_PRIORITY = 1 << 16;
+
+/**
+ * Returns true when the entry at offset `o` is locked by someone other than host thread `t`
+ * (TDX_OPERAND_BUSY); with `tdxLocks` the failed host acquisition sets the host-priority bit.
+ */
+function entryBusy(s: Int32Array, m: MmuLayout, o: number, t: number): boolean {
+  const w = s[o]!;
+  const owner = septLock(w);
+  if (owner === 0 || owner === t + 1) return false;
+  if (m.tdxBase >= 0) s[o] = w | HOST_PRIORITY;
+  return true;
+}
+
+/** Returns true when the S-EPT tree lock is held (exclusively, by a TDH.VP.ENTER in progress) by someone other than `t`. */
+export function treeBusy(s: Int32Array, m: MmuLayout, t: number): boolean {
+  if (m.tdxBase < 0) return false;
+  const h = s[m.tdx(TX.tree)]!;
+  return h !== 0 && h !== t + 1;
 }
 
 /** TDH.MEM.SEPT.ADD: entry at `level` (non-leaf, level >= 2) FREE -> NL_MAPPED; children FREE. */
 export function septAdd(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
-  if (busy(s[o]!, t)) return ST.busy;
+  if (entryBusy(s, m, o, t)) return ST.busy;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   s[o] = septWord(SEPT.nlMapped);
   const span = m.span(level);
@@ -90,9 +119,10 @@ export function septAdd(s: Int32Array, m: MmuLayout, t: number, level: number, g
 
 /** TDH.MEM.PAGE.AUG: leaf at `level` FREE -> PENDING with `pfn`; the page becomes TD-owned in the PAMT. */
 export function pageAug(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number, pfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
-  if (busy(s[o]!, t)) return ST.busy;
+  if (entryBusy(s, m, o, t)) return ST.busy;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   const n = m.span(level);
   for (let k = 0; k < n; k++) if ((s[m.page(pfn + k)]! & P.td) !== 0) return ST.pamtIncorrect;
@@ -103,9 +133,10 @@ export function pageAug(s: Int32Array, m: MmuLayout, t: number, level: number, g
 
 /** TDH.MEM.PAGE.ADD (build time, TD not finalized): leaf FREE -> MAPPED with `pfn`. */
 export function pageAdd(s: Int32Array, m: MmuLayout, t: number, gfn: number, pfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, 1, gfn)) return ST.walkFailed;
   const o = m.sept(1, gfn);
-  if (busy(s[o]!, t)) return ST.busy;
+  if (entryBusy(s, m, o, t)) return ST.busy;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   if ((s[m.page(pfn)]! & P.td) !== 0) return ST.pamtIncorrect;
   s[o] = septWord(SEPT.mapped, pfn);
@@ -115,10 +146,11 @@ export function pageAdd(s: Int32Array, m: MmuLayout, t: number, gfn: number, pfn
 
 /** TDH.MEM.RANGE.BLOCK: NL_MAPPED/MAPPED/PENDING -> blocked form, BEPOCH := TD_EPOCH. */
 export function rangeBlock(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
   const w = s[o]!;
-  if (busy(w, t)) return ST.busy;
+  if (entryBusy(s, m, o, t)) return ST.busy;
   const st = septState(w);
   const to = st === SEPT.nlMapped ? SEPT.nlBlocked : st === SEPT.mapped ? SEPT.blocked : st === SEPT.pending ? SEPT.pendingBlocked : -1;
   if (to < 0) return st === SEPT.free ? ST.stateIncorrect : ST.alreadyBlocked;
@@ -126,8 +158,12 @@ export function rangeBlock(s: Int32Array, m: MmuLayout, t: number, level: number
   return ST.success;
 }
 
-/** TDH.MEM.TRACK: TD_EPOCH++, unless vCPUs are still in the epoch before the current one. */
-export function track(s: Int32Array): number {
+/**
+ * TDH.MEM.TRACK: TD_EPOCH++, unless vCPUs are still in the epoch before the current one. With
+ * `tdxLocks` (layout `m`), TDX_OPERAND_BUSY while a TDH.VP.ENTER holds the epoch lock.
+ */
+export function track(s: Int32Array, m?: MmuLayout): number {
+  if (m !== undefined && m.tdxBase >= 0 && s[m.tdx(TX.epoch)] !== 0) return ST.busy;
   const e = s[G.tdEpoch]!;
   const prev = (e + 3) & 3;
   if (s[prev & 1 ? G.epochRef1 : G.epochRef0]! > 0) return ST.prevEpochBusy;
@@ -146,10 +182,11 @@ export function tracked(s: Int32Array, bepoch: number): boolean {
 
 /** TDH.MEM.PAGE.REMOVE: a blocked and tracked leaf -> FREE; the page is released in the PAMT. */
 export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
   const w = s[o]!;
-  if (busy(w, t)) return ST.busy;
+  if (entryBusy(s, m, o, t)) return ST.busy;
   const st = septState(w);
   if (st < SEPT.mapped) return ST.stateIncorrect;
   if (s[G.tdState] === 0) {
@@ -165,10 +202,11 @@ export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number
 
 /** TDH.MEM.SEPT.REMOVE: NL_BLOCKED, tracked, all children FREE -> FREE. */
 export function septRemove(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
   const w = s[o]!;
-  if (busy(w, t)) return ST.busy;
+  if (entryBusy(s, m, o, t)) return ST.busy;
   const st = septState(w);
   if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return ST.stateIncorrect;
   if (s[G.tdState] === 0 && (st !== SEPT.nlBlocked || !tracked(s, septBepoch(w)))) return st !== SEPT.nlBlocked ? ST.notBlocked : ST.trackingNotDone;
@@ -203,6 +241,68 @@ export function vpExit(s: Int32Array, m: MmuLayout, v: number, tdx: boolean): vo
     const ref = e & 1 ? G.epochRef1 : G.epochRef0;
     s[ref] = s[ref]! - 1;
   }
+}
+
+/**
+ * TDH.VP.ENTER, first step (`tdxLocks`): takes the TD epoch lock shared and, when the vCPU's
+ * zero-step mitigation is on, the S-EPT tree lock exclusively. TDX_OPERAND_BUSY when another
+ * vCPU's zero-step entry holds the tree lock.
+ */
+export function vpEnterBegin(s: Int32Array, m: MmuLayout, v: number): number {
+  if (zeroStepOn(s, m, v)) {
+    if (treeBusy(s, m, v)) return ST.busy;
+    s[m.tdx(TX.tree)] = v + 1;
+  }
+  s[m.tdx(TX.epoch)] = s[m.tdx(TX.epoch)]! | (1 << v);
+  return ST.success;
+}
+
+/**
+ * TDH.VP.ENTER, second step (`tdxLocks`): releases the locks of the first and enters the guest
+ * ({@link vpEnter}), except when the zero-step mitigation finds the faulting gfn still without a
+ * present S-EPT leaf (the entry ends in the same EPT violation) or when a kick is pending
+ * (`wait_for_sept_zap`: the vCPU exits again at once). Returns true when the vCPU entered (its
+ * zero-step count is cleared only by a guest access that makes progress).
+ */
+export function vpEnterEnd(s: Int32Array, m: MmuLayout, v: number): boolean {
+  const zs = zeroStepOn(s, m, v);
+  if (zs && s[m.tdx(TX.tree)] === v + 1) s[m.tdx(TX.tree)] = 0;
+  s[m.tdx(TX.epoch)] = s[m.tdx(TX.epoch)]! & ~(1 << v);
+  if (s[G.waitSeptZap] !== 0) return false;
+  if (zs && septLeafFor(s, m, s[m.zeroStep(v)]! >> 4) === undefined) return false;
+  vpEnter(s, m, v);
+  return true;
+}
+
+/** Returns true when vCPU `v`'s zero-step mitigation is on (`tdxLocks`): {@link ZERO_STEP_AFTER} EPT violations at one gfn without progress. */
+export function zeroStepOn(s: Int32Array, m: MmuLayout, v: number): boolean {
+  return m.tdxBase >= 0 && (s[m.zeroStep(v)]! & 15) >= ZERO_STEP_AFTER;
+}
+
+/** Counts an EPT violation of vCPU `v` at private `gfn` toward the zero-step mitigation (`tdxLocks`; no-op otherwise). */
+export function zeroStepViolation(s: Int32Array, m: MmuLayout, v: number, gfn: number): void {
+  if (m.tdxBase < 0) return;
+  const w = s[m.zeroStep(v)]!;
+  const n = (w & 15) > 0 && w >> 4 === gfn ? Math.min(15, (w & 15) + 1) : 1;
+  s[m.zeroStep(v)] = n | (gfn << 4);
+}
+
+/** Clears vCPU `v`'s zero-step count (a guest access made progress; `tdxLocks`, no-op otherwise). */
+export function zeroStepProgress(s: Int32Array, m: MmuLayout, v: number): void {
+  if (m.tdxBase >= 0) s[m.zeroStep(v)] = 0;
+}
+
+/**
+ * TDG.MEM.PAGE.ACCEPT begins (guest TDCALL of vCPU thread `t` on the entry at `level` covering
+ * `gfn`): takes the entry lock guest-side, or gives up with TDX_OPERAND_BUSY when the entry is
+ * locked or its host-priority bit is set.
+ */
+export function acceptBegin(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const o = m.sept(level, gfn);
+  const w = s[o]!;
+  if (septLock(w) !== 0 || (w & HOST_PRIORITY) !== 0) return ST.busy;
+  s[o] = w | ((t + 1) << 12);
+  return ST.success;
 }
 
 /** Finds the S-EPT leaf covering `gfn` (level and word), or undefined. */
