@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MmuLayout, mmuState } from '../../src/internal.js';
+import { buildMachine } from '../../model/mmu/build.js';
+import { findScenario } from '../../model/mmu/scenarios.js';
 import {
   acceptBegin,
   HOST_PRIORITY,
@@ -130,4 +132,24 @@ describe('TDX module locks (tdxLocks)', () => {
     expect(s[m.sept(1, 0)]! & HOST_PRIORITY).toBe(0);
     expect(track(s, m)).toBe(ST.success);
   });
+});
+
+describe('a private guest access finishes', () => {
+  // the mutant: the access step of a mapped private page falls through into accept-finish, which
+  // jumps back to the access: the vCPU thread never ends (it did before issue 13's TDX work)
+  for (const name of ['tdx/grid/fault-vs-punch-hole', 'tdx/zero-step/aug']) {
+    it(`${name}: vCPU0 alone runs its script to the end`, () => {
+      const mm = buildMachine(findScenario(name)!);
+      const s = mm.initStates()[0]!;
+      const pcAt = mm.layout.pc(0);
+      let steps = 0;
+      while (s[pcAt]! >= 0 && steps < 500) {
+        const np = mm.stepOn(s, 0);
+        if (np === undefined) break;
+        s[pcAt] = np;
+        steps++;
+      }
+      expect(s[pcAt], `vCPU0 still at pc ${s[pcAt]} after ${steps} steps`).toBe(-1);
+    });
+  }
 });
