@@ -61,10 +61,10 @@ export const PINNED: Readonly<Record<string, number>> = {
   'mmu/grid/age-vs-dbit-harvest': 972,
   'mmu/grid3l/eager-split-1g': 85,
   'mmu/grid3l/fault-vs-notifier': 391,
-  'tdx/zero-step/aug': 415,
-  'tdx/removal-busy/buggy': 190,
-  'tdx/removal-busy/fixed': 593,
-  'tdx/grid/zero-step-fault-punch-hole': 25449,
+  'tdx/zero-step/aug': 317,
+  'tdx/removal-busy/buggy': 118,
+  'tdx/removal-busy/fixed': 523,
+  'tdx/grid/zero-step-fault-punch-hole': 17533,
 };
 
 /**
@@ -131,8 +131,8 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'mmu/grid/age-vs-dbit-harvest': 886,
   'mmu/grid3l/eager-split-1g': 80,
   'mmu/grid3l/fault-vs-notifier': 248,
-  'tdx/zero-step/aug': 0,
-  'tdx/removal-busy/buggy': 0,
-  'tdx/removal-busy/fixed': 0,
-  'tdx/grid/zero-step-fault-punch-hole': 0,
+  'tdx/zero-step/aug': 290,
+  'tdx/removal-busy/buggy': 120,
+  'tdx/removal-busy/fixed': 447,
+  'tdx/grid/zero-step-fault-punch-hole': 16244,
 };
