@@ -131,8 +131,8 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'mmu/grid/age-vs-dbit-harvest': 886,
   'mmu/grid3l/eager-split-1g': 80,
   'mmu/grid3l/fault-vs-notifier': 248,
-  'tdx/zero-step/aug': 290,
-  'tdx/removal-busy/buggy': 120,
-  'tdx/removal-busy/fixed': 447,
-  'tdx/grid/zero-step-fault-punch-hole': 16244,
+  'tdx/zero-step/aug': 275,
+  'tdx/removal-busy/buggy': 136,
+  'tdx/removal-busy/fixed': 423,
+  'tdx/grid/zero-step-fault-punch-hole': 15336,
 };
