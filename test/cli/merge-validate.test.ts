@@ -45,7 +45,7 @@ function expectRejected(r: { code: number; stderr: string }, file: string, ...pa
 }
 
 beforeAll(() => {
-  const run = (i: number, ...extra: string[]): Doc => JSON.parse(cli(['check', 'mmu/grid/fault-fault', '--shard', `${i}/2`, '--json', ...extra]).stdout) as Doc;
+  const run = (i: number, ...extra: string[]): Doc => JSON.parse(cli(['check', 'mmu/grid/fault-fault', '--liveness', 'off', '--shard', `${i}/2`, '--json', ...extra]).stdout) as Doc;
   one = run(1);
   two = run(2);
 });
@@ -122,10 +122,10 @@ describe('merge: the records form one search', () => {
     expectRejected(r, r.files[1]!, "field 'shard.count'", '3');
   });
   it('a shard run with other search options (check --store exact, --max-depth) is foreign', () => {
-    const exact = JSON.parse(cli(['check', 'mmu/grid/fault-fault', '--shard', '2/2', '--json', '--store', 'exact']).stdout) as Doc;
+    const exact = JSON.parse(cli(['check', 'mmu/grid/fault-fault', '--liveness', 'off', '--shard', '2/2', '--json', '--store', 'exact']).stdout) as Doc;
     let r = merge(one, exact);
     expectRejected(r, r.files[1]!, "field 'options.store'", '"exact"', '"fingerprint"');
-    const deep = JSON.parse(cli(['check', 'mmu/grid/fault-fault', '--shard', '2/2', '--json', '--max-depth', '100']).stdout) as Doc;
+    const deep = JSON.parse(cli(['check', 'mmu/grid/fault-fault', '--liveness', 'off', '--shard', '2/2', '--json', '--max-depth', '100']).stdout) as Doc;
     r = merge(one, deep);
     expectRejected(r, r.files[1]!, "field 'options.maxDepth'", '100', 'null');
   });

@@ -68,7 +68,7 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --fairness weak|none   liveness: weak (default): a loop in which a thread is enabled in every
                       state and never moves is not a counterexample; none: every loop is. Strong
                       fairness is not offered
-  --shard I/N         run piece I (1..N) of a search split N ways; combine with 'mmucheck merge'
+  --shard I/N         run piece I (1..N) of a safety search split N ways; combine with 'mmucheck merge' (an MMU scenario needs --liveness off)
   --expect V          the verdict you expect, holds or violated (default: the scenario's or variant's
                       own expectation, see 'mmucheck list'; holds for every other model)
   --itf FILE          write the counterexample as ITF JSON
