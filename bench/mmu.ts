@@ -116,18 +116,18 @@ function row(name: string, x: ScaleScenario, por: string, r: CheckJson, reductio
  * one is made.
  */
 function scale(log: (line: string) => void): void {
-  log('\n### scale set (bench/scale/, one thread, fingerprint store; each run in its own process, time budget per run)\n');
+  log('\n### scale set (bench/scale/, safety mode: --liveness off; one thread, fingerprint store; each run in its own process, time budget per run)\n');
   log('| scenario | vm | threads | por | verdict | distinct states | seconds | states/s | store bytes/state | peak MiB | reduction |');
   log('| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const x of SCALE) {
     const file = `${ROOT}bench/scale/${x.file}`;
     const name = x.file.replace(/\.ts$/, '');
-    const on = runCli(file, ['--por', 'on', '--time', String(x.budget)]);
+    const on = runCli(file, ['--liveness', 'off', '--por', 'on', '--time', String(x.budget)]);
     if (!on.reductions.por) {
       log(row(name, x, 'n/a', on, 'n/a'));
       continue;
     }
-    const off = runCli(file, ['--por', 'off', '--time', String(x.budget)]);
+    const off = runCli(file, ['--liveness', 'off', '--por', 'off', '--time', String(x.budget)]);
     const factor = on.complete && off.complete ? `${(off.stats.distinctStates / Math.max(1, on.stats.distinctStates)).toFixed(1)}x` : 'unknown (budget)';
     log(row(name, x, 'on', on, factor));
     log(row(name, x, 'off', off, ''));
@@ -147,7 +147,7 @@ function workers(log: (line: string) => void): void {
   log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   let base = 0;
   for (const n of [1, 2]) {
-    const r = runCli(file, ['--por', 'off', '--max-states', String(states), '--time', '600', '--workers', String(n)]);
+    const r = runCli(file, ['--liveness', 'off', '--por', 'off', '--max-states', String(states), '--time', '600', '--workers', String(n)]);
     const rate = r.stats.distinctStates / Math.max(r.stats.seconds, 1e-6);
     if (n === 1) base = rate;
     log(`| ${n} | ${r.stats.distinctStates} | ${r.stats.seconds.toFixed(2)} | ${Math.round(rate)} | ${(r.stats.peakMemoryBytes / 2 ** 20).toFixed(0)} | ${(rate / base).toFixed(2)}x |`);

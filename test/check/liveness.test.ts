@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { check, type CheckResult, type Model, modelTraceItf, mulberry32, renderItfText } from '../../src/internal.js';
 import { livenessToy } from '../../model/toys/liveness.js';
 import { tdpLivelock } from '../../model/bench/tdp-livelock.js';
-import { cli } from '../cli/helpers.js';
+import { cli, isOneLineDiagnostic } from '../cli/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'liveness-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -244,5 +244,17 @@ describe('tdp-livelock (the reference workload) and lassos in ITF', () => {
       expect(r.code, args.join(' ')).toBe(64);
       expect(r.stderr).toMatch(/MMC003: --(fairness|liveness)/);
     }
+  });
+  it('--por on and --symmetry on in liveness mode are usage errors (not switched off behind the user); with --liveness off they apply', () => {
+    for (const [model, flag] of [['tdp-livelock', '--por'], ['tdp-livelock', '--symmetry'], ['mmu/grid/fault-fault', '--por']] as const) {
+      const r = cli(['check', model, flag, 'on', '--quiet']);
+      expect(r.code, `${model} ${flag}`).toBe(64);
+      expect(isOneLineDiagnostic(r.stderr)).toBe(true);
+      expect(r.stderr).toContain(`MMC003: ${flag} on: `);
+      expect(r.stderr).toContain('pass --liveness off');
+    }
+    const ok = JSON.parse(cli(['check', 'mmu/grid/fault-fault', '--por', 'on', '--liveness', 'off', '--json', '--quiet']).stdout) as { reductions: { por: boolean } };
+    expect(ok.reductions.por).toBe(true);
+    expect(cli(['check', 'mmu/grid/fault-fault', '--por', 'off', '--quiet']).code).toBe(0);
   });
 });

@@ -43,12 +43,14 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
                       everything the other threads may still do and no property reads what it
                       writes (default on; MMU/TDX scenarios: off, as their footprint reduction saves
                       few states and costs time, see README; it applies in safety mode only, so on
-                      them with --liveness off). A reduced BFS may report another or a longer
-                      counterexample than the unreduced (shortest) one
+                      them with --liveness off; --por on in liveness mode is an error). A reduced
+                      BFS may report another or a longer counterexample than the unreduced
+                      (shortest) one
   --merge on|off      statement merging: chains of thread-local steps taken as one transition
                       without storing the states in between (default on with --por in BFS;
                       counterexamples are expanded back into single steps)
-  --symmetry on|off   symmetry reduction (default on)
+  --symmetry on|off   symmetry reduction (default on; safety mode only: --symmetry on in liveness
+                      mode is an error)
   --store fingerprint|exact   64-bit fingerprints (default) or whole states
   --max-states N      stop after N distinct states (verdict unknown)
   --max-depth N       do not expand states at depth N (verdict unknown if cut)
@@ -266,6 +268,11 @@ export const checkCommand: Command = {
       if (str(p, 'fairness') !== undefined) fail('MMC003', `--fairness: applies only in liveness mode, and ${why}`, { subject: '--fairness' });
     }
     if (liveMode && shard) fail('MMC003', '--shard: liveness mode needs the whole state graph; drop --shard or pass --liveness off', { subject: '--shard' });
+    // Liveness mode keeps only own-thread merging (the ample sets and symmetry are not shown sound for
+    // fair cycles): an explicit request for them must not be accepted and then switched off.
+    for (const flag of ['por', 'symmetry'] as const) {
+      if (liveMode && onOff(p, flag) === true) fail('MMC003', `--${flag} on: ${flag === 'por' ? 'partial-order reduction' : 'symmetry reduction'} applies in safety mode only, and liveness mode is on for ${model.name}; pass --liveness off`, { subject: `--${flag}` });
+    }
     const live = quiet ? null : progressLine(io);
     const memory = maxMem !== undefined ? maxMem * 2 ** 20 : defaultMemoryBudget().bytes;
     const opts: CheckOptions = {
