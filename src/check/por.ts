@@ -162,11 +162,6 @@ export interface FootprintModel {
   /** A progress number of thread `t` that only `t`'s steps change (condition 3). */
   progress(state: Int32Array, t: number): number;
   /**
-   * Optional: adds locations that `action`'s step writes whenever it runs (e.g. its thread's program
-   * counter), so a step that surely conflicts or is surely visible is refused without running it.
-   */
-  certainWrites?(state: Int32Array, action: number, out: LocSet): void;
-  /**
    * Optional: when thread `t` has not finished and its next step is disabled in `state`, adds to
    * `reads` every location its guard read there and returns true (condition 1, blocked threads);
    * returns false otherwise (enabled, finished, or the guard could not be recorded).
@@ -236,20 +231,6 @@ export class FootprintPor {
     r.fill(0);
     w.fill(0);
     const t = m.actionThread(state, action);
-    // Quick refusal: a write the step always makes is already visible or in another thread's
-    // future. (Refusing is always sound; this only spares running the step.)
-    if (m.certainWrites) {
-      m.certainWrites(state, action, w);
-      if (intersects(w, m.visible, null)) {
-        st.visible++;
-        return false;
-      }
-      if (this.conflictsOthers(state, t, w, null)) {
-        st.conflict++;
-        return false;
-      }
-      w.fill(0);
-    }
     let ok: boolean;
     try {
       ok = m.recordStep(state, action, this.out, r, w);
