@@ -27,6 +27,33 @@ function finished(child: ChildProcess): Promise<{ code: number | null; signal: s
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits until process `pid` has used `seconds` of CPU time (user + system, from /proc), so that it
+ * is past its start-up and searching, however loaded the machine (a fixed sleep sent the signal
+ * before the handlers were installed when the suite ran under load). Gives up after 60 s of wall time.
+ */
+async function searching(pid: number, seconds = 1): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      // Fields 14 and 15 of stat (utime, stime) in clock ticks of 1/100 s; after the ") " they are 12 and 13.
+      if ((Number(f[11]) + Number(f[12])) / 100 >= seconds) return;
+    } catch {
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+/** Waits until `child` has written a progress line to stderr (60 s of wall time at most). */
+async function progressed(child: ChildProcess): Promise<void> {
+  let seen = false;
+  child.stderr!.on('data', (d: Buffer | string) => (seen ||= /^progress: /m.test(d.toString())));
+  const until = Date.now() + 60_000;
+  while (!seen && Date.now() < until) await sleep(50);
+}
+
 /** True while process `pid` exists and is not a zombie (an orphan's zombie may wait long for its reaper). */
 function alive(pid: number): boolean {
   try {
@@ -46,7 +73,7 @@ describe('interrupting check', () => {
   it('SIGINT: unknown: interrupted (SIGINT), partial statistics, exit 130, nothing left running', async () => {
     const child = spawn(process.execPath, [BIN, ...LONG], { cwd: ROOT });
     const done = finished(child);
-    await sleep(1500);
+    await searching(child.pid!);
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(130);
@@ -57,7 +84,7 @@ describe('interrupting check', () => {
   it('a shard (--shard i/N) is interrupted the same way', async () => {
     const child = spawn(process.execPath, [BIN, ...LONG, '--shard', '1/2'], { cwd: ROOT });
     const done = finished(child);
-    await sleep(1500);
+    await searching(child.pid!);
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(130);
@@ -67,7 +94,7 @@ describe('interrupting check', () => {
   it('SIGTERM: exit 143; a run longer than 5 s wrote plain progress lines to a non-terminal stderr', async () => {
     const child = spawn(process.execPath, [BIN, ...LONG], { cwd: ROOT });
     const done = finished(child);
-    await sleep(6500);
+    await progressed(child);
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code).toBe(143);
@@ -82,8 +109,10 @@ describe('interrupting check', () => {
     const done = finished(sh);
     let pid = 0;
     sh.stdout!.on('data', (d: Buffer) => (pid ||= Number(/pid ([0-9]+)/.exec(d.toString())?.[1] ?? 0)));
-    await sleep(1500);
+    const until = Date.now() + 60_000;
+    while (pid === 0 && Date.now() < until) await sleep(50);
     expect(pid).toBeGreaterThan(0);
+    await searching(pid);
     sh.kill('SIGKILL');
     // The output pipe stays open until the orphaned checker exits.
     const r = await Promise.race([done, sleep(10_000).then(() => null)]);
