@@ -128,7 +128,7 @@ function userProperties(mm: MmuMachine, props: readonly ScenarioProperty[]): Pro
 export function opLabel(c: OpCall): string {
   switch (c.op) {
     case 'access':
-      return `access(g${c.gfn},${c.write ? 'W' : 'R'})`;
+      return `access(g${c.gfn},${c.write ? 'W' : 'R'}${c.accept !== undefined ? `,accept ${c.accept === 1 ? '4K' : '2M'}` : ''})`;
     case 'memslot-delete':
     case 'dirty-log-enable':
     case 'dirty-log-harvest':
@@ -242,6 +242,8 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       // the NX metadata joins the state only when a fault splits for the mitigation
       ...([...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.nx === true) ? { nxMeta: true } : {}),
       ...(locks ? { tdxLocks: true } : {}),
+      // the guest-inhibit word joins the state only when a private fault carries a guest accept level
+      ...(tdx && o.tdxHugePages && [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.accept !== undefined) ? { tdxHuge: true } : {}),
     },
     options: o as unknown as Record<string, string | number | boolean>,
     threads,

@@ -29,7 +29,7 @@ import {
   withW,
 } from '../../src/internal.js';
 import { pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpExit } from '../tdx/module.js';
-import { seamcall } from '../tdx/remove.js';
+import { findPrivateHuge, guestInhibited, seamcall, setGuestInhibit, tdxDemoteSteps } from '../tdx/remove.js';
 import {
   dirtyLogOf,
   invalidationRetry,
@@ -68,6 +68,13 @@ export interface FaultParams {
    * possible NX huge page (nx_huge_page_disallowed, possible_nx_huge_pages).
    */
   readonly nx?: boolean;
+  /**
+   * A private fault whose EPT violation came from a guest TDG.MEM.PAGE.ACCEPT at this level (1 =
+   * 4K, 2 = 2M; the TDX module reports it in the extended exit qualification, type ACCEPT): the
+   * fault maps no larger (tdx_gmem_private_max_mapping_level of the RFC series), and with
+   * `tdxAcceptSplit` exit-handler a private huge leaf over the gfn is split first.
+   */
+  readonly accept?: number;
   /**
    * KVM_PRE_FAULT_MEMORY (kvm_tdp_map_page): the ioctl holds SRCU and re-executes the fault while
    * it returns RET_PF_RETRY; an invalid memslot is -EAGAIN to userspace (`prefaultInvalidSlot`).
@@ -167,6 +174,10 @@ function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
   };
   if (k < 0 || c.s[m.slot(k, MS.dirtyLog)]! >= 1) return to4k('dirty logging on the memslot');
   if (p.private && !o.tdxHugePages) return 1;
+  if (p.private && p.accept !== undefined && p.accept < want) {
+    c.note(`the guest accepts g${p.gfn} at ${p.accept === 1 ? '4K' : '2M'}: mapped no larger`);
+    if (p.accept < 2) return 1;
+  }
   const host = m.hostLevels[p.gfn] ?? 1;
   if (host < 2) return to4k(`the host maps g${p.gfn} (pfn ${c.s[m.pfnOf(p.gfn)]!}) with a 4K page`);
   let why = '';
@@ -357,7 +368,56 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
   ];
 
+  /**
+   * tdx_check_accept_level (RFC v2 14/23 "KVM: TDX: Split and inhibit huge mappings if a VMExit
+   * carries level info"), before the fault: an EPT violation from a guest ACCEPT at 4K, unless the
+   * range's guest-inhibit bit is already set (tested without mmu_lock: the bit is one-way and set
+   * after the split), takes mmu_lock for write (`tdxDemoteLock`), splits the private huge leaf
+   * covering the gfn (kvm_split_cross_boundary_leafs) and sets the inhibit bit.
+   */
+  const acceptSplit: StepDef[] =
+    !priv || p.accept === undefined || p.accept >= 2 || o.tdxAcceptSplit !== 'exit-handler'
+      ? []
+      : [
+          {
+            name: 'accept-level',
+            tdx: true,
+            doc: 'tdx_check_accept_level: the exit carries a guest ACCEPT at 4K; hugepage_test_guest_inhibit (lockless): already inhibited -> go on to the fault',
+            run: (c) => {
+              if (guestInhibited(c, gfn)) c.goto('reload-roots');
+            },
+          },
+          {
+            name: 'accept-lock',
+            tdx: true,
+            doc: `${o.tdxDemoteLock}_lock(&kvm->mmu_lock) for the split`,
+            wantsLock: o.tdxDemoteLock,
+            guard: (c) => (o.tdxDemoteLock === 'write' ? c.canWrite() : c.canRead()),
+            run: (c) => (o.tdxDemoteLock === 'write' ? c.lockWrite() : c.lockRead()),
+          },
+          {
+            name: 'accept-find',
+            tdx: true,
+            doc: 'kvm_split_cross_boundary_leafs: R(e) down the mirror root to a private huge leaf covering the gfn (none: nothing to split)',
+            run: (c) => {
+              if (!findPrivateHuge(c, gfn)) c.goto('accept-inhibit');
+            },
+          },
+          ...tdxDemoteSteps(o, 'accept-split-', () => undefined),
+          {
+            name: 'accept-inhibit',
+            tdx: true,
+            doc: 'hugepage_set_guest_inhibit for the 2M range (no private mapping above 4K from now on); release mmu_lock',
+            run: (c) => {
+              setGuestInhibit(c, gfn);
+              for (const i of [L.table, L.level, L.gfn, L.old, L.sc]) c.setLoc(i, 0);
+              c.unlock();
+            },
+          },
+        ];
+
   return [
+    ...acceptSplit,
     {
       name: 'reload-roots',
       doc: 'kvm_mmu_reload: put obsolete roots, get or allocate a valid root (under mmu_lock for read); srcu_read_lock for KVM_RUN',
@@ -426,8 +486,12 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'rcu-lock',
-      doc: 'rcu_read_lock; start the walk at the root',
+      doc: 'rcu_read_lock; start the walk at the root (huge private pages: kvm_mmu_hugepage_adjust, under mmu_lock, maps at 4K a range whose guest-inhibit bit is set)',
       run: (c) => {
+        if (priv && c.loc(L.goal) > 1 && guestInhibited(c, gfn)) {
+          c.note(`g${gfn}: the guest accepts its range at 4K (guest inhibit): mapped at 4K`);
+          c.setLoc(L.goal, 1);
+        }
         c.rcuLock();
         const r = c.vcpu(c.t, priv ? V.mroot : V.droot);
         iterStart(c, c.s[c.m.root(r, R.table)]!, gfn);
@@ -468,6 +532,11 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
             c.goto('split');
           } else if (o.mirrorInstall === 'cas-then-seamcall') {
             c.goto('zap-huge');
+          } else if (p.accept !== undefined) {
+            // RFC v2 "Reject splitting huge pages under shared mmu_lock for mirror root": the
+            // split of a mirror leaf needs mmu_lock held for write (DEMOTE needs BLOCK first)
+            c.note('a private huge leaf covers the gfn above the accept level: no split under the shared mmu_lock, RET_PF_RETRY');
+            exitWith(c, OUT.retry);
           } else {
             c.note('private huge leaf already maps the gfn: spurious');
             exitWith(c, OUT.done);
@@ -735,6 +804,6 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
 export function faultOp(p: FaultParams, o: Options): OpInstance {
   if (p.prefault) return { op: 'pre-fault', label: `pre-fault(g${p.gfn})`, steps: faultSteps(p, o) };
   if (p.buildAdd) return { op: 'page-add', label: `page-add(g${p.gfn})`, steps: faultSteps({ ...p, private: true }, o) };
-  const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''}${p.nx ? ',nx' : ''})`;
+  const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''}${p.nx ? ',nx' : ''}${p.accept !== undefined ? `,accept ${p.accept === 1 ? '4K' : '2M'}` : ''})`;
   return { op: 'fault', label, steps: faultSteps(p, o) };
 }

@@ -22,7 +22,7 @@ import type { FootprintClass } from '../../src/internal.js';
 const BASE: readonly FootprintClass[] = [
   'G.viol', 'G.vinfo', 'G.seen', 'G.writer', 'G.readers', 'G.rcu', 'G.srcu', 'G.srcuGp',
   'G.tdEpoch', 'G.epochRef0', 'G.epochRef1', 'G.waitSeptZap', 'G.tdState', 'G.privateGfns', 'G.gmemBound',
-  'tables', 'roots', 'pages', 'sept', 'tlb', 'V.mode', 'V.req', 'V.epoch', 'own-vcpu', 'tdx-locks',
+  'tables', 'roots', 'pages', 'sept', 'tlb', 'V.mode', 'V.req', 'V.epoch', 'own-vcpu', 'tdx-locks', 'tdx-huge',
 ];
 /** The zap walks yield when another thread waits for mmu_lock (maybeYield: `contended()` reads every thread's lock-wait mode). */
 const YIELDS: readonly FootprintClass[] = [...BASE, 'lock-waits'];

@@ -1,5 +1,5 @@
 /**
- * The invariants I1-I12 of the protocol sheet (§5.3) as `always` properties, and the race
+ * The invariants I1-I12 of the protocol sheet (§5.3) and I13 (huge private pages) as `always` properties, and the race
  * witnesses as `sometimes` properties. An invariant holds when no step recorded it broken (steps
  * record what only they can see: a freed table touched, mmu_lock dropped with a flush pending, a
  * SEAMCALL error KVM turns into KVM_BUG_ON) and its state predicate holds.
@@ -9,7 +9,7 @@ import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
 
-const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT, NX } = mmuState;
+const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT, NX, HUGE } = mmuState;
 
 /** The invariants' meanings live in src/mmu/names.ts (step bodies name them); re-exported here. */
 export { INVARIANT_DOC };
@@ -87,7 +87,7 @@ function tlbLive(s: Int32Array, mm: MmuMachine, v: number, e: number): boolean {
 
 const broken = (s: Int32Array, k: number): boolean => (s[G.viol]! & (1 << (k - 1))) !== 0;
 
-/** Returns the `always` properties I1..I12 and the `sometimes` witnesses of a scenario. */
+/** Returns the `always` properties I1..I13 and the `sometimes` witnesses of a scenario. */
 export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly WitnessName[]): Property[] {
   const m = mm.layout;
   const threads = m.geometry.threads;
@@ -126,6 +126,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     10: ['L.flags', 'L.root', 'V.droot', 'V.mroot', 'roots'],
     11: [],
     12: ['L.hook', 'roots', 'tables', 'nx-meta'],
+    13: ['tdx-huge', 'sept', 'roots', 'tables'],
   };
   const inv = (k: number, check: (s: Int32Array) => boolean): FootprintProperty => ({
     name: `I${k}`,
@@ -387,6 +388,29 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         const flag = s[m.nxBase + NX.flag]!;
         if ((list & ~flag) !== 0) return false;
         for (let t = 0; t < m.geometry.tables; t++) if ((flag & (1 << t)) !== 0 && s[m.table(t, T.status)] !== TS.live) return false;
+      }
+      return true;
+    }),
+    inv(13, (s) => {
+      // huge private pages: once the guest asked to accept a gfn of a 2M range at 4K (its
+      // guest-inhibit bit is set, after the range was split under the write lock), no private leaf
+      // above 4K covers the range, in S-EPT or in the mirror (kvm_mmu_hugepage_adjust honours the
+      // bit under mmu_lock); the step-recorded half is the zap of an accepted huge leaf (ops.ts)
+      if (m.hugeBase < 0) return true;
+      const inhibit = s[m.hugeBase + HUGE.inhibit]!;
+      if (inhibit === 0) return true;
+      let mroot = -1;
+      for (let r = 0; r < m.geometry.roots; r++) {
+        const fl = s[m.root(r, R.flags)]!;
+        if ((fl & RF.used) !== 0 && (fl & RF.mirror) !== 0 && (fl & RF.freed) === 0) mroot = r;
+      }
+      for (let g = 0; g < m.gfns; g++) {
+        if ((inhibit & (1 << g)) === 0) continue;
+        for (let lv = 2; lv <= m.geometry.levels; lv++) if (septMapsPage(septState(s[m.sept(lv, g)]!))) return false;
+        if (mroot >= 0) {
+          const lf = leafFor(s, mm, mroot, g);
+          if (lf !== 0 && leafLevel(lf) > 1) return false;
+        }
       }
       return true;
     }),

@@ -14,6 +14,7 @@ import {
   leafAllows,
   leafAT,
   leafD,
+  leafLevel,
   leafPfn,
   leafW,
   linkTable,
@@ -26,9 +27,9 @@ import {
   withD,
   withW,
 } from '../../src/internal.js';
-import { acceptBegin, HOST_PRIORITY, SEPT, septLeafFor, septPfn, septState, septWord, ST, vpEnter, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepProgress, zeroStepViolation } from '../tdx/module.js';
+import { ACCEPT, acceptAt, acceptBegin, HOST_PRIORITY, SEPT, septLeafFor, septPfn, septState, septWord, ST, vpEnter, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepProgress, zeroStepViolation } from '../tdx/module.js';
 import { seamcall } from '../tdx/remove.js';
-import { tdxRemoveSteps } from '../tdx/remove.js';
+import { findPrivateHuge, tdxDemoteSteps, tdxRemoveSteps } from '../tdx/remove.js';
 import { reloadRoot } from './fault.js';
 import {
   advanceOr,
@@ -76,6 +77,12 @@ const isTdx = (c: Ctx): boolean => c.g(G.privateGfns) !== 0;
 export interface AccessParams {
   readonly gfn: number;
   readonly write?: boolean;
+  /**
+   * The level the guest accepts a pending private gfn at (TDG.MEM.PAGE.ACCEPT: 1 = 4K, 2 = 2M,
+   * retried at 4K on TDX_PAGE_SIZE_MISMATCH as the Linux guest's try_accept_one does); default: the
+   * level S-EPT maps it at (a guest that knows the mapping).
+   */
+  readonly accept?: number;
 }
 
 /** Performs the access itself on the host page `pfn` (checks I3 and the dirty-logging half of I5). */
@@ -203,6 +210,39 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           c.goto('end');
           return;
         }
+        if (priv && p.accept !== undefined) {
+          const leaf = septLeafFor(c.s, m, gfn);
+          if (leaf && septState(leaf.word) === SEPT.mapped) {
+            const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
+            c.s[to] = 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv;
+            zeroStepProgress(c.s, m, c.t);
+            touchPage(c, gfn, pfn, write, true);
+            c.goto('end');
+            return;
+          }
+          let lv = p.accept;
+          let r = acceptAt(c.s, m, c.t, lv, gfn);
+          if (r === ACCEPT.sizeMismatch) {
+            c.seen(WITNESS['accept-size-mismatch']);
+            c.note(`TDG.MEM.PAGE.ACCEPT g${gfn} at 2M: TDX_PAGE_SIZE_MISMATCH (mapped at 4K), accept at 4K`);
+            lv = 1;
+            r = acceptAt(c.s, m, c.t, lv, gfn);
+          }
+          if (r === ACCEPT.begun) {
+            c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} at ${lv === 1 ? '4K' : '2M'} begins (entry lock)`);
+            c.goto('accept-finish');
+            return;
+          }
+          if (r === ACCEPT.busy) {
+            c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
+          } else {
+            c.note(`EPT violation on private g${gfn} (TDG.MEM.PAGE.ACCEPT at ${lv === 1 ? '4K' : '2M'}: the exit carries the accept level)`);
+            zeroStepViolation(c.s, m, c.t, gfn);
+          }
+          vpExit(c.s, m, c.t, true);
+          c.goto('end');
+          return;
+        }
         if (priv) {
           const leaf = septLeafFor(c.s, m, gfn);
           const st = leaf ? septState(leaf.word) : SEPT.free;
@@ -275,6 +315,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
         const st = septState(leaf.word) === SEPT.pending ? SEPT.mapped : septState(leaf.word);
         // the entry lock is released; a host-priority bit a host SEAMCALL set meanwhile stays
         c.s[m.sept(leaf.level, gfn)] = septWord(st, septPfn(leaf.word), (leaf.word >> 10) & 3, 0) | (leaf.word & HOST_PRIORITY);
+        if (leaf.level > 1 && p.accept !== undefined) c.seen(WITNESS['accepted-2m']);
         c.touch(`ACCEPT g${gfn} done`);
         c.goto('access');
       },
@@ -315,6 +356,34 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
       },
     });
   }
+  if (p.gmem && o.tdxHugePages && o.tdxBoundarySplit) {
+    // huge private pages (RFC series, v1 16-19/21): split each private huge leaf crossing the
+    // range's boundary before the zap, under the same write lock (kvm_split_boundary_leafs)
+    const crossing = (c: Ctx, g: number): boolean => {
+      if (!findPrivateHuge(c, g)) return false;
+      const span = c.m.span(c.loc(L.level));
+      const base = g & ~(span - 1);
+      if (base >= p.start && base + span <= p.end) {
+        c.setLoc(L.hook, 0);
+        return false;
+      }
+      return true;
+    };
+    steps.push(
+      {
+        name: 'split-boundary',
+        tdx: true,
+        doc: 'kvm_split_boundary_leafs: R(e) down the mirror root at the range\'s first and last gfn; a private huge leaf reaching outside the range is split (DEMOTE) before the zap',
+        run: (c) => {
+          if (crossing(c, p.start) || crossing(c, p.end - 1)) return;
+          for (const i of [L.table, L.level, L.gfn, L.old]) c.setLoc(i, 0);
+          c.goto('split-done');
+        },
+      },
+      ...tdxDemoteSteps(o, 'split-', (c) => c.goto('split-boundary')),
+      { name: 'split-done', tdx: true, doc: 'every private leaf of the range now lies inside it', run: () => undefined },
+    );
+  }
   steps.push(
     ...leafWalkSteps(
       {
@@ -351,6 +420,15 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
             c.setLoc(L.old, old);
             c.leafRemoved(old);
             const r = c.loc(L.root);
+            if (rootMirror(c, r) && isLeaf(old) && leafLevel(old) > 1) {
+              // I13: a private huge leaf reaching outside the range takes pages the guest accepted with it
+              const lv = leafLevel(old);
+              const base = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
+              const w = c.s[c.m.sept(lv, base)]!;
+              if (septState(w) === SEPT.mapped && (base < p.start || base + c.m.span(lv) > p.end)) {
+                c.violate(13, `the zap of g${p.start}..g${p.end - 1} removes the private ${lv === 2 ? '2M' : '1G'} leaf g${base}..g${base + c.m.span(lv) - 1}, which the guest accepted: accepted memory outside the range is lost`);
+              }
+            }
             if (rootMirror(c, r)) {
               c.setLoc(L.hook, iterPos(c) + 1);
               c.goto('block');

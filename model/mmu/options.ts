@@ -100,6 +100,24 @@ export const OPTIONS = {
     doc: 'private memory may be mapped at 2M (RFC series, and the v10 series of the seed race)',
     ref: 'T1b, §2.15',
   },
+  tdxDemoteLock: {
+    values: ['write', 'read'],
+    mainline: 'write',
+    doc: 'huge private pages (tdxHugePages; RFC series, not in mainline): the split of a private 2M leaf (mirror split and RANGE.BLOCK, TRACK, kick, DEMOTE) runs under mmu_lock held for write (RFC v1-v3: tdx_sept_split_private_spte, BUSY kicked and retried once by tdh_do_no_vcpus), or under mmu_lock held for read, the mirror leaf replaced by a CAS after the SEAMCALLs (the shared-lock split the series rejects until a blockless DEMOTE exists)',
+    ref: '§2.15, RFC v2 09/23, v3',
+  },
+  tdxAcceptSplit: {
+    values: ['exit-handler', 'none'],
+    mainline: 'exit-handler',
+    doc: "huge private pages (tdxHugePages; RFC series): an EPT violation from a guest ACCEPT below the mapping's level is handled by tdx_check_accept_level (RFC v2 14/23): unless the range's guest-inhibit bit is set, take mmu_lock for write, split the private huge leaf covering the gfn, set the inhibit bit; or none: the accept level only caps the fault's level (RFC v1) and the fault, under the shared lock, cannot split the huge leaf (RFC v2 rejects the split: RET_PF_RETRY), so the guest's ACCEPT faults forever",
+    ref: '§2.15, RFC v1 cover letter, RFC v2 14/23',
+  },
+  tdxBoundarySplit: {
+    values: [true, false],
+    mainline: true,
+    doc: 'huge private pages (tdxHugePages; RFC series): a guest_memfd PUNCH_HOLE (or a private-to-shared conversion) first splits, under mmu_lock held for write, each private huge leaf that crosses the range boundary (kvm_split_boundary_leafs / kvm_split_cross_boundary_leafs), then zaps; false: the zap removes every leaf that intersects the range, as for normal VMs, huge leaves whole (the neighbours the guest accepted are lost)',
+    ref: '§2.15, RFC v1 16-19/21',
+  },
   eagerSplitLock: {
     values: ['read', 'write'],
     mainline: 'read',

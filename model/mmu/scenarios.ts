@@ -9,7 +9,9 @@ import { type OpCall, type Scenario, toScenario } from './build.js';
 
 const fault = (gfn: number, extra: Partial<Extract<OpCall, { op: 'fault' }>> = {}): OpCall => ({ op: 'fault', gfn, ...extra });
 const pfault = (gfn: number, level = 1): OpCall => ({ op: 'fault', gfn, private: true, level });
-const access = (gfn: number, write = false): OpCall => ({ op: 'access', gfn, write });
+const access = (gfn: number, write = false, accept?: number): OpCall => ({ op: 'access', gfn, write, ...(accept !== undefined ? { accept } : {}) });
+/** A private fault at `level` from a guest ACCEPT at level `accept` (huge private pages). */
+const hfault = (gfn: number, level: number, accept: number): OpCall => ({ op: 'fault', gfn, private: true, level, accept });
 
 /** One side of a buggy/fixed pair: what its code does (ends its title) and the options that say so. */
 interface PairSide {
@@ -467,6 +469,82 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
     ],
     witnesses: ['zero-step', 'seamcall-busy', 'busy-retried', 'private-mapped', 'private-removed', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  // ---- huge private pages (issue 13 item 4; RFC "KVM: TDX huge page support for private memory", not mainline) ----
+  {
+    name: 'tdx/huge/accept-2m-vs-4k',
+    title: 'huge private pages (RFC v3 design): vCPU0 accepts a private 2M range at 2M while vCPU1 accepts a 4K page inside it; the 4K accept splits (DEMOTE) a 2M mapping under the write lock and inhibits 2M, a 2M accept over a 4K mapping falls back to 4K (TDX_PAGE_SIZE_MISMATCH)',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 2,
+    options: { tdxHugePages: true },
+    threads: [
+      { name: 'V0', script: [hfault(0, 2, 2), access(0, true, 2)] },
+      { name: 'V1', script: [hfault(1, 2, 1), access(1, true, 1)] },
+    ],
+    witnesses: ['huge-mapped', 'accepted-2m', 'accept-size-mismatch', 'private-demoted', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'tdx/huge/demote-vs-demote',
+    title: 'huge private pages (RFC v3 design): a private 2M page mapped before any accept (a #VE guest touched it), then two vCPUs accept 4K pages inside it; each EPT violation carries accept level 4K and asks for the split (DEMOTE under mmu_lock held for write)',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 2,
+    options: { tdxHugePages: true },
+    setup: [[0, pfault(0, 2)]],
+    threads: [
+      { name: 'V0', script: [hfault(0, 1, 1)] },
+      { name: 'V1', script: [hfault(1, 1, 1)] },
+    ],
+    witnesses: ['private-demoted'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'tdx/huge/accept-4k-in-2m',
+    title: 'huge private pages (RFC v3 design): a private 2M page mapped before any accept, then the guest accepts a 4K page inside it; the EPT violation handler splits the 2M mapping (tdx_check_accept_level) and the guest accepts and writes at 4K',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 1,
+    options: { tdxHugePages: true },
+    setup: [[0, pfault(0, 2)]],
+    threads: [{ name: 'V0', script: [hfault(1, 1, 1), access(1, true, 1)] }],
+    witnesses: ['private-demoted', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'tdx/huge/punch-hole-in-2m',
+    title: 'huge private pages (RFC v3 design): the guest accepted a private 2M page and writes its first 4K while a guest_memfd PUNCH_HOLE (or a conversion to shared) removes the second 4K; the 2M leaf crossing the hole is split first (DEMOTE), then only the 4K inside is removed',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 1,
+    options: { tdxHugePages: true },
+    setup: [
+      [0, hfault(0, 2, 2)],
+      [0, access(0, true, 2)],
+    ],
+    threads: [
+      { name: 'V0', script: [access(0, true)] },
+      { name: 'N', script: [{ op: 'gmem-punch-hole', start: 1, end: 2 }] },
+    ],
+    witnesses: ['private-demoted', 'private-removed', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'tdx/huge/grid/demote-fault-punch-hole',
+    title: 'huge private pages (RFC v3 design), 3 threads: a private 2M page mapped before any accept; vCPU0 accepts 4K inside it (split), vCPU1 accepts the range at 2M (fault and ACCEPT), a guest_memfd PUNCH_HOLE removes the second 4K',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 2,
+    options: { tdxHugePages: true },
+    setup: [[0, pfault(0, 2)]],
+    threads: [
+      { name: 'V0', script: [hfault(1, 1, 1), access(1, true, 1)] },
+      { name: 'V1', script: [hfault(0, 2, 2), access(0, true, 2)] },
+      { name: 'N', script: [{ op: 'gmem-punch-hole', start: 1, end: 2 }] },
+    ],
+    witnesses: ['private-demoted', 'private-removed', 'accept-size-mismatch', 'guest-wrote'],
     expect: { verdict: 'holds' },
   },
   // ---- mainline grid (2 and 3 threads) ----------------------------------------------------------------

@@ -5,12 +5,12 @@
  * `tdxRemoveBusy` (mainline: retried once after wait_for_sept_zap + kick); any other error is
  * KVM_BUG_ON (I7).
  */
-import { type Ctx, mmuState, type StepDef } from '../../src/internal.js';
+import { type Ctx, isLeaf, isLink, leafLevel, leafPfn, linkTable, mkLink, mmuState, type StepDef } from '../../src/internal.js';
 import { WITNESS } from '../mmu/common.js';
 import type { Options } from '../mmu/options.js';
-import { pageRemove, rangeBlock, ST, TDX_STATUS, track } from './module.js';
+import { pageDemote, pageRemove, rangeBlock, ST, TDX_STATUS, track } from './module.js';
 
-const { G, L, P } = mmuState;
+const { G, L, P, R, RF, HUGE } = mmuState;
 
 /** Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE). */
 export function kickAll(c: Ctx): void {
@@ -23,7 +23,7 @@ export function seamcall(c: Ctx, name: string, args: string, st: number): number
 }
 
 /** The SEAMCALLs of the removal whose TDX_OPERAND_BUSY KVM handles. */
-type RemovalCall = 'RANGE.BLOCK' | 'TRACK' | 'PAGE.REMOVE';
+type RemovalCall = 'RANGE.BLOCK' | 'TRACK' | 'PAGE.REMOVE' | 'PAGE.DEMOTE';
 
 /**
  * Handles a BUSY status of a removal SEAMCALL by `tdxRemoveBusy` (protocol sheet §2.14.3). Returns
@@ -170,6 +170,147 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
         } else if (st !== ST.busy) {
           c.violate(7, `PAGE.REMOVE returned ${TDX_STATUS[st]?.name}`);
         }
+        c.setG(G.waitSeptZap, 0);
+        c.setLoc(L.retry, 0);
+        c.setLoc(L.hook, 0);
+        after(c);
+      },
+    },
+  ];
+}
+
+// ---- huge private pages: the split of a private 2M leaf (DEMOTE) -----------------------------------
+
+/** Returns true when the guest-inhibit bit of `gfn`'s 2M range is set (hugepage_test_guest_inhibit; no huge page block: false). */
+export function guestInhibited(c: Ctx, gfn: number): boolean {
+  return c.m.hugeBase >= 0 && (c.s[c.m.hugeBase + HUGE.inhibit]! & (1 << gfn)) !== 0;
+}
+
+/** Sets the guest-inhibit bits of `gfn`'s 2M range (hugepage_set_guest_inhibit, under mmu_lock held for write). */
+export function setGuestInhibit(c: Ctx, gfn: number): void {
+  if (c.m.hugeBase < 0) return;
+  const span = c.m.span(2);
+  const base = gfn & ~(span - 1);
+  let bits = 0;
+  for (let g = base; g < base + span; g++) bits |= 1 << g;
+  c.s[c.m.hugeBase + HUGE.inhibit] = c.s[c.m.hugeBase + HUGE.inhibit]! | bits;
+  c.touch(`guest inhibit g${base}..g${base + span - 1} (no private mapping above 4K)`);
+}
+
+/**
+ * Finds the private huge leaf (level >= 2) of the mirror root that covers `gfn`, reading the walk's
+ * entries; on success sets L.table (its table), L.level, L.gfn (= gfn) and L.old (the leaf) and
+ * returns true.
+ */
+export function findPrivateHuge(c: Ctx, gfn: number): boolean {
+  const m = c.m;
+  let root = -1;
+  for (let r = 0; r < m.geometry.roots; r++) {
+    const fl = c.s[m.root(r, R.flags)]!;
+    if ((fl & RF.used) !== 0 && (fl & RF.mirror) !== 0 && (fl & (RF.freed | RF.invalid)) === 0) root = r;
+  }
+  if (root < 0) return false;
+  let tb = c.s[m.root(root, R.table)]!;
+  for (let lv = m.geometry.levels; lv >= 2; lv--) {
+    const v = c.read(tb, m.index(lv, gfn));
+    if (isLink(v)) {
+      tb = linkTable(v);
+      continue;
+    }
+    if (!isLeaf(v) || leafLevel(v) !== lv) return false;
+    c.setLoc(L.table, tb);
+    c.setLoc(L.level, lv);
+    c.setLoc(L.gfn, gfn);
+    c.setLoc(L.old, v);
+    c.setLoc(L.hook, m.septPos(lv, gfn) + 1);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The split of the private huge leaf {@link findPrivateHuge} found (tdx_sept_split_private_spte of
+ * the RFC series "KVM: TDX huge page support for private memory", v3: RANGE.BLOCK and DEMOTE
+ * through tdh_do_no_vcpus, tdx_track between them; no UNBLOCK after DEMOTE): RANGE.BLOCK, TRACK,
+ * kick, TDH.MEM.PAGE.DEMOTE, then the mirror leaf is replaced by a link to a new mirror table of
+ * 4K leaves (tdp_mmu_split_huge_page -> tdp_mmu_link_sp). TDX_OPERAND_BUSY is handled as on the
+ * removal path (`tdxRemoveBusy`, mainline kick and retry once); any other error is KVM_BUG_ON (I7).
+ * With `tdxDemoteLock` write the link is stored (mmu_lock held for write); with read it is CASed
+ * over the leaf read before the SEAMCALLs. `prefix` names the steps; `after` is where the
+ * operation continues.
+ */
+export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => void): StepDef[] {
+  const noEntryLocks = (c: Ctx): boolean => (c.g(G.waitSeptZap) === 0 && c.loc(L.retry) !== 1) || vcpusOut(c);
+  const target = (c: Ctx): [number, number] => {
+    const lv = c.loc(L.level);
+    return [lv, c.loc(L.gfn) & ~(c.m.span(lv) - 1)];
+  };
+  return [
+    {
+      name: `${prefix}block`,
+      tdx: true,
+      doc: 'split: TDH.MEM.RANGE.BLOCK on the private huge leaf (MAPPED/PENDING -> blocked, BEPOCH := TD_EPOCH); a BUSY is handled as on the removal path',
+      guard: noEntryLocks,
+      run: (c) => {
+        if (kickAcknowledged(c, o)) return;
+        const [lv, g0] = target(c);
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c.s, c.m, c.t, lv, g0));
+        if (st === ST.busy && onBusy(c, o, 'RANGE.BLOCK')) return;
+        if (st !== ST.success && st !== ST.busy) c.violate(7, `RANGE.BLOCK (split) returned ${TDX_STATUS[st]?.name}`);
+        afterCall(c);
+      },
+    },
+    {
+      name: `${prefix}track`,
+      tdx: true,
+      doc: 'split: tdx_track: TDH.MEM.TRACK (TD_EPOCH++)',
+      guard: noEntryLocks,
+      run: (c) => {
+        if (!o.tdxTrack) return;
+        if (kickAcknowledged(c, o)) return;
+        const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c.s, c.m));
+        if ((st === ST.prevEpochBusy || st === ST.busy) && onBusy(c, o, 'TRACK')) return;
+        if (st !== ST.success && st !== ST.prevEpochBusy && st !== ST.busy) c.violate(7, `TRACK (split) returned ${TDX_STATUS[st]?.name}`);
+        afterCall(c);
+      },
+    },
+    {
+      name: `${prefix}kick`,
+      tdx: true,
+      doc: 'split: tdx_track kicks every vCPU out of guest mode so none still runs in the old epoch',
+      run: (c) => {
+        if (o.tdxTrack) kickAll(c);
+      },
+    },
+    {
+      name: `${prefix}demote`,
+      tdx: true,
+      doc: 'split: TDH.MEM.PAGE.DEMOTE (blocked and tracked 2M leaf -> NL_MAPPED over 4K leaves in its state unblocked); then the mirror leaf is replaced by a link to a mirror table of 4K leaves',
+      guard: noEntryLocks,
+      run: (c) => {
+        if (kickAcknowledged(c, o)) return;
+        const [lv, g0] = target(c);
+        const st = seamcall(c, 'TDH.MEM.PAGE.DEMOTE', `g${g0} L${lv}`, pageDemote(c.s, c.m, c.t, lv, g0));
+        if (st === ST.busy && onBusy(c, o, 'PAGE.DEMOTE')) return;
+        afterCall(c);
+        if (st === ST.success) {
+          const old = c.loc(L.old);
+          const tb = c.loc(L.table);
+          const ix = c.m.index(lv, c.loc(L.gfn));
+          const nt = c.allocTable(lv - 1, g0, true);
+          for (let i = 0; i < 2; i++) {
+            c.s[c.m.entry(nt, i)] = (old & ~((3 << 9) | (63 << 3))) | ((lv - 1) << 9) | ((leafPfn(old) + i * c.m.span(lv - 1)) << 3);
+          }
+          if (o.tdxDemoteLock === 'write') c.store(tb, ix, mkLink(nt));
+          else if (c.cas(tb, ix, old, mkLink(nt)) !== old) {
+            c.unallocTable(nt);
+            c.violate(6, 'the mirror huge leaf changed while it was split under the read lock: S-EPT was demoted, the mirror was not');
+          }
+          c.seen(WITNESS['private-demoted']);
+        } else if (st !== ST.busy) {
+          c.violate(7, `PAGE.DEMOTE returned ${TDX_STATUS[st]?.name}`);
+        }
+        // tdh_do_no_vcpus ends: the vCPUs may enter again
         c.setG(G.waitSeptZap, 0);
         c.setLoc(L.retry, 0);
         c.setLoc(L.hook, 0);

@@ -15,7 +15,7 @@ import { FROZEN, formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTabl
 import { type Held, type LocalName, type OpParams, ptrIndex, ptrTable, type RootInfo, sptePtr, type SptePtr, type TlbEntry } from './step-api.js';
 import { pageAdd, pageAug, pageRemove, rangeBlock, septAdd, septRemove, ST, statusName, type TdxStatusName, track, vpExit } from './tdx.js';
 
-/** Invariant numbers (I1..I12 of the protocol sheet, section 5.3). */
+/** Invariant numbers (I1..I12 of the protocol sheet, section 5.3; I13 for private huge pages). */
 export const INV = {
   useAfterFree: 1,
   leak: 2,
@@ -29,6 +29,7 @@ export const INV = {
   rootRef: 10,
   progress: 11,
   readLock: 12,
+  accepts: 13,
 } as const;
 
 /** What a step did, recorded only while tracing (replay, trace display). */

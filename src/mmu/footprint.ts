@@ -30,7 +30,7 @@
  */
 import { addLoc, FootprintPor, type FootprintModel, hasLoc, locList, locSet, type LocSet, subsetOf, unionInto } from '../check/por.js';
 import type { Property } from '../check/model.js';
-import { F, G, L, MS, type MmuLayout, NX, TX, V } from './layout.js';
+import { F, G, HUGE, L, MS, type MmuLayout, NX, TX, V } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /**
@@ -49,6 +49,7 @@ import type { MmuMachine } from './machine.js';
  * - `nx-meta`: the NX metadata block (possible_nx_huge_pages and the tables' flags), when the
  *   state has one;
  * - `tdx-locks`: the TDX module's lock and zero-step words (appended with `tdxLocks`; none without);
+ * - `tdx-huge`: the private huge page block (the guest-inhibit bits; appended with `tdxHuge`; none without);
  * - `all`: every word.
  */
 export type FootprintClass =
@@ -68,6 +69,7 @@ export type FootprintClass =
   | 'memslots'
   | 'nx-meta'
   | 'tdx-locks'
+  | 'tdx-huge'
   | 'all';
 
 /** A property that declares the state words it reads. */
@@ -109,6 +111,8 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
     if (m.nxBase >= 0) range(m.nxBase, NX.size);
   } else if (c === 'tdx-locks') {
     if (m.tdxBase >= 0) range(m.tdxBase, TX.zeroStep + g.vcpus);
+  } else if (c === 'tdx-huge') {
+    if (m.hugeBase >= 0) range(m.hugeBase, HUGE.size);
   } else if (c.startsWith('G.')) addLoc(out, G[c.slice(2) as keyof typeof G]);
   else if (c.startsWith('L.')) for (let u = 0; u < g.threads; u++) addLoc(out, m.local(u, L[c.slice(2) as keyof typeof L]));
   else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));

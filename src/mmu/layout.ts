@@ -45,7 +45,20 @@ export interface Geometry {
    * SEAMCALLs then contend only on the entry locks guest TDCALLs hold.
    */
   readonly tdxLocks?: boolean;
+  /**
+   * Private huge pages with the guest's accept level (RFC "KVM: TDX huge page support for private
+   * memory"): one word is appended ({@link HUGE}), the guest-inhibit bits of kvm_lpage_info that
+   * KVM sets when a guest ACCEPT asked for a level below 2M. Default off (no word).
+   */
+  readonly tdxHuge?: boolean;
 }
+
+/**
+ * The private huge page block (appended last when `geometry.tdxHuge`): `inhibit`, a gfn bitmask
+ * of the 2M ranges the guest accepts below 2M (hugepage_set_guest_inhibit: bit g set for every gfn
+ * g of such a range; set under mmu_lock held for write after splitting the range, never cleared).
+ */
+export const HUGE = { inhibit: 0, size: 1 } as const;
 
 /**
  * The NX metadata block (appended after the memslot blocks when `geometry.nxMeta`): `list`, the
@@ -266,6 +279,8 @@ export class MmuLayout {
   readonly nxBase: number;
   /** Offset of the TDX module's lock words ({@link TX}), or -1 when the geometry has no `tdxLocks`. */
   readonly tdxBase: number;
+  /** Offset of the private huge page block ({@link HUGE}), or -1 when the geometry has no `tdxHuge`. */
+  readonly hugeBase: number;
   readonly size: number;
 
   constructor(g: Geometry) {
@@ -317,6 +332,8 @@ export class MmuLayout {
     if (g.nxMeta === true) o += NX.size;
     this.tdxBase = g.tdxLocks === true ? o : -1;
     if (g.tdxLocks === true) o += TX.zeroStep + g.vcpus;
+    this.hugeBase = g.tdxHuge === true ? o : -1;
+    if (g.tdxHuge === true) o += HUGE.size;
     this.size = o;
   }
 

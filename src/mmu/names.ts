@@ -1,7 +1,7 @@
 /**
  * The names a step body and a property use: the race witnesses (`sometimes` properties; a step
- * records one with `c.seen('frozen-observed')`) and the invariants I1-I12 of the protocol sheet
- * (section 5.3; a step records a broken one with `c.violate('I7', why)`). These are the executable
+ * records one with `c.seen('frozen-observed')`) and the invariants I1-I13 (I1-I12 of the protocol sheet
+ * section 5.3, and I13 for private huge pages; a step records a broken one with `c.violate('I7', why)`). These are the executable
  * MMU's own vocabulary: the state keeps them as bits, and only this file maps names to bits.
  */
 import { fail } from '../core/diagnostic.js';
@@ -33,6 +33,9 @@ export const WITNESS = {
   'dirty-cleared': 22,
   'zero-step': 23,
   'busy-retried': 24,
+  'private-demoted': 25,
+  'accepted-2m': 26,
+  'accept-size-mismatch': 27,
 } as const;
 /** A witness name. */
 export type WitnessName = keyof typeof WITNESS;
@@ -63,6 +66,9 @@ export const WITNESS_DOC: Record<WitnessName, string> = {
   'dirty-cleared': 'D-bit dirty logging (PML) cleared the Dirty bit of a leaf (enable: CAS under the read lock; harvest: atomic AND)',
   'zero-step': 'a TDH.VP.ENTER under zero-step mitigation took the S-EPT tree lock exclusively',
   'busy-retried': 'KVM recovered from TDX_OPERAND_BUSY: restored the mirror entry and retried the fault, or kicked the vCPUs and retried the SEAMCALL',
+  'private-demoted': 'TDH.MEM.PAGE.DEMOTE split a private 2M leaf into 4K leaves (after RANGE.BLOCK and TRACK), and the mirror leaf was split with it',
+  'accepted-2m': 'the guest accepted a private page at 2M (TDG.MEM.PAGE.ACCEPT on a PENDING 2M leaf)',
+  'accept-size-mismatch': 'a guest ACCEPT at 2M found the range mapped at 4K (TDX_PAGE_SIZE_MISMATCH) and accepted at 4K instead',
 };
 
 /** Returns the bit of witness `w`, or raises MMC301 listing the witnesses for an unknown name. */
@@ -86,12 +92,13 @@ export const INVARIANT_DOC: Readonly<Record<string, string>> = {
   I10: 'root refcount discipline',
   I11: 'progress: no thread blocked forever',
   I12: 'read-lock discipline: no plain store of a live SPTE without the write lock or a FROZEN ownership; no leaf changes pfn without passing through non-present; no CAS on a re-interpreted snapshot (leaf bits on a non-leaf, a zap of a parent that no longer links the intended table); tables stay well linked; page-table metadata agrees with the tree',
+  I13: "private huge pages follow the guest's accepts: no private leaf above 4K covers a range the guest accepts at 4K (guest inhibit), and no page the guest accepted is removed outside the range being zapped",
 };
 
-/** An invariant name, `I1` .. `I12`. */
-export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10' | 'I11' | 'I12';
+/** An invariant name, `I1` .. `I13`. */
+export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10' | 'I11' | 'I12' | 'I13';
 
-/** Returns the number of invariant `i` (`'I7'` -> 7), or raises MMC301 listing I1..I12. */
+/** Returns the number of invariant `i` (`'I7'` -> 7), or raises MMC301 listing I1..I13. */
 export function invariantNumber(i: string): number {
   if (!Object.hasOwn(INVARIANT_DOC, i)) fail('MMC301', `unknown invariant '${i}'`, { subject: i, hint: `invariants: ${Object.keys(INVARIANT_DOC).join(', ')}` });
   return Number(i.slice(1));

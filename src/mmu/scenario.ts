@@ -38,10 +38,10 @@ import { isObject } from '../core/shape.js';
 
 /** One operation call in a thread's script (`mmucheck list --operations` lists them with their steps). */
 export type OpCall =
-  /** A vCPU's EPT violation for `gfn`: a write fault when `write`, a private (S-EPT) fault when `private`, mapped at `level` (1 = 4K, 2 = 2M, 3 = 1G), through the lockless fast path first when `fast`; an instruction fetch under the NX huge page mitigation when `nx` (mapped at 4K; the tables it links are possible NX huge pages, tracked for `nx-recover`). */
-  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number; readonly fast?: boolean; readonly nx?: boolean }
-  /** The guest reads (or writes when `write`) `gfn` through its TLB or a page walk. */
-  | { readonly op: 'access'; readonly gfn: number; readonly write?: boolean }
+  /** A vCPU's EPT violation for `gfn`: a write fault when `write`, a private (S-EPT) fault when `private`, mapped at `level` (1 = 4K, 2 = 2M, 3 = 1G), through the lockless fast path first when `fast`; an instruction fetch under the NX huge page mitigation when `nx` (mapped at 4K; the tables it links are possible NX huge pages, tracked for `nx-recover`); for a private fault, `accept` is the level of the guest TDG.MEM.PAGE.ACCEPT whose EPT violation this is (1 = 4K, 2 = 2M; the TDX module reports it in the exit qualification; needs tdxHugePages). */
+  | { readonly op: 'fault'; readonly gfn: number; readonly write?: boolean; readonly private?: boolean; readonly level?: number; readonly fast?: boolean; readonly nx?: boolean; readonly accept?: number }
+  /** The guest reads (or writes when `write`) `gfn` through its TLB or a page walk; a private gfn not yet accepted is accepted first, at level `accept` (1 = 4K, 2 = 2M, falling back to 4K on TDX_PAGE_SIZE_MISMATCH; default: the level S-EPT maps it at). */
+  | { readonly op: 'access'; readonly gfn: number; readonly write?: boolean; readonly accept?: number }
   /** An mmu_notifier invalidation of the shared gfns start..end-1 (host pages freed afterwards). */
   | { readonly op: 'zap-range'; readonly start: number; readonly end: number }
   /** guest_memfd PUNCH_HOLE of the private gfns start..end-1 (TD only). */
@@ -105,7 +105,7 @@ export type SetupCall = readonly [thread: string | number, call: OpCall];
 export interface ScenarioProperty {
   /** `always`: must hold in every reachable state; `sometimes`: must hold in at least one. */
   readonly kind: 'always' | 'sometimes';
-  /** Unique among the scenario's properties, not an invariant (I1..I12) or witness name. */
+  /** Unique among the scenario's properties, not an invariant (I1..I13) or witness name. */
   readonly name: string;
   /** One sentence: what it means (shown in reports). */
   readonly doc?: string;
@@ -215,7 +215,7 @@ export interface ScenarioCatalogue {
 
 /** The witness names (`sometimes` properties every scenario may ask for). */
 export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
-/** The invariant names I1..I12 (`always` properties of every scenario). */
+/** The invariant names I1..I13 (`always` properties of every scenario). */
 export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
 
 /** The keys a scenario may have. */
@@ -230,8 +230,8 @@ export const BUILT_IN_PROPERTIES: readonly string[] = ['spte-classification'];
 /** The parameters of each operation: name -> required. */
 /** Each operation's parameters and their kinds (`mmucheck list --operations`). */
 export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int' | 'bool'>>>> = {
-  fault: { gfn: 'int', write: 'bool', private: 'bool', level: 'int', fast: 'bool', nx: 'bool' },
-  access: { gfn: 'int', write: 'bool' },
+  fault: { gfn: 'int', write: 'bool', private: 'bool', level: 'int', fast: 'bool', nx: 'bool', accept: 'int' },
+  access: { gfn: 'int', write: 'bool', accept: 'int' },
   'zap-range': { start: 'int', end: 'int' },
   'gmem-punch-hole': { start: 'int', end: 'int' },
   'fast-zap': {},
@@ -309,6 +309,7 @@ function checkParams(c: Record<string, unknown>, op: OperationName, at: string, 
     if (p === 'slot') {
       if (!sys.slots.includes(v as number)) bad(`${at}.slot`, `${describeValue(v)} is not a memslot of the scenario; memslot ids: ${sys.slots.join(', ')}`);
     } else if (type === 'int' && p === 'level') intIn(v, `${at}.level`, 1, sys.levels, `levels are`);
+    else if (type === 'int' && p === 'accept') intIn(v, `${at}.accept`, 1, 2, 'accept levels (TDG.MEM.PAGE.ACCEPT: 1 = 4K, 2 = 2M) are');
     else if (type === 'int' && p === 'end') intIn(v, `${at}.end`, 1, lastGfn(sys) + 1, 'range ends (exclusive) are');
     else if (type === 'int') intIn(v, `${at}.${p}`, 0, lastGfn(sys), 'gfns are');
   }
@@ -333,6 +334,13 @@ function checkFits(c: OpCall, at: string, sys: ScenarioSystem, thread: number, t
     if (c.fast === true) bad(`${at}.fast`, 'the lockless fast page fault never handles private gfns');
     if (c.nx === true) bad(`${at}.nx`, 'private memory is never split for the NX huge page mitigation (mirror roots have no possible NX huge pages)');
     if ((c.level ?? 1) > 1 && !sys.privateHuge) bad(`${at}.level`, 'a private huge-page fault needs options: { tdxHugePages: true } (without it private memory is mapped at 4K only)');
+  }
+  if (c.op === 'fault' && c.accept !== undefined) {
+    if (c.private !== true) bad(`${at}.accept`, 'an accept level comes with a private fault (private: true): only a guest ACCEPT of private memory reports one');
+    if (!sys.privateHuge) bad(`${at}.accept`, 'a fault with the guest\'s accept level needs options: { tdxHugePages: true } (mainline KVM maps private memory at 4K only and ignores it)');
+  }
+  if (c.op === 'access' && c.accept !== undefined) {
+    if (!tdx || !sys.privateGfns.includes(c.gfn)) bad(`${at}.accept`, `an accept level needs a private gfn of a TD (${privList})`);
   }
   if (c.op === 'gmem-punch-hole' && !tdx) bad(at, "gmem-punch-hole needs vm: 'tdx' (guest_memfd backs the private gfns of a TD)");
   if (c.op === 'page-add' || c.op === 'finalize') {

@@ -200,6 +200,76 @@ export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number
   return ST.success;
 }
 
+/**
+ * TDH.MEM.PAGE.DEMOTE (huge private pages, RFC series; not used by mainline KVM): splits the leaf
+ * at `level` (2M here) covering `gfn` into a new S-EPT page of leaves one level down, each in the
+ * leaf's state unblocked (BLOCKED -> MAPPED, PENDING_BLOCKED -> PENDING) with its part of the pfn
+ * range; the entry becomes NL_MAPPED. From the TDX module's source (intel/tdx-module
+ * tdh_mem_page_demote.c): the S-EPT tree lock is taken shared (TDX 1.5; the TDX 1.0 handler took it
+ * exclusively) and the entry lock host-side (TDX_OPERAND_BUSY); the entry must be a leaf
+ * (TDX_EPT_ENTRY_STATE_INCORRECT); while the TD runs it must be blocked
+ * (TDX_GPA_RANGE_NOT_BLOCKED) and its BEPOCH tracked (TDX_TLB_TRACKING_NOT_DONE). No UNBLOCK
+ * follows a successful DEMOTE. The new S-EPT page itself is not modelled (KVM's mirror table is).
+ */
+export function pageDemote(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
+  if (level < 2 || !walk(s, m, level, gfn)) return ST.walkFailed;
+  const o = m.sept(level, gfn);
+  const w = s[o]!;
+  if (entryBusy(s, m, o, t)) return ST.busy;
+  const st = septState(w);
+  if (!septMapsPage(st)) return ST.stateIncorrect;
+  if (s[G.tdState] === 0) {
+    if (st !== SEPT.blocked && st !== SEPT.pendingBlocked) return ST.notBlocked;
+    if (!tracked(s, septBepoch(w))) return ST.trackingNotDone;
+  }
+  const child = st === SEPT.blocked ? SEPT.mapped : st === SEPT.pendingBlocked ? SEPT.pending : st;
+  const span = m.span(level);
+  const base = gfn & ~(span - 1);
+  const step = m.span(level - 1);
+  for (let g = base, k = 0; g < base + span; g += step, k++) s[m.sept(level - 1, g)] = septWord(child, septPfn(w) + k * step);
+  s[o] = septWord(SEPT.nlMapped);
+  return ST.success;
+}
+
+/** Outcomes of a guest TDG.MEM.PAGE.ACCEPT ({@link acceptAt}). */
+export const ACCEPT = {
+  /** The entry was PENDING at the requested level: the guest holds its entry lock (finish with accept-finish). */
+  begun: 0,
+  /** TDX_PAGE_ALREADY_ACCEPTED: a MAPPED leaf at or above the requested level. */
+  already: 1,
+  /** TDX_PAGE_SIZE_MISMATCH: the requested level's entry is a non-leaf (mapped below it); the guest retries smaller. */
+  sizeMismatch: 2,
+  /** An EPT violation TD exit carrying the accept level (no leaf, a non-accessible leaf above the level, or a blocked one). */
+  violation: 3,
+  /** TDX_OPERAND_BUSY: the entry is locked, or its host-priority bit is set. */
+  busy: 4,
+} as const;
+
+/**
+ * TDG.MEM.PAGE.ACCEPT at `level` for `gfn` by vCPU thread `t` (the TDX module's check of the
+ * request, intel/tdx-module tdg_mem_page_accept.c): the S-EPT walk stops at a leaf above the level
+ * (MAPPED: already accepted; PENDING or blocked: an EPT violation exit with the accept level, which
+ * is how KVM learns it must split), or at a missing entry (EPT violation); at the level, a non-leaf
+ * entry is TDX_PAGE_SIZE_MISMATCH, a MAPPED leaf already accepted, a PENDING leaf is locked
+ * guest-side and accepted, anything else an EPT violation.
+ */
+export function acceptAt(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+  for (let l = m.geometry.levels; l >= level; l--) {
+    const w = s[m.sept(l, gfn)]!;
+    const st = septState(w);
+    if (l > level) {
+      if (st === SEPT.nlMapped) continue;
+      return st === SEPT.mapped ? ACCEPT.already : ACCEPT.violation;
+    }
+    if (st === SEPT.nlMapped || st === SEPT.nlBlocked) return ACCEPT.sizeMismatch;
+    if (st === SEPT.mapped) return ACCEPT.already;
+    if (st !== SEPT.pending) return ACCEPT.violation;
+    return acceptBegin(s, m, t, level, gfn) === ST.success ? ACCEPT.begun : ACCEPT.busy;
+  }
+  return ACCEPT.violation;
+}
+
 /** TDH.MEM.SEPT.REMOVE: NL_BLOCKED, tracked, all children FREE -> FREE. */
 export function septRemove(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
   if (treeBusy(s, m, t)) return ST.busy;

@@ -39,6 +39,12 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   dirtyLogByDBit: { scenario: 'mmu/c8-harvest-volatile/buggy' },
   frozenHasAccessedBit: { scenario: 'mmu/age-vs-tombstone/frozen-0x5a0' },
   tdxHugePages: { scenario: 'tdx/2m-vs-4k/freeze' },
+  // huge private pages (RFC series): two 4K accepts inside one 2M mapping split it twice under the read lock
+  tdxDemoteLock: { scenario: 'tdx/huge/demote-vs-demote' },
+  // without the exit handler's split the 4K accept's fault cannot split the 2M leaf: it retries forever (I11)
+  tdxAcceptSplit: { scenario: 'tdx/huge/accept-4k-in-2m' },
+  // a PUNCH_HOLE of one 4K that zaps the whole accepted 2M leaf loses the other 4K (I13)
+  tdxBoundarySplit: { scenario: 'tdx/huge/punch-hole-in-2m' },
   eagerSplitLock: { scenario: 'mmu/grid/eager-split-vs-fault' },
   nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
   nxFlagBeforeLink: { scenario: 'mmu/nx-flag-before-link/fixed' },

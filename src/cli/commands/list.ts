@@ -21,7 +21,7 @@ Lists paging flavours, layouts, kernel eras, SPTE rules, proof suites and checka
   --operations   the MMU operations a scenario runs, each with its step names
   --steps OP     the steps of operation OP (names a variant's edits use) with what each does
   --options      the MMU model options: values, mainline value, source, meaning
-  --invariants   the MMU invariants I1-I12 (and the witness names scenarios may ask for)
+  --invariants   the MMU invariants I1-I13 (and the witness names scenarios may ask for)
   --json         the same as one JSON document`;
 
 /** The `list` command. */
