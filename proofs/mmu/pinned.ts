@@ -65,6 +65,11 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/removal-busy/buggy': 118,
   'tdx/removal-busy/fixed': 523,
   'tdx/grid/zero-step-fault-punch-hole': 17533,
+  'tdx/huge/accept-2m-vs-4k': 2787,
+  'tdx/huge/demote-vs-demote': 308,
+  'tdx/huge/accept-4k-in-2m': 26,
+  'tdx/huge/punch-hole-in-2m': 179,
+  'tdx/huge/grid/demote-fault-punch-hole': 34568,
 };
 
 /**
@@ -135,4 +140,9 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/removal-busy/buggy': 136,
   'tdx/removal-busy/fixed': 423,
   'tdx/grid/zero-step-fault-punch-hole': 15336,
+  'tdx/huge/accept-2m-vs-4k': 2626,
+  'tdx/huge/demote-vs-demote': 253,
+  'tdx/huge/accept-4k-in-2m': 19,
+  'tdx/huge/punch-hole-in-2m': 142,
+  'tdx/huge/grid/demote-fault-punch-hole': 27236,
 };
