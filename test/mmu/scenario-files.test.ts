@@ -74,7 +74,7 @@ describe('scenario validation: MMC301 naming the field', () => {
     ['a property without holds', { ...BASE, properties: [{ kind: 'always', name: 'p' }] }, 'properties[0].holds: must be a function holds(view) returning a boolean, got undefined'],
     ['a property named like an invariant', { ...BASE, properties: [{ kind: 'always', name: 'I3', holds: () => true }] }, "properties[0].name: 'I3' is already the name of an invariant, witness or property"],
     ['a wrong expectation', { ...BASE, expect: 'pass' }, 'expect: must be \'holds\' or \'violated\', got a string ("pass")'],
-    ['an expected property that does not exist', { ...BASE, expect: { verdict: 'violated', property: 'I13' } }, 'expect.property: a string ("I13") is not an always property; always properties: I1, '],
+    ['an expected property that does not exist', { ...BASE, expect: { verdict: 'violated', property: 'I14' } }, 'expect.property: a string ("I14") is not an always property; always properties: I1, '],
   ];
   for (const [what, x, message] of cases) {
     it(what, () => {

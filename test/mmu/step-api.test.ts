@@ -121,7 +121,7 @@ describe('witnesses and invariants by name', () => {
     expect(v.witnessReached('yielded')).toBe(true);
     expect(v.witnessReached('aged')).toBe(false);
     expect(() => c.seen('no-such' as 'aged')).toThrow(DiagnosticError);
-    expect(() => c.violate('I13' as 'I1', 'x')).toThrow(/unknown invariant 'I13'.*|I1, I2/);
+    expect(() => c.violate('I14' as 'I1', 'x')).toThrow(/unknown invariant 'I14'.*|I1, I2/);
   });
 });
 
