@@ -233,6 +233,11 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             c.goto('accept-finish');
             return;
           }
+          if (r === ACCEPT.already) {
+            // unreachable: a MAPPED leaf was used above (TDX_PAGE_ALREADY_ACCEPTED: the access goes on)
+            c.stay();
+            return;
+          }
           if (r === ACCEPT.busy) {
             c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
           } else {
