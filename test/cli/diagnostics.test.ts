@@ -48,7 +48,7 @@ describe('list: what a variant can name', () => {
     const steps = cli(['list', '--steps', 'fault']);
     expect(steps.code).toBe(0);
     expect(steps.stdout).toMatch(/^\s+stale-check\s.*is_page_fault_stale/m);
-    expect(cli(['list', '--operations']).stdout).toMatch(/^\{ op: 'fault', gfn: number, write\?: boolean, private\?: boolean, level\?: number, fast\?: boolean, nx\?: boolean \}$/m);
+    expect(cli(['list', '--operations']).stdout).toMatch(/^\{ op: 'fault', gfn: number, write\?: boolean, private\?: boolean, level\?: number, fast\?: boolean, nx\?: boolean, accept\?: number \}$/m);
     expect(cli(['list', '--invariants']).stdout).toMatch(/^I7 +no unexpected SEAMCALL failure/m);
     expect(cli(['list', '--options']).stdout).toMatch(/^mirrorInstall = "freeze"/m);
     refused(['list', '--steps', 'faults'], 'MMC005', /--steps faults: no such operation; operations: fault, access/);
