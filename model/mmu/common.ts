@@ -73,7 +73,7 @@ export function rmGuard(c: Ctx, shared: boolean): boolean {
   const t = c.loc(sp === 1 ? L.rmT0 : L.rmT1);
   const i = c.loc(sp === 1 ? L.rmI0 : L.rmI1);
   if (i >= 2) return true;
-  return c.s[c.m.entry(t, i)] !== FROZEN;
+  return c.st[c.m.entry(t, i)] !== FROZEN;
 }
 /** One step of handle_removed_pt; returns true when the removal finished. */
 export function rmStep(c: Ctx, shared: boolean): boolean {
@@ -84,7 +84,7 @@ export function rmStep(c: Ctx, shared: boolean): boolean {
   const t = c.loc(tK);
   const i = c.loc(iK);
   if (i >= 2) {
-    if (shared && c.s[c.m.table(t, T.mirror)] === 1) c.violate(8, `mirror table t${t} removed with mmu_lock held for read`);
+    if (shared && c.st[c.m.table(t, T.mirror)] === 1) c.violate(8, `mirror table t${t} removed with mmu_lock held for read`);
     c.callRcuFree(t);
     c.setLoc(tK, 0);
     c.setLoc(iK, 0);
@@ -116,7 +116,7 @@ export function rmStep(c: Ctx, shared: boolean): boolean {
 export function splitTable(c: Ctx, old: number, level: number, gfn: number): number {
   const tb = c.allocTable(level - 1, gfn, false);
   for (let i = 0; i < 2; i++) {
-    c.s[c.m.entry(tb, i)] = (old & ~((3 << 9) | (63 << 3))) | ((level - 1) << 9) | ((leafPfn(old) + i * c.m.span(level - 1)) << 3);
+    c.put(c.m.entry(tb, i), (old & ~((3 << 9) | (63 << 3))) | ((level - 1) << 9) | ((leafPfn(old) + i * c.m.span(level - 1)) << 3));
   }
   return tb;
 }
@@ -131,7 +131,7 @@ export type RootFilter = 'shared' | 'private' | 'both';
 export function nextRoot(c: Ctx, filter: RootFilter, includeInvalid: boolean, start: number, takeRef: boolean): boolean {
   const m = c.m;
   for (let r = c.loc(L.aux2); r < m.geometry.roots; r++) {
-    const fl = c.s[m.root(r, R.flags)]!;
+    const fl = c.st[m.root(r, R.flags)]!;
     if ((fl & RF.used) === 0 || (fl & RF.freed) !== 0) continue;
     const mirror = (fl & RF.mirror) !== 0;
     if ((filter === 'shared' && mirror) || (filter === 'private' && !mirror)) continue;
@@ -142,7 +142,7 @@ export function nextRoot(c: Ctx, filter: RootFilter, includeInvalid: boolean, st
     }
     c.setLoc(L.root, r);
     c.setLoc(L.aux2, r + 1);
-    iterStart(c, c.s[m.root(r, R.table)]!, start);
+    iterStart(c, c.st[m.root(r, R.table)]!, start);
     return true;
   }
   return false;
@@ -157,21 +157,21 @@ export function dropRoot(c: Ctx): void {
 }
 
 /** Returns true when root `r` is invalid. */
-export const rootInvalid = (c: Ctx, r: number): boolean => (c.s[c.m.root(r, R.flags)]! & RF.invalid) !== 0;
+export const rootInvalid = (c: Ctx, r: number): boolean => (c.st[c.m.root(r, R.flags)]! & RF.invalid) !== 0;
 /** Returns true when root `r` is a mirror root. */
-export const rootMirror = (c: Ctx, r: number): boolean => (c.s[c.m.root(r, R.flags)]! & RF.mirror) !== 0;
+export const rootMirror = (c: Ctx, r: number): boolean => (c.st[c.m.root(r, R.flags)]! & RF.mirror) !== 0;
 
 /** Returns the gfn bitmask of [start, end). */
 export const rangeMask = (start: number, end: number): number => ((1 << end) - 1) & ~((1 << start) - 1);
 /** Returns the state of the memslot holding `gfn` ({@link mmuState.SLOT}); a gfn outside every slot reads as deleted (no memslot). */
 export function slotStateOf(c: Ctx, gfn: number): number {
   const o = c.m.slotOf(gfn, mmuState.MS.state);
-  return o < 0 ? mmuState.SLOT.deleted : c.s[o]!;
+  return o < 0 ? mmuState.SLOT.deleted : c.st[o]!;
 }
 /** Returns the dirty-logging state (0 off, 1 enabling, 2 on) of the memslot holding `gfn` (0 outside every slot). */
 export function dirtyLogOf(c: Ctx, gfn: number): number {
   const o = c.m.slotOf(gfn, mmuState.MS.dirtyLog);
-  return o < 0 ? 0 : c.s[o]!;
+  return o < 0 ? 0 : c.st[o]!;
 }
 /** Returns true when an invalidation covering `gfn` is in flight or the sequence moved (mmu_invalidate_retry_gfn). */
 export function invalidationRetry(c: Ctx, gfn: number): boolean {

@@ -28,7 +28,7 @@ import {
   withoutAT,
   withW,
 } from '../../src/internal.js';
-import { pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpExit } from '../tdx/module.js';
+import { pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS } from '../tdx/module.js';
 import { findPrivateHuge, guestInhibited, seamcall, setGuestInhibit, tdxDemoteSteps } from '../tdx/remove.js';
 import {
   dirtyLogOf,
@@ -105,7 +105,7 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
   }
   if (r >= 0) return;
   for (let k = 0; k < m.geometry.roots; k++) {
-    const fl = c.s[m.root(k, R.flags)]!;
+    const fl = c.st[m.root(k, R.flags)]!;
     if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed)) !== 0) continue;
     if (((fl & RF.mirror) !== 0) !== mirror) continue;
     if (c.getRoot(k)) {
@@ -116,13 +116,13 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
   if (r < 0) {
     // an unused slot first; else recycle the slot of a freed root (long single-threaded runs)
     let slot = -1;
-    for (let k = 0; k < m.geometry.roots && slot < 0; k++) if ((c.s[m.root(k, R.flags)]! & RF.used) === 0) slot = k;
-    for (let k = 0; k < m.geometry.roots && slot < 0; k++) if ((c.s[m.root(k, R.flags)]! & RF.freed) !== 0) slot = k;
+    for (let k = 0; k < m.geometry.roots && slot < 0; k++) if ((c.st[m.root(k, R.flags)]! & RF.used) === 0) slot = k;
+    for (let k = 0; k < m.geometry.roots && slot < 0; k++) if ((c.st[m.root(k, R.flags)]! & RF.freed) !== 0) slot = k;
     for (let k = slot; k >= 0 && k < m.geometry.roots; k = m.geometry.roots) {
       const tb = c.allocTable(m.geometry.levels, 0, mirror);
-      c.s[m.root(k, R.table)] = tb;
-      c.s[m.root(k, R.flags)] = RF.used | (mirror ? RF.mirror : 0);
-      c.s[m.root(k, R.ref)] = 2;
+      c.put(m.root(k, R.table), tb);
+      c.put(m.root(k, R.flags), RF.used | (mirror ? RF.mirror : 0));
+      c.put(m.root(k, R.ref), 2);
       c.touch(`new root${k} (t${tb})`);
       r = k;
       break;
@@ -131,7 +131,7 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
   }
   c.setVcpu(c.t, w, r);
   // A new root load flushes the vCPU's TLB (paging-structure caches included).
-  for (let g = 0; g < m.gfns; g++) if ((c.s[m.tlb(c.t, g)]! & TLB.priv) === 0) c.s[m.tlb(c.t, g)] = 0;
+  for (let g = 0; g < m.gfns; g++) if ((c.st[m.tlb(c.t, g)]! & TLB.priv) === 0) c.put(m.tlb(c.t, g), 0);
 }
 
 /**
@@ -143,7 +143,7 @@ function markMapDirty(c: Ctx, leaf: number): void {
   const n = c.m.span(leafLevel(leaf));
   for (let k = 0; k < n; k++) {
     const p = leafPfn(leaf) + k;
-    if (p < c.m.geometry.pages) c.s[c.m.page(p)] = c.s[c.m.page(p)]! | P.dirty;
+    if (p < c.m.geometry.pages) c.put(c.m.page(p), c.st[c.m.page(p)]! | P.dirty);
   }
 }
 
@@ -172,20 +172,20 @@ function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
     c.note(`hugepage adjust: ${why}: mapped at 4K`);
     return 1;
   };
-  if (k < 0 || c.s[m.slot(k, MS.dirtyLog)]! >= 1) return to4k('dirty logging on the memslot');
+  if (k < 0 || c.st[m.slot(k, MS.dirtyLog)]! >= 1) return to4k('dirty logging on the memslot');
   if (p.private && !o.tdxHugePages) return 1;
   if (p.private && p.accept !== undefined && p.accept < want) {
     c.note(`the guest accepts g${p.gfn} at ${p.accept === 1 ? '4K' : '2M'}: mapped no larger`);
     if (p.accept < 2) return 1;
   }
   const host = m.hostLevels[p.gfn] ?? 1;
-  if (host < 2) return to4k(`the host maps g${p.gfn} (pfn ${c.s[m.pfnOf(p.gfn)]!}) with a 4K page`);
+  if (host < 2) return to4k(`the host maps g${p.gfn} (pfn ${c.st[m.pfnOf(p.gfn)]!}) with a 4K page`);
   let why = '';
   for (let lv = Math.min(want, host); lv >= 2; lv--) {
     const span = m.span(lv);
     const base = p.gfn & ~(span - 1);
     const size = lv === 2 ? '2M' : '1G';
-    const pfn = c.s[m.pfnOf(p.gfn)]!;
+    const pfn = c.st[m.pfnOf(p.gfn)]!;
     let ok = true;
     for (let g = base; g < base + span && ok; g++) if (m.slotIndex[g] !== k) ok = false;
     if (!ok) why ||= `memslot ${m.slots[k]!.id} does not cover the ${size} range g${base}..g${base + span - 1}`;
@@ -193,9 +193,9 @@ function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
       ok = false;
       why ||= `g${p.gfn} and its pfn ${pfn} are not congruent modulo ${size} (misaligned host mapping)`;
     }
-    const pfn0 = c.s[m.pfnOf(base)]!;
+    const pfn0 = c.st[m.pfnOf(base)]!;
     for (let j = 1; j < span && ok; j++) {
-      if (c.s[m.pfnOf(base + j)] !== pfn0 + j) {
+      if (c.st[m.pfnOf(base + j)] !== pfn0 + j) {
         ok = false;
         why ||= `the host pages of g${base}..g${base + span - 1} are no longer one ${size} page`;
       }
@@ -286,7 +286,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       doc: 'page_fault_can_be_fast: kvm_tdp_mmu_walk_lockless_begin (rcu_read_lock, no mmu_lock); walk the direct root',
       run: (c) => {
         c.rcuLock();
-        iterStart(c, c.s[c.m.root(c.vcpu(c.t, V.droot), R.table)]!, gfn);
+        iterStart(c, c.st[c.m.root(c.vcpu(c.t, V.droot), R.table)]!, gfn);
       },
     },
     {
@@ -332,7 +332,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           c.seen(WITNESS['cas-failed']);
           if (c.loc(L.aux) < FAST_RETRIES) {
             c.setLoc(L.aux, c.loc(L.aux) + 1);
-            iterStart(c, c.s[c.m.root(c.vcpu(c.t, V.droot), R.table)]!, gfn);
+            iterStart(c, c.st[c.m.root(c.vcpu(c.t, V.droot), R.table)]!, gfn);
             c.goto('fast-read');
           } else {
             c.setLoc(L.out, OUT.done);
@@ -424,7 +424,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       wantsLock: 'read',
       guard: (c) => c.canRead(),
       run: (c) => {
-        vpExit(c.s, c.m, c.t, c.g(G.privateGfns) !== 0 || priv);
+        c.exitGuest(c.t, c.g(G.privateGfns) !== 0 || priv);
         if (!c.has(F.srcu)) c.srcuLock();
         reloadRoot(c, false);
         if (priv) reloadRoot(c, true);
@@ -462,7 +462,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           exitWith(c, OUT.retry);
           return;
         }
-        c.setLoc(L.pfn, c.s[c.m.pfnOf(gfn)]!);
+        c.setLoc(L.pfn, c.st[c.m.pfnOf(gfn)]!);
         c.setLoc(L.goal, goalLevel(c, p, o));
       },
     },
@@ -494,7 +494,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
         }
         c.rcuLock();
         const r = c.vcpu(c.t, priv ? V.mroot : V.droot);
-        iterStart(c, c.s[c.m.root(r, R.table)]!, gfn);
+        iterStart(c, c.st[c.m.root(r, R.table)]!, gfn);
       },
     },
     {

@@ -74,7 +74,7 @@ export function dirtyLogHarvestSteps(o: Options, gfns: number, slot: SlotRef): S
           run: (c) => {
             const tb = iterTable(c);
             const ix = iterIndex(c);
-            const cur = atomic ? c.s[c.m.entry(tb, ix)]! : c.loc(L.old);
+            const cur = atomic ? c.st[c.m.entry(tb, ix)]! : c.loc(L.old);
             if (!atomic) {
               c.store(tb, ix, clean(cur));
               if (pml) c.leafRemoved(cur);
@@ -174,12 +174,12 @@ export function eagerSplitSteps(o: Options, gfns: number): StepDef[] {
 function findSp(c: Ctx, gfn: number): [number, number, number] | undefined {
   const m = c.m;
   for (let r = 0; r < m.geometry.roots; r++) {
-    const fl = c.s[m.root(r, R.flags)]!;
+    const fl = c.st[m.root(r, R.flags)]!;
     if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed | RF.mirror)) !== 0) continue;
-    let tb = c.s[m.root(r, R.table)]!;
+    let tb = c.st[m.root(r, R.table)]!;
     for (let lv = m.geometry.levels; lv >= 2; lv--) {
       const ix = m.index(lv, gfn);
-      const v = c.s[m.entry(tb, ix)]!;
+      const v = c.st[m.entry(tb, ix)]!;
       if (!isLink(v)) return undefined;
       if (lv === 2) return [tb, ix, linkTable(v)];
       tb = linkTable(v);
@@ -200,8 +200,8 @@ function pickListed(c: Ctx, gfn: number): void {
   let sp = -1;
   for (let tb = 0, list = c.nxList(); list !== 0 && tb < m.geometry.tables; tb++) {
     if ((list & (1 << tb)) === 0) continue;
-    const lv = c.s[m.table(tb, T.level)]!;
-    const base = c.s[m.table(tb, T.gfn)]!;
+    const lv = c.st[m.table(tb, T.level)]!;
+    const base = c.st[m.table(tb, T.gfn)]!;
     if (gfn >= base && gfn < base + m.span(lv + 1)) sp = tb;
   }
   if (sp < 0) {
@@ -209,20 +209,20 @@ function pickListed(c: Ctx, gfn: number): void {
     c.goto('unlock');
     return;
   }
-  const st = c.s[m.table(sp, T.status)]!;
+  const st = c.st[m.table(sp, T.status)]!;
   if (st !== TS.live) c.violate(1, `NX recovery took t${sp} off possible_nx_huge_pages, but it was ${st === TS.freed || st === TS.free ? 'freed' : 'already removed'}`);
   c.pagesLock();
   c.nxSet(NX.list, sp, false);
   c.nxSet(NX.flag, sp, false);
   c.pagesUnlock();
-  const lv = c.s[m.table(sp, T.level)]! + 1;
+  const lv = c.st[m.table(sp, T.level)]! + 1;
   let parent = -1;
   for (let r = 0; r < m.geometry.roots && parent < 0; r++) {
-    const fl = c.s[m.root(r, R.flags)]!;
+    const fl = c.st[m.root(r, R.flags)]!;
     if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed | RF.mirror)) !== 0) continue;
-    let tb = c.s[m.root(r, R.table)]!;
+    let tb = c.st[m.root(r, R.table)]!;
     for (let l = m.geometry.levels; l > lv; l--) {
-      const v = c.s[m.entry(tb, m.index(l, gfn))]!;
+      const v = c.st[m.entry(tb, m.index(l, gfn))]!;
       if (!isLink(v)) {
         tb = -1;
         break;
@@ -367,7 +367,7 @@ export function finalizeSteps(): StepDef[] {
       doc: 'TDH.MR.FINALIZE (refused while a premapped page awaits PAGE.ADD): the TD becomes runnable, later private installs use PAGE.AUG',
       guard: (c) => {
         // nr_premapped != 0 -> -EINVAL in KVM; the model waits for the ioctl that owes the PAGE.ADD
-        for (let t = 0; t < c.m.geometry.threads; t++) if (c.s[c.m.local(t, L.aux2)] === 1 && c.s[c.m.local(t, L.hook)]! > 0) return false;
+        for (let t = 0; t < c.m.geometry.threads; t++) if (c.st[c.m.local(t, L.aux2)] === 1 && c.st[c.m.local(t, L.hook)]! > 0) return false;
         return true;
       },
       run: (c) => {

@@ -27,7 +27,7 @@ import {
   withD,
   withW,
 } from '../../src/internal.js';
-import { ACCEPT, acceptAt, acceptBegin, HOST_PRIORITY, SEPT, septLeafFor, septPfn, septState, septWord, ST, vpEnter, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepProgress, zeroStepViolation } from '../tdx/module.js';
+import { ACCEPT, acceptAt, acceptBegin, HOST_PRIORITY, SEPT, septLeafFor, septPfn, septState, septWord, ST, vpEnter, vpEnterBegin, vpEnterEnd, zeroStepOn, zeroStepProgress, zeroStepViolation } from '../tdx/module.js';
 import { seamcall } from '../tdx/remove.js';
 import { findPrivateHuge, tdxDemoteSteps, tdxRemoveSteps } from '../tdx/remove.js';
 import { reloadRoot } from './fault.js';
@@ -88,10 +88,10 @@ export interface AccessParams {
 /** Performs the access itself on the host page `pfn` (checks I3 and the dirty-logging half of I5). */
 function touchPage(c: Ctx, gfn: number, pfn: number, write: boolean, priv: boolean): void {
   const o = c.m.page(pfn);
-  const w = c.s[o]!;
+  const w = c.st[o]!;
   if ((w & P.stateMask) === P.freed) c.violate(3, `guest accessed g${gfn} through a stale mapping to freed page ${pfn}`);
   if (!write) return;
-  c.s[o] = w | P.wrote;
+  c.put(o, w | P.wrote);
   c.seen(WITNESS['guest-wrote']);
   if (!priv && dirtyLogOf(c, gfn) === 2 && (c.g(G.bitmap) & (1 << gfn)) === 0) {
     // a harvest in flight took this bit and has not flushed yet: the write precedes its return (not lost)
@@ -155,7 +155,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
               c.goto('access');
               return;
             }
-            const zs = zeroStepOn(c.s, c.m, c.t);
+            const zs = zeroStepOn(c.st, c.m, c.t);
             const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c.s, c.m, c.t));
             if (st === ST.busy) {
               c.stay();
@@ -177,7 +177,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
               c.goto('enter');
               return;
             }
-            c.note(`zero-step mitigation: g${c.s[c.m.zeroStep(c.t)]! >> 4} still unmapped, EPT violation again`);
+            c.note(`zero-step mitigation: g${c.st[c.m.zeroStep(c.t)]! >> 4} still unmapped, EPT violation again`);
             c.goto('end');
           },
         },
@@ -202,7 +202,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
         const m = c.m;
         const priv = (c.g(G.privateGfns) & (1 << gfn)) !== 0;
         const to = m.tlb(c.t, gfn);
-        const e = c.s[to]!;
+        const e = c.st[to]!;
         if (e !== 0 && (!write || ((e & TLB.w) !== 0 && ((e & TLB.d) !== 0 || !o.eptAd)))) {
           c.touch(`TLB hit g${gfn}`);
           touchPage(c, gfn, (e >> 1) & 63, write, priv);
@@ -211,10 +211,10 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           return;
         }
         if (priv && p.accept !== undefined) {
-          const leaf = septLeafFor(c.s, m, gfn);
+          const leaf = septLeafFor(c.st, m, gfn);
           if (leaf && septState(leaf.word) === SEPT.mapped) {
             const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
-            c.s[to] = 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv;
+            c.put(to, 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv);
             zeroStepProgress(c.s, m, c.t);
             touchPage(c, gfn, pfn, write, true);
             c.goto('end');
@@ -244,12 +244,12 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             c.note(`EPT violation on private g${gfn} (TDG.MEM.PAGE.ACCEPT at ${lv === 1 ? '4K' : '2M'}: the exit carries the accept level)`);
             zeroStepViolation(c.s, m, c.t, gfn);
           }
-          vpExit(c.s, m, c.t, true);
+          c.exitGuest(c.t, true);
           c.goto('end');
           return;
         }
         if (priv) {
-          const leaf = septLeafFor(c.s, m, gfn);
+          const leaf = septLeafFor(c.st, m, gfn);
           const st = leaf ? septState(leaf.word) : SEPT.free;
           // TDG.MEM.PAGE.ACCEPT: take the entry lock guest-side (TDX_OPERAND_BUSY: locked, or the host-priority bit set)
           if (leaf && st === SEPT.pending && acceptBegin(c.s, m, c.t, leaf.level, gfn) === ST.success) {
@@ -259,7 +259,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           }
           if (leaf && st === SEPT.mapped) {
             const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
-            c.s[to] = 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv;
+            c.put(to, 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv);
             zeroStepProgress(c.s, m, c.t);
             touchPage(c, gfn, pfn, write, true);
             c.goto('end');
@@ -271,17 +271,17 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             c.note(`EPT violation on private g${gfn}`);
             zeroStepViolation(c.s, m, c.t, gfn);
           }
-          vpExit(c.s, m, c.t, true);
+          c.exitGuest(c.t, true);
           c.goto('end');
           return;
         }
         const r = c.vcpu(c.t, V.droot);
-        let tb = c.s[m.root(r, R.table)]!;
+        let tb = c.st[m.root(r, R.table)]!;
         for (let lv = m.geometry.levels; lv >= 1; lv--) {
-          const st = c.s[m.table(tb, 0)]!;
+          const st = c.st[m.table(tb, 0)]!;
           if (st === 4 || st === 0) c.violate(1, `hardware walk of g${gfn} through freed table t${tb}`);
           const ix = m.index(lv, gfn);
-          const v = c.s[m.entry(tb, ix)]!;
+          const v = c.st[m.entry(tb, ix)]!;
           if (isLink(v)) {
             tb = linkTable(v);
             continue;
@@ -294,7 +294,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             // PML: setting D logs the gpa; the model drains the log into the bitmap at once
             if (dbitLog(o) && write && !leafD(v) && dirtyLogOf(c, gfn) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
             const pfn = leafPfn(v) + (gfn & (m.span(lv) - 1));
-            c.s[to] = 1 | (pfn << 1) | (leafW(v) ? TLB.w : 0) | (leafD(nv) ? TLB.d : 0);
+            c.put(to, 1 | (pfn << 1) | (leafW(v) ? TLB.w : 0) | (leafD(nv) ? TLB.d : 0));
             c.touch(`walk g${gfn} -> TLB fill pfn ${pfn}`);
             touchPage(c, gfn, pfn, write, false);
             c.goto('end');
@@ -303,7 +303,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           break;
         }
         c.note(`EPT violation on g${gfn}`);
-        vpExit(c.s, m, c.t, isTdx(c));
+        c.exitGuest(c.t, isTdx(c));
         c.goto('end');
       },
     },
@@ -312,14 +312,14 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
       doc: 'TDG.MEM.PAGE.ACCEPT completes: PENDING -> MAPPED, entry lock released; the access is retried',
       run: (c) => {
         const m = c.m;
-        const leaf = septLeafFor(c.s, m, gfn);
+        const leaf = septLeafFor(c.st, m, gfn);
         if (leaf === undefined) {
           c.goto('end');
           return;
         }
         const st = septState(leaf.word) === SEPT.pending ? SEPT.mapped : septState(leaf.word);
         // the entry lock is released; a host-priority bit a host SEAMCALL set meanwhile stays
-        c.s[m.sept(leaf.level, gfn)] = septWord(st, septPfn(leaf.word), (leaf.word >> 10) & 3, 0) | (leaf.word & HOST_PRIORITY);
+        c.put(m.sept(leaf.level, gfn), septWord(st, septPfn(leaf.word), (leaf.word >> 10) & 3, 0) | (leaf.word & HOST_PRIORITY));
         if (leaf.level > 1 && p.accept !== undefined) c.seen(WITNESS['accepted-2m']);
         c.touch(`ACCEPT g${gfn} done`);
         c.goto('access');
@@ -429,7 +429,7 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
               // I13: a private huge leaf reaching outside the range takes pages the guest accepted with it
               const lv = leafLevel(old);
               const base = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
-              const w = c.s[c.m.sept(lv, base)]!;
+              const w = c.st[c.m.sept(lv, base)]!;
               if (septState(w) === SEPT.mapped && (base < p.start || base + c.m.span(lv) > p.end)) {
                 c.violate(13, `the zap of g${p.start}..g${p.end - 1} removes the private ${lv === 2 ? '2M' : '1G'} leaf g${base}..g${base + c.m.span(lv) - 1}, which the guest accepted: accepted memory outside the range is lost`);
               }
@@ -459,23 +459,23 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
         const eff = effective(c) | (p.notifier ? c.loc(L.aux) : 0);
         for (let g = p.start; g < p.end; g++) {
           if ((mask & (1 << g)) === 0) continue;
-          const old = c.s[m.pfnOf(g)]!;
-          c.s[m.page(old)] = (c.s[m.page(old)]! & ~P.stateMask) | P.freed;
+          const old = c.st[m.pfnOf(g)]!;
+          c.put(m.page(old), (c.st[m.page(old)]! & ~P.stateMask) | P.freed);
           let np = -1;
           for (let k = 0; k < m.geometry.pages; k++) {
-            if ((c.s[m.page(k)]! & P.stateMask) === 0) {
+            if ((c.st[m.page(k)]! & P.stateMask) === 0) {
               np = k;
               break;
             }
           }
           if (np < 0) {
             // recycle a freed page nobody maps (long single-threaded runs only)
-            for (let k = 0; k < m.geometry.pages && np < 0; k++) if ((c.s[m.page(k)]! & (P.stateMask | P.td)) === P.freed && k !== old) np = k;
+            for (let k = 0; k < m.geometry.pages && np < 0; k++) if ((c.st[m.page(k)]! & (P.stateMask | P.td)) === P.freed && k !== old) np = k;
           }
           if (np < 0) c.violate(11, 'host page pool exhausted (raise the scenario pages bound)');
           else {
-            c.s[m.page(np)] = P.allocated;
-            c.s[m.pfnOf(g)] = np;
+            c.put(m.page(np), P.allocated);
+            c.put(m.pfnOf(g), np);
           }
           c.touch(`free page ${old} (g${g})${(eff & (1 << g)) === 0 ? ' [not bound: not zapped]' : ''}`);
         }
@@ -500,7 +500,7 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
 
 /** Returns true when no other thread holds kvm->slots_lock. */
 function slotsLockFree(c: Ctx): boolean {
-  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && c.slotsHeld(c.s, t)) return false;
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && c.slotsHeld(c.st, t)) return false;
   return true;
 }
 
@@ -553,7 +553,7 @@ function fastZapBody(o: Options): StepDef[] {
       return;
     }
     c.setLoc(L.aux, zl);
-    iterStart(c, c.s[c.m.root(c.loc(L.root), R.table)]!, 0);
+    iterStart(c, c.st[c.m.root(c.loc(L.root), R.table)]!, 0);
     c.goto('read');
   };
   return [
@@ -564,16 +564,16 @@ function fastZapBody(o: Options): StepDef[] {
       run: (c) => {
         const m = c.m;
         for (let r = 0; r < m.geometry.roots; r++) {
-          const fl = c.s[m.root(r, R.flags)]!;
+          const fl = c.st[m.root(r, R.flags)]!;
           if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed)) !== 0) continue;
           if ((fl & RF.mirror) !== 0 && !o.fastZapIncludesMirror) continue;
-          c.s[m.root(r, R.flags)] = fl | RF.invalid | RF.scheduled;
+          c.put(m.root(r, R.flags), fl | RF.invalid | RF.scheduled);
           c.touch(`invalidate root${r}`);
         }
         // kvm_make_all_cpus_request: every vCPU leaves guest mode and reloads before re-entering
         for (let v = 0; v < c.vcpus; v++) {
           c.setVcpu(v, V.req, c.vcpu(v, V.req) | REQ.freeObsoleteRoots);
-          vpExit(c.s, c.m, v, isTdx(c));
+          c.exitGuest(v, isTdx(c));
         }
       },
     },
@@ -585,15 +585,15 @@ function fastZapBody(o: Options): StepDef[] {
       run: (c) => {
         const m = c.m;
         for (let r = c.loc(L.aux2); r < m.geometry.roots; r++) {
-          const fl = c.s[m.root(r, R.flags)]!;
+          const fl = c.st[m.root(r, R.flags)]!;
           if ((fl & RF.scheduled) === 0) continue;
-          c.s[m.root(r, R.flags)] = fl & ~RF.scheduled;
+          c.put(m.root(r, R.flags), fl & ~RF.scheduled);
           c.flag(F.rootRef, true);
           c.setLoc(L.root, r);
           c.setLoc(L.aux2, r + 1);
           c.setLoc(L.aux, 1);
           c.setLoc(L.end, m.gfns);
-          iterStart(c, c.s[m.root(r, R.table)]!, 0);
+          iterStart(c, c.st[m.root(r, R.table)]!, 0);
           c.rcuLock();
           return;
         }
@@ -656,7 +656,7 @@ function fastZapBody(o: Options): StepDef[] {
       run: (c) => {
         c.rcuUnlock();
         const r = c.loc(L.root);
-        if (c.subtreeMapsAnything(c.s[c.m.root(r, R.table)]!)) c.violate(2, `zap of invalidated root${r} finished but the root still maps memory`);
+        if (c.subtreeMapsAnything(c.st[c.m.root(r, R.table)]!)) c.violate(2, `zap of invalidated root${r} finished but the root still maps memory`);
         dropRoot(c);
         c.goto('next-root');
       },
@@ -700,7 +700,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
       name: 'invalidate-slot',
       doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID',
       run: (c) => {
-        c.s[c.m.slot(slot.index, MS.state)] = SLOT.invalid;
+        c.put(c.m.slot(slot.index, MS.state), SLOT.invalid);
         c.touch(`memslot ${slot.id} invalid`);
         c.setG(G.gen, c.g(G.gen) + 1);
       },
@@ -711,7 +711,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
       name: 'delete-slot',
       doc: 'install the final memslots without the slot; guest_memfd bindings of the slot go away',
       run: (c) => {
-        c.s[c.m.slot(slot.index, MS.state)] = SLOT.deleted;
+        c.put(c.m.slot(slot.index, MS.state), SLOT.deleted);
         c.touch(`memslot ${slot.id} deleted`);
         c.setG(G.gmemBound, c.g(G.gmemBound) & ~mask);
       },
@@ -742,7 +742,7 @@ export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
       name: 'set-flag',
       doc: 'publish the memslot with KVM_MEM_LOG_DIRTY_PAGES (empty dirty bitmap)',
       run: (c) => {
-        c.s[c.m.slot(slot.index, MS.dirtyLog)] = 1;
+        c.put(c.m.slot(slot.index, MS.dirtyLog), 1);
         c.touch(`memslot ${slot.id} dirty logging`);
         c.setG(G.bitmap, c.g(G.bitmap) & ~mask);
       },
@@ -791,7 +791,7 @@ export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
       name: 'logging-on',
       doc: 'the enable ioctl returns: from now on every guest write must be logged',
       run: (c) => {
-        c.s[c.m.slot(slot.index, MS.dirtyLog)] = 2;
+        c.put(c.m.slot(slot.index, MS.dirtyLog), 2);
         c.touch(`memslot ${slot.id} dirty logging on`);
       },
     },
@@ -817,7 +817,7 @@ export function ageSteps(o: Options, start: number, end: number): StepDef[] {
           if (o.eptAd) {
             // tdp_mmu_clear_spte_bits_atomic: an AND on whatever the entry holds now (the snapshot
             // was a young leaf; a link keeps its meaning, a non-present value has no A bit)
-            const cur = c.s[c.m.entry(tb, ix)]!;
+            const cur = c.st[c.m.entry(tb, ix)]!;
             if (isLeaf(cur)) {
               c.xchg(tb, ix, withA(cur, false));
               c.seen(WITNESS.aged);
@@ -848,7 +848,7 @@ export function unloadSteps(): StepDef[] {
       wantsLock: 'read',
       guard: (c) => c.canRead(),
       run: (c) => {
-        vpExit(c.s, c.m, c.t, isTdx(c));
+        c.exitGuest(c.t, isTdx(c));
         for (const w of [V.droot, V.mroot]) {
           const r = c.vcpu(c.t, w);
           if (r < 0) continue;

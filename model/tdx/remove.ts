@@ -101,10 +101,10 @@ function kickAcknowledged(c: Ctx, o: Options): boolean {
  */
 function vcpusOut(c: Ctx): boolean {
   for (let pos = 0; pos < c.m.septCount; pos++) {
-    const o = (c.s[c.m.septBase + pos]! >> 12) & 15;
+    const o = (c.st[c.m.septBase + pos]! >> 12) & 15;
     if (o !== 0 && o !== c.t + 1) return false;
   }
-  return c.m.tdxBase < 0 || (c.s[c.m.tdx(mmuState.TX.tree)] === 0 && c.s[c.m.tdx(mmuState.TX.epoch)] === 0);
+  return c.m.tdxBase < 0 || (c.st[c.m.tdx(mmuState.TX.tree)] === 0 && c.st[c.m.tdx(mmuState.TX.epoch)] === 0);
 }
 
 /** The removal steps; `after` is the step the walk continues at. `level`/`gfn` come from the iterator locals. */
@@ -166,7 +166,7 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
         if (st === ST.success) {
           c.seen(WITNESS['private-removed']);
           const pfn = (old >> 3) & 63;
-          for (let k = 0; k < c.m.span(lv); k++) if (pfn + k < c.m.geometry.pages) c.s[c.m.page(pfn + k)] = c.s[c.m.page(pfn + k)]! & ~P.pin;
+          for (let k = 0; k < c.m.span(lv); k++) if (pfn + k < c.m.geometry.pages) c.put(c.m.page(pfn + k), c.st[c.m.page(pfn + k)]! & ~P.pin);
         } else if (st !== ST.busy) {
           c.violate(7, `PAGE.REMOVE returned ${TDX_STATUS[st]?.name}`);
         }
@@ -183,7 +183,7 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
 
 /** Returns true when the guest-inhibit bit of `gfn`'s 2M range is set (hugepage_test_guest_inhibit; no huge page block: false). */
 export function guestInhibited(c: Ctx, gfn: number): boolean {
-  return c.m.hugeBase >= 0 && (c.s[c.m.hugeBase + HUGE.inhibit]! & (1 << gfn)) !== 0;
+  return c.m.hugeBase >= 0 && (c.st[c.m.hugeBase + HUGE.inhibit]! & (1 << gfn)) !== 0;
 }
 
 /** Sets the guest-inhibit bits of `gfn`'s 2M range (hugepage_set_guest_inhibit, under mmu_lock held for write). */
@@ -193,7 +193,7 @@ export function setGuestInhibit(c: Ctx, gfn: number): void {
   const base = gfn & ~(span - 1);
   let bits = 0;
   for (let g = base; g < base + span; g++) bits |= 1 << g;
-  c.s[c.m.hugeBase + HUGE.inhibit] = c.s[c.m.hugeBase + HUGE.inhibit]! | bits;
+  c.put(c.m.hugeBase + HUGE.inhibit, c.st[c.m.hugeBase + HUGE.inhibit]! | bits);
   c.touch(`guest inhibit g${base}..g${base + span - 1} (no private mapping above 4K)`);
 }
 
@@ -206,11 +206,11 @@ export function findPrivateHuge(c: Ctx, gfn: number): boolean {
   const m = c.m;
   let root = -1;
   for (let r = 0; r < m.geometry.roots; r++) {
-    const fl = c.s[m.root(r, R.flags)]!;
+    const fl = c.st[m.root(r, R.flags)]!;
     if ((fl & RF.used) !== 0 && (fl & RF.mirror) !== 0 && (fl & (RF.freed | RF.invalid)) === 0) root = r;
   }
   if (root < 0) return false;
-  let tb = c.s[m.root(root, R.table)]!;
+  let tb = c.st[m.root(root, R.table)]!;
   for (let lv = m.geometry.levels; lv >= 2; lv--) {
     const v = c.read(tb, m.index(lv, gfn));
     if (isLink(v)) {
@@ -299,7 +299,7 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
           const ix = c.m.index(lv, c.loc(L.gfn));
           const nt = c.allocTable(lv - 1, g0, true);
           for (let i = 0; i < 2; i++) {
-            c.s[c.m.entry(nt, i)] = (old & ~((3 << 9) | (63 << 3))) | ((lv - 1) << 9) | ((leafPfn(old) + i * c.m.span(lv - 1)) << 3);
+            c.put(c.m.entry(nt, i), (old & ~((3 << 9) | (63 << 3))) | ((lv - 1) << 9) | ((leafPfn(old) + i * c.m.span(lv - 1)) << 3));
           }
           if (o.tdxDemoteLock === 'write') c.store(tb, ix, mkLink(nt));
           else if (c.cas(tb, ix, old, mkLink(nt)) !== old) {

@@ -9,7 +9,7 @@
  * counterexample and the state counts the same for any number of partitions.
  */
 import type { Model } from './model.js';
-import { FP, fingerprint, stateHash, stateHashDiff } from './hash.js';
+import { FP, SUM, finishSums, fingerprint, hashKeys, stateHash, stateHashDiff, sumsDiff, sumsDiffAt } from './hash.js';
 import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
 import { type Budget, type Found, type PropTable, type Search, ActVec, IntVec, better, clear, propTable, runSync } from './common.js';
 import { Level, decode } from './frontier.js';
@@ -64,9 +64,10 @@ export function mergeInEffect(model: Model, opts: { por?: boolean | undefined; s
 
 /**
  * Words before the state in an outbox record: h1, h2, parent gid, action index, eventually bits,
- * always properties to judge (see `PropTable.alwaysReads`).
+ * always properties to judge (see `PropTable.alwaysReads`), the raw sums of the store hash (see
+ * `stateSums`; the frontier record keeps them, its successors' hashes are computed from them).
  */
-export const OH = 6;
+export const OH = 8;
 /** Successors inserted into the store together (see `StateStore.insertBatch`). */
 export const BATCH = 1024;
 /**
@@ -168,6 +169,12 @@ export class BfsCore {
   private readonly mSel: Int32Array = new Int32Array(256);
   private readonly canon: Int32Array;
   private readonly stateView: Int32Array;
+  /** The words a step wrote (`Model.written`), and the marks and stamp of `sumsDiffAt`. */
+  private readonly wbuf: Int32Array;
+  private readonly mark: Int32Array;
+  private stamp = 0;
+  /** `PropTable.alwaysReads.byWord` when no property declares its words: all zero. */
+  private readonly noReads: Int32Array;
   /** Successors waiting for the store, as outbox records (see `flush`). */
   private pend: Int32Array;
   private np = 0;
@@ -213,6 +220,10 @@ export class BfsCore {
     this.succ2 = new Int32Array(this.S);
     this.canon = new Int32Array(this.S);
     this.stateView = new Int32Array(this.S);
+    this.noReads = new Int32Array(this.S);
+    this.wbuf = new Int32Array(Math.max(4096, 2 * this.S));
+    this.mark = new Int32Array(this.S);
+    hashKeys(this.S);
   }
 
   /** Shared mode: the control block (see `CTL`). */
@@ -241,17 +252,17 @@ export class BfsCore {
     const h2 = FP[1]!;
     if (this.route && (h2 >>> 0) % this.n !== this.me) return;
     const o = this.np * (OH + this.S);
-    this.pend.set([h1, h2, -1 - rootIndex, 0, this.props.eventuallyMask, -1], o);
+    this.pend.set([h1, h2, -1 - rootIndex, 0, this.props.eventuallyMask, -1, SUM[0]!, SUM[1]!], o);
     this.pend.set(state, o + OH);
     this.np++;
     if (!this.flush()) throw new RangeError('shared state table smaller than the initial states');
   }
 
-  private record(parent: number, actIdx: number, ebits: number, judge: number, buf: Int32Array, off: number): void {
+  private record(parent: number, actIdx: number, ebits: number, judge: number, s1: number, s2: number, buf: Int32Array, off: number): void {
     const id = this.parents.length;
     this.parents.push(parent);
     this.acts.push(actIdx);
-    this.next.push(id * this.n + this.me, ebits, judge, buf, off);
+    this.next.push(id * this.n + this.me, ebits, judge, buf, off, s1, s2);
   }
 
   /** Inserts the records of an inbox (from other partitions) into the next level. */
@@ -268,7 +279,7 @@ export class BfsCore {
       const o0 = off + k0 * rs;
       this.store.insertBatch(buf, o0, rs, count, isNew, OH);
       for (let k = 0, o = o0; k < count; k++, o += rs) {
-        if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o + 5]!, buf, o + OH);
+        if (isNew[k] === 1) this.record(buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o + 5]!, buf[o + 6]!, buf[o + 7]!, buf, o + OH);
       }
     }
   }
@@ -437,8 +448,16 @@ export class BfsCore {
     let pend = this.pend;
     const recent = this.recent;
     const reads = props.alwaysReads;
-    const byWord = reads !== null ? reads.byWord : null;
+    const byWord = reads !== null ? reads.byWord : this.noReads;
     const everywhere = reads !== null ? reads.everywhere : -1;
+    // A successor is its parent plus one step: its hash is the parent's plus the change of the
+    // words the step changed (see `sumsDiff`). Merged steps and canonical representatives are
+    // hashed whole.
+    const incremental = !merge && !symmetry;
+    // The words the model says its step wrote (`Model.written`), when it can tell.
+    const written = incremental && model.written ? model.written.bind(model) : null;
+    const wbuf = this.wbuf;
+    const mark = this.mark;
     for (; this.pos < stop; this.pos++) {
       const at = offs[this.pos]!;
       const cur = chunks[at >>> shift]!;
@@ -451,6 +470,8 @@ export class BfsCore {
       // and a violation stops the search at the end of its level, before this one. A property
       // reads only its words, so where they are unchanged it still holds. Roots judge everything.
       const judge = cur[base + 2]! | everywhere;
+      const p1 = cur[base + 3]!;
+      const p2 = cur[base + 4]!;
       decode(cur, base, state, S);
       // Judge the state.
       for (let p = 0; p < props.always.length; p++) {
@@ -506,9 +527,23 @@ export class BfsCore {
           t = canon;
         }
         if (within !== null && !within(t)) continue;
-        let dirty = -1;
-        if (byWord !== null) dirty = stateHashDiff(t, state, S, byWord);
-        else stateHash(t, 0, S);
+        let dirty: number;
+        const nw = written !== null ? written(wbuf) : -1;
+        if (nw >= 0) {
+          // A fresh stamp per successor (see `sumsDiffAt`); wraps after 2^32 successors, when
+          // the marks are cleared.
+          let st = (this.stamp + 1) | 0;
+          if (st === 0) {
+            mark.fill(0);
+            st = 1;
+          }
+          this.stamp = st;
+          dirty = sumsDiffAt(t, state, wbuf, nw, mark, st, byWord, p1, p2);
+        } else dirty = incremental ? sumsDiff(t, state, S, byWord, p1, p2) : stateHashDiff(t, state, S, byWord);
+        if (reads === null) dirty = -1;
+        const r1 = SUM[0]!;
+        const r2 = SUM[1]!;
+        finishSums(r1, r2);
         const s1 = FP[0]!;
         const s2 = FP[1]!;
         const rk = 2 * (s1 & RECENT_MASK);
@@ -539,6 +574,8 @@ export class BfsCore {
         d[o + 3] = i;
         d[o + 4] = ebits;
         d[o + 5] = dirty;
+        d[o + 6] = r1;
+        d[o + 7] = r2;
         d.set(t, o + OH);
       }
       if (!any) {

@@ -2,7 +2,8 @@
  * A BFS level (the frontier) in a compact form: states are stored sparse, which matters because
  * the frontier of a large search holds hundreds of thousands of whole states. A record is
  *
- *   gid, eventually bits, always properties to judge (`PropTable.alwaysReads`),
+ *   gid, eventually bits, always properties to judge (`PropTable.alwaysReads`), the two raw
+ *   sums of the state's store hash (`stateSums` in hash.ts: a successor's hash is computed from them),
  *   bitmap (ceil(S/32) words: bit k set when word k is not 0), the non-zero words in increasing order
  *
  * and a second vector holds the offset of every record, so that record i is found directly (the
@@ -14,8 +15,11 @@
  */
 import { IntVec } from './common.js';
 
-/** Words before the bitmap in a record: global id, eventually bits, always properties to judge (see `PropTable.alwaysReads`). */
-const FH = 3;
+/**
+ * Words before the bitmap in a record: global id, eventually bits, always properties to judge (see
+ * `PropTable.alwaysReads`), the raw sums of the state's store hash (see `stateSums`).
+ */
+export const FH = 5;
 
 /** Smallest chunk: 2^20 words (4 MiB; untouched pages of a chunk take no memory). */
 const MIN_SHIFT = 20;
@@ -83,8 +87,8 @@ export class Level {
     return this.chunks[this.ci]!;
   }
 
-  /** Appends a record for the `S` words of `buf` from `off`. */
-  push(gid: number, ebits: number, judge: number, buf: Int32Array, off: number): void {
+  /** Appends a record for the `S` words of `buf` from `off`, whose store hash has the raw sums `s1`, `s2`. */
+  push(gid: number, ebits: number, judge: number, buf: Int32Array, off: number, s1 = 0, s2 = 0): void {
     const S = this.S;
     const bw = this.bw;
     // At most the header, the bitmap and every word; the unused tail stays free.
@@ -94,6 +98,8 @@ export class Level {
     d[o] = gid;
     d[o + 1] = ebits;
     d[o + 2] = judge;
+    d[o + 3] = s1;
+    d[o + 4] = s2;
     const b0 = o + FH;
     let p = b0 + bw;
     for (let w = 0; w < bw; w++) {

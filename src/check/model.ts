@@ -67,6 +67,17 @@ export interface Model {
    * returns false when the action is not enabled. Must not mutate `state`.
    */
   next(state: Int32Array, action: number, out: Int32Array): boolean;
+  /**
+   * Optional, for speed: right after a `next` that returned true, writes into `words` the position
+   * of every word in which that successor may differ from its state (a superset: a position may
+   * repeat or name an unchanged word; none may be missing) and returns how many, or -1 when the
+   * model cannot tell this time (or they do not fit in `words`). A breadth-first search then
+   * computes the successor's store hash from its parent's and these words only (see
+   * `sumsDiffAt` in hash.ts) instead of comparing every word. A missing position corrupts the
+   * hash silently (states wrongly merged or duplicated): a model that implements it must test it
+   * against a comparison of the whole states (see test/check/incremental-hash.test.ts).
+   */
+  written?(words: Int32Array): number;
   /** The properties to check. */
   properties(): readonly Property[];
   /** Returns false for states outside the exploration boundary (they are not expanded). */

@@ -49,6 +49,9 @@ export function newRecord(): StepRecord {
   return { touched: [], sptes: [], seamcalls: [], notes: [] };
 }
 
+/** Longest list of written words a step keeps (a step that writes more counts as {@link Ctx.raw}). */
+const WL_MAX = 1024;
+
 /** The flag bit of each resource a thread can hold. */
 const HELD: Readonly<Record<Held, number>> = { 'read-lock': F.rl, 'write-lock': F.wl, rcu: F.rcu, srcu: F.srcu, 'flush-pending': F.flush, 'root-ref': F.rootRef };
 
@@ -79,8 +82,43 @@ const NO_PARAMS: OpParams = { op: '' };
  * `flag`, ...) are the built-in steps' fast internals.
  */
 export class Ctx {
-  /** The successor state being written. */
-  s: Int32Array = new Int32Array(0);
+  /**
+   * The successor state being written (the primitives' own view: their writes go through
+   * {@link put}, which lists them).
+   */
+  st: Int32Array = new Int32Array(0);
+  /**
+   * Words written by the running step through the primitives ({@link put}), in order, possibly
+   * repeated: the first {@link nw} entries (see `MmuMachine.written`). Complete only while
+   * {@link raw} is false.
+   */
+  readonly wl: Int32Array = new Int32Array(WL_MAX);
+  nw = 0;
+  /**
+   * Set when the running step took the state itself ({@link s}, a user-written step, a TDX module
+   * call): it may have written any word, so {@link wl} does not tell which changed.
+   */
+  raw = false;
+  /**
+   * The successor state being written, as step bodies and helpers reach it directly (`c.s[i]`).
+   * Taking it sets {@link raw}: its writes are not listed.
+   */
+  get s(): Int32Array {
+    this.raw = true;
+    return this.st;
+  }
+  set s(v: Int32Array) {
+    this.st = v;
+  }
+  /** Writes word `i` of the successor and lists it in {@link wl}. */
+  put(i: number, v: number): void {
+    this.st[i] = v;
+    const n = this.nw;
+    if (n < WL_MAX) {
+      this.wl[n] = i;
+      this.nw = n + 1;
+    } else this.raw = true;
+  }
   /** The running thread. */
   t = 0;
   /** pc of the running step. */
@@ -144,7 +182,7 @@ export class Ctx {
    * `deleted` (no memslot).
    */
   get kvm(): { readonly seq: number; readonly inProgress: number; readonly range: number; readonly slot: 'valid' | 'invalid' | 'deleted'; readonly dirtyLog: boolean; readonly privateGfns: number } {
-    const s = this.s;
+    const s = this.st;
     const { gfn, slot: id } = this.params;
     const k = typeof gfn === 'number' ? (this.m.slotIndex[gfn] ?? -1) : typeof id === 'number' ? this.m.slots.findIndex((x) => x.id === id) : 0;
     const slot = k < 0 ? 'deleted' : ((['valid', 'invalid', 'deleted'] as const)[s[this.m.slot(k, MS.state)]!] ?? 'deleted');
@@ -186,11 +224,11 @@ export class Ctx {
 
   /** Returns local `i` of the running thread. */
   loc(i: number): number {
-    return this.s[this.m.local(this.t, i)]!;
+    return this.st[this.m.local(this.t, i)]!;
   }
   /** Sets local `i` of the running thread. */
   setLoc(i: number, v: number): void {
-    this.s[this.m.local(this.t, i)] = v;
+    this.put(this.m.local(this.t, i), v);
   }
   /** Returns true when the running thread holds flag `f`. */
   has(f: number): boolean {
@@ -203,23 +241,23 @@ export class Ctx {
   }
   /** Returns global word `g`. */
   g(i: number): number {
-    return this.s[i]!;
+    return this.st[i]!;
   }
   /** Sets global word `g`. */
   setG(i: number, v: number): void {
-    this.s[i] = v;
+    this.put(i, v);
   }
   /** Records that invariant `inv` (`'I7'`, or its number) broke at this step, with a reason for the trace. */
   violate(inv: number | InvariantName, reason: string): void {
     if (typeof inv === 'string') inv = invariantNumber(inv);
-    this.s[G.viol] = this.s[G.viol]! | (1 << (inv - 1));
-    if (this.s[G.vinfo] === 0) this.s[G.vinfo] = (this.t + 1) | (this.pc << 8);
+    this.put(G.viol, this.st[G.viol]! | (1 << (inv - 1)));
+    if (this.st[G.vinfo] === 0) this.put(G.vinfo, (this.t + 1) | (this.pc << 8));
     if (this.rec) this.rec.notes.push(`BROKEN I${inv}: ${reason}`);
   }
   /** Records that race witness `w` (`'frozen-observed'`, or its bit) was reached. */
   seen(w: number | WitnessName): void {
     const bit = typeof w === 'string' ? witnessBit(w) : w;
-    this.s[G.seen] = this.s[G.seen]! | (1 << bit);
+    this.put(G.seen, this.st[G.seen]! | (1 << bit));
   }
   /** Adds a note to the trace record. */
   note(text: string): void {
@@ -238,21 +276,21 @@ export class Ctx {
 
   /** Returns true when mmu_lock can be taken for read. */
   canRead(): boolean {
-    return this.s[G.writer] === 0;
+    return this.st[G.writer] === 0;
   }
   /** Returns true when mmu_lock can be taken for write. */
   canWrite(): boolean {
-    return this.s[G.writer] === 0 && this.s[G.readers] === 0;
+    return this.st[G.writer] === 0 && this.st[G.readers] === 0;
   }
   /** Takes mmu_lock for read (RL+). */
   lockRead(): void {
-    this.s[G.readers] = this.s[G.readers]! | (1 << this.t);
+    this.put(G.readers, this.st[G.readers]! | (1 << this.t));
     this.flag(F.rl, true);
     this.touch('RL+');
   }
   /** Takes mmu_lock for write (WL+). */
   lockWrite(): void {
-    this.s[G.writer] = this.t + 1;
+    this.put(G.writer, this.t + 1);
     this.flag(F.wl, true);
     this.touch('WL+');
   }
@@ -267,11 +305,11 @@ export class Ctx {
   unlock(): void {
     if (this.has(F.flush)) this.violate(INV.tlb, 'mmu_lock released with a TLB flush pending');
     if (this.has(F.wl)) {
-      this.s[G.writer] = 0;
+      this.put(G.writer, 0);
       this.touch('WL-');
     }
     if (this.has(F.rl)) {
-      this.s[G.readers] = this.s[G.readers]! & ~(1 << this.t);
+      this.put(G.readers, this.st[G.readers]! & ~(1 << this.t));
       this.touch('RL-');
     }
     this.flag(F.rl | F.wl, false);
@@ -281,40 +319,40 @@ export class Ctx {
     const writer = this.has(F.wl);
     for (let u = 0; u < this.m.geometry.threads; u++) {
       if (u === this.t) continue;
-      const w = this.waitsForLock(this.s, u);
+      const w = this.waitsForLock(this.st, u);
       if (w === 'write' || (w === 'read' && writer)) return true;
     }
     return false;
   }
   /** rcu_read_lock. */
   rcuLock(): void {
-    this.s[G.rcu] = this.s[G.rcu]! | (1 << this.t);
+    this.put(G.rcu, this.st[G.rcu]! | (1 << this.t));
     this.flag(F.rcu, true);
     this.touch('RCU+');
   }
   /** rcu_read_unlock; a grace period ends for queued tables no reader still waits on, which are freed. */
   rcuUnlock(): void {
     const bit = 1 << this.t;
-    this.s[G.rcu] = this.s[G.rcu]! & ~bit;
+    this.put(G.rcu, this.st[G.rcu]! & ~bit);
     this.flag(F.rcu, false);
     this.touch('RCU-');
     const m = this.m;
     for (let tb = 0; tb < m.geometry.tables; tb++) {
-      if (this.s[m.table(tb, T.status)] !== TS.queued) continue;
-      const w = this.s[m.table(tb, T.rcuWaiters)]! & ~bit;
-      this.s[m.table(tb, T.rcuWaiters)] = w;
+      if (this.st[m.table(tb, T.status)] !== TS.queued) continue;
+      const w = this.st[m.table(tb, T.rcuWaiters)]! & ~bit;
+      this.put(m.table(tb, T.rcuWaiters), w);
       if (w === 0) this.freeTableNow(tb);
     }
   }
   /** srcu_read_lock(&kvm->srcu). */
   srcuLock(): void {
-    this.s[G.srcu] = this.s[G.srcu]! | (1 << this.t);
+    this.put(G.srcu, this.st[G.srcu]! | (1 << this.t));
     this.flag(F.srcu, true);
   }
   /** srcu_read_unlock (the section leaves a grace period in flight, `G.srcuGp`). */
   srcuUnlock(): void {
-    this.s[G.srcu] = this.s[G.srcu]! & ~(1 << this.t);
-    this.s[G.srcuGp] = this.s[G.srcuGp]! & ~(1 << this.t);
+    this.put(G.srcu, this.st[G.srcu]! & ~(1 << this.t));
+    this.put(G.srcuGp, this.st[G.srcuGp]! & ~(1 << this.t));
     this.flag(F.srcu, false);
   }
 
@@ -323,19 +361,19 @@ export class Ctx {
   /** Returns a location name for traces, e.g. `mirror t2[1] L1 g3`. */
   where(table: number, index: number): string {
     const m = this.m;
-    const lvl = this.s[m.table(table, T.level)]!;
-    const gfn = this.s[m.table(table, T.gfn)]! + index * m.span(lvl);
-    const kind = this.s[m.table(table, T.mirror)] ? 'mirror' : 'direct';
+    const lvl = this.st[m.table(table, T.level)]!;
+    const gfn = this.st[m.table(table, T.gfn)]! + index * m.span(lvl);
+    const kind = this.st[m.table(table, T.mirror)] ? 'mirror' : 'direct';
     return `${kind} t${table}[${index}] L${lvl} g${gfn}`;
   }
   private checkAlive(table: number, what: string): void {
-    const st = this.s[this.m.table(table, T.status)];
+    const st = this.st[this.m.table(table, T.status)];
     if (st === TS.freed || st === TS.free) this.violate(INV.useAfterFree, `${what} of table t${table} after it was freed`);
   }
   /** Atomic 64-bit load of an SPTE (R). */
   read(table: number, index: number): number {
     this.checkAlive(table, 'read');
-    const v = this.s[this.m.entry(table, index)]!;
+    const v = this.st[this.m.entry(table, index)]!;
     if (this.rec) this.rec.touched.push(`R ${this.where(table, index)} = ${formatSpte(v)}`);
     return v;
   }
@@ -346,10 +384,10 @@ export class Ctx {
   cas(table: number, index: number, expected: number, v: number): number {
     this.checkAlive(table, 'cmpxchg');
     const o = this.m.entry(table, index);
-    const cur = this.s[o]!;
+    const cur = this.st[o]!;
     if (cur === expected) {
       this.pfnChange(cur, v, table, index);
-      this.s[o] = v;
+      this.put(o, v);
       this.record(table, index, cur, v);
       if (this.rec) this.rec.touched.push(`CAS ${this.where(table, index)} ok`);
     } else if (this.rec) {
@@ -361,9 +399,9 @@ export class Ctx {
   xchg(table: number, index: number, v: number): number {
     this.checkAlive(table, 'xchg');
     const o = this.m.entry(table, index);
-    const cur = this.s[o]!;
+    const cur = this.st[o]!;
     this.pfnChange(cur, v, table, index);
-    this.s[o] = v;
+    this.put(o, v);
     this.record(table, index, cur, v);
     if (this.rec) this.rec.touched.push(`XCHG ${this.where(table, index)}`);
     return cur;
@@ -392,12 +430,12 @@ export class Ctx {
   store(table: number, index: number, v: number): void {
     this.checkAlive(table, 'store');
     const o = this.m.entry(table, index);
-    const cur = this.s[o]!;
-    if (cur !== FROZEN && !this.has(F.wl) && this.s[this.m.table(table, T.status)] === TS.live) {
+    const cur = this.st[o]!;
+    if (cur !== FROZEN && !this.has(F.wl) && this.st[this.m.table(table, T.status)] === TS.live) {
       this.violate(INV.readLock, `plain store to live ${this.where(table, index)} without the write lock and without owning it FROZEN`);
     }
     this.pfnChange(cur, v, table, index);
-    this.s[o] = v;
+    this.put(o, v);
     this.record(table, index, cur, v);
     if (this.rec) this.rec.touched.push(`W ${this.where(table, index)}`);
   }
@@ -405,20 +443,20 @@ export class Ctx {
   allocTable(level: number, gfn: number, mirror: boolean): number {
     const m = this.m;
     for (let tb = 0; tb < m.geometry.tables; tb++) {
-      if (this.s[m.table(tb, T.status)] !== TS.free) continue;
-      this.s[m.table(tb, T.status)] = TS.live;
-      this.s[m.table(tb, T.level)] = level;
-      this.s[m.table(tb, T.gfn)] = gfn & ~(m.span(level + 1) - 1);
-      this.s[m.table(tb, T.mirror)] = mirror ? 1 : 0;
-      this.s[m.table(tb, T.rcuWaiters)] = 0;
-      this.s[m.entry(tb, 0)] = 0;
-      this.s[m.entry(tb, 1)] = 0;
+      if (this.st[m.table(tb, T.status)] !== TS.free) continue;
+      this.put(m.table(tb, T.status), TS.live);
+      this.put(m.table(tb, T.level), level);
+      this.put(m.table(tb, T.gfn), gfn & ~(m.span(level + 1) - 1));
+      this.put(m.table(tb, T.mirror), mirror ? 1 : 0);
+      this.put(m.table(tb, T.rcuWaiters), 0);
+      this.put(m.entry(tb, 0), 0);
+      this.put(m.entry(tb, 1), 0);
       return tb;
     }
     // Pool exhausted: recycle a table freed after its grace period (long single-threaded runs only).
     for (let tb = 0; tb < m.geometry.tables; tb++) {
-      if (this.s[m.table(tb, T.status)] !== TS.freed) continue;
-      this.s[m.table(tb, T.status)] = TS.free;
+      if (this.st[m.table(tb, T.status)] !== TS.freed) continue;
+      this.put(m.table(tb, T.status), TS.free);
       return this.allocTable(level, gfn, mirror);
     }
     return fail('MMC301', `page-table pool exhausted (${m.geometry.tables} tables); raise the scenario's 'tables' bound`);
@@ -431,15 +469,15 @@ export class Ctx {
   }
   /** Returns true when table `tb`'s nx_huge_page_disallowed is set. */
   nxFlag(tb: number): boolean {
-    return this.m.nxBase >= 0 && (this.s[this.m.nxBase + NX.flag]! & (1 << tb)) !== 0;
+    return this.m.nxBase >= 0 && (this.st[this.m.nxBase + NX.flag]! & (1 << tb)) !== 0;
   }
   /** Returns true when table `tb` is on possible_nx_huge_pages. */
   nxListed(tb: number): boolean {
-    return this.m.nxBase >= 0 && (this.s[this.m.nxBase + NX.list]! & (1 << tb)) !== 0;
+    return this.m.nxBase >= 0 && (this.st[this.m.nxBase + NX.list]! & (1 << tb)) !== 0;
   }
   /** Returns the tables on possible_nx_huge_pages (bit per table). */
   nxList(): number {
-    return this.m.nxBase >= 0 ? this.s[this.m.nxBase + NX.list]! : 0;
+    return this.m.nxBase >= 0 ? this.st[this.m.nxBase + NX.list]! : 0;
   }
   /** spin_lock(&kvm->arch.tdp_mmu_pages_lock) (released by {@link pagesUnlock} in the same step). */
   pagesLock(): void {
@@ -460,35 +498,35 @@ export class Ctx {
     if (this.m.nxBase < 0) return;
     if (published && !this.has(F.wl) && !this.has(F.pagesLock)) this.violate(INV.readLock, `NX metadata of t${tb} changed without mmu_lock held for write or tdp_mmu_pages_lock`);
     const o = this.m.nxBase + w;
-    this.s[o] = on ? this.s[o]! | (1 << tb) : this.s[o]! & ~(1 << tb);
+    this.put(o, on ? this.st[o]! | (1 << tb) : this.st[o]! & ~(1 << tb));
     this.touch(`${w === NX.list ? (on ? 'track' : 'untrack') : on ? 'set nx_huge_page_disallowed' : 'clear nx_huge_page_disallowed'} t${tb}`);
   }
 
   /** Returns an allocated-but-unpublished table to the pool (CAS failed). */
   unallocTable(tb: number): void {
     if (this.nxFlag(tb)) this.nxSet(NX.flag, tb, false, false);
-    this.s[this.m.table(tb, T.status)] = TS.free;
-    this.s[this.m.table(tb, T.level)] = 0;
-    this.s[this.m.table(tb, T.gfn)] = 0;
-    this.s[this.m.table(tb, T.mirror)] = 0;
+    this.put(this.m.table(tb, T.status), TS.free);
+    this.put(this.m.table(tb, T.level), 0);
+    this.put(this.m.table(tb, T.gfn), 0);
+    this.put(this.m.table(tb, T.mirror), 0);
   }
   /** Marks a table detached from the tree (the parent entry no longer links it). */
   unlinkTable(tb: number): void {
-    if (this.s[this.m.table(tb, T.status)] === TS.live) this.s[this.m.table(tb, T.status)] = TS.unlinked;
+    if (this.st[this.m.table(tb, T.status)] === TS.live) this.put(this.m.table(tb, T.status), TS.unlinked);
   }
   /** call_rcu(free): the table is freed once every current RCU reader has left. */
   callRcuFree(tb: number): void {
     const m = this.m;
-    this.s[m.table(tb, T.status)] = TS.queued;
-    const w = this.s[G.rcu]!;
-    this.s[m.table(tb, T.rcuWaiters)] = w;
+    this.put(m.table(tb, T.status), TS.queued);
+    const w = this.st[G.rcu]!;
+    this.put(m.table(tb, T.rcuWaiters), w);
     this.touch(`call_rcu(free t${tb})`);
     if (w === 0) this.freeTableNow(tb);
   }
   private freeTableNow(tb: number): void {
     const m = this.m;
-    this.s[m.table(tb, T.status)] = TS.freed;
-    this.s[m.table(tb, T.rcuWaiters)] = 0;
+    this.put(m.table(tb, T.status), TS.freed);
+    this.put(m.table(tb, T.rcuWaiters), 0);
     this.note(`t${tb} freed (grace period over)`);
   }
   // ---- SPTEs by location, the walk iterator (public) ---------------------------------------------
@@ -539,23 +577,23 @@ export class Ctx {
   /** Returns root slot `r` (its table, kind, validity and refcount), e.g. `c.rootInfo(c.myRoot(false)).valid`. */
   rootInfo(r: number): RootInfo {
     const fl = this.rootFlags(r);
-    return { slot: r, table: this.rootTable(r), mirror: (fl & RF.mirror) !== 0, valid: (fl & RF.invalid) === 0, refcount: this.s[this.m.root(r, R.ref)]! };
+    return { slot: r, table: this.rootTable(r), mirror: (fl & RF.mirror) !== 0, valid: (fl & RF.invalid) === 0, refcount: this.st[this.m.root(r, R.ref)]! };
   }
 
   /** Returns the table id of root slot `r`. */
   rootTable(r: number): number {
-    return this.s[this.m.root(r, R.table)]!;
+    return this.st[this.m.root(r, R.table)]!;
   }
   /** Returns the flags of root slot `r`. */
   rootFlags(r: number): number {
-    return this.s[this.m.root(r, R.flags)]!;
+    return this.st[this.m.root(r, R.flags)]!;
   }
   /** kvm_tdp_mmu_get_root: increment-if-not-zero; returns false for a dying root. */
   getRoot(r: number): boolean {
     const o = this.m.root(r, R.ref);
-    if (this.s[o]! <= 0) return false;
-    this.s[o] = this.s[o]! + 1;
-    this.touch(`get root${r} (ref ${this.s[o]})`);
+    if (this.st[o]! <= 0) return false;
+    this.put(o, this.st[o]! + 1);
+    this.touch(`get root${r} (ref ${this.st[o]})`);
     return true;
   }
   /**
@@ -565,23 +603,23 @@ export class Ctx {
   putRoot(r: number): void {
     const m = this.m;
     const o = m.root(r, R.ref);
-    const ref = this.s[o]! - 1;
-    this.s[o] = ref;
+    const ref = this.st[o]! - 1;
+    this.put(o, ref);
     this.touch(`put root${r} (ref ${ref})`);
     if (ref < 0) this.violate(INV.rootRef, `root${r} refcount went negative`);
     if (ref !== 0) return;
-    const fl = this.s[m.root(r, R.flags)]!;
+    const fl = this.st[m.root(r, R.flags)]!;
     if ((fl & RF.invalid) === 0) this.violate(INV.rootRef, `final put of root${r} while it is still valid`);
-    const tb = this.s[m.root(r, R.table)]!;
+    const tb = this.st[m.root(r, R.table)]!;
     if (this.subtreeMapsAnything(tb)) this.violate(INV.leak, `root${r} freed while its tree still maps memory`);
-    this.s[m.root(r, R.flags)] = fl | RF.freed;
+    this.put(m.root(r, R.flags), fl | RF.freed);
     this.unlinkTable(tb);
     this.callRcuFree(tb);
   }
   /** Returns true when a present entry is reachable from table `tb`. */
   subtreeMapsAnything(tb: number): boolean {
     for (let i = 0; i < 2; i++) {
-      const v = this.s[this.m.entry(tb, i)]!;
+      const v = this.st[this.m.entry(tb, i)]!;
       if (isPresent(v)) return true;
     }
     return false;
@@ -595,8 +633,8 @@ export class Ctx {
     for (let v = 0; v < this.vcpus; v++) {
       for (let g = 0; g < m.gfns; g++) {
         const o = m.tlb(v, g);
-        const e = this.s[o]!;
-        if (e !== 0 && (e & TLB.priv) === 0) this.s[o] = 0;
+        const e = this.st[o]!;
+        if (e !== 0 && (e & TLB.priv) === 0) this.put(o, 0);
       }
     }
     this.flag(F.flush | F.wpFlush, false);
@@ -609,7 +647,7 @@ export class Ctx {
       const n = this.m.span(lvl);
       for (let k = 0; k < n; k++) {
         const o = this.m.page(leafPfn(old) + k);
-        if (leafPfn(old) + k < this.m.geometry.pages) this.s[o] = this.s[o]! | P.dirty;
+        if (leafPfn(old) + k < this.m.geometry.pages) this.put(o, this.st[o]! | P.dirty);
       }
     }
   }
@@ -631,13 +669,31 @@ export class Ctx {
     if (st === ST.busy || st === ST.prevEpochBusy) this.seen(WITNESS['seamcall-busy']);
     return st;
   }
+  /**
+   * A TD exit of vCPU `v` (see `vpExit` in tdx.ts; normal VMs just leave guest mode), listing the
+   * words it may write: the vCPU's mode and both epoch reference counts.
+   */
+  exitGuest(v: number, tdx: boolean): void {
+    vpExit(this.st, this.m, v, tdx);
+    this.listed(this.m.vcpu(v, V.mode));
+    this.listed(G.epochRef0);
+    this.listed(G.epochRef1);
+  }
+  /** Lists word `i` in {@link wl} as possibly written (by a helper that writes the state array itself). */
+  listed(i: number): void {
+    const n = this.nw;
+    if (n < WL_MAX) {
+      this.wl[n] = i;
+      this.nw = n + 1;
+    } else this.raw = true;
+  }
   /** Returns vCPU `v`'s word `w`. */
   vcpu(v: number, w: number): number {
-    return this.s[this.m.vcpu(v, w)]!;
+    return this.st[this.m.vcpu(v, w)]!;
   }
   /** Sets vCPU `v`'s word `w`. */
   setVcpu(v: number, w: number, x: number): void {
-    this.s[this.m.vcpu(v, w)] = x;
+    this.put(this.m.vcpu(v, w), x);
   }
   /** Returns the running vCPU's root slot for a private (mirror) or shared (direct) access. */
   myRoot(priv: boolean): number {

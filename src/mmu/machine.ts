@@ -196,8 +196,12 @@ export class MmuMachine implements Model {
     const cs = prog.steps[pc];
     if (cs === undefined) return undefined;
     const c = this.ctx;
+    this.lastThread = -1;
+    this.cleared = false;
     if (out !== state) out.set(state);
-    c.s = out;
+    c.st = out;
+    c.raw = false;
+    c.nw = 0;
     c.t = t;
     c.pc = pc;
     c.nextPc = pc + 1;
@@ -209,6 +213,7 @@ export class MmuMachine implements Model {
     if (np < cs.opStart || np >= cs.opEnd) {
       const m = this.layout;
       for (let i = 0; i < L.count; i++) if (i !== L.flags) out[m.local(t, i)] = 0;
+      this.cleared = true;
     }
     if (np >= prog.steps.length) np = -1;
     return np;
@@ -276,9 +281,40 @@ export class MmuMachine implements Model {
     const pc = state[this.layout.pc(action)]!;
     if (pc < 0) return false;
     const np = this.runStep(state, out, action, prog, pc, null);
-    if (np === undefined) return false;
+    if (np === undefined) {
+      this.lastThread = -1;
+      return false;
+    }
     out[this.layout.pc(action)] = np;
+    this.lastThread = action;
     return true;
+  }
+
+  /** The thread whose step the last `next` ran (-1 after one that failed). */
+  private lastThread = -1;
+  /** True when the last step ended its operation (`runStep` cleared the thread's locals). */
+  private cleared = false;
+
+  /**
+   * `Model.written`: the words the last `next` wrote through the step context's primitives (the
+   * context lists them, see `Ctx.put`), the thread's pc, and its locals when the step ended its
+   * operation (`runStep` sets these itself); -1 when the step took the state directly (`c.s`, a
+   * user-written step, a TDX module call: `Ctx.raw`).
+   */
+  written(words: Int32Array): number {
+    const c = this.ctx;
+    const t = this.lastThread;
+    if (t < 0 || c.raw) return -1;
+    const n = c.nw;
+    const pc = this.layout.pc(t);
+    const all = this.cleared ? L.count : 0;
+    if (n + 1 + all > words.length) return -1;
+    const wl = c.wl;
+    for (let k = 0; k < n; k++) words[k] = wl[k]!;
+    words[n] = pc;
+    const l0 = this.layout.local(t, 0);
+    for (let i = 0; i < all; i++) words[n + 1 + i] = l0 + i;
+    return n + 1 + all;
   }
 
   /** Runs thread `action`'s next step while recording what it touched (for trace display and replay). */

@@ -302,7 +302,7 @@ export function vpEnter(s: Int32Array, m: MmuLayout, v: number): void {
   s[m.vcpu(v, V.mode)] = 1;
 }
 
-/** A TD exit of vCPU `v` (drops its epoch reference). Normal VMs just leave guest mode. */
+/** A TD exit of vCPU `v` (drops its epoch reference). Normal VMs just leave guest mode. `Ctx.exitGuest` lists the words this writes: keep them in step. */
 export function vpExit(s: Int32Array, m: MmuLayout, v: number, tdx: boolean): void {
   if (s[m.vcpu(v, V.mode)] !== 1) return;
   s[m.vcpu(v, V.mode)] = 0;
