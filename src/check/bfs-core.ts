@@ -68,6 +68,14 @@ export function mergeInEffect(model: Model, opts: { por?: boolean | undefined; s
  * `stateSums`; the frontier record keeps them, its successors' hashes are computed from them).
  */
 export const OH = 8;
+/**
+ * Words of a pending successor in compact mode (fingerprint store, see `BfsCore.flush`): the
+ * outbox header (`OH` words), then the front its parent's record is in (-1: this partition's
+ * level; -2: no parent, the whole state follows), the parent record's offset, and the offset in
+ * `pdiff` of `[n, position, value, ...]` (the words changed from the parent, increasing) or of the
+ * whole state.
+ */
+const CH = OH + 3;
 /** Successors inserted into the store together (see `StateStore.insertBatch`). */
 export const BATCH = 1024;
 /**
@@ -175,9 +183,18 @@ export class BfsCore {
   private stamp = 0;
   /** `PropTable.alwaysReads.byWord` when no property declares its words: all zero. */
   private readonly noReads: Int32Array;
-  /** Successors waiting for the store, as outbox records (see `flush`). */
+  /**
+   * Successors waiting for the store (see `flush`): outbox records, or in compact mode `CH`-word
+   * records with their changed words (or whole state) in `pdiff`.
+   */
   private pend: Int32Array;
   private np = 0;
+  private readonly compact: boolean;
+  private readonly pdiff: IntVec;
+  /** The front whose records are being expanded (shared mode; -1: this partition's level). */
+  private curFront = -1;
+  /** Changed words of a successor (see `sumsDiff`). */
+  private readonly chg: Int32Array;
   private readonly isNew = new Uint8Array(BATCH);
   /** Fingerprints of recent successors (see `RECENT_MASK`). */
   private readonly recent = new Int32Array(2 * (RECENT_MASK + 1));
@@ -213,7 +230,10 @@ export class BfsCore {
     this.offs = this.cur.offs.data;
     this.parents = new IntVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
     this.acts = new ActVec(Math.max(1 << 14, Math.min(expected ?? 0, 1 << 30)));
-    this.pend = new Int32Array(2 * BATCH * (OH + this.S));
+    this.compact = this.store.mode === 'fingerprint';
+    this.pend = new Int32Array(2 * BATCH * (this.compact ? CH : OH + this.S));
+    this.pdiff = new IntVec(1 << 16);
+    this.chg = new Int32Array(this.S);
     this.out = Array.from({ length: this.route ? n : 0 }, (_, i) => new IntVec(i === me ? 1 : 1 << 12));
     this.witnesses = this.props.sometimes.map(() => null);
     this.succ = new Int32Array(this.S);
@@ -251,9 +271,17 @@ export class BfsCore {
     const h1 = FP[0]!;
     const h2 = FP[1]!;
     if (this.route && (h2 >>> 0) % this.n !== this.me) return;
-    const o = this.np * (OH + this.S);
-    this.pend.set([h1, h2, -1 - rootIndex, 0, this.props.eventuallyMask, -1, SUM[0]!, SUM[1]!], o);
-    this.pend.set(state, o + OH);
+    const head = [h1, h2, -1 - rootIndex, 0, this.props.eventuallyMask, -1, SUM[0]!, SUM[1]!];
+    if (this.compact) {
+      const o = this.np * CH;
+      const at = this.pdiff.alloc(this.S);
+      this.pdiff.data.set(state, at);
+      this.pend.set([...head, -2, 0, at], o);
+    } else {
+      const o = this.np * (OH + this.S);
+      this.pend.set(head, o);
+      this.pend.set(state, o + OH);
+    }
     this.np++;
     if (!this.flush()) throw new RangeError('shared state table smaller than the initial states');
   }
@@ -284,6 +312,37 @@ export class BfsCore {
     }
   }
 
+  /** Inserts the pending successors of compact mode (see `CH`), in order, recording the new ones. */
+  private insertCompact(): void {
+    const pend = this.pend;
+    const isNew = this.isNew;
+    const total = this.np;
+    const lv = this.next;
+    for (let k0 = 0; k0 < total; k0 += BATCH) {
+      const count = Math.min(BATCH, total - k0);
+      const o0 = k0 * CH;
+      this.store.insertBatch(pend, o0, CH, count, isNew, OH);
+      const pd = this.pdiff.data;
+      for (let k = 0, o = o0; k < count; k++, o += CH) {
+        if (isNew[k] !== 1) continue;
+        const id = this.parents.length;
+        this.parents.push(pend[o + 2]!);
+        this.acts.push(pend[o + 3]!);
+        const gid = id * this.n + this.me;
+        const fi = pend[o + OH]!;
+        const at = pend[o + OH + 2]!;
+        if (fi === -2) {
+          lv.push(gid, pend[o + 4]!, pend[o + 5]!, pd, at, pend[o + 6]!, pend[o + 7]!);
+          continue;
+        }
+        const chunks = fi < 0 ? this.cur.chunks : this.fronts[fi]!.data;
+        const shift = fi < 0 ? this.cur.shift : this.fronts[fi]!.shift;
+        const pat = pend[o + OH + 1]!;
+        lv.pushPatched(gid, pend[o + 4]!, pend[o + 5]!, pend[o + 6]!, pend[o + 7]!, chunks[pat >>> shift]!, pat & ((1 << shift) - 1), pd, at + 1, pd[at]!);
+      }
+    }
+  }
+
   /** Inserts the pending successors; in shared mode false (and `stalled`) when the table must grow first. */
   private flush(): boolean {
     if (this.np === 0) return true;
@@ -291,8 +350,10 @@ export class BfsCore {
       this.stalled = true;
       return false;
     }
-    this.insertRecords(this.pend, 0, this.np);
+    if (this.compact) this.insertCompact();
+    else this.insertRecords(this.pend, 0, this.np);
     this.np = 0;
+    this.pdiff.length = 0;
     return true;
   }
 
@@ -355,6 +416,7 @@ export class BfsCore {
         this.data = this.fronts[f]!.data;
         this.shift = this.fronts[f]!.shift;
         this.offs = this.fronts[f]!.offs;
+        this.curFront = f;
         this.pos = c0;
         this.end = Math.min(total, c0 + chunk);
         return true;
@@ -458,8 +520,13 @@ export class BfsCore {
     const written = incremental && model.written ? model.written.bind(model) : null;
     const wbuf = this.wbuf;
     const mark = this.mark;
+    const chg = this.chg;
+    const compact = this.compact;
+    const pdiff = this.pdiff;
+    const front = this.curFront;
     for (; this.pos < stop; this.pos++) {
       const at = offs[this.pos]!;
+      const at0 = at;
       const cur = chunks[at >>> shift]!;
       const base = at & mask;
       const gid = cur[base]!;
@@ -538,8 +605,8 @@ export class BfsCore {
             st = 1;
           }
           this.stamp = st;
-          dirty = sumsDiffAt(t, state, wbuf, nw, mark, st, byWord, p1, p2);
-        } else dirty = incremental ? sumsDiff(t, state, S, byWord, p1, p2) : stateHashDiff(t, state, S, byWord);
+          dirty = sumsDiffAt(t, state, wbuf, nw, mark, st, byWord, p1, p2, chg);
+        } else dirty = incremental ? sumsDiff(t, state, S, byWord, p1, p2, chg) : stateHashDiff(t, state, S, byWord);
         if (reads === null) dirty = -1;
         const r1 = SUM[0]!;
         const r2 = SUM[1]!;
@@ -554,6 +621,45 @@ export class BfsCore {
         const owner = !route ? me : nMask >= 0 ? s2 & nMask : (s2 >>> 0) % n;
         let d: Int32Array;
         let o: number;
+        if (owner === me && compact) {
+          // Compact: the parent's record and the changed words (see `CH`), or the whole state.
+          o = this.np * CH;
+          if (o + CH > pend.length) {
+            const g = new Int32Array(pend.length * 2);
+            g.set(pend);
+            this.pend = pend = g;
+          }
+          this.np++;
+          pend[o] = s1;
+          pend[o + 1] = s2;
+          pend[o + 2] = gid;
+          pend[o + 3] = i;
+          pend[o + 4] = ebits;
+          pend[o + 5] = dirty;
+          pend[o + 6] = r1;
+          pend[o + 7] = r2;
+          if (incremental) {
+            const nc = SUM[2]!;
+            const at = pdiff.alloc(1 + 2 * nc);
+            const pd = pdiff.data;
+            pd[at] = nc;
+            for (let c = 0; c < nc; c++) {
+              const k = chg[c]!;
+              pd[at + 1 + 2 * c] = k;
+              pd[at + 2 + 2 * c] = t[k]!;
+            }
+            pend[o + OH] = front;
+            pend[o + OH + 1] = at0;
+            pend[o + OH + 2] = at;
+          } else {
+            const at = pdiff.alloc(S);
+            pdiff.data.set(t, at);
+            pend[o + OH] = -2;
+            pend[o + OH + 1] = 0;
+            pend[o + OH + 2] = at;
+          }
+          continue;
+        }
         if (owner !== me) {
           const ob = this.out[owner]!;
           o = ob.alloc(prs);

@@ -118,6 +118,58 @@ export class Level {
     this.pos = p;
   }
 
+  /**
+   * Appends a record for the state of the record at `po` of `pd` (a level's words) changed in
+   * `n` words: `ch[co + 2j]` is a position (increasing in j) and `ch[co + 2j + 1]` its new value,
+   * each different from the parent's word there. Same record as {@link push} of the changed state,
+   * built from the parent's record without visiting its zero words: the cost is the bitmap and the
+   * non-zero words, not the state's size.
+   */
+  pushPatched(gid: number, ebits: number, judge: number, s1: number, s2: number, pd: Int32Array, po: number, ch: Int32Array, co: number, n: number): void {
+    const bw = this.bw;
+    const d = this.room(FH + bw + this.S);
+    const o = this.pos;
+    this.offs.push(this.ci * (1 << this.shift) + o);
+    d[o] = gid;
+    d[o + 1] = ebits;
+    d[o + 2] = judge;
+    d[o + 3] = s1;
+    d[o + 4] = s2;
+    const b0 = o + FH;
+    const pb0 = po + FH;
+    // The parent's bitmap, and the number of its non-zero words (where its record ends).
+    let total = 0;
+    for (let w = 0; w < bw; w++) {
+      const bits = pd[pb0 + w]!;
+      d[b0 + w] = bits;
+      total += popcount(bits);
+    }
+    const qEnd = pb0 + bw + total;
+    let p = b0 + bw;
+    let q = pb0 + bw;
+    // Non-zero words of the parent before word `cw`'s bitmap word, counted so far.
+    let cw = 0;
+    let rank = 0;
+    for (let j = 0; j < n; j++) {
+      const k = ch[co + 2 * j]!;
+      const v = ch[co + 2 * j + 1]!;
+      const wi = k >>> 5;
+      const bit = 1 << (k & 31);
+      while (cw < wi) rank += popcount(pd[pb0 + cw++]!);
+      const pbits = pd[pb0 + wi]!;
+      // The parent's value of word k, if not zero, is at q0; the ones before it are copied as they are.
+      const q0 = pb0 + bw + rank + popcount(pbits & (bit - 1));
+      while (q < q0) d[p++] = pd[q++]!;
+      if ((pbits & bit) !== 0) q++;
+      if (v !== 0) {
+        d[p++] = v;
+        d[b0 + wi] = d[b0 + wi]! | bit;
+      } else d[b0 + wi] = d[b0 + wi]! & ~bit;
+    }
+    while (q < qEnd) d[p++] = pd[q++]!;
+    this.pos = p;
+  }
+
   /** Returns the chunk of record `i` (its offset in the chunk: {@link offsetOf}). */
   chunkOf(i: number): Int32Array {
     return this.chunks[this.offs.data[i]! >>> this.shift]!;
@@ -127,6 +179,14 @@ export class Level {
   offsetOf(i: number): number {
     return this.offs.data[i]! & ((1 << this.shift) - 1);
   }
+}
+
+/** Number of set bits of a 32-bit word. */
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }
 
 /**

@@ -74,8 +74,11 @@ export function fingerprintHex(state: Int32Array): string {
  * unchanged.
  */
 
-/** Scratch output of {@link stateSums} and {@link sumsDiff}: the raw lane sums `[s1, s2]` (before {@link finishSums}). */
-export const SUM: Int32Array = new Int32Array(2);
+/**
+ * Scratch output of {@link stateSums}, {@link sumsDiff} and {@link sumsDiffAt}: the raw lane sums
+ * `[s1, s2]` (before {@link finishSums}), and for the last two the number of changed words.
+ */
+export const SUM: Int32Array = new Int32Array(3);
 
 /** Per-position keys and the contributions of a zero word (see the comment above); grown on demand, never changed. */
 let K1 = new Int32Array(0);
@@ -171,18 +174,21 @@ export function stateHashDiff(buf: Int32Array, par: Int32Array, len: number, byW
 /**
  * The incremental form of {@link stateHash}: `buf` is a state reached from `par` (both `len` words)
  * whose raw sums are `s1`, `s2`; writes the raw sums of `buf` into {@link SUM} (the parent's plus
- * the change of every word in which they differ) and returns the union of `byWord[i]` over those
- * words. Only changed words are mixed: the cost is one comparison per word.
+ * the change of every word in which they differ), and those words into `chg` (in increasing order,
+ * their number into `SUM[2]`), and returns the union of `byWord[i]` over them. Only changed words
+ * are mixed: the cost is one comparison per word.
  */
-export function sumsDiff(buf: Int32Array, par: Int32Array, len: number, byWord: Int32Array, s1: number, s2: number): number {
+export function sumsDiff(buf: Int32Array, par: Int32Array, len: number, byWord: Int32Array, s1: number, s2: number, chg: Int32Array): number {
   if (K1.length < len) hashKeys(len);
   const k1 = K1;
   const k2 = K2;
   let dirty = 0;
+  let nc = 0;
   for (let i = 0; i < len; i++) {
     const w = buf[i]!;
     const v = par[i]!;
     if (w === v) continue;
+    chg[nc++] = i;
     dirty |= byWord[i]!;
     const a = k1[i]!;
     const b = k2[i]!;
@@ -191,6 +197,7 @@ export function sumsDiff(buf: Int32Array, par: Int32Array, len: number, byWord: 
   }
   SUM[0] = s1;
   SUM[1] = s2;
+  SUM[2] = nc;
   return dirty;
 }
 
@@ -198,18 +205,27 @@ export function sumsDiff(buf: Int32Array, par: Int32Array, len: number, byWord: 
  * As {@link sumsDiff} over listed words only: `words[0..n-1]` must include every word in which
  * `buf` differs from `par` (it may repeat words and list unchanged ones); `mark` (`len` words,
  * scratch) and `stamp` (a number not used with `mark` before) keep a repeated word from counting
- * twice. For a model that reports the words its step wrote (`Model.written`). Entries must be word positions (0 ≤ i < len).
+ * twice; the changed words go to `chg` (in increasing order, their number into `SUM[2]`). For a
+ * model that reports the words its step wrote (`Model.written`). Entries must be word positions (0 ≤ i < len).
  */
-export function sumsDiffAt(buf: Int32Array, par: Int32Array, words: Int32Array, n: number, mark: Int32Array, stamp: number, byWord: Int32Array, s1: number, s2: number): number {
+export function sumsDiffAt(buf: Int32Array, par: Int32Array, words: Int32Array, n: number, mark: Int32Array, stamp: number, byWord: Int32Array, s1: number, s2: number, chg: Int32Array): number {
   const k1 = K1;
   const k2 = K2;
   let dirty = 0;
+  let nc = 0;
   for (let j = 0; j < n; j++) {
     const i = words[j]!;
     const w = buf[i]!;
     const v = par[i]!;
     if (w === v || mark[i] === stamp) continue;
     mark[i] = stamp;
+    // In increasing order (insertion: a step changes a handful of words).
+    let x = nc++;
+    while (x > 0 && chg[x - 1]! > i) {
+      chg[x] = chg[x - 1]!;
+      x--;
+    }
+    chg[x] = i;
     dirty |= byWord[i]!;
     const a = k1[i]!;
     const b = k2[i]!;
@@ -218,6 +234,7 @@ export function sumsDiffAt(buf: Int32Array, par: Int32Array, words: Int32Array, 
   }
   SUM[0] = s1;
   SUM[1] = s2;
+  SUM[2] = nc;
   return dirty;
 }
 
