@@ -15,7 +15,7 @@ import { fail } from '../core/diagnostic.js';
 export type * from './model.js';
 export type * from './types.js';
 export * from './registry.js';
-export { fingerprint, fingerprintHex, FP, stateHash } from './hash.js';
+export { fingerprint, fingerprintHex, finishSums, FP, stateHash, stateSums, SUM, sumsDiff, sumsDiffAt } from './hash.js';
 export { FingerprintStore, ExactStore, missedStateProbability, type StateStore } from './store.js';
 export { replayChain, initialRoots, type Chain } from './trace.js';
 export { mulberry32 } from './random.js';
