@@ -518,6 +518,10 @@ export class BfsCore {
     const incremental = !merge && !symmetry;
     // The words the model says its step wrote (`Model.written`), when it can tell.
     const written = incremental && model.written ? model.written.bind(model) : null;
+    // With `stepFrom`, `succ` holds the expanded state's words between its successors: each step
+    // writes into it, and the words it wrote are put back after (no copy of the whole state per
+    // successor).
+    const stepFrom = written !== null && model.stepFrom ? model.stepFrom.bind(model) : null;
     const wbuf = this.wbuf;
     const mark = this.mark;
     const chg = this.chg;
@@ -540,6 +544,7 @@ export class BfsCore {
       const p1 = cur[base + 3]!;
       const p2 = cur[base + 4]!;
       decode(cur, base, state, S);
+      if (stepFrom !== null) succ.set(state);
       // Judge the state.
       for (let p = 0; p < props.always.length; p++) {
         if ((judge & (1 << p)) !== 0 && !props.always[p]!.check(state)) {
@@ -571,9 +576,20 @@ export class BfsCore {
       if (por && na > 1) nsel = ampleSet(model, state, acts, thread, sel);
       let any = false;
       const count = nsel > 0 ? nsel : na;
+      // Words of `succ` to put back before the next step (see `stepFrom`): the first `restore` of
+      // `chg`, or -1: all.
+      let restore = 0;
       for (let j = 0; j < count; j++) {
         const i = nsel > 0 ? sel[j]! : j;
-        if (!model.next(state, acts[i]!, succ)) continue;
+        if (restore !== 0) {
+          if (restore < 0) succ.set(state);
+          else for (let c = 0; c < restore; c++) succ[chg[c]!] = state[chg[c]!]!;
+          restore = 0;
+        }
+        if (stepFrom !== null) {
+          restore = -1;
+          if (!stepFrom(state, acts[i]!, succ)) continue;
+        } else if (!model.next(state, acts[i]!, succ)) continue;
         any = true;
         this.generated++;
         let t = succ;
@@ -607,6 +623,7 @@ export class BfsCore {
           this.stamp = st;
           dirty = sumsDiffAt(t, state, wbuf, nw, mark, st, byWord, p1, p2, chg);
         } else dirty = incremental ? sumsDiff(t, state, S, byWord, p1, p2, chg) : stateHashDiff(t, state, S, byWord);
+        if (stepFrom !== null) restore = SUM[2]!;
         if (reads === null) dirty = -1;
         const r1 = SUM[0]!;
         const r2 = SUM[1]!;

@@ -78,6 +78,12 @@ export interface Model {
    * against a comparison of the whole states (see test/check/incremental-hash.test.ts).
    */
   written?(words: Int32Array): number;
+  /**
+   * Optional, with `written`: `next` into an `out` that already holds the words of `state` (the
+   * caller puts back the words of `state` that the step changed, by `written`, instead of copying
+   * the whole state for every successor).
+   */
+  stepFrom?(state: Int32Array, action: number, out: Int32Array): boolean;
   /** The properties to check. */
   properties(): readonly Property[];
   /** Returns false for states outside the exploration boundary (they are not expanded). */

@@ -192,13 +192,13 @@ export class MmuMachine implements Model {
    * Runs one step of thread `t` at `pc` of `prog` from `state` into `out`; returns the next pc
    * (-1 when the program ends) or undefined when the step is blocked.
    */
-  private runStep(state: Int32Array, out: Int32Array, t: number, prog: CompiledProgram, pc: number, rec: StepRecord | null): number | undefined {
+  private runStep(state: Int32Array, out: Int32Array, t: number, prog: CompiledProgram, pc: number, rec: StepRecord | null, copied = false): number | undefined {
     const cs = prog.steps[pc];
     if (cs === undefined) return undefined;
     const c = this.ctx;
     this.lastThread = -1;
     this.cleared = false;
-    if (out !== state) out.set(state);
+    if (out !== state && !copied) out.set(state);
     c.st = out;
     c.raw = false;
     c.nw = 0;
@@ -276,11 +276,20 @@ export class MmuMachine implements Model {
 
   /** Runs thread `action`'s next step. */
   next(state: Int32Array, action: number, out: Int32Array): boolean {
+    return this.nextInto(state, action, out, false);
+  }
+
+  /** `Model.stepFrom`: {@link next} into an `out` that holds `state`'s words already. */
+  stepFrom(state: Int32Array, action: number, out: Int32Array): boolean {
+    return this.nextInto(state, action, out, true);
+  }
+
+  private nextInto(state: Int32Array, action: number, out: Int32Array, copied: boolean): boolean {
     const prog = this.programs[action];
     if (prog === undefined) return false;
     const pc = state[this.layout.pc(action)]!;
     if (pc < 0) return false;
-    const np = this.runStep(state, out, action, prog, pc, null);
+    const np = this.runStep(state, out, action, prog, pc, null, copied);
     if (np === undefined) {
       this.lastThread = -1;
       return false;
