@@ -68,6 +68,8 @@ export interface Scenario {
   readonly memslots?: readonly MemslotSpec[];
   /** The host mapping (default: pfn = gfn, huge wherever contiguous). */
   readonly host?: HostSpec;
+  /** Pairs of interchangeable gfns (gfn symmetry, src/mmu/symmetry.ts). */
+  readonly symmetricGfns?: readonly (readonly number[])[];
 }
 
 /** Returns the scenario the model builds from a (checked) public-format scenario. */
@@ -87,6 +89,7 @@ export function toScenario(spec: ScenarioSpec): Scenario {
     ...(spec.memslots !== undefined ? { memslots: spec.memslots } : {}),
     ...(spec.host !== undefined ? { host: spec.host } : {}),
     ...(spec.bounds !== undefined ? { bounds: spec.bounds } : {}),
+    ...(spec.symmetricGfns !== undefined ? { symmetricGfns: spec.symmetricGfns } : {}),
     vcpus: spec.vcpus,
     threads: spec.threads,
     ...(spec.setup !== undefined ? { setup: spec.setup.map(([t, c]) => [typeof t === 'number' ? t : names.indexOf(t), c] as const) } : {}),
@@ -282,5 +285,6 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     display: words.display(),
     cites: kernelFunctionOf,
     footprints: opFootprint,
+    ...(scn.symmetricGfns !== undefined ? { symmetricGfns: scn.symmetricGfns } : {}),
   });
 }

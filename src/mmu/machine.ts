@@ -12,7 +12,7 @@ import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, 
 import { stepNotes, traceSteps } from './trace.js';
 import { addClass, type FootprintClass, type FootprintProperty, footprintPor, type MmuFootprints } from './footprint.js';
 import { hasLoc, locSet } from '../check/por.js';
-import { identicalThreads, ThreadSymmetry } from './symmetry.js';
+import { auxMaskPcs, gfnPermutations, identicalThreads, MmuSymmetry, ThreadSymmetry } from './symmetry.js';
 
 /** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
 export interface ThreadSpec {
@@ -80,6 +80,11 @@ export interface MachineSpec {
    * an operation that declares none (it touches everything). Absent: no reduction.
    */
   readonly footprints?: (op: string) => readonly FootprintClass[] | undefined;
+  /**
+   * Pairs of gfns the scenario declares interchangeable (`symmetricGfns`): checked at
+   * construction (MMC301 naming what breaks it), then part of `canonicalize` (src/mmu/symmetry.ts).
+   */
+  readonly symmetricGfns?: readonly (readonly number[])[];
 }
 
 /** The executable MMU model (implements the checker's Model interface). */
@@ -116,6 +121,8 @@ export class MmuMachine implements Model {
   readonly canonicalize?: (state: Int32Array, out: Int32Array) => void;
   /** The symmetry behind `canonicalize` (tests). */
   readonly symmetry?: ThreadSymmetry;
+  /** The gfn symmetry behind `canonicalize` when the spec declares `symmetricGfns` (tests). */
+  readonly gfnSymmetry?: MmuSymmetry;
 
   /**
    * Builds the model of `spec`. Its edits are checked (shape, and that each one fits some thread
@@ -143,12 +150,19 @@ export class MmuMachine implements Model {
         this.isLocal = (s, a) => por.isLocal(s, a);
       }
       const groups = identicalThreads(this);
-      if (groups.length > 0 && (this.properties() as readonly FootprintProperty[]).every((p) => p.reads !== undefined)) {
+      const builtIn = (this.properties() as readonly FootprintProperty[]).every((p) => p.reads !== undefined);
+      const pairs = spec.symmetricGfns ?? [];
+      const perms = pairs.length > 0 ? gfnPermutations(this, pairs, !builtIn) : [];
+      if ((groups.length > 0 || perms.length > 0) && builtIn) {
         const sym = new ThreadSymmetry(this.layout, groups);
-        this.symmetry = sym;
-        this.canonicalize = (s, out) => sym.canonicalize(s, out);
+        if (groups.length > 0) this.symmetry = sym;
+        if (perms.length > 0) {
+          const full = new MmuSymmetry(this.layout, sym, perms, auxMaskPcs(this));
+          this.gfnSymmetry = full;
+          this.canonicalize = (s, out) => full.canonicalize(s, out);
+        } else this.canonicalize = (s, out) => sym.canonicalize(s, out);
       }
-    }
+    } else if ((spec.symmetricGfns ?? []).length > 0) fail('MMC301', 'symmetricGfns: this machine declares no footprints, so its properties cannot be shown gfn-symmetric', { subject: 'symmetricGfns' });
   }
 
   /** Returns the initial state: the spec's init, then the setup operations run one after another. */

@@ -189,6 +189,15 @@ export interface ScenarioSpec {
   readonly host?: HostSpec;
   /** Pool sizes (tables, roots, host pages). */
   readonly bounds?: BoundsSpec;
+  /**
+   * Pairs of gfns the scenario declares interchangeable (gfn symmetry, safety mode): each pair is
+   * the two gfns of one leaf table, `[2k, 2k+1]` with k ≥ 1. The checker swaps them together with
+   * the threads whose scripts name them; at load it refuses (MMC301) a declaration the scenario
+   * does not bear out: a thread without a counterpart, an operation walking both gfns in order
+   * (a range over both, fast-zap, eager-split, a memslot operation on their slot), a huge host
+   * mapping over them, different memslots or attributes, or properties of the scenario's own.
+   */
+  readonly symmetricGfns?: readonly (readonly number[])[];
   /** 1..8 threads, vCPU threads first. */
   readonly threads: readonly ThreadScript[];
   /** Operations run to completion before exploration, one after another. */
@@ -219,7 +228,7 @@ export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
 export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
 
 /** The keys a scenario may have. */
-export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'expect'] as const;
+export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'symmetricGfns', 'expect'] as const;
 
 /** At most this many threads (the state layout's limit). */
 export const MAX_THREADS = 8;
@@ -614,10 +623,32 @@ export function checkScenario(x: unknown, cat: ScenarioCatalogue): ScenarioSpec 
   if (threads.length < sys.vcpus) bad('threads', `${threads.length} thread(s) for ${sys.vcpus} vCPUs; the first ${sys.vcpus} threads are the vCPUs`);
   if (x['setup'] !== undefined) checkSetup(x['setup'], 'setup', sys, names);
   if (x['witnesses'] !== undefined) checkWitnesses(x['witnesses'], 'witnesses', WITNESS_NAMES);
+  if (x['symmetricGfns'] !== undefined) checkSymmetricGfns(x['symmetricGfns'], sys);
   const props = x['properties'] === undefined ? [] : checkProperties(x['properties'], 'properties', [...INVARIANT_NAMES, ...BUILT_IN_PROPERTIES, ...WITNESS_NAMES]);
   if (x['expect'] === undefined) bad('expect', "missing: the verdict the scenario expects ('holds' or 'violated')");
   checkExpect(x['expect'], 'expect', [...INVARIANT_NAMES, ...BUILT_IN_PROPERTIES, ...props.filter((p) => p.kind === 'always').map((p) => p.name)]);
   return x as unknown as ScenarioSpec;
+}
+
+/** Checks the shape of `symmetricGfns` (pairs [2k, 2k+1] of gfns, k ≥ 1, each gfn in one pair); the machine checks the rest. */
+function checkSymmetricGfns(x: unknown, sys: ScenarioSystem): void {
+  const last = lastGfn(sys);
+  if (!Array.isArray(x)) bad('symmetricGfns', `must be an array of gfn pairs like [[2, 3]], got ${describeValue(x)}`);
+  const seen = new Map<number, number>();
+  x.forEach((p, i) => {
+    const at = `symmetricGfns[${i}]`;
+    if (!Array.isArray(p) || p.length !== 2) bad(at, `must be a pair of gfns [2k, 2k+1] (the two gfns of one leaf table), got ${describeValue(p)}`);
+    const a = intIn(p[0], `${at}[0]`, 0, last, 'gfns are');
+    const b = intIn(p[1], `${at}[1]`, 0, last, 'gfns are');
+    const lo = Math.min(a, b);
+    if (lo === 0) bad(at, 'gfn 0 cannot be swapped (a thread local reads 0 both when unset and at g0); use another pair, e.g. [2, 3]');
+    if ((lo & 1) !== 0 || Math.max(a, b) !== lo + 1) bad(at, `g${a} and g${b} are not the two gfns of one leaf table; the pairs are [2k, 2k+1] (swapping entries across tables is not supported)`);
+    for (const g of [a, b]) {
+      const k = seen.get(g);
+      if (k !== undefined) bad(at, `g${g} is already in symmetricGfns[${k}]`);
+      seen.set(g, i);
+    }
+  });
 }
 
 /** Returns the expectation of a scenario as an object. */
