@@ -12,6 +12,11 @@ import { buildMachine, toScenario } from '../../model/mmu/build.js';
 import { checkScenario, type ScenarioSpec } from '../../src/mmu/scenario.js';
 import type { MmuMachine } from '../../src/mmu/machine.js';
 import { OPTIONS } from '../../model/mmu/options.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, isOneLineDiagnostic } from '../cli/helpers.js';
+import { diagOf } from './util.js';
 
 const CATALOGUE = { options: OPTIONS };
 
@@ -163,5 +168,88 @@ describe('gfn symmetry', () => {
       if (!machines.some((mm) => lawFailure(mm, w) !== undefined)) missed.push(w);
     }
     expect(missed).toEqual([]);
+  });
+});
+
+describe('gfn symmetry: declarations the scenario does not bear out are refused', () => {
+  const ok: ScenarioSpec = SPECS[1]!;
+  const shape = (x: unknown): string => diagOf(() => checkScenario({ ...ok, symmetricGfns: x }, CATALOGUE)).message;
+  const load = (s: Partial<ScenarioSpec>): string => {
+    const spec = checkScenario({ ...ok, ...s }, CATALOGUE);
+    const d = diagOf(() => buildMachine(toScenario(spec)));
+    expect(d.code).toBe('MMC301');
+    return d.message;
+  };
+  it('the shape: pairs [2k, 2k+1] of gfns in range, k ≥ 1, each gfn once', () => {
+    expect(shape([2, 3])).toBe('symmetricGfns[0]: must be a pair of gfns [2k, 2k+1] (the two gfns of one leaf table), got number 2');
+    expect(shape([[2, 9]])).toBe('symmetricGfns[0][1]: 9 is out of range; gfns are 0..3');
+    expect(shape([[0, 1]])).toContain('symmetricGfns[0]: gfn 0 cannot be swapped');
+    expect(shape([[1, 2]])).toContain('symmetricGfns[0]: g1 and g2 are not the two gfns of one leaf table');
+    expect(shape([[2, 3], [3, 2]])).toBe('symmetricGfns[1]: g3 is already in symmetricGfns[0]');
+    expect(shape('all')).toContain('symmetricGfns: must be an array of gfn pairs');
+  });
+  it('a thread without a counterpart', () => {
+    expect(load({ threads: [...ok.threads.slice(0, 3), { name: 'N1', script: [{ op: 'zap-range', start: 0, end: 1 }] }] })).toBe('symmetricGfns[0]: thread N0 (zap-range(g2..g2)) has no counterpart: no host thread runs its script with g2 and g3 swapped');
+  });
+  it('an operation that walks both gfns in order: a range over both, fast-zap, a memslot operation on their slot', () => {
+    expect(load({ threads: [...ok.threads.slice(0, 2), { name: 'N', script: [{ op: 'zap-range', start: 0, end: 4 }] }] })).toContain('threads[2] (N) script[0] zap-range(g0..g3) walks g0..g3 entry by entry, in gfn order');
+    expect(load({ threads: [...ok.threads.slice(0, 2), { name: 'Z', script: [{ op: 'fast-zap' }] }] })).toContain('threads[2] (Z) script[0] fast-zap walks every gfn');
+    expect(load({ threads: [...ok.threads.slice(0, 2), { name: 'M', script: [{ op: 'memslot-delete' }] }] })).toContain('walks its memslot, which holds g2');
+  });
+  it('a huge host mapping over the pair, different memslots, attributes, page 0, a small page pool, own properties', () => {
+    const { host: _h, ...noHost } = ok;
+    expect(diagOf(() => buildMachine(toScenario(checkScenario(noHost, CATALOGUE)))).message).toContain('symmetricGfns[0]: g2 may be mapped by a huge leaf');
+    expect(load({ memslots: [{ id: 0, base: 0, pages: 3 }, { id: 1, base: 3, pages: 1 }] })).toBe('symmetricGfns[0]: g2 and g3 are in different memslots');
+    expect(load({ host: { huge: false, pfns: [2, 3, 0, 1] } })).toContain('symmetricGfns[0]: g2 is backed by host page 0');
+    expect(load({ threads: [...ok.threads, { name: 'N2', script: [{ op: 'zap-range', start: 0, end: 2 }] }, { name: 'N3', script: [{ op: 'zap-range', start: 0, end: 2 }] }] })).toBe(
+      'symmetricGfns: the scripts may free 6 host pages but the pool has 4 never-allocated pages; past that the allocator recycles the lowest freed page, which a swap does not preserve: raise bounds.pages by 2',
+    );
+    expect(load({ properties: [{ kind: 'always', name: 'p', holds: () => true }] })).toContain("symmetricGfns: the scenario's own properties may tell gfns apart");
+    const tdx: ScenarioSpec = {
+      ...base,
+      name: 'gsym/tdx-attributes',
+      vm: 'tdx',
+      vcpus: 1,
+      privateGfns: [0, 1, 2],
+      threads: [
+        { name: 'V0', script: [] },
+        { name: 'N0', script: [{ op: 'zap-range', start: 2, end: 3 }] },
+        { name: 'N1', script: [{ op: 'zap-range', start: 3, end: 4 }] },
+      ],
+    };
+    expect(diagOf(() => buildMachine(toScenario(checkScenario(tdx, CATALOGUE)))).message).toBe('symmetricGfns[0]: g2 and g3 differ in privateGfns');
+  });
+  it('the five-thread scenario of issue 11 is refused (its notifier and fast zap walk both gfns; its host maps huge)', () => {
+    const shifted: ScenarioSpec = {
+      name: 'five-shifted',
+      vm: 'default',
+      vcpus: 3,
+      host: { huge: false },
+      symmetricGfns: [[2, 3]],
+      threads: [
+        { name: 'V0', script: [{ op: 'fault', gfn: 2 }, { op: 'access', gfn: 2, write: true }] },
+        { name: 'V1', script: [{ op: 'fault', gfn: 3 }, { op: 'access', gfn: 3, write: true }] },
+        { name: 'V2', script: [{ op: 'fault', gfn: 0, write: true }] },
+        { name: 'N', script: [{ op: 'zap-range', start: 0, end: 4 }] },
+        { name: 'Z', script: [{ op: 'fast-zap' }] },
+      ],
+      expect: 'holds',
+    };
+    expect(diagOf(() => buildMachine(toScenario(checkScenario(shifted, CATALOGUE)))).message).toContain('threads[3] (N) script[0] zap-range(g0..g3) walks g0..g3');
+  });
+});
+
+describe('gfn symmetry through the CLI', () => {
+  it('a declaration the scenario does not bear out is one MMC301 line, exit 64', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmucheck-gsym-'));
+    const f = join(dir, 'bad-sym.ts');
+    writeFileSync(
+      f,
+      `import { scenario } from 'mmucheck';\nexport default scenario({ name: 'bad-sym', vm: 'default', vcpus: 2, host: { huge: false }, symmetricGfns: [[2, 3]], threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 2 }] }, { name: 'V1', script: [{ op: 'fault', gfn: 3, write: true }] }], expect: 'holds' });\n`,
+    );
+    const r = cli(['check', '--model', f, '--liveness', 'off']);
+    expect(r.code).toBe(64);
+    expect(isOneLineDiagnostic(r.stderr), r.stderr).toBe(true);
+    expect(r.stderr).toContain('MMC301: symmetricGfns[0]: thread V0 (fault(g2');
   });
 });
