@@ -171,6 +171,34 @@ describe('gfn symmetry', () => {
   });
 });
 
+// buggy options that break a symmetric scenario: the same property breaks, after as many steps
+// (BFS over orbits keeps shortest distances), with the reduction on and off; and the fixed
+// (mainline) side holds in both
+const BUGGY: [spec: ScenarioSpec, options: Record<string, string | boolean>][] = [
+  [SPECS[1]!, { advanceAfterYieldRestart: true }],
+  [SPECS[2]!, { mirrorInstall: 'cas-then-seamcall' }],
+  [SPECS[2]!, { mirrorInstall: 'seamcall-then-cas' }],
+];
+
+describe('gfn symmetry on buggy / fixed pairs', () => {
+  for (const [spec, options] of BUGGY) {
+    it(`${spec.name} with ${JSON.stringify(options)}: same violation (property, length) with and without gfn symmetry; mainline holds in both`, () => {
+      const buggy = toScenario(checkScenario({ ...spec, options }, CATALOGUE));
+      const off = check(buildMachine(buggy), { store: 'exact', por: false, symmetry: false, liveness: false });
+      const on = check(buildMachine(buggy), { store: 'exact', por: false, liveness: false });
+      expect(on.reductions.symmetry).toBe(true);
+      expect(off.verdict.kind).toBe('violated');
+      expect(on.verdict.kind).toBe('violated');
+      if (off.verdict.kind !== 'violated' || on.verdict.kind !== 'violated') return;
+      expect(on.verdict.witness.property).toBe(off.verdict.witness.property);
+      expect(on.verdict.witness.trace?.actions.length).toBe(off.verdict.witness.trace?.actions.length);
+      const fixed = toScenario(checkScenario(spec, CATALOGUE));
+      expect(check(buildMachine(fixed), { store: 'exact', por: false, liveness: false }).verdict.kind).toBe('holds');
+      expect(check(buildMachine(fixed), { store: 'exact', por: false, symmetry: false, liveness: false }).verdict.kind).toBe('holds');
+    });
+  }
+});
+
 describe('gfn symmetry: declarations the scenario does not bear out are refused', () => {
   const ok: ScenarioSpec = SPECS[1]!;
   const shape = (x: unknown): string => diagOf(() => checkScenario({ ...ok, symmetricGfns: x }, CATALOGUE)).message;
