@@ -6,7 +6,7 @@
  * under a time budget, with partial-order reduction on and off).
  *
  *   npm run bench -- --only mmu              # everything but the workers comparison
- *   npm run bench -- --only mmu --scale      # the scale set only
+ *   npm run bench -- --only mmu --scale      # the scale set only (and its gfn-symmetry runs)
  *   npm run bench -- --only mmu --workers    # also --workers 2 against 1 on a >= 10 M state search
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +22,7 @@ export const area: BenchArea = {
   async run(log, argv) {
     if (!argv.includes('--scale')) pinned(log);
     scale(log);
+    gfnSymmetry(log);
     if (argv.includes('--workers')) workers(log);
   },
 };
@@ -80,6 +81,12 @@ export const SCALE: readonly ScaleScenario[] = [
   { file: 'tdx-three-vcpus.ts', vm: 'tdx', threads: 5, budget: 60 },
 ];
 
+/** Scale scenarios that declare `symmetricGfns` (gfn symmetry; five.ts's gfns are not interchangeable, see gsym-5t.ts). */
+export const GSYM: readonly ScaleScenario[] = [
+  { file: 'gsym-4t.ts', vm: 'default', threads: 4, budget: 60 },
+  { file: 'gsym-5t.ts', vm: 'default', threads: 5, budget: 120 },
+];
+
 /** What the CLI's `check --json` prints (the fields the bench reads). */
 interface CheckJson {
   readonly verdict: string;
@@ -131,6 +138,28 @@ function scale(log: (line: string) => void): void {
     const factor = on.complete && off.complete ? `${(off.stats.distinctStates / Math.max(1, on.stats.distinctStates)).toFixed(1)}x` : 'unknown (budget)';
     log(row(name, x, 'on', on, factor));
     log(row(name, x, 'off', off, ''));
+  }
+}
+
+/**
+ * Gfn symmetry on the scenarios that declare it: symmetry off, on, and on with POR (safety mode,
+ * one thread, fingerprint store); the reduction is the unreduced distinct states over each
+ * reduced run's (both complete).
+ */
+function gfnSymmetry(log: (line: string) => void): void {
+  log('\n### gfn symmetry (bench/scale/gsym-*.ts, `symmetricGfns: [[2, 3]]`; safety mode, one thread, fingerprint store)\n');
+  log('| scenario | vm | threads | reductions | verdict | distinct states | seconds | states/s | store bytes/state | peak MiB | reduction |');
+  log('| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const x of GSYM) {
+    const file = `${ROOT}bench/scale/${x.file}`;
+    const name = x.file.replace(/\.ts$/, '');
+    const off = runCli(file, ['--liveness', 'off', '--por', 'off', '--symmetry', 'off', '--time', String(x.budget)]);
+    log(row(name, x, 'none', off, ''));
+    for (const [what, flags] of [['symmetry', ['--por', 'off', '--symmetry', 'on']], ['symmetry + POR', ['--por', 'on', '--symmetry', 'on']]] as const) {
+      const r = runCli(file, ['--liveness', 'off', ...flags, '--time', String(x.budget)]);
+      const factor = r.complete && off.complete ? `${(off.stats.distinctStates / Math.max(1, r.stats.distinctStates)).toFixed(2)}x` : 'unknown (budget)';
+      log(row(name, x, what, r, factor));
+    }
   }
 }
 

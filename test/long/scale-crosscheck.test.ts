@@ -2,7 +2,7 @@
  * Issue 11 item 4 on the bench's scale set (bench/scale/): every scale scenario whose space a
  * long run can finish gives the same verdict and the same witnesses with the reductions on
  * (`--por on`: footprint POR and statement merging) and off, and the reduced search never stores
- * more states. `five.ts` and `tdx-three-vcpus.ts` are left out: neither finishes in minutes (five.ts
+ * more states; the scenario that declares gfn symmetry (gsym-4t.ts) agrees with symmetry off. `five.ts` and `tdx-three-vcpus.ts` are left out: neither finishes in minutes (five.ts
  * passes 110 M states; see the README's performance section). Run with `npm run test:long`.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,13 +13,13 @@ const FILES = ['default-2t', 'default-3t', 'default-4t', 'tdx-2t', 'tdx-3t'];
 interface Run {
   verdict: string;
   complete: boolean;
-  reductions: { por: boolean };
+  reductions: { por: boolean; symmetry: boolean };
   witnesses: Record<string, unknown>;
   stats: { distinctStates: number };
 }
 
-function run(file: string, por: 'on' | 'off'): Run {
-  const r = spawnSync(process.execPath, ['bin/mmucheck.js', 'check', '--model', `bench/scale/${file}.ts`, '--liveness', 'off', '--por', por, '--json', '--quiet', '--time', '600'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+function run(file: string, por: 'on' | 'off', symmetry: 'on' | 'off' = 'on'): Run {
+  const r = spawnSync(process.execPath, ['bin/mmucheck.js', 'check', '--model', `bench/scale/${file}.ts`, '--liveness', 'off', '--por', por, '--symmetry', symmetry, '--json', '--quiet', '--time', '600'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   expect(r.stdout, r.stderr).not.toBe('');
   return JSON.parse(r.stdout) as Run;
 }
@@ -38,4 +38,20 @@ describe('scale set: reduced and unreduced search agree', () => {
       expect(on.stats.distinctStates).toBeLessThanOrEqual(off.stats.distinctStates);
     }, 1_500_000);
   }
+});
+
+// gfn symmetry (`symmetricGfns`) on the scale scenario that declares it: the same verdict and
+// witnesses with symmetry off, on, and on with POR, and fewer states when on
+describe('scale set: gfn symmetry agrees with the unreduced search', () => {
+  it('gsym-4t', () => {
+    const off = run('gsym-4t', 'off', 'off');
+    expect(off.complete).toBe(true);
+    for (const r of [run('gsym-4t', 'off', 'on'), run('gsym-4t', 'on', 'on')]) {
+      expect(r.complete).toBe(true);
+      expect(r.reductions.symmetry).toBe(true);
+      expect(r.verdict).toBe(off.verdict);
+      for (const k of Object.keys(off.witnesses)) expect(r.witnesses[k] === null, k).toBe(off.witnesses[k] === null);
+      expect(r.stats.distinctStates).toBeLessThan(off.stats.distinctStates);
+    }
+  }, 1_500_000);
 });

@@ -49,8 +49,9 @@ properties: always (safety), sometimes (a witness must exist), eventually, and d
   --merge on|off      statement merging: chains of thread-local steps taken as one transition
                       without storing the states in between (default on with --por in BFS;
                       counterexamples are expanded back into single steps)
-  --symmetry on|off   symmetry reduction (default on; safety mode only: --symmetry on in liveness
-                      mode is an error)
+  --symmetry on|off   symmetry reduction: identical threads, and the gfn pairs an MMU scenario
+                      declares interchangeable (symmetricGfns) (default on; safety mode only:
+                      --symmetry on in liveness mode is an error)
   --store fingerprint|exact   64-bit fingerprints (default) or whole states
   --max-states N      stop after N distinct states (verdict unknown)
   --max-depth N       do not expand states at depth N (verdict unknown if cut)
