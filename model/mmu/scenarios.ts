@@ -547,6 +547,52 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     witnesses: ['private-demoted', 'private-removed', 'accept-size-mismatch', 'guest-wrote'],
     expect: { verdict: 'holds' },
   },
+  // designs the RFC series did not take (each option's flip of a scenario above), with golden counterexamples
+  {
+    name: 'tdx/huge/demote-vs-demote/read-lock',
+    title: 'huge private pages, a design the RFC series did not take: two 4K accepts inside one private 2M mapping each split it under mmu_lock held for read (the mirror leaf replaced by CAS after the SEAMCALLs)',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 2,
+    options: { tdxHugePages: true, tdxDemoteLock: 'read' },
+    setup: [[0, pfault(0, 2)]],
+    threads: [
+      { name: 'V0', script: [hfault(0, 1, 1)] },
+      { name: 'V1', script: [hfault(1, 1, 1)] },
+    ],
+    witnesses: [],
+    expect: { verdict: 'violated', property: 'I7', note: 'both splits read the 2M leaf; the second RANGE.BLOCK finds it blocked (TDX_GPA_RANGE_ALREADY_BLOCKED): the split needs mmu_lock held for write until a blockless DEMOTE exists' },
+  },
+  {
+    name: 'tdx/huge/accept-4k-in-2m/no-split',
+    title: 'huge private pages, RFC v1 with v2\'s reject: the 4K accept level only caps the fault, which cannot split the private 2M leaf under the shared mmu_lock',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 1,
+    options: { tdxHugePages: true, tdxAcceptSplit: 'none' },
+    setup: [[0, pfault(0, 2)]],
+    threads: [{ name: 'V0', script: [hfault(1, 1, 1), access(1, true, 1)] }],
+    witnesses: [],
+    expect: { verdict: 'violated', property: 'I11', note: 'the fault returns RET_PF_RETRY forever: the endless EPT violation of the RFC v1 cover letter, fixed in v2 by tdx_check_accept_level (split under the write lock in the exit handler)' },
+  },
+  {
+    name: 'tdx/huge/punch-hole-in-2m/zap-whole',
+    title: 'huge private pages, a design the RFC series did not take: a PUNCH_HOLE of one 4K zaps the accepted private 2M leaf that crosses it whole, as for normal VMs',
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 1,
+    options: { tdxHugePages: true, tdxBoundarySplit: false },
+    setup: [
+      [0, hfault(0, 2, 2)],
+      [0, access(0, true, 2)],
+    ],
+    threads: [
+      { name: 'V0', script: [access(0, true)] },
+      { name: 'N', script: [{ op: 'gmem-punch-hole', start: 1, end: 2 }] },
+    ],
+    witnesses: [],
+    expect: { verdict: 'violated', property: 'I13', note: 'accepted private memory outside the hole is removed: it could only be faulted back as PENDING (RFC v1 cover letter: why TDX must split before zapping)' },
+  },
   // ---- mainline grid (2 and 3 threads) ----------------------------------------------------------------
   {
     name: 'mmu/grid/fault-fault',

@@ -70,6 +70,9 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/huge/accept-4k-in-2m': 26,
   'tdx/huge/punch-hole-in-2m': 179,
   'tdx/huge/grid/demote-fault-punch-hole': 34568,
+  'tdx/huge/demote-vs-demote/read-lock': 53,
+  'tdx/huge/accept-4k-in-2m/no-split': 12,
+  'tdx/huge/punch-hole-in-2m/zap-whole': 18,
 };
 
 /**
@@ -145,4 +148,7 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/huge/accept-4k-in-2m': 19,
   'tdx/huge/punch-hole-in-2m': 142,
   'tdx/huge/grid/demote-fault-punch-hole': 27236,
+  'tdx/huge/demote-vs-demote/read-lock': 59,
+  'tdx/huge/accept-4k-in-2m/no-split': 7,
+  'tdx/huge/punch-hole-in-2m/zap-whole': 18,
 };
