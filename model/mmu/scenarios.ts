@@ -550,7 +550,7 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
   // designs the RFC series did not take (each option's flip of a scenario above), with golden counterexamples
   {
     name: 'tdx/huge/demote-vs-demote/read-lock',
-    title: 'huge private pages, a design the RFC series did not take: two 4K accepts inside one private 2M mapping each split it under mmu_lock held for read (the mirror leaf replaced by CAS after the SEAMCALLs)',
+    title: 'BUGGY: huge private pages, a design the RFC series did not take: two 4K accepts inside one private 2M mapping each split it under mmu_lock held for read (the mirror leaf replaced by CAS after the SEAMCALLs)',
     vm: 'tdx',
     privateGfns: [0, 1],
     vcpus: 2,
@@ -565,7 +565,7 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
   },
   {
     name: 'tdx/huge/accept-4k-in-2m/no-split',
-    title: 'huge private pages, RFC v1 with v2\'s reject: the 4K accept level only caps the fault, which cannot split the private 2M leaf under the shared mmu_lock',
+    title: 'BUGGY: huge private pages, RFC v1 with v2\'s reject: the 4K accept level only caps the fault, which cannot split the private 2M leaf under the shared mmu_lock',
     vm: 'tdx',
     privateGfns: [0, 1],
     vcpus: 1,
@@ -577,7 +577,7 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
   },
   {
     name: 'tdx/huge/punch-hole-in-2m/zap-whole',
-    title: 'huge private pages, a design the RFC series did not take: a PUNCH_HOLE of one 4K zaps the accepted private 2M leaf that crosses it whole, as for normal VMs',
+    title: 'BUGGY: huge private pages, a design the RFC series did not take: a PUNCH_HOLE of one 4K zaps the accepted private 2M leaf that crosses it whole, as for normal VMs',
     vm: 'tdx',
     privateGfns: [0, 1],
     vcpus: 1,
