@@ -21,13 +21,13 @@ import type { WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
 import { opFootprint } from './footprints.js';
-import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotDeleteSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
+import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotCreateSteps, memslotDeleteSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
 import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
 import { SpteWords, spteClassificationProperty } from './spte64.js';
 import { kernelFunctionOf } from './cites.js';
 
-const { G, R, RF, V, P, MS } = mmuState;
+const { G, R, RF, V, P, MS, SLOT } = mmuState;
 type SlotGeometry = mmuState.SlotGeometry;
 
 export { OPERATIONS, type OpCall, type ThreadScript };
@@ -133,6 +133,7 @@ export function opLabel(c: OpCall): string {
     case 'access':
       return `access(g${c.gfn},${c.write ? 'W' : 'R'}${c.accept !== undefined ? `,accept ${c.accept === 1 ? '4K' : '2M'}` : ''})`;
     case 'memslot-delete':
+    case 'memslot-create':
     case 'dirty-log-enable':
     case 'dirty-log-harvest':
       return c.slot === undefined ? c.op : `${c.op}(slot ${c.slot})`;
@@ -181,6 +182,8 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
       return mk(fastZapSteps(o));
     case 'memslot-delete':
       return mk(memslotDeleteSteps(o, tdx, slotOf(call.slot)));
+    case 'memslot-create':
+      return mk(memslotCreateSteps(o, slotOf(call.slot)));
     case 'dirty-log-enable':
       return mk(dirtyLogEnableSteps(o, slotOf(call.slot)));
     case 'age':
@@ -265,6 +268,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       }
       memslots.forEach((sl, k) => {
         if (sl.dirtyLog === true) s[m.slot(k, MS.dirtyLog)] = 2;
+        if (sl.present === false) s[m.slot(k, MS.state)] = SLOT.deleted;
       });
       const mkRoot = (slot: number, table: number, mirror: boolean): void => {
         s[m.table(table, 0)] = 1; // live

@@ -95,6 +95,11 @@ const BY_OP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     'sync-srcu-2': 'kvm_swap_active_memslots',
     'sync-srcu-2-wait': 'kvm_swap_active_memslots',
   },
+  'memslot-create': {
+    'create-slot': 'kvm_create_memslot',
+    'sync-srcu': 'kvm_swap_active_memslots',
+    'sync-srcu-wait': 'kvm_swap_active_memslots',
+  },
   'dirty-log-enable': {
     'set-flag': 'kvm_set_memslot',
     'lock-read': 'kvm_mmu_slot_remove_write_access',

@@ -163,6 +163,27 @@ export const rootMirror = (c: Ctx, r: number): boolean => (c.st[c.m.root(r, R.fl
 
 /** Returns the gfn bitmask of [start, end). */
 export const rangeMask = (start: number, end: number): number => ((1 << end) - 1) & ~((1 << start) - 1);
+// ---- the memslots generation (virt/kvm/kvm_main.c kvm_swap_active_memslots; mmu.c check_mmio_spte) ----
+
+/** The MMIO generation an MMIO SPTE stores for memslots generation word `gen` ({@link mmuState.G}.gen): the number, without the update-in-progress flag (spte.h: the flag is not part of the MMIO generation). */
+export const mmioGenOf = (gen: number): number => (gen >> 1) & 63;
+/** Returns true when an MMIO SPTE of generation `spteGen` is a cache hit under memslots generation `gen` (check_mmio_spte: never while an update is in progress). */
+export const mmioGenCurrent = (gen: number, spteGen: number): boolean => (gen & 1) === 0 && mmioGenOf(gen) === spteGen;
+
+/**
+ * New memslots are published (rcu_assign_pointer of the inactive set): mainline they carry the old
+ * generation with the update-in-progress flag (`memslotGenUpdate` in-progress, ee3d1570b586);
+ * before ee3d1570b586 they carry the incremented generation already.
+ */
+export function publishMemslots(c: Ctx, o: Options): void {
+  const g = c.g(G.gen);
+  c.setG(G.gen, o.memslotGenUpdate === 'in-progress' ? g | 1 : g + 2);
+}
+/** synchronize_srcu returned: the flag is dropped and the generation incremented (in-progress); nothing before ee3d1570b586. */
+export function memslotsSynced(c: Ctx, o: Options): void {
+  if (o.memslotGenUpdate === 'in-progress' && (c.g(G.gen) & 1) !== 0) c.setG(G.gen, (c.g(G.gen) & ~1) + 2);
+}
+
 /** Returns the state of the memslot holding `gfn` ({@link mmuState.SLOT}); a gfn outside every slot reads as deleted (no memslot). */
 export function slotStateOf(c: Ctx, gfn: number): number {
   const o = c.m.slotOf(gfn, mmuState.MS.state);

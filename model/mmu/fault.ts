@@ -20,6 +20,7 @@ import {
   linkTable,
   mkLeaf,
   mkLink,
+  mkMmio,
   mmuState,
   NP,
   type OpInstance,
@@ -33,6 +34,7 @@ import { findPrivateHuge, guestInhibited, seamcall, setGuestInhibit, tdxDemoteSt
 import {
   dirtyLogOf,
   invalidationRetry,
+  mmioGenOf,
   slotStateOf,
   iterDown,
   iterIndex,
@@ -86,6 +88,8 @@ export interface FaultParams {
 const OUT = { done: 0, retry: 1, bug: 2 } as const;
 /** L.out of the fast path when it fixed the fault (or found it spurious). */
 const FAST_FIXED = 3;
+/** L.end of a fault on a gfn without a usable memslot: it installs an MMIO SPTE (kvm_handle_noslot_fault). */
+const NOSLOT = 1;
 /** Re-walks of the fast path after a lost CAS (the kernel allows 4; a bound of the exploration). */
 const FAST_RETRIES = 1;
 
@@ -439,25 +443,34 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'slot-lookup',
-      doc: 'memslot lookup: KVM_MEMSLOT_INVALID -> RET_PF_RETRY; no slot -> exit to userspace',
+      doc: 'memslot lookup: KVM_MEMSLOT_INVALID -> RET_PF_RETRY (invalidSlotFault; KVM_PRE_FAULT_MEMORY: -EAGAIN); no slot: a private gfn exits to userspace (KVM_EXIT_MEMORY_FAULT), a shared one goes on to install an MMIO SPTE (kvm_handle_noslot_fault)',
       run: (c) => {
         const st = slotStateOf(c, gfn);
         if (st === SLOT.invalid && p.prefault && o.prefaultInvalidSlot === 'eagain') {
           c.note('memslot invalid: -EAGAIN to userspace (KVM_PRE_FAULT_MEMORY)');
           exitWith(c, OUT.done);
-        } else if (st === SLOT.invalid) {
+        } else if (st === SLOT.invalid && o.invalidSlotFault === 'retry') {
           c.seen(WITNESS['slot-invalid-retried']);
           exitWith(c, OUT.retry);
-        } else if (st === SLOT.deleted) {
-          c.note('no memslot: exit to userspace');
+        } else if (st !== SLOT.valid && priv) {
+          c.note('no memslot for a private gfn: KVM_EXIT_MEMORY_FAULT to userspace');
           exitWith(c, OUT.done);
+        } else if (st !== SLOT.valid) {
+          // kvm_handle_noslot_fault: fault->slot = NULL, pfn KVM_PFN_NOSLOT, RET_PF_CONTINUE with
+          // MMIO caching on; before e0c378684b65 an invalid slot took this path too
+          c.note(st === SLOT.invalid ? 'memslot invalid, handled as no memslot: MMIO (before e0c378684b65)' : 'no memslot: emulated MMIO, an MMIO SPTE will be cached');
+          c.setLoc(L.end, NOSLOT);
         }
       },
     },
     {
       name: 'faultin-pfn',
-      doc: 'lockless pre-check, translate gfn to pfn (GUP / guest_memfd), hugepage adjust',
+      doc: 'lockless pre-check, translate gfn to pfn (GUP / guest_memfd), hugepage adjust; no slot: KVM_PFN_NOSLOT at 4K, no pre-check',
       run: (c) => {
+        if (c.loc(L.end) === NOSLOT) {
+          c.setLoc(L.goal, 1);
+          return;
+        }
         if (invalidationRetry(c, gfn)) {
           exitWith(c, OUT.retry);
           return;
@@ -478,7 +491,8 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
       doc: 'is_page_fault_stale: root obsolete (C6) or mmu_invalidate_retry_gfn -> RET_PF_RETRY',
       run: (c) => {
         const r = c.vcpu(c.t, priv ? V.mroot : V.droot);
-        if ((o.faultChecksObsoleteRoot && rootInvalid(c, r)) || invalidationRetry(c, gfn)) {
+        // mmu_invalidate_retry_gfn only for a fault with a memslot (fault->slot &&)
+        if ((o.faultChecksObsoleteRoot && rootInvalid(c, r)) || (c.loc(L.end) !== NOSLOT && invalidationRetry(c, gfn))) {
           c.seen(WITNESS['stale-fault-retried']);
           exitWith(c, OUT.retry);
         }
@@ -651,10 +665,26 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
     },
     {
       name: 'install',
-      doc: 'target level: spurious if already mapped; direct: CAS(e, old, leaf); mirror: CAS(e, old, FROZEN) or CAS(e, old, leaf)',
+      doc: 'target level: no memslot: CAS(e, old, MMIO SPTE of the current generation) (make_mmio_spte; it replaces whatever is there, no flush); spurious if already mapped; direct: CAS(e, old, leaf); mirror: CAS(e, old, FROZEN) or CAS(e, old, leaf)',
       run: (c) => {
         const old = c.loc(L.old);
         const lv = c.loc(L.level);
+        if (c.loc(L.end) === NOSLOT) {
+          // make_mmio_spte tags the SPTE with the generation of the memslots the vCPU sees now
+          // (without the update-in-progress flag); no TLB flush on this path
+          const mmio = mkMmio(mmioGenOf(c.g(G.gen)));
+          if (old === mmio) {
+            c.note('the same MMIO SPTE is already there: RET_PF_SPURIOUS');
+            exitWith(c, OUT.done);
+            return;
+          }
+          if (!casOrRetry(c, old, mmio)) return;
+          c.leafRemoved(old);
+          c.seen(WITNESS['mmio-cached']);
+          c.note(`MMIO SPTE cached with generation ${mmioGenOf(c.g(G.gen))}: RET_PF_EMULATE`);
+          exitWith(c, OUT.done);
+          return;
+        }
         if (isLeaf(old) && leafAllows(old, write) && leafLevel(old) === lv) {
           c.note('already mapped: RET_PF_SPURIOUS');
           exitWith(c, OUT.done);

@@ -4,9 +4,9 @@
  * record what only they can see: a freed table touched, mmu_lock dropped with a flush pending, a
  * SEAMCALL error KVM turns into KVM_BUG_ON) and its state predicate holds.
  */
-import { FROZEN as FROZEN_WORD, type FootprintClass, type FootprintProperty, INVARIANT_DOC, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
+import { FROZEN as FROZEN_WORD, type FootprintClass, type FootprintProperty, INVARIANT_DOC, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, mkMmio, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
 import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
-import { WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
+import { mmioGenOf, WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
 
 const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT, NX, HUGE } = mmuState;
@@ -31,6 +31,18 @@ function leafFor(s: Int32Array, mm: MmuMachine, r: number, gfn: number): number 
       continue;
     }
     return isLeaf(v) ? v : 0;
+  }
+  return 0;
+}
+
+/** Returns the 4K entry for `gfn` in the tree of root slot `r` (the last entry on its walk when a leaf or non-present entry ends it higher). */
+function entry4k(s: Int32Array, mm: MmuMachine, r: number, gfn: number): number {
+  const m = mm.layout;
+  let tb = s[m.root(r, R.table)]!;
+  for (let lv: number = m.geometry.levels; lv >= 1; lv--) {
+    const v = s[m.entry(tb, m.index(lv, gfn))]!;
+    if (!isLink(v) || lv === 1) return v;
+    tb = linkTable(v);
   }
   return 0;
 }
@@ -115,7 +127,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
   // it declares only the violation word.
   const READS: Readonly<Record<number, readonly FootprintClass[]>> = {
     1: ['L.flags', 'L.it1', 'L.it2', 'L.it3', 'L.level', 'L.root', 'V.droot', 'V.mroot', 'roots', 'tables'],
-    2: ['L.alloc', 'L.rmSp', 'L.rmT0', 'L.rmT1', 'roots', 'tables', 'memslots', 'sept'],
+    2: ['L.alloc', 'L.rmSp', 'L.rmT0', 'L.rmT1', 'roots', 'tables', 'memslots', 'sept', 'G.gen'],
     3: ['G.tdEpoch', 'V.epoch', 'V.mode', 'V.req', 'pages', 'tables', 'tlb'],
     4: ['G.tdEpoch', 'L.flags', 'V.epoch', 'V.mode', 'V.req', 'roots', 'sept', 'tables', 'tlb'],
     5: ['pages', 'tables'],
@@ -217,6 +229,23 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         }
         for (let g = sl.base; g < sl.base + sl.pages; g++) {
           for (let lv = 1; lv <= m.geometry.levels; lv++) if (septMapsPage(septState(s[m.sept(lv, g)]!))) return false;
+        }
+      }
+      // no stale MMIO SPTE hides a memslot (§1.6; ee3d1570b586, e0c378684b65): outside a memslot
+      // update (no update-in-progress flag), no root that is not freed has an MMIO SPTE of the
+      // current generation for a gfn a valid memslot maps; such an SPTE would send the guest's
+      // accesses to that memory to MMIO emulation for as long as the generation stays
+      const gen = s[G.gen]!;
+      if ((gen & 1) === 0) {
+        const cur = mkMmio(mmioGenOf(gen));
+        for (let g = 0; g < m.gfns; g++) {
+          const k = m.slotIndex[g]!;
+          if (k < 0 || s[m.slot(k, MS.state)] !== SLOT.valid) continue;
+          for (let r = 0; r < m.geometry.roots; r++) {
+            const fl = s[m.root(r, R.flags)]!;
+            if ((fl & RF.used) === 0 || (fl & (RF.freed | RF.mirror)) !== 0) continue;
+            if (entry4k(s, mm, r, g) === cur) return false;
+          }
         }
       }
       return true;

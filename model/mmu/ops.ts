@@ -18,9 +18,12 @@ import {
   leafPfn,
   leafW,
   linkTable,
+  mmioGen,
   mmuState,
   NP,
   type OpInstance,
+  spteKind,
+  SpteKind,
   type StepDef,
   withA,
   withAT,
@@ -34,12 +37,16 @@ import { reloadRoot } from './fault.js';
 import {
   advanceOr,
   dirtyLogOf,
+  memslotsSynced,
+  mmioGenCurrent,
+  publishMemslots,
   dropRoot,
   flushStep,
   iterAdvance,
   iterDown,
   iterIndex,
   iterPos,
+  slotStateOf,
   iterStart,
   iterTable,
   leafWalkSteps,
@@ -285,6 +292,20 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           if (isLink(v)) {
             tb = linkTable(v);
             continue;
+          }
+          if (spteKind(v) === SpteKind.mmio) {
+            // EPT misconfiguration on an MMIO SPTE: handle_mmio_page_fault -> check_mmio_spte
+            if (mmioGenCurrent(c.g(G.gen), mmioGen(v))) {
+              c.seen(WITNESS['mmio-emulated']);
+              c.note(`MMIO SPTE of g${gfn} (generation ${mmioGen(v)}): emulated MMIO (KVM_EXIT_MMIO)`);
+              if (slotStateOf(c, gfn) === SLOT.valid) c.violate(2, `the guest's access to g${gfn}, which a memslot maps, was emulated as MMIO: a stale MMIO SPTE of the current generation hides the memslot`);
+            } else {
+              c.seen(WITNESS['mmio-stale']);
+              c.note(`MMIO SPTE of g${gfn}: generation ${mmioGen(v)} is stale${(c.g(G.gen) & 1) !== 0 ? ' (memslot update in progress)' : ''}: RET_PF_INVALID, the page fault path`);
+            }
+            vpExit(c.s, m, c.t, isTdx(c));
+            c.goto('end');
+            return;
           }
           if (leafAllows(v, write)) {
             let nv = withA(v, o.eptAd);
@@ -675,10 +696,42 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
   const mode = o.memslotDeleteZap === 'auto' ? (tdx ? 'targeted' : 'fast-zap') : o.memslotDeleteZap;
   const end = slot.base + slot.pages;
   const mask = rangeMask(slot.base, end);
-  // synchronize_srcu_expedited as a grace period: it waits for the read sections that began before
-  // it (a vCPU that leaves its section and enters a new one, e.g. re-entering the guest after
-  // RET_PF_RETRY and faulting again, does not hold it up), as SRCU does.
-  const sync = (name: string): StepDef[] => [
+  const zap = mode === 'fast-zap' ? fastZapBody(o) : zapRangeSteps({ start: slot.base, end, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
+  return underSlotsLock([
+    {
+      name: 'invalidate-slot',
+      doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID (kvm_invalidate_memslot; kvm_swap_active_memslots publishes it with the update-in-progress generation)',
+      run: (c) => {
+        c.put(c.m.slot(slot.index, MS.state), SLOT.invalid);
+        c.touch(`memslot ${slot.id} invalid`);
+        publishMemslots(c, o);
+      },
+    },
+    ...srcuSyncSteps(o, 'sync-srcu'),
+    ...zap,
+    {
+      name: 'delete-slot',
+      doc: 'install the final memslots without the slot; guest_memfd bindings of the slot go away',
+      run: (c) => {
+        c.put(c.m.slot(slot.index, MS.state), SLOT.deleted);
+        c.touch(`memslot ${slot.id} deleted`);
+        c.setG(G.gmemBound, c.g(G.gmemBound) & ~mask);
+        publishMemslots(c, o);
+      },
+    },
+    ...srcuSyncSteps(o, 'sync-srcu-2'),
+  ]);
+}
+
+/**
+ * Returns the steps of synchronize_srcu_expedited in kvm_swap_active_memslots, as a grace period:
+ * it waits for the read sections that began before it (a vCPU that leaves its section and enters
+ * a new one, e.g. re-entering the guest after RET_PF_RETRY and faulting again, does not hold it
+ * up), as SRCU does; when it returns, the memslots generation takes its second step
+ * (`memslotGenUpdate`).
+ */
+function srcuSyncSteps(o: Options, name: string): StepDef[] {
+  return [
     {
       name,
       doc: 'synchronize_srcu_expedited: start a grace period over the SRCU read sections in progress',
@@ -689,34 +742,35 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
     },
     {
       name: `${name}-wait`,
-      doc: 'synchronize_srcu_expedited: wait until every read section of the grace period has ended',
+      doc: 'synchronize_srcu_expedited: wait until every read section of the grace period has ended; then drop the update-in-progress flag and increment the generation (kvm_swap_active_memslots)',
       guard: (c) => c.g(G.srcuGp) === 0,
-      run: () => {},
+      run: (c) => memslotsSynced(c, o),
     },
   ];
-  const zap = mode === 'fast-zap' ? fastZapBody(o) : zapRangeSteps({ start: slot.base, end, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
+}
+
+/**
+ * Returns the memslot creation steps of `slot` (KVM_MR_CREATE, kvm_create_memslot: one
+ * kvm_swap_active_memslots, nothing to zap). The slot must not be in the memslots (a scenario
+ * memslot with `present: false`, or one deleted or moved away before): creating it again is
+ * -EEXIST, modelled as a note (the grace period that follows changes nothing).
+ */
+export function memslotCreateSteps(o: Options, slot: SlotRef): StepDef[] {
   return underSlotsLock([
     {
-      name: 'invalidate-slot',
-      doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID',
+      name: 'create-slot',
+      doc: 'install the memslots with the new slot (kvm_create_memslot; kvm_swap_active_memslots publishes them with the update-in-progress generation)',
       run: (c) => {
-        c.put(c.m.slot(slot.index, MS.state), SLOT.invalid);
-        c.touch(`memslot ${slot.id} invalid`);
-        c.setG(G.gen, c.g(G.gen) + 1);
+        if (c.s[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) {
+          c.note(`memslot ${slot.id} exists: -EEXIST`);
+          return;
+        }
+        c.put(c.m.slot(slot.index, MS.state), SLOT.valid);
+        c.touch(`memslot ${slot.id} created`);
+        publishMemslots(c, o);
       },
     },
-    ...sync('sync-srcu'),
-    ...zap,
-    {
-      name: 'delete-slot',
-      doc: 'install the final memslots without the slot; guest_memfd bindings of the slot go away',
-      run: (c) => {
-        c.put(c.m.slot(slot.index, MS.state), SLOT.deleted);
-        c.touch(`memslot ${slot.id} deleted`);
-        c.setG(G.gmemBound, c.g(G.gmemBound) & ~mask);
-      },
-    },
-    ...sync('sync-srcu-2'),
+    ...srcuSyncSteps(o, 'sync-srcu'),
   ]);
 }
 

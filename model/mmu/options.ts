@@ -160,6 +160,18 @@ export const OPTIONS = {
     doc: 'KVM_PRE_FAULT_MEMORY (kvm_tdp_map_page, SRCU held) on an invalid memslot returns -EAGAIN to userspace (6.18+, 3ccbf6f47098), or RET_PF_RETRY and retries while memslot deletion waits in synchronize_srcu',
     ref: '†, §1.6',
   },
+  memslotGenUpdate: {
+    values: ['in-progress', 'once'],
+    mainline: 'in-progress',
+    doc: 'how installing new memslots moves the memslots generation that MMIO SPTEs carry (kvm_swap_active_memslots, install_new_memslots before 5.17): the published memslots carry the old generation with the update-in-progress flag (check_mmio_spte treats every MMIO SPTE as stale while it is set, and MMIO SPTEs store the generation without it) and the generation is incremented after synchronize_srcu, so an MMIO SPTE made from the old memslots is stale once the update returns (ee3d1570b586, 2014); once: the new memslots are published already carrying the incremented generation and nothing follows the synchronize_srcu (the code before ee3d1570b586), so a fault that looked the gfn up in the old memslots can still tag its MMIO SPTE with the new generation',
+    ref: 'ee3d1570b586, §1.6',
+  },
+  invalidSlotFault: {
+    values: ['retry', 'mmio'],
+    mainline: 'retry',
+    doc: 'a fault on a memslot being deleted or moved (KVM_MEMSLOT_INVALID) returns RET_PF_RETRY (kvm_mmu_faultin_pfn, e0c378684b65, 5.12), or is handled as a gfn without a memslot: an MMIO SPTE (the code before e0c378684b65), which may replace a present leaf the deletion has not zapped yet',
+    ref: 'e0c378684b65, §1.6',
+  },
   tdxInstallBusy: {
     values: ['restore-retry', 'fatal'],
     mainline: 'restore-retry',

@@ -363,6 +363,54 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: '3ccbf6f47098 "KVM: x86/mmu: Return -EAGAIN if userspace deletes/moves memslot during prefault" (6.18): the ioctl retries forever and memslot deletion never finishes its SRCU grace period',
     },
   ),
+  // ---- the memslot lifecycle and MMIO SPTEs (issue 13 item 3) ---------------------------------------
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      memslots: [
+        { id: 0, base: 0, pages: 2 },
+        { id: 1, base: 2, pages: 2, present: false },
+      ],
+      threads: [
+        { name: 'V0', script: [fault(2), access(2)] },
+        { name: 'M', script: [{ op: 'memslot-create', slot: 1 }] },
+      ],
+      witnesses: ['mmio-cached', 'mmio-emulated', 'mmio-stale'],
+    },
+    {
+      name: 'mmu/mmio-gen-vs-memslot-create',
+      title: 'a fault on a gfn without a memslot caches an MMIO SPTE while userspace creates a memslot over the gfn',
+      buggy: { what: 'the new memslots are published already carrying the new generation: the fault looked the gfn up in the old memslots and tags its MMIO SPTE with the new generation, which stays valid', options: { memslotGenUpdate: 'once' } },
+      fixed: { what: 'the memslots are published with the update-in-progress flag and the generation is incremented after synchronize_srcu, which waits for the fault (ee3d1570b586)', options: { memslotGenUpdate: 'in-progress' } },
+      property: 'I2',
+      note: 'ee3d1570b586 "kvm: fix potentially corrupt mmio cache" (3.17): an MMIO SPTE made from the old memslots carries the new generation, so later accesses to the new memslot are emulated as MMIO',
+    },
+  ),
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 2,
+      setup: [
+        [0, fault(0, { write: true })],
+        [0, access(0, true)],
+      ],
+      threads: [
+        { name: 'V0', script: [access(0, true)] },
+        { name: 'V1', script: [fault(0)] },
+        { name: 'M', script: [{ op: 'memslot-delete' }] },
+      ],
+      witnesses: ['slot-invalid-retried', 'mmio-cached'],
+    },
+    {
+      name: 'mmu/invalid-slot-mmio',
+      title: "a vCPU's fault races with the deletion of the memslot while another vCPU's TLB maps the gfn",
+      buggy: { what: 'a fault on the INVALID memslot is handled as a gfn without a memslot: its MMIO SPTE replaces the present leaf the deletion has not zapped yet, with no TLB flush', options: { invalidSlotFault: 'mmio' } },
+      fixed: { what: 'a fault on the INVALID memslot returns RET_PF_RETRY until the deletion is done (e0c378684b65)', options: { invalidSlotFault: 'retry' } },
+      property: 'I4',
+      note: 'e0c378684b65 "KVM: x86/mmu: Retry page faults that hit an invalid memslot" (5.12): handling the invalid slot as MMIO lets a fault replace a valid SPTE with an MMIO SPTE, which the TDP MMU does not expect (no flush on the fault path)',
+    },
+  ),
   ...pair(
     {
       vm: 'tdx',

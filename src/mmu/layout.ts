@@ -114,7 +114,11 @@ export const G = {
   tdState: 17,
   /** Private gfns (bitmask; memory attribute PRIVATE). */
   privateGfns: 18,
-  /** Memslot generation (for MMIO SPTEs). */
+  /**
+   * The memslots generation (kvm_memslots.generation) that MMIO SPTEs carry: bit 0 is the
+   * update-in-progress flag (KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS, bit 63 in the kernel), the bits
+   * above it the generation number; an MMIO SPTE stores the number without the flag.
+   */
   gen: 19,
   /** guest_memfd bindings present (bitmask of gfns bound through their memslot). */
   gmemBound: 20,
@@ -138,7 +142,7 @@ export const G = {
  * each further slot has a block appended after the S-EPT.
  */
 export const MS = {
-  /** 0 valid, 1 invalid (being deleted), 2 deleted. */
+  /** 0 valid, 1 invalid (being deleted or moved), 2 deleted (not in the memslots: never created, deleted, or moved away). */
   state: 0,
   /** Dirty logging: 0 off, 1 enabling (flag published, write-protection in progress), 2 on. */
   dirtyLog: 1,

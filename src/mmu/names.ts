@@ -36,6 +36,9 @@ export const WITNESS = {
   'private-demoted': 25,
   'accepted-2m': 26,
   'accept-size-mismatch': 27,
+  'mmio-cached': 28,
+  'mmio-emulated': 29,
+  'mmio-stale': 30,
 } as const;
 /** A witness name. */
 export type WitnessName = keyof typeof WITNESS;
@@ -65,6 +68,9 @@ export const WITNESS_DOC: Record<WitnessName, string> = {
   'harvest-raced': 'the guest wrote a gfn whose dirty bit a harvest in flight had already taken',
   'dirty-cleared': 'D-bit dirty logging (PML) cleared the Dirty bit of a leaf (enable: CAS under the read lock; harvest: atomic AND)',
   'zero-step': 'a TDH.VP.ENTER under zero-step mitigation took the S-EPT tree lock exclusively',
+  'mmio-cached': 'a fault on a gfn without a memslot installed an MMIO SPTE tagged with the memslots generation',
+  'mmio-emulated': 'the guest hit an MMIO SPTE of the current generation: emulated MMIO without a page walk (handle_mmio_page_fault)',
+  'mmio-stale': 'the guest hit an MMIO SPTE of an old generation, or one during a memslot update: check_mmio_spte failed, the access takes the page fault path',
   'busy-retried': 'KVM recovered from TDX_OPERAND_BUSY: restored the mirror entry and retried the fault, or kicked the vCPUs and retried the SEAMCALL',
   'private-demoted': 'TDH.MEM.PAGE.DEMOTE split a private 2M leaf into 4K leaves (after RANGE.BLOCK and TRACK), and the mirror leaf was split with it',
   'accepted-2m': 'the guest accepted a private page at 2M (TDG.MEM.PAGE.ACCEPT on a PENDING 2M leaf)',
@@ -81,7 +87,7 @@ export function witnessBit(w: string): number {
 /** One-line meaning of each invariant. */
 export const INVARIANT_DOC: Readonly<Record<string, string>> = {
   I1: 'no use-after-free of page-table pages or roots',
-  I2: 'no leaked tables; a zapped or freed root maps nothing; nothing maps a gfn of a deleted memslot',
+  I2: 'no leaked tables; a zapped or freed root maps nothing; nothing maps a gfn of a deleted memslot; no MMIO SPTE of the current memslots generation hides a gfn of a valid memslot',
   I3: 'notifier coherence: no SPTE or TLB entry maps a freed host page',
   I4: 'TLB coherence: every TLB entry is backed by an SPTE or a pending flush of a lock holder',
   I5: 'no lost dirty information (dirty bitmap, page dirty bit)',

@@ -50,6 +50,8 @@ export type OpCall =
   | { readonly op: 'fast-zap' }
   /** Delete memslot `slot` (its id; default the only slot): invalidate, synchronize SRCU, zap, delete. */
   | { readonly op: 'memslot-delete'; readonly slot?: number }
+  /** Create memslot `slot` (its id; a memslot with `present: false`, or one deleted before): install it, synchronize SRCU. */
+  | { readonly op: 'memslot-create'; readonly slot?: number }
   /** Enable dirty logging on memslot `slot` (default the only slot): write-protect its leaves. */
   | { readonly op: 'dirty-log-enable'; readonly slot?: number }
   /** Age the gfns start..end-1 (clear Accessed or mark for access tracking). */
@@ -77,6 +79,7 @@ export const OPERATIONS = [
   'gmem-punch-hole',
   'fast-zap',
   'memslot-delete',
+  'memslot-create',
   'dirty-log-enable',
   'dirty-log-harvest',
   'eager-split',
@@ -134,6 +137,8 @@ export interface MemslotSpec {
   readonly dirtyLog?: boolean;
   /** KVM_MEM_GUEST_MEMFD: the slot is bound to guest_memfd, which backs its private gfns (TD only; a TD's private gfns must be in such a slot). */
   readonly gmem?: boolean;
+  /** The slot is in the memslots when exploration starts (default true); false: its gfns have no memslot until `memslot-create` installs it. */
+  readonly present?: boolean;
 }
 
 /** The host mapping (`host`): which host page backs each gfn, and where the host maps huge pages. */
@@ -245,6 +250,7 @@ export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int
   'gmem-punch-hole': { start: 'int', end: 'int' },
   'fast-zap': {},
   'memslot-delete': { slot: 'int' },
+  'memslot-create': { slot: 'int' },
   'dirty-log-enable': { slot: 'int' },
   'dirty-log-harvest': { slot: 'int' },
   'eager-split': {},
@@ -514,14 +520,15 @@ function checkMemslots(x: unknown, vm: 'default' | 'tdx', levels: 2 | 3): readon
   x.forEach((sl, i) => {
     const at = `memslots[${i}]`;
     if (!isObject(sl)) bad(at, `must be a memslot like { id: 0, base: 0, pages: ${last + 1} }, got ${describeValue(sl)}`);
-    onlyKeys(sl, ['id', 'base', 'pages', 'dirtyLog', 'gmem'], at, 'a memslot');
+    onlyKeys(sl, ['id', 'base', 'pages', 'dirtyLog', 'gmem', 'present'], at, 'a memslot');
     const id = intIn(sl['id'], `${at}.id`, 0, 32767, 'memslot ids are');
     const k = x.findIndex((y) => isObject(y) && y['id'] === id);
     if (k !== i) bad(`${at}.id`, `${id} is already the id of memslots[${k}]; ids are unique`);
     const base = intIn(sl['base'], `${at}.base`, 0, last, 'gfns are');
     const pages = intIn(sl['pages'], `${at}.pages`, 1, last + 1 - base, `from base ${base} the slot can have`);
-    for (const key of ['dirtyLog', 'gmem']) if (sl[key] !== undefined && typeof sl[key] !== 'boolean') bad(`${at}.${key}`, `must be true or false, got ${describeValue(sl[key])}`);
+    for (const key of ['dirtyLog', 'gmem', 'present']) if (sl[key] !== undefined && typeof sl[key] !== 'boolean') bad(`${at}.${key}`, `must be true or false, got ${describeValue(sl[key])}`);
     if (sl['gmem'] === true && vm !== 'tdx') bad(`${at}.gmem`, "a guest_memfd-bound slot needs vm: 'tdx' (a default VM has only shared memory)");
+    if (sl['gmem'] === true && sl['present'] === false) bad(`${at}.present`, 'a guest_memfd-bound slot starts present (creating a guest_memfd binding is not modelled)');
     for (let j = 0; j < i; j++) {
       const o = x[j] as MemslotSpec;
       if (base < o.base + o.pages && o.base < base + pages) bad(at, `gfns ${base}..${base + pages - 1} overlap memslots[${j}] (id ${o.id}, gfns ${o.base}..${o.base + o.pages - 1}); memslots are disjoint`);
