@@ -21,7 +21,7 @@ import type { WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
 import { opFootprint } from './footprints.js';
-import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotCreateSteps, memslotDeleteSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
+import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotCreateSteps, memslotDeleteSteps, memslotMoveSteps, munmapSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
 import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
 import { SpteWords, spteClassificationProperty } from './spte64.js';
@@ -134,6 +134,7 @@ export function opLabel(c: OpCall): string {
       return `access(g${c.gfn},${c.write ? 'W' : 'R'}${c.accept !== undefined ? `,accept ${c.accept === 1 ? '4K' : '2M'}` : ''})`;
     case 'memslot-delete':
     case 'memslot-create':
+    case 'munmap':
     case 'dirty-log-enable':
     case 'dirty-log-harvest':
       return c.slot === undefined ? c.op : `${c.op}(slot ${c.slot})`;
@@ -145,6 +146,8 @@ export function opLabel(c: OpCall): string {
     case 'page-add':
     case 'pre-fault':
       return `${c.op}(g${c.gfn})`;
+    case 'memslot-move':
+      return `memslot-move(slot ${c.slot ?? 0} to ${c.to})`;
     default:
       return c.op;
   }
@@ -184,6 +187,14 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
       return mk(memslotDeleteSteps(o, tdx, slotOf(call.slot)));
     case 'memslot-create':
       return mk(memslotCreateSteps(o, slotOf(call.slot)));
+    case 'memslot-move': {
+      const from = slotOf(call.slot);
+      const to = slotOf(call.to);
+      if (to.index === from.index || to.pages !== from.pages) fail('MMC301', `memslot-move: the destination memslot ${to.id} must be another memslot of the same size as memslot ${from.id} (${from.pages} gfns)`, { subject: 'to' });
+      return mk(memslotMoveSteps(o, tdx, from, to));
+    }
+    case 'munmap':
+      return mk(munmapSteps(o, slotOf(call.slot)));
     case 'dirty-log-enable':
       return mk(dirtyLogEnableSteps(o, slotOf(call.slot)));
     case 'age':
@@ -230,6 +241,13 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const huge = scn.host?.huge ?? true;
   const hostLevel = pfns.map((_, g) => (huge === true ? levels : huge !== false && huge.includes(g) ? 2 : 1));
   const locks = tdx && scn.tdxLocks === true;
+  // munmap names the memslot whose backing it unmaps; a moved slot's backing follows it to its destination
+  const calls = [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)];
+  for (const c of calls) {
+    if (c.op === 'munmap' && calls.some((x) => x.op === 'memslot-move' && (x.slot ?? 0) === (c.slot ?? 0))) {
+      fail('MMC301', `munmap: memslot ${c.slot ?? 0} is moved by memslot-move; its backing moves with it: munmap the destination memslot`, { subject: 'slot' });
+    }
+  }
   const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots, locks)) }));
   const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots, locks) }));
   const vcpus = scn.vcpus;

@@ -39,6 +39,8 @@ export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> 
   'pre-fault': FAULT,
   access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest', 'G.gen'],
   'memslot-create': [...BASE, 'memslots', 'G.gen', 'slots-held'],
+  'memslot-move': [...YIELDS, 'memslots', 'G.gen', 'G.gmemBound', 'slots-held', 'nx-meta', 'pfn-map'],
+  munmap: [...INVALIDATE, 'memslots'],
   'memslot-delete': [...YIELDS, 'memslots', 'G.gen', 'slots-held', 'nx-meta'],
   'gmem-punch-hole': INVALIDATE,
   'zap-range': INVALIDATE,

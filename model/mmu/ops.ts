@@ -774,6 +774,69 @@ export function memslotCreateSteps(o: Options, slot: SlotRef): StepDef[] {
   ]);
 }
 
+/**
+ * Returns the memslot move steps of `slot` to the gfns of `to` (KVM_MR_MOVE, §2.10): like a
+ * deletion, the slot is made KVM_MEMSLOT_INVALID, published, SRCU synchronized and its gfns
+ * zapped; then the final memslots have the slot at its new base (the destination `to`, a scenario
+ * memslot with `present: false` of the same size, stands for the moved slot) and SRCU is
+ * synchronized again. The slot keeps its userspace_addr, so the moved gfns are backed by the
+ * same host pages.
+ */
+export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: SlotRef): StepDef[] {
+  const del = memslotDeleteSteps(o, tdx, slot);
+  const i = del.findIndex((st) => st.name === 'delete-slot');
+  const move: StepDef = {
+    name: 'move-slot',
+    doc: 'install the final memslots with the slot at its new base (kvm_move_memslot; the same host pages back the moved gfns)',
+    run: (c) => {
+      if (c.s[c.m.slot(to.index, MS.state)] !== SLOT.deleted) c.violate(11, `memslot-move: the destination gfns of memslot ${to.id} are in use (KVM_SET_USER_MEMORY_REGION would fail with -EEXIST; the model needs them free)`);
+      c.s[c.m.slot(slot.index, MS.state)] = SLOT.deleted;
+      c.s[c.m.slot(to.index, MS.state)] = SLOT.valid;
+      for (let k = 0; k < slot.pages; k++) c.s[c.m.pfnOf(to.base + k)] = c.s[c.m.pfnOf(slot.base + k)]!;
+      c.touch(`memslot ${slot.id} moved to g${to.base}..g${to.base + to.pages - 1} (memslot ${to.id})`);
+      publishMemslots(c, o);
+    },
+  };
+  return [...del.slice(0, i), move, ...del.slice(i + 1)];
+}
+
+/**
+ * Returns the munmap steps of the host memory backing `slot` (the gfns' host pages are freed;
+ * later faults get new pages). The mmu_notifier walks only the memslots that map the hva range
+ * (kvm_handle_hva_range): while the slot is in the memslots (valid or INVALID), it is an
+ * invalidation that zaps its gfns first, as `zap-range`; once the slot is deleted or moved away,
+ * nothing is zapped and no invalidation is counted, so any SPTE or TLB entry the deletion left
+ * behind maps a freed page (I3).
+ */
+export function munmapSteps(o: Options, slot: SlotRef): StepDef[] {
+  const zap = zapRangeSteps({ start: slot.base, end: slot.base + slot.pages, filter: 'shared', notifier: true, gmem: false, freePages: true }, o);
+  return [
+    {
+      name: 'find-memslots',
+      doc: 'kvm_mmu_notifier_invalidate_range_start: the memslots mapping the hva range; none (slot deleted or moved away): nothing to zap, straight to freeing the pages',
+      run: (c) => {
+        if (c.s[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) return;
+        c.note(`no memslot maps the backing of memslot ${slot.id} any more: nothing to zap`);
+        c.setLoc(L.pfn, 1);
+        c.goto('free-pages');
+      },
+    },
+    ...zap.map((st): StepDef => {
+      if (st.name !== 'free-pages') return st;
+      return {
+        ...st,
+        run: (c) => {
+          st.run(c);
+          if (c.loc(L.pfn) === 1) {
+            c.setLoc(L.pfn, 0);
+            c.goto('end');
+          }
+        },
+      };
+    }),
+  ];
+}
+
 // ---- dirty logging, aging, unload -----------------------------------------------------------------
 
 /** Returns true when dirty logging works by D bits (PML; it needs EPT A/D bits, else KVM turns PML off). */

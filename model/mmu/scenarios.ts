@@ -692,6 +692,52 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     expect: { verdict: 'holds' },
   },
   {
+    name: 'mmu/grid/mmio-vs-memslot-move',
+    title: 'mainline, 3 threads: a memslot moves from g0..g1 to g2..g3 while one vCPU writes g0 (its old gfns) and another faults g2 (no memslot yet: an MMIO SPTE) and accesses it',
+    vm: 'default',
+    vcpus: 2,
+    memslots: [
+      { id: 0, base: 0, pages: 2 },
+      { id: 1, base: 2, pages: 2, present: false },
+    ],
+    threads: [
+      { name: 'V0', script: [fault(0, { write: true }), access(0, true)] },
+      { name: 'V1', script: [fault(2), access(2)] },
+      { name: 'M', script: [{ op: 'memslot-move', slot: 0, to: 1 }] },
+    ],
+    witnesses: ['slot-invalid-retried', 'mmio-cached', 'mmio-emulated', 'mmio-stale', 'invalid-root-zapped'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'mmu/grid/memslot-delete-munmap',
+    title: 'mainline: a vCPU writes a gfn while userspace deletes its memslot and then munmaps the backing (the pages are freed; nothing may map them)',
+    vm: 'default',
+    vcpus: 1,
+    threads: [
+      { name: 'V0', script: [fault(0, { write: true }), access(0, true)] },
+      { name: 'M', script: [{ op: 'memslot-delete' }, { op: 'munmap' }] },
+    ],
+    witnesses: ['slot-invalid-retried', 'invalid-root-zapped', 'mmio-cached', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'mmu/grid/memslot-create-delete-vs-mmio',
+    title: 'mainline, 3 threads: userspace creates a memslot over g2..g3 and deletes it again while two vCPUs fault and access g2 and g3 (MMIO SPTEs before and after, leaves in between)',
+    vm: 'default',
+    vcpus: 2,
+    memslots: [
+      { id: 0, base: 0, pages: 2 },
+      { id: 1, base: 2, pages: 2, present: false },
+    ],
+    threads: [
+      { name: 'V0', script: [fault(2), access(2)] },
+      { name: 'V1', script: [fault(3, { write: true }), access(3, true)] },
+      { name: 'M', script: [{ op: 'memslot-create', slot: 1 }, { op: 'memslot-delete', slot: 1 }] },
+    ],
+    witnesses: ['mmio-cached', 'mmio-emulated', 'mmio-stale', 'guest-wrote', 'slot-invalid-retried'],
+    expect: { verdict: 'holds' },
+  },
+  {
     name: 'mmu/grid/access-vs-dirty-log',
     title: 'mainline: guest writes race with enabling dirty logging',
     vm: 'default',

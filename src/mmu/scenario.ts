@@ -52,6 +52,10 @@ export type OpCall =
   | { readonly op: 'memslot-delete'; readonly slot?: number }
   /** Create memslot `slot` (its id; a memslot with `present: false`, or one deleted before): install it, synchronize SRCU. */
   | { readonly op: 'memslot-create'; readonly slot?: number }
+  /** Move memslot `slot` to the gfns of memslot `to` (a memslot with `present: false` of the same size): invalidate, synchronize SRCU, zap, install at the new base. */
+  | { readonly op: 'memslot-move'; readonly slot?: number; readonly to: number }
+  /** Userspace munmaps the host memory backing memslot `slot`: its pages are freed (an invalidation zaps the gfns first only while the slot is in the memslots). */
+  | { readonly op: 'munmap'; readonly slot?: number }
   /** Enable dirty logging on memslot `slot` (default the only slot): write-protect its leaves. */
   | { readonly op: 'dirty-log-enable'; readonly slot?: number }
   /** Age the gfns start..end-1 (clear Accessed or mark for access tracking). */
@@ -80,6 +84,8 @@ export const OPERATIONS = [
   'fast-zap',
   'memslot-delete',
   'memslot-create',
+  'memslot-move',
+  'munmap',
   'dirty-log-enable',
   'dirty-log-harvest',
   'eager-split',
@@ -251,6 +257,8 @@ export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int
   'fast-zap': {},
   'memslot-delete': { slot: 'int' },
   'memslot-create': { slot: 'int' },
+  'memslot-move': { slot: 'int', to: 'int' },
+  munmap: { slot: 'int' },
   'dirty-log-enable': { slot: 'int' },
   'dirty-log-harvest': { slot: 'int' },
   'eager-split': {},
@@ -273,6 +281,7 @@ export const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   'nx-recover': ['gfn'],
   'page-add': ['gfn'],
   'pre-fault': ['gfn'],
+  'memslot-move': ['to'],
 };
 
 /** Operations that run on a vCPU (they use the vCPU's roots, TLB or guest mode). */
@@ -321,8 +330,8 @@ function checkParams(c: Record<string, unknown>, op: OperationName, at: string, 
     const v = c[p];
     if (v === undefined) continue;
     if (type === 'bool' && typeof v !== 'boolean') bad(`${at}.${p}`, `must be true or false, got ${describeValue(v)}`);
-    if (p === 'slot') {
-      if (!sys.slots.includes(v as number)) bad(`${at}.slot`, `${describeValue(v)} is not a memslot of the scenario; memslot ids: ${sys.slots.join(', ')}`);
+    if (p === 'slot' || p === 'to') {
+      if (!sys.slots.includes(v as number)) bad(`${at}.${p}`, `${describeValue(v)} is not a memslot of the scenario; memslot ids: ${sys.slots.join(', ')}`);
     } else if (type === 'int' && p === 'level') intIn(v, `${at}.level`, 1, sys.levels, `levels are`);
     else if (type === 'int' && p === 'accept') intIn(v, `${at}.accept`, 1, 2, 'accept levels (TDG.MEM.PAGE.ACCEPT: 1 = 4K, 2 = 2M) are');
     else if (type === 'int' && p === 'end') intIn(v, `${at}.end`, 1, lastGfn(sys) + 1, 'range ends (exclusive) are');

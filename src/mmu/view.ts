@@ -121,6 +121,16 @@ export class StateView {
     return this.mm.layout.slots.map((_, k) => this.slotView(k));
   }
 
+  /**
+   * The memslots generation that MMIO SPTEs are checked against: its number, and whether a
+   * memslot update is in progress (the flag set between publishing new memslots and the end of
+   * their synchronize_srcu; MMIO SPTEs never hit while it is set).
+   */
+  get generation(): { readonly number: number; readonly updateInProgress: boolean } {
+    const g = this.s[G.gen]!;
+    return { number: g >> 1, updateInProgress: (g & 1) !== 0 };
+  }
+
   /** Returns the memslot holding `gfn`, or undefined when no memslot holds it. */
   memslot(gfn: number): MemslotView | undefined {
     const k = this.mm.layout.slotIndex[this.gfnIn(gfn)] ?? -1;

@@ -48,7 +48,7 @@ describe('memslots, host and bounds validation: MMC301 naming the field', () => 
     ['a slot beyond the last gfn', { ...BASE, memslots: [{ id: 0, base: 2, pages: 3 }] }, 'memslots[0].pages: 3 is out of range; from base 2 the slot can have 1..2'],
     ['a slot base out of range', { ...BASE, memslots: [{ id: 0, base: 4, pages: 1 }] }, 'memslots[0].base: 4 is out of range; gfns are 0..3'],
     ['two slots with one id', { ...BASE, memslots: [{ id: 0, base: 0, pages: 2 }, { id: 0, base: 2, pages: 2 }] }, 'memslots[1].id: 0 is already the id of memslots[0]; ids are unique'],
-    ['an unknown key in a slot', { ...BASE, memslots: [{ id: 0, base: 0, pages: 4, flags: 1 }] }, 'memslots[0].flags: unknown key; a memslot has: id, base, pages, dirtyLog, gmem'],
+    ['an unknown key in a slot', { ...BASE, memslots: [{ id: 0, base: 0, pages: 4, flags: 1 }] }, 'memslots[0].flags: unknown key; a memslot has: id, base, pages, dirtyLog, gmem, present'],
     ['no slots', { ...BASE, memslots: [] }, 'memslots: must be a non-empty array of memslots'],
     ['a guest_memfd slot in a default VM', { ...BASE, memslots: [{ id: 0, base: 0, pages: 4, gmem: true }] }, "memslots[0].gmem: a guest_memfd-bound slot needs vm: 'tdx'"],
     ['a private gfn in a slot without guest_memfd', { name: 'user/td', vm: 'tdx', vcpus: 1, privateGfns: [2], memslots: [{ id: 0, base: 0, pages: 2, gmem: true }, { id: 1, base: 2, pages: 2 }], threads: [{ name: 'V0', script: [] }], expect: 'holds' }, 'privateGfns[0]: gfn 2 is in memslot 1, which is not bound to guest_memfd; give that slot gmem: true'],

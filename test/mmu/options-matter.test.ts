@@ -52,6 +52,8 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   yieldNeedsProgress: { scenario: 'mmu/yield-progress/fixed' },
   tdxRetryInvalidSlot: { scenario: 'tdx/local-retry-vs-memslot-delete/fixed' },
   prefaultInvalidSlot: { scenario: 'mmu/prefault-vs-memslot-delete/fixed' },
+  memslotGenUpdate: { scenario: 'mmu/mmio-gen-vs-memslot-create/fixed' },
+  invalidSlotFault: { scenario: 'mmu/invalid-slot-mmio/fixed' },
   tdxInstallBusy: { scenario: 'tdx/zero-step/aug' },
   tdxRemoveBusy: { scenario: 'tdx/removal-busy/fixed' },
   maxRetries: { bound: 'mmu/grid/fault-vs-notifier' },
