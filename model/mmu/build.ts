@@ -244,6 +244,9 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   // munmap names the memslot whose backing it unmaps; a moved slot's backing follows it to its destination
   const calls = [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)];
   for (const c of calls) {
+    if (c.op === 'memslot-move' && memslots.find((sl) => sl.id === (c.slot ?? memslots[0]!.id))?.gmem === true) {
+      fail('MMC301', `memslot-move: memslot ${c.slot ?? memslots[0]!.id} is bound to guest_memfd, and KVM refuses to move such a slot (-EINVAL)`, { subject: 'slot' });
+    }
     if (c.op === 'munmap' && calls.some((x) => x.op === 'memslot-move' && (x.slot ?? 0) === (c.slot ?? 0))) {
       fail('MMC301', `munmap: memslot ${c.slot ?? 0} is moved by memslot-move; its backing moves with it: munmap the destination memslot`, { subject: 'slot' });
     }

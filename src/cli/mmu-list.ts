@@ -30,6 +30,8 @@ function sampleCall(op: (typeof OPERATIONS)[number], tdx: boolean): OpCall {
     case 'page-add':
     case 'pre-fault':
       return { op, gfn: 0 };
+    case 'memslot-move':
+      return { op, slot: 0, to: 1 };
     default:
       return { op } as OpCall;
   }
@@ -45,9 +47,11 @@ export function operationSteps(op: string): ListedStep[] {
     for (const s of steps) if (!seen.has(s.name)) seen.set(s.name, { name: s.name, doc: s.doc ?? '', tdxOnly: s.tdx === true });
   };
   const name = op as (typeof OPERATIONS)[number];
-  add(instantiate(sampleCall(name, false), o, false, 4).steps);
+  // a move needs a destination memslot: two slots of two gfns
+  const slots = name === 'memslot-move' ? [{ id: 0, base: 0, pages: 2 }, { id: 1, base: 2, pages: 2 }] : undefined;
+  add(instantiate(sampleCall(name, false), o, false, 4, slots).steps);
   try {
-    add(instantiate(sampleCall(name, true), o, true, 4).steps);
+    add(instantiate(sampleCall(name, true), o, true, 4, slots).steps);
   } catch {
     // an operation that a TD does not run (none today) lists its default-VM steps only
   }

@@ -183,6 +183,9 @@ describe('memslot-move and munmap', () => {
     expect(scn({ threads: [{ name: 'M', script: [{ op: 'memslot-move', slot: 0 }] }] })).toBe("threads[0].script[0].to: missing; operation 'memslot-move' needs to");
     expect(scn({ threads: [{ name: 'M', script: [{ op: 'memslot-move', slot: 0, to: 0 }] }] })).toBe('memslot-move: the destination memslot 0 must be another memslot of the same size as memslot 0 (2 gfns)');
     expect(scn({ threads: [{ name: 'M', script: [{ op: 'memslot-move', slot: 0, to: 1 }, { op: 'munmap', slot: 0 }] }] })).toBe('munmap: memslot 0 is moved by memslot-move; its backing moves with it: munmap the destination memslot');
+    expect(diagOf(() => buildMachine(toScenario(checkScenario({ name: 'user/td', vm: 'tdx', vcpus: 1, privateGfns: [0], memslots: [{ id: 0, base: 0, pages: 2, gmem: true }, { id: 1, base: 2, pages: 2, present: false }], threads: [{ name: 'M', script: [{ op: 'memslot-move', slot: 0, to: 1 }] }], expect: 'holds' }, { options: OPTIONS })))).message).toBe(
+      'memslot-move: memslot 0 is bound to guest_memfd, and KVM refuses to move such a slot (-EINVAL)',
+    );
     expect(
       diagOf(() => checkScenario({ name: 'user/td', vm: 'tdx', vcpus: 1, privateGfns: [0], memslots: [{ id: 0, base: 0, pages: 4, gmem: true, present: false }], threads: [{ name: 'V0', script: [] }], expect: 'holds' }, { options: OPTIONS })).message,
     ).toBe('memslots[0].present: a guest_memfd-bound slot starts present (creating a guest_memfd binding is not modelled)');
