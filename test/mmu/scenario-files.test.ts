@@ -48,7 +48,7 @@ describe('scenario validation: MMC301 naming the field', () => {
     ['an unknown key in a thread', { ...BASE, threads: [{ name: 'V0', scrip: [] }] }, 'threads[0].scrip: unknown key; a thread has: name, script'],
     ['an unknown parameter of an operation', withCall(0, { op: 'fault', gfn: 0, writ: true }), "threads[0].script[0].writ: unknown key; operation 'fault' has: op, gfn, write, private, level, fast"],
     ['a missing parameter', withCall(2, { op: 'zap-range', start: 0 }), "threads[2].script[0].end: missing; operation 'zap-range' needs start, end"],
-    ['an unknown operation', withCall(2, { op: 'zap' }), "threads[2].script[0].op: unknown operation 'zap'; operations: fault, access, zap-range, gmem-punch-hole, fast-zap, memslot-delete, dirty-log-enable, dirty-log-harvest, eager-split, nx-recover, age, unload, page-add, finalize"],
+    ['an unknown operation', withCall(2, { op: 'zap' }), "threads[2].script[0].op: unknown operation 'zap'; operations: fault, access, zap-range, gmem-punch-hole, fast-zap, memslot-delete, memslot-create, memslot-move, munmap, dirty-log-enable, dirty-log-harvest, eager-split, nx-recover, age, unload, page-add, finalize"],
     ['a wrong type (vcpus)', { ...BASE, vcpus: '2' }, 'vcpus: must be an integer, got a string ("2")'],
     ['a wrong type (write)', withCall(0, { op: 'fault', gfn: 0, write: 'yes' }), 'threads[0].script[0].write: must be true or false, got a string ("yes")'],
     ['a wrong vm', { ...BASE, vm: 'sev' }, 'vm: must be \'default\' or \'tdx\', got a string ("sev")'],
