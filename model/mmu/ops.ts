@@ -303,7 +303,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
               c.seen(WITNESS['mmio-stale']);
               c.note(`MMIO SPTE of g${gfn}: generation ${mmioGen(v)} is stale${(c.g(G.gen) & 1) !== 0 ? ' (memslot update in progress)' : ''}: RET_PF_INVALID, the page fault path`);
             }
-            vpExit(c.s, m, c.t, isTdx(c));
+            c.exitGuest(c.t, isTdx(c));
             c.goto('end');
             return;
           }
@@ -761,7 +761,7 @@ export function memslotCreateSteps(o: Options, slot: SlotRef): StepDef[] {
       name: 'create-slot',
       doc: 'install the memslots with the new slot (kvm_create_memslot; kvm_swap_active_memslots publishes them with the update-in-progress generation)',
       run: (c) => {
-        if (c.s[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) {
+        if (c.st[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) {
           c.note(`memslot ${slot.id} exists: -EEXIST`);
           return;
         }
@@ -789,10 +789,10 @@ export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: Sl
     name: 'move-slot',
     doc: 'install the final memslots with the slot at its new base (kvm_move_memslot; the same host pages back the moved gfns)',
     run: (c) => {
-      if (c.s[c.m.slot(to.index, MS.state)] !== SLOT.deleted) c.violate(11, `memslot-move: the destination gfns of memslot ${to.id} are in use (KVM_SET_USER_MEMORY_REGION would fail with -EEXIST; the model needs them free)`);
-      c.s[c.m.slot(slot.index, MS.state)] = SLOT.deleted;
-      c.s[c.m.slot(to.index, MS.state)] = SLOT.valid;
-      for (let k = 0; k < slot.pages; k++) c.s[c.m.pfnOf(to.base + k)] = c.s[c.m.pfnOf(slot.base + k)]!;
+      if (c.st[c.m.slot(to.index, MS.state)] !== SLOT.deleted) c.violate(11, `memslot-move: the destination gfns of memslot ${to.id} are in use (KVM_SET_USER_MEMORY_REGION would fail with -EEXIST; the model needs them free)`);
+      c.put(c.m.slot(slot.index, MS.state), SLOT.deleted);
+      c.put(c.m.slot(to.index, MS.state), SLOT.valid);
+      for (let k = 0; k < slot.pages; k++) c.put(c.m.pfnOf(to.base + k), c.st[c.m.pfnOf(slot.base + k)]!);
       c.touch(`memslot ${slot.id} moved to g${to.base}..g${to.base + to.pages - 1} (memslot ${to.id})`);
       publishMemslots(c, o);
     },
@@ -815,7 +815,7 @@ export function munmapSteps(o: Options, slot: SlotRef): StepDef[] {
       name: 'find-memslots',
       doc: 'kvm_mmu_notifier_invalidate_range_start: the memslots mapping the hva range; none (slot deleted or moved away): nothing to zap, straight to freeing the pages',
       run: (c) => {
-        if (c.s[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) return;
+        if (c.st[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) return;
         c.note(`no memslot maps the backing of memslot ${slot.id} any more: nothing to zap`);
         c.setLoc(L.pfn, 1);
         c.goto('free-pages');

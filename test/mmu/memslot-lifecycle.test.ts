@@ -15,6 +15,7 @@ import { findScenario } from '../../model/mmu/scenarios.js';
 import { checkScenario } from '../../src/mmu/scenario.js';
 import { stateView } from '../../src/mmu/view.js';
 import { G, MS, SLOT, P } from '../../src/mmu/layout.js';
+import { WITNESS } from '../../src/mmu/names.js';
 import { diagOf, explore } from './util.js';
 
 /** Slot 0 at g0..g1, slot 1 (absent at the start) at g2..g3. */
@@ -72,7 +73,7 @@ describe('MMIO SPTEs (kvm_handle_noslot_fault, make_mmio_spte, check_mmio_spte)'
     const v = stateView(mm).of(s);
     expect(v.spte('direct', 2, 1)?.kind).toBe('mmio');
     mm.runOp(s, 0, op({ op: 'access', gfn: 2 }));
-    expect(s[G.seen]! & (1 << 26)).not.toBe(0); // mmio-emulated
+    expect(s[G.seen]! & (1 << WITNESS['mmio-emulated'])).not.toBe(0);
     expect(s[G.viol]).toBe(0);
   });
 
@@ -82,8 +83,8 @@ describe('MMIO SPTEs (kvm_handle_noslot_fault, make_mmio_spte, check_mmio_spte)'
     mm.runOp(s, 0, op({ op: 'fault', gfn: 2 }));
     mm.runOp(s, 1, op({ op: 'memslot-create', slot: 1 }));
     mm.runOp(s, 0, op({ op: 'access', gfn: 2 }));
-    expect(s[G.seen]! & (1 << 27)).not.toBe(0); // mmio-stale
-    expect(s[G.seen]! & (1 << 26)).toBe(0);
+    expect(s[G.seen]! & (1 << WITNESS['mmio-stale'])).not.toBe(0);
+    expect(s[G.seen]! & (1 << WITNESS['mmio-emulated'])).toBe(0);
     mm.runOp(s, 0, op({ op: 'fault', gfn: 2 }));
     expect(stateView(mm).of(s).spte('direct', 2, 1)?.kind).toBe('leaf');
     expect(s[G.viol]).toBe(0);
@@ -96,7 +97,7 @@ describe('MMIO SPTEs (kvm_handle_noslot_fault, make_mmio_spte, check_mmio_spte)'
     mm.runOp(st, 1, instantiate({ op: 'memslot-delete' }, mainlineOptions(), true, 4));
     mm.runOp(st, 0, instantiate({ op: 'fault', gfn: 0, private: true }, mainlineOptions(), true, 4));
     expect(stateView(mm).of(st).spte('mirror', 0, 1)?.kind ?? 'non-present').toBe('non-present');
-    expect(st[G.seen]! & (1 << 25)).toBe(0); // no mmio-cached
+    expect(st[G.seen]! & (1 << WITNESS['mmio-cached'])).toBe(0);
   });
 
   it('I2 catches an MMIO SPTE of the current generation over a valid memslot: the ee3d1570b586 pair breaks I2 (and only I2) at the install, the fixed side holds', () => {
