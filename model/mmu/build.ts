@@ -17,7 +17,7 @@ import { asUserCode, userCodeLabel } from '../../src/core/user-code.js';
 import { expectOf, OPERATIONS, type OpCall, type ScenarioExpect, type ScenarioProperty, type ScenarioSpec, type ThreadScript } from '../../src/internal.js';
 import { stateView } from '../../src/internal.js';
 import { defaultMemslots, defaultPages, type HostSpec, type MemslotSpec } from '../../src/internal.js';
-import type { WitnessName } from './common.js';
+import { underLocks, type WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
 import { opFootprint } from './footprints.js';
@@ -142,8 +142,9 @@ export function opLabel(c: OpCall): string {
     case 'gmem-punch-hole':
     case 'age':
       return `${c.op}(g${c.start}..g${c.end - 1})`;
-    case 'nx-recover':
     case 'page-add':
+      return `page-add(g${c.gfn}${c.measure === true ? ',measure' : ''})`;
+    case 'nx-recover':
     case 'pre-fault':
       return `${c.op}(g${c.gfn})`;
     case 'memslot-move':
@@ -180,7 +181,8 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
     case 'zap-range':
       return mk(zapRangeSteps({ start: call.start, end: call.end, filter: 'shared', notifier: true, gmem: false, freePages: true }, o));
     case 'gmem-punch-hole':
-      return mk(zapRangeSteps({ start: call.start, end: call.end, filter: 'private', notifier: true, gmem: true, freePages: true }, o));
+      // kvm_gmem_punch_hole: filemap_invalidate_lock around the invalidation and the truncation
+      return mk(underLocks(zapRangeSteps({ start: call.start, end: call.end, filter: 'private', notifier: true, gmem: true, freePages: true }, o), { gmem: true }));
     case 'fast-zap':
       return mk(fastZapSteps(o));
     case 'memslot-delete':
@@ -208,7 +210,7 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
     case 'nx-recover':
       return mk(nxRecoverSteps(o, call.gfn));
     case 'page-add':
-      return faultOp({ gfn: call.gfn, private: true, buildAdd: true }, o);
+      return faultOp({ gfn: call.gfn, private: true, buildAdd: true, ...(call.measure === true ? { measure: true } : {}) }, o);
     case 'finalize':
       return mk(finalizeSteps());
     case 'pre-fault':

@@ -357,3 +357,43 @@ export function rootDoneStep(doc: string, putRef: boolean): StepDef {
 export function leafWalkSteps(roots: WalkRoots, read: WalkRead, body: readonly StepDef[], rootDone: { readonly doc: string; readonly putRef: boolean }): StepDef[] {
   return [nextRootStep(roots), walkReadStep(read), ...body, rootDoneStep(rootDone.doc, rootDone.putRef)];
 }
+
+// ---- sleeping locks held across steps (kvm->slots_lock, a guest_memfd's filemap_invalidate_lock) ----
+
+/** Returns true when no other thread holds kvm->slots_lock. */
+export function slotsLockFree(c: Ctx): boolean {
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && c.slotsHeld(c.s, t)) return false;
+  return true;
+}
+
+/** Returns true when no other thread holds the guest_memfd's filemap_invalidate_lock. */
+export function gmemLockFree(c: Ctx): boolean {
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && (c.s[c.m.local(t, L.flags)]! & F.gmem) !== 0) return false;
+  return true;
+}
+
+/**
+ * Returns `steps` run holding the sleeping locks named: the first step also waits for and takes
+ * them, the last step also releases them (folded into existing steps: with no other user of a
+ * lock the states are those of the bare steps). The last step must end the operation (no loop
+ * goes back from it); a retry that restarts at the first step takes the locks again (a no-op).
+ */
+export function underLocks(steps: StepDef[], locks: { readonly slots?: boolean; readonly gmem?: boolean }): StepDef[] {
+  const bits = (locks.slots === true ? F.slots : 0) | (locks.gmem === true ? F.gmem : 0);
+  if (bits === 0) return steps;
+  const free = (c: Ctx): boolean => (locks.slots !== true || slotsLockFree(c)) && (locks.gmem !== true || gmemLockFree(c));
+  const names = [locks.slots === true ? 'kvm->slots_lock' : '', locks.gmem === true ? 'filemap_invalidate_lock' : ''].filter((x) => x !== '').join(', ');
+  const first = steps[0]!;
+  const last = steps[steps.length - 1]!;
+  const firstGuard = first.guard;
+  const firstRun = first.run;
+  const lastRun = last.run;
+  if (steps.length === 1) {
+    return [{ ...first, doc: `take ${names}; ${first.doc}; release them`, guard: firstGuard ? (c) => free(c) && firstGuard(c) : free, run: (c) => { c.flag(bits, true); firstRun(c); c.flag(bits, false); } }];
+  }
+  return [
+    { ...first, doc: `take ${names}; ${first.doc}`, guard: firstGuard ? (c) => free(c) && firstGuard(c) : free, run: (c) => { c.flag(bits, true); firstRun(c); } },
+    ...steps.slice(1, -1),
+    { ...last, doc: `${last.doc}; release ${names}`, run: (c) => { lastRun(c); c.flag(bits, false); } },
+  ];
+}

@@ -29,7 +29,7 @@ import {
   withoutAT,
   withW,
 } from '../../src/internal.js';
-import { pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS } from '../tdx/module.js';
+import { mrExtend, pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS } from '../tdx/module.js';
 import { findPrivateHuge, guestInhibited, seamcall, setGuestInhibit, tdxDemoteSteps } from '../tdx/remove.js';
 import {
   dirtyLogOf,
@@ -46,6 +46,7 @@ import {
   rmStep,
   splitTable,
   rootInvalid,
+  underLocks,
   WITNESS,
 } from './common.js';
 import type { Options } from './options.js';
@@ -64,6 +65,8 @@ export interface FaultParams {
   readonly fast?: boolean;
   /** KVM_TDX_INIT_MEM_REGION (TD build): after the fault, issue the premapped PAGE.ADD (tdxBuildAdd = premap). */
   readonly buildAdd?: boolean;
+  /** KVM_TDX_INIT_MEM_REGION with KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND the added page afterwards (outside mmu_lock). */
+  readonly measure?: boolean;
   /**
    * An instruction fetch under the NX huge page mitigation (fault->huge_page_disallowed): mapped
    * at 4K, and each table it links or splits into below the level the host would allow is a
@@ -728,6 +731,8 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           }
           const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, lv === 1 ? pageAdd(c.s, c.m, c.t, g0, leafPfn(c.loc(L.new))) : ST.stateIncorrect);
           if (st === ST.success) c.seen(WITNESS['private-added']);
+          // KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND is owed after the map returns
+          if (st === ST.success && p.buildAdd === true && p.measure === true) c.setLoc(L.aux2, 2);
           if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.ADD');
           return;
         }
@@ -822,6 +827,22 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
               if (st === ST.success) c.seen(WITNESS['private-added']);
               else c.violate(7, `PAGE.ADD returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
               c.setLoc(L.hook, 0);
+              c.setLoc(L.aux2, st === ST.success && p.measure === true ? 2 : 0);
+            },
+          } satisfies StepDef,
+        ]
+      : []),
+    ...(p.buildAdd && p.measure
+      ? [
+          {
+            name: 'mr-extend',
+            tdx: true,
+            doc: 'KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND over the added page (16 chunks in the kernel, one step here), outside mmu_lock; a failure bugs the VM (ad44aa4c5d3f, 6.19; before: -EIO to userspace, the image is not what userspace measured)',
+            run: (c: Ctx) => {
+              if (c.loc(L.aux2) !== 2) return;
+              const st = seamcall(c, 'TDH.MR.EXTEND', `g${gfn}`, mrExtend(c.s, c.m, c.t, gfn));
+              if (st === ST.success) c.seen(WITNESS.measured);
+              else c.violate(7, `TDH.MR.EXTEND returned ${TDX_STATUS[st]?.name}: the page left the TD between PAGE.ADD and its measurement (KVM_BUG_ON)`);
               c.setLoc(L.aux2, 0);
             },
           } satisfies StepDef,
@@ -833,7 +854,12 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
 /** Returns a fault operation instance. */
 export function faultOp(p: FaultParams, o: Options): OpInstance {
   if (p.prefault) return { op: 'pre-fault', label: `pre-fault(g${p.gfn})`, steps: faultSteps(p, o) };
-  if (p.buildAdd) return { op: 'page-add', label: `page-add(g${p.gfn})`, steps: faultSteps({ ...p, private: true }, o) };
+  if (p.buildAdd) {
+    // KVM_TDX_INIT_MEM_REGION holds kvm->slots_lock, and kvm_gmem_populate the guest_memfd's
+    // filemap_invalidate_lock, from the pfn lookup to the end of tdx_gmem_post_populate
+    const steps = underLocks(faultSteps({ ...p, private: true }, o), { slots: o.tdxBuildSlotsLock, gmem: o.tdxBuildGmemLock });
+    return { op: 'page-add', label: `page-add(g${p.gfn}${p.measure ? ',measure' : ''})`, steps };
+  }
   const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''}${p.nx ? ',nx' : ''}${p.accept !== undefined ? `,accept ${p.accept === 1 ? '4K' : '2M'}` : ''})`;
   return { op: 'fault', label, steps: faultSteps(p, o) };
 }

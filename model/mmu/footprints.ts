@@ -35,14 +35,15 @@ const INVALIDATE: readonly FootprintClass[] = [...YIELDS, 'G.seq', 'G.inProgress
 /** Footprint classes by operation name (see OPERATIONS); an operation missing here touches everything. */
 export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> = {
   fault: FAULT,
-  'page-add': FAULT,
+  // kvm->slots_lock (slots-held) and the guest_memfd's filemap_invalidate_lock (every thread's flags)
+  'page-add': [...FAULT, 'slots-held', 'L.flags'],
   'pre-fault': FAULT,
   access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest', 'G.gen'],
   'memslot-create': [...BASE, 'memslots', 'G.gen', 'slots-held'],
   'memslot-move': [...YIELDS, 'memslots', 'G.gen', 'G.gmemBound', 'slots-held', 'nx-meta', 'pfn-map'],
   munmap: [...INVALIDATE, 'memslots'],
   'memslot-delete': [...YIELDS, 'memslots', 'G.gen', 'slots-held', 'nx-meta'],
-  'gmem-punch-hole': INVALIDATE,
+  'gmem-punch-hole': [...INVALIDATE, 'L.flags'],
   'zap-range': INVALIDATE,
   'fast-zap': [...YIELDS, 'slots-held', 'nx-meta'],
   unload: BASE,

@@ -142,6 +142,18 @@ export const OPTIONS = {
     doc: 'TD build (KVM_TDX_INIT_MEM_REGION): TDH.MEM.PAGE.ADD inside the leaf hook with the mirror entry frozen (6.19+), or the hook only records a premap and the ioctl issues PAGE.ADD after dropping mmu_lock (before 6.19)',
     ref: '†, §2.14.1',
   },
+  tdxBuildGmemLock: {
+    values: [true, false],
+    mainline: true,
+    doc: "TD build: kvm_gmem_populate holds the guest_memfd's filemap_invalidate_lock from the pfn lookup through the mirror map, PAGE.ADD and TDH.MR.EXTEND (tdx_gmem_post_populate runs under it), and a PUNCH_HOLE takes it around its invalidation, so no guest_memfd zap enters the window; false: the PUNCH_HOLE may run inside it (ablation)",
+    ref: '§2.14.1, 6b5b71ffabf9',
+  },
+  tdxBuildSlotsLock: {
+    values: [true, false],
+    mainline: true,
+    doc: 'TD build: KVM_TDX_INIT_MEM_REGION holds kvm->slots_lock across kvm_gmem_populate (which asserts it), so a memslot deletion (which runs under slots_lock) cannot zap between the mirror map, PAGE.ADD and TDH.MR.EXTEND; false: the deletion may run inside the window (ablation)',
+    ref: '§2.14.1, 6b5b71ffabf9',
+  },
   yieldNeedsProgress: {
     values: [true, false],
     mainline: true,

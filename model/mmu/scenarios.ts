@@ -454,12 +454,71 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     },
     {
       name: 'tdx/build/page-add-vs-punch-hole/premap',
-      title: 'BUGGY: TD build before 6.19 (premap, PAGE.ADD after mmu_lock is dropped) with a PUNCH_HOLE not kept out of the window (the model has neither filemap_invalidate_lock around kvm_gmem_populate nor the premapped-entry case of the removal)',
+      title: 'TD build before 6.19 (premap, PAGE.ADD after mmu_lock is dropped) with a PUNCH_HOLE: kvm_gmem_populate holds the filemap_invalidate_lock the PUNCH_HOLE takes, so the zap stays out of the window between the mirror leaf and PAGE.ADD ("the private mem cannot be zapped after kvm_tdp_map_page() because all paths are covered by slots_lock and the filemap invalidate lock")',
       options: { tdxBuildAdd: 'premap' },
+      witnesses: ['private-added', 'private-removed'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/build/page-add-vs-punch-hole/premap-no-gmem-lock',
+      title: 'BUGGY: ablation, TD build before 6.19 (premap) without the filemap_invalidate_lock around kvm_gmem_populate: the PUNCH_HOLE zaps the premapped leaf inside the window',
+      options: { tdxBuildAdd: 'premap', tdxBuildGmemLock: false },
       witnesses: [],
-      expect: { verdict: 'violated', property: 'I7', note: 'premap opens a window between the mirror leaf and PAGE.ADD; a zap inside it issues RANGE.BLOCK on an entry the S-EPT does not have yet (before 6.19 the ioctl had to keep zappers out)' },
+      expect: { verdict: 'violated', property: 'I7', note: 'premap opens a window between the mirror leaf and PAGE.ADD; a zap inside it issues RANGE.BLOCK on an entry the S-EPT does not have yet (the model has no premapped-entry case in the removal, tdx_is_sept_zap_err_due_to_premap, which the locks made a should-not-happen path)' },
     },
   ),
+  // ---- TD build with KVM_TDX_MEASURE_MEMORY_REGION: the window between PAGE.ADD and TDH.MR.EXTEND --
+  ...variants(
+    {
+      vm: 'tdx',
+      tdBuilding: true,
+      privateGfns: [0, 1],
+      vcpus: 1,
+      threads: [
+        { name: 'V0', script: [{ op: 'page-add', gfn: 0, measure: true }] },
+        { name: 'N', script: [{ op: 'gmem-punch-hole', start: 0, end: 1 }] },
+      ],
+    },
+    {
+      name: 'tdx/build/measure-vs-punch-hole',
+      title: 'mainline (6.19+) TD build with measurement: PAGE.ADD in the frozen leaf hook, TDH.MR.EXTEND after mmu_lock is dropped; a PUNCH_HOLE waits for the filemap_invalidate_lock kvm_gmem_populate holds, so the page is measured before it can be removed',
+      witnesses: ['private-added', 'measured', 'private-removed'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/build/measure-vs-punch-hole/no-gmem-lock',
+      title: 'BUGGY: ablation, mainline TD build with measurement, without the filemap_invalidate_lock around kvm_gmem_populate: the PUNCH_HOLE removes the added page before TDH.MR.EXTEND',
+      options: { tdxBuildGmemLock: false },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I7', note: 'in-hook PAGE.ADD closes the map-to-ADD window under mmu_lock, but MR.EXTEND still runs outside it (6b5b71ffabf9 keeps it there); a removal in between makes MR.EXTEND fail, which bugs the VM (ad44aa4c5d3f)' },
+    },
+  ),
+  ...variants(
+    {
+      vm: 'tdx',
+      tdBuilding: true,
+      privateGfns: [0, 1],
+      vcpus: 1,
+      threads: [
+        { name: 'V0', script: [{ op: 'page-add', gfn: 0, measure: true }] },
+        { name: 'M', script: [{ op: 'memslot-delete' }] },
+      ],
+    },
+    {
+      name: 'tdx/build/measure-vs-memslot-delete',
+      title: 'mainline (6.19+) TD build with measurement against a memslot deletion: KVM_TDX_INIT_MEM_REGION holds kvm->slots_lock, which the deletion needs, so the deletion zaps either before the page is added (the ioctl then finds no memslot) or after it is measured',
+      witnesses: ['private-added', 'measured', 'private-removed'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/build/measure-vs-memslot-delete/no-slots-lock',
+      title: 'BUGGY: ablation, mainline TD build with measurement, the ioctl without kvm->slots_lock: the deletion zaps the added page (targeted zap of the mirror, BLOCK/TRACK/REMOVE) before TDH.MR.EXTEND',
+      options: { tdxBuildSlotsLock: false },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I7', note: 'a memslot deletion between PAGE.ADD and MR.EXTEND removes the page from the TD; MR.EXTEND fails and bugs the VM (ad44aa4c5d3f)' },
+    },
+  ),
+
   // ---- the TDX module's contention and KVM's TDX_OPERAND_BUSY handling (issue 13 items 1, 2) ----------
   {
     name: 'tdx/zero-step/aug',
@@ -861,15 +920,15 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     },
     {
       name: 'tdx/build/page-add',
-      title: 'mainline (6.19+) TD build: two KVM_TDX_INIT_MEM_REGION calls under one level-2 entry (SEPT.ADD and PAGE.ADD in the frozen hook), then TDH.MR.FINALIZE and a guest write',
-      witnesses: ['private-added', 'frozen-observed', 'guest-wrote'],
+      title: 'mainline (6.19+) TD build: two KVM_TDX_INIT_MEM_REGION calls under one level-2 entry (SEPT.ADD and PAGE.ADD in the frozen hook; the calls are serialized by kvm->slots_lock), then TDH.MR.FINALIZE and a guest write',
+      witnesses: ['private-added', 'guest-wrote'],
       expect: { verdict: 'holds' },
     },
     {
       name: 'tdx/build/page-add-premap',
-      title: 'TD build before 6.19: the leaf hook only premaps, PAGE.ADD follows after mmu_lock is dropped; finalize waits for nr_premapped == 0',
+      title: 'TD build before 6.19: the leaf hook only premaps, PAGE.ADD follows after mmu_lock is dropped (still under kvm->slots_lock); finalize waits for nr_premapped == 0',
       options: { tdxBuildAdd: 'premap' },
-      witnesses: ['private-added', 'frozen-observed', 'guest-wrote'],
+      witnesses: ['private-added', 'guest-wrote'],
       expect: { verdict: 'holds' },
     },
   ),

@@ -6,6 +6,7 @@
 export {
   acceptBegin,
   HOST_PRIORITY,
+  mrExtend,
   pageAdd,
   pageAug,
   pageDemote,

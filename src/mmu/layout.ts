@@ -229,6 +229,11 @@ export const F = {
   slots: 256,
   /** The thread holds kvm->arch.tdp_mmu_pages_lock (taken and released inside one step). */
   pagesLock: 512,
+  /**
+   * The thread holds a guest_memfd's filemap_invalidate_lock (kvm_gmem_populate across a TD build
+   * step, kvm_gmem_punch_hole across its invalidation; one guest_memfd per scenario).
+   */
+  gmem: 1024,
 } as const;
 
 /** Per-vCPU words. */

@@ -39,6 +39,7 @@ export const WITNESS = {
   'mmio-cached': 28,
   'mmio-emulated': 29,
   'mmio-stale': 30,
+  measured: 31,
 } as const;
 /** A witness name. */
 export type WitnessName = keyof typeof WITNESS;
@@ -54,6 +55,7 @@ export const WITNESS_DOC: Record<WitnessName, string> = {
   'guest-wrote': 'the guest wrote memory',
   'write-protected': 'dirty logging write-protected a leaf',
   aged: 'aging cleared Accessed or marked a leaf for access tracking',
+  measured: 'TDH.MR.EXTEND measured a page added at TD build time',
   'table-removed': 'handle_removed_pt finished removing a table',
   'invalid-root-zapped': 'the zap of an invalidated root zapped an entry',
   'seamcall-busy': 'a SEAMCALL returned TDX_OPERAND_BUSY or an epoch-busy status',

@@ -69,7 +69,7 @@ export type OpCall =
   /** NX huge page recovery of the table that maps `gfn` (with `nx` faults in the scenario: of the possible NX huge page on the list that covers `gfn`). */
   | { readonly op: 'nx-recover'; readonly gfn: number }
   /** KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD of the private `gfn` while the TD is built. */
-  | { readonly op: 'page-add'; readonly gfn: number }
+  | { readonly op: 'page-add'; readonly gfn: number; readonly measure?: boolean }
   /** KVM_PRE_FAULT_MEMORY of the shared `gfn` (kvm_tdp_map_page: the fault re-executed while it returns RET_PF_RETRY, SRCU held). */
   | { readonly op: 'pre-fault'; readonly gfn: number }
   /** KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE, the TD becomes runnable. */
@@ -265,7 +265,7 @@ export const PARAMS: Readonly<Record<OperationName, Readonly<Record<string, 'int
   'nx-recover': { gfn: 'int' },
   age: { start: 'int', end: 'int' },
   unload: {},
-  'page-add': { gfn: 'int' },
+  'page-add': { gfn: 'int', measure: 'bool' },
   finalize: {},
   'pre-fault': { gfn: 'int' },
 };

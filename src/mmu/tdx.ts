@@ -144,6 +144,19 @@ export function pageAdd(s: Int32Array, m: MmuLayout, t: number, gfn: number, pfn
   return ST.success;
 }
 
+/**
+ * TDH.MR.EXTEND (build time): extends the TD's measurement with a chunk of a page PAGE.ADD added;
+ * the 4K leaf of `gfn` must be MAPPED (a removed page is FREE: TDX_EPT_ENTRY_STATE_INCORRECT; no
+ * S-EPT table: TDX_EPT_WALK_FAILED). No state change in the model (the measurement is not kept).
+ */
+export function mrExtend(s: Int32Array, m: MmuLayout, t: number, gfn: number): number {
+  if (treeBusy(s, m, t)) return ST.busy;
+  if (!walk(s, m, 1, gfn)) return ST.walkFailed;
+  const o = m.sept(1, gfn);
+  if (entryBusy(s, m, o, t)) return ST.busy;
+  return septState(s[o]!) === SEPT.mapped ? ST.success : ST.stateIncorrect;
+}
+
 /** TDH.MEM.RANGE.BLOCK: NL_MAPPED/MAPPED/PENDING -> blocked form, BEPOCH := TD_EPOCH. */
 export function rangeBlock(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
   if (treeBusy(s, m, t)) return ST.busy;

@@ -48,7 +48,10 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   eagerSplitLock: { scenario: 'mmu/grid/eager-split-vs-fault' },
   nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
   nxFlagBeforeLink: { scenario: 'mmu/nx-flag-before-link/fixed' },
-  tdxBuildAdd: { scenario: 'tdx/build/page-add-vs-punch-hole/in-hook' },
+  // with kvm_gmem_populate's filemap_invalidate_lock premap is safe too: shown where that lock is ablated
+  tdxBuildAdd: { scenario: 'tdx/build/page-add-vs-punch-hole/premap-no-gmem-lock' },
+  tdxBuildGmemLock: { scenario: 'tdx/build/measure-vs-punch-hole' },
+  tdxBuildSlotsLock: { scenario: 'tdx/build/measure-vs-memslot-delete' },
   yieldNeedsProgress: { scenario: 'mmu/yield-progress/fixed' },
   tdxRetryInvalidSlot: { scenario: 'tdx/local-retry-vs-memslot-delete/fixed' },
   prefaultInvalidSlot: { scenario: 'mmu/prefault-vs-memslot-delete/fixed' },
