@@ -198,13 +198,16 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
     case 'munmap':
       return mk(munmapSteps(o, slotOf(call.slot)));
     case 'dirty-log-enable':
-      return mk(dirtyLogEnableSteps(o, slotOf(call.slot)));
+      // KVM_SET_USER_MEMORY_REGION (the flags update) holds kvm->slots_lock throughout (no option: in
+      // the model no verdict depends on it; in the kernel it also keeps the bitmap and memslot alive)
+      return mk(underLocks(dirtyLogEnableSteps(o, slotOf(call.slot)), { slots: true }));
     case 'age':
       return mk(ageSteps(o, call.start, call.end));
     case 'unload':
       return mk(unloadSteps());
     case 'dirty-log-harvest':
-      return mk(dirtyLogHarvestSteps(o, gfns, slotOf(call.slot)));
+      // kvm_vm_ioctl_get_dirty_log / kvm_vm_ioctl_clear_dirty_log hold kvm->slots_lock throughout
+      return mk(underLocks(dirtyLogHarvestSteps(o, gfns, slotOf(call.slot)), { slots: true }));
     case 'eager-split':
       return mk(eagerSplitSteps(o, gfns));
     case 'nx-recover':

@@ -1019,6 +1019,35 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     witnesses: ['huge-split', 'cas-failed', 'write-protected', 'harvested'],
     expect: { verdict: 'holds' },
   },
+  // ---- the dirty-log ioctls are kvm->slots_lock holders -------------------------------------------
+  {
+    name: 'mmu/dirty-log/harvest-vs-memslot-delete',
+    title: 'mainline: KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG (kvm->slots_lock) against a memslot deletion (kvm->slots_lock) while the guest writes and re-faults: the harvest runs wholly before or after the deletion',
+    vm: 'default',
+    vcpus: 1,
+    setup: [[0, fault(0, { write: true })], [1, { op: 'dirty-log-enable' }]],
+    threads: [
+      { name: 'V0', script: [access(0, true), fault(0, { write: true }), access(0, true)] },
+      { name: 'M', script: [{ op: 'dirty-log-harvest' }] },
+      { name: 'D', script: [{ op: 'memslot-delete' }] },
+    ],
+    witnesses: ['harvested', 'invalid-root-zapped', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'mmu/dirty-log/enable-vs-fast-zap',
+    title: 'mainline: enabling dirty logging (KVM_SET_USER_MEMORY_REGION, kvm_mmu_slot_apply_flags inside the memslot update, kvm->slots_lock) against kvm_mmu_zap_all_fast (kvm->slots_lock) while the guest writes and re-faults',
+    vm: 'default',
+    vcpus: 1,
+    setup: [[0, fault(0, { write: true })]],
+    threads: [
+      { name: 'V0', script: [access(0, true), fault(0, { write: true }), access(0, true)] },
+      { name: 'M', script: [{ op: 'dirty-log-enable' }] },
+      { name: 'Z', script: [{ op: 'fast-zap' }] },
+    ],
+    witnesses: ['write-protected', 'invalid-root-zapped', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
   // ---- mainline grid: access tracking and aging -------------------------------------------------------
   {
     name: 'mmu/grid/age-vs-fast-fault',

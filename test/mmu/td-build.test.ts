@@ -93,3 +93,30 @@ describe('the locks that keep zappers out of the TD build window', () => {
     expect(scn('tdx/build/measure-vs-memslot-delete').witnesses).toContain('measured');
   });
 });
+
+describe('the dirty-log ioctls hold kvm->slots_lock', () => {
+  // mutant: dirty-log-enable / dirty-log-harvest built without underLocks (model/mmu/build.ts)
+  for (const [name, ioctl, other] of [
+    ['mmu/dirty-log/harvest-vs-memslot-delete', 1, 2],
+    ['mmu/dirty-log/enable-vs-fast-zap', 1, 2],
+  ] as const) {
+    it(`${name}: while the dirty-log ioctl holds slots_lock the other holder waits, and the reverse`, () => {
+      const mm = buildMachine(scn(name));
+      const [init] = mm.initStates();
+      const free: number[] = [];
+      mm.actions(init!, free);
+      expect(free).toEqual([0, 1, 2]);
+      const next = new Int32Array(init!.length);
+      expect(mm.next(init!, ioctl, next)).toBe(true);
+      expect((next[mm.layout.local(ioctl, L.flags)]! & F.slots) !== 0).toBe(true);
+      const acts: number[] = [];
+      mm.actions(next, acts);
+      expect(acts).not.toContain(other);
+      const next2 = new Int32Array(init!.length);
+      expect(mm.next(init!, other, next2)).toBe(true);
+      const acts2: number[] = [];
+      mm.actions(next2, acts2);
+      expect(acts2).not.toContain(ioctl);
+    });
+  }
+});
