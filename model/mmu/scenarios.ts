@@ -980,7 +980,7 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       name: 'mmu/age-vs-tombstone/frozen-0x5a0',
       title: 'FINDING: mainline (6.15+ lockless aging, FROZEN_SPTE = NP | 0x5a0): aging snapshots a young leaf, a 2M fault replaces its table and handle_removed_pt freezes the leaf, then aging\'s atomic AND clears bit 8 of the tombstone',
       witnesses: [],
-      expect: { verdict: 'violated', property: 'I12', note: 'a finding of the model, not confirmed against the kernel: kvm_tdp_mmu_age_spte ANDs ~A into an entry a remover froze after the snapshot; FROZEN_SPTE 0x5a0 contains EPT bit 8, so the tombstone stops being FROZEN and a fault walker still inside the removed table could CAS into it (a table or leaf linked into freed memory)' },
+      expect: { verdict: 'violated', property: 'I12', note: 'a finding of the model, confirmed against the kernel code of b146a9b34aed (6.15): kvm_tdp_mmu_age_spte clears A with an unconditional atomic64_fetch_and (tdp_mmu_clear_spte_bits_atomic), no CAS or re-check, into an entry a remover froze after the snapshot; FROZEN_SPTE 0x5a0 contains EPT bit 8, so the tombstone stops being FROZEN and a fault walker still inside the removed table could CAS into it (a table or leaf linked into freed memory)' },
     },
     {
       name: 'mmu/age-vs-tombstone/frozen-0x498',

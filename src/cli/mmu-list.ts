@@ -26,8 +26,10 @@ function sampleCall(op: (typeof OPERATIONS)[number], tdx: boolean): OpCall {
     case 'gmem-punch-hole':
     case 'age':
       return { op, start: 0, end: 1 };
-    case 'nx-recover':
     case 'page-add':
+      // with measure: TDH.MR.EXTEND is listed too
+      return { op, gfn: 0, measure: true };
+    case 'nx-recover':
     case 'pre-fault':
       return { op, gfn: 0 };
     case 'memslot-move':

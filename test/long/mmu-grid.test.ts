@@ -43,8 +43,8 @@ const hostWitness: Record<string, WitnessName | undefined> = {
 /**
  * Mixes where lockless aging meets a thread that removes tables (and so freezes their entries for
  * good): at mainline they break I12, the model's finding `mmu/age-vs-tombstone/frozen-0x5a0`
- * (aging's atomic AND clears EPT bit 8 of FROZEN_SPTE = NP | 0x5a0; not confirmed against the
- * kernel). The grid runs them with the FROZEN_SPTE of the RFC without A/D bits
+ * (aging's atomic AND clears EPT bit 8 of FROZEN_SPTE = NP | 0x5a0; confirmed against the kernel's
+ * code, see the README). The grid runs them with the FROZEN_SPTE of the RFC without A/D bits
  * (`frozenHasAccessedBit: false`), where they must hold, and checks their mainline verdict apart.
  */
 const REMOVERS = new Set(['fast-zap', 'memslot-delete', 'nx-recover']);
