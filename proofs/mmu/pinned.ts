@@ -170,7 +170,7 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/zero-step/aug': 275,
   'tdx/removal-busy/buggy': 136,
   'tdx/removal-busy/fixed': 423,
-  'tdx/grid/zero-step-fault-punch-hole': 15336,
+  'tdx/grid/zero-step-fault-punch-hole': 15414,
   'tdx/huge/accept-2m-vs-4k': 2626,
   'tdx/huge/demote-vs-demote': 253,
   'tdx/huge/accept-4k-in-2m': 19,
