@@ -175,7 +175,7 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/huge/demote-vs-demote': 253,
   'tdx/huge/accept-4k-in-2m': 19,
   'tdx/huge/punch-hole-in-2m': 142,
-  'tdx/huge/grid/demote-fault-punch-hole': 27236,
+  'tdx/huge/grid/demote-fault-punch-hole': 29053,
   'tdx/huge/demote-vs-demote/read-lock': 59,
   'tdx/huge/accept-4k-in-2m/no-split': 7,
   'tdx/huge/punch-hole-in-2m/zap-whole': 18,
