@@ -103,7 +103,7 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/link-before-sept-add/freeze': 1381,
   'tdx/link-before-sept-add/seamcall-then-cas': 303,
   'tdx/memslot-delete/fast-zap': 2142,
-  'tdx/memslot-delete/targeted': 5508,
+  'tdx/memslot-delete/targeted': 5628,
   'tdx/removal-track/buggy': 47,
   'tdx/removal-track/fixed': 125,
   'mmu/c1-yield-restart/buggy': 31,
