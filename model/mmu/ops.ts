@@ -478,8 +478,13 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
       run: (c) => {
         const m = c.m;
         const eff = effective(c) | (p.notifier ? c.loc(L.aux) : 0);
+        // The primary MMU frees only what it owns: a private gfn of a guest_memfd slot is backed by
+        // guest_memfd, which an mmu_notifier invalidation or munmap of the userspace mapping does not
+        // free (KVM_FILTER_SHARED keeps that invalidation off the mirror tree as well); only a
+        // guest_memfd PUNCH_HOLE (`gmem`) frees those pages.
+        const owned = p.gmem ? -1 : ~c.g(G.gmemBound);
         for (let g = p.start; g < p.end; g++) {
-          if ((mask & (1 << g)) === 0) continue;
+          if ((mask & owned & (1 << g)) === 0) continue;
           const old = c.st[m.pfnOf(g)]!;
           c.put(m.page(old), (c.st[m.page(old)]! & ~P.stateMask) | P.freed);
           let np = -1;
