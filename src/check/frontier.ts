@@ -87,12 +87,12 @@ export class Level {
     return this.chunks[this.ci]!;
   }
 
-  /** Appends a record for the `S` words of `buf` from `off`, whose store hash has the raw sums `s1`, `s2`. */
-  push(gid: number, ebits: number, judge: number, buf: Int32Array, off: number, s1 = 0, s2 = 0): void {
-    const S = this.S;
-    const bw = this.bw;
-    // At most the header, the bitmap and every word; the unused tail stays free.
-    const d = this.room(FH + bw + S);
+  /**
+   * Starts a record at `pos` (room for the header, the bitmap and every word; the unused tail stays
+   * free): records its offset, writes its header and returns its chunk.
+   */
+  private head(gid: number, ebits: number, judge: number, s1: number, s2: number): Int32Array {
+    const d = this.room(FH + this.bw + this.S);
     const o = this.pos;
     this.offs.push(this.ci * (1 << this.shift) + o);
     d[o] = gid;
@@ -100,6 +100,15 @@ export class Level {
     d[o + 2] = judge;
     d[o + 3] = s1;
     d[o + 4] = s2;
+    return d;
+  }
+
+  /** Appends a record for the `S` words of `buf` from `off`, whose store hash has the raw sums `s1`, `s2`. */
+  push(gid: number, ebits: number, judge: number, buf: Int32Array, off: number, s1 = 0, s2 = 0): void {
+    const S = this.S;
+    const bw = this.bw;
+    const d = this.head(gid, ebits, judge, s1, s2);
+    const o = this.pos;
     const b0 = o + FH;
     let p = b0 + bw;
     for (let w = 0; w < bw; w++) {
@@ -127,14 +136,8 @@ export class Level {
    */
   pushPatched(gid: number, ebits: number, judge: number, s1: number, s2: number, pd: Int32Array, po: number, ch: Int32Array, co: number, n: number): void {
     const bw = this.bw;
-    const d = this.room(FH + bw + this.S);
+    const d = this.head(gid, ebits, judge, s1, s2);
     const o = this.pos;
-    this.offs.push(this.ci * (1 << this.shift) + o);
-    d[o] = gid;
-    d[o + 1] = ebits;
-    d[o + 2] = judge;
-    d[o + 3] = s1;
-    d[o + 4] = s2;
     const b0 = o + FH;
     const pb0 = po + FH;
     // The parent's bitmap, and the number of its non-zero words (where its record ends).
