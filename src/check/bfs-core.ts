@@ -573,7 +573,7 @@ export class BfsCore {
         continue;
       }
       let nsel = 0;
-      if (por && na > 1) nsel = ampleSet(model, state, acts, thread, sel);
+      if (por && na > 1) nsel = reducedSet(model, state, acts, thread, sel);
       let any = false;
       const count = nsel > 0 ? nsel : na;
       // Words of `succ` to put back before the next step (see `stepFrom`): the first `restore` of
@@ -832,6 +832,20 @@ export function* laneSearch(core: BfsCore, budget: Budget, maxStates: number, on
     witnesses: core.witnesses,
     depthCut: core.depthCut,
   };
+}
+
+/**
+ * The reduced set a search with POR explores in `state`: `Model.persistent` when the model has
+ * it, else {@link ampleSet}. Returns the number of positions written to `sel`, or 0.
+ */
+export function reducedSet(
+  model: Model,
+  state: Int32Array,
+  acts: readonly number[],
+  thread: ((s: Int32Array, a: number) => number) | null,
+  sel: Int32Array,
+): number {
+  return model.persistent !== undefined ? model.persistent(state, acts, sel) : ampleSet(model, state, acts, thread, sel);
 }
 
 /**

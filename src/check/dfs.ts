@@ -6,7 +6,7 @@ import type { Model } from './model.js';
 import { FP, fingerprint } from './hash.js';
 import { makeStore, singleThreadStats } from './store.js';
 import { Budget, type Found, IntVec, type Search, clear, propTable, runAsync, runSync } from './common.js';
-import { ampleSet } from './bfs-core.js';
+import { reducedSet } from './bfs-core.js';
 import { buildResult } from './result.js';
 import { type Chain, initialRoots } from './trace.js';
 import type { CheckOptions, CheckResult } from './types.js';
@@ -95,7 +95,7 @@ function* dfsSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
       anySucc[depth] = true; // cut by the bound, not terminal
       return true;
     }
-    const nsel = por && acts.length > 1 ? ampleSet(model, buf, acts, thread, sel) : 0;
+    const nsel = por && acts.length > 1 ? reducedSet(model, buf, acts, thread, sel) : 0;
     const count = nsel > 0 ? nsel : acts.length;
     const o = pairs.alloc(2 * count);
     for (let j = 0; j < count; j++) {

@@ -116,6 +116,17 @@ export interface Model {
    */
   actionThread?(state: Int32Array, action: number): number;
   /**
+   * Partial-order reduction beyond singletons (optional, needs `isLocal`): writes into `sel` the
+   * positions in `actions` (the enabled actions of `state`, in `actions`' order) of a persistent
+   * set of `state` that is a proper subset of them, every action of which is invisible and
+   * respects a cycle proviso, and returns how many; or returns 0 (explore every action).
+   * `FootprintPor.persistent` in `por.ts` computes conflict-closed sets of threads from footprints.
+   * When present, BFS (its expansion; statement merging keeps using `isLocal`) and DFS use it
+   * instead of the singleton choice of `isLocal`/`actionThread`, so it must find every singleton
+   * `isLocal` would. Counterexample paths still index the full `actions` list (replay unchanged).
+   */
+  persistent?(state: Int32Array, actions: readonly number[], sel: Int32Array): number;
+  /**
    * Liveness: returns true when taking `action` in `state` is a progress step (SPIN's progress
    * labels, as steps: a step out of a state at a `progress` label). When present, BFS looks for
    * non-progress cycles (SPIN's `-l`): a fair cycle none of whose steps is a progress step.

@@ -105,10 +105,16 @@ export function intersects(a: LocSet, b: LocSet, except: LocSet | null): boolean
   return false;
 }
 
-/** Returns true when `w` meets `fr ∪ fw`, or `r` (when given) meets `fw`, outside `mono` (condition 1). */
-function meets(w: LocSet, r: LocSet | null, fr: LocSet, fw: LocSet, mono: LocSet): boolean {
+/**
+ * Returns true when a step with plain reads `r`, plain writes `w` and commuting updates `a`
+ * conflicts with a future with plain reads `fr`, plain writes `fw` and commuting updates `fa`,
+ * outside `mono` (conditions 1 and 1b): `w` meets `fr ∪ fw ∪ fa`, `r` meets `fw ∪ fa`, or `a`
+ * meets `fr ∪ fw`. Two commuting updates of one location (`a` and `fa`) do not conflict.
+ */
+function meets(w: LocSet, r: LocSet, a: LocSet, fr: LocSet, fw: LocSet, fa: LocSet, mono: LocSet): boolean {
   for (let k = 0; k < w.length; k++) {
-    const x = (w[k]! & (fr[k]! | fw[k]!)) | (r === null ? 0 : r[k]! & fw[k]!);
+    const f = fw[k]! | fa[k]!;
+    const x = (w[k]! & (fr[k]! | f)) | (r[k]! & f) | (a[k]! & (fr[k]! | fw[k]!));
     if ((x & ~mono[k]!) !== 0) return true;
   }
   return false;
@@ -144,17 +150,23 @@ export interface FootprintModel {
   actionThread(state: Int32Array, action: number): number;
   /**
    * Runs `action` from `state` into `out` (same size) while recording into `reads` and `writes`
-   * (both empty on entry) every location the step read (its guard included) or wrote. Returns
+   * (both empty on entry) every location the step read (its guard included) or wrote, and, when
+   * `adds` is given (empty on entry) and the model declares commuting updates, into `adds` instead
+   * of `reads`/`writes` every location the step touched ONLY through commuting updates (condition
+   * 1b of the module comment; a location also read or written otherwise stays in `reads`/`writes`,
+   * and may be in `adds` too). Returns
    * false when the action is not enabled, or when the step did something the recording cannot
    * attribute to locations (then no reduction is made).
    */
-  recordStep(state: Int32Array, action: number, out: Int32Array, reads: LocSet, writes: LocSet): boolean;
+  recordStep(state: Int32Array, action: number, out: Int32Array, reads: LocSet, writes: LocSet, adds?: LocSet): boolean;
   /**
    * Adds to `reads` and `writes` every location any step thread `t` may still take from `state`
-   * may read or write (all branches of its remaining program, guards of blocked steps included);
-   * returns false when `t` has finished (no future).
+   * may read or write (all branches of its remaining program, guards of blocked steps included),
+   * and, when `adds` is given, into `adds` the locations it may touch only through commuting
+   * updates (condition 1b; a location in `reads`/`writes` may be there too); returns false when
+   * `t` has finished (no future).
    */
-  future(state: Int32Array, t: number, reads: LocSet, writes: LocSet): boolean;
+  future(state: Int32Array, t: number, reads: LocSet, writes: LocSet, adds?: LocSet): boolean;
   /** Locations read by properties (see the module comment, condition 2). */
   readonly visible: LocSet;
   /** Locations only ever blindly updated by a commutative, idempotent operation and read by no step. */
@@ -171,10 +183,10 @@ export interface FootprintModel {
    * Optional, instead of `future` where the model keeps futures as sets: thread `t`'s future reads
    * and writes, not to be modified (undefined when `t` has finished).
    */
-  futureSets?(state: Int32Array, t: number): { readonly reads: LocSet; readonly writes: LocSet } | undefined;
+  futureSets?(state: Int32Array, t: number): { readonly reads: LocSet; readonly writes: LocSet; readonly adds?: LocSet } | undefined;
 }
 
-/** Why `isLocal` said no, counted per reason (for `stats`). */
+/** Why `isLocal` said no, counted per reason, and what `persistent` chose (for `stats`). */
 export interface PorStats {
   /** Actions asked about. */
   asked: number;
@@ -189,69 +201,117 @@ export interface PorStats {
   visible: number;
   /** The step conflicts with another thread's future. */
   conflict: number;
+  /** `persistent`: states asked (with two enabled actions or more). */
+  states: number;
+  /** `persistent`: states reduced to one enabled action, and to a proper set of several. */
+  single: number;
+  multi: number;
 }
 
-/** Decides singleton persistent sets from footprints (see the module comment). */
+/** Decides singleton persistent sets (`isLocal`) and conflict-closed thread sets (`persistent`) from footprints (see the module comment). */
 export class FootprintPor {
-  readonly stats: PorStats = { asked: 0, local: 0, disabled: 0, unrecorded: 0, noProgress: 0, visible: 0, conflict: 0 };
+  readonly stats: PorStats = { asked: 0, local: 0, disabled: 0, unrecorded: 0, noProgress: 0, visible: 0, conflict: 0, states: 0, single: 0, multi: 0 };
   private readonly reads: LocSet;
   private readonly writes: LocSet;
+  private readonly adds: LocSet;
+  /** The empty set (the commuting updates of a future the model does not split). */
+  private readonly none: LocSet;
   /** Per thread: the guard's reads of a blocked thread. */
   private readonly fr: LocSet[];
   /** Per thread: scratch copies of its future (when the model has no `futureSets`). */
   private readonly fw: LocSet[];
   private readonly fwCopy: LocSet[];
-  /** Per thread: its future's reads and writes (see `futureOf`). */
+  private readonly faCopy: LocSet[];
+  /** Per thread: its future's reads, writes and commuting updates (see `futureOf`). */
   private readonly futR: LocSet[];
   private readonly futW: LocSet[];
+  private readonly futA: LocSet[];
   /** Per thread (`conflictsOthers`): 0 finished or the acting thread, 1 may move (in `E`), 2 blocked, 3 blocked and conflicting. */
   private readonly kind: Uint8Array;
   private out: Int32Array;
+  /** `persistent` scratch, per thread: its current step's reads, writes and commuting updates. */
+  private readonly sR: LocSet[];
+  private readonly sW: LocSet[];
+  private readonly sA: LocSet[];
+  /**
+   * `persistent` scratch, per thread: position of its action in `acts` (-1: none); 1 when that
+   * step may be in a proper reduced set (recorded, invisible, raises progress); 1 unfinished;
+   * the guard of a blocked thread (0 not asked, 1 in `fr`, 2 unknown); in the set being closed.
+   */
+  private readonly pos: Int32Array;
+  private readonly ok: Uint8Array;
+  private readonly live: Uint8Array;
+  private readonly guard: Uint8Array;
+  private readonly inT: Uint8Array;
+  private readonly queue: Int32Array;
+  private readonly best: Uint8Array;
 
   constructor(private readonly m: FootprintModel) {
-    this.reads = locSet(m.locations);
-    this.writes = locSet(m.locations);
-    this.fr = Array.from({ length: m.threadCount }, () => locSet(m.locations));
-    this.fw = Array.from({ length: m.threadCount }, () => locSet(m.locations));
-    this.fwCopy = Array.from({ length: m.threadCount }, () => locSet(m.locations));
+    const L = m.locations;
+    const n = m.threadCount;
+    const sets = (): LocSet[] => Array.from({ length: n }, () => locSet(L));
+    this.reads = locSet(L);
+    this.writes = locSet(L);
+    this.adds = locSet(L);
+    this.none = locSet(L);
+    this.fr = sets();
+    this.fw = sets();
+    this.fwCopy = sets();
+    this.faCopy = sets();
     this.futR = this.fw.slice();
     this.futW = this.fwCopy.slice();
-    this.kind = new Uint8Array(m.threadCount);
+    this.futA = this.faCopy.slice();
+    this.kind = new Uint8Array(n);
     this.out = new Int32Array(0);
+    this.sR = sets();
+    this.sW = sets();
+    this.sA = sets();
+    this.pos = new Int32Array(n);
+    this.ok = new Uint8Array(n);
+    this.live = new Uint8Array(n);
+    this.guard = new Uint8Array(n);
+    this.inT = new Uint8Array(n);
+    this.queue = new Int32Array(n);
+    this.best = new Uint8Array(n);
+  }
+
+  /**
+   * Records `action`'s step in `state` into `r`, `w`, `a` (cleared here) and `this.out`; returns
+   * 'ok', or why it may not be in a proper reduced set (conditions 1-3).
+   */
+  private step(state: Int32Array, action: number, t: number, r: LocSet, w: LocSet, a: LocSet): 'ok' | 'disabled' | 'unrecorded' | 'noProgress' | 'visible' {
+    const m = this.m;
+    if (this.out.length !== state.length) this.out = new Int32Array(state.length);
+    r.fill(0);
+    w.fill(0);
+    a.fill(0);
+    let ok: boolean;
+    try {
+      ok = m.recordStep(state, action, this.out, r, w, a);
+    } catch {
+      // The step raised (a diagnostic): let the explorer run it and report that.
+      return 'unrecorded';
+    }
+    if (!ok) return 'disabled';
+    if (!(m.progress(this.out, t) > m.progress(state, t))) return 'noProgress';
+    if (intersects(w, m.visible, null) || intersects(a, m.visible, null)) return 'visible';
+    return 'ok';
   }
 
   /** `Model.isLocal`: true when `{action}` is a singleton persistent set of `state` that is invisible and makes progress. */
   isLocal(state: Int32Array, action: number): boolean {
-    const m = this.m;
     const st = this.stats;
     st.asked++;
-    if (this.out.length !== state.length) this.out = new Int32Array(state.length);
     const r = this.reads;
     const w = this.writes;
-    r.fill(0);
-    w.fill(0);
-    const t = m.actionThread(state, action);
-    let ok: boolean;
-    try {
-      ok = m.recordStep(state, action, this.out, r, w);
-    } catch {
-      // The step raised (a diagnostic): let the explorer run it and report that.
-      st.unrecorded++;
+    const a = this.adds;
+    const t = this.m.actionThread(state, action);
+    const why = this.step(state, action, t, r, w, a);
+    if (why !== 'ok') {
+      st[why]++;
       return false;
     }
-    if (!ok) {
-      st.disabled++;
-      return false;
-    }
-    if (!(m.progress(this.out, t) > m.progress(state, t))) {
-      st.noProgress++;
-      return false;
-    }
-    if (intersects(w, m.visible, null)) {
-      st.visible++;
-      return false;
-    }
-    if (this.conflictsOthers(state, t, w, r)) {
+    if (this.conflictsOthers(state, t, w, r, a)) {
       st.conflict++;
       return false;
     }
@@ -260,11 +320,90 @@ export class FootprintPor {
   }
 
   /**
-   * Returns true when writes `w` (and reads `r`, when given) of thread `t`'s step meet the
-   * future of another unfinished thread that may move on a path avoiding `t`, outside the
+   * `Model.persistent`: writes into `sel` the positions in `acts` (the enabled actions of `state`,
+   * one per thread at most) of the smallest conflict-closed set of threads found (condition 5 of
+   * the module comment) and returns how many, or 0 when no proper subset of `acts` qualifies (or a
+   * thread has two enabled actions, or `sel` is too small): then every action is explored.
+   */
+  persistent(state: Int32Array, acts: readonly number[], sel: Int32Array): number {
+    const m = this.m;
+    const n = m.threadCount;
+    const na = acts.length;
+    if (na < 2) return 0;
+    this.stats.states++;
+    const { pos, ok, live, guard, inT, queue, best, sR, sW, sA, fr } = this;
+    pos.fill(-1);
+    for (let i = 0; i < na; i++) {
+      const t = m.actionThread(state, acts[i]!);
+      if (t < 0 || t >= n || pos[t]! >= 0) return 0;
+      pos[t] = i;
+    }
+    for (let u = 0; u < n; u++) {
+      live[u] = this.futureOf(state, u) ? 1 : 0;
+      guard[u] = 0;
+      ok[u] = pos[u]! >= 0 && this.step(state, acts[pos[u]!]!, u, sR[u]!, sW[u]!, sA[u]!) === 'ok' ? 1 : 0;
+      // an enabled thread with no future (a model inconsistency): compare it with everything
+      if (pos[u]! >= 0 && live[u] === 0) return 0;
+    }
+    const mono = m.monotone;
+    const guardOf = m.blockedGuard?.bind(m);
+    let bestCount = na;
+    for (let seed = 0; seed < n && bestCount > 1; seed++) {
+      if (ok[seed] === 0) continue;
+      inT.fill(0);
+      inT[seed] = 1;
+      queue[0] = seed;
+      let qh = 0;
+      let qt = 1;
+      let count = 1;
+      let fail = false;
+      const join = (u: number): void => {
+        inT[u] = 1;
+        queue[qt++] = u;
+        if (pos[u]! >= 0) {
+          count++;
+          if (ok[u] === 0 || count >= bestCount) fail = true;
+        }
+      };
+      while (qh < qt && !fail) {
+        const x = queue[qh++]!;
+        if (pos[x]! >= 0) {
+          // an enabled member: every thread whose future its step conflicts with joins (1, 1b)
+          for (let u = 0; u < n && !fail; u++) {
+            if (inT[u] !== 0 || live[u] === 0) continue;
+            if (meets(sW[x]!, sR[x]!, sA[x]!, this.futR[u]!, this.futW[u]!, this.futA[u]!, mono)) join(u);
+          }
+          continue;
+        }
+        // a blocked member: every thread that may write what its guard reads joins (it may enable it)
+        if (guard[x] === 0) {
+          fr[x]!.fill(0);
+          guard[x] = guardOf !== undefined && guardOf(state, x, fr[x]!) ? 1 : 2;
+        }
+        for (let u = 0; u < n && !fail; u++) {
+          if (inT[u] !== 0 || live[u] === 0) continue;
+          if (guard[x] === 2 || intersects(fr[x]!, this.futW[u]!, null) || intersects(fr[x]!, this.futA[u]!, null)) join(u);
+        }
+      }
+      if (fail) continue;
+      bestCount = count;
+      best.set(inT);
+    }
+    if (bestCount >= na) return 0;
+    if (bestCount > sel.length) return 0;
+    let c = 0;
+    for (let i = 0; i < na; i++) if (best[m.actionThread(state, acts[i]!)] !== 0) sel[c++] = i;
+    if (c === 1) this.stats.single++;
+    else this.stats.multi++;
+    return c;
+  }
+
+  /**
+   * Returns true when writes `w`, reads `r` and commuting updates `a` of thread `t`'s step meet
+   * the future of another unfinished thread that may move on a path avoiding `t`, outside the
    * monotone locations (condition 1).
    */
-  private conflictsOthers(state: Int32Array, t: number, w: LocSet, r: LocSet | null): boolean {
+  private conflictsOthers(state: Int32Array, t: number, w: LocSet, r: LocSet, a: LocSet): boolean {
     const m = this.m;
     const n = m.threadCount;
     const mono = m.monotone;
@@ -276,7 +415,7 @@ export class FootprintPor {
     for (let u = 0; u < n; u++) {
       kind[u] = 0;
       if (u === t || !this.futureOf(state, u)) continue;
-      if (!meets(w, r, this.futR[u]!, this.futW[u]!, mono)) continue;
+      if (!meets(w, r, a, this.futR[u]!, this.futW[u]!, this.futA[u]!, mono)) continue;
       if (guardOf === undefined) return true;
       gr[u]!.fill(0);
       if (!guardOf(state, u, gr[u]!)) return true;
@@ -297,7 +436,7 @@ export class FootprintPor {
       for (let u = 0; u < n; u++) {
         if (kind[u] !== 2 && kind[u] !== 3) continue;
         for (let v = 0; v < n; v++) {
-          if (kind[v] !== 1 || !intersects(gr[u]!, this.futW[v]!, null)) continue;
+          if (kind[v] !== 1 || (!intersects(gr[u]!, this.futW[v]!, null) && !intersects(gr[u]!, this.futA[v]!, null))) continue;
           if (kind[u] === 3) return true;
           kind[u] = 1;
           this.futureOf(state, u);
@@ -309,7 +448,7 @@ export class FootprintPor {
     return false;
   }
 
-  /** Points `futR[u]`/`futW[u]` at thread `u`'s future (the model's own sets, or copies); false when `u` has finished. */
+  /** Points `futR[u]`/`futW[u]`/`futA[u]` at thread `u`'s future (the model's own sets, or copies); false when `u` has finished. */
   private futureOf(state: Int32Array, u: number): boolean {
     const m = this.m;
     if (m.futureSets !== undefined) {
@@ -317,17 +456,19 @@ export class FootprintPor {
       if (f === undefined) return false;
       this.futR[u] = f.reads;
       this.futW[u] = f.writes;
+      this.futA[u] = f.adds ?? this.none;
       return true;
     }
     const r = this.fw[u]!;
     const w = this.fwCopy[u]!;
+    const a = this.faCopy[u]!;
     r.fill(0);
     w.fill(0);
-    if (!m.future(state, u, r, w)) return false;
+    a.fill(0);
+    if (!m.future(state, u, r, w, a)) return false;
     this.futR[u] = r;
     this.futW[u] = w;
+    this.futA[u] = a;
     return true;
   }
-
-
 }

@@ -11,7 +11,7 @@ import { F, G, L, MmuLayout, MS, type Geometry, NX, P, R, RF, T, TLB, TS, V } fr
 import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
 import { addClass, type FootprintClass, type FootprintProperty, footprintPor, type MmuFootprints } from './footprint.js';
-import { hasLoc, locSet } from '../check/por.js';
+import { type FootprintPor, hasLoc, locSet } from '../check/por.js';
 import { auxMaskPcs, gfnPermutations, identicalThreads, MmuSymmetry, ThreadSymmetry } from './symmetry.js';
 
 /** A thread of a scenario: name (`V0`, `N`, `M`, ...) and its script of operations. */
@@ -106,6 +106,8 @@ export class MmuMachine implements Model {
    * operation footprints and every property declares what it reads (see src/mmu/footprint.ts).
    */
   readonly isLocal?: (state: Int32Array, action: number) => boolean;
+  /** Conflict-closed persistent sets of threads (`Model.persistent`), with `isLocal`. */
+  readonly persistent?: (state: Int32Array, actions: readonly number[], sel: Int32Array) => number;
   /**
    * Footprint POR is opt-in (`--por on`): it saves 2-20% of the states of the scenarios at a
    * higher cost per state, and its first counterexample may break another invariant than the
@@ -114,6 +116,8 @@ export class MmuMachine implements Model {
   readonly porByDefault = false;
   /** The footprints behind `isLocal` (tests, statistics). */
   readonly footprints?: MmuFootprints;
+  /** The reduction oracle behind `isLocal` and `persistent` (statistics: `por.stats`). */
+  readonly por?: FootprintPor;
   /**
    * Symmetry (`Model.canonicalize`): present when some threads are identical and every property
    * is a built-in one (symmetric in the threads); see src/mmu/symmetry.ts.
@@ -147,7 +151,9 @@ export class MmuMachine implements Model {
       if (p !== undefined) {
         const por = p.por;
         this.footprints = p.fp;
+        this.por = por;
         this.isLocal = (s, a) => por.isLocal(s, a);
+        this.persistent = (s, acts, sel) => por.persistent(s, acts, sel);
       }
       const groups = identicalThreads(this);
       const builtIn = (this.properties() as readonly FootprintProperty[]).every((p) => p.reads !== undefined);
