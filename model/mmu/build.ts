@@ -314,7 +314,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     properties: (mm) => [...mmuProperties(mm, o, scn.witnesses), spteClassificationProperty(mm, words), ...userProperties(mm, scn.properties ?? [])],
     display: words.display(),
     cites: kernelFunctionOf,
-    footprints: opFootprint,
+    footprints: (op) => opFootprint(op, o),
     ...(scn.symmetricGfns !== undefined ? { symmetricGfns: scn.symmetricGfns } : {}),
   });
 }

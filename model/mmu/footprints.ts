@@ -18,6 +18,7 @@
  * metadata (`nx-meta`, in the state only when a scenario splits for the NX mitigation).
  */
 import type { FootprintClass } from '../../src/internal.js';
+import type { Options } from './options.js';
 
 const BASE: readonly FootprintClass[] = [
   'G.viol', 'G.vinfo', 'G.seen', 'G.writer', 'G.readers', 'G.rcu', 'G.srcu', 'G.srcuGp',
@@ -55,7 +56,29 @@ export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> 
   finalize: [...BASE, 'L.aux2', 'L.hook'],
 };
 
-/** Returns the footprint classes of operation `op`, or undefined (it touches everything). */
-export function opFootprint(op: string): readonly FootprintClass[] | undefined {
-  return Object.hasOwn(OP_FOOTPRINTS, op) ? OP_FOOTPRINTS[op] : undefined;
+/**
+ * The reader masks an operation touches only through its own bit (`+` classes, src/mmu/footprint.ts:
+ * rcu/srcu/read-lock acquire and release commute between threads). An operation not listed for a
+ * word reads it (write_lock waits for readers, call_rcu snapshots the RCU readers, synchronize_srcu
+ * snapshots the SRCU readers) or may, under some option: `fault` takes mmu_lock for write for a
+ * private huge-page demotion when `tdxDemoteLock` is `write`. The test mode catches a plain access.
+ */
+const COMMUTING: Readonly<Record<string, readonly ('G.readers' | 'G.rcu' | 'G.srcu' | 'G.srcuGp')[]>> = {
+  fault: ['G.readers', 'G.srcu', 'G.srcuGp'],
+  'pre-fault': ['G.readers', 'G.srcu', 'G.srcuGp'],
+  access: ['G.readers', 'G.srcu', 'G.srcuGp'],
+  'zap-range': ['G.srcu', 'G.srcuGp'],
+  'fast-zap': ['G.srcu', 'G.srcuGp'],
+  munmap: ['G.srcu', 'G.srcuGp'],
+  'gmem-punch-hole': ['G.srcu', 'G.srcuGp'],
+};
+
+/** Returns the footprint classes of operation `op` under options `o`, or undefined (it touches everything). */
+export function opFootprint(op: string, o?: Options): readonly FootprintClass[] | undefined {
+  if (!Object.hasOwn(OP_FOOTPRINTS, op)) return undefined;
+  const classes = OP_FOOTPRINTS[op]!;
+  let commuting = Object.hasOwn(COMMUTING, op) ? COMMUTING[op]! : [];
+  if (op === 'fault' && (o === undefined || (o.tdxHugePages && o.tdxDemoteLock !== 'read'))) commuting = commuting.filter((w) => w !== 'G.readers');
+  if (commuting.length === 0) return classes;
+  return classes.map((c) => ((commuting as readonly string[]).includes(c) ? (`+${c}` as FootprintClass) : c));
 }

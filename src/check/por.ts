@@ -12,10 +12,15 @@
  *   witnesses);
  * - a per-thread progress number for the cycle proviso (`progress`).
  *
+ * - optionally, the locations a step or a future touches only through commuting updates (`adds`,
+ *   condition 1b), kept apart from its plain reads and writes.
+ *
  * {@link FootprintPor.isLocal} then decides whether `{action}` may be explored alone in `state`
  * (a singleton persistent set), which is exactly the contract of `Model.isLocal`: a model assigns
  * `isLocal = (s, a) => por.isLocal(s, a)` and the BFS/DFS/parallel/shard explorers, their
- * statement merging and trace replay use it unchanged.
+ * statement merging and trace replay use it unchanged. {@link FootprintPor.persistent} computes
+ * the smallest conflict-closed set of threads (condition 5), the contract of `Model.persistent`,
+ * which BFS and DFS expansion use instead of the singleton choice when the model has it.
  *
  * ## Soundness (why the reduced search finds every violation, witness and deadlock)
  *
@@ -45,6 +50,22 @@
  *    Monotone locations are excluded because every access to them is a
  *    blind update of the same commutative, idempotent kind (OR of a constant bit) whose value no
  *    step reads, so such updates commute in any order and influence no step.
+ * 1b. Commuting updates. A model may report a location `x` in a step's `adds` (and not in its `R`
+ *    or `W`) only when the step touches `x` solely through an update `x := f(x)` whose function
+ *    `f` does not depend on what the step read elsewhere being anything but what it is, such that
+ *    nothing else the step does (its enabledness, its branches, its other writes, its successor
+ *    pc) depends on the value of `x`, and such that the updates any two distinct threads may make
+ *    to `x` commute (`f ∘ g = g ∘ f`: e.g. additions of constants, or each thread setting and
+ *    clearing only its own bit of a mask). A future reports in `FA(u)` the locations `u` may
+ *    touch only that way (a location `u` may also read or write plainly is in `FR(u)`/`FW(u)`).
+ *    Condition 1 then reads: `W \ M` is disjoint from `FR(u) ∪ FW(u) ∪ FA(u)`, `R \ M` from
+ *    `FW(u) ∪ FA(u)`, and `A \ M` from `FR(u) ∪ FW(u)` (only `A ∩ FA(u)` may be non-empty). The
+ *    argument of 1 goes through: a step `bi` of another thread that updates `x ∈ A` commutingly
+ *    changes no value `a` depends on (a's behaviour does not depend on `x`) and `a`'s update of
+ *    `x` changes nothing `bi` depends on, while the final value of `x` is the same in either
+ *    order (the updates commute); every other location is as in 1. A write-lock acquisition that
+ *    waits for the reader mask to be empty reads the mask: it is a plain read, in `FR`, and
+ *    conflicts with every reader's update of it. For visibility (2) an update is a write.
  * 2. Visibility (C2). `W` is disjoint from `visible`, the locations any `always` (or `eventually`)
  *    property reads and any non-monotone location a `sometimes` property reads. So `a` changes
  *    no property's value, in `s` or in any `si` above (it writes the same locations there). A
@@ -61,7 +82,25 @@
  *    visibility condition; a state skipped by statement merging has an enabled action, so it is
  *    never terminal.
  *
- * With 1-3 the standard argument (induction on the length of a path to a bad state, and on the
+ * 5. Sets of several threads (`persistent`). Threads are deterministic (one enabled action each).
+ *    For a seed thread `t0` whose step passes 2 and 3, let `T` be the least set of threads with
+ *    `t0 ∈ T` such that: (i) for an enabled `x ∈ T`, every unfinished thread `u` whose future
+ *    the step of `x` conflicts with (conditions 1, 1b, measured as for a singleton) is in `T`;
+ *    (ii) for a disabled unfinished `x ∈ T`, every unfinished thread `u` whose future writes (or
+ *    updates) a location `x`'s guard read in `s` is in `T` (every unfinished thread when the
+ *    guard cannot be measured). The set explored is `P` = the steps of the enabled threads of `T`,
+ *    used only when every one of them passes 2 and 3 and `P` is smaller than every enabled action.
+ *    `P` is persistent: on a path from `s` that takes no step of `P`, no thread of `T` moves (an
+ *    enabled one has no other action, and by induction along the path, a disabled one stays
+ *    disabled, since only threads outside `T` moved and by (ii) none of them writes what its
+ *    guard reads); so every step on the path is a step of a thread `u ∉ T` inside `u`'s future,
+ *    and by (i) each step of `P` commutes with it exactly as in 1. Visibility and the proviso
+ *    are required of every step of `P`, so the argument below applies unchanged to each of
+ *    them; the singleton sets of `isLocal` are the case `|P| = 1`. (Every set `persistent` tries
+ *    is closed, whichever seed, so trying each seed and keeping the smallest is sound; the
+ *    blocked-thread rule (ii) is the fixpoint of 1 seen from the other side.)
+ *
+ * With 1-3 (and 5) the standard argument (induction on the length of a path to a bad state, and on the
  * state's height in the reduced graph, which 3 makes well founded) shows that a reachable state
  * violating an `always` property, a reachable witness of a `sometimes` property, or a reachable
  * deadlock has a counterpart found by the reduced search. Statement merging (`mergeStep` in

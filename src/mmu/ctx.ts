@@ -119,6 +119,15 @@ export class Ctx {
       this.nw = n + 1;
     } else this.raw = true;
   }
+  /**
+   * Sets (`on`) or clears the running thread's own bit of word `i` (a lock's reader mask): a
+   * commuting update, its value read for nothing else, so updates of distinct threads commute.
+   */
+  ownBit(i: number, on: boolean): void {
+    if (this.commute !== null) this.commute(i);
+    const v = this.st[i]!;
+    this.put(i, on ? v | (1 << this.t) : v & ~(1 << this.t));
+  }
   /** The running thread. */
   t = 0;
   /** pc of the running step. */
@@ -136,6 +145,11 @@ export class Ctx {
   readonly vcpus: number;
   /** Returns true when thread `t` currently waits at a step that wants mmu_lock in `mode`. */
   waitsForLock: (s: Int32Array, t: number) => 'read' | 'write' | undefined = () => undefined;
+  /**
+   * Set by the footprint recording: told the word of each commuting update ({@link ownBit})
+   * before it happens (src/mmu/footprint.ts, condition 1b of src/check/por.ts); null otherwise.
+   */
+  commute: ((i: number) => void) | null = null;
   /** Returns true when thread `t` holds kvm->slots_lock (its {@link F}.slots flag; the footprint recording replaces it). */
   slotsHeld: (s: Int32Array, t: number) => boolean = (s, t) => (s[this.m.local(t, L.flags)]! & F.slots) !== 0;
 
@@ -284,7 +298,7 @@ export class Ctx {
   }
   /** Takes mmu_lock for read (RL+). */
   lockRead(): void {
-    this.put(G.readers, this.st[G.readers]! | (1 << this.t));
+    this.ownBit(G.readers, true);
     this.flag(F.rl, true);
     this.touch('RL+');
   }
@@ -309,7 +323,7 @@ export class Ctx {
       this.touch('WL-');
     }
     if (this.has(F.rl)) {
-      this.put(G.readers, this.st[G.readers]! & ~(1 << this.t));
+      this.ownBit(G.readers, false);
       this.touch('RL-');
     }
     this.flag(F.rl | F.wl, false);
@@ -326,14 +340,14 @@ export class Ctx {
   }
   /** rcu_read_lock. */
   rcuLock(): void {
-    this.put(G.rcu, this.st[G.rcu]! | (1 << this.t));
+    this.ownBit(G.rcu, true);
     this.flag(F.rcu, true);
     this.touch('RCU+');
   }
   /** rcu_read_unlock; a grace period ends for queued tables no reader still waits on, which are freed. */
   rcuUnlock(): void {
     const bit = 1 << this.t;
-    this.put(G.rcu, this.st[G.rcu]! & ~bit);
+    this.ownBit(G.rcu, false);
     this.flag(F.rcu, false);
     this.touch('RCU-');
     const m = this.m;
@@ -346,13 +360,13 @@ export class Ctx {
   }
   /** srcu_read_lock(&kvm->srcu). */
   srcuLock(): void {
-    this.put(G.srcu, this.st[G.srcu]! | (1 << this.t));
+    this.ownBit(G.srcu, true);
     this.flag(F.srcu, true);
   }
   /** srcu_read_unlock (the section leaves a grace period in flight, `G.srcuGp`). */
   srcuUnlock(): void {
-    this.put(G.srcu, this.st[G.srcu]! & ~(1 << this.t));
-    this.put(G.srcuGp, this.st[G.srcuGp]! & ~(1 << this.t));
+    this.ownBit(G.srcu, false);
+    this.ownBit(G.srcuGp, false);
     this.flag(F.srcu, false);
   }
 

@@ -70,7 +70,18 @@ export type FootprintClass =
   | 'nx-meta'
   | 'tdx-locks'
   | 'tdx-huge'
-  | 'all';
+  | 'all'
+  | CommutingClass;
+
+/**
+ * `+G.<name>`: global word `<name>` (a lock's reader mask: `G.readers`, `G.rcu`, `G.srcu`,
+ * `G.srcuGp`) that the operation touches ONLY through commuting updates of its own thread's bit
+ * (`Ctx.ownBit`: rcu/srcu/read-lock acquire and release), never reading it otherwise. Two threads'
+ * such updates commute (condition 1b of src/check/por.ts); an operation that reads the word
+ * (write_lock's wait for readers, call_rcu's reader snapshot, synchronize_srcu) declares the
+ * plain `G.<name>`. The test mode checks it: a plain access of a `+` word escapes.
+ */
+export type CommutingClass = `+G.${'readers' | 'rcu' | 'srcu' | 'srcuGp'}`;
 
 /** A property that declares the state words it reads. */
 export interface FootprintProperty extends Property {
@@ -88,9 +99,10 @@ export interface FootprintProperty extends Property {
   readonly terminal?: true;
 }
 
-/** Adds the words of class `c` (as thread `t`, or -1 for none) to `out`. */
+/** Adds the words of class `c` (as thread `t`, or -1 for none) to `out` (a commuting class: its word). */
 export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet): void {
   const g = m.geometry;
+  if (c.startsWith('+')) return addClass(m, c.slice(1) as FootprintClass, t, out);
   const range = (from: number, n: number): void => {
     for (let i = 0; i < n; i++) addLoc(out, from + i);
   };
@@ -141,6 +153,10 @@ class Recorder {
   readonly view: Int32Array;
   reads: LocSet;
   writes: LocSet;
+  /** Where commuting updates go (see {@link commute}); null: they are plain reads and writes. */
+  adds: LocSet | null = null;
+  /** The word of the commuting update under way (-1 none): its next read and write go to `adds`. */
+  pending = -1;
   failed = false;
   /** Words read before this step wrote them, in order, and the values read. */
   firstReads: number[] = [];
@@ -166,7 +182,8 @@ class Recorder {
       get(t, k) {
         const i = index(k);
         if (i >= 0) {
-          addLoc(self.reads, i);
+          if (i === self.pending) addLoc(self.adds!, i);
+          else addLoc(self.reads, i);
           // 1: read before any write, 2: written
           if (self.mark[i] === 0) {
             self.mark[i] = 1;
@@ -183,7 +200,10 @@ class Recorder {
       set(t, k, v) {
         const i = index(k);
         if (i >= 0) {
-          addLoc(self.writes, i);
+          if (i === self.pending) {
+            addLoc(self.adds!, i);
+            self.pending = -1;
+          } else addLoc(self.writes, i);
           if (self.mark[i] !== 2) {
             self.mark[i] = 2;
             self.written.push(i);
@@ -197,11 +217,22 @@ class Recorder {
     });
   }
 
+  /**
+   * A commuting update of word `i` follows (`Ctx.ownBit`: it reads `i` only to write it back
+   * changed in the running thread's own bit): its read and write are noted in `adds` (when
+   * recording them apart), not in `reads`/`writes`. Other accesses of `i` stay plain.
+   */
+  commute(i: number): void {
+    if (this.adds !== null) this.pending = i;
+  }
+
   /** Starts recording a step on a copy of `state`. */
-  begin(state: Int32Array, reads: LocSet, writes: LocSet): void {
+  begin(state: Int32Array, reads: LocSet, writes: LocSet, adds: LocSet | null = null): void {
     this.buf.set(state);
     this.reads = reads;
     this.writes = writes;
+    this.adds = adds;
+    this.pending = -1;
     this.failed = false;
     for (const i of this.firstReads) this.mark[i] = 0;
     for (const i of this.written) this.mark[i] = 0;
@@ -229,6 +260,8 @@ interface Memo {
   readonly np: number | undefined;
   readonly reads: LocSet;
   readonly writes: LocSet;
+  /** The commuting updates (condition 1b of src/check/por.ts). */
+  readonly adds: LocSet;
 }
 
 /** Recorded executions kept per thread and pc (the oldest is replaced). */
@@ -252,8 +285,10 @@ export class MmuFootprints implements FootprintModel {
   readonly complete: boolean;
   /** Declared future per thread per pc: reads and writes (the same set: classes do not tell them apart). */
   private readonly fut: LocSet[][];
-  /** {@link fut} as `futureSets` gives it. */
-  private readonly futPair: { readonly reads: LocSet; readonly writes: LocSet }[][];
+  /** Declared future per thread per pc: the words touched only by commuting updates (`+` classes; none of {@link fut}). */
+  private readonly futAdds: LocSet[][];
+  /** {@link fut} and {@link futAdds} as `futureSets` gives them. */
+  private readonly futPair: { readonly reads: LocSet; readonly writes: LocSet; readonly adds: LocSet }[][];
   private readonly rec: Recorder;
   /** Recorded executions per thread and pc (see {@link Memo}), and where the next one goes. */
   private readonly memo: Memo[][][];
@@ -294,23 +329,33 @@ export class MmuFootprints implements FootprintModel {
     this.complete = complete;
     // Futures: the union of the declared footprints of the operations from the current one to the
     // end of the script, plus the thread's own pc and locals. An edited operation touches everything.
-    this.fut = mm.programs.map((prog, t) => {
+    // A word some remaining operation touches plainly is plain (in `fut`), else commuting when
+    // some remaining operation declares it `+` (in `futAdds`).
+    const futures = mm.programs.map((prog, t) => {
       const spec = mm.spec.threads[t]!;
       const perOp = prog.ops.map((op, i) => {
         const s = locSet(this.locations);
+        const a = locSet(this.locations);
         addOwn(m, t, s);
         const declared = op === spec.ops[i] ? opFootprint(op.op) : undefined;
-        for (const c of declared ?? ['all']) addClass(m, c, t, s);
-        return s;
+        for (const c of declared ?? ['all']) addClass(m, c, t, c.startsWith('+') ? a : s);
+        return { s, a };
       });
-      const fromOp = perOp.map(() => locSet(this.locations));
+      const fromOp = perOp.map(() => ({ s: locSet(this.locations), a: locSet(this.locations) }));
       for (let i = perOp.length - 1; i >= 0; i--) {
-        unionInto(fromOp[i]!, perOp[i]!);
-        if (i + 1 < perOp.length) unionInto(fromOp[i]!, fromOp[i + 1]!);
+        unionInto(fromOp[i]!.s, perOp[i]!.s);
+        unionInto(fromOp[i]!.a, perOp[i]!.a);
+        if (i + 1 < perOp.length) {
+          unionInto(fromOp[i]!.s, fromOp[i + 1]!.s);
+          unionInto(fromOp[i]!.a, fromOp[i + 1]!.a);
+        }
       }
+      for (const f of fromOp) for (let k = 0; k < f.a.length; k++) f.a[k] = f.a[k]! & ~f.s[k]!;
       return prog.steps.map((cs) => fromOp[cs.opIndex]!);
     });
-    this.futPair = this.fut.map((perPc) => perPc.map((f) => ({ reads: f, writes: f })));
+    this.fut = futures.map((perPc) => perPc.map((f) => f.s));
+    this.futAdds = futures.map((perPc) => perPc.map((f) => f.a));
+    this.futPair = futures.map((perPc) => perPc.map((f) => ({ reads: f.s, writes: f.s, adds: f.a })));
     this.memo = mm.programs.map((p) => p.steps.map(() => []));
     this.memoNext = mm.programs.map((p) => p.steps.map(() => 0));
   }
@@ -319,18 +364,19 @@ export class MmuFootprints implements FootprintModel {
     return action;
   }
 
-  futureSets(state: Int32Array, t: number): { readonly reads: LocSet; readonly writes: LocSet } | undefined {
+  futureSets(state: Int32Array, t: number): { readonly reads: LocSet; readonly writes: LocSet; readonly adds: LocSet } | undefined {
     const pc = state[this.mm.layout.pc(t)]!;
     return pc < 0 ? undefined : this.futPair[t]![pc];
   }
 
-  future(state: Int32Array, t: number, reads: LocSet, writes: LocSet): boolean {
+  future(state: Int32Array, t: number, reads: LocSet, writes: LocSet, adds?: LocSet): boolean {
     const pc = state[this.mm.layout.pc(t)]!;
     if (pc < 0) return false;
     const f = this.fut[t]![pc];
     if (f === undefined) return false;
     unionInto(reads, f);
     unionInto(writes, f);
+    MmuFootprints.addsTo(this.futAdds[t]![pc]!, reads, writes, adds);
     return true;
   }
 
@@ -363,7 +409,16 @@ export class MmuFootprints implements FootprintModel {
     return pc < 0 ? this.mm.programs[t]!.steps.length : pc;
   }
 
-  recordStep(state: Int32Array, action: number, out: Int32Array, reads: LocSet, writes: LocSet): boolean {
+  /** Puts the commuting updates `a` of a step into `adds`, or into `reads` and `writes` when the caller keeps none. */
+  private static addsTo(a: LocSet, reads: LocSet, writes: LocSet, adds: LocSet | undefined): void {
+    if (adds !== undefined) unionInto(adds, a);
+    else {
+      unionInto(reads, a);
+      unionInto(writes, a);
+    }
+  }
+
+  recordStep(state: Int32Array, action: number, out: Int32Array, reads: LocSet, writes: LocSet, adds?: LocSet): boolean {
     const pcw = this.mm.layout.pc(action);
     const pc = state[pcw]!;
     this.blocked = false;
@@ -389,6 +444,7 @@ export class MmuFootprints implements FootprintModel {
       }
       unionInto(reads, e.reads);
       unionInto(writes, e.writes);
+      MmuFootprints.addsTo(e.adds, reads, writes, adds);
       if (e.np === undefined) {
         this.blocked = true;
         return false;
@@ -400,7 +456,8 @@ export class MmuFootprints implements FootprintModel {
     }
     this.misses++;
     const rec = this.rec;
-    rec.begin(state, reads, writes);
+    const recAdds = locSet(this.locations);
+    rec.begin(state, reads, writes, recAdds);
     const mm = this.mm;
     const size = mm.layout.size;
     const waitT: number[] = [];
@@ -421,6 +478,7 @@ export class MmuFootprints implements FootprintModel {
         return v === 0 ? undefined : v === 1 ? 'read' : 'write';
       },
       slotsHeld: (_s, u) => ask(size + T + u) !== 0,
+      commute: (i) => rec.commute(i),
     });
     if (rec.failed) return false;
     addLoc(reads, pcw);
@@ -440,7 +498,9 @@ export class MmuFootprints implements FootprintModel {
       np,
       reads: reads.slice(),
       writes: writes.slice(),
+      adds: recAdds,
     };
+    MmuFootprints.addsTo(recAdds, reads, writes, adds);
     const slot = this.memoNext[action]![pc]!;
     list[slot] = memo;
     this.memoNext[action]![pc] = (slot + 1) % MEMOS;
@@ -468,9 +528,14 @@ export class MmuFootprints implements FootprintModel {
     return r;
   }
 
-  /** Returns the declared future of thread `t` at `pc` (test mode). */
+  /** Returns the declared future of thread `t` at `pc` (test mode): its plain words. */
   declaredFuture(t: number, pc: number): LocSet {
     return this.fut[t]![pc]!;
+  }
+
+  /** Returns the declared future of thread `t` at `pc` (test mode): the words it touches only by commuting updates. */
+  declaredAdds(t: number, pc: number): LocSet {
+    return this.futAdds[t]![pc]!;
   }
 
   /** Returns a readable name of state word `i`. */
@@ -543,7 +608,8 @@ export function checkFootprints(mm: MmuMachine, fp: MmuFootprints, maxStates = 2
       const pc = s[m.pc(t)]!;
       const r = locSet(fp.locations);
       const w = locSet(fp.locations);
-      if (!fp.recordStep(s, t, out, r, w)) {
+      const a = locSet(fp.locations);
+      if (!fp.recordStep(s, t, out, r, w, a)) {
         note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)} (unrecordable access)`, []);
         continue;
       }
@@ -554,6 +620,11 @@ export function checkFootprints(mm: MmuMachine, fp: MmuFootprints, maxStates = 2
       unionInto(r, w);
       const f = fp.declaredFuture(t, pc);
       if (!subsetOf(r, f, null)) note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)}`, locList(r).filter((i) => !hasLoc(f, i)));
+      // a commuting update may be declared either way; a plain access of a `+` word escapes (above)
+      const fa = locSet(fp.locations);
+      unionInto(fa, f);
+      unionInto(fa, fp.declaredAdds(t, pc));
+      if (!subsetOf(a, fa, null)) note(`thread ${mm.threadNames[t]} at ${mm.threadAt(s, t)} (commuting updates)`, locList(a).filter((i) => !hasLoc(fa, i)));
       const key = out.join(',');
       if (!seen.has(key)) {
         seen.add(key);

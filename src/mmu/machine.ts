@@ -48,6 +48,8 @@ export interface SpteFields {
 export interface StepProbes {
   waitsForLock(s: Int32Array, u: number): 'read' | 'write' | undefined;
   slotsHeld(s: Int32Array, u: number): boolean;
+  /** Told the word of each commuting update before it happens (`Ctx.ownBit`). */
+  commute?(i: number): void;
 }
 
 /** Everything the interpreter needs to build a model. */
@@ -253,14 +255,16 @@ export class MmuMachine implements Model {
     // The recording answers the questions about other threads itself (it records the thread's
     // lock-wait mode or slots_lock hold, not the words these are derived from).
     const c = this.ctx;
-    const { waitsForLock, slotsHeld } = c;
+    const { waitsForLock, slotsHeld, commute } = c;
     c.waitsForLock = probes.waitsForLock;
     c.slotsHeld = probes.slotsHeld;
+    c.commute = probes.commute ?? null;
     try {
       return this.runStep(s, s, t, prog, pc, null);
     } finally {
       c.waitsForLock = waitsForLock;
       c.slotsHeld = slotsHeld;
+      c.commute = commute;
     }
   }
 

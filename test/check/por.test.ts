@@ -274,3 +274,228 @@ describe('footprint POR: blocked threads', () => {
     expect(red.stats.distinctStates).toBeLessThan(full.stats.distinctStates);
   });
 });
+
+/**
+ * Commuting updates (condition 1b) and sets of several threads (condition 5, `persistent`):
+ * threads of steps over shared words `0..7`, pcs at `8 + t`. A step reports its plain reads `r`
+ * (guard included), plain writes `w`, and commuting updates `a` (in `adds`, or, with `plainAdds`,
+ * as plain reads and writes).
+ */
+interface MStep {
+  readonly guard?: (s: Int32Array) => boolean;
+  readonly run: Step;
+  readonly r?: number[];
+  readonly w?: number[];
+  readonly a?: number[];
+}
+interface MOpts {
+  /** Report commuting updates as plain accesses (no condition 1b). */
+  readonly plainAdds?: boolean;
+  /** Give the model `persistent` (else only `isLocal`). */
+  readonly persistent?: boolean;
+  /** Mutant: a blocked thread's guard is reported as reading nothing. */
+  readonly noGuard?: boolean;
+}
+function multi(threads: readonly (readonly MStep[])[], prop: (s: Int32Array) => boolean, propReads: number[], o: MOpts = {}): { model: Model; por: FootprintPor } {
+  const N = 8 + threads.length;
+  const pcw = (t: number): number => 8 + t;
+  const visible = locSet(N);
+  for (const x of propReads) addLoc(visible, x);
+  const stepAt = (s: Int32Array, t: number): MStep | undefined => {
+    const pc = s[pcw(t)]!;
+    return pc < 0 ? undefined : threads[t]![pc];
+  };
+  const enabled = (s: Int32Array, t: number): boolean => {
+    const st = stepAt(s, t);
+    return st !== undefined && (st.guard === undefined || st.guard(s));
+  };
+  const run = (s: Int32Array, t: number, out: Int32Array): void => {
+    const pc = s[pcw(t)]!;
+    out.set(s);
+    threads[t]![pc]!.run(out);
+    out[pcw(t)] = pc + 1 < threads[t]!.length ? pc + 1 : -1;
+  };
+  const add = (set: LocSet, xs: readonly number[] | undefined): void => {
+    for (const x of xs ?? []) addLoc(set, x);
+  };
+  const fm: FootprintModel = {
+    locations: N,
+    threadCount: threads.length,
+    actionThread: (_s, a) => a,
+    recordStep(s, t, out, reads, writes, adds) {
+      const st = stepAt(s, t);
+      if (st === undefined) return false;
+      addLoc(reads, pcw(t));
+      add(reads, st.r);
+      if (!enabled(s, t)) return false;
+      run(s, t, out);
+      addLoc(writes, pcw(t));
+      add(writes, st.w);
+      if (adds !== undefined && !o.plainAdds) add(adds, st.a);
+      else {
+        add(reads, st.a);
+        add(writes, st.a);
+      }
+      return true;
+    },
+    future(s, t, r, w, a) {
+      const pc = s[pcw(t)]!;
+      if (pc < 0) return false;
+      addLoc(r, pcw(t));
+      addLoc(w, pcw(t));
+      for (const st of threads[t]!.slice(pc)) {
+        add(r, st.r);
+        add(w, st.w);
+        if (a !== undefined && !o.plainAdds) add(a, st.a);
+        else {
+          add(r, st.a);
+          add(w, st.a);
+        }
+      }
+      return true;
+    },
+    blockedGuard(s, t, reads) {
+      const st = stepAt(s, t);
+      if (st === undefined || enabled(s, t)) return false;
+      addLoc(reads, pcw(t));
+      if (!o.noGuard) add(reads, st.r);
+      return true;
+    },
+    visible,
+    monotone: locSet(N),
+    progress: (s, t) => (s[pcw(t)]! < 0 ? 1000 : s[pcw(t)]!),
+  };
+  const por = new FootprintPor(fm);
+  const props: Property[] = [{ name: 'P', expectation: 'always', check: prop }];
+  const model: Model = {
+    name: 'multi-toy',
+    stateSize: N,
+    initStates: () => [new Int32Array(N)],
+    actions(s, out) {
+      for (let t = 0; t < threads.length; t++) if (enabled(s, t)) out.push(t);
+    },
+    next(s, t, out) {
+      if (!enabled(s, t)) return false;
+      run(s, t, out);
+      return true;
+    },
+    properties: () => props,
+    isLocal: (s: Int32Array, a: number) => por.isLocal(s, a),
+    actionThread: (_s, a) => a,
+    ...(o.persistent ? { persistent: (s: Int32Array, acts: readonly number[], sel: Int32Array) => por.persistent(s, acts, sel) } : {}),
+    formatAction: (_s, a) => `t${a}`,
+    toItf: (s) => ({ s: [...s] }),
+  };
+  return { model, por };
+}
+
+describe('footprint POR: commuting updates (condition 1b)', () => {
+  // word 0: a reader count; word 1: w (the writer's data); word 2: r (what the reader saw)
+  const inc: MStep = { run: (s) => void (s[0] = s[0]! + 1), a: [0] };
+  const dec: MStep = { run: (s) => void (s[0] = s[0]! - 1), a: [0] };
+
+  it('updates that commute are independent (the reduction is real; same verdict)', () => {
+    // three threads each take and drop a read count, then write their own word; P reads word 7 only
+    const th = (k: number): MStep[] => [inc, { run: (s) => void (s[3 + k] = 1), w: [3 + k] }, dec];
+    const threads = [th(0), th(1), th(2)];
+    const full = check(multi(threads, (s) => s[7] === 0, [7]).model, { por: false });
+    const plain = check(multi(threads, (s) => s[7] === 0, [7], { plainAdds: true }).model, { merge: false });
+    const red = check(multi(threads, (s) => s[7] === 0, [7]).model, { merge: false });
+    expect(full.verdict.kind).toBe('holds');
+    expect(red.verdict.kind).toBe('holds');
+    expect(plain.stats.distinctStates).toBeLessThanOrEqual(full.stats.distinctStates);
+    expect(red.stats.distinctStates).toBeLessThan(plain.stats.distinctStates);
+  });
+
+  // thread 0: reader (count++, r := w, count--); thread 1: writer waits for count == 0, then w := 1.
+  // Reachable: the writer writes first, then the reader sees w = 1.
+  const reader: MStep[] = [inc, { run: (s) => void (s[2] = s[1]!), r: [1], w: [2] }, dec];
+  const sawWrite = (s: Int32Array): boolean => s[2] !== 1;
+
+  it('a write-lock acquisition that waits for readers reads the count (it conflicts with a reader update)', () => {
+    const writer: MStep[] = [{ guard: (s) => s[0] === 0, run: (s) => void (s[1] = 1), r: [0], w: [1] }];
+    expect(check(multi([reader, writer], sawWrite, [2]).model, { por: false }).verdict.kind).toBe('violated');
+    expect(check(multi([reader, writer], sawWrite, [2]).model).verdict.kind).toBe('violated');
+    expect(check(multi([reader, writer], sawWrite, [2], { persistent: true }).model).verdict.kind).toBe('violated');
+  });
+
+  it('mutant: the acquisition declared as a commuting update of the count misses the violation', () => {
+    // its guard reads the count, but the footprint says it only updates it commutingly
+    const writer: MStep[] = [{ guard: (s) => s[0] === 0, run: (s) => void (s[1] = 1), a: [0], w: [1] }];
+    expect(check(multi([reader, writer], sawWrite, [2]).model, { por: false }).verdict.kind).toBe('violated');
+    expect(check(multi([reader, writer], sawWrite, [2]).model).verdict.kind).toBe('holds');
+    expect(check(multi([reader, writer], sawWrite, [2], { persistent: true }).model).verdict.kind).toBe('holds');
+  });
+});
+
+describe('footprint POR: conflict-closed sets of several threads (condition 5)', () => {
+  // threads 0 and 1 both write word 0, threads 2 and 3 both write word 1: no singleton is
+  // persistent, {0, 1} is
+  const pair = (x: number): MStep[] => [{ run: (s) => void (s[x] = s[x]! * 2 + 1), r: [x], w: [x] }, { run: (s) => void (s[x] = s[x]! + 4), r: [x], w: [x] }];
+  const threads = [pair(0), pair(0), pair(1), pair(1)];
+
+  it('explores a proper set of several threads (the reduction is real; same verdict)', () => {
+    const full = check(multi(threads, (s) => s[7] === 0, [7]).model, { por: false });
+    const single = check(multi(threads, (s) => s[7] === 0, [7]).model, { merge: false });
+    const { model, por } = multi(threads, (s) => s[7] === 0, [7], { persistent: true });
+    const red = check(model, { merge: false });
+    expect(red.stats.distinctStates).toBeLessThan(single.stats.distinctStates);
+    expect(single.stats.distinctStates).toBeLessThanOrEqual(full.stats.distinctStates);
+    expect(red.verdict.kind).toBe('holds');
+    expect(por.stats.multi).toBeGreaterThan(0);
+    const sel = new Int32Array(8);
+    expect(por.persistent(model.initStates()[0]!, [0, 1, 2, 3], sel)).toBe(2);
+    expect([...sel.slice(0, 2)]).toEqual([0, 1]);
+  });
+
+  it('the same verdict on a violation, whose trace replays (DFS too)', () => {
+    // pairs of threads update a shared word (invisible), then copy it to a word P reads (visible):
+    // words 0 -> 4 for threads 0 and 1, 1 -> 5 for threads 2 and 3. Violated when both copies are 3.
+    const copy = (x: number, v: number): MStep[] => [{ run: (s) => void (s[x] = s[x]! * 2 + 1), r: [x], w: [x] }, { run: (s) => void (s[v] = s[x]!), r: [x], w: [v] }];
+    const ts = [copy(0, 4), copy(0, 4), copy(1, 5), copy(1, 5)];
+    const bad = (s: Int32Array): boolean => !(s[4] === 3 && s[5] === 3);
+    const full = check(multi(ts, bad, [4, 5]).model, { por: false });
+    expect(full.verdict.kind).toBe('violated');
+    for (const strategy of ['bfs', 'dfs'] as const) {
+      const { model, por } = multi(ts, bad, [4, 5], { persistent: true });
+      const red = check(model, { strategy, merge: false });
+      expect(por.stats.multi, strategy).toBeGreaterThan(0);
+      expect(red.verdict.kind).toBe('violated');
+      if (red.verdict.kind !== 'violated') continue;
+      // the trace is a real run of the model ending in a violating state (replayed by the checker)
+      const tr = red.verdict.witness.trace!;
+      expect(bad(tr.states[tr.states.length - 1]!)).toBe(false);
+      const out = new Int32Array(model.stateSize);
+      for (let k = 0; k < tr.actions.length; k++) {
+        const acts: number[] = [];
+        model.actions(tr.states[k]!, acts);
+        expect(acts[tr.actionIndices[k]!]).toBe(tr.actions[k]);
+        expect(model.next(tr.states[k]!, tr.actions[k]!, out)).toBe(true);
+        expect([...out]).toEqual([...tr.states[k + 1]!]);
+      }
+    }
+  });
+
+  it('a blocked thread pulls in the threads that may enable it; the mutant that ignores its guard misses the violation', () => {
+    // thread 0: x := 1; thread 1: y := 1; thread 2 waits for y = 1, then r := x. Violation: r = 0.
+    const ts: MStep[][] = [
+      [{ run: (s) => void (s[0] = 1), w: [0] }],
+      [{ run: (s) => void (s[1] = 1), w: [1] }],
+      [{ guard: (s) => s[1] === 1, run: (s) => void (s[2] = s[0]!), r: [1, 0], w: [2] }],
+    ];
+    const readTooEarly = (s: Int32Array): boolean => !(s[10] === -1 && s[2] === 0);
+    expect(check(multi(ts, readTooEarly, [2, 10]).model, { por: false }).verdict.kind).toBe('violated');
+    const { model, por } = multi(ts, readTooEarly, [2, 10], { persistent: true });
+    expect(por.persistent(model.initStates()[0]!, [0, 1], new Int32Array(8))).toBe(0);
+    expect(check(model, { merge: false }).verdict.kind).toBe('violated');
+    expect(check(multi(ts, readTooEarly, [2, 10], { persistent: true, noGuard: true }).model, { merge: false }).verdict.kind).toBe('holds');
+  });
+
+  it('mutant: a step that under-reports a write makes the reduced verdict differ', () => {
+    // thread 0 writes x but reports only its pc; thread 1 reads x into r. Violation: r = 0 at the end.
+    const ts: MStep[][] = [[{ run: (s) => void (s[0] = 1) }, { run: (s) => void (s[3] = 1), w: [3] }], [{ run: (s) => void (s[2] = s[0]!), r: [0], w: [2] }], [{ run: (s) => void (s[4] = 1), w: [4] }]];
+    const bad = (s: Int32Array): boolean => !(s[9] === -1 && s[2] === 0);
+    expect(check(multi(ts, bad, [2, 9]).model, { por: false }).verdict.kind).toBe('violated');
+    expect(check(multi(ts, bad, [2, 9], { persistent: true }).model, { merge: false }).verdict.kind).toBe('holds');
+  });
+});
