@@ -3,7 +3,8 @@
  * at most `--states N` states, default 200,000) and, in every state, asks of every enabled step each
  * condition of src/check/por.ts separately (cycle proviso, visibility, independence against each
  * other thread's future), naming the words that make it fail by class. Then counts, per state,
- * whether SOME step is a singleton persistent set (the state is reduced), and the same under
+ * whether SOME step is a singleton persistent set (the state is reduced), whether `persistent` finds
+ * a proper set of several threads (condition 5), and the same under
  * counterfactual relaxations (no visibility; other threads' pcs out of the futures; both), which
  * tell which condition is the one to attack.
  *
@@ -59,6 +60,9 @@ async function main(): Promise<void> {
   let head = 0;
   // per state: reduced under [current, no-visibility, no-other-pc, both]
   const reducedUnder = [0, 0, 0, 0, 0, 0, 0, 0];
+  // per state: a proper set of several threads [with visibility, without]; any proper set [with, without]
+  const multiUnder = [0, 0, 0, 0];
+  const sel = new Int32Array(64);
   const out2 = new Int32Array(m.size);
   while (head < queue.length && states < maxStates) {
     const s = queue[head++]!;
@@ -169,10 +173,21 @@ async function main(): Promise<void> {
       if (!vis && conf) bump('  fails ONLY conflict');
     }
     for (let k = 0; k < 8; k++) if (ok[k]) reducedUnder[k]!++;
+    // sets of several threads (condition 5): a proper conflict-closed set, with and without visibility
+    if (acts.length > 1) {
+      const p = por.persistent(s, acts, sel);
+      const q = noVis.persistent(s, acts, sel);
+      if (p > 1) multiUnder[0]!++;
+      if (q > 1) multiUnder[1]!++;
+      if (p > 0) multiUnder[2]!++;
+      if (q > 0) multiUnder[3]!++;
+    }
   }
   console.log(`# ${mm.name}: ${states} states explored (unreduced BFS${head < queue.length ? ', cut' : ''})`);
   const pct = (k: number): string => `${reducedUnder[k]} (${((100 * reducedUnder[k]!) / states).toFixed(1)}%)`;
   console.log(`checker (FootprintPor): states with a singleton persistent set: ${pct(6)}; with visibility off: ${pct(7)}`);
+  const pm = (k: number): string => `${multiUnder[k]} (${((100 * multiUnder[k]!) / states).toFixed(1)}%)`;
+  console.log(`checker (FootprintPor.persistent): states with a proper set of several threads: ${pm(0)}; with visibility off: ${pm(1)}; any proper set: ${pm(2)}; with visibility off: ${pm(3)}`);
   console.log(`word-level analysis against every unfinished thread's whole future (no blocked threads):`);
   console.log(`states with a singleton persistent set: ${reducedUnder[0]} (${((100 * reducedUnder[0]!) / states).toFixed(1)}%)`);
   console.log(`  ... if visibility were ignored: ${reducedUnder[1]} (${((100 * reducedUnder[1]!) / states).toFixed(1)}%)`);
