@@ -9,7 +9,7 @@
  * counterexample and the state counts the same for any number of partitions.
  */
 import type { Model } from './model.js';
-import { FP, SUM, finishSums, fingerprint, hashKeys, stateHash, stateHashDiff, sumsDiff, sumsDiffAt } from './hash.js';
+import { FP, SUM, finishSums, fingerprint, hashKeys, stateHash, sumsDiff, sumsDiffAt } from './hash.js';
 import { CTL, SharedStore, type StateStore, makeStore } from './store.js';
 import { type Budget, type Found, type PropTable, type Search, ActVec, IntVec, better, clear, propTable, runSync } from './common.js';
 import { Level, decode } from './frontier.js';
@@ -179,6 +179,8 @@ export class BfsCore {
   private readonly stateView: Int32Array;
   /** The words a step wrote (`Model.written`), and the marks and stamp of `sumsDiffAt`. */
   private readonly wbuf: Int32Array;
+  /** One merged step's written words, before they join `wbuf`. */
+  private readonly wtmp: Int32Array;
   private readonly mark: Int32Array;
   private stamp = 0;
   /** `PropTable.alwaysReads.byWord` when no property declares its words: all zero. */
@@ -242,6 +244,7 @@ export class BfsCore {
     this.stateView = new Int32Array(this.S);
     this.noReads = new Int32Array(this.S);
     this.wbuf = new Int32Array(Math.max(4096, 2 * this.S));
+    this.wtmp = new Int32Array(this.wbuf.length);
     this.mark = new Int32Array(this.S);
     hashKeys(this.S);
   }
@@ -512,16 +515,18 @@ export class BfsCore {
     const reads = props.alwaysReads;
     const byWord = reads !== null ? reads.byWord : this.noReads;
     const everywhere = reads !== null ? reads.everywhere : -1;
-    // A successor is its parent plus one step: its hash is the parent's plus the change of the
-    // words the step changed (see `sumsDiff`). Merged steps and canonical representatives are
-    // hashed whole.
-    const incremental = !merge && !symmetry;
-    // The words the model says its step wrote (`Model.written`), when it can tell.
-    const written = incremental && model.written ? model.written.bind(model) : null;
+    // A successor's store hash is its parent's plus the change of the words in which they differ
+    // (see `sumsDiff`): the words its step wrote when the model lists them (`Model.written`; for a
+    // chain of merged steps the union of every step's list), else a comparison of the whole
+    // states. A canonical representative (symmetry) is compared whole: a permutation may move any
+    // word. The hash is the same function of the state on every path (additive over words), so
+    // the states stored are the same as with a whole hash.
+    const written = model.written ? model.written.bind(model) : null;
     // With `stepFrom`, `succ` holds the expanded state's words between its successors: each step
-    // writes into it, and the words it wrote are put back after (no copy of the whole state per
-    // successor).
+    // writes into it (the merged steps after it too, in place), and the words they wrote are put
+    // back after (no copy of the whole state per successor).
     const stepFrom = written !== null && model.stepFrom ? model.stepFrom.bind(model) : null;
+    const wtmp = this.wtmp;
     const wbuf = this.wbuf;
     const mark = this.mark;
     const chg = this.chg;
@@ -577,13 +582,20 @@ export class BfsCore {
       let any = false;
       const count = nsel > 0 ? nsel : na;
       // Words of `succ` to put back before the next step (see `stepFrom`): the first `restore` of
-      // `chg`, or -1: all.
+      // `wbuf` (the words written) or of `chg` (the words changed), or -1: all.
       let restore = 0;
+      let restoreChg = false;
       for (let j = 0; j < count; j++) {
         const i = nsel > 0 ? sel[j]! : j;
         if (restore !== 0) {
           if (restore < 0) succ.set(state);
-          else for (let c = 0; c < restore; c++) succ[chg[c]!] = state[chg[c]!]!;
+          else {
+            const list = restoreChg ? chg : wbuf;
+            for (let c = 0; c < restore; c++) {
+              const k = list[c]!;
+              succ[k] = state[k]!;
+            }
+          }
           restore = 0;
         }
         if (stepFrom !== null) {
@@ -593,26 +605,44 @@ export class BfsCore {
         any = true;
         this.generated++;
         let t = succ;
+        // The words written so far (into `wbuf`), or -1: unknown.
+        let nw = written !== null ? written(wbuf) : -1;
         if (merge) {
           let w = this.succ2;
           for (let c = 0; c < MAX_MERGE; c++) {
             if (within !== null && !within(t)) break;
             const b = mergeStep(model, t, mActs, thread, mSel);
-            if (b < 0 || !model.next(t, mActs[b]!, w)) break;
+            if (b < 0) break;
+            if (stepFrom !== null) {
+              // In place: `t` is `succ`, which holds the state the step starts from.
+              if (!stepFrom(t, mActs[b]!, t)) break;
+            } else {
+              if (!model.next(t, mActs[b]!, w)) break;
+              const x = t;
+              t = w;
+              w = x;
+            }
             this.generated++;
-            const x = t;
-            t = w;
-            w = x;
+            // The union of the chain's written words (read right after the step: `mergeStep`
+            // runs steps of its own).
+            if (nw >= 0) {
+              const k = written!(wtmp);
+              if (k < 0 || nw + k > wbuf.length) nw = -1;
+              else {
+                for (let q = 0; q < k; q++) wbuf[nw + q] = wtmp[q]!;
+                nw += k;
+              }
+            }
           }
         }
+        if (stepFrom !== null) restore = nw;
         if (symmetry) {
-          model.canonicalize!(succ, canon);
+          model.canonicalize!(t, canon);
           t = canon;
         }
         if (within !== null && !within(t)) continue;
         let dirty: number;
-        const nw = written !== null ? written(wbuf) : -1;
-        if (nw >= 0) {
+        if (nw >= 0 && !symmetry) {
           // A fresh stamp per successor (see `sumsDiffAt`); wraps after 2^32 successors, when
           // the marks are cleared.
           let st = (this.stamp + 1) | 0;
@@ -622,8 +652,13 @@ export class BfsCore {
           }
           this.stamp = st;
           dirty = sumsDiffAt(t, state, wbuf, nw, mark, st, byWord, p1, p2, chg);
-        } else dirty = incremental ? sumsDiff(t, state, S, byWord, p1, p2, chg) : stateHashDiff(t, state, S, byWord);
-        if (stepFrom !== null) restore = SUM[2]!;
+        } else {
+          dirty = sumsDiff(t, state, S, byWord, p1, p2, chg);
+          if (stepFrom !== null && nw < 0 && !symmetry) {
+            restore = SUM[2]!;
+            restoreChg = true;
+          }
+        }
         if (reads === null) dirty = -1;
         const r1 = SUM[0]!;
         const r2 = SUM[1]!;
@@ -655,26 +690,18 @@ export class BfsCore {
           pend[o + 5] = dirty;
           pend[o + 6] = r1;
           pend[o + 7] = r2;
-          if (incremental) {
-            const nc = SUM[2]!;
-            const at = pdiff.alloc(1 + 2 * nc);
-            const pd = pdiff.data;
-            pd[at] = nc;
-            for (let c = 0; c < nc; c++) {
-              const k = chg[c]!;
-              pd[at + 1 + 2 * c] = k;
-              pd[at + 2 + 2 * c] = t[k]!;
-            }
-            pend[o + OH] = front;
-            pend[o + OH + 1] = at0;
-            pend[o + OH + 2] = at;
-          } else {
-            const at = pdiff.alloc(S);
-            pdiff.data.set(t, at);
-            pend[o + OH] = -2;
-            pend[o + OH + 1] = 0;
-            pend[o + OH + 2] = at;
+          const nc = SUM[2]!;
+          const at = pdiff.alloc(1 + 2 * nc);
+          const pd = pdiff.data;
+          pd[at] = nc;
+          for (let c = 0; c < nc; c++) {
+            const k = chg[c]!;
+            pd[at + 1 + 2 * c] = k;
+            pd[at + 2 + 2 * c] = t[k]!;
           }
+          pend[o + OH] = front;
+          pend[o + OH + 1] = at0;
+          pend[o + OH + 2] = at;
           continue;
         }
         if (owner !== me) {
