@@ -52,7 +52,8 @@
 import { DiagnosticError, diagnostic } from '../core/diagnostic.js';
 import { errorVerdict, holds, unknown, violated } from '../core/verdict.js';
 import type { Model } from './model.js';
-import { FP, fingerprint } from './hash.js';
+import { FP, SUM, finishSums, fingerprint, hashKeys, stateSums, sumsDiff, sumsDiffAt } from './hash.js';
+import { Level, decode } from './frontier.js';
 import { ActVec, Budget, type Found, IntVec, type Search, U8Vec, clear, propTable, runAsync, runSync } from './common.js';
 import { buildResult } from './result.js';
 import { chainOf, initialRoots, replayChain, unmergePath } from './trace.js';
@@ -254,23 +255,36 @@ interface FairScc {
   readonly enabledAll: number;
 }
 
+/** The arrays of {@link fairScc}'s Tarjan, of the graph's size: one set for every search of an analysis. */
+interface TarjanScratch {
+  readonly idx: Int32Array;
+  readonly low: Int32Array;
+  readonly stk: Int32Array;
+  readonly cs: Int32Array;
+  readonly ce: Int32Array;
+}
+
+/** Returns the arrays of {@link fairScc} for `n` states. */
+function tarjanScratch(n: number): TarjanScratch {
+  return { idx: new Int32Array(n), low: new Int32Array(n), stk: new Int32Array(n), cs: new Int32Array(n), ce: new Int32Array(n) };
+}
+
 /**
  * Iterative Tarjan over the subgraph `sub` of the first `g.expanded` states; judges each SCC as it
  * is popped and returns the first nontrivial one that is fair (see the module comment), or null.
  */
-function fairScc(g: Graph, sub: Sub, fairness: Fairness): FairScc | null {
+function fairScc(g: Graph, sub: Sub, fairness: Fairness, scr: TarjanScratch): FairScc | null {
   const n = g.expanded;
   const { nodeOk, exMask, exVal } = sub;
   // idx: 0 unvisited, -1 done (popped), else the visit number (≥ 1): a visited node not yet done is on the stack.
-  const idx = new Int32Array(n);
-  const low = new Int32Array(n);
-  const stk = new Int32Array(n);
-  const cs = new Int32Array(n);
-  const ce = new Int32Array(n);
+  // `scr` serves every search of an analysis (one per subgraph): only idx needs clearing.
+  const { idx, low, stk, cs, ce } = scr;
+  idx.fill(0, 0, n);
   const estart = g.estart.data;
   const dst = g.dst.data;
   const meta = g.meta.data;
   const en = g.en.data;
+  const last = g.dst.length;
   let counter = 0;
   let sp = 0;
   const ok = (w: number, e: number): boolean => w < n && (nodeOk === null || nodeOk[w] === 1) && (meta[e]! & exMask) !== exVal;
@@ -284,7 +298,7 @@ function fairScc(g: Graph, sub: Sub, fairness: Fairness): FairScc | null {
     while (d > 0) {
       const v = cs[d - 1]!;
       const e = ce[d - 1]!;
-      if (e < g.end(v)) {
+      if (e < (v + 1 < n ? estart[v + 1]! : last)) {
         ce[d - 1] = e + 1;
         const w = dst[e]!;
         if (!ok(w, e)) continue;
@@ -314,7 +328,7 @@ function fairScc(g: Graph, sub: Sub, fairness: Fairness): FairScc | null {
       for (let j = k; j < sp; j++) {
         const x = stk[j]!;
         E &= en[x]!;
-        for (let f = estart[x]!, fe = g.end(x); f < fe; f++) {
+        for (let f = estart[x]!, fe = x + 1 < n ? estart[x + 1]! : last; f < fe; f++) {
           const y = dst[f]!;
           if (!ok(y, f) || idx[y]! < rootIdx) continue;
           M |= 1 << (meta[f]! & 31);
@@ -452,24 +466,36 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
   ];
   if (fairness === 'weak' && threadOf === null) notes.push('the model numbers no threads (no actionThread): weak fairness has no thread to judge, every cycle counts');
 
-  // Frontier records: [id, h1, h2, state...].
-  const R = 3 + S;
-  let cur = new IntVec(1 << 12);
-  let next = new IntVec(1 << 12);
-  const addState = (s: Int32Array, parent: number, actIdx: number): number => {
-    fingerprint(s, 0, S);
-    const h1 = FP[0]!;
-    const h2 = FP[1]!;
-    const id = table.add(h1, h2, s);
+  // The frontier: compact records (see frontier.ts) of the states of a level, in id order, each
+  // with its id, the always properties to judge in it and the raw sums of its store hash. The
+  // store hash is the BFS's (additive over words, see `stateSums`): a successor's is its parent's
+  // plus the change of the words its step (and the merged steps after it) wrote, and its record
+  // is patched from its parent's (`Level.pushPatched`), as in bfs-core.ts.
+  let cur = new Level(S, false);
+  let next = new Level(S, false);
+  hashKeys(S);
+  const reads = props.alwaysReads;
+  const byWord = reads !== null ? reads.byWord : new Int32Array(S);
+  const everywhere = reads !== null ? reads.everywhere : -1;
+  /** Changed words of a successor (`sumsDiff`), and as (position, value) pairs for `pushPatched`. */
+  const chg = new Int32Array(S);
+  const pairs = new Int32Array(2 * S);
+  /** The words the steps wrote (`Model.written`), one merged step's, and the marks of `sumsDiffAt`. */
+  const wbuf = new Int32Array(Math.max(4096, 2 * S));
+  const wtmp = new Int32Array(wbuf.length);
+  const mark = new Int32Array(S);
+  let stamp = 0;
+  /** Adds a root (whole); returns its id. */
+  const addRoot = (s: Int32Array, rootIndex: number): number => {
+    stateSums(s, 0, S);
+    const r1 = SUM[0]!;
+    const r2 = SUM[1]!;
+    finishSums(r1, r2);
+    const id = table.add(FP[0]!, FP[1]!, s);
     if (table.fresh) {
-      parents.push(parent);
-      pacts.push(actIdx);
-      const o = next.alloc(R);
-      const d = next.data;
-      d[o] = id;
-      d[o + 1] = h1;
-      d[o + 2] = h2;
-      for (let k = 0; k < S; k++) d[o + 3 + k] = s[k]!;
+      parents.push(-1 - rootIndex);
+      pacts.push(0);
+      next.push(id, 0, -1, s, 0, r1, r2);
     }
     return id;
   };
@@ -489,6 +515,10 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
   const state = new Int32Array(S);
   const succ = new Int32Array(S);
   const acts: number[] = [];
+  // The words a step wrote, when the model lists them (`Model.written`); with `stepFrom`, `succ`
+  // holds the expanded state between its successors and only the written words are put back.
+  const written = model.written ? model.written.bind(model) : null;
+  const stepFrom = written !== null && model.stepFrom ? model.stepFrom.bind(model) : null;
 
   /** Runs the cycle analysis over the expanded states; sets `live`. */
   const analyse = (): void => {
@@ -504,14 +534,14 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
 
   try {
     roots.forEach((r, i) => {
-      addState(r.state, -1 - i, 0);
+      addRoot(r.state, i);
     });
     outer: for (;;) {
       const t = cur;
       cur = next;
       next = t;
-      next.length = 0;
-      const count = cur.length / R;
+      next.reset();
+      const count = cur.count;
       if (count === 0) {
         complete = true;
         break;
@@ -519,13 +549,24 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
       if (level > deepest) deepest = level;
       const depthOk = level < maxDepth;
       for (let q = 0; q < count; q++) {
-        const base = q * R;
-        const cd = cur.data;
+        const cd = cur.chunkOf(q);
+        const base = cur.offsetOf(q);
         const id = cd[base]!;
-        for (let k = 0; k < S; k++) state[k] = cd[base + 3 + k]!;
-        const found = (kind: Found['kind'], prop: number): Found => ({ kind, prop, gid: id, h1: cd[base + 1]!, h2: cd[base + 2]!, depth: level });
+        // Judged here: the always properties that read a word in which this state differs from
+        // the state it was first reached from (see `PropTable.alwaysReads`). That state satisfied
+        // every always property: it was expanded before this one, and the search stops after the
+        // first state that violates one. Roots judge every property.
+        const judge = cd[base + 2]! | everywhere;
+        const p1 = cd[base + 3]!;
+        const p2 = cd[base + 4]!;
+        decode(cd, base, state, S);
+        if (stepFrom !== null) succ.set(state);
+        const found = (kind: Found['kind'], prop: number): Found => {
+          fingerprint(state, 0, S);
+          return { kind, prop, gid: id, h1: FP[0]!, h2: FP[1]!, depth: level };
+        };
         for (let p = 0; p < props.always.length; p++) {
-          if (!props.always[p]!.check(state) && violation === null) violation = found('always', props.alwaysIdx[p]!);
+          if ((judge & (1 << p)) !== 0 && !props.always[p]!.check(state) && violation === null) violation = found('always', props.alwaysIdx[p]!);
         }
         for (let p = 0; p < props.sometimes.length; p++) {
           if (witnesses[p] === null && props.sometimes[p]!.check(state)) witnesses[p] = found('sometimes', props.sometimesIdx[p]!);
@@ -544,11 +585,33 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
         if (!depthOk) {
           if (acts.length > 0) depthCut = true;
         } else {
+          // Words of `succ` to put back before the next step (see `stepFrom`): the first `restore`
+          // of `wbuf` (the words written), or of `chg` (the words changed), or -1: all.
+          let restore = 0;
+          let restoreChg = false;
           for (let i = 0; i < acts.length; i++) {
             const a = acts[i]!;
-            if (!model.next(state, a, succ)) continue;
+            if (restore !== 0) {
+              if (restore < 0) succ.set(state);
+              else {
+                const list = restoreChg ? chg : wbuf;
+                for (let c = 0; c < restore; c++) {
+                  const k = list[c]!;
+                  succ[k] = state[k]!;
+                }
+              }
+              restore = 0;
+            }
+            if (stepFrom !== null) {
+              restore = -1;
+              if (!stepFrom(state, a, succ)) continue;
+            } else if (!model.next(state, a, succ)) continue;
             any = true;
             generated++;
+            // The words written so far (into `wbuf`), or -1: unknown.
+            let nw = written !== null ? written(wbuf) : -1;
+            // Asked before the merged steps run (they run steps of the model's own).
+            const prog = progressOf !== null && progressOf(state, a) ? PROGRESS : 0;
             const th = threadOf !== null ? threadOf(state, a) : 0;
             if (!Number.isInteger(th) || th < 0 || th > 31) {
               throw new DiagnosticError(diagnostic('MMC202', `model ${model.name}: actionThread returned ${th} for '${model.formatAction(state, a)}'; liveness mode numbers threads 0..31`));
@@ -560,18 +623,65 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
               for (let c = 0; c < MAX_MERGE; c++) {
                 if (within !== null && !within(tgt)) break;
                 const b = ownLocalStep(model, tgt, th, mActs);
-                if (b < 0 || !model.next(tgt, mActs[b]!, spare)) break;
+                if (b < 0) break;
+                if (stepFrom !== null) {
+                  // In place: `tgt` is `succ`, which holds the state the step starts from.
+                  if (!stepFrom(tgt, mActs[b]!, tgt)) break;
+                } else {
+                  if (!model.next(tgt, mActs[b]!, spare)) break;
+                  const x = tgt;
+                  tgt = spare;
+                  spare = x;
+                }
                 generated++;
-                const x = tgt;
-                tgt = spare;
-                spare = x;
+                // The union of the chain's written words (read right after the step).
+                if (nw >= 0) {
+                  const k = written!(wtmp);
+                  if (k < 0 || nw + k > wbuf.length) nw = -1;
+                  else {
+                    for (let j = 0; j < k; j++) wbuf[nw + j] = wtmp[j]!;
+                    nw += k;
+                  }
+                }
               }
             }
+            if (stepFrom !== null) restore = nw;
             if (within !== null && !within(tgt)) continue;
-            const w = addState(tgt, id, i);
+            let dirty: number;
+            if (nw >= 0) {
+              // A fresh stamp per successor (see `sumsDiffAt`); the marks are cleared when it wraps.
+              stamp = (stamp + 1) | 0;
+              if (stamp === 0) {
+                mark.fill(0);
+                stamp = 1;
+              }
+              dirty = sumsDiffAt(tgt, state, wbuf, nw, mark, stamp, byWord, p1, p2, chg);
+            } else {
+              dirty = sumsDiff(tgt, state, S, byWord, p1, p2, chg);
+              if (stepFrom !== null) {
+                restore = SUM[2]!;
+                restoreChg = true;
+              }
+            }
+            if (reads === null) dirty = -1;
+            const r1 = SUM[0]!;
+            const r2 = SUM[1]!;
+            const nc = SUM[2]!;
+            finishSums(r1, r2);
+            const w = table.add(FP[0]!, FP[1]!, tgt);
+            if (table.fresh) {
+              parents.push(id);
+              pacts.push(i);
+              for (let c = 0; c < nc; c++) {
+                const k = chg[c]!;
+                pairs[2 * c] = k;
+                pairs[2 * c + 1] = tgt[k]!;
+              }
+              next.pushPatched(w, 0, dirty, r1, r2, cd, base, pairs, 0, nc);
+            }
             g.dst.push(w);
             g.act.push(i);
-            g.meta.push(th | (progressOf !== null && progressOf(state, a) ? PROGRESS : 0));
+            g.meta.push(th | prog);
           }
         }
         g.en.push(en);
@@ -590,7 +700,7 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
               generatedStates: generated,
               distinctStates: table.count,
               depth: level,
-              queue: count - q - 1 + next.length / R,
+              queue: count - q - 1 + next.count,
               seconds: budget.seconds(),
               statesPerSecond: table.count / Math.max(1e-9, budget.seconds()),
               memoryBytes: budget.peakRss,
@@ -672,6 +782,7 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
 function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact: ArrayLike<number>, fairness: Fairness, progress: boolean, perThread: boolean): LiveFound | null {
   const n = g.expanded;
   const weak = fairness === 'weak';
+  const scr = tarjanScratch(n);
   // eventually P: states where P fails, reachable through such states.
   for (let p = 0; p < evNames.length; p++) {
     const ev = g.ev!.data;
@@ -707,7 +818,7 @@ function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact
       return { kind: 'eventually', property: name, rootIndex: s.rootIndex, stem: s.indices, loop: null };
     }
     const sub: Sub = { nodeOk: ok, exMask: 0, exVal: -1 };
-    const scc = fairScc(g, sub, fairness);
+    const scc = fairScc(g, sub, fairness, scr);
     if (scc !== null) {
       const l = loopThrough(g, sub, scc, weak);
       const s = stemOf(l.start, par, pa);
@@ -716,7 +827,7 @@ function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact
   }
   if (progress) {
     const sub: Sub = { nodeOk: null, exMask: PROGRESS, exVal: PROGRESS };
-    const scc = fairScc(g, sub, fairness);
+    const scc = fairScc(g, sub, fairness, scr);
     if (scc !== null) {
       const l = loopThrough(g, sub, scc, weak);
       const s = stemOf(l.start, parent, pact);
@@ -732,7 +843,7 @@ function findLive(g: Graph, evNames: readonly string[], parent: Int32Array, pact
       const ok = new Uint8Array(n);
       for (let v = 0; v < n; v++) if ((un[v]! & (1 << t)) !== 0) ok[v] = 1;
       const sub: Sub = { nodeOk: ok, exMask: 0xff & ~0x60, exVal: PROGRESS | t };
-      const scc = fairScc(g, sub, fairness);
+      const scc = fairScc(g, sub, fairness, scr);
       if (scc !== null) {
         const l = loopThrough(g, sub, scc, weak);
         const s = stemOf(l.start, parent, pact);
