@@ -12,6 +12,10 @@ import type { Model } from '../../src/check/model.js';
 import { buildMachine } from '../../model/mmu/build.js';
 import { findScenario, SCENARIOS } from '../../model/mmu/scenarios.js';
 import { mulberry } from '../mmu/util.js';
+import { PINNED, PINNED_REDUCED } from '../../proofs/mmu/pinned.js';
+import { toScenario } from '../../model/mmu/build.js';
+import { checkScenario, type ScenarioSpec } from '../../src/mmu/scenario.js';
+import { OPTIONS } from '../../model/mmu/options.js';
 
 /** A state of `size` words, mostly zero, and a list of changes (position, new value) to it. */
 const stateAndChanges = fc.integer({ min: 1, max: 300 }).chain((size) =>
@@ -174,3 +178,123 @@ describe('MMU: the words a step wrote', () => {
     }
   });
 });
+
+/** `mm` without its delta hooks: every successor is copied whole and compared whole with its parent. */
+function withoutDelta<M extends Model>(mm: M): M {
+  (mm as { written?: unknown }).written = undefined;
+  (mm as { stepFrom?: unknown }).stepFrom = undefined;
+  return mm;
+}
+
+/** The counts and verdict of a search, for comparing two searches. */
+function outcome(r: ReturnType<typeof check>): { verdict: string; distinct: number; generated: number; edges: number | undefined; actions: readonly number[] | undefined } {
+  const v = r.verdict;
+  return { verdict: v.kind, distinct: r.stats.distinctStates, generated: r.stats.generatedStates, edges: r.liveness?.edges, actions: v.kind === 'violated' ? v.witness.trace?.actionIndices : undefined };
+}
+
+describe('delta successors on every search path: the same counts as whole successors', () => {
+  // Liveness mode (the MMU default), liveness mode with statement merging, and safety mode with the
+  // default reductions: footprint POR with statement merging (merged chains: the union of their
+  // steps' written words), or symmetry where threads are identical (canonical forms, compared whole).
+  const modes: { name: string; opts: Parameters<typeof check>[1]; pin: 'full' | 'reduced' | null }[] = [
+    { name: 'liveness', opts: {}, pin: 'full' },
+    { name: 'liveness + merging', opts: { por: true }, pin: null },
+    { name: 'POR + merging (or symmetry)', opts: { por: true, liveness: false }, pin: 'reduced' },
+  ];
+  for (const m of modes) {
+    it(`${m.name}: every pinned scenario`, () => {
+      let merged = 0;
+      for (const sc of SCENARIOS) {
+        const on = check(buildMachine(sc), m.opts);
+        const off = check(withoutDelta(buildMachine(sc)), m.opts);
+        expect(outcome(on), sc.name).toEqual(outcome(off));
+        if (m.pin === 'full') expect(on.stats.distinctStates, sc.name).toBe(PINNED[sc.name]);
+        if (m.pin === 'reduced') expect(on.stats.distinctStates, sc.name).toBe(PINNED_REDUCED[sc.name]);
+        if (on.reductions.merge && on.stats.generatedStates > (on.liveness?.edges ?? on.stats.distinctStates)) merged++;
+      }
+      // Merged chains were taken (generated counts the merged steps) in most scenarios.
+      if (m.opts?.por === true) expect(merged).toBeGreaterThan(SCENARIOS.length / 2);
+    });
+  }
+
+  it('gfn symmetry (canonical forms): the same counts as whole successors, and fewer states than without symmetry', () => {
+    for (const spec of GSYM) {
+      const scn = toScenario(checkScenario(spec, { options: OPTIONS }));
+      for (const por of [false, true]) {
+        const on = check(buildMachine(scn), { por, liveness: false });
+        expect(on.reductions.symmetry, spec.name).toBe(true);
+        const off = check(withoutDelta(buildMachine(scn)), { por, liveness: false });
+        expect(outcome(on), spec.name).toEqual(outcome(off));
+        const exact = check(buildMachine(scn), { por, liveness: false, store: 'exact' });
+        expect(on.stats.distinctStates, spec.name).toBe(exact.stats.distinctStates);
+        const plain = check(buildMachine(scn), { por, liveness: false, symmetry: false });
+        expect(on.stats.distinctStates, spec.name).toBeLessThan(plain.stats.distinctStates);
+      }
+    }
+  });
+
+  for (const liveness of [false, true]) {
+    it(`a merged chain whose written words miss one is caught (the union must be complete; ${liveness ? 'liveness' : 'safety'} mode)`, () => {
+      const names = ['mmu/grid/3t-fault-notifier-fast-zap', 'mmu/grid/fault-vs-memslot-delete', 'tdx/memslot-delete/fast-zap'];
+      // Mutant: after a step taken by statement merging (a step in place), the first listed word is dropped.
+      const counts = (mutant: boolean, store: 'exact' | 'fingerprint'): number[] =>
+        names.map((name) => {
+          const mm = buildMachine(findScenario(name)!);
+          if (mutant) {
+            const real = mm.written.bind(mm);
+            const step = mm.stepFrom.bind(mm);
+            let merged = false;
+            mm.stepFrom = (s: Int32Array, a: number, out: Int32Array): boolean => {
+              merged = s === out;
+              return step(s, a, out);
+            };
+            mm.written = (words: Int32Array): number => {
+              const n = real(words);
+              if (!merged || n < 2) return n;
+              words.copyWithin(0, 1, n);
+              return n - 1;
+            };
+          }
+          return check(mm, { por: true, liveness, symmetry: false, store }).stats.distinctStates;
+        });
+      const exact = counts(false, 'exact');
+      expect(counts(false, 'fingerprint')).toEqual(exact);
+      expect(counts(true, 'fingerprint')).not.toEqual(exact);
+    });
+  }
+});
+
+/** Scenarios with a declared gfn symmetry (as in test/mmu/gfn-symmetry.test.ts). */
+const GSYM: ScenarioSpec[] = [
+  {
+    vm: 'default',
+    host: { huge: false },
+    symmetricGfns: [[2, 3]],
+    expect: 'holds',
+    name: 'gsym/faults-and-writes',
+    vcpus: 2,
+    threads: [
+      { name: 'V0', script: [{ op: 'fault', gfn: 2, write: true }, { op: 'access', gfn: 2, write: true }] },
+      { name: 'V1', script: [{ op: 'fault', gfn: 3, write: true }, { op: 'access', gfn: 3, write: true }] },
+    ],
+    witnesses: ['guest-wrote'],
+  },
+  {
+    vm: 'default',
+    host: { huge: false },
+    symmetricGfns: [[2, 3]],
+    expect: 'holds',
+    name: 'gsym/writes-and-notifiers',
+    vcpus: 2,
+    setup: [
+      [0, { op: 'fault', gfn: 2, write: true }],
+      [1, { op: 'fault', gfn: 3, write: true }],
+    ],
+    threads: [
+      { name: 'V0', script: [{ op: 'access', gfn: 2, write: true }] },
+      { name: 'V1', script: [{ op: 'access', gfn: 3, write: true }] },
+      { name: 'N0', script: [{ op: 'zap-range', start: 2, end: 3 }] },
+      { name: 'N1', script: [{ op: 'zap-range', start: 3, end: 4 }] },
+    ],
+  },
+];
