@@ -69,8 +69,9 @@ export function fingerprintHex(state: Int32Array): string {
  * collisions (two pairs of states that differ by the same word changes collide together) but the
  * union bound does not assume independence between pairs.
  *
+ * The BFS, its liveness mode (src/check/liveness.ts) and their workers use this hash.
  * {@link fingerprint} (what users and reports see: the tie-break between equally short
- * counterexamples, replay checks, shard digests, the liveness engine) is not this hash and is
+ * counterexamples, replay checks, shard digests, DFS and random walks) is not this hash and is
  * unchanged.
  */
 

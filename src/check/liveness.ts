@@ -10,7 +10,10 @@
  *    source (states are expanded in id order), so a state's edges are one slice; per state it keeps
  *    the slice start, the mask of enabled threads (in the full model), and when needed the mask of
  *    unfinished threads and the eventually conditions that hold. States keep an id from their own
- *    fingerprint table (the store of store.ts gives no ids back for states seen before).
+ *    table (the store of store.ts gives no ids back for states seen before), keyed by the safety
+ *    BFS's store hash; as there, a successor is a delta of its parent (its hash is the parent's
+ *    plus the change of the words its step wrote, `Model.written`; its frontier record is patched
+ *    from the parent's) and an always property is judged only where a word it reads changed.
  * 2. The cycle analysis: an iterative Tarjan over a subgraph (see below), and each strongly
  *    connected component (SCC) judged for fairness as it is popped.
  *    - non-progress cycles: every expanded state, the edges that are not progress steps;

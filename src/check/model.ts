@@ -81,7 +81,9 @@ export interface Model {
   /**
    * Optional, with `written`: `next` into an `out` that already holds the words of `state` (the
    * caller puts back the words of `state` that the step changed, by `written`, instead of copying
-   * the whole state for every successor).
+   * the whole state for every successor). `out` may be `state` itself: a step taken in place (the
+   * BFS and the liveness engine take the steps of a merged chain so); a step that is not enabled
+   * must then leave it unchanged.
    */
   stepFrom?(state: Int32Array, action: number, out: Int32Array): boolean;
   /** The properties to check. */
