@@ -175,7 +175,7 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
   };
   switch (call.op) {
     case 'fault':
-      return faultOp(call, o);
+      return faultOp(call, o, tdx && tdxLocks);
     case 'access':
       return mk(accessSteps(call, o, tdxLocks));
     case 'zap-range':

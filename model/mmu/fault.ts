@@ -29,7 +29,7 @@ import {
   withoutAT,
   withW,
 } from '../../src/internal.js';
-import { mrExtend, pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS } from '../tdx/module.js';
+import { mrExtend, pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
 import { findPrivateHuge, guestInhibited, seamcall, setGuestInhibit, tdxDemoteSteps } from '../tdx/remove.js';
 import {
   dirtyLogOf,
@@ -215,9 +215,14 @@ function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
   return to4k(why);
 }
 
-/** Returns the fault steps. */
-export function faultSteps(p: FaultParams, o: Options): StepDef[] {
+/**
+ * Returns the fault steps. `tdxLocks` (the scenario models the TDX module's locks): a vCPU's
+ * private fault that goes back to the guest on RET_PF_RETRY re-enters with TDH.VP.ENTER, which
+ * holds the epoch lock (and under zero-step mitigation the S-EPT tree lock) for two steps.
+ */
+export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDef[] {
   const priv = p.private === true;
+  const reenters = tdxLocks && priv && p.prefault !== true && p.buildAdd !== true;
   const retryDoc =
     o.maxRetries === 'unbounded'
       ? `release the pfn; RET_PF_RETRY re-executes the fault from the start, unbounded (${p.prefault ? 'kvm_tdp_map_page loop, SRCU held' : priv ? 'tdx_handle_ept_violation loop, SRCU held; to the guest on an invalid memslot (tdxRetryInvalidSlot)' : 're-entering the guest, SRCU dropped'})`
@@ -801,7 +806,7 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           for (let i = 1; i < L.count; i++) c.setLoc(i, 0);
           if (!local) c.srcuUnlock();
           c.note(local ? 'RET_PF_RETRY: retry in the kernel, SRCU held' : 'RET_PF_RETRY: re-enter the guest, fault again');
-          c.goto('start');
+          c.goto(!local && reenters ? 'reenter' : 'start');
           return;
         }
         if (c.loc(L.out) === OUT.retry && typeof o.maxRetries === 'number' && c.loc(L.retry) < o.maxRetries) {
@@ -812,6 +817,8 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           return;
         }
         c.srcuUnlock();
+        // the re-entry steps below are reached only from the retry above
+        if (reenters) c.goto('end');
       },
     },
     ...(p.buildAdd
@@ -848,11 +855,59 @@ export function faultSteps(p: FaultParams, o: Options): StepDef[] {
           } satisfies StepDef,
         ]
       : []),
+    ...(reenters ? reentrySteps(gfn) : []),
   ];
 }
 
-/** Returns a fault operation instance. */
-export function faultOp(p: FaultParams, o: Options): OpInstance {
+/**
+ * The vCPU goes back to the guest after RET_PF_RETRY (tdx_handle_ept_violation breaks out of its
+ * local retry on an invalid memslot, 2bc2694fe20b): vcpu_enter_guest -> tdx_vcpu_run ->
+ * TDH.VP.ENTER, in two steps as in a guest access (epoch lock shared; S-EPT tree lock exclusive
+ * once the vCPU's EPT violations at the gfn have turned zero-step mitigation on), then the guest
+ * takes the same EPT violation at once (counted toward zero-step mitigation) and the fault runs
+ * again under SRCU. No mmu_lock on the way: a vCPU that keeps retrying on an invalid memslot keeps
+ * entering while a zap holds mmu_lock for write. Entry waits while wait_for_sept_zap is set
+ * (tdx_vcpu_run does not enter, sheet §2.14.3) and before TDH.MR.FINALIZE.
+ */
+function reentrySteps(gfn: number): StepDef[] {
+  return [
+    {
+      name: 'reenter',
+      tdx: true,
+      doc: 'back to the guest: TDH.VP.ENTER begins (epoch lock shared; under zero-step mitigation the S-EPT tree lock exclusively; TDX_OPERAND_BUSY: enter again); waits while wait_for_sept_zap is set',
+      guard: (c) => c.g(G.waitSeptZap) === 0 && c.g(G.tdState) === 0,
+      run: (c) => {
+        const zs = zeroStepOn(c.st, c.m, c.t);
+        const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c.s, c.m, c.t));
+        if (st === ST.busy) {
+          c.stay();
+          return;
+        }
+        if (zs) c.seen(WITNESS['zero-step']);
+      },
+    },
+    {
+      name: 'reentered',
+      tdx: true,
+      doc: 'TDH.VP.ENTER ends (its locks released) in the same EPT violation on the gfn (counted toward zero-step mitigation); srcu_read_lock; the fault runs again',
+      run: (c) => {
+        if (vpEnterEnd(c.s, c.m, c.t)) vpExit(c.s, c.m, c.t, true);
+        zeroStepViolation(c.s, c.m, c.t, gfn);
+        c.note(`EPT violation on private g${gfn} again`);
+        // kvm_mmu_reload takes mmu_lock only when a root must be loaded (obsolete roots to free)
+        if ((c.vcpu(c.t, V.req) & REQ.freeObsoleteRoots) !== 0) {
+          c.goto('start');
+          return;
+        }
+        c.srcuLock();
+        c.goto('snapshot-seq');
+      },
+    },
+  ];
+}
+
+/** Returns a fault operation instance (`tdxLocks`: see {@link faultSteps}). */
+export function faultOp(p: FaultParams, o: Options, tdxLocks = false): OpInstance {
   if (p.prefault) return { op: 'pre-fault', label: `pre-fault(g${p.gfn})`, steps: faultSteps(p, o) };
   if (p.buildAdd) {
     // KVM_TDX_INIT_MEM_REGION holds kvm->slots_lock, and kvm_gmem_populate the guest_memfd's
@@ -861,5 +916,5 @@ export function faultOp(p: FaultParams, o: Options): OpInstance {
     return { op: 'page-add', label: `page-add(g${p.gfn}${p.measure ? ',measure' : ''})`, steps };
   }
   const label = `fault(g${p.gfn}${p.write || p.private ? ',W' : ',R'}${p.private ? ',priv' : ''}${(p.level ?? 1) > 1 ? ',2M' : ''}${p.fast ? ',fast' : ''}${p.nx ? ',nx' : ''}${p.accept !== undefined ? `,accept ${p.accept === 1 ? '4K' : '2M'}` : ''})`;
-  return { op: 'fault', label, steps: faultSteps(p, o) };
+  return { op: 'fault', label, steps: faultSteps(p, o, tdxLocks) };
 }

@@ -191,9 +191,9 @@ export const OPTIONS = {
     ref: '§2.14.4, §3.3',
   },
   tdxRemoveBusy: {
-    values: ['no-vcpus-retry-once', 'fatal', 'block-fatal-spin', 'kick-retry-once'],
+    values: ['no-vcpus-retry-once', 'fatal', 'block-fatal-spin', 'kick-retry-once', 'blind-retry'],
     mainline: 'no-vcpus-retry-once',
-    doc: 'TDX_OPERAND_BUSY from RANGE.BLOCK, TRACK or PAGE.REMOVE on the removal path: set wait_for_sept_zap, kick the vCPUs and retry once (4b2abc49712b; tdh_do_no_vcpus in 6.19); KVM_BUG_ON; BLOCK fatal with TRACK and REMOVE retried blindly (the code before 4b2abc49712b); or kick and retry once without blocking entry (ablation)',
+    doc: 'TDX_OPERAND_BUSY from RANGE.BLOCK, TRACK or PAGE.REMOVE on the removal path (and RANGE.BLOCK, TRACK, DEMOTE of a private huge page split): set wait_for_sept_zap, kick the vCPUs and retry once (4b2abc49712b; tdh_do_no_vcpus in 6.19); KVM_BUG_ON; BLOCK fatal with TRACK and REMOVE retried blindly (the code before 4b2abc49712b); kick and retry once without blocking entry (ablation); or blind-retry: every one of them retried at once until it is not BUSY, vCPUs free to enter meanwhile (the retry 4b2abc49712b rejects: TDH.VP.ENTER may keep taking the epoch lock, or under zero-step mitigation the S-EPT tree lock, between any two tries)',
     ref: '§2.14.3, §1.8',
   },
   maxRetries: {

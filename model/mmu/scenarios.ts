@@ -559,6 +559,31 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: '4b2abc49712b "KVM: TDX: Kick off vCPUs when SEAMCALL is busy during TD page removal": RANGE.BLOCK contends with a zero-step TDH.VP.ENTER',
     },
   ),
+  ...pair(
+    {
+      vm: 'tdx',
+      tdxLocks: true,
+      privateGfns: [0, 1],
+      vcpus: 1,
+      setup: [
+        [0, pfault(0)],
+        [0, access(0, true)],
+      ],
+      threads: [
+        { name: 'V0', script: [pfault(1)] },
+        { name: 'M', script: [{ op: 'memslot-delete' }] },
+      ],
+      witnesses: ['slot-invalid-retried', 'zero-step', 'seamcall-busy', 'busy-retried', 'private-removed'],
+    },
+    {
+      name: 'tdx/removal-busy-reentry',
+      title: "the deletion of a TD's memslot removes a private page (targeted zap, mmu_lock held for write) while a vCPU whose private fault hit the invalid memslot keeps going back to the guest (2bc2694fe20b) and re-entering: each TDH.VP.ENTER holds the epoch lock, and once zero-step mitigation is on the S-EPT tree lock, so RANGE.BLOCK, TRACK and PAGE.REMOVE may be BUSY",
+      buggy: { what: 'every BUSY SEAMCALL is retried blindly: each retry may again meet a TDH.VP.ENTER in progress, forever', options: { tdxRemoveBusy: 'blind-retry' } },
+      fixed: { what: 'kick the vCPUs, keep them out (wait_for_sept_zap) and retry once (4b2abc49712b)', options: { tdxRemoveBusy: 'no-vcpus-retry-once' } },
+      property: 'I11',
+      note: '4b2abc49712b "KVM: TDX: Kick off vCPUs when SEAMCALL is busy during TD page removal": a blind retry can lose to re-entering vCPUs forever (a weakly fair lasso: the deletion never finishes)',
+    },
+  ),
   {
     name: 'tdx/grid/zero-step-fault-punch-hole',
     title: 'mainline, 3 threads, with the TDX module\'s locks: vCPU0 faults on an unmapped private gfn until zero-step mitigation and then accepts it, vCPU1 maps that gfn, a guest_memfd PUNCH_HOLE removes another private page (BUSY on the install and the removal path)',
@@ -591,6 +616,22 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       { name: 'V1', script: [hfault(1, 2, 1), access(1, true, 1)] },
     ],
     witnesses: ['huge-mapped', 'accepted-2m', 'accept-size-mismatch', 'private-demoted', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
+    name: 'tdx/huge/demote-contention',
+    title: "huge private pages (RFC v3 design) with the TDX module's locks: vCPU0's 4K accept inside a PENDING private 2M page makes the exit handler split it (RANGE.BLOCK, TRACK, DEMOTE under mmu_lock held for write) while vCPU1 accepts the same 2M page at 2M (the guest's entry lock) and then keeps faulting on an unmapped private gfn of another 2M range until zero-step mitigation makes its TDH.VP.ENTER take the S-EPT tree lock: each split SEAMCALL may be BUSY and is kicked and retried once",
+    vm: 'tdx',
+    tdxLocks: true,
+    privateGfns: [0, 1, 2, 3],
+    vcpus: 2,
+    options: { tdxHugePages: true },
+    setup: [[0, pfault(0, 2)]],
+    threads: [
+      { name: 'V0', script: [hfault(1, 1, 1)] },
+      { name: 'V1', script: [access(0, true, 2), access(2, true), access(2, true), access(2, true)] },
+    ],
+    witnesses: ['private-demoted', 'accepted-2m', 'zero-step', 'seamcall-busy', 'busy-retried'],
     expect: { verdict: 'holds' },
   },
   {

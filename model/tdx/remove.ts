@@ -38,6 +38,13 @@ type RemovalCall = 'RANGE.BLOCK' | 'TRACK' | 'PAGE.REMOVE' | 'PAGE.DEMOTE';
  *   retry blindly until they succeed.
  * - `kick-retry-once` (an ablation): kick and wait for the vCPUs, then retry once, without
  *   wait_for_sept_zap: a vCPU may enter again between the kick and the retry.
+ * - `blind-retry`: retry at once, as often as it takes, without kicking or blocking entry. The
+ *   contenders are vCPUs (mmu_lock held for write keeps every other host SEAMCALL out): a TD
+ *   entry holds the epoch lock shared, and under zero-step mitigation the S-EPT tree lock
+ *   exclusively, for the length of TDH.VP.ENTER, and a vCPU whose fault goes back to the guest
+ *   (an invalid memslot, 2bc2694fe20b) enters again and again without mmu_lock, so every retry
+ *   may meet an entry in progress (the livelock 4b2abc49712b's kick and wait_for_sept_zap rule
+ *   out: the one retry comes after every vCPU is out and none may enter).
  */
 function onBusy(c: Ctx, o: Options, what: RemovalCall): boolean {
   switch (o.tdxRemoveBusy) {
@@ -58,6 +65,9 @@ function onBusy(c: Ctx, o: Options, what: RemovalCall): boolean {
         c.violate(7, 'RANGE.BLOCK returned TDX_OPERAND_BUSY: -EBUSY from the remove hook (KVM_BUG_ON)');
         return false;
       }
+      c.stay();
+      return true;
+    case 'blind-retry':
       c.stay();
       return true;
     case 'kick-retry-once':
@@ -254,8 +264,10 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
       run: (c) => {
         if (kickAcknowledged(c, o)) return;
         const [lv, g0] = target(c);
+        const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
         const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c.s, c.m, c.t, lv, g0));
         if (st === ST.busy && onBusy(c, o, 'RANGE.BLOCK')) return;
+        if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st !== ST.success && st !== ST.busy) c.violate(7, `RANGE.BLOCK (split) returned ${TDX_STATUS[st]?.name}`);
         afterCall(c);
       },
@@ -268,8 +280,10 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
       run: (c) => {
         if (!o.tdxTrack) return;
         if (kickAcknowledged(c, o)) return;
+        const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
         const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c.s, c.m));
         if ((st === ST.prevEpochBusy || st === ST.busy) && onBusy(c, o, 'TRACK')) return;
+        if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st !== ST.success && st !== ST.prevEpochBusy && st !== ST.busy) c.violate(7, `TRACK (split) returned ${TDX_STATUS[st]?.name}`);
         afterCall(c);
       },
@@ -290,8 +304,10 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
       run: (c) => {
         if (kickAcknowledged(c, o)) return;
         const [lv, g0] = target(c);
+        const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
         const st = seamcall(c, 'TDH.MEM.PAGE.DEMOTE', `g${g0} L${lv}`, pageDemote(c.s, c.m, c.t, lv, g0));
         if (st === ST.busy && onBusy(c, o, 'PAGE.DEMOTE')) return;
+        if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         afterCall(c);
         if (st === ST.success) {
           const old = c.loc(L.old);
