@@ -223,6 +223,12 @@ export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number
  * (TDX_EPT_ENTRY_STATE_INCORRECT); while the TD runs it must be blocked
  * (TDX_GPA_RANGE_NOT_BLOCKED) and its BEPOCH tracked (TDX_TLB_TRACKING_NOT_DONE). No UNBLOCK
  * follows a successful DEMOTE. The new S-EPT page itself is not modelled (KVM's mirror table is).
+ * The tree lock's mode is not modelled apart: host SEAMCALLs are atomic steps here, and the only
+ * holders across steps are a zero-step TDH.VP.ENTER (exclusive: BUSY for a shared and an exclusive
+ * DEMOTE alike) and guest TDCALLs, which take only the entry lock (tdg_mem_page_accept.c takes no
+ * tree lock), so TDX 1.5's shared and TDX 1.0's exclusive DEMOTE return the same statuses; under
+ * the RFC's write-locked split no other host SEAMCALL can run beside DEMOTE in the kernel either
+ * (scenario tdx/huge/demote-contention reaches both contention paths).
  */
 export function pageDemote(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
   if (treeBusy(s, m, t)) return ST.busy;
