@@ -68,7 +68,7 @@ function scenario(name: string, flags: string[]): Row | null {
 }
 
 /** The MMU's I11 liveness pairs (model/mmu/scenarios.ts). */
-const MMU_PAIRS = ['mmu/yield-progress', 'tdx/local-retry-vs-memslot-delete', 'mmu/prefault-vs-memslot-delete'];
+const MMU_PAIRS = ['mmu/yield-progress', 'tdx/local-retry-vs-memslot-delete', 'mmu/prefault-vs-memslot-delete', 'tdx/removal-busy-reentry'];
 
 /** Compiles and runs pan for tdp_livelock.pml; `-l -f` (non-progress, weak fairness) or safety. */
 function spin(p: Record<string, number>, mode: 'np' | 'safety'): Row | null {

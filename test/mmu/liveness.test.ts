@@ -14,7 +14,7 @@ import type { MmuMachine } from '../../src/mmu/machine.js';
 import { G } from '../../src/mmu/layout.js';
 
 /** The buggy/fixed pairs of the kernel's progress bugs (commit ids in model/mmu/scenarios.ts). */
-const PAIRS = ['mmu/yield-progress', 'tdx/local-retry-vs-memslot-delete', 'mmu/prefault-vs-memslot-delete'] as const;
+const PAIRS = ['mmu/yield-progress', 'tdx/local-retry-vs-memslot-delete', 'mmu/prefault-vs-memslot-delete', 'tdx/removal-busy-reentry'] as const;
 /** The pairs whose loop is a RET_PF_RETRY loop (the others loop in a walk). */
 const RETRY_PAIRS = ['tdx/local-retry-vs-memslot-delete', 'mmu/prefault-vs-memslot-delete'] as const;
 
