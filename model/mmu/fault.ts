@@ -798,11 +798,11 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       doc: retryDoc,
       run: (c) => {
         if (c.loc(L.out) === OUT.retry && o.maxRetries === 'unbounded') {
-          // The retry loop: a TDX private fault retries inside tdx_handle_ept_violation and
+          // The retry loop: a TDX private fault retries inside tdx_handle_ept_violation (tdxLocalRetry) and
           // pre-fault inside kvm_tdp_map_page, both holding SRCU; a TDX fault on an invalid memslot
           // (tdxRetryInvalidSlot = to-guest) and every other vCPU fault return to the guest, which
           // drops SRCU (vcpu_enter_guest) and takes the same EPT violation again.
-          const local = p.prefault === true || (priv && !(o.tdxRetryInvalidSlot === 'to-guest' && slotStateOf(c, gfn) === SLOT.invalid));
+          const local = p.prefault === true || (priv && o.tdxLocalRetry === 'local' && !(o.tdxRetryInvalidSlot === 'to-guest' && slotStateOf(c, gfn) === SLOT.invalid));
           for (let i = 1; i < L.count; i++) c.setLoc(i, 0);
           if (!local) c.srcuUnlock();
           c.note(local ? 'RET_PF_RETRY: retry in the kernel, SRCU held' : 'RET_PF_RETRY: re-enter the guest, fault again');
@@ -892,7 +892,8 @@ function reentrySteps(gfn: number): StepDef[] {
       doc: 'TDH.VP.ENTER ends (its locks released) in the same EPT violation on the gfn (counted toward zero-step mitigation); srcu_read_lock; the fault runs again',
       run: (c) => {
         if (vpEnterEnd(c.s, c.m, c.t)) vpExit(c.s, c.m, c.t, true);
-        zeroStepViolation(c.s, c.m, c.t, gfn);
+        // once armed at this gfn the count no longer matters (the model counts up to 15): not counted further, so a loop repeats its states sooner
+        if (!(zeroStepOn(c.st, c.m, c.t) && c.st[c.m.zeroStep(c.t)]! >> 4 === gfn)) zeroStepViolation(c.s, c.m, c.t, gfn);
         c.note(`EPT violation on private g${gfn} again`);
         // kvm_mmu_reload takes mmu_lock only when a root must be loaded (obsolete roots to free)
         if ((c.vcpu(c.t, V.req) & REQ.freeObsoleteRoots) !== 0) {

@@ -166,6 +166,12 @@ export const OPTIONS = {
     doc: "tdx_handle_ept_violation's local RET_PF_RETRY loop (SRCU held) breaks out to the guest when the memslot is invalid (6.18+, 2bc2694fe20b), or keeps retrying locally while memslot deletion waits in synchronize_srcu",
     ref: '†, §2.14.4',
   },
+  tdxLocalRetry: {
+    values: ['local', 'to-guest'],
+    mainline: 'local',
+    doc: "a TD vCPU's private fault that returns RET_PF_RETRY (a frozen or contended mirror entry, an invalidation in progress, TDX_OPERAND_BUSY from SEPT.ADD/PAGE.AUG) is retried inside tdx_handle_ept_violation, SRCU held, without TDH.VP.ENTER (b0327bb2e7e0 \"KVM: TDX: Retry locally in TDX EPT violation handler on RET_PF_RETRY\", part of the TDX merge), or goes back to the guest on every retry: the guest takes the same EPT violation again, which arms the TDX module's zero-step mitigation, and the entry then takes the S-EPT tree lock, which makes other vCPUs' SEPT.ADD/PAGE.AUG BUSY (with tdxLocks: vCPUs can keep each other's installs BUSY forever)",
+    ref: '†, §2.14.4',
+  },
   prefaultInvalidSlot: {
     values: ['eagain', 'retry'],
     mainline: 'eagain',

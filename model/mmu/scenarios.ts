@@ -585,6 +585,31 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: '4b2abc49712b "KVM: TDX: Kick off vCPUs when SEAMCALL is busy during TD page removal": a blind retry can lose to re-entering vCPUs forever (a weakly fair lasso: the deletion never finishes)',
     },
   ),
+  ...variants(
+    {
+      vm: 'tdx',
+      tdxLocks: true,
+      privateGfns: [0, 1],
+      vcpus: 2,
+      threads: [
+        { name: 'V0', script: [pfault(1)] },
+        { name: 'V1', script: [pfault(1)] },
+      ],
+    },
+    {
+      name: 'tdx/zero-step/fault-vs-fault',
+      title: "mainline: two vCPUs fault on the same unmapped private gfn; the loser of the mirror entry (FROZEN, or its SEPT.ADD/PAGE.AUG BUSY) retries inside tdx_handle_ept_violation without entering the guest (b0327bb2e7e0), so no TDH.VP.ENTER ever reaches zero-step mitigation",
+      witnesses: ['frozen-observed', 'private-mapped'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/zero-step/fault-vs-fault/to-guest',
+      title: "BUGGY: two vCPUs fault on the same unmapped private gfn and every RET_PF_RETRY goes back to the guest (the design b0327bb2e7e0 replaced): the retries re-enter, arm zero-step mitigation, and each vCPU's TDH.VP.ENTER takes the S-EPT tree lock while the other's SEPT.ADD/PAGE.AUG runs, BUSY forever",
+      options: { tdxLocalRetry: 'to-guest' },
+      witnesses: ['frozen-observed', 'private-mapped'],
+      expect: { verdict: 'violated', property: 'I11', note: 'b0327bb2e7e0 "KVM: TDX: Retry locally in TDX EPT violation handler on RET_PF_RETRY": returning to the guest on every contended retry triggers zero-step mitigation, whose S-EPT tree lock makes the other vCPU\'s install BUSY again (a weakly fair lasso)' },
+    },
+  ),
   {
     name: 'tdx/grid/zero-step-fault-punch-hole',
     title: 'mainline, 3 threads, with the TDX module\'s locks: vCPU0 faults on an unmapped private gfn until zero-step mitigation and then accepts it, vCPU1 maps that gfn, a guest_memfd PUNCH_HOLE removes another private page (BUSY on the install and the removal path)',

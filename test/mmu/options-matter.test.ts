@@ -54,6 +54,8 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   tdxBuildSlotsLock: { scenario: 'tdx/build/measure-vs-memslot-delete' },
   yieldNeedsProgress: { scenario: 'mmu/yield-progress/fixed' },
   tdxRetryInvalidSlot: { scenario: 'tdx/local-retry-vs-memslot-delete/fixed' },
+  // every retry back to the guest arms zero-step mitigation: two vCPUs keep each other's PAGE.AUG BUSY (I11)
+  tdxLocalRetry: { scenario: 'tdx/zero-step/fault-vs-fault' },
   prefaultInvalidSlot: { scenario: 'mmu/prefault-vs-memslot-delete/fixed' },
   memslotGenUpdate: { scenario: 'mmu/mmio-gen-vs-memslot-create/fixed' },
   invalidSlotFault: { scenario: 'mmu/invalid-slot-mmio/fixed' },

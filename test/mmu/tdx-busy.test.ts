@@ -72,6 +72,22 @@ describe('blind BUSY retry against re-entering vCPUs (tdx/removal-busy-reentry)'
   });
 });
 
+describe('the local retry of a private fault (tdxLocalRetry, tdx/zero-step/fault-vs-fault)', () => {
+  it('mainline (local) holds; to-guest is an I11 lasso in which each vCPU re-enters under zero-step mitigation while the other\'s PAGE.AUG is BUSY', () => {
+    expect(run(findScenario('tdx/zero-step/fault-vs-fault')!).verdict).toBe('holds');
+    const b = run(findScenario('tdx/zero-step/fault-vs-fault/to-guest')!);
+    expect(b.verdict).toBe('violated I11');
+    const loop = b.labels.slice(b.loop);
+    expect(loop.filter((l) => l.endsWith('.reenter')).length).toBeGreaterThanOrEqual(2);
+    expect(loop.some((l) => l.endsWith('.install-seamcall'))).toBe(true);
+  });
+
+  it('the lasso is the zero-step tree lock: without the module\'s locks the retries go back to the guest and hold (mutant: a zero-step entry that takes no tree lock)', () => {
+    const s = variant('tdx/zero-step/fault-vs-fault/to-guest', { tdxLocks: false, expect: { verdict: 'holds' } });
+    expect(run(s).verdict).toBe('holds');
+  });
+});
+
 describe('contention of a private huge page split (tdx/huge/demote-contention)', () => {
   /** The scenario with vCPU1's script replaced. */
   const withV1 = (script: unknown[], witnesses: string[], tdxLocks = true): Scenario => {
@@ -102,5 +118,15 @@ describe('contention of a private huge page split (tdx/huge/demote-contention)',
     const s = withV1([access2, access2, access2], ['private-demoted', 'zero-step']);
     expect(run(s).verdict).toBe('holds');
     expect(fatalAt(s)).toMatch(/^V0: fault\(g1.*\)\.accept-split-(block|track|demote)$/);
+    // vCPU1 armed beforehand: its first entry takes the tree lock, and RANGE.BLOCK (exclusive) is the first BUSY
+    // (without the tree lock only TRACK would be, on the entry's epoch lock)
+    const spec = SCENARIO_SPECS.find((x) => x.name === 'tdx/huge/demote-contention')!;
+    const armed = variant('tdx/huge/demote-contention', {
+      setup: [...(spec.setup ?? []), [1, access2], [1, access2]],
+      threads: [spec.threads[0], { name: 'V1', script: [access2] }],
+      witnesses: ['private-demoted', 'zero-step'],
+    });
+    expect(run(armed).verdict).toBe('holds');
+    expect(fatalAt(armed)).toMatch(/^V0: fault\(g1.*\)\.accept-split-block$/);
   });
 });
