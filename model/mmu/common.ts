@@ -148,11 +148,21 @@ export function nextRoot(c: Ctx, filter: RootFilter, includeInvalid: boolean, st
   return false;
 }
 
-/** Drops the walk's root reference (if any). */
-export function dropRoot(c: Ctx): void {
+/**
+ * Drops the walk's root reference (if any). `free` false (`walkPutFreesRoot`, the code before
+ * a889ea54b3da): the count is only decremented, a last reference does not free the root.
+ */
+export function dropRoot(c: Ctx, free = true): void {
   if (c.has(F.rootRef)) {
     c.flag(F.rootRef, false);
-    c.putRoot(c.loc(L.root));
+    const r = c.loc(L.root);
+    if (free) {
+      c.putRoot(r);
+      return;
+    }
+    const o = c.m.root(r, R.ref);
+    c.put(o, c.st[o]! - 1);
+    c.touch(`put root${r} without freeing it (ref ${c.st[o]})`);
   }
 }
 
@@ -337,14 +347,14 @@ export function walkReadStep(p: WalkRead): StepDef {
   };
 }
 
-/** Step 'root-done': rcu_read_unlock, put the root reference if `putRef`, next root. */
-export function rootDoneStep(doc: string, putRef: boolean): StepDef {
+/** Step 'root-done': rcu_read_unlock, put the root reference if `putRef` (freeing it at zero unless `free` is false), next root. */
+export function rootDoneStep(doc: string, putRef: boolean, free = true): StepDef {
   return {
     name: 'root-done',
     doc,
     run: (c) => {
       c.rcuUnlock();
-      if (putRef) dropRoot(c);
+      if (putRef) dropRoot(c, free);
       c.goto('next-root');
     },
   };
@@ -354,8 +364,8 @@ export function rootDoneStep(doc: string, putRef: boolean): StepDef {
  * Returns the steps of a leaf walk over the roots (for_each_tdp_pte): 'next-root', 'read', the
  * per-leaf `body` steps, 'root-done'. Body steps continue the walk with `advanceOr`.
  */
-export function leafWalkSteps(roots: WalkRoots, read: WalkRead, body: readonly StepDef[], rootDone: { readonly doc: string; readonly putRef: boolean }): StepDef[] {
-  return [nextRootStep(roots), walkReadStep(read), ...body, rootDoneStep(rootDone.doc, rootDone.putRef)];
+export function leafWalkSteps(roots: WalkRoots, read: WalkRead, body: readonly StepDef[], rootDone: { readonly doc: string; readonly putRef: boolean; readonly free?: boolean }): StepDef[] {
+  return [nextRootStep(roots), walkReadStep(read), ...body, rootDoneStep(rootDone.doc, rootDone.putRef, rootDone.free ?? true)];
 }
 
 // ---- sleeping locks held across steps (kvm->slots_lock, a guest_memfd's filemap_invalidate_lock) ----

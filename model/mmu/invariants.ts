@@ -386,6 +386,8 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
           if (ref !== 0 || (fl & RF.invalid) === 0) return false;
           continue;
         }
+        // the last put frees a root (kvm_tdp_mmu_put_root): a live root without references is leaked (a889ea54b3da)
+        if (ref === 0) return false;
         let need = (fl & RF.invalid) === 0 || (fl & RF.scheduled) !== 0 ? 1 : 0;
         for (let v = 0; v < m.geometry.vcpus; v++) {
           if (s[m.vcpu(v, V.droot)] === r) need++;

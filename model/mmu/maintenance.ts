@@ -162,7 +162,7 @@ export function eagerSplitSteps(o: Options, gfns: number): StepDef[] {
           },
         },
       ],
-      { doc: 'rcu_read_unlock; put the root', putRef: true },
+      { doc: 'rcu_read_unlock; put the root', putRef: true, free: o.walkPutFreesRoot },
     ),
     unlockStep(),
   ];

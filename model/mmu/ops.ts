@@ -466,7 +466,7 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
         },
         ...tdxRemoveSteps(o, (c) => advanceOr(c)).map((st): StepDef => ({ ...st, tdx: true })),
       ],
-      { doc: 'rcu_read_unlock; put the root reference; next root', putRef: true },
+      { doc: 'rcu_read_unlock; put the root reference (kvm_tdp_mmu_put_root: freed on the last one); next root', putRef: true, free: o.walkPutFreesRoot },
     ),
     flushStep(),
     unlockStep(),
@@ -899,7 +899,7 @@ export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
           },
         },
       ],
-      { doc: 'rcu_read_unlock; put the root', putRef: true },
+      { doc: 'rcu_read_unlock; put the root', putRef: true, free: o.walkPutFreesRoot },
     ),
     {
       name: 'flush',

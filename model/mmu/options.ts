@@ -58,6 +58,12 @@ export const OPTIONS = {
     doc: 'tdp_mmu_iter_cond_resched flushes a pending TLB flush before dropping mmu_lock',
     ref: '†, §1.3',
   },
+  walkPutFreesRoot: {
+    values: [true, false],
+    mainline: true,
+    doc: 'the yield-safe root iterator (tdp_mmu_next_root, used by the mmu_notifier / guest_memfd zap, eager split and dirty logging) drops its reference with kvm_tdp_mmu_put_root, which frees the root when that was the last reference (a889ea54b3da "KVM: x86/mmu: Ensure TDP MMU roots are freed after yield", 5.11); false: the put only decrements (the code before a889ea54b3da), so a root that was invalidated and released while the walk held it is never freed',
+    ref: '†, §2.8, §2.11',
+  },
   unmapIncludesInvalidRoots: {
     values: [true, false],
     mainline: true,

@@ -32,6 +32,7 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   memslotDeleteZap: { scenario: 'tdx/memslot-delete/targeted', byValue: { targeted: 'mmu/grid/fault-vs-memslot-delete' } },
   yieldFlushFirst: { scenario: 'mmu/yield-flush/fixed' },
   unmapIncludesInvalidRoots: { scenario: 'mmu/c1-yield-restart/fixed' },
+  walkPutFreesRoot: { scenario: 'mmu/grid/3t-fault-notifier-fast-zap' },
   fastZapIncludesMirror: { scenario: 'tdx/t3-fast-zap-mirror/fixed' },
   tdxTrack: { scenario: 'tdx/removal-track/fixed' },
   eptAd: { scenario: 'mmu/c10-dirty-log-flush/buggy' },
