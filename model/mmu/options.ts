@@ -142,6 +142,12 @@ export const OPTIONS = {
     doc: 'NX huge page recovery zaps a possible-NX table under mmu_lock for read with a re-read of the parent and CAS (6.18+) or for write with XCHG (before 6.18)',
     ref: '†, §2.13',
   },
+  nxRecoveryFlush: {
+    values: [true, false],
+    mainline: true,
+    doc: "NX huge page recovery flushes remote TLBs after zapping a possible-NX table, before any unlock or yield (048f49809c52 \"KVM: x86/mmu: Ensure TLBs are flushed for TDP MMU during NX zapping\", 5.13: the TDP MMU zap's result now reaches kvm_mmu_remote_flush_or_zap); false: the TDP MMU zap's flush is lost (the code before 048f49809c52), so a vCPU keeps translations through the freed table",
+    ref: '†, §2.13',
+  },
   tdxBuildAdd: {
     values: ['in-hook', 'premap'],
     mainline: 'in-hook',

@@ -48,6 +48,7 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   tdxBoundarySplit: { scenario: 'tdx/huge/punch-hole-in-2m' },
   eagerSplitLock: { scenario: 'mmu/grid/eager-split-vs-fault' },
   nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
+  nxRecoveryFlush: { scenario: 'mmu/grid/nx-recover-vs-fault' },
   nxFlagBeforeLink: { scenario: 'mmu/nx-flag-before-link/fixed' },
   // with kvm_gmem_populate's filemap_invalidate_lock premap is safe too: shown where that lock is ablated
   tdxBuildAdd: { scenario: 'tdx/build/page-add-vs-punch-hole/premap-no-gmem-lock' },
