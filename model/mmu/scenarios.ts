@@ -363,6 +363,48 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: '3ccbf6f47098 "KVM: x86/mmu: Return -EAGAIN if userspace deletes/moves memslot during prefault" (6.18): the ioctl retries forever and memslot deletion never finishes its SRCU grace period',
     },
   ),
+  // ---- † design choices of the sheet with a kernel fix behind them (issue 13 item 8) -----------------
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      setup: [[0, fault(0, { write: true })]],
+      threads: [
+        { name: 'V0', script: [access(0, true)] },
+        { name: 'N', script: [{ op: 'zap-range', start: 0, end: 1 }] },
+        { name: 'M', script: [{ op: 'fast-zap' }] },
+      ],
+      witnesses: ['yielded', 'invalid-root-zapped'],
+    },
+    {
+      name: 'mmu/root-put-after-yield',
+      title: "an mmu_notifier zap holds a reference on the vCPU's root and yields mmu_lock; meanwhile a fast zap invalidates the root, zaps it and drops the TDP MMU's reference, and the vCPU reloads a new root (dropping its own), so the zap's put is the last",
+      buggy: { what: "the yield-safe iterator's put only decrements: the root is never freed (leaked)", options: { walkPutFreesRoot: false } },
+      fixed: { what: 'the put frees the root on its last reference (a889ea54b3da)', options: { walkPutFreesRoot: true } },
+      property: 'I10',
+      note: 'a889ea54b3da "KVM: x86/mmu: Ensure TDP MMU roots are freed after yield" (5.11): a root released by every other holder while a yield-safe walk held it stayed allocated, with refcount 0',
+    },
+  ),
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      setup: [[0, fault(0, { write: true })]],
+      threads: [
+        { name: 'V0', script: [fault(1, { write: true }), access(1, true)] },
+        { name: 'K', script: [{ op: 'nx-recover', gfn: 0 }] },
+      ],
+      witnesses: ['nx-recovered', 'table-removed'],
+    },
+    {
+      name: 'mmu/nx-recovery-flush',
+      title: "NX huge page recovery zaps a possible-NX 4K table (the vCPU's TLB maps gfns below it) while the vCPU faults and accesses another gfn below it",
+      buggy: { what: "the TDP MMU zap's flush does not reach kvm_mmu_remote_flush_or_zap: mmu_lock is dropped with the vCPU's translation through the freed table still in its TLB", options: { nxRecoveryFlush: false } },
+      fixed: { what: 'the zap\'s result reaches the flush before any unlock or yield (048f49809c52)', options: { nxRecoveryFlush: true } },
+      property: 'I4',
+      note: '048f49809c52 "KVM: x86/mmu: Ensure TLBs are flushed for TDP MMU during NX zapping" (5.13)',
+    },
+  ),
   // ---- the memslot lifecycle and MMIO SPTEs (issue 13 item 3) ---------------------------------------
   ...pair(
     {

@@ -32,7 +32,7 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   memslotDeleteZap: { scenario: 'tdx/memslot-delete/targeted', byValue: { targeted: 'mmu/grid/fault-vs-memslot-delete' } },
   yieldFlushFirst: { scenario: 'mmu/yield-flush/fixed' },
   unmapIncludesInvalidRoots: { scenario: 'mmu/c1-yield-restart/fixed' },
-  walkPutFreesRoot: { scenario: 'mmu/grid/3t-fault-notifier-fast-zap' },
+  walkPutFreesRoot: { scenario: 'mmu/root-put-after-yield/fixed' },
   fastZapIncludesMirror: { scenario: 'tdx/t3-fast-zap-mirror/fixed' },
   tdxTrack: { scenario: 'tdx/removal-track/fixed' },
   eptAd: { scenario: 'mmu/c10-dirty-log-flush/buggy' },
@@ -48,7 +48,7 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   tdxBoundarySplit: { scenario: 'tdx/huge/punch-hole-in-2m' },
   eagerSplitLock: { scenario: 'mmu/grid/eager-split-vs-fault' },
   nxRecoveryLock: { scenario: 'mmu/grid/nx-recover-vs-fault' },
-  nxRecoveryFlush: { scenario: 'mmu/grid/nx-recover-vs-fault' },
+  nxRecoveryFlush: { scenario: 'mmu/nx-recovery-flush/fixed' },
   nxFlagBeforeLink: { scenario: 'mmu/nx-flag-before-link/fixed' },
   // with kvm_gmem_populate's filemap_invalidate_lock premap is safe too: shown where that lock is ablated
   tdxBuildAdd: { scenario: 'tdx/build/page-add-vs-punch-hole/premap-no-gmem-lock' },
