@@ -70,6 +70,10 @@ export interface Scenario {
   readonly host?: HostSpec;
   /** Pairs of interchangeable gfns (gfn symmetry, src/mmu/symmetry.ts). */
   readonly symmetricGfns?: readonly (readonly number[])[];
+  /** Bits of the MMIO generation (geometry `mmioGenBits`, default 6). */
+  readonly mmioGenBits?: number;
+  /** The per-vCPU MMIO cache is modelled (geometry `mmioCache`). */
+  readonly mmioCache?: boolean;
 }
 
 /** Returns the scenario the model builds from a (checked) public-format scenario. */
@@ -90,6 +94,8 @@ export function toScenario(spec: ScenarioSpec): Scenario {
     ...(spec.host !== undefined ? { host: spec.host } : {}),
     ...(spec.bounds !== undefined ? { bounds: spec.bounds } : {}),
     ...(spec.symmetricGfns !== undefined ? { symmetricGfns: spec.symmetricGfns } : {}),
+    ...(spec.mmioGenBits !== undefined ? { mmioGenBits: spec.mmioGenBits } : {}),
+    ...(spec.mmioCache !== undefined ? { mmioCache: spec.mmioCache } : {}),
     vcpus: spec.vcpus,
     threads: spec.threads,
     ...(spec.setup !== undefined ? { setup: spec.setup.map(([t, c]) => [typeof t === 'number' ? t : names.indexOf(t), c] as const) } : {}),
@@ -159,13 +165,13 @@ export function opLabel(c: OpCall): string {
  * call in a default VM, a shared fault in a TD) is marked `sharedOnly`: its TDX steps are dead,
  * and edits must not make them reachable. The call itself is the instance's `params` (`c.params`).
  */
-export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[] = [{ id: 0, base: 0, pages: gfns }], tdxLocks = false): OpInstance {
-  const inst = { ...instanceOf(call, o, tdx, gfns, slots, tdxLocks), params: call };
+export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[] = [{ id: 0, base: 0, pages: gfns }], tdxLocks = false, wrap = false): OpInstance {
+  const inst = { ...instanceOf(call, o, tdx, gfns, slots, tdxLocks, wrap), params: call };
   return !tdx || (call.op === 'fault' && call.private !== true) ? { ...inst, sharedOnly: true } : inst;
 }
 
 /** Returns the operation instance of a call (its steps for the options and VM type). */
-function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[], tdxLocks: boolean): OpInstance {
+function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[], tdxLocks: boolean, wrap: boolean): OpInstance {
   const mk = (steps: OpInstance['steps']): OpInstance => ({ op: call.op, label: opLabel(call), steps });
   const slotOf = (id: number | undefined): SlotRef => {
     const index = id === undefined ? 0 : slots.findIndex((x) => x.id === id);
@@ -186,14 +192,14 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
     case 'fast-zap':
       return mk(fastZapSteps(o));
     case 'memslot-delete':
-      return mk(memslotDeleteSteps(o, tdx, slotOf(call.slot)));
+      return mk(memslotDeleteSteps(o, tdx, slotOf(call.slot), wrap));
     case 'memslot-create':
-      return mk(memslotCreateSteps(o, slotOf(call.slot)));
+      return mk(memslotCreateSteps(o, slotOf(call.slot), wrap));
     case 'memslot-move': {
       const from = slotOf(call.slot);
       const to = slotOf(call.to);
       if (to.index === from.index || to.pages !== from.pages) fail('MMC301', `memslot-move: the destination memslot ${to.id} must be another memslot of the same size as memslot ${from.id} (${from.pages} gfns)`, { subject: 'to' });
-      return mk(memslotMoveSteps(o, tdx, from, to));
+      return mk(memslotMoveSteps(o, tdx, from, to, wrap));
     }
     case 'munmap':
       return mk(munmapSteps(o, slotOf(call.slot)));
@@ -256,8 +262,14 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       fail('MMC301', `munmap: memslot ${c.slot ?? 0} is moved by memslot-move; its backing moves with it: munmap the destination memslot`, { subject: 'slot' });
     }
   }
-  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots, locks)) }));
-  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots, locks) }));
+  // the MMIO generation wrap (kvm_mmu_invalidate_mmio_sptes): its steps join the memslot updates only
+  // when the scenario's updates can reach it (the generation number starts at 0 and each update adds
+  // one; it wraps at 2^mmioGenBits)
+  const updates = calls.reduce((n, c) => n + (c.op === 'memslot-create' ? 1 : c.op === 'memslot-delete' || c.op === 'memslot-move' ? 2 : 0), 0);
+  const wrap = updates >= 1 << (scn.mmioGenBits ?? 6);
+  if (wrap && o.memslotGenUpdate !== 'in-progress') fail('MMC301', `mmioGenBits: the MMIO generation wrap is modelled with memslotGenUpdate 'in-progress' only (the zap runs between synchronize_srcu and the generation store)`, { subject: 'mmioGenBits' });
+  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots, locks, wrap)) }));
+  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots, locks, wrap) }));
   const vcpus = scn.vcpus;
   // SPTE words: era 6.13, EPT (tdx in a TD) until the scenario format carries an era/flavour field.
   const words = new SpteWords({ flavour: tdx ? 'tdx' : 'ept', ad: o.eptAd });
@@ -274,6 +286,8 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       // the NX metadata joins the state only when a fault splits for the mitigation
       ...([...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.nx === true) ? { nxMeta: true } : {}),
       ...(locks ? { tdxLocks: true } : {}),
+      ...(scn.mmioGenBits !== undefined ? { mmioGenBits: scn.mmioGenBits } : {}),
+      ...(scn.mmioCache === true ? { mmioCache: true } : {}),
       // the guest-inhibit word joins the state only when a private fault carries a guest accept level
       ...(tdx && o.tdxHugePages && [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.accept !== undefined) ? { tdxHuge: true } : {}),
     },
@@ -314,7 +328,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     properties: (mm) => [...mmuProperties(mm, o, scn.witnesses), spteClassificationProperty(mm, words), ...userProperties(mm, scn.properties ?? [])],
     display: words.display(),
     cites: kernelFunctionOf,
-    footprints: (op) => opFootprint(op, o),
+    footprints: (op) => opFootprint(op, o, { wrap }),
     ...(scn.symmetricGfns !== undefined ? { symmetricGfns: scn.symmetricGfns } : {}),
   });
 }

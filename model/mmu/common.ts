@@ -175,10 +175,15 @@ export const rootMirror = (c: Ctx, r: number): boolean => (c.st[c.m.root(r, R.fl
 export const rangeMask = (start: number, end: number): number => ((1 << end) - 1) & ~((1 << start) - 1);
 // ---- the memslots generation (virt/kvm/kvm_main.c kvm_swap_active_memslots; mmu.c check_mmio_spte) ----
 
-/** The MMIO generation an MMIO SPTE stores for memslots generation word `gen` ({@link mmuState.G}.gen): the number, without the update-in-progress flag (spte.h: the flag is not part of the MMIO generation). */
-export const mmioGenOf = (gen: number): number => (gen >> 1) & 63;
+/**
+ * The MMIO generation an MMIO SPTE stores for memslots generation word `gen` ({@link mmuState.G}.gen):
+ * the number without the update-in-progress flag (spte.h: the flag is not part of the MMIO
+ * generation), truncated to the layout's `mmioGenBits` (the kernel keeps 19 bits: 0-7 at SPTE bits
+ * 3-10, 8-18 at SPTE bits 52-62; MMIO_SPTE_GEN_MASK in spte.h).
+ */
+export const mmioGenOf = (m: { readonly mmioGenMask: number }, gen: number): number => (gen >> 1) & m.mmioGenMask;
 /** Returns true when an MMIO SPTE of generation `spteGen` is a cache hit under memslots generation `gen` (check_mmio_spte: never while an update is in progress). */
-export const mmioGenCurrent = (gen: number, spteGen: number): boolean => (gen & 1) === 0 && mmioGenOf(gen) === spteGen;
+export const mmioGenCurrent = (m: { readonly mmioGenMask: number }, gen: number, spteGen: number): boolean => (gen & 1) === 0 && mmioGenOf(m, gen) === spteGen;
 
 /**
  * New memslots are published (rcu_assign_pointer of the inactive set): mainline they carry the old
@@ -192,6 +197,32 @@ export function publishMemslots(c: Ctx, o: Options): void {
 /** synchronize_srcu returned: the flag is dropped and the generation incremented (in-progress); nothing before ee3d1570b586. */
 export function memslotsSynced(c: Ctx, o: Options): void {
   if (o.memslotGenUpdate === 'in-progress' && (c.g(G.gen) & 1) !== 0) c.setG(G.gen, (c.g(G.gen) & ~1) + 2);
+}
+
+/**
+ * vcpu_cache_mmio_info for `gfn` (kvm_handle_noslot_fault, handle_mmio_page_fault): the running
+ * vCPU caches the gfn with the memslots generation word, unless a memslot update is in progress
+ * (ddfd1730fd82); nothing without the per-vCPU MMIO cache (scenario field `mmioCache`) or on a host
+ * thread.
+ */
+export function cacheMmioInfo(c: Ctx, gfn: number): void {
+  if (c.m.mmioCacheBase < 0 || c.t >= c.vcpus) return;
+  const g = c.g(G.gen);
+  if ((g & 1) !== 0) {
+    c.note(`memslot update in progress: g${gfn} is not put in the vCPU's MMIO cache (ddfd1730fd82)`);
+    return;
+  }
+  c.put(c.m.mmioCache(c.t, mmuState.MC.gfn), gfn + 1);
+  c.put(c.m.mmioCache(c.t, mmuState.MC.gen), g);
+}
+/**
+ * mmio_info_in_cache for `gfn` (vcpu_match_mmio_gpa): the running vCPU's MMIO cache names the gfn
+ * and, with `mmioCacheGenCheck` (56f17dd3fbc4), its generation is the current one.
+ */
+export function mmioCacheHit(c: Ctx, gfn: number, o: Options): boolean {
+  if (c.m.mmioCacheBase < 0 || c.t >= c.vcpus) return false;
+  if (c.st[c.m.mmioCache(c.t, mmuState.MC.gfn)] !== gfn + 1) return false;
+  return !o.mmioCacheGenCheck || c.st[c.m.mmioCache(c.t, mmuState.MC.gen)] === c.g(G.gen);
 }
 
 /** Returns the state of the memslot holding `gfn` ({@link mmuState.SLOT}); a gfn outside every slot reads as deleted (no memslot). */
@@ -241,7 +272,7 @@ export const flushStep = (name = 'flush'): StepDef => ({
  * for mmu_lock and the walk made progress since its last yield (`yieldNeedsProgress`), flush if pending (option),
  * drop RCU and mmu_lock, and continue at `relock`. Returns true when it yielded.
  */
-export function maybeYield(c: Ctx, o: Options): boolean {
+export function maybeYield(c: Ctx, o: Options, relock = 'relock'): boolean {
   const gfn = c.loc(L.gfn);
   // yieldNeedsProgress (ed5e484b79e8): no second yield at the gfn of the last one (no progress since)
   if (!c.contended() || (o.yieldNeedsProgress && c.loc(L.yieldedGfn) === gfn + 1)) return false;
@@ -251,13 +282,13 @@ export function maybeYield(c: Ctx, o: Options): boolean {
   c.setLoc(L.yieldedGfn, gfn + 1);
   c.seen(WITNESS.yielded);
   c.note(`yield at g${gfn}`);
-  c.goto('relock');
+  c.goto(relock);
   return true;
 }
-/** The step re-taking mmu_lock (and RCU) after a yield, restarting the walk at the root. */
-export function relockStep(mode: 'read' | 'write', o: Options, onDone: string): StepDef {
+/** The step re-taking mmu_lock (and RCU) after a yield, restarting the walk at the root (step names prefixed by `p`). */
+export function relockStep(mode: 'read' | 'write', o: Options, onDone: string, p = ''): StepDef {
   return {
-    name: 'relock',
+    name: `${p}relock`,
     doc: `cond_resched_rwlock_${mode}: re-take mmu_lock, rcu_read_lock, restart the walk from the root (iter->yielded)`,
     wantsLock: mode,
     guard: (c) => (mode === 'read' ? c.canRead() : c.canWrite()),
@@ -266,7 +297,7 @@ export function relockStep(mode: 'read' | 'write', o: Options, onDone: string): 
       else c.lockWrite();
       c.rcuLock();
       if (!iterRestart(c, o)) c.goto(onDone);
-      else c.goto('read');
+      else c.goto(`${p}read`);
     },
   };
 }

@@ -34,6 +34,7 @@ import { findPrivateHuge, guestInhibited, seamcall, setGuestInhibit, tdxDemoteSt
 import {
   dirtyLogOf,
   invalidationRetry,
+  cacheMmioInfo,
   mmioGenOf,
   slotStateOf,
   iterDown,
@@ -467,6 +468,8 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           // kvm_handle_noslot_fault: fault->slot = NULL, pfn KVM_PFN_NOSLOT, RET_PF_CONTINUE with
           // MMIO caching on; before e0c378684b65 an invalid slot took this path too
           c.note(st === SLOT.invalid ? 'memslot invalid, handled as no memslot: MMIO (before e0c378684b65)' : 'no memslot: emulated MMIO, an MMIO SPTE will be cached');
+          // kvm_handle_noslot_fault: vcpu_cache_mmio_info (the per-vCPU MMIO cache, scenario field mmioCache)
+          cacheMmioInfo(c, gfn);
           c.setLoc(L.end, NOSLOT);
         }
       },
@@ -680,7 +683,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
         if (c.loc(L.end) === NOSLOT) {
           // make_mmio_spte tags the SPTE with the generation of the memslots the vCPU sees now
           // (without the update-in-progress flag); no TLB flush on this path
-          const mmio = mkMmio(mmioGenOf(c.g(G.gen)));
+          const mmio = mkMmio(mmioGenOf(c.m, c.g(G.gen)));
           if (old === mmio) {
             c.note('the same MMIO SPTE is already there: RET_PF_SPURIOUS');
             exitWith(c, OUT.done);
@@ -689,7 +692,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           if (!casOrRetry(c, old, mmio)) return;
           c.leafRemoved(old);
           c.seen(WITNESS['mmio-cached']);
-          c.note(`MMIO SPTE cached with generation ${mmioGenOf(c.g(G.gen))}: RET_PF_EMULATE`);
+          c.note(`MMIO SPTE cached with generation ${mmioGenOf(c.m, c.g(G.gen))}: RET_PF_EMULATE`);
           exitWith(c, OUT.done);
           return;
         }

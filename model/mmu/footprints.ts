@@ -29,7 +29,7 @@ const BASE: readonly FootprintClass[] = [
 const YIELDS: readonly FootprintClass[] = [...BASE, 'lock-waits'];
 
 /** The fault path reads the invalidation sequence, range and count, the memslot and the pfn map. */
-const FAULT: readonly FootprintClass[] = [...BASE, 'G.seq', 'G.inProgress', 'G.range', 'memslots', 'G.bitmap', 'G.gen', 'pfn-map', 'nx-meta'];
+const FAULT: readonly FootprintClass[] = [...BASE, 'G.seq', 'G.inProgress', 'G.range', 'memslots', 'G.bitmap', 'G.gen', 'pfn-map', 'nx-meta', 'mmio-cache'];
 /** An invalidation (mmu_notifier or guest_memfd) bumps the sequence and range and frees pages; its zap walk yields. */
 const INVALIDATE: readonly FootprintClass[] = [...YIELDS, 'G.seq', 'G.inProgress', 'G.range', 'pfn-map'];
 
@@ -39,7 +39,7 @@ export const OP_FOOTPRINTS: Readonly<Record<string, readonly FootprintClass[]>> 
   // kvm->slots_lock (slots-held) and the guest_memfd's filemap_invalidate_lock (every thread's flags)
   'page-add': [...FAULT, 'slots-held', 'L.flags'],
   'pre-fault': FAULT,
-  access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest', 'G.gen'],
+  access: [...BASE, 'memslots', 'G.bitmap', 'G.harvest', 'G.gen', 'mmio-cache'],
   'memslot-create': [...BASE, 'memslots', 'G.gen', 'slots-held'],
   'memslot-move': [...YIELDS, 'memslots', 'G.gen', 'G.gmemBound', 'slots-held', 'nx-meta', 'pfn-map'],
   munmap: [...INVALIDATE, 'memslots'],
@@ -73,10 +73,20 @@ const COMMUTING: Readonly<Record<string, readonly ('G.readers' | 'G.rcu' | 'G.sr
   'gmem-punch-hole': ['G.srcu', 'G.srcuGp'],
 };
 
-/** Returns the footprint classes of operation `op` under options `o`, or undefined (it touches everything). */
-export function opFootprint(op: string, o?: Options): readonly FootprintClass[] | undefined {
+/**
+ * What a memslot update adds when the scenario's updates can wrap the MMIO generation (`wrap`):
+ * kvm_mmu_zap_all_fast inside kvm_swap_active_memslots (its walk yields, it removes tables).
+ */
+const WRAP_ZAP: readonly FootprintClass[] = [...YIELDS, 'nx-meta'];
+
+/**
+ * Returns the footprint classes of operation `op` under options `o`, or undefined (it touches
+ * everything); with `x.wrap` memslot updates also zap every root.
+ */
+export function opFootprint(op: string, o?: Options, x: { readonly wrap?: boolean } = {}): readonly FootprintClass[] | undefined {
   if (!Object.hasOwn(OP_FOOTPRINTS, op)) return undefined;
-  const classes = OP_FOOTPRINTS[op]!;
+  const update = op === 'memslot-create' || op === 'memslot-delete' || op === 'memslot-move';
+  const classes = update && x.wrap === true ? [...new Set([...OP_FOOTPRINTS[op]!, ...WRAP_ZAP])] : OP_FOOTPRINTS[op]!;
   let commuting = Object.hasOwn(COMMUTING, op) ? COMMUTING[op]! : [];
   if (op === 'fault' && (o === undefined || (o.tdxHugePages && o.tdxDemoteLock !== 'read'))) commuting = commuting.filter((w) => w !== 'G.readers');
   if (commuting.length === 0) return classes;

@@ -237,7 +237,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       // accesses to that memory to MMIO emulation for as long as the generation stays
       const gen = s[G.gen]!;
       if ((gen & 1) === 0) {
-        const cur = mkMmio(mmioGenOf(gen));
+        const cur = mkMmio(mmioGenOf(m, gen));
         for (let g = 0; g < m.gfns; g++) {
           const k = m.slotIndex[g]!;
           if (k < 0 || s[m.slot(k, MS.state)] !== SLOT.valid) continue;

@@ -37,8 +37,11 @@ import { reloadRoot } from './fault.js';
 import {
   advanceOr,
   dirtyLogOf,
+  cacheMmioInfo,
   memslotsSynced,
+  mmioCacheHit,
   mmioGenCurrent,
+  mmioGenOf,
   publishMemslots,
   dropRoot,
   flushStep,
@@ -294,11 +297,16 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             continue;
           }
           if (spteKind(v) === SpteKind.mmio) {
-            // EPT misconfiguration on an MMIO SPTE: handle_mmio_page_fault -> check_mmio_spte
-            if (mmioGenCurrent(c.g(G.gen), mmioGen(v))) {
+            // EPT misconfiguration on an MMIO SPTE: handle_mmio_page_fault looks in the vCPU's MMIO
+            // cache first (mmio_info_in_cache), then check_mmio_spte on the SPTE
+            if (mmioCacheHit(c, gfn, o)) {
+              c.note(`g${gfn} is in the vCPU's MMIO cache${o.mmioCacheGenCheck ? ' with the current generation' : ' (no generation check, before 56f17dd3fbc4)'}: emulated MMIO (KVM_EXIT_MMIO)`);
+              if (slotStateOf(c, gfn) === SLOT.valid && (c.g(G.gen) & 1) === 0) c.violate(2, `the guest's access to g${gfn}, which a memslot maps, was emulated as MMIO from a stale per-vCPU MMIO cache entry`);
+            } else if (mmioGenCurrent(c.m, c.g(G.gen), mmioGen(v))) {
               c.seen(WITNESS['mmio-emulated']);
               c.note(`MMIO SPTE of g${gfn} (generation ${mmioGen(v)}): emulated MMIO (KVM_EXIT_MMIO)`);
               if (slotStateOf(c, gfn) === SLOT.valid) c.violate(2, `the guest's access to g${gfn}, which a memslot maps, was emulated as MMIO: a stale MMIO SPTE of the current generation hides the memslot`);
+              cacheMmioInfo(c, gfn);
             } else {
               c.seen(WITNESS['mmio-stale']);
               c.note(`MMIO SPTE of g${gfn}: generation ${mmioGen(v)} is stale${(c.g(G.gen) & 1) !== 0 ? ' (memslot update in progress)' : ''}: RET_PF_INVALID, the page fault path`);
@@ -566,26 +574,30 @@ export function fastZapSteps(o: Options): StepDef[] {
   return underSlotsLock(fastZapBody(o));
 }
 
-/** Returns the fast-zap steps without taking kvm->slots_lock (the caller holds it). */
-function fastZapBody(o: Options): StepDef[] {
+/**
+ * Returns the fast-zap steps without taking kvm->slots_lock (the caller holds it); their names
+ * start with `p` (an operation that zaps twice, e.g. a memslot deletion whose generation wraps,
+ * names the second zap apart).
+ */
+function fastZapBody(o: Options, p = ''): StepDef[] {
   const advanceOrPass = (c: Ctx): void => {
     if (iterAdvance(c)) {
-      c.goto('read');
+      c.goto(`${p}read`);
       return;
     }
     const zl = c.loc(L.aux) + 1;
     if (zl > c.m.geometry.levels) {
-      c.goto('root-done');
+      c.goto(`${p}root-done`);
       return;
     }
     c.setLoc(L.aux, zl);
     iterStart(c, c.st[c.m.root(c.loc(L.root), R.table)]!, 0);
-    c.goto('read');
+    c.goto(`${p}read`);
   };
   return [
-    lockWriteStep(),
+    lockWriteStep(`${p}lock-write`),
     {
-      name: 'invalidate-roots',
+      name: `${p}invalidate-roots`,
       doc: 'kvm_tdp_mmu_invalidate_roots(KVM_DIRECT_ROOTS): role.invalid and scheduled-to-zap on each valid root; KVM_REQ_MMU_FREE_OBSOLETE_ROOTS to all vCPUs',
       run: (c) => {
         const m = c.m;
@@ -603,10 +615,10 @@ function fastZapBody(o: Options): StepDef[] {
         }
       },
     },
-    unlockStep(),
-    lockReadStep(),
+    unlockStep(`${p}unlock`),
+    lockReadStep(`${p}lock-read`),
     {
-      name: 'next-root',
+      name: `${p}next-root`,
       doc: 'kvm_tdp_mmu_zap_invalidated_roots: next root scheduled to zap (clear the flag, own the TDP MMU reference), rcu_read_lock',
       run: (c) => {
         const m = c.m;
@@ -623,14 +635,14 @@ function fastZapBody(o: Options): StepDef[] {
           c.rcuLock();
           return;
         }
-        c.goto('unlock-read');
+        c.goto(`${p}unlock-read`);
       },
     },
     {
-      name: 'read',
+      name: `${p}read`,
       doc: '__tdp_mmu_zap_root pass at zap_level (4K, then 2M, ... then the top level): yield point, then R(e)',
       run: (c) => {
-        if (maybeYield(c, o)) return;
+        if (maybeYield(c, o, `${p}relock`)) return;
         const old = c.read(iterTable(c), iterIndex(c));
         c.setLoc(L.old, old);
         const lv = c.loc(L.level);
@@ -639,28 +651,28 @@ function fastZapBody(o: Options): StepDef[] {
           iterDown(c, linkTable(old));
           c.stay();
         } else if (lv === zl && isPresent(old)) {
-          c.goto('zap');
+          c.goto(`${p}zap`);
         } else {
           advanceOrPass(c);
         }
       },
     },
-    relockStep('read', o, 'root-done'),
+    relockStep('read', o, `${p}root-done`, p),
     {
-      name: 'zap',
+      name: `${p}zap`,
       doc: 'tdp_mmu_set_spte_atomic: CAS(e, old, np), re-read on failure; handle_changed_spte (table removal for a link)',
       run: (c) => {
         const old = c.loc(L.old);
         const cur = c.cas(iterTable(c), iterIndex(c), old, NP);
         if (cur !== old) {
           c.seen(WITNESS['cas-failed']);
-          c.goto('read');
+          c.goto(`${p}read`);
           return;
         }
         c.seen(WITNESS['invalid-root-zapped']);
         if (isLink(old)) {
           rmStart(c, linkTable(old));
-          c.goto('remove-child');
+          c.goto(`${p}remove-child`);
           return;
         }
         c.leafRemoved(old);
@@ -668,7 +680,7 @@ function fastZapBody(o: Options): StepDef[] {
       },
     },
     {
-      name: 'remove-child',
+      name: `${p}remove-child`,
       doc: 'handle_removed_pt(shared): XCHG each child to FROZEN (spin while frozen), then call_rcu',
       guard: (c) => rmGuard(c, true),
       run: (c) => {
@@ -677,17 +689,17 @@ function fastZapBody(o: Options): StepDef[] {
       },
     },
     {
-      name: 'root-done',
+      name: `${p}root-done`,
       doc: 'rcu_read_unlock; kvm_tdp_mmu_put_root drops the TDP MMU reference (the root must be empty by now)',
       run: (c) => {
         c.rcuUnlock();
         const r = c.loc(L.root);
         if (c.subtreeMapsAnything(c.st[c.m.root(r, R.table)]!)) c.violate(2, `zap of invalidated root${r} finished but the root still maps memory`);
         dropRoot(c);
-        c.goto('next-root');
+        c.goto(`${p}next-root`);
       },
     },
-    unlockStep('unlock-read'),
+    unlockStep(`${p}unlock-read`),
   ];
 }
 
@@ -697,7 +709,7 @@ function fastZapBody(o: Options): StepDef[] {
  * Returns the memslot deletion steps (§2.10) of `slot`; the zap is fast (every root, whatever the
  * slot) or targeted at the slot's gfns, by `memslotDeleteZap`.
  */
-export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): StepDef[] {
+export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef, wrap = false): StepDef[] {
   const mode = o.memslotDeleteZap === 'auto' ? (tdx ? 'targeted' : 'fast-zap') : o.memslotDeleteZap;
   const end = slot.base + slot.pages;
   const mask = rangeMask(slot.base, end);
@@ -712,7 +724,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
         publishMemslots(c, o);
       },
     },
-    ...srcuSyncSteps(o, 'sync-srcu'),
+    ...srcuSyncSteps(o, 'sync-srcu', wrap),
     ...zap,
     {
       name: 'delete-slot',
@@ -724,7 +736,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
         publishMemslots(c, o);
       },
     },
-    ...srcuSyncSteps(o, 'sync-srcu-2'),
+    ...srcuSyncSteps(o, 'sync-srcu-2', wrap),
   ]);
 }
 
@@ -734,22 +746,75 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef): Ste
  * a new one, e.g. re-entering the guest after RET_PF_RETRY and faulting again, does not hold it
  * up), as SRCU does; when it returns, the memslots generation takes its second step
  * (`memslotGenUpdate`).
+ *
+ * With `wrap` (the scenario's memslot updates can wrap the MMIO generation, `mmioGenBits`), the
+ * steps of kvm_arch_memslots_updated follow (virt/kvm/kvm_main.c kvm_swap_active_memslots ->
+ * arch/x86/kvm/x86.c -> mmu.c kvm_mmu_invalidate_mmio_sptes, 152482580a1b): when the new
+ * generation's MMIO number is 0, every root is zapped (kvm_mmu_zap_all_fast) before the new
+ * generation is stored, or after it (`mmioGenWrapZap`). Without `wrap` no update of the scenario
+ * reaches a wrap, and the steps are left out (the state space is the one without them).
  */
-function srcuSyncSteps(o: Options, name: string): StepDef[] {
-  return [
-    {
-      name,
-      doc: 'synchronize_srcu_expedited: start a grace period over the SRCU read sections in progress',
-      run: (c) => {
-        c.setG(G.srcuGp, c.g(G.srcu) & ~(1 << c.t));
-        c.touch('synchronize_srcu');
-      },
+function srcuSyncSteps(o: Options, name: string, wrap = false): StepDef[] {
+  const sync: StepDef = {
+    name,
+    doc: 'synchronize_srcu_expedited: start a grace period over the SRCU read sections in progress',
+    run: (c) => {
+      c.setG(G.srcuGp, c.g(G.srcu) & ~(1 << c.t));
+      c.touch('synchronize_srcu');
     },
+  };
+  if (!wrap) {
+    return [
+      sync,
+      {
+        name: `${name}-wait`,
+        doc: 'synchronize_srcu_expedited: wait until every read section of the grace period has ended; then drop the update-in-progress flag and increment the generation (kvm_swap_active_memslots)',
+        guard: (c) => c.g(G.srcuGp) === 0,
+        run: (c) => memslotsSynced(c, o),
+      },
+    ];
+  }
+  const synced = `${name}-synced`;
+  return [
+    sync,
     {
       name: `${name}-wait`,
-      doc: 'synchronize_srcu_expedited: wait until every read section of the grace period has ended; then drop the update-in-progress flag and increment the generation (kvm_swap_active_memslots)',
+      doc: 'synchronize_srcu_expedited: wait until every read section of the grace period has ended; kvm_arch_memslots_updated(gen): when the new generation\'s MMIO number is 0 (a wrap), zap every root (kvm_mmu_invalidate_mmio_sptes; mmioGenWrapZap: with the flag still set, after the new generation is stored, or not at all)',
       guard: (c) => c.g(G.srcuGp) === 0,
-      run: (c) => memslotsSynced(c, o),
+      run: (c) => {
+        const g = c.g(G.gen);
+        if ((g & 1) === 0) {
+          // nothing was published (-EEXIST); the generation stays
+          c.goto(synced);
+          return;
+        }
+        const next = (g & ~1) + 2;
+        if (mmioGenOf(c.m, next) !== 0) {
+          c.goto(synced);
+          return;
+        }
+        c.note(`the MMIO generation wraps: generation ${next >> 1} is ${mmioGenOf(c.m, next)} in the MMIO SPTE's bits`);
+        if (o.mmioGenWrapZap === 'none') {
+          c.goto(synced);
+          return;
+        }
+        if (o.mmioGenWrapZap === 'after-publish') {
+          c.setG(G.gen, next);
+          c.note('the new generation is stored before the zap (before 152482580a1b)');
+        }
+        // kvm_mmu_zap_all_fast: its root walk starts from the first root
+        c.setLoc(L.aux2, 0);
+      },
+    },
+    ...fastZapBody(o, `${name}-wrap-`),
+    {
+      name: synced,
+      doc: 'slots->generation = gen: the flag is dropped and the generation incremented (kvm_swap_active_memslots; after the wrap zap since 152482580a1b)',
+      run: (c) => {
+        c.setLoc(L.aux2, 0);
+        c.setLoc(L.aux, 0);
+        memslotsSynced(c, o);
+      },
     },
   ];
 }
@@ -760,7 +825,7 @@ function srcuSyncSteps(o: Options, name: string): StepDef[] {
  * memslot with `present: false`, or one deleted or moved away before): creating it again is
  * -EEXIST, modelled as a note (the grace period that follows changes nothing).
  */
-export function memslotCreateSteps(o: Options, slot: SlotRef): StepDef[] {
+export function memslotCreateSteps(o: Options, slot: SlotRef, wrap = false): StepDef[] {
   return underSlotsLock([
     {
       name: 'create-slot',
@@ -775,7 +840,7 @@ export function memslotCreateSteps(o: Options, slot: SlotRef): StepDef[] {
         publishMemslots(c, o);
       },
     },
-    ...srcuSyncSteps(o, 'sync-srcu'),
+    ...srcuSyncSteps(o, 'sync-srcu', wrap),
   ]);
 }
 
@@ -787,8 +852,8 @@ export function memslotCreateSteps(o: Options, slot: SlotRef): StepDef[] {
  * synchronized again. The slot keeps its userspace_addr, so the moved gfns are backed by the
  * same host pages.
  */
-export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: SlotRef): StepDef[] {
-  const del = memslotDeleteSteps(o, tdx, slot);
+export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: SlotRef, wrap = false): StepDef[] {
+  const del = memslotDeleteSteps(o, tdx, slot, wrap);
   const i = del.findIndex((st) => st.name === 'delete-slot');
   const move: StepDef = {
     name: 'move-slot',

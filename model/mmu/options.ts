@@ -202,6 +202,18 @@ export const OPTIONS = {
     doc: 'a fault on a memslot being deleted or moved (KVM_MEMSLOT_INVALID) returns RET_PF_RETRY (kvm_mmu_faultin_pfn, e0c378684b65, 5.12), or is handled as a gfn without a memslot: an MMIO SPTE (the code before e0c378684b65), which may replace a present leaf the deletion has not zapped yet',
     ref: 'e0c378684b65, §1.6',
   },
+  mmioGenWrapZap: {
+    values: ['before-publish', 'after-publish', 'none'],
+    mainline: 'before-publish',
+    doc: 'MMIO SPTEs keep only the low bits of the memslots generation (19 in the kernel, scenario field mmioGenBits in the model), so the number wraps; when the new number is 0, kvm_arch_memslots_updated -> kvm_mmu_invalidate_mmio_sptes zaps every root (kvm_mmu_zap_all_fast) after synchronize_srcu and before the new generation is stored (152482580a1b, 5.1: the generation still carries the update-in-progress flag during the zap); after-publish: the generation is stored first and the zap follows (e59dbe09f8e6 until 152482580a1b), so a vCPU can match an MMIO SPTE of the previous cycle against the wrapped generation; none: no zap on a wrap (ablation)',
+    ref: '152482580a1b, §1.6',
+  },
+  mmioCacheGenCheck: {
+    values: [true, false],
+    mainline: true,
+    doc: 'the per-vCPU MMIO cache (vcpu->arch.mmio_gfn, filled by kvm_handle_noslot_fault and handle_mmio_page_fault) is a hit only when its mmio_gen equals the current memslots generation (vcpu_match_mmio_gen, 56f17dd3fbc4 "kvm: x86: fix stale mmio cache bug", 3.17); false: the gfn alone decides (the code before 56f17dd3fbc4), so after userspace creates a memslot over a cached gfn, an access that still meets the old MMIO SPTE is emulated as MMIO from the cache. Mainline also never caches while a memslot update is in progress (ddfd1730fd82); that is not an option: the cached generation carries the flag and matches only inside that update',
+    ref: '56f17dd3fbc4, ddfd1730fd82, §1.6',
+  },
   tdxInstallBusy: {
     values: ['restore-retry', 'fatal'],
     mainline: 'restore-retry',

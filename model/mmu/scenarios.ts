@@ -455,6 +455,64 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
   ),
   ...pair(
     {
+      vm: 'default',
+      vcpus: 1,
+      // one bit of MMIO generation: the second memslot update wraps it to 0
+      mmioGenBits: 1,
+      memslots: [
+        { id: 0, base: 0, pages: 2 },
+        { id: 1, base: 2, pages: 1, present: false },
+        { id: 2, base: 3, pages: 1, present: false },
+      ],
+      // an MMIO SPTE of generation 0 for g2, which has no memslot yet
+      setup: [[0, fault(2)]],
+      threads: [
+        { name: 'V0', script: [access(2)] },
+        {
+          name: 'M',
+          script: [
+            { op: 'memslot-create', slot: 1 },
+            { op: 'memslot-create', slot: 2 },
+          ],
+        },
+      ],
+      witnesses: ['mmio-stale', 'invalid-root-zapped'],
+    },
+    {
+      name: 'mmu/mmio-gen-wrap',
+      title: 'an MMIO SPTE of generation 0 outlives the creation of a memslot over its gfn, and a second memslot update wraps the MMIO generation back to 0',
+      buggy: { what: 'kvm_arch_memslots_updated runs after the new generation is stored: until its zap of every root, the old MMIO SPTE matches the wrapped generation and hides the new memslot', options: { mmioGenWrapZap: 'after-publish' } },
+      fixed: { what: 'every root is zapped while the generation still carries the update-in-progress flag, then the wrapped generation is stored (152482580a1b)', options: { mmioGenWrapZap: 'before-publish' } },
+      property: 'I2',
+      note: '152482580a1b "KVM: Call kvm_arch_memslots_updated() before updating memslots" (5.1; fixes e59dbe09f8e6): invalidating MMIO SPTEs after the new memslots generation is visible leaves a window in which a vCPU reuses an MMIO SPTE created with the pre-wrap generation 0',
+    },
+  ),
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      mmioCache: true,
+      memslots: [
+        { id: 0, base: 0, pages: 2 },
+        { id: 1, base: 2, pages: 2, present: false },
+      ],
+      threads: [
+        { name: 'V0', script: [fault(2), access(2)] },
+        { name: 'M', script: [{ op: 'memslot-create', slot: 1 }] },
+      ],
+      witnesses: ['mmio-cached', 'mmio-stale'],
+    },
+    {
+      name: 'mmu/mmio-cache-vs-memslot-create',
+      title: "a fault on a gfn without a memslot puts it in the vCPU's MMIO cache while userspace creates a memslot over the gfn",
+      buggy: { what: 'the cache is matched by gfn alone: the next access that meets the stale MMIO SPTE is emulated as MMIO from the cache', options: { mmioCacheGenCheck: false } },
+      fixed: { what: 'a cache entry counts only with the current memslots generation (vcpu_match_mmio_gen, 56f17dd3fbc4); the access goes on to the stale MMIO SPTE and the page fault path', options: { mmioCacheGenCheck: true } },
+      property: 'I2',
+      note: '56f17dd3fbc4 "kvm: x86: fix stale mmio cache bug" (3.17): the per-vCPU MMIO cache had no generation, so after KVM_SET_USER_MEMORY_REGION created a memslot over a cached gfn the guest\'s accesses still exited to userspace as MMIO',
+    },
+  ),
+  ...pair(
+    {
       vm: 'tdx',
       privateGfns: [0],
       vcpus: 1,

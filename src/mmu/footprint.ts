@@ -30,7 +30,7 @@
  */
 import { addLoc, FootprintPor, type FootprintModel, hasLoc, locList, locSet, type LocSet, subsetOf, unionInto } from '../check/por.js';
 import type { Property } from '../check/model.js';
-import { F, G, HUGE, L, MS, type MmuLayout, NX, TX, V } from './layout.js';
+import { F, G, HUGE, L, MC, MS, type MmuLayout, NX, TX, V } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /**
@@ -50,6 +50,7 @@ import type { MmuMachine } from './machine.js';
  *   state has one;
  * - `tdx-locks`: the TDX module's lock and zero-step words (appended with `tdxLocks`; none without);
  * - `tdx-huge`: the private huge page block (the guest-inhibit bits; appended with `tdxHuge`; none without);
+ * - `mmio-cache`: every vCPU's MMIO cache words (appended with `mmioCache`; none without);
  * - `all`: every word.
  */
 export type FootprintClass =
@@ -70,6 +71,7 @@ export type FootprintClass =
   | 'nx-meta'
   | 'tdx-locks'
   | 'tdx-huge'
+  | 'mmio-cache'
   | 'all'
   | CommutingClass;
 
@@ -125,6 +127,8 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
     if (m.tdxBase >= 0) range(m.tdxBase, TX.zeroStep + g.vcpus);
   } else if (c === 'tdx-huge') {
     if (m.hugeBase >= 0) range(m.hugeBase, HUGE.size);
+  } else if (c === 'mmio-cache') {
+    if (m.mmioCacheBase >= 0) range(m.mmioCacheBase, g.vcpus * MC.size);
   } else if (c.startsWith('G.')) addLoc(out, G[c.slice(2) as keyof typeof G]);
   else if (c.startsWith('L.')) for (let u = 0; u < g.threads; u++) addLoc(out, m.local(u, L[c.slice(2) as keyof typeof L]));
   else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));

@@ -51,7 +51,28 @@ export interface Geometry {
    * KVM sets when a guest ACCEPT asked for a level below 2M. Default off (no word).
    */
   readonly tdxHuge?: boolean;
+  /**
+   * Bits of the memslots generation number an MMIO SPTE stores (1..6, default 6: the model's MMIO
+   * SPTE field; the kernel stores 19, spte.h MMIO_SPTE_GEN_LOW/HIGH: 8 bits at SPTE bits 3-10 and 11
+   * at 52-62). A smaller number makes the generation wrap (kvm_mmu_invalidate_mmio_sptes) reachable
+   * in a few memslot updates. No state word: it is a parameter of the steps.
+   */
+  readonly mmioGenBits?: number;
+  /**
+   * The per-vCPU MMIO cache (vcpu->arch.mmio_gfn, mmio_gen; x86.h vcpu_cache_mmio_info,
+   * vcpu_match_mmio_gen): {@link MC} words per vCPU are appended. Default off (no words): with the
+   * generation check of 56f17dd3fbc4 and no caching during an update (ddfd1730fd82) a hit gives
+   * what the walk of the MMIO SPTE would, so mainline scenarios leave it out.
+   */
+  readonly mmioCache?: boolean;
 }
+
+/**
+ * The per-vCPU MMIO cache block (appended last, per vCPU, when `geometry.mmioCache`): `gfn`, the
+ * cached gfn + 1 (0: nothing cached; the TDP MMU caches no gva, only the gfn), and `gen`, the
+ * memslots generation word (flag included) when it was cached.
+ */
+export const MC = { gfn: 0, gen: 1, size: 2 } as const;
 
 /**
  * The private huge page block (appended last when `geometry.tdxHuge`): `inhibit`, a gfn bitmask
@@ -290,6 +311,10 @@ export class MmuLayout {
   readonly tdxBase: number;
   /** Offset of the private huge page block ({@link HUGE}), or -1 when the geometry has no `tdxHuge`. */
   readonly hugeBase: number;
+  /** Offset of the per-vCPU MMIO cache blocks ({@link MC}), or -1 when the geometry has no `mmioCache`. */
+  readonly mmioCacheBase: number;
+  /** The mask of the generation number an MMIO SPTE stores (`mmioGenBits`). */
+  readonly mmioGenMask: number;
   readonly size: number;
 
   constructor(g: Geometry) {
@@ -343,6 +368,11 @@ export class MmuLayout {
     if (g.tdxLocks === true) o += TX.zeroStep + g.vcpus;
     this.hugeBase = g.tdxHuge === true ? o : -1;
     if (g.tdxHuge === true) o += HUGE.size;
+    const bits = g.mmioGenBits ?? 6;
+    if (!Number.isInteger(bits) || bits < 1 || bits > 6) fail('MMC301', `geometry: mmioGenBits must be 1..6, got ${String(g.mmioGenBits)}`);
+    this.mmioGenMask = (1 << bits) - 1;
+    this.mmioCacheBase = g.mmioCache === true ? o : -1;
+    if (g.mmioCache === true) o += g.vcpus * MC.size;
     this.size = o;
   }
 
@@ -398,6 +428,10 @@ export class MmuLayout {
   /** Returns the offset of vCPU `v`'s zero-step word; only with `tdxLocks`. */
   zeroStep(v: number): number {
     return this.tdxBase + TX.zeroStep + v;
+  }
+  /** Returns the offset of word `w` ({@link MC}) of vCPU `v`'s MMIO cache; only with `mmioCache`. */
+  mmioCache(v: number, w: number): number {
+    return this.mmioCacheBase + v * MC.size + w;
   }
   /** Returns the S-EPT position code of the entry at `level` covering `gfn`. */
   septPos(level: number, gfn: number): number {

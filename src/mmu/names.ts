@@ -89,7 +89,7 @@ export function witnessBit(w: string): number {
 /** One-line meaning of each invariant. */
 export const INVARIANT_DOC: Readonly<Record<string, string>> = {
   I1: 'no use-after-free of page-table pages or roots',
-  I2: 'no leaked tables; a zapped or freed root maps nothing; nothing maps a gfn of a deleted memslot; no MMIO SPTE of the current memslots generation hides a gfn of a valid memslot',
+  I2: 'no leaked tables; a zapped or freed root maps nothing; nothing maps a gfn of a deleted memslot; no MMIO SPTE of the current memslots generation, and no per-vCPU MMIO cache entry, hides a gfn of a valid memslot',
   I3: 'notifier coherence: no SPTE or TLB entry maps a freed host page',
   I4: 'TLB coherence: every TLB entry is backed by an SPTE or a pending flush of a lock holder',
   I5: 'no lost dirty information (dirty bitmap, page dirty bit)',

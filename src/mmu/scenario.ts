@@ -194,6 +194,20 @@ export interface ScenarioSpec {
    * only on the entry locks guest TDCALLs hold.
    */
   readonly tdxLocks?: boolean;
+  /**
+   * Bits of the memslots generation number an MMIO SPTE stores, 1..6 (default 6, the model's MMIO
+   * SPTE field; the kernel stores 19). With 1 or 2 the generation wraps after 2 or 4 memslot
+   * updates, and each update whose new number is 0 zaps every root first
+   * (kvm_mmu_invalidate_mmio_sptes, option `mmioGenWrapZap`).
+   */
+  readonly mmioGenBits?: number;
+  /**
+   * Model the per-vCPU MMIO cache (vcpu->arch.mmio_gfn and mmio_gen): a fault on a gfn without a
+   * memslot and an access that finds a current MMIO SPTE cache the gfn with the memslots
+   * generation; an access on an MMIO SPTE checks the cache first (option `mmioCacheGenCheck`).
+   * Default false: no cache words in the state.
+   */
+  readonly mmioCache?: boolean;
   /** The memslots (default: one slot, id 0, covering every gfn, bound to guest_memfd in a TD). Gfns outside every slot have no memslot: a fault there exits to userspace. */
   readonly memslots?: readonly MemslotSpec[];
   /** The host mapping: pfns and huge pages (default: pfn = gfn, huge wherever contiguous). */
@@ -239,7 +253,7 @@ export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
 export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
 
 /** The keys a scenario may have. */
-export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'symmetricGfns', 'expect'] as const;
+export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'mmioGenBits', 'mmioCache', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'symmetricGfns', 'expect'] as const;
 
 /** At most this many threads (the state layout's limit). */
 export const MAX_THREADS = 8;
@@ -498,6 +512,8 @@ function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): Scenar
   const tdxLocks = s['tdxLocks'] ?? false;
   if (typeof tdxLocks !== 'boolean') bad('tdxLocks', `must be true or false, got ${describeValue(tdxLocks)}`);
   if (tdxLocks && vm !== 'tdx') bad('tdxLocks', "the TDX module's locks need vm: 'tdx'");
+  if (s['mmioGenBits'] !== undefined) intIn(s['mmioGenBits'], 'mmioGenBits', 1, 6, 'MMIO generation bits are');
+  if (s['mmioCache'] !== undefined && typeof s['mmioCache'] !== 'boolean') bad('mmioCache', `must be true or false, got ${describeValue(s['mmioCache'])}`);
   const priv = s['privateGfns'] ?? [];
   if (!Array.isArray(priv)) bad('privateGfns', `must be an array of gfns, got ${describeValue(priv)}`);
   if (priv.length > 0 && vm !== 'tdx') bad('privateGfns', "private gfns need vm: 'tdx' (a default VM has only shared memory)");

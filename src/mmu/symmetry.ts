@@ -205,6 +205,7 @@ export function gfnPermutations(mm: MmuMachine, pairs: readonly (readonly number
   const at = (i: number): string => `symmetricGfns[${i}]`;
   const bad = (where: string, msg: string): never => fail('MMC301', `${where}: ${msg}`, { subject: 'symmetricGfns' });
   if (ownProperties) bad('symmetricGfns', "the scenario's own properties may tell gfns apart; gfn symmetry needs the built-in properties only");
+  if (m.mmioCacheBase >= 0) bad('symmetricGfns', 'the per-vCPU MMIO cache (mmioCache) holds a gfn, which a swap does not rename; drop mmioCache or symmetricGfns');
   const inPair = new Int32Array(m.gfns).fill(-1);
   pairs.forEach((p, i) => {
     if (p.length !== 2) bad(at(i), `must be a pair of gfns [2k, 2k+1], got ${p.length} gfns`);
