@@ -41,6 +41,8 @@ const ANY: Readonly<Record<string, string>> = {
   'put-roots': 'kvm_mmu_unload',
   enter: 'vcpu_enter_guest',
   'track-nx': 'track_possible_nx_huge_page',
+  'sync-srcu-synced': 'kvm_swap_active_memslots',
+  'sync-srcu-2-synced': 'kvm_swap_active_memslots',
 };
 
 /** Per operation: steps whose function differs from {@link ANY}. */
@@ -175,5 +177,8 @@ const BY_OP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
 
 /** Returns the kernel function step `step` of operation `op` models, or undefined (no citation). */
 export function kernelFunctionOf(op: string, step: string): string | undefined {
+  // the zap of every root when a memslot update wraps the MMIO generation (kvm_mmu_invalidate_mmio_sptes -> kvm_mmu_zap_all_fast)
+  const wrap = /^sync-srcu(?:-2)?-wrap-(.+)$/.exec(step);
+  if (wrap) return BY_OP['fast-zap']![wrap[1]!] ?? ANY[wrap[1]!];
   return BY_OP[op]?.[step] ?? ANY[step];
 }
