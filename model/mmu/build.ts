@@ -21,7 +21,7 @@ import { underLocks, type WitnessName } from './common.js';
 import { faultOp } from './fault.js';
 import { mmuProperties } from './invariants.js';
 import { opFootprint } from './footprints.js';
-import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, memslotCreateSteps, memslotDeleteSteps, memslotMoveSteps, munmapSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
+import { accessSteps, ageSteps, dirtyLogEnableSteps, fastZapSteps, type MemslotExtras, memslotCreateSteps, memslotDeleteSteps, memslotMoveSteps, munmapSteps, type SlotRef, unloadSteps, zapRangeSteps } from './ops.js';
 import { dirtyLogHarvestSteps, eagerSplitSteps, finalizeSteps, nxRecoverSteps } from './maintenance.js';
 import { mainlineOptions, type Options, withOptions } from './options.js';
 import { SpteWords, spteClassificationProperty } from './spte64.js';
@@ -165,13 +165,13 @@ export function opLabel(c: OpCall): string {
  * call in a default VM, a shared fault in a TD) is marked `sharedOnly`: its TDX steps are dead,
  * and edits must not make them reachable. The call itself is the instance's `params` (`c.params`).
  */
-export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[] = [{ id: 0, base: 0, pages: gfns }], tdxLocks = false, wrap = false): OpInstance {
-  const inst = { ...instanceOf(call, o, tdx, gfns, slots, tdxLocks, wrap), params: call };
+export function instantiate(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[] = [{ id: 0, base: 0, pages: gfns }], tdxLocks = false, x: MemslotExtras = {}): OpInstance {
+  const inst = { ...instanceOf(call, o, tdx, gfns, slots, tdxLocks, x), params: call };
   return !tdx || (call.op === 'fault' && call.private !== true) ? { ...inst, sharedOnly: true } : inst;
 }
 
 /** Returns the operation instance of a call (its steps for the options and VM type). */
-function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[], tdxLocks: boolean, wrap: boolean): OpInstance {
+function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots: readonly SlotGeometry[], tdxLocks: boolean, x: MemslotExtras): OpInstance {
   const mk = (steps: OpInstance['steps']): OpInstance => ({ op: call.op, label: opLabel(call), steps });
   const slotOf = (id: number | undefined): SlotRef => {
     const index = id === undefined ? 0 : slots.findIndex((x) => x.id === id);
@@ -192,17 +192,17 @@ function instanceOf(call: OpCall, o: Options, tdx: boolean, gfns: number, slots:
     case 'fast-zap':
       return mk(fastZapSteps(o));
     case 'memslot-delete':
-      return mk(memslotDeleteSteps(o, tdx, slotOf(call.slot), wrap));
+      return mk(memslotDeleteSteps(o, tdx, slotOf(call.slot), x));
     case 'memslot-create':
-      return mk(memslotCreateSteps(o, slotOf(call.slot), wrap));
+      return mk(memslotCreateSteps(o, slotOf(call.slot), x));
     case 'memslot-move': {
       const from = slotOf(call.slot);
       const to = slotOf(call.to);
       if (to.index === from.index || to.pages !== from.pages) fail('MMC301', `memslot-move: the destination memslot ${to.id} must be another memslot of the same size as memslot ${from.id} (${from.pages} gfns)`, { subject: 'to' });
-      return mk(memslotMoveSteps(o, tdx, from, to, wrap));
+      return mk(memslotMoveSteps(o, tdx, from, to, x));
     }
     case 'munmap':
-      return mk(munmapSteps(o, slotOf(call.slot)));
+      return mk(munmapSteps(o, slotOf(call.slot), x));
     case 'dirty-log-enable':
       // KVM_SET_USER_MEMORY_REGION (the flags update) holds kvm->slots_lock throughout (no option: in
       // the model no verdict depends on it; in the kernel it also keeps the bitmap and memslot alive)
@@ -268,8 +268,14 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const updates = calls.reduce((n, c) => n + (c.op === 'memslot-create' ? 1 : c.op === 'memslot-delete' || c.op === 'memslot-move' ? 2 : 0), 0);
   const wrap = updates >= 1 << (scn.mmioGenBits ?? 6);
   if (wrap && o.memslotGenUpdate !== 'in-progress') fail('MMC301', `mmioGenBits: the MMIO generation wrap is modelled with memslotGenUpdate 'in-progress' only (the zap runs between synchronize_srcu and the generation store)`, { subject: 'mmioGenBits' });
-  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots, locks, wrap)) }));
-  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots, locks, wrap) }));
+  // a munmap and the memslot updates of another thread (52ac8b358b0c): range_start counts the munmap in
+  // mn_active_invalidate_count, range_end looks the memslots up again, installs wait for the count
+  // (only threads' scripts: setup runs one operation at a time)
+  const isUpdate = (c: OpCall): boolean => c.op === 'memslot-create' || c.op === 'memslot-delete' || c.op === 'memslot-move';
+  const mnWait = scn.threads.some((t, i) => t.script.some((c) => c.op === 'munmap') && scn.threads.some((u, j) => j !== i && u.script.some(isUpdate)));
+  const x: MemslotExtras = { ...(wrap ? { wrap } : {}), ...(mnWait ? { mnWait } : {}) };
+  const threads = scn.threads.map((t) => ({ name: t.name, ops: t.script.map((c) => instantiate(c, o, tdx, gfns, slots, locks, x)) }));
+  const setup = (scn.setup ?? []).map(([thread, c]) => ({ thread, op: instantiate(c, o, tdx, gfns, slots, locks, x) }));
   const vcpus = scn.vcpus;
   // SPTE words: era 6.13, EPT (tdx in a TD) until the scenario format carries an era/flavour field.
   const words = new SpteWords({ flavour: tdx ? 'tdx' : 'ept', ad: o.eptAd });
@@ -328,7 +334,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
     properties: (mm) => [...mmuProperties(mm, o, scn.witnesses), spteClassificationProperty(mm, words), ...userProperties(mm, scn.properties ?? [])],
     display: words.display(),
     cites: kernelFunctionOf,
-    footprints: (op) => opFootprint(op, o, { wrap }),
+    footprints: (op) => opFootprint(op, o, x),
     ...(scn.symmetricGfns !== undefined ? { symmetricGfns: scn.symmetricGfns } : {}),
   });
 }

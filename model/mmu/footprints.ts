@@ -81,12 +81,14 @@ const WRAP_ZAP: readonly FootprintClass[] = [...YIELDS, 'nx-meta'];
 
 /**
  * Returns the footprint classes of operation `op` under options `o`, or undefined (it touches
- * everything); with `x.wrap` memslot updates also zap every root.
+ * everything); with `x.wrap` memslot updates also zap every root, with `x.mnWait` they read every
+ * thread's flags (mn_active_invalidate_count: the munmaps between range_start and range_end).
  */
-export function opFootprint(op: string, o?: Options, x: { readonly wrap?: boolean } = {}): readonly FootprintClass[] | undefined {
+export function opFootprint(op: string, o?: Options, x: { readonly wrap?: boolean; readonly mnWait?: boolean } = {}): readonly FootprintClass[] | undefined {
   if (!Object.hasOwn(OP_FOOTPRINTS, op)) return undefined;
   const update = op === 'memslot-create' || op === 'memslot-delete' || op === 'memslot-move';
-  const classes = update && x.wrap === true ? [...new Set([...OP_FOOTPRINTS[op]!, ...WRAP_ZAP])] : OP_FOOTPRINTS[op]!;
+  const extra: readonly FootprintClass[] = update ? [...(x.wrap === true ? WRAP_ZAP : []), ...(x.mnWait === true ? (['L.flags'] as const) : [])] : [];
+  const classes = extra.length > 0 ? [...new Set([...OP_FOOTPRINTS[op]!, ...extra])] : OP_FOOTPRINTS[op]!;
   let commuting = Object.hasOwn(COMMUTING, op) ? COMMUTING[op]! : [];
   if (op === 'fault' && (o === undefined || (o.tdxHugePages && o.tdxDemoteLock !== 'read'))) commuting = commuting.filter((w) => w !== 'G.readers');
   if (commuting.length === 0) return classes;

@@ -703,19 +703,51 @@ function fastZapBody(o: Options, p = ''): StepDef[] {
   ];
 }
 
+// ---- memslot updates against mmu_notifier invalidations (52ac8b358b0c) ------------------------------
+
+/**
+ * What a memslot update or munmap adds in a scenario: `wrap`, the MMIO generation wrap's zap
+ * (srcuSyncSteps); `mnWait`, the pairing of a munmap's range_start and range_end with memslot
+ * updates of other threads (52ac8b358b0c): the munmap counts itself in mn_active_invalidate_count
+ * and looks the memslots up again at range_end, and memslot installs wait for the count to drop
+ * (`memslotUpdateWaitsForInvalidation`). Both are left out where the scenario cannot reach them.
+ */
+export interface MemslotExtras {
+  readonly wrap?: boolean;
+  readonly mnWait?: boolean;
+}
+
+/** Returns true when no other thread is an mmu_notifier invalidation between range_start and range_end (kvm->mn_active_invalidate_count is 0). */
+function noActiveInvalidation(c: Ctx): boolean {
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && (c.st[c.m.local(t, L.flags)]! & F.mnActive) !== 0) return false;
+  return true;
+}
+
+/** Returns `st` (a step installing new memslots) waiting, with `mnWait` and the option, until no invalidation is between range_start and range_end (kvm_swap_active_memslots). */
+function waitForInvalidations(st: StepDef, o: Options, x: MemslotExtras): StepDef {
+  if (x.mnWait !== true || !o.memslotUpdateWaitsForInvalidation) return st;
+  const g = st.guard;
+  return {
+    ...st,
+    doc: `wait while kvm->mn_active_invalidate_count is not 0 (52ac8b358b0c); ${st.doc}`,
+    guard: g ? (c) => noActiveInvalidation(c) && g(c) : noActiveInvalidation,
+  };
+}
+
 // ---- memslot deletion ---------------------------------------------------------------------------
 
 /**
  * Returns the memslot deletion steps (§2.10) of `slot`; the zap is fast (every root, whatever the
  * slot) or targeted at the slot's gfns, by `memslotDeleteZap`.
  */
-export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef, wrap = false): StepDef[] {
+export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef, x: MemslotExtras = {}): StepDef[] {
+  const wrap = x.wrap === true;
   const mode = o.memslotDeleteZap === 'auto' ? (tdx ? 'targeted' : 'fast-zap') : o.memslotDeleteZap;
   const end = slot.base + slot.pages;
   const mask = rangeMask(slot.base, end);
   const zap = mode === 'fast-zap' ? fastZapBody(o) : zapRangeSteps({ start: slot.base, end, filter: 'both', notifier: false, gmem: false, freePages: false }, o);
   return underSlotsLock([
-    {
+    waitForInvalidations({
       name: 'invalidate-slot',
       doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID (kvm_invalidate_memslot; kvm_swap_active_memslots publishes it with the update-in-progress generation)',
       run: (c) => {
@@ -723,10 +755,10 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef, wrap
         c.touch(`memslot ${slot.id} invalid`);
         publishMemslots(c, o);
       },
-    },
+    }, o, x),
     ...srcuSyncSteps(o, 'sync-srcu', wrap),
     ...zap,
-    {
+    waitForInvalidations({
       name: 'delete-slot',
       doc: 'install the final memslots without the slot; guest_memfd bindings of the slot go away',
       run: (c) => {
@@ -735,7 +767,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef, wrap
         c.setG(G.gmemBound, c.g(G.gmemBound) & ~mask);
         publishMemslots(c, o);
       },
-    },
+    }, o, x),
     ...srcuSyncSteps(o, 'sync-srcu-2', wrap),
   ]);
 }
@@ -825,9 +857,10 @@ function srcuSyncSteps(o: Options, name: string, wrap = false): StepDef[] {
  * memslot with `present: false`, or one deleted or moved away before): creating it again is
  * -EEXIST, modelled as a note (the grace period that follows changes nothing).
  */
-export function memslotCreateSteps(o: Options, slot: SlotRef, wrap = false): StepDef[] {
+export function memslotCreateSteps(o: Options, slot: SlotRef, x: MemslotExtras = {}): StepDef[] {
+  const wrap = x.wrap === true;
   return underSlotsLock([
-    {
+    waitForInvalidations({
       name: 'create-slot',
       doc: 'install the memslots with the new slot (kvm_create_memslot; kvm_swap_active_memslots publishes them with the update-in-progress generation)',
       run: (c) => {
@@ -839,7 +872,7 @@ export function memslotCreateSteps(o: Options, slot: SlotRef, wrap = false): Ste
         c.touch(`memslot ${slot.id} created`);
         publishMemslots(c, o);
       },
-    },
+    }, o, x),
     ...srcuSyncSteps(o, 'sync-srcu', wrap),
   ]);
 }
@@ -852,10 +885,10 @@ export function memslotCreateSteps(o: Options, slot: SlotRef, wrap = false): Ste
  * synchronized again. The slot keeps its userspace_addr, so the moved gfns are backed by the
  * same host pages.
  */
-export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: SlotRef, wrap = false): StepDef[] {
-  const del = memslotDeleteSteps(o, tdx, slot, wrap);
+export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: SlotRef, x: MemslotExtras = {}): StepDef[] {
+  const del = memslotDeleteSteps(o, tdx, slot, x);
   const i = del.findIndex((st) => st.name === 'delete-slot');
-  const move: StepDef = {
+  const move: StepDef = waitForInvalidations({
     name: 'move-slot',
     doc: 'install the final memslots with the slot at its new base (kvm_move_memslot; the same host pages back the moved gfns)',
     run: (c) => {
@@ -866,7 +899,7 @@ export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: Sl
       c.touch(`memslot ${slot.id} moved to g${to.base}..g${to.base + to.pages - 1} (memslot ${to.id})`);
       publishMemslots(c, o);
     },
-  };
+  }, o, x);
   return [...del.slice(0, i), move, ...del.slice(i + 1)];
 }
 
@@ -877,34 +910,79 @@ export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: Sl
  * invalidation that zaps its gfns first, as `zap-range`; once the slot is deleted or moved away,
  * nothing is zapped and no invalidation is counted, so any SPTE or TLB entry the deletion left
  * behind maps a freed page (I3).
+ *
+ * With `mnWait` (another thread updates memslots, 52ac8b358b0c / 071064f14d87), range_start also
+ * counts the thread in kvm->mn_active_invalidate_count (flag `mnActive`, with the option
+ * `memslotUpdateWaitsForInvalidation`), and range_end looks the memslots up again: it calls
+ * kvm_mmu_invalidate_end only when a memslot maps the range now, and then drops the count. With
+ * the wait both lookups agree; without it a memslot created in between gives an end without a
+ * begin (KVM_BUG_ON(mmu_invalidate_in_progress < 0), I7).
  */
-export function munmapSteps(o: Options, slot: SlotRef): StepDef[] {
+export function munmapSteps(o: Options, slot: SlotRef, x: MemslotExtras = {}): StepDef[] {
   const zap = zapRangeSteps({ start: slot.base, end: slot.base + slot.pages, filter: 'shared', notifier: true, gmem: false, freePages: true }, o);
-  return [
+  const mn = x.mnWait === true;
+  const counted = mn && o.memslotUpdateWaitsForInvalidation;
+  const present = (c: Ctx): boolean => c.st[c.m.slot(slot.index, MS.state)] !== SLOT.deleted;
+  const steps: StepDef[] = [
     {
       name: 'find-memslots',
-      doc: 'kvm_mmu_notifier_invalidate_range_start: the memslots mapping the hva range; none (slot deleted or moved away): nothing to zap, straight to freeing the pages',
+      doc: `kvm_mmu_notifier_invalidate_range_start: ${counted ? 'mn_active_invalidate_count++; ' : ''}the memslots mapping the hva range; none (slot deleted or moved away): nothing to zap, straight to freeing the pages`,
       run: (c) => {
-        if (c.st[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) return;
+        if (counted) c.flag(F.mnActive, true);
+        if (present(c)) return;
         c.note(`no memslot maps the backing of memslot ${slot.id} any more: nothing to zap`);
         c.setLoc(L.pfn, 1);
         c.goto('free-pages');
       },
     },
-    ...zap.map((st): StepDef => {
-      if (st.name !== 'free-pages') return st;
-      return {
+  ];
+  for (const st of zap) {
+    if (st.name === 'free-pages') {
+      steps.push({
         ...st,
         run: (c) => {
           st.run(c);
           if (c.loc(L.pfn) === 1) {
             c.setLoc(L.pfn, 0);
-            c.goto('end');
+            c.goto(mn ? 'range-end' : 'end');
           }
         },
-      };
-    }),
-  ];
+      });
+      continue;
+    }
+    if (mn && st.name === 'end-lock') {
+      steps.push({
+        name: 'range-end',
+        doc: 'kvm_mmu_notifier_invalidate_range_end: the memslots mapping the hva range, looked up again; none: no kvm_mmu_invalidate_end',
+        run: (c) => {
+          if (present(c)) return;
+          c.note(`range_end: no memslot maps the backing of memslot ${slot.id}: no kvm_mmu_invalidate_end${c.g(G.inProgress) > 0 ? ' (the begin of range_start stays unpaired)' : ''}`);
+          c.flag(F.mnActive, false);
+          c.goto('end');
+        },
+      });
+    }
+    if (mn && st.name === 'end') {
+      steps.push({
+        ...st,
+        doc: `${st.doc ?? ''}; KVM_BUG_ON(in_progress < 0)`,
+        run: (c) => {
+          if (c.g(G.inProgress) === 0) {
+            c.violate(7, `range_end of the munmap of memslot ${slot.id}'s backing found a memslot that range_start did not: kvm_mmu_invalidate_end without a begin, KVM_BUG_ON(mmu_invalidate_in_progress < 0)`);
+            return;
+          }
+          st.run(c);
+        },
+      });
+      continue;
+    }
+    if (mn && st.name === 'end-unlock') {
+      steps.push({ ...st, doc: `${st.doc ?? ''}; mn_active_invalidate_count--`, run: (c) => { st.run(c); c.flag(F.mnActive, false); } });
+      continue;
+    }
+    steps.push(st);
+  }
+  return steps;
 }
 
 // ---- dirty logging, aging, unload -----------------------------------------------------------------

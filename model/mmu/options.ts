@@ -214,6 +214,12 @@ export const OPTIONS = {
     doc: 'the per-vCPU MMIO cache (vcpu->arch.mmio_gfn, filled by kvm_handle_noslot_fault and handle_mmio_page_fault) is a hit only when its mmio_gen equals the current memslots generation (vcpu_match_mmio_gen, 56f17dd3fbc4 "kvm: x86: fix stale mmio cache bug", 3.17); false: the gfn alone decides (the code before 56f17dd3fbc4), so after userspace creates a memslot over a cached gfn, an access that still meets the old MMIO SPTE is emulated as MMIO from the cache. Mainline also never caches while a memslot update is in progress (ddfd1730fd82); that is not an option: the cached generation carries the flag and matches only inside that update',
     ref: '56f17dd3fbc4, ddfd1730fd82, §1.6',
   },
+  memslotUpdateWaitsForInvalidation: {
+    values: [true, false],
+    mainline: true,
+    doc: 'kvm_swap_active_memslots waits (mn_memslots_update_rcuwait) before installing new memslots while kvm->mn_active_invalidate_count is non-zero, i.e. while an mmu_notifier invalidation is between range_start and range_end (52ac8b358b0c "KVM: Block memslot updates across range_start() and range_end()", 5.15), so both, which each look the hva range up in the memslots and call kvm_mmu_invalidate_begin / _end only when a memslot maps it (071064f14d87), see the same memslots; false: 071064f14d87 without its preparation 52ac8b358b0c (the two were merged together; never released): a memslot created between them pairs an end with no begin (KVM_BUG_ON(mmu_invalidate_in_progress < 0)) and leaves a fault free to map the page being unmapped',
+    ref: '52ac8b358b0c, 071064f14d87, §2.10',
+  },
   tdxInstallBusy: {
     values: ['restore-retry', 'fatal'],
     mainline: 'restore-retry',

@@ -513,6 +513,31 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
   ),
   ...pair(
     {
+      vm: 'default',
+      vcpus: 1,
+      memslots: [
+        { id: 0, base: 0, pages: 2 },
+        { id: 1, base: 2, pages: 2, present: false },
+      ],
+      threads: [
+        { name: 'V0', script: [fault(2, { write: true }), access(2, true)] },
+        // userspace unmaps the memory it is about to hand to KVM as memslot 1
+        { name: 'U', script: [{ op: 'munmap', slot: 1 }] },
+        { name: 'M', script: [{ op: 'memslot-create', slot: 1 }] },
+      ],
+      witnesses: ['mmio-cached', 'guest-wrote'],
+    },
+    {
+      name: 'mmu/munmap-vs-memslot-create',
+      title: "an mmu_notifier invalidation (munmap) of the hva range a memslot is being created over, while a vCPU faults and writes the memslot's gfn",
+      buggy: { what: 'range_start finds no memslot and skips kvm_mmu_invalidate_begin, the memslot is installed, range_end finds it and calls kvm_mmu_invalidate_end: an end without a begin', options: { memslotUpdateWaitsForInvalidation: false } },
+      fixed: { what: 'the memslot install waits while mn_active_invalidate_count is not 0, so range_start and range_end see the same memslots (52ac8b358b0c)', options: { memslotUpdateWaitsForInvalidation: true } },
+      property: 'I7',
+      note: '52ac8b358b0c "KVM: Block memslot updates across range_start() and range_end()" (5.15), the preparation of 071064f14d87 "KVM: Don\'t take mmu_lock for range invalidation unless necessary": begin and end are called only when a memslot maps the range, so both must see the same memslots or the count is unbalanced (the buggy side is 071064f14d87 without 52ac8b358b0c, never released)',
+    },
+  ),
+  ...pair(
+    {
       vm: 'tdx',
       privateGfns: [0],
       vcpus: 1,

@@ -53,7 +53,7 @@ export function operationSteps(op: string): ListedStep[] {
   const slots = name === 'memslot-move' ? [{ id: 0, base: 0, pages: 2 }, { id: 1, base: 2, pages: 2 }] : undefined;
   add(instantiate(sampleCall(name, false), o, false, 4, slots).steps);
   // a memslot update whose MMIO generation wraps (scenario field mmioGenBits) also zaps every root
-  if (name === 'memslot-create' || name === 'memslot-delete' || name === 'memslot-move') add(instantiate(sampleCall(name, false), o, false, 4, slots, false, true).steps);
+  if (name === 'memslot-create' || name === 'memslot-delete' || name === 'memslot-move') add(instantiate(sampleCall(name, false), o, false, 4, slots, false, { wrap: true }).steps);
   try {
     add(instantiate(sampleCall(name, true), o, true, 4, slots).steps);
   } catch {

@@ -255,6 +255,11 @@ export const F = {
    * step, kvm_gmem_punch_hole across its invalidation; one guest_memfd per scenario).
    */
   gmem: 1024,
+  /**
+   * The thread is an mmu_notifier invalidation between range_start and range_end, counted in
+   * kvm->mn_active_invalidate_count (a memslot update waits until no thread has it, 52ac8b358b0c).
+   */
+  mnActive: 2048,
 } as const;
 
 /** Per-vCPU words. */

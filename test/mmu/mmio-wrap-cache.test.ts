@@ -27,7 +27,7 @@ const GEO = SLOTS.map((s) => ({ id: s.id, base: s.base, pages: s.pages }));
 
 const machine = (x: Record<string, unknown>) =>
   buildMachine(toScenario(checkScenario({ name: 'user/mmio', vm: 'default', vcpus: 1, memslots: SLOTS, expect: 'holds', ...x }, { options: OPTIONS })));
-const op = (c: Parameters<typeof instantiate>[0], wrap = false) => instantiate(c, mainlineOptions(), false, 4, GEO, false, wrap);
+const op = (c: Parameters<typeof instantiate>[0], wrap = false) => instantiate(c, mainlineOptions(), false, 4, GEO, false, wrap ? { wrap } : {});
 const create = (slot: number) => ({ op: 'memslot-create' as const, slot });
 const stepNames = (mm: ReturnType<typeof machine>, thread: number): string[] => mm.programs[thread]!.ops.flatMap((o) => o.steps.map((s) => `${o.op}.${s.name}`));
 
@@ -174,4 +174,63 @@ describe('the per-vCPU MMIO cache (vcpu_cache_mmio_info, vcpu_match_mmio_gen)', 
     const r = explore(buildMachine({ ...s, mmioCache: false }));
     expect(r.result.verdict.kind).toBe('holds');
   });
+});
+
+describe('memslot updates wait for mmu_notifier invalidations (52ac8b358b0c)', () => {
+  const SLOTS2 = [
+    { id: 0, base: 0, pages: 2 },
+    { id: 1, base: 2, pages: 2, present: false },
+  ];
+  const m2 = (threads: unknown[], x: Record<string, unknown> = {}) => machine({ memslots: SLOTS2, vcpus: 1, threads, ...x });
+
+  it("a munmap counts itself and looks the memslots up again at range_end only when another thread updates memslots (else its steps are the session-7 ones)", () => {
+    const apart = m2([{ name: 'V0', script: [] }, { name: 'U', script: [{ op: 'munmap', slot: 1 }] }, { name: 'M', script: [create(1)] }]);
+    expect(stepNames(apart, 1)).toContain('munmap.range-end');
+    const together = m2([{ name: 'V0', script: [] }, { name: 'M', script: [create(1), { op: 'munmap', slot: 1 }] }]);
+    expect(stepNames(together, 1)).not.toContain('munmap.range-end');
+  });
+
+  it('the flag of mn_active_invalidate_count is up exactly while the munmap is between range_start and range_end, in every interleaving', () => {
+    const mm = buildMachine(findScenario('mmu/munmap-vs-memslot-create/fixed')!);
+    const inside = (step: string | undefined): boolean => step !== undefined && step.startsWith('munmap.') && step !== 'munmap.find-memslots';
+    const r = explore(
+      buildMachine({
+        ...findScenario('mmu/munmap-vs-memslot-create/fixed')!,
+        properties: [{ kind: 'always', name: 'mn-flag', holds: (v: ReturnType<ReturnType<typeof stateView>['of']>) => ((v.local('U', 'flags') & 2048) !== 0) === inside(v.thread('U').step) }],
+      }),
+    );
+    expect(r.result.verdict.kind).toBe('holds');
+    expect(r.distinct).toBe(explore(mm).distinct);
+  });
+
+  it('the pair: without the wait, range_end pairs an end with no begin (I7 at the end step); with it the scenario holds', () => {
+    const b = explore(buildMachine(findScenario('mmu/munmap-vs-memslot-create/buggy')!));
+    expect(b.allBroken).toEqual(['I7']);
+    expect(b.trace!.labels[b.trace!.labels.length - 1]).toBe('U: munmap(slot 1).end');
+    expect(b.trace!.labels).toContain('M: memslot-create(slot 1).create-slot');
+    const f = explore(buildMachine(findScenario('mmu/munmap-vs-memslot-create/fixed')!));
+    expect(f.result.verdict.kind).toBe('holds');
+    expect(f.sometimesMissing).toEqual([]);
+  });
+
+  it('mutant: a memslot install that does not wait (the guard of create-slot dropped) is caught in the fixed scenario', () => {
+    const s = findScenario('mmu/munmap-vs-memslot-create/fixed')!;
+    const mm = buildMachine(s, {
+      edits: [
+        {
+          op: 'memslot-create',
+          replace: 'create-slot',
+          with: {
+            run: (c) => {
+              c.put(c.m.slot(1, 0), 0);
+              c.setG(G.gen, c.g(G.gen) | 1);
+            },
+          },
+        },
+      ],
+      name: 'no-wait',
+    });
+    expect(explore(mm).allBroken).toEqual(['I7']);
+  });
+
 });

@@ -64,6 +64,7 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   // after-publish and none both leave a wrapped generation matching an MMIO SPTE of the previous cycle
   mmioGenWrapZap: { scenario: 'mmu/mmio-gen-wrap/fixed' },
   mmioCacheGenCheck: { scenario: 'mmu/mmio-cache-vs-memslot-create/fixed' },
+  memslotUpdateWaitsForInvalidation: { scenario: 'mmu/munmap-vs-memslot-create/fixed' },
   tdxInstallBusy: { scenario: 'tdx/zero-step/aug' },
   // a blind retry against finitely many zero-step entries ends; against a vCPU that re-enters on an invalid memslot it is an I11 lasso
   tdxRemoveBusy: { scenario: 'tdx/removal-busy/fixed', byValue: { 'blind-retry': 'tdx/removal-busy-reentry/fixed' } },
