@@ -972,6 +972,33 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     expect: { verdict: 'holds' },
   },
   {
+    name: 'mmu/grid/mmio-wrap-cache-munmap',
+    title: "mainline, 3 threads, 1 bit of MMIO generation and the per-vCPU MMIO cache: userspace creates two memslots (the second wraps the generation and zaps every root) and munmaps the first's backing meanwhile, while a vCPU whose MMIO SPTE and cache entry for g2 date from generation 0 faults and writes g2",
+    vm: 'default',
+    vcpus: 1,
+    mmioGenBits: 1,
+    mmioCache: true,
+    memslots: [
+      { id: 0, base: 0, pages: 2 },
+      { id: 1, base: 2, pages: 1, present: false },
+      { id: 2, base: 3, pages: 1, present: false },
+    ],
+    setup: [[0, fault(2)]],
+    threads: [
+      { name: 'V0', script: [fault(2, { write: true }), access(2, true)] },
+      { name: 'U', script: [{ op: 'munmap', slot: 1 }] },
+      {
+        name: 'M',
+        script: [
+          { op: 'memslot-create', slot: 1 },
+          { op: 'memslot-create', slot: 2 },
+        ],
+      },
+    ],
+    witnesses: ['invalid-root-zapped', 'guest-wrote', 'stale-fault-retried'],
+    expect: { verdict: 'holds' },
+  },
+  {
     name: 'mmu/grid/memslot-create-delete-vs-mmio',
     title: 'mainline, 3 threads: userspace creates a memslot over g2..g3 and deletes it again while two vCPUs fault and access g2 and g3 (MMIO SPTEs before and after, leaves in between)',
     vm: 'default',
