@@ -257,6 +257,8 @@ export function gfnPermutations(mm: MmuMachine, pairs: readonly (readonly number
         return range(sl.base, sl.base + sl.pages);
       };
       let touched: number[] = [];
+      // a memslot update whose MMIO generation wraps (mmioGenBits) zaps every root (kvm_mmu_zap_all_fast)
+      if (pairs.length > 0 && o.steps.some((st) => st.name.includes('-wrap-'))) bad(at(0), `${where} may wrap the MMIO generation (mmioGenBits) and then zaps every root entry by entry, in gfn order, so it is not invariant under swapping gfns`);
       switch (c.op) {
         case 'zap-range':
         case 'gmem-punch-hole':

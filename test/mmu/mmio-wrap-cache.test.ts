@@ -234,3 +234,24 @@ describe('memslot updates wait for mmu_notifier invalidations (52ac8b358b0c)', (
   });
 
 });
+
+describe('gfn symmetry and the wrap zap', () => {
+  it('a memslot update that can wrap the MMIO generation is refused with symmetricGfns (its zap walks every gfn in order)', () => {
+    const d = diagOf(() =>
+      machine({
+        mmioGenBits: 1,
+        memslots: [
+          { id: 0, base: 0, pages: 1 },
+          { id: 1, base: 1, pages: 1, present: false },
+          { id: 2, base: 2, pages: 2 },
+        ],
+        vcpus: 2,
+        symmetricGfns: [[2, 3]],
+        host: { huge: false },
+        threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 2 }] }, { name: 'V1', script: [{ op: 'fault', gfn: 3 }] }, { name: 'M', script: [create(1), { op: 'memslot-delete', slot: 1 }] }],
+      }),
+    );
+    expect(d.code).toBe('MMC301');
+    expect(d.message).toContain('wrap the MMIO generation');
+  });
+});
