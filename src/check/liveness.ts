@@ -48,9 +48,11 @@
  * is accepted only when the replayed loop closes (the last state equals the loop start word for
  * word), else the model is non-deterministic (MMC201).
  *
- * Reductions: partial-order reduction, statement merging and symmetry are off in this mode (their
- * soundness for cycles under fairness, the cycle proviso and the ignoring problem, is not shown
- * here), and it runs on one thread; the result says so (`reductions`, `liveness.notes`).
+ * Reductions: partial-order reduction and symmetry are off in this mode (their soundness for
+ * cycles under fairness, the cycle proviso and the ignoring problem, is not shown here), and it
+ * runs on one thread. Statement merging of a thread's own local steps is on when the model has
+ * `isLocal` and `actionThread` and neither `por` nor `merge` is false (see {@link mergeOn}, with
+ * its argument); the result says what was used (`reductions`, `liveness.notes`).
  */
 import { DiagnosticError, diagnostic } from '../core/diagnostic.js';
 import { errorVerdict, holds, unknown, violated } from '../core/verdict.js';
@@ -175,7 +177,27 @@ function mergeOn(model: Model, opts: CheckOptions): boolean {
   return !!model.isLocal && !!model.actionThread && (opts.por ?? true) && (opts.merge ?? true);
 }
 
-/** Returns the position in `acts` (filled here) of thread th's next step when it is merged (see {@link mergeOn}), or -1. */
+/** Scratch buffers of {@link ownLocalStep}, per state size. */
+const mergeScratch = new Map<number, { out: Int32Array; acts: number[] }>();
+
+/** The threads other than `th` with an action in `acts` (actions of `s`), as a bit mask (bit 31 for threads >= 31). */
+function othersEnabled(model: Model, s: Int32Array, th: number, acts: readonly number[]): number {
+  let m = 0;
+  for (let i = 0; i < acts.length; i++) {
+    const u = model.actionThread!(s, acts[i]!);
+    if (u !== th) m |= 1 << Math.min(Math.max(u, 0), 31);
+  }
+  return m;
+}
+
+/**
+ * Returns the position in `acts` (filled here) of thread th's next step when it is merged (see
+ * {@link mergeOn}), or -1. Besides `isLocal`, the step must leave every other thread's
+ * enabledness as it is (checked on its successor): `isLocal` may accept a step that enables a
+ * blocked thread when no other thread could enable it first (a singleton persistent set, enough
+ * for safety), but merging such a step would skip the states where that thread is disabled, and a
+ * weakly fair loop through them would be taken for an unfair one.
+ */
 function ownLocalStep(model: Model, s: Int32Array, th: number, acts: number[]): number {
   clear(acts);
   model.actions(s, acts);
@@ -187,7 +209,16 @@ function ownLocalStep(model: Model, s: Int32Array, th: number, acts: number[]): 
   }
   if (found < 0) return -1;
   const a = acts[found]!;
-  return model.isLocal!(s, a) && !(model.isProgress?.(s, a) ?? false) ? found : -1;
+  if (!model.isLocal!(s, a) || (model.isProgress?.(s, a) ?? false)) return -1;
+  let sc = mergeScratch.get(model.stateSize);
+  if (sc === undefined) {
+    sc = { out: new Int32Array(model.stateSize), acts: [] };
+    mergeScratch.set(model.stateSize, sc);
+  }
+  if (!model.next(s, a, sc.out)) return -1;
+  clear(sc.acts);
+  model.actions(sc.out, sc.acts);
+  return othersEnabled(model, s, th, acts) === othersEnabled(model, sc.out, th, sc.acts) ? found : -1;
 }
 
 /** Returns the state of root `i` (the initial state after its recorded path). */

@@ -112,9 +112,10 @@ export interface Model {
    * performs `action`. When present, the checker explores alone the enabled actions of the first
    * thread whose enabled actions are all local (SPIN's rule, so a local non-deterministic choice
    * such as "pick frame 0 or 1" can be reduced). When absent, a local action must be the only
-   * enabled action of its thread, and it is explored alone. In both cases the reduced set is used
-   * only if none of its successors was visited before (the cycle proviso), else the state is
-   * expanded fully.
+   * enabled action of its thread, and it is explored alone. In both cases the checker adds no
+   * cycle proviso of its own (such as "no successor visited before"): `isLocal`'s contract carries
+   * it (local steps form no cycle; `FootprintPor.isLocal` requires each reduced step to raise its
+   * thread's progress), which keeps counts the same for any number of workers.
    */
   actionThread?(state: Int32Array, action: number): number;
   /**

@@ -33,7 +33,9 @@
  *    `FW(u)` for every `u ≠ t` (`M` = monotone locations). Take any path `s = s0 -b1-> ... -bn-> sn`
  *    of other threads' steps. Each `bi` is a step of some `u` from a later point of its program,
  *    so its accesses lie inside `FR(u) ∪ FW(u)` (the future over-approximates every branch, and a
- *    thread's future only shrinks as it moves). No `bi` writes a location of `R`, so in every `si`
+ *    thread's future only shrinks as it moves; with 1b a location may move from `FR ∪ FW` to `FA`
+ *    as the thread advances, which is still a shrinking: a location in both `FR` and `FW`
+ *    conflicts with everything it would conflict with in `FA`). No `bi` writes a location of `R`, so in every `si`
  *    `a` reads the same values, is still enabled (its guard reads are in `R`) and does the same
  *    writes; no `bi` reads or writes a location of `W`, so `bi` sees the same values before and
  *    after `a`, and stays enabled or disabled alike. Hence `a` commutes with every `bi`: `{a}` is a
@@ -57,7 +59,10 @@
  *    pc) depends on the value of `x`, and such that the updates any two distinct threads may make
  *    to `x` commute (`f ∘ g = g ∘ f`: e.g. additions of constants, or each thread setting and
  *    clearing only its own bit of a mask). A future reports in `FA(u)` the locations `u` may
- *    touch only that way (a location `u` may also read or write plainly is in `FR(u)`/`FW(u)`).
+ *    touch only that way; a location `u` may also read or write plainly is in `FR(u)`/`FW(u)`,
+ *    and then, if `u` may update it (commutingly or not), in `FW(u)` too: every location `u` may
+ *    update is in `FA(u)` or `FW(u)`. (A location `u` reads plainly and updates commutingly,
+ *    reported in `FR(u)` alone, would let another thread's plain read of it pass as independent.)
  *    Condition 1 then reads: `W \ M` is disjoint from `FR(u) ∪ FW(u) ∪ FA(u)`, `R \ M` from
  *    `FW(u) ∪ FA(u)`, and `A \ M` from `FR(u) ∪ FW(u)` (only `A ∩ FA(u)` may be non-empty). The
  *    argument of 1 goes through: a step `bi` of another thread that updates `x ∈ A` commutingly
@@ -78,6 +83,15 @@
  *    every step raise its thread's progress and none lower any: impossible. So every cycle of the
  *    reduced graph contains a fully expanded state, and no thread is postponed forever. (This is a
  *    static, timing-free condition: counts and verdicts are the same for any number of workers.)
+ *    With symmetry, a canonical form permutes identical threads, so `progress(·, t)` of one
+ *    thread may change without a step of `t`; the argument then counts the sum of `progress`
+ *    over all threads: a permutation of threads with the same program (hence the same progress
+ *    function of their own position) leaves the sum unchanged, and every reduced step raises it,
+ *    so again no cycle is made of reduced steps only.
+ *    Boundaries: the argument assumes every successor is explored. A model with `within` (states
+ *    outside the boundary are not expanded) could have a postponed path leave the boundary where
+ *    the full search's did not; no footprint model defines `within`, and one that does must not
+ *    use this reduction.
  * 4. Deadlocks. A persistent-set search reaches every reachable terminal state (Godefroid), with no
  *    visibility condition; a state skipped by statement merging has an enabled action, so it is
  *    never terminal.
@@ -202,7 +216,8 @@ export interface FootprintModel {
    * Adds to `reads` and `writes` every location any step thread `t` may still take from `state`
    * may read or write (all branches of its remaining program, guards of blocked steps included),
    * and, when `adds` is given, into `adds` the locations it may touch only through commuting
-   * updates (condition 1b; a location in `reads`/`writes` may be there too); returns false when
+   * updates (condition 1b; a location in `reads`/`writes` may be there too; every location the
+   * thread may update, commutingly or not, must be in `writes` or `adds`); returns false when
    * `t` has finished (no future).
    */
   future(state: Int32Array, t: number, reads: LocSet, writes: LocSet, adds?: LocSet): boolean;

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { check, type CheckResult, type Model, modelTraceItf, mulberry32, renderItfText } from '../../src/internal.js';
+import { addLoc, check, type CheckResult, FootprintPor, type FootprintModel, locSet, type Model, modelTraceItf, mulberry32, renderItfText } from '../../src/internal.js';
 import { livenessToy } from '../../model/toys/liveness.js';
 import { tdpLivelock } from '../../model/bench/tdp-livelock.js';
 import { cli, isOneLineDiagnostic } from '../cli/helpers.js';
@@ -172,6 +172,113 @@ describe('liveness against an oracle on random graphs', () => {
     // The sample exercises every case.
     expect(violations).toBeGreaterThan(50);
     expect(fairExcluded).toBeGreaterThan(5);
+  });
+});
+
+describe('statement merging in liveness mode', () => {
+  /**
+   * Thread 0 loops: take its own bit of a reader mask (word 0), drop it, go back (pc in word 2);
+   * thread 1 waits for the mask to be empty, then makes progress once (pc in word 3). The footprint
+   * POR calls "drop the bit" local (no other thread can enable thread 1 first), but merging it would
+   * skip the states where thread 1 is disabled: thread 0 looping forever while thread 1 is enabled
+   * only now and then is a weakly fair non-progress cycle.
+   */
+  function readerLoop(): Model {
+    const en = (s: Int32Array, t: number): boolean => s[2 + t]! >= 0 && (t === 0 || s[0] === 0);
+    const run = (s: Int32Array, t: number, out: Int32Array): void => {
+      out.set(s);
+      const pc = s[2 + t]!;
+      if (t === 1) {
+        out[1] = 1;
+        out[3] = -1;
+      } else if (pc === 0) {
+        out[0] = s[0]! | 1;
+        out[2] = 1;
+      } else if (pc === 1) {
+        out[0] = s[0]! & ~1;
+        out[2] = 2;
+      } else out[2] = s[1] === 1 ? -1 : 0;
+    };
+    const fm: FootprintModel = {
+      locations: 4,
+      threadCount: 2,
+      actionThread: (_s, a) => a,
+      recordStep(s, t, out, r, w, adds) {
+        addLoc(r, 2 + t);
+        if (t === 1) addLoc(r, 0);
+        if (!en(s, t)) return false;
+        run(s, t, out);
+        addLoc(w, 2 + t);
+        if (t === 0 && s[2] === 2) addLoc(r, 1);
+        if (t === 0 && s[2]! < 2) {
+          if (adds) addLoc(adds, 0);
+          else {
+            addLoc(r, 0);
+            addLoc(w, 0);
+          }
+        }
+        if (t === 1) addLoc(w, 1);
+        return true;
+      },
+      future(s, t, r, w, adds) {
+        if (s[2 + t]! < 0) return false;
+        addLoc(r, 2 + t);
+        addLoc(w, 2 + t);
+        if (t === 0) {
+          addLoc(r, 1);
+          if (adds) addLoc(adds, 0);
+          else {
+            addLoc(r, 0);
+            addLoc(w, 0);
+          }
+        } else {
+          addLoc(r, 0);
+          addLoc(w, 1);
+        }
+        return true;
+      },
+      blockedGuard(s, t, r) {
+        if (s[2 + t]! < 0 || en(s, t)) return false;
+        addLoc(r, 2 + t);
+        if (t === 1) addLoc(r, 0);
+        return true;
+      },
+      visible: locSet(4),
+      monotone: locSet(4),
+      progress: (s, t) => (s[2 + t]! < 0 ? 1000 : s[2 + t]!),
+    };
+    const por = new FootprintPor(fm);
+    return {
+      name: 'reader-loop',
+      stateSize: 4,
+      initStates: () => [new Int32Array(4)],
+      actions(s, out) {
+        for (let t = 0; t < 2; t++) if (en(s, t)) out.push(t);
+      },
+      next(s, t, out) {
+        if (!en(s, t)) return false;
+        run(s, t, out);
+        return true;
+      },
+      properties: () => [],
+      isLocal: (s, a) => por.isLocal(s, a),
+      actionThread: (_s, a) => a,
+      isProgress: (_s, a) => a === 1,
+      formatAction: (_s, a) => `t${a}`,
+      toItf: (s) => ({ s: Array.from(s) }),
+    };
+  }
+  it('does not merge a local step that enables another thread (a weakly fair loop stays fair): same verdict as without merging', () => {
+    const m = readerLoop();
+    const full = check(m, { por: false });
+    expect(verdictOf(full)).toBe('violated:non-progress');
+    // The footprint POR does call the unlock local: the case the merge rule must exclude.
+    const s = new Int32Array([1, 0, 1, 0]);
+    expect(m.isLocal!(s, 0)).toBe(true);
+    const merged = check(m, { por: true });
+    expect(merged.reductions.merge).toBe(true);
+    expect(verdictOf(merged)).toBe('violated:non-progress');
+    expectLassoCloses(merged);
   });
 });
 
