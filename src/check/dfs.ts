@@ -3,7 +3,7 @@
  * counterexample is the stack (not the shortest). Same judgement rules as BFS.
  */
 import type { Model } from './model.js';
-import { FP, fingerprint } from './hash.js';
+import { FP, SUM, finishSums, fingerprint, hashKeys, stateSums, sumsDiff, sumsDiffAt } from './hash.js';
 import { makeStore, singleThreadStats } from './store.js';
 import { Budget, type Found, IntVec, type Search, clear, propTable, runAsync, runSync } from './common.js';
 import { reducedSet } from './bfs-core.js';
@@ -55,30 +55,43 @@ function* dfsSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
   const view = new Int32Array(S);
   const succ = new Int32Array(S);
   const canon = new Int32Array(S);
+  // The words a step wrote (`Model.written`), the marks of `sumsDiffAt`, the changed words.
+  const written = model.written ? model.written.bind(model) : null;
+  const wbuf = new Int32Array(Math.max(4096, 2 * S));
+  const mark = new Int32Array(S);
+  let stamp = 0;
+  const chg = new Int32Array(S);
+  const noReads = new Int32Array(S);
+  hashKeys(S);
   let rootIndex = 0;
   let sinceCheck = 0;
 
   const chainHere = (depth: number): Chain => ({ rootIndex, indices: chosen.slice(0, depth) });
-  const record = (kind: Found['kind'], prop: number, depth: number, h1: number, h2: number): Found => {
-    const f: Found = { kind, prop, gid: -1, h1, h2, depth };
+  // The store hash is the BFS's (additive over words, see `stateSums`): a successor's is its
+  // parent's (the raw sums kept per frame in `fps`) plus the change of the words its step wrote
+  // (`Model.written`), or of every differing word. A discovery records the state's `fingerprint`
+  // (tie-breaks, replay checks), as in every strategy.
+  const record = (kind: Found['kind'], prop: number, depth: number, state: Int32Array): Found => {
+    fingerprint(state, 0, S);
+    const f: Found = { kind, prop, gid: -1, h1: FP[0]!, h2: FP[1]!, depth };
     chains.set(f, chainHere(depth));
     return f;
   };
 
   /** Pushes a new state (in `buf`) at `depth`, judging it; returns false to stop the search. */
-  const push = (buf: Int32Array, depth: number, ebitsIn: number, h1: number, h2: number): boolean => {
+  const push = (buf: Int32Array, depth: number, ebitsIn: number, s1: number, s2: number): boolean => {
     if (depth > deepest) deepest = depth;
     const off = states.alloc(S);
     states.data.set(buf.subarray(0, S), off);
     let ebits = ebitsIn;
     for (let p = 0; p < props.always.length; p++) {
       if (!props.always[p]!.check(buf)) {
-        violation = record('always', props.alwaysIdx[p]!, depth, h1, h2);
+        violation = record('always', props.alwaysIdx[p]!, depth, buf);
         return false;
       }
     }
     for (let p = 0; p < props.sometimes.length; p++) {
-      if (witnesses[p] === null && props.sometimes[p]!.check(buf)) witnesses[p] = record('sometimes', props.sometimesIdx[p]!, depth, h1, h2);
+      if (witnesses[p] === null && props.sometimes[p]!.check(buf)) witnesses[p] = record('sometimes', props.sometimesIdx[p]!, depth, buf);
     }
     for (let p = 0; p < props.eventually.length; p++) if ((ebits & (1 << p)) !== 0 && props.eventually[p]!.check(buf)) ebits &= ~(1 << p);
     clear(acts);
@@ -87,8 +100,8 @@ function* dfsSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
     cursor[depth] = 0;
     ebitsOf[depth] = ebits;
     anySucc[depth] = false;
-    fps[2 * depth] = h1;
-    fps[2 * depth + 1] = h2;
+    fps[2 * depth] = s1;
+    fps[2 * depth + 1] = s2;
     if (depth >= maxDepth) {
       if (acts.length > 0) depthCut = true;
       pcount[depth] = 0;
@@ -110,9 +123,12 @@ function* dfsSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
   try {
     search: for (; rootIndex < roots.length; rootIndex++) {
       const r = roots[rootIndex]!.state;
-      fingerprint(r, 0, S);
+      stateSums(r, 0, S);
+      const r1 = SUM[0]!;
+      const r2 = SUM[1]!;
+      finishSums(r1, r2);
       if (!store.insert(FP[0]!, FP[1]!, r, 0)) continue;
-      if (!push(r, 0, props.eventuallyMask, FP[0]!, FP[1]!)) break;
+      if (!push(r, 0, props.eventuallyMask, r1, r2)) break;
       let top = 0;
       while (top >= 0) {
         if (++sinceCheck >= 4096) {
@@ -139,33 +155,43 @@ function* dfsSearch(model: Model, opts: CheckOptions): Search<CheckResult> {
           if (!model.next(view, a, succ)) continue;
           anySucc[top] = true;
           generated++;
+          // The words the step wrote (read right after it); a canonical form is compared whole.
+          const nw = written !== null && !symmetry ? written(wbuf) : -1;
           let t = succ;
           if (symmetry) {
             model.canonicalize!(succ, canon);
             t = canon;
           }
           if (within !== null && !within(t)) continue;
-          fingerprint(t, 0, S);
-          const h1 = FP[0]!;
-          const h2 = FP[1]!;
-          if (!store.insert(h1, h2, t, 0)) continue;
+          if (nw >= 0) {
+            stamp = (stamp + 1) | 0;
+            if (stamp === 0) {
+              mark.fill(0);
+              stamp = 1;
+            }
+            sumsDiffAt(t, view, wbuf, nw, mark, stamp, noReads, fps[2 * top]!, fps[2 * top + 1]!, chg);
+          } else sumsDiff(t, view, S, noReads, fps[2 * top]!, fps[2 * top + 1]!, chg);
+          const r1 = SUM[0]!;
+          const r2 = SUM[1]!;
+          finishSums(r1, r2);
+          if (!store.insert(FP[0]!, FP[1]!, t, 0)) continue;
           chosen[top] = pos;
           top++;
-          if (!push(t, top, ebitsOf[top - 1]!, h1, h2)) break search;
+          if (!push(t, top, ebitsOf[top - 1]!, r1, r2)) break search;
           continue;
         }
         // Frame exhausted.
         if (!anySucc[top]) {
           view.set(states.data.subarray(top * S, top * S + S));
           if (model.isFinal && !model.isFinal(view)) {
-            violation = record('deadlock', -1, top, fps[2 * top]!, fps[2 * top + 1]!);
+            violation = record('deadlock', -1, top, view);
             break search;
           }
           const eb = ebitsOf[top]!;
           if (eb !== 0) {
             let p = 0;
             while ((eb & (1 << p)) === 0) p++;
-            violation = record('eventually', props.eventuallyIdx[p]!, top, fps[2 * top]!, fps[2 * top + 1]!);
+            violation = record('eventually', props.eventuallyIdx[p]!, top, view);
             break search;
           }
         }

@@ -264,6 +264,33 @@ describe('delta successors on every search path: the same counts as whole succes
   }
 });
 
+describe('DFS: the store hash from the parent and the written words', () => {
+  const names = ['mmu/grid/3t-fault-notifier-fast-zap', 'mmu/grid/fault-vs-memslot-delete', 'tdx/memslot-delete/fast-zap', 'tdx/2m-vs-4k/cas-then-seamcall'];
+  // A state budget well above these scenarios' counts (a mutant's wrong hashes may never close a cycle).
+  const run = (mm: Model, store: 'exact' | 'fingerprint' = 'fingerprint'): ReturnType<typeof outcome> => outcome(check(mm, { strategy: 'dfs', por: false, liveness: false, store, maxStates: 50_000 }));
+  it('counts as whole successors and the exact store', () => {
+    for (const name of names) {
+      const on = run(buildMachine(findScenario(name)!));
+      expect(on, name).toEqual(run(withoutDelta(buildMachine(findScenario(name)!))));
+      expect(on, name).toEqual(run(buildMachine(findScenario(name)!), 'exact'));
+    }
+  });
+  it('a step whose written words miss one is caught', () => {
+    const counts = names.map((name) => {
+      const mm = buildMachine(findScenario(name)!);
+      const real = mm.written.bind(mm);
+      mm.written = (words: Int32Array): number => {
+        const n = real(words);
+        if (n < 2) return n;
+        words.copyWithin(0, 1, n);
+        return n - 1;
+      };
+      return run(mm).distinct;
+    });
+    expect(counts).not.toEqual(names.map((name) => run(buildMachine(findScenario(name)!), 'exact').distinct));
+  });
+});
+
 /** Scenarios with a declared gfn symmetry (as in test/mmu/gfn-symmetry.test.ts). */
 const GSYM: ScenarioSpec[] = [
   {
