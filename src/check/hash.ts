@@ -69,10 +69,9 @@ export function fingerprintHex(state: Int32Array): string {
  * collisions (two pairs of states that differ by the same word changes collide together) but the
  * union bound does not assume independence between pairs.
  *
- * The BFS, its liveness mode (src/check/liveness.ts) and their workers use this hash.
+ * The BFS, its liveness mode (src/check/liveness.ts), their workers and DFS store this hash.
  * {@link fingerprint} (what users and reports see: the tie-break between equally short
- * counterexamples, replay checks, shard digests, DFS and random walks) is not this hash and is
- * unchanged.
+ * counterexamples, replay checks, shard digests, random walks) is not this hash and is unchanged.
  */
 
 /**
