@@ -403,13 +403,13 @@ export function leafWalkSteps(roots: WalkRoots, read: WalkRead, body: readonly S
 
 /** Returns true when no other thread holds kvm->slots_lock. */
 export function slotsLockFree(c: Ctx): boolean {
-  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && c.slotsHeld(c.s, t)) return false;
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && c.slotsHeld(c.st, t)) return false;
   return true;
 }
 
 /** Returns true when no other thread holds the guest_memfd's filemap_invalidate_lock. */
 export function gmemLockFree(c: Ctx): boolean {
-  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && (c.s[c.m.local(t, L.flags)]! & F.gmem) !== 0) return false;
+  for (let t = 0; t < c.m.geometry.threads; t++) if (t !== c.t && (c.st[c.m.local(t, L.flags)]! & F.gmem) !== 0) return false;
   return true;
 }
 

@@ -623,7 +623,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       run: (c) => {
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
-        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c.s, c.m, c.t, lv, g0));
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c, c.m, c.t, lv, g0));
         c.setLoc(L.hook, 0);
         c.setLoc(L.old, NP);
         if (st !== ST.success) retryOrBug(c, st, 'RANGE.BLOCK');
@@ -656,7 +656,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       run: (c) => {
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
-        seamcall(c, 'TDH.MEM.SEPT.ADD', `g${g0} L${lv}`, septAdd(c.s, c.m, c.t, lv, g0));
+        seamcall(c, 'TDH.MEM.SEPT.ADD', `g${g0} L${lv}`, septAdd(c, c.m, c.t, lv, g0));
         if (o.mirrorInstall === 'cas-then-seamcall' && c.loc(L.sc) !== ST.success) retryOrBug(c, c.loc(L.sc), 'SEPT.ADD');
       },
     },
@@ -737,14 +737,14 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             c.setLoc(L.aux2, 1);
             return;
           }
-          const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, lv === 1 ? pageAdd(c.s, c.m, c.t, g0, leafPfn(c.loc(L.new))) : ST.stateIncorrect);
+          const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, lv === 1 ? pageAdd(c, c.m, c.t, g0, leafPfn(c.loc(L.new))) : ST.stateIncorrect);
           if (st === ST.success) c.seen(WITNESS['private-added']);
           // KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND is owed after the map returns
           if (st === ST.success && p.buildAdd === true && p.measure === true) c.setLoc(L.aux2, 2);
           if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.ADD');
           return;
         }
-        const st = seamcall(c, 'TDH.MEM.PAGE.AUG', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, pageAug(c.s, c.m, c.t, lv, g0, leafPfn(c.loc(L.new))));
+        const st = seamcall(c, 'TDH.MEM.PAGE.AUG', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, pageAug(c, c.m, c.t, lv, g0, leafPfn(c.loc(L.new))));
         if (st === ST.success) c.seen(WITNESS['private-mapped']);
         if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.AUG');
       },
@@ -833,7 +833,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             run: (c: Ctx) => {
               if (c.loc(L.aux2) !== 1) return;
               const pfn = leafPfn(c.loc(L.new));
-              const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c.s, c.m, c.t, gfn, pfn));
+              const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c, c.m, c.t, gfn, pfn));
               if (st === ST.success) c.seen(WITNESS['private-added']);
               else c.violate(7, `PAGE.ADD returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
               c.setLoc(L.hook, 0);
@@ -850,7 +850,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             doc: 'KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND over the added page (16 chunks in the kernel, one step here), outside mmu_lock; a failure bugs the VM (ad44aa4c5d3f, 6.19; before: -EIO to userspace, the image is not what userspace measured)',
             run: (c: Ctx) => {
               if (c.loc(L.aux2) !== 2) return;
-              const st = seamcall(c, 'TDH.MR.EXTEND', `g${gfn}`, mrExtend(c.s, c.m, c.t, gfn));
+              const st = seamcall(c, 'TDH.MR.EXTEND', `g${gfn}`, mrExtend(c, c.m, c.t, gfn));
               if (st === ST.success) c.seen(WITNESS.measured);
               else c.violate(7, `TDH.MR.EXTEND returned ${TDX_STATUS[st]?.name}: the page left the TD between PAGE.ADD and its measurement (KVM_BUG_ON)`);
               c.setLoc(L.aux2, 0);
@@ -881,7 +881,7 @@ function reentrySteps(gfn: number): StepDef[] {
       guard: (c) => c.g(G.waitSeptZap) === 0 && c.g(G.tdState) === 0,
       run: (c) => {
         const zs = zeroStepOn(c.st, c.m, c.t);
-        const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c.s, c.m, c.t));
+        const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c, c.m, c.t));
         if (st === ST.busy) {
           c.stay();
           return;
@@ -894,9 +894,9 @@ function reentrySteps(gfn: number): StepDef[] {
       tdx: true,
       doc: 'TDH.VP.ENTER ends (its locks released) in the same EPT violation on the gfn (counted toward zero-step mitigation); srcu_read_lock; the fault runs again',
       run: (c) => {
-        if (vpEnterEnd(c.s, c.m, c.t)) vpExit(c.s, c.m, c.t, true);
+        if (vpEnterEnd(c, c.m, c.t)) vpExit(c, c.m, c.t, true);
         // once armed at this gfn the count no longer matters (the model counts up to 15): not counted further, so a loop repeats its states sooner
-        if (!(zeroStepOn(c.st, c.m, c.t) && c.st[c.m.zeroStep(c.t)]! >> 4 === gfn)) zeroStepViolation(c.s, c.m, c.t, gfn);
+        if (!(zeroStepOn(c.st, c.m, c.t) && c.st[c.m.zeroStep(c.t)]! >> 4 === gfn)) zeroStepViolation(c, c.m, c.t, gfn);
         c.note(`EPT violation on private g${gfn} again`);
         // kvm_mmu_reload takes mmu_lock only when a root must be loaded (obsolete roots to free)
         if ((c.vcpu(c.t, V.req) & REQ.freeObsoleteRoots) !== 0) {

@@ -126,7 +126,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
       c.setVcpu(c.t, V.req, c.vcpu(c.t, V.req) & ~REQ.freeObsoleteRoots);
       c.touch('reload roots');
     }
-    if (isTdx(c)) vpEnter(c.s, c.m, c.t);
+    if (isTdx(c)) vpEnter(c, c.m, c.t);
     else c.setVcpu(c.t, V.mode, 1);
     c.touch('VM entry');
   };
@@ -166,7 +166,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
               return;
             }
             const zs = zeroStepOn(c.st, c.m, c.t);
-            const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c.s, c.m, c.t));
+            const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c, c.m, c.t));
             if (st === ST.busy) {
               c.stay();
               return;
@@ -178,7 +178,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           name: 'entered',
           doc: 'TDH.VP.ENTER ends: its locks are released and the guest runs; under zero-step mitigation with the gfn still unmapped it ends in the same EPT violation, and with a kick pending (wait_for_sept_zap) the vCPU exits at once and waits to enter again',
           run: (c) => {
-            if (vpEnterEnd(c.s, c.m, c.t)) {
+            if (vpEnterEnd(c, c.m, c.t)) {
               c.touch('VM entry');
               return;
             }
@@ -216,7 +216,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
         if (e !== 0 && (!write || ((e & TLB.w) !== 0 && ((e & TLB.d) !== 0 || !o.eptAd)))) {
           c.touch(`TLB hit g${gfn}`);
           touchPage(c, gfn, (e >> 1) & 63, write, priv);
-          if (priv) zeroStepProgress(c.s, m, c.t);
+          if (priv) zeroStepProgress(c, m, c.t);
           c.goto('end');
           return;
         }
@@ -225,18 +225,18 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           if (leaf && septState(leaf.word) === SEPT.mapped) {
             const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
             c.put(to, 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv);
-            zeroStepProgress(c.s, m, c.t);
+            zeroStepProgress(c, m, c.t);
             touchPage(c, gfn, pfn, write, true);
             c.goto('end');
             return;
           }
           let lv = p.accept;
-          let r = acceptAt(c.s, m, c.t, lv, gfn);
+          let r = acceptAt(c, m, c.t, lv, gfn);
           if (r === ACCEPT.sizeMismatch) {
             c.seen(WITNESS['accept-size-mismatch']);
             c.note(`TDG.MEM.PAGE.ACCEPT g${gfn} at 2M: TDX_PAGE_SIZE_MISMATCH (mapped at 4K), accept at 4K`);
             lv = 1;
-            r = acceptAt(c.s, m, c.t, lv, gfn);
+            r = acceptAt(c, m, c.t, lv, gfn);
           }
           if (r === ACCEPT.begun) {
             c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} at ${lv === 1 ? '4K' : '2M'} begins (entry lock)`);
@@ -252,7 +252,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
           } else {
             c.note(`EPT violation on private g${gfn} (TDG.MEM.PAGE.ACCEPT at ${lv === 1 ? '4K' : '2M'}: the exit carries the accept level)`);
-            zeroStepViolation(c.s, m, c.t, gfn);
+            zeroStepViolation(c, m, c.t, gfn);
           }
           c.exitGuest(c.t, true);
           c.goto('end');
@@ -262,7 +262,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           const leaf = septLeafFor(c.st, m, gfn);
           const st = leaf ? septState(leaf.word) : SEPT.free;
           // TDG.MEM.PAGE.ACCEPT: take the entry lock guest-side (TDX_OPERAND_BUSY: locked, or the host-priority bit set)
-          if (leaf && st === SEPT.pending && acceptBegin(c.s, m, c.t, leaf.level, gfn) === ST.success) {
+          if (leaf && st === SEPT.pending && acceptBegin(c, m, c.t, leaf.level, gfn) === ST.success) {
             c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} begins (entry lock)`);
             c.goto('accept-finish');
             return;
@@ -270,7 +270,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           if (leaf && st === SEPT.mapped) {
             const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
             c.put(to, 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv);
-            zeroStepProgress(c.s, m, c.t);
+            zeroStepProgress(c, m, c.t);
             touchPage(c, gfn, pfn, write, true);
             c.goto('end');
             return;
@@ -279,7 +279,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
           } else {
             c.note(`EPT violation on private g${gfn}`);
-            zeroStepViolation(c.s, m, c.t, gfn);
+            zeroStepViolation(c, m, c.t, gfn);
           }
           c.exitGuest(c.t, true);
           c.goto('end');

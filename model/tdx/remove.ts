@@ -131,7 +131,7 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
         const lv = c.loc(L.level);
         const gfn = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${gfn} L${lv}`, rangeBlock(c.s, c.m, c.t, lv, gfn));
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${gfn} L${lv}`, rangeBlock(c, c.m, c.t, lv, gfn));
         if (st === ST.busy && onBusy(c, o, 'RANGE.BLOCK')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st !== ST.success && st !== ST.busy) c.violate(7, `RANGE.BLOCK returned ${TDX_STATUS[st]?.name}`);
@@ -146,7 +146,7 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
         if (!o.tdxTrack) return;
         if (kickAcknowledged(c, o)) return;
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c.s, c.m));
+        const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c, c.m));
         if ((st === ST.prevEpochBusy || st === ST.busy) && onBusy(c, o, 'TRACK')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st !== ST.success && st !== ST.prevEpochBusy && st !== ST.busy) c.violate(7, `TRACK returned ${TDX_STATUS[st]?.name}`);
@@ -170,7 +170,7 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
         const gfn = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
         const old = c.loc(L.old);
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.PAGE.REMOVE', `g${gfn} L${lv}`, pageRemove(c.s, c.m, c.t, lv, gfn));
+        const st = seamcall(c, 'TDH.MEM.PAGE.REMOVE', `g${gfn} L${lv}`, pageRemove(c, c.m, c.t, lv, gfn));
         if (st === ST.busy && onBusy(c, o, 'PAGE.REMOVE')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st === ST.success) {
@@ -265,7 +265,7 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
         if (kickAcknowledged(c, o)) return;
         const [lv, g0] = target(c);
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c.s, c.m, c.t, lv, g0));
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c, c.m, c.t, lv, g0));
         if (st === ST.busy && onBusy(c, o, 'RANGE.BLOCK')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st !== ST.success && st !== ST.busy) c.violate(7, `RANGE.BLOCK (split) returned ${TDX_STATUS[st]?.name}`);
@@ -281,7 +281,7 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
         if (!o.tdxTrack) return;
         if (kickAcknowledged(c, o)) return;
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c.s, c.m));
+        const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c, c.m));
         if ((st === ST.prevEpochBusy || st === ST.busy) && onBusy(c, o, 'TRACK')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st !== ST.success && st !== ST.prevEpochBusy && st !== ST.busy) c.violate(7, `TRACK (split) returned ${TDX_STATUS[st]?.name}`);
@@ -305,7 +305,7 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
         if (kickAcknowledged(c, o)) return;
         const [lv, g0] = target(c);
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.PAGE.DEMOTE', `g${g0} L${lv}`, pageDemote(c.s, c.m, c.t, lv, g0));
+        const st = seamcall(c, 'TDH.MEM.PAGE.DEMOTE', `g${g0} L${lv}`, pageDemote(c, c.m, c.t, lv, g0));
         if (st === ST.busy && onBusy(c, o, 'PAGE.DEMOTE')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         afterCall(c);

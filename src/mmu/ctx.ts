@@ -95,8 +95,9 @@ export class Ctx {
   readonly wl: Int32Array = new Int32Array(WL_MAX);
   nw = 0;
   /**
-   * Set when the running step took the state itself ({@link s}, a user-written step, a TDX module
-   * call): it may have written any word, so {@link wl} does not tell which changed.
+   * Set when the running step took the state itself ({@link s}, a user-written step): it may have
+   * written any word, so {@link wl} does not tell which changed. The TDX module's SEAMCALLs write
+   * through {@link put} (the context is their `StateSink`, see tdx.ts), so they are listed.
    */
   raw = false;
   /**
@@ -683,23 +684,9 @@ export class Ctx {
     if (st === ST.busy || st === ST.prevEpochBusy) this.seen(WITNESS['seamcall-busy']);
     return st;
   }
-  /**
-   * A TD exit of vCPU `v` (see `vpExit` in tdx.ts; normal VMs just leave guest mode), listing the
-   * words it may write: the vCPU's mode and both epoch reference counts.
-   */
+  /** A TD exit of vCPU `v` (see `vpExit` in tdx.ts; normal VMs just leave guest mode). */
   exitGuest(v: number, tdx: boolean): void {
-    vpExit(this.st, this.m, v, tdx);
-    this.listed(this.m.vcpu(v, V.mode));
-    this.listed(G.epochRef0);
-    this.listed(G.epochRef1);
-  }
-  /** Lists word `i` in {@link wl} as possibly written (by a helper that writes the state array itself). */
-  listed(i: number): void {
-    const n = this.nw;
-    if (n < WL_MAX) {
-      this.wl[n] = i;
-      this.nw = n + 1;
-    } else this.raw = true;
+    vpExit(this, this.m, v, tdx);
   }
   /** Returns vCPU `v`'s word `w`. */
   vcpu(v: number, w: number): number {
@@ -735,41 +722,41 @@ export class TdxCalls {
   /** TDH.MEM.SEPT.ADD: a non-leaf S-EPT entry at `level` (>= 2) FREE -> NL_MAPPED. */
   septAdd(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.SEPT.ADD', `g${gfn} L${level}`, septAdd(c.s, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.SEPT.ADD', `g${gfn} L${level}`, septAdd(c, c.m, c.t, level, gfn));
   }
   /** TDH.MEM.PAGE.AUG: a leaf at `level` FREE -> PENDING mapping `pfn` (runtime, finalized TD). */
   pageAug(level: number, gfn: number, pfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.PAGE.AUG', `g${gfn} L${level} pfn${pfn}`, pageAug(c.s, c.m, c.t, level, gfn, pfn));
+    return this.call('TDH.MEM.PAGE.AUG', `g${gfn} L${level} pfn${pfn}`, pageAug(c, c.m, c.t, level, gfn, pfn));
   }
   /** TDH.MEM.PAGE.ADD: a 4K leaf FREE -> MAPPED with `pfn` (build time, TD not finalized). */
   pageAdd(gfn: number, pfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c.s, c.m, c.t, gfn, pfn));
+    return this.call('TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c, c.m, c.t, gfn, pfn));
   }
   /** TDH.MEM.RANGE.BLOCK: the entry at `level` -> its BLOCKED form, BEPOCH := TD_EPOCH. */
   rangeBlock(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.RANGE.BLOCK', `g${gfn} L${level}`, rangeBlock(c.s, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.RANGE.BLOCK', `g${gfn} L${level}`, rangeBlock(c, c.m, c.t, level, gfn));
   }
   /** TDH.MEM.TRACK: TD_EPOCH++ (TDX_PREVIOUS_TLB_EPOCH_BUSY while vCPUs run in the epoch before). */
   track(): TdxStatusName {
-    return this.call('TDH.MEM.TRACK', '', track(this.c.s, this.c.m));
+    return this.call('TDH.MEM.TRACK', '', track(this.c, this.c.m));
   }
   /** TDH.MEM.PAGE.REMOVE: a blocked and tracked leaf at `level` -> FREE; the page leaves the TD. */
   pageRemove(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.PAGE.REMOVE', `g${gfn} L${level}`, pageRemove(c.s, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.PAGE.REMOVE', `g${gfn} L${level}`, pageRemove(c, c.m, c.t, level, gfn));
   }
   /** TDH.MEM.SEPT.REMOVE: a blocked, tracked non-leaf entry whose children are all FREE -> FREE. */
   septRemove(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.SEPT.REMOVE', `g${gfn} L${level}`, septRemove(c.s, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.SEPT.REMOVE', `g${gfn} L${level}`, septRemove(c, c.m, c.t, level, gfn));
   }
   /** Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE after TRACK). */
   kickAll(): void {
     const c = this.c;
-    for (let v = 0; v < c.vcpus; v++) vpExit(c.s, c.m, v, true);
+    for (let v = 0; v < c.vcpus; v++) vpExit(c, c.m, v, true);
     c.touch('KICK');
   }
 }

@@ -332,7 +332,7 @@ export class MmuMachine implements Model {
    * `Model.written`: the words the last `next` wrote through the step context's primitives (the
    * context lists them, see `Ctx.put`), the thread's pc, and its locals when the step ended its
    * operation (`runStep` sets these itself); -1 when the step took the state directly (`c.s`, a
-   * user-written step, a TDX module call: `Ctx.raw`).
+   * user-written step: `Ctx.raw`).
    */
   written(words: Int32Array): number {
     const c = this.ctx;

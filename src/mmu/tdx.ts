@@ -23,6 +23,32 @@
  */
 import { G, type MmuLayout, P, TLB, TX, V, ZERO_STEP_AFTER } from './layout.js';
 
+/**
+ * Where a SEAMCALL reads the state (`st`) and writes it (`put`): the step context, whose `put`
+ * lists every word it writes (`Ctx.put`, so that the checker knows which words a step changed),
+ * or a bare state array (tests, the model layer's own uses), written in place.
+ */
+export interface StateSink {
+  readonly st: Int32Array;
+  put(i: number, v: number): void;
+}
+
+/** A state array, or a {@link StateSink} (the step context): what the functions below that write the state take. */
+export type StateRef = Int32Array | StateSink;
+
+/** A bare state array as a {@link StateSink}. */
+class ArraySink implements StateSink {
+  constructor(readonly st: Int32Array) {}
+  put(i: number, v: number): void {
+    this.st[i] = v;
+  }
+}
+
+/** Returns `x` as a {@link StateSink} (a state array is wrapped: not on the checker's hot path, which passes the step context). */
+function sink(x: StateRef): StateSink {
+  return x instanceof Int32Array ? new ArraySink(x) : x;
+}
+
 /** S-EPT entry states KVM uses (the module has 16; migration states are not modelled). */
 export const SEPT = { free: 0, nlMapped: 1, nlBlocked: 2, mapped: 3, blocked: 4, pending: 5, pendingBlocked: 6 } as const;
 /** Names of the S-EPT states, by value. */
@@ -88,11 +114,11 @@ export const HOST_PRIORITY = 1 << 16;
  * Returns true when the entry at offset `o` is locked by someone other than host thread `t`
  * (TDX_OPERAND_BUSY); with `tdxLocks` the failed host acquisition sets the host-priority bit.
  */
-function entryBusy(s: Int32Array, m: MmuLayout, o: number, t: number): boolean {
-  const w = s[o]!;
+function entryBusy(x: StateSink, m: MmuLayout, o: number, t: number): boolean {
+  const w = x.st[o]!;
   const owner = septLock(w);
   if (owner === 0 || owner === t + 1) return false;
-  if (m.tdxBase >= 0) s[o] = w | HOST_PRIORITY;
+  if (m.tdxBase >= 0) x.put(o, w | HOST_PRIORITY);
   return true;
 }
 
@@ -104,43 +130,49 @@ export function treeBusy(s: Int32Array, m: MmuLayout, t: number): boolean {
 }
 
 /** TDH.MEM.SEPT.ADD: entry at `level` (non-leaf, level >= 2) FREE -> NL_MAPPED; children FREE. */
-export function septAdd(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+export function septAdd(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
-  s[o] = septWord(SEPT.nlMapped);
+  x.put(o, septWord(SEPT.nlMapped));
   const span = m.span(level);
   const base = gfn & ~(span - 1);
-  for (let l = level - 1; l >= 1; l--) for (let g = base; g < base + span; g += m.span(l)) s[m.sept(l, g)] = 0;
+  for (let l = level - 1; l >= 1; l--) for (let g = base; g < base + span; g += m.span(l)) if (s[m.sept(l, g)] !== 0) x.put(m.sept(l, g), 0);
   return ST.success;
 }
 
 /** TDH.MEM.PAGE.AUG: leaf at `level` FREE -> PENDING with `pfn`; the page becomes TD-owned in the PAMT. */
-export function pageAug(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number, pfn: number): number {
+export function pageAug(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number, pfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   const n = m.span(level);
   for (let k = 0; k < n; k++) if ((s[m.page(pfn + k)]! & P.td) !== 0) return ST.pamtIncorrect;
-  s[o] = septWord(SEPT.pending, pfn);
-  for (let k = 0; k < n; k++) s[m.page(pfn + k)] = s[m.page(pfn + k)]! | P.td | P.pin;
+  x.put(o, septWord(SEPT.pending, pfn));
+  for (let k = 0; k < n; k++) x.put(m.page(pfn + k), s[m.page(pfn + k)]! | P.td | P.pin);
   return ST.success;
 }
 
 /** TDH.MEM.PAGE.ADD (build time, TD not finalized): leaf FREE -> MAPPED with `pfn`. */
-export function pageAdd(s: Int32Array, m: MmuLayout, t: number, gfn: number, pfn: number): number {
+export function pageAdd(ref: StateRef, m: MmuLayout, t: number, gfn: number, pfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, 1, gfn)) return ST.walkFailed;
   const o = m.sept(1, gfn);
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   if ((s[m.page(pfn)]! & P.td) !== 0) return ST.pamtIncorrect;
-  s[o] = septWord(SEPT.mapped, pfn);
-  s[m.page(pfn)] = s[m.page(pfn)]! | P.td | P.pin;
+  x.put(o, septWord(SEPT.mapped, pfn));
+  x.put(m.page(pfn), s[m.page(pfn)]! | P.td | P.pin);
   return ST.success;
 }
 
@@ -149,25 +181,29 @@ export function pageAdd(s: Int32Array, m: MmuLayout, t: number, gfn: number, pfn
  * the 4K leaf of `gfn` must be MAPPED (a removed page is FREE: TDX_EPT_ENTRY_STATE_INCORRECT; no
  * S-EPT table: TDX_EPT_WALK_FAILED). No state change in the model (the measurement is not kept).
  */
-export function mrExtend(s: Int32Array, m: MmuLayout, t: number, gfn: number): number {
+export function mrExtend(ref: StateRef, m: MmuLayout, t: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, 1, gfn)) return ST.walkFailed;
   const o = m.sept(1, gfn);
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   return septState(s[o]!) === SEPT.mapped ? ST.success : ST.stateIncorrect;
 }
 
 /** TDH.MEM.RANGE.BLOCK: NL_MAPPED/MAPPED/PENDING -> blocked form, BEPOCH := TD_EPOCH. */
-export function rangeBlock(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+export function rangeBlock(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
   const w = s[o]!;
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   const to = st === SEPT.nlMapped ? SEPT.nlBlocked : st === SEPT.mapped ? SEPT.blocked : st === SEPT.pending ? SEPT.pendingBlocked : -1;
   if (to < 0) return st === SEPT.free ? ST.stateIncorrect : ST.alreadyBlocked;
-  s[o] = septWord(to, septPfn(w), s[G.tdEpoch]! & 3);
+  x.put(o, septWord(to, septPfn(w), s[G.tdEpoch]! & 3));
   return ST.success;
 }
 
@@ -175,12 +211,14 @@ export function rangeBlock(s: Int32Array, m: MmuLayout, t: number, level: number
  * TDH.MEM.TRACK: TD_EPOCH++, unless vCPUs are still in the epoch before the current one. With
  * `tdxLocks` (layout `m`), TDX_OPERAND_BUSY while a TDH.VP.ENTER holds the epoch lock.
  */
-export function track(s: Int32Array, m?: MmuLayout): number {
+export function track(ref: StateRef, m?: MmuLayout): number {
+  const x = sink(ref);
+  const s = x.st;
   if (m !== undefined && m.tdxBase >= 0 && s[m.tdx(TX.epoch)] !== 0) return ST.busy;
   const e = s[G.tdEpoch]!;
   const prev = (e + 3) & 3;
   if (s[prev & 1 ? G.epochRef1 : G.epochRef0]! > 0) return ST.prevEpochBusy;
-  s[G.tdEpoch] = (e + 1) & 3;
+  x.put(G.tdEpoch, (e + 1) & 3);
   return ST.success;
 }
 
@@ -194,12 +232,14 @@ export function tracked(s: Int32Array, bepoch: number): boolean {
 }
 
 /** TDH.MEM.PAGE.REMOVE: a blocked and tracked leaf -> FREE; the page is released in the PAMT. */
-export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+export function pageRemove(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
   const w = s[o]!;
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   if (st < SEPT.mapped) return ST.stateIncorrect;
   if (s[G.tdState] === 0) {
@@ -208,8 +248,8 @@ export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number
   }
   const pfn = septPfn(w);
   const n = m.span(level);
-  s[o] = 0;
-  for (let k = 0; k < n; k++) s[m.page(pfn + k)] = s[m.page(pfn + k)]! & ~P.td;
+  x.put(o, 0);
+  for (let k = 0; k < n; k++) x.put(m.page(pfn + k), s[m.page(pfn + k)]! & ~P.td);
   return ST.success;
 }
 
@@ -230,12 +270,14 @@ export function pageRemove(s: Int32Array, m: MmuLayout, t: number, level: number
  * the RFC's write-locked split no other host SEAMCALL can run beside DEMOTE in the kernel either
  * (scenario tdx/huge/demote-contention reaches both contention paths).
  */
-export function pageDemote(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+export function pageDemote(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (level < 2 || !walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
   const w = s[o]!;
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   if (!septMapsPage(st)) return ST.stateIncorrect;
   if (s[G.tdState] === 0) {
@@ -246,8 +288,8 @@ export function pageDemote(s: Int32Array, m: MmuLayout, t: number, level: number
   const span = m.span(level);
   const base = gfn & ~(span - 1);
   const step = m.span(level - 1);
-  for (let g = base, k = 0; g < base + span; g += step, k++) s[m.sept(level - 1, g)] = septWord(child, septPfn(w) + k * step);
-  s[o] = septWord(SEPT.nlMapped);
+  for (let g = base, k = 0; g < base + span; g += step, k++) x.put(m.sept(level - 1, g), septWord(child, septPfn(w) + k * step));
+  x.put(o, septWord(SEPT.nlMapped));
   return ST.success;
 }
 
@@ -273,7 +315,9 @@ export const ACCEPT = {
  * entry is TDX_PAGE_SIZE_MISMATCH, a MAPPED leaf already accepted, a PENDING leaf is locked
  * guest-side and accepted, anything else an EPT violation.
  */
-export function acceptAt(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+export function acceptAt(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   for (let l = m.geometry.levels; l >= level; l--) {
     const w = s[m.sept(l, gfn)]!;
     const st = septState(w);
@@ -284,25 +328,27 @@ export function acceptAt(s: Int32Array, m: MmuLayout, t: number, level: number, 
     if (st === SEPT.nlMapped || st === SEPT.nlBlocked) return ACCEPT.sizeMismatch;
     if (st === SEPT.mapped) return ACCEPT.already;
     if (st !== SEPT.pending) return ACCEPT.violation;
-    return acceptBegin(s, m, t, level, gfn) === ST.success ? ACCEPT.begun : ACCEPT.busy;
+    return acceptBegin(x, m, t, level, gfn) === ST.success ? ACCEPT.begun : ACCEPT.busy;
   }
   return ACCEPT.violation;
 }
 
 /** TDH.MEM.SEPT.REMOVE: NL_BLOCKED, tracked, all children FREE -> FREE. */
-export function septRemove(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+export function septRemove(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
   if (treeBusy(s, m, t)) return ST.busy;
   if (!walk(s, m, level, gfn)) return ST.walkFailed;
   const o = m.sept(level, gfn);
   const w = s[o]!;
-  if (entryBusy(s, m, o, t)) return ST.busy;
+  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return ST.stateIncorrect;
   if (s[G.tdState] === 0 && (st !== SEPT.nlBlocked || !tracked(s, septBepoch(w)))) return st !== SEPT.nlBlocked ? ST.notBlocked : ST.trackingNotDone;
   const span = m.span(level);
   const base = gfn & ~(span - 1);
   for (let g = base; g < base + span; g += m.span(level - 1)) if (septState(s[m.sept(level - 1, g)]!) !== SEPT.free) return ST.pageNotFree;
-  s[o] = 0;
+  x.put(o, 0);
   return ST.success;
 }
 
@@ -310,25 +356,29 @@ export function septRemove(s: Int32Array, m: MmuLayout, t: number, level: number
  * TDH.VP.ENTER for vCPU `v`: takes a reference on the current epoch and flushes the vCPU's
  * private (S-EPT) TLB entries when its last epoch differs.
  */
-export function vpEnter(s: Int32Array, m: MmuLayout, v: number): void {
+export function vpEnter(to: StateRef, m: MmuLayout, v: number): void {
+  const x = sink(to);
+  const s = x.st;
   const e = s[G.tdEpoch]!;
   const ref = e & 1 ? G.epochRef1 : G.epochRef0;
-  s[ref] = s[ref]! + 1;
+  x.put(ref, s[ref]! + 1);
   if (s[m.vcpu(v, V.epoch)] !== e) {
-    for (let g = 0; g < m.gfns; g++) if ((s[m.tlb(v, g)]! & TLB.priv) !== 0) s[m.tlb(v, g)] = 0;
+    for (let g = 0; g < m.gfns; g++) if ((s[m.tlb(v, g)]! & TLB.priv) !== 0) x.put(m.tlb(v, g), 0);
   }
-  s[m.vcpu(v, V.epoch)] = e;
-  s[m.vcpu(v, V.mode)] = 1;
+  x.put(m.vcpu(v, V.epoch), e);
+  x.put(m.vcpu(v, V.mode), 1);
 }
 
-/** A TD exit of vCPU `v` (drops its epoch reference). Normal VMs just leave guest mode. `Ctx.exitGuest` lists the words this writes: keep them in step. */
-export function vpExit(s: Int32Array, m: MmuLayout, v: number, tdx: boolean): void {
+/** A TD exit of vCPU `v` (drops its epoch reference). Normal VMs just leave guest mode. */
+export function vpExit(to: StateRef, m: MmuLayout, v: number, tdx: boolean): void {
+  const x = sink(to);
+  const s = x.st;
   if (s[m.vcpu(v, V.mode)] !== 1) return;
-  s[m.vcpu(v, V.mode)] = 0;
+  x.put(m.vcpu(v, V.mode), 0);
   if (tdx) {
     const e = s[m.vcpu(v, V.epoch)]!;
     const ref = e & 1 ? G.epochRef1 : G.epochRef0;
-    s[ref] = s[ref]! - 1;
+    x.put(ref, s[ref]! - 1);
   }
 }
 
@@ -337,12 +387,14 @@ export function vpExit(s: Int32Array, m: MmuLayout, v: number, tdx: boolean): vo
  * zero-step mitigation is on, the S-EPT tree lock exclusively. TDX_OPERAND_BUSY when another
  * vCPU's zero-step entry holds the tree lock.
  */
-export function vpEnterBegin(s: Int32Array, m: MmuLayout, v: number): number {
+export function vpEnterBegin(to: StateRef, m: MmuLayout, v: number): number {
+  const x = sink(to);
+  const s = x.st;
   if (zeroStepOn(s, m, v)) {
     if (treeBusy(s, m, v)) return ST.busy;
-    s[m.tdx(TX.tree)] = v + 1;
+    x.put(m.tdx(TX.tree), v + 1);
   }
-  s[m.tdx(TX.epoch)] = s[m.tdx(TX.epoch)]! | (1 << v);
+  x.put(m.tdx(TX.epoch), s[m.tdx(TX.epoch)]! | (1 << v));
   return ST.success;
 }
 
@@ -353,13 +405,15 @@ export function vpEnterBegin(s: Int32Array, m: MmuLayout, v: number): number {
  * (`wait_for_sept_zap`: the vCPU exits again at once). Returns true when the vCPU entered (its
  * zero-step count is cleared only by a guest access that makes progress).
  */
-export function vpEnterEnd(s: Int32Array, m: MmuLayout, v: number): boolean {
+export function vpEnterEnd(to: StateRef, m: MmuLayout, v: number): boolean {
+  const x = sink(to);
+  const s = x.st;
   const zs = zeroStepOn(s, m, v);
-  if (zs && s[m.tdx(TX.tree)] === v + 1) s[m.tdx(TX.tree)] = 0;
-  s[m.tdx(TX.epoch)] = s[m.tdx(TX.epoch)]! & ~(1 << v);
+  if (zs && s[m.tdx(TX.tree)] === v + 1) x.put(m.tdx(TX.tree), 0);
+  x.put(m.tdx(TX.epoch), s[m.tdx(TX.epoch)]! & ~(1 << v));
   if (s[G.waitSeptZap] !== 0) return false;
   if (zs && septLeafFor(s, m, s[m.zeroStep(v)]! >> 4) === undefined) return false;
-  vpEnter(s, m, v);
+  vpEnter(x, m, v);
   return true;
 }
 
@@ -369,16 +423,17 @@ export function zeroStepOn(s: Int32Array, m: MmuLayout, v: number): boolean {
 }
 
 /** Counts an EPT violation of vCPU `v` at private `gfn` toward the zero-step mitigation (`tdxLocks`; no-op otherwise). */
-export function zeroStepViolation(s: Int32Array, m: MmuLayout, v: number, gfn: number): void {
+export function zeroStepViolation(to: StateRef, m: MmuLayout, v: number, gfn: number): void {
   if (m.tdxBase < 0) return;
-  const w = s[m.zeroStep(v)]!;
+  const x = sink(to);
+  const w = x.st[m.zeroStep(v)]!;
   const n = (w & 15) > 0 && w >> 4 === gfn ? Math.min(15, (w & 15) + 1) : 1;
-  s[m.zeroStep(v)] = n | (gfn << 4);
+  x.put(m.zeroStep(v), n | (gfn << 4));
 }
 
 /** Clears vCPU `v`'s zero-step count (a guest access made progress; `tdxLocks`, no-op otherwise). */
-export function zeroStepProgress(s: Int32Array, m: MmuLayout, v: number): void {
-  if (m.tdxBase >= 0) s[m.zeroStep(v)] = 0;
+export function zeroStepProgress(to: StateRef, m: MmuLayout, v: number): void {
+  if (m.tdxBase >= 0) sink(to).put(m.zeroStep(v), 0);
 }
 
 /**
@@ -386,11 +441,12 @@ export function zeroStepProgress(s: Int32Array, m: MmuLayout, v: number): void {
  * `gfn`): takes the entry lock guest-side, or gives up with TDX_OPERAND_BUSY when the entry is
  * locked or its host-priority bit is set.
  */
-export function acceptBegin(s: Int32Array, m: MmuLayout, t: number, level: number, gfn: number): number {
+export function acceptBegin(to: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(to);
   const o = m.sept(level, gfn);
-  const w = s[o]!;
+  const w = x.st[o]!;
   if (septLock(w) !== 0 || (w & HOST_PRIORITY) !== 0) return ST.busy;
-  s[o] = w | ((t + 1) << 12);
+  x.put(o, w | ((t + 1) << 12));
   return ST.success;
 }
 

@@ -109,13 +109,17 @@ describe('incremental store hash', () => {
 
 /**
  * Returns the number of steps, over random walks of `mm`, after which a changed word was missing
- * from `mm.written` (a model that cannot tell, -1, misses nothing); and how many steps it listed.
+ * from `mm.written` (a model that cannot tell, -1, misses nothing); how many steps it listed, how
+ * many it could not tell (-1), and how many of the listed ones changed an S-EPT entry (`sept`:
+ * the words of the TDX module's Secure-EPT, given as [first, count]).
  */
-function uncovered(mm: Model, seed: number, walks = 40, depth = 120): { missed: number; listed: number } {
+function uncovered(mm: Model, seed: number, walks = 40, depth = 120, sept: readonly [number, number] = [0, 0]): { missed: number; listed: number; untold: number; septSteps: number } {
   const rnd = mulberry(seed);
   const words = new Int32Array(4096);
   let missed = 0;
   let listed = 0;
+  let untold = 0;
+  let septSteps = 0;
   for (let w = 0; w < walks; w++) {
     let s = mm.initStates()[0]!;
     for (let d = 0; d < depth; d++) {
@@ -125,8 +129,15 @@ function uncovered(mm: Model, seed: number, walks = 40, depth = 120): { missed: 
       const o = new Int32Array(mm.stateSize);
       if (!mm.next(s, acts[Math.floor(rnd() * acts.length)]!, o)) break;
       const n = mm.written!(words);
+      if (n < 0) untold++;
       if (n >= 0) {
         listed++;
+        for (let i = sept[0]; i < sept[0] + sept[1]; i++) {
+          if (o[i] !== s[i]) {
+            septSteps++;
+            break;
+          }
+        }
         const set = new Set(words.subarray(0, n));
         for (let i = 0; i < o.length; i++) {
           if (o[i] !== s[i] && !set.has(i)) {
@@ -138,7 +149,7 @@ function uncovered(mm: Model, seed: number, walks = 40, depth = 120): { missed: 
       s = o;
     }
   }
-  return { missed, listed };
+  return { missed, listed, untold, septSteps };
 }
 
 describe('MMU: the words a step wrote', () => {
@@ -151,6 +162,35 @@ describe('MMU: the words a step wrote', () => {
     }
     // Most steps list their words (the built-in steps write through the step context).
     expect(listed).toBeGreaterThan(1000);
+  });
+
+  it('TDX module calls list their words too: no built-in step of a pinned scenario says "cannot tell", S-EPT changes included', () => {
+    let septSteps = 0;
+    for (const sc of SCENARIOS) {
+      const mm = buildMachine(sc);
+      const r = uncovered(mm, 7, 6, 100, [mm.layout.septBase, mm.layout.septCount]);
+      expect(r.missed, sc.name).toBe(0);
+      // A SEAMCALL, a TD entry or exit, a guest ACCEPT: each writes through the step context.
+      expect(r.untold, sc.name).toBe(0);
+      septSteps += r.septSteps;
+    }
+    // The walks did run SEAMCALLs that changed the S-EPT (the check above is not vacuous).
+    expect(septSteps).toBeGreaterThan(100);
+  });
+
+  it('a TDX module call that writes the S-EPT behind the step context is caught', () => {
+    const sc = findScenario('tdx/memslot-delete/targeted')!;
+    const mm = buildMachine(sc);
+    const m = mm.layout;
+    const ctx = (mm as unknown as { ctx: { st: Int32Array; put(i: number, v: number): void } }).ctx;
+    const put = ctx.put.bind(ctx);
+    // Mutant: S-EPT words are written in place, not listed (the TDX module taking the raw state
+    // while the context believes it saw every write).
+    ctx.put = (i: number, v: number): void => {
+      if (i >= m.septBase && i < m.septBase + m.septCount) ctx.st[i] = v;
+      else put(i, v);
+    };
+    expect(uncovered(mm, 7, 40, 120, [m.septBase, m.septCount]).missed).toBeGreaterThan(0);
   });
 
   it('a machine that leaves a written word out is caught (the check above can fail)', () => {
