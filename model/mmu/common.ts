@@ -2,7 +2,7 @@
  * Building blocks shared by the operations: the TDP iterator (tdp_iter semantics, including the
  * restart after a yield), handle_removed_pt as a step-by-step walk, root iteration, witnesses.
  */
-import { type Ctx, FROZEN, isLink, isLeaf, leafPfn, linkTable, mmuState, type StepDef, WITNESS, WITNESS_DOC, type WitnessName } from '../../src/internal.js';
+import { type Ctx, FROZEN, isLink, isLeaf, leafPfn, linkTable, mmuState, type StepDef, waitReadLock, waitWriteLock, WITNESS, WITNESS_DOC, type WitnessName } from '../../src/internal.js';
 import type { Options } from './options.js';
 
 const { G, L, F, R, RF, T } = mmuState;
@@ -245,7 +245,7 @@ export const lockReadStep = (name = 'lock-read'): StepDef => ({
   name,
   doc: 'read_lock(&kvm->mmu_lock)',
   wantsLock: 'read',
-  guard: (c) => c.canRead(),
+  guard: waitReadLock,
   run: (c) => c.lockRead(),
 });
 /** A step taking mmu_lock for write. */
@@ -253,7 +253,7 @@ export const lockWriteStep = (name = 'lock-write'): StepDef => ({
   name,
   doc: 'write_lock(&kvm->mmu_lock)',
   wantsLock: 'write',
-  guard: (c) => c.canWrite(),
+  guard: waitWriteLock,
   run: (c) => c.lockWrite(),
 });
 /** A step releasing mmu_lock (breaks I4 if a flush is pending). */
@@ -291,7 +291,7 @@ export function relockStep(mode: 'read' | 'write', o: Options, onDone: string, p
     name: `${p}relock`,
     doc: `cond_resched_rwlock_${mode}: re-take mmu_lock, rcu_read_lock, restart the walk from the root (iter->yielded)`,
     wantsLock: mode,
-    guard: (c) => (mode === 'read' ? c.canRead() : c.canWrite()),
+    guard: mode === 'read' ? waitReadLock : waitWriteLock,
     run: (c) => {
       if (mode === 'read') c.lockRead();
       else c.lockWrite();

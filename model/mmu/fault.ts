@@ -25,6 +25,8 @@ import {
   NP,
   type OpInstance,
   type StepDef,
+  waitReadLock,
+  waitWriteLock,
   withA,
   withoutAT,
   withW,
@@ -131,7 +133,7 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
       c.put(m.root(k, R.table), tb);
       c.put(m.root(k, R.flags), RF.used | (mirror ? RF.mirror : 0));
       c.put(m.root(k, R.ref), 2);
-      c.touch(`new root${k} (t${tb})`);
+      if (c.rec) c.touch(`new root${k} (t${tb})`);
       r = k;
       break;
     }
@@ -177,13 +179,13 @@ function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
   const m = c.m;
   const k = m.slotIndex[p.gfn] ?? -1;
   const to4k = (why: string): number => {
-    c.note(`hugepage adjust: ${why}: mapped at 4K`);
+    if (c.rec) c.note(`hugepage adjust: ${why}: mapped at 4K`);
     return 1;
   };
   if (k < 0 || c.st[m.slot(k, MS.dirtyLog)]! >= 1) return to4k('dirty logging on the memslot');
   if (p.private && !o.tdxHugePages) return 1;
   if (p.private && p.accept !== undefined && p.accept < want) {
-    c.note(`the guest accepts g${p.gfn} at ${p.accept === 1 ? '4K' : '2M'}: mapped no larger`);
+    if (c.rec) c.note(`the guest accepts g${p.gfn} at ${p.accept === 1 ? '4K' : '2M'}: mapped no larger`);
     if (p.accept < 2) return 1;
   }
   const host = m.hostLevels[p.gfn] ?? 1;
@@ -209,7 +211,7 @@ function goalLevel(c: Ctx, p: FaultParams, o: Options): number {
       }
     }
     if (ok) {
-      if (lv < want) c.note(`hugepage adjust: ${why || `the host maps g${p.gfn} with a ${size} page`}: mapped at ${size}`);
+      if (lv < want && c.rec) c.note(`hugepage adjust: ${why || `the host maps g${p.gfn} with a ${size} page`}: mapped at ${size}`);
       return lv;
     }
   }
@@ -314,7 +316,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           return;
         }
         const slow = (why: string): void => {
-          c.note(`fast page fault gives up: ${why}`);
+          if (c.rec) c.note(`fast page fault gives up: ${why}`);
           c.setLoc(L.out, OUT.done);
           c.goto('fast-end');
         };
@@ -405,7 +407,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             tdx: true,
             doc: `${o.tdxDemoteLock}_lock(&kvm->mmu_lock) for the split`,
             wantsLock: o.tdxDemoteLock,
-            guard: (c) => (o.tdxDemoteLock === 'write' ? c.canWrite() : c.canRead()),
+            guard: o.tdxDemoteLock === 'write' ? waitWriteLock : waitReadLock,
             run: (c) => (o.tdxDemoteLock === 'write' ? c.lockWrite() : c.lockRead()),
           },
           {
@@ -435,7 +437,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       name: 'reload-roots',
       doc: 'kvm_mmu_reload: put obsolete roots, get or allocate a valid root (under mmu_lock for read); srcu_read_lock for KVM_RUN',
       wantsLock: 'read',
-      guard: (c) => c.canRead(),
+      guard: waitReadLock,
       run: (c) => {
         c.exitGuest(c.t, c.g(G.privateGfns) !== 0 || priv);
         if (!c.has(F.srcu)) c.srcuLock();
@@ -494,7 +496,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       name: 'lock-read',
       doc: 'read_lock(&kvm->mmu_lock)',
       wantsLock: 'read',
-      guard: (c) => c.canRead(),
+      guard: waitReadLock,
       run: (c) => c.lockRead(),
     },
     {
@@ -514,7 +516,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       doc: 'rcu_read_lock; start the walk at the root (huge private pages: kvm_mmu_hugepage_adjust, under mmu_lock, maps at 4K a range whose guest-inhibit bit is set)',
       run: (c) => {
         if (priv && c.loc(L.goal) > 1 && guestInhibited(c, gfn)) {
-          c.note(`g${gfn}: the guest accepts its range at 4K (guest inhibit): mapped at 4K`);
+          if (c.rec) c.note(`g${gfn}: the guest accepts its range at 4K (guest inhibit): mapped at 4K`);
           c.setLoc(L.goal, 1);
         }
         c.rcuLock();
@@ -540,7 +542,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
         } else if (lv === c.loc(L.goal) && lv > 1 && isLink(old) && c.nxFlag(linkTable(old))) {
           // disallowed_hugepage_adjust (76901e56fb51): a table split for the NX mitigation is not
           // replaced by a huge page; map below it
-          c.note(`t${linkTable(old)} is nx_huge_page_disallowed: no huge page over it`);
+          if (c.rec) c.note(`t${linkTable(old)} is nx_huge_page_disallowed: no huge page over it`);
           c.setLoc(L.goal, lv - 1);
         } else if (lv === c.loc(L.goal)) {
           c.goto('install');
@@ -599,7 +601,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
               if (c.loc(L.level) + 1 <= req) {
                 if (!o.nxFlagBeforeLink) c.nxSet(NX.flag, sp, true);
                 if (c.nxFlag(sp)) c.nxSet(NX.list, sp, true);
-                else c.note(`t${sp} was unaccounted by a remover: not tracked`);
+                else if (c.rec) c.note(`t${sp} was unaccounted by a remover: not tracked`);
               }
               c.pagesUnlock();
               c.goto('read-entry');
@@ -623,7 +625,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       run: (c) => {
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
-        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${g0} L${lv}`, rangeBlock(c, c.m, c.t, lv, g0));
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', c.rec ? `g${g0} L${lv}` : '', rangeBlock(c, c.m, c.t, lv, g0));
         c.setLoc(L.hook, 0);
         c.setLoc(L.old, NP);
         if (st !== ST.success) retryOrBug(c, st, 'RANGE.BLOCK');
@@ -656,7 +658,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       run: (c) => {
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
-        seamcall(c, 'TDH.MEM.SEPT.ADD', `g${g0} L${lv}`, septAdd(c, c.m, c.t, lv, g0));
+        seamcall(c, 'TDH.MEM.SEPT.ADD', c.rec ? `g${g0} L${lv}` : '', septAdd(c, c.m, c.t, lv, g0));
         if (o.mirrorInstall === 'cas-then-seamcall' && c.loc(L.sc) !== ST.success) retryOrBug(c, c.loc(L.sc), 'SEPT.ADD');
       },
     },
@@ -737,14 +739,14 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             c.setLoc(L.aux2, 1);
             return;
           }
-          const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, lv === 1 ? pageAdd(c, c.m, c.t, g0, leafPfn(c.loc(L.new))) : ST.stateIncorrect);
+          const st = seamcall(c, 'TDH.MEM.PAGE.ADD', c.rec ? `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}` : '', lv === 1 ? pageAdd(c, c.m, c.t, g0, leafPfn(c.loc(L.new))) : ST.stateIncorrect);
           if (st === ST.success) c.seen(WITNESS['private-added']);
           // KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND is owed after the map returns
           if (st === ST.success && p.buildAdd === true && p.measure === true) c.setLoc(L.aux2, 2);
           if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.ADD');
           return;
         }
-        const st = seamcall(c, 'TDH.MEM.PAGE.AUG', `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}`, pageAug(c, c.m, c.t, lv, g0, leafPfn(c.loc(L.new))));
+        const st = seamcall(c, 'TDH.MEM.PAGE.AUG', c.rec ? `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}` : '', pageAug(c, c.m, c.t, lv, g0, leafPfn(c.loc(L.new))));
         if (st === ST.success) c.seen(WITNESS['private-mapped']);
         if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.AUG');
       },
@@ -833,7 +835,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             run: (c: Ctx) => {
               if (c.loc(L.aux2) !== 1) return;
               const pfn = leafPfn(c.loc(L.new));
-              const st = seamcall(c, 'TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c, c.m, c.t, gfn, pfn));
+              const st = seamcall(c, 'TDH.MEM.PAGE.ADD', c.rec ? `g${gfn} L1 pfn${pfn}` : '', pageAdd(c, c.m, c.t, gfn, pfn));
               if (st === ST.success) c.seen(WITNESS['private-added']);
               else c.violate(7, `PAGE.ADD returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
               c.setLoc(L.hook, 0);
@@ -850,7 +852,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             doc: 'KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND over the added page (16 chunks in the kernel, one step here), outside mmu_lock; a failure bugs the VM (ad44aa4c5d3f, 6.19; before: -EIO to userspace, the image is not what userspace measured)',
             run: (c: Ctx) => {
               if (c.loc(L.aux2) !== 2) return;
-              const st = seamcall(c, 'TDH.MR.EXTEND', `g${gfn}`, mrExtend(c, c.m, c.t, gfn));
+              const st = seamcall(c, 'TDH.MR.EXTEND', c.rec ? `g${gfn}` : '', mrExtend(c, c.m, c.t, gfn));
               if (st === ST.success) c.seen(WITNESS.measured);
               else c.violate(7, `TDH.MR.EXTEND returned ${TDX_STATUS[st]?.name}: the page left the TD between PAGE.ADD and its measurement (KVM_BUG_ON)`);
               c.setLoc(L.aux2, 0);

@@ -54,7 +54,7 @@ export function dirtyLogHarvestSteps(o: Options, gfns: number, slot: SlotRef): S
         c.setG(G.bitmap, c.g(G.bitmap) & ~slotMask);
         c.setLoc(L.aux, mask);
         c.setG(G.harvest, c.g(G.harvest) | mask);
-        c.touch(`take dirty bits {${Array.from({ length: gfns }, (_, g) => g).filter((g) => (mask & (1 << g)) !== 0).map((g) => `g${g}`).join(',')}}`);
+        if (c.rec) c.touch(`take dirty bits {${Array.from({ length: gfns }, (_, g) => g).filter((g) => (mask & (1 << g)) !== 0).map((g) => `g${g}`).join(',')}}`);
         if (mask === 0) c.goto('unlock');
       },
     },
@@ -205,7 +205,7 @@ function pickListed(c: Ctx, gfn: number): void {
     if (gfn >= base && gfn < base + m.span(lv + 1)) sp = tb;
   }
   if (sp < 0) {
-    c.note(`no possible NX huge page on the list covers g${gfn}`);
+    if (c.rec) c.note(`no possible NX huge page on the list covers g${gfn}`);
     c.goto('unlock');
     return;
   }
@@ -231,10 +231,10 @@ function pickListed(c: Ctx, gfn: number): void {
     }
     if (tb >= 0) parent = tb;
   }
-  c.touch(`pick listed sp t${sp}`);
+  if (c.rec) c.touch(`pick listed sp t${sp}`);
   c.rcuLock();
   if (parent < 0) {
-    c.note(`no valid root reaches the parent of t${sp}`);
+    if (c.rec) c.note(`no valid root reaches the parent of t${sp}`);
     c.goto('done');
     return;
   }
@@ -275,7 +275,7 @@ export function nxRecoverSteps(o: Options, gfn: number): StepDef[] {
         }
         const f = findSp(c, gfn);
         if (f === undefined) {
-          c.note(`no possible-NX table maps g${gfn}`);
+          if (c.rec) c.note(`no possible-NX table maps g${gfn}`);
           c.goto('unlock');
           return;
         }
@@ -283,7 +283,7 @@ export function nxRecoverSteps(o: Options, gfn: number): StepDef[] {
         c.setLoc(L.table, parent);
         c.setLoc(L.aux, ix);
         c.setLoc(L.aux2, sp + 1);
-        c.touch(`pick sp t${sp} (parent t${parent}[${ix}])`);
+        if (c.rec) c.touch(`pick sp t${sp} (parent t${parent}[${ix}])`);
         c.rcuLock();
       },
     },

@@ -25,6 +25,7 @@ import {
   spteKind,
   SpteKind,
   type StepDef,
+  waitReadLock,
   withA,
   withAT,
   withD,
@@ -166,7 +167,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
               return;
             }
             const zs = zeroStepOn(c.st, c.m, c.t);
-            const st = seamcall(c, 'TDH.VP.ENTER', `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}`, vpEnterBegin(c, c.m, c.t));
+            const st = seamcall(c, 'TDH.VP.ENTER', c.rec ? `vcpu${c.t}${zs ? ' (zero-step mitigation)' : ''}` : '', vpEnterBegin(c, c.m, c.t));
             if (st === ST.busy) {
               c.stay();
               return;
@@ -187,7 +188,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
               c.goto('enter');
               return;
             }
-            c.note(`zero-step mitigation: g${c.st[c.m.zeroStep(c.t)]! >> 4} still unmapped, EPT violation again`);
+            if (c.rec) c.note(`zero-step mitigation: g${c.st[c.m.zeroStep(c.t)]! >> 4} still unmapped, EPT violation again`);
             c.goto('end');
           },
         },
@@ -214,7 +215,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
         const to = m.tlb(c.t, gfn);
         const e = c.st[to]!;
         if (e !== 0 && (!write || ((e & TLB.w) !== 0 && ((e & TLB.d) !== 0 || !o.eptAd)))) {
-          c.touch(`TLB hit g${gfn}`);
+          if (c.rec) c.touch(`TLB hit g${gfn}`);
           touchPage(c, gfn, (e >> 1) & 63, write, priv);
           if (priv) zeroStepProgress(c, m, c.t);
           c.goto('end');
@@ -234,12 +235,12 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           let r = acceptAt(c, m, c.t, lv, gfn);
           if (r === ACCEPT.sizeMismatch) {
             c.seen(WITNESS['accept-size-mismatch']);
-            c.note(`TDG.MEM.PAGE.ACCEPT g${gfn} at 2M: TDX_PAGE_SIZE_MISMATCH (mapped at 4K), accept at 4K`);
+            if (c.rec) c.note(`TDG.MEM.PAGE.ACCEPT g${gfn} at 2M: TDX_PAGE_SIZE_MISMATCH (mapped at 4K), accept at 4K`);
             lv = 1;
             r = acceptAt(c, m, c.t, lv, gfn);
           }
           if (r === ACCEPT.begun) {
-            c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} at ${lv === 1 ? '4K' : '2M'} begins (entry lock)`);
+            if (c.rec) c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} at ${lv === 1 ? '4K' : '2M'} begins (entry lock)`);
             c.goto('accept-finish');
             return;
           }
@@ -249,9 +250,9 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             return;
           }
           if (r === ACCEPT.busy) {
-            c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
+            if (c.rec) c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
           } else {
-            c.note(`EPT violation on private g${gfn} (TDG.MEM.PAGE.ACCEPT at ${lv === 1 ? '4K' : '2M'}: the exit carries the accept level)`);
+            if (c.rec) c.note(`EPT violation on private g${gfn} (TDG.MEM.PAGE.ACCEPT at ${lv === 1 ? '4K' : '2M'}: the exit carries the accept level)`);
             zeroStepViolation(c, m, c.t, gfn);
           }
           c.exitGuest(c.t, true);
@@ -263,7 +264,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           const st = leaf ? septState(leaf.word) : SEPT.free;
           // TDG.MEM.PAGE.ACCEPT: take the entry lock guest-side (TDX_OPERAND_BUSY: locked, or the host-priority bit set)
           if (leaf && st === SEPT.pending && acceptBegin(c, m, c.t, leaf.level, gfn) === ST.success) {
-            c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} begins (entry lock)`);
+            if (c.rec) c.touch(`TDG.MEM.PAGE.ACCEPT g${gfn} begins (entry lock)`);
             c.goto('accept-finish');
             return;
           }
@@ -276,9 +277,9 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             return;
           }
           if (leaf && st === SEPT.pending) {
-            c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
+            if (c.rec) c.note(`TDG.MEM.PAGE.ACCEPT g${gfn}: TDX_OPERAND_BUSY`);
           } else {
-            c.note(`EPT violation on private g${gfn}`);
+            if (c.rec) c.note(`EPT violation on private g${gfn}`);
             zeroStepViolation(c, m, c.t, gfn);
           }
           c.exitGuest(c.t, true);
@@ -304,12 +305,12 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
               if (slotStateOf(c, gfn) === SLOT.valid && (c.g(G.gen) & 1) === 0) c.violate(2, `the guest's access to g${gfn}, which a memslot maps, was emulated as MMIO from a stale per-vCPU MMIO cache entry`);
             } else if (mmioGenCurrent(c.m, c.g(G.gen), mmioGen(v))) {
               c.seen(WITNESS['mmio-emulated']);
-              c.note(`MMIO SPTE of g${gfn} (generation ${mmioGen(v)}): emulated MMIO (KVM_EXIT_MMIO)`);
+              if (c.rec) c.note(`MMIO SPTE of g${gfn} (generation ${mmioGen(v)}): emulated MMIO (KVM_EXIT_MMIO)`);
               if (slotStateOf(c, gfn) === SLOT.valid) c.violate(2, `the guest's access to g${gfn}, which a memslot maps, was emulated as MMIO: a stale MMIO SPTE of the current generation hides the memslot`);
               cacheMmioInfo(c, gfn);
             } else {
               c.seen(WITNESS['mmio-stale']);
-              c.note(`MMIO SPTE of g${gfn}: generation ${mmioGen(v)} is stale${(c.g(G.gen) & 1) !== 0 ? ' (memslot update in progress)' : ''}: RET_PF_INVALID, the page fault path`);
+              if (c.rec) c.note(`MMIO SPTE of g${gfn}: generation ${mmioGen(v)} is stale${(c.g(G.gen) & 1) !== 0 ? ' (memslot update in progress)' : ''}: RET_PF_INVALID, the page fault path`);
             }
             c.exitGuest(c.t, isTdx(c));
             c.goto('end');
@@ -324,14 +325,14 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
             if (dbitLog(o) && write && !leafD(v) && dirtyLogOf(c, gfn) >= 1) c.setG(G.bitmap, c.g(G.bitmap) | (1 << gfn));
             const pfn = leafPfn(v) + (gfn & (m.span(lv) - 1));
             c.put(to, 1 | (pfn << 1) | (leafW(v) ? TLB.w : 0) | (leafD(nv) ? TLB.d : 0));
-            c.touch(`walk g${gfn} -> TLB fill pfn ${pfn}`);
+            if (c.rec) c.touch(`walk g${gfn} -> TLB fill pfn ${pfn}`);
             touchPage(c, gfn, pfn, write, false);
             c.goto('end');
             return;
           }
           break;
         }
-        c.note(`EPT violation on g${gfn}`);
+        if (c.rec) c.note(`EPT violation on g${gfn}`);
         c.exitGuest(c.t, isTdx(c));
         c.goto('end');
       },
@@ -350,7 +351,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
         // the entry lock is released; a host-priority bit a host SEAMCALL set meanwhile stays
         c.put(m.sept(leaf.level, gfn), septWord(st, septPfn(leaf.word), (leaf.word >> 10) & 3, 0) | (leaf.word & HOST_PRIORITY));
         if (leaf.level > 1 && p.accept !== undefined) c.seen(WITNESS['accepted-2m']);
-        c.touch(`ACCEPT g${gfn} done`);
+        if (c.rec) c.touch(`ACCEPT g${gfn} done`);
         c.goto('access');
       },
     },
@@ -511,7 +512,7 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
             c.put(m.page(np), P.allocated);
             c.put(m.pfnOf(g), np);
           }
-          c.touch(`free page ${old} (g${g})${(eff & (1 << g)) === 0 ? ' [not bound: not zapped]' : ''}`);
+          if (c.rec) c.touch(`free page ${old} (g${g})${(eff & (1 << g)) === 0 ? ' [not bound: not zapped]' : ''}`);
         }
       },
     });
@@ -606,7 +607,7 @@ function fastZapBody(o: Options, p = ''): StepDef[] {
           if ((fl & RF.used) === 0 || (fl & (RF.invalid | RF.freed)) !== 0) continue;
           if ((fl & RF.mirror) !== 0 && !o.fastZapIncludesMirror) continue;
           c.put(m.root(r, R.flags), fl | RF.invalid | RF.scheduled);
-          c.touch(`invalidate root${r}`);
+          if (c.rec) c.touch(`invalidate root${r}`);
         }
         // kvm_make_all_cpus_request: every vCPU leaves guest mode and reloads before re-entering
         for (let v = 0; v < c.vcpus; v++) {
@@ -752,7 +753,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef, x: M
       doc: 'install a copy of the slot marked KVM_MEMSLOT_INVALID (kvm_invalidate_memslot; kvm_swap_active_memslots publishes it with the update-in-progress generation)',
       run: (c) => {
         c.put(c.m.slot(slot.index, MS.state), SLOT.invalid);
-        c.touch(`memslot ${slot.id} invalid`);
+        if (c.rec) c.touch(`memslot ${slot.id} invalid`);
         publishMemslots(c, o);
       },
     }, o, x),
@@ -763,7 +764,7 @@ export function memslotDeleteSteps(o: Options, tdx: boolean, slot: SlotRef, x: M
       doc: 'install the final memslots without the slot; guest_memfd bindings of the slot go away',
       run: (c) => {
         c.put(c.m.slot(slot.index, MS.state), SLOT.deleted);
-        c.touch(`memslot ${slot.id} deleted`);
+        if (c.rec) c.touch(`memslot ${slot.id} deleted`);
         c.setG(G.gmemBound, c.g(G.gmemBound) & ~mask);
         publishMemslots(c, o);
       },
@@ -865,11 +866,11 @@ export function memslotCreateSteps(o: Options, slot: SlotRef, x: MemslotExtras =
       doc: 'install the memslots with the new slot (kvm_create_memslot; kvm_swap_active_memslots publishes them with the update-in-progress generation)',
       run: (c) => {
         if (c.st[c.m.slot(slot.index, MS.state)] !== SLOT.deleted) {
-          c.note(`memslot ${slot.id} exists: -EEXIST`);
+          if (c.rec) c.note(`memslot ${slot.id} exists: -EEXIST`);
           return;
         }
         c.put(c.m.slot(slot.index, MS.state), SLOT.valid);
-        c.touch(`memslot ${slot.id} created`);
+        if (c.rec) c.touch(`memslot ${slot.id} created`);
         publishMemslots(c, o);
       },
     }, o, x),
@@ -896,7 +897,7 @@ export function memslotMoveSteps(o: Options, tdx: boolean, slot: SlotRef, to: Sl
       c.put(c.m.slot(slot.index, MS.state), SLOT.deleted);
       c.put(c.m.slot(to.index, MS.state), SLOT.valid);
       for (let k = 0; k < slot.pages; k++) c.put(c.m.pfnOf(to.base + k), c.st[c.m.pfnOf(slot.base + k)]!);
-      c.touch(`memslot ${slot.id} moved to g${to.base}..g${to.base + to.pages - 1} (memslot ${to.id})`);
+      if (c.rec) c.touch(`memslot ${slot.id} moved to g${to.base}..g${to.base + to.pages - 1} (memslot ${to.id})`);
       publishMemslots(c, o);
     },
   }, o, x);
@@ -1008,7 +1009,7 @@ export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
       doc: 'publish the memslot with KVM_MEM_LOG_DIRTY_PAGES (empty dirty bitmap)',
       run: (c) => {
         c.put(c.m.slot(slot.index, MS.dirtyLog), 1);
-        c.touch(`memslot ${slot.id} dirty logging`);
+        if (c.rec) c.touch(`memslot ${slot.id} dirty logging`);
         c.setG(G.bitmap, c.g(G.bitmap) & ~mask);
       },
     },
@@ -1057,7 +1058,7 @@ export function dirtyLogEnableSteps(o: Options, slot: SlotRef): StepDef[] {
       doc: 'the enable ioctl returns: from now on every guest write must be logged',
       run: (c) => {
         c.put(c.m.slot(slot.index, MS.dirtyLog), 2);
-        c.touch(`memslot ${slot.id} dirty logging on`);
+        if (c.rec) c.touch(`memslot ${slot.id} dirty logging on`);
       },
     },
   ];
@@ -1111,7 +1112,7 @@ export function unloadSteps(): StepDef[] {
       name: 'put-roots',
       doc: 'read_lock; kvm_tdp_mmu_put_root for the direct and mirror roots; read_unlock',
       wantsLock: 'read',
-      guard: (c) => c.canRead(),
+      guard: waitReadLock,
       run: (c) => {
         c.exitGuest(c.t, isTdx(c));
         for (const w of [V.droot, V.mroot]) {

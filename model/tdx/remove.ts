@@ -131,7 +131,7 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
         const lv = c.loc(L.level);
         const gfn = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', `g${gfn} L${lv}`, rangeBlock(c, c.m, c.t, lv, gfn));
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', c.rec ? `g${gfn} L${lv}` : '', rangeBlock(c, c.m, c.t, lv, gfn));
         if (st === ST.busy && onBusy(c, o, 'RANGE.BLOCK')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st !== ST.success && st !== ST.busy) c.violate(7, `RANGE.BLOCK returned ${TDX_STATUS[st]?.name}`);
@@ -170,7 +170,7 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
         const gfn = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
         const old = c.loc(L.old);
         const retried = c.g(G.waitSeptZap) !== 0 || c.loc(L.retry) !== 0;
-        const st = seamcall(c, 'TDH.MEM.PAGE.REMOVE', `g${gfn} L${lv}`, pageRemove(c, c.m, c.t, lv, gfn));
+        const st = seamcall(c, 'TDH.MEM.PAGE.REMOVE', c.rec ? `g${gfn} L${lv}` : '', pageRemove(c, c.m, c.t, lv, gfn));
         if (st === ST.busy && onBusy(c, o, 'PAGE.REMOVE')) return;
         if (st === ST.success && retried) c.seen(WITNESS['busy-retried']);
         if (st === ST.success) {
@@ -204,7 +204,7 @@ export function setGuestInhibit(c: Ctx, gfn: number): void {
   let bits = 0;
   for (let g = base; g < base + span; g++) bits |= 1 << g;
   c.put(c.m.hugeBase + HUGE.inhibit, c.st[c.m.hugeBase + HUGE.inhibit]! | bits);
-  c.touch(`guest inhibit g${base}..g${base + span - 1} (no private mapping above 4K)`);
+  if (c.rec) c.touch(`guest inhibit g${base}..g${base + span - 1} (no private mapping above 4K)`);
 }
 
 /**

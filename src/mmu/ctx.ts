@@ -15,6 +15,15 @@ import { FROZEN, formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTabl
 import { type Held, type LocalName, type OpParams, ptrIndex, ptrTable, type RootInfo, sptePtr, type SptePtr, type TlbEntry } from './step-api.js';
 import { pageAdd, pageAug, pageRemove, rangeBlock, septAdd, septRemove, ST, statusName, type TdxStatusName, track, vpExit } from './tdx.js';
 
+/** Returns true when mmu_lock can be taken for read in state `s` (no writer). */
+export function readLockFree(s: Int32Array): boolean {
+  return s[G.writer] === 0;
+}
+/** Returns true when mmu_lock can be taken for write in state `s` (no writer, no reader). */
+export function writeLockFree(s: Int32Array): boolean {
+  return s[G.writer] === 0 && s[G.readers] === 0;
+}
+
 /** Invariant numbers (I1..I12 of the protocol sheet, section 5.3; I13 for private huge pages). */
 export const INV = {
   useAfterFree: 1,
@@ -291,11 +300,11 @@ export class Ctx {
 
   /** Returns true when mmu_lock can be taken for read. */
   canRead(): boolean {
-    return this.st[G.writer] === 0;
+    return readLockFree(this.st);
   }
   /** Returns true when mmu_lock can be taken for write. */
   canWrite(): boolean {
-    return this.st[G.writer] === 0 && this.st[G.readers] === 0;
+    return writeLockFree(this.st);
   }
   /** Takes mmu_lock for read (RL+). */
   lockRead(): void {
@@ -514,7 +523,7 @@ export class Ctx {
     if (published && !this.has(F.wl) && !this.has(F.pagesLock)) this.violate(INV.readLock, `NX metadata of t${tb} changed without mmu_lock held for write or tdp_mmu_pages_lock`);
     const o = this.m.nxBase + w;
     this.put(o, on ? this.st[o]! | (1 << tb) : this.st[o]! & ~(1 << tb));
-    this.touch(`${w === NX.list ? (on ? 'track' : 'untrack') : on ? 'set nx_huge_page_disallowed' : 'clear nx_huge_page_disallowed'} t${tb}`);
+    if (this.rec) this.touch(`${w === NX.list ? (on ? 'track' : 'untrack') : on ? 'set nx_huge_page_disallowed' : 'clear nx_huge_page_disallowed'} t${tb}`);
   }
 
   /** Returns an allocated-but-unpublished table to the pool (CAS failed). */
@@ -535,14 +544,14 @@ export class Ctx {
     this.put(m.table(tb, T.status), TS.queued);
     const w = this.st[G.rcu]!;
     this.put(m.table(tb, T.rcuWaiters), w);
-    this.touch(`call_rcu(free t${tb})`);
+    if (this.rec) this.touch(`call_rcu(free t${tb})`);
     if (w === 0) this.freeTableNow(tb);
   }
   private freeTableNow(tb: number): void {
     const m = this.m;
     this.put(m.table(tb, T.status), TS.freed);
     this.put(m.table(tb, T.rcuWaiters), 0);
-    this.note(`t${tb} freed (grace period over)`);
+    if (this.rec) this.note(`t${tb} freed (grace period over)`);
   }
   // ---- SPTEs by location, the walk iterator (public) ---------------------------------------------
 
@@ -608,7 +617,7 @@ export class Ctx {
     const o = this.m.root(r, R.ref);
     if (this.st[o]! <= 0) return false;
     this.put(o, this.st[o]! + 1);
-    this.touch(`get root${r} (ref ${this.st[o]})`);
+    if (this.rec) this.touch(`get root${r} (ref ${this.st[o]})`);
     return true;
   }
   /**
@@ -620,7 +629,7 @@ export class Ctx {
     const o = m.root(r, R.ref);
     const ref = this.st[o]! - 1;
     this.put(o, ref);
-    this.touch(`put root${r} (ref ${ref})`);
+    if (this.rec) this.touch(`put root${r} (ref ${ref})`);
     if (ref < 0) this.violate(INV.rootRef, `root${r} refcount went negative`);
     if (ref !== 0) return;
     const fl = this.st[m.root(r, R.flags)]!;
@@ -675,7 +684,7 @@ export class Ctx {
   /** Drops every TLB entry of vCPU `v` (a local flush, e.g. on its next VM entry). */
   flushTlb(v: number): void {
     for (let g = 0; g < this.m.gfns; g++) this.setVcpu(v, V.tlb + g, 0);
-    this.touch(`FLUSH vcpu${v}`);
+    if (this.rec) this.touch(`FLUSH vcpu${v}`);
   }
   /** Records a SEAMCALL and its status (an index into TDX_STATUS) in the trace and the thread's `sc` local; returns the status. */
   recordSeamcall(name: string, args: string, st: number): number {
@@ -722,22 +731,22 @@ export class TdxCalls {
   /** TDH.MEM.SEPT.ADD: a non-leaf S-EPT entry at `level` (>= 2) FREE -> NL_MAPPED. */
   septAdd(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.SEPT.ADD', `g${gfn} L${level}`, septAdd(c, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.SEPT.ADD', this.c.rec ? `g${gfn} L${level}` : '', septAdd(c, c.m, c.t, level, gfn));
   }
   /** TDH.MEM.PAGE.AUG: a leaf at `level` FREE -> PENDING mapping `pfn` (runtime, finalized TD). */
   pageAug(level: number, gfn: number, pfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.PAGE.AUG', `g${gfn} L${level} pfn${pfn}`, pageAug(c, c.m, c.t, level, gfn, pfn));
+    return this.call('TDH.MEM.PAGE.AUG', this.c.rec ? `g${gfn} L${level} pfn${pfn}` : '', pageAug(c, c.m, c.t, level, gfn, pfn));
   }
   /** TDH.MEM.PAGE.ADD: a 4K leaf FREE -> MAPPED with `pfn` (build time, TD not finalized). */
   pageAdd(gfn: number, pfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.PAGE.ADD', `g${gfn} L1 pfn${pfn}`, pageAdd(c, c.m, c.t, gfn, pfn));
+    return this.call('TDH.MEM.PAGE.ADD', this.c.rec ? `g${gfn} L1 pfn${pfn}` : '', pageAdd(c, c.m, c.t, gfn, pfn));
   }
   /** TDH.MEM.RANGE.BLOCK: the entry at `level` -> its BLOCKED form, BEPOCH := TD_EPOCH. */
   rangeBlock(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.RANGE.BLOCK', `g${gfn} L${level}`, rangeBlock(c, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.RANGE.BLOCK', this.c.rec ? `g${gfn} L${level}` : '', rangeBlock(c, c.m, c.t, level, gfn));
   }
   /** TDH.MEM.TRACK: TD_EPOCH++ (TDX_PREVIOUS_TLB_EPOCH_BUSY while vCPUs run in the epoch before). */
   track(): TdxStatusName {
@@ -746,12 +755,12 @@ export class TdxCalls {
   /** TDH.MEM.PAGE.REMOVE: a blocked and tracked leaf at `level` -> FREE; the page leaves the TD. */
   pageRemove(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.PAGE.REMOVE', `g${gfn} L${level}`, pageRemove(c, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.PAGE.REMOVE', this.c.rec ? `g${gfn} L${level}` : '', pageRemove(c, c.m, c.t, level, gfn));
   }
   /** TDH.MEM.SEPT.REMOVE: a blocked, tracked non-leaf entry whose children are all FREE -> FREE. */
   septRemove(level: number, gfn: number): TdxStatusName {
     const c = this.c;
-    return this.call('TDH.MEM.SEPT.REMOVE', `g${gfn} L${level}`, septRemove(c, c.m, c.t, level, gfn));
+    return this.call('TDH.MEM.SEPT.REMOVE', this.c.rec ? `g${gfn} L${level}` : '', septRemove(c, c.m, c.t, level, gfn));
   }
   /** Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE after TRACK). */
   kickAll(): void {

@@ -6,7 +6,7 @@
  */
 import { fail } from '../core/diagnostic.js';
 import type { ItfValue, Model, Property } from '../check/model.js';
-import { Ctx, newRecord, type StepRecord } from './ctx.js';
+import { Ctx, newRecord, readLockFree, type StepRecord, writeLockFree } from './ctx.js';
 import { F, G, L, MmuLayout, MS, type Geometry, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
@@ -229,8 +229,14 @@ export class MmuMachine implements Model {
     c.nextPc = pc + 1;
     c.prog = prog;
     c.rec = rec;
-    if (cs.def.guard && !cs.def.guard(c)) return undefined;
-    cs.def.run(c);
+    const lg = cs.lockGuard;
+    if (lg !== 0) {
+      if (lg === 1 ? !readLockFree(out) : !writeLockFree(out)) return undefined;
+    } else {
+      const guard = cs.guard;
+      if (guard !== undefined && !guard.call(cs.def, c)) return undefined;
+    }
+    cs.run.call(cs.def, c);
     let np = c.nextPc;
     if (np < cs.opStart || np >= cs.opEnd) {
       const m = this.layout;
@@ -273,7 +279,7 @@ export class MmuMachine implements Model {
    * undefined at a step that does not, or at the end): all `contended()` knows of another thread.
    */
   lockWaitAt(u: number, pc: number): 'read' | 'write' | undefined {
-    return pc < 0 ? undefined : this.programs[u]!.steps[pc]?.def.wantsLock;
+    return pc < 0 ? undefined : this.programs[u]!.steps[pc]?.wantsLock;
   }
 
   /** Appends the enabled threads of `state`. */
@@ -288,14 +294,17 @@ export class MmuMachine implements Model {
     const prog = this.programs[t]!;
     const cs = prog.steps[pc];
     if (cs === undefined) return false;
-    if (!cs.def.guard) return true;
+    const lg = cs.lockGuard;
+    if (lg !== 0) return lg === 1 ? readLockFree(state) : writeLockFree(state);
+    const guard = cs.guard;
+    if (guard === undefined) return true;
     const c = this.ctx;
-    c.s = state;
+    c.st = state;
     c.t = t;
     c.pc = pc;
     c.prog = prog;
     c.rec = null;
-    return cs.def.guard(c);
+    return guard.call(cs.def, c);
   }
 
   /** Runs thread `action`'s next step. */

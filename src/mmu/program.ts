@@ -314,9 +314,30 @@ export function editOperations(insts: readonly OpInstance[], edits: readonly Ste
   return work.map(finishEditing);
 }
 
+/**
+ * The guard of a step that waits until mmu_lock can be taken for read (`c.canRead()`): the
+ * interpreter recognises it and tests the lock word itself (see {@link CompiledStep.lockGuard}).
+ */
+export const waitReadLock = (c: Ctx): boolean => c.canRead();
+/** The guard of a step that waits until mmu_lock can be taken for write (`c.canWrite()`), see {@link waitReadLock}. */
+export const waitWriteLock = (c: Ctx): boolean => c.canWrite();
+
 /** A compiled step: the definition plus where it sits. */
 export interface CompiledStep {
   readonly def: StepDef;
+  /**
+   * `def.guard`, `def.run` and `def.wantsLock` copied here: step definitions come in many object
+   * shapes (literals, spreads, edits), compiled steps in one, so the interpreter's loads of these
+   * stay monomorphic. Called with `def` as `this`.
+   */
+  readonly guard: ((c: Ctx) => boolean) | undefined;
+  readonly run: (c: Ctx) => void;
+  readonly wantsLock: 'read' | 'write' | undefined;
+  /**
+   * 1 when the guard is {@link waitReadLock}, 2 when it is {@link waitWriteLock} (the interpreter
+   * tests `readLockFree` / `writeLockFree` on the state without calling it), else 0.
+   */
+  readonly lockGuard: 0 | 1 | 2;
   /** Index of its operation in the thread's script. */
   readonly opIndex: number;
   /** First pc of the operation. */
@@ -362,7 +383,11 @@ export function compileProgram(ops: readonly OpInstance[]): CompiledProgram {
       labels.set(s.name, start + i);
     });
     for (const [gone, succ] of op.removed ?? []) labels.set(gone, succ === 'end' ? end : (labels.get(succ) ?? end));
-    for (const def of op.steps) steps.push({ def: op.sharedOnly && def.tdx ? deadTdxStep(op, def) : def, opIndex, opStart: start, opEnd: end, labels, op });
+    for (const d of op.steps) {
+      const def = op.sharedOnly && d.tdx ? deadTdxStep(op, d) : d;
+      const lockGuard = def.guard === waitReadLock ? 1 : def.guard === waitWriteLock ? 2 : 0;
+      steps.push({ def, guard: def.guard, run: def.run, wantsLock: def.wantsLock, lockGuard, opIndex, opStart: start, opEnd: end, labels, op });
+    }
   });
   return { steps, ops };
 }
