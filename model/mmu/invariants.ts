@@ -103,6 +103,26 @@ const broken = (s: Int32Array, k: number): boolean => (s[G.viol]! & (1 << (k - 1
 export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly WitnessName[]): Property[] {
   const m = mm.layout;
   const threads = m.geometry.threads;
+  const { vcpus, roots, tables, levels } = m.geometry;
+  // Offsets the hot checks read, computed once (they run on most states).
+  const offs = (n: number, f: (i: number) => number): Int32Array => Int32Array.from({ length: n }, (_, i) => f(i));
+  const tFlags = offs(threads, (t) => m.local(t, L.flags));
+  const tLevel = offs(threads, (t) => m.local(t, L.level));
+  const tIt1 = offs(threads, (t) => m.local(t, L.it1));
+  const tRoot = offs(threads, (t) => m.local(t, L.root));
+  const vDroot = offs(vcpus, (v) => m.vcpu(v, V.droot));
+  const vMroot = offs(vcpus, (v) => m.vcpu(v, V.mroot));
+  const rFlags = offs(roots, (r) => m.root(r, R.flags));
+  const rTable = offs(roots, (r) => m.root(r, R.table));
+  const rRef = offs(roots, (r) => m.root(r, R.ref));
+  const tbStatus = offs(tables, (tb) => m.table(tb, T.status));
+  /** Table `tb` is free or freed (I1). */
+  const gone = (s: Int32Array, tb: number): boolean => {
+    const st = s[tbStatus[tb]!]!;
+    return st === TS.freed || st === TS.free;
+  };
+  /** Root slot `r` is freed (I1). */
+  const rootFreed = (s: Int32Array, r: number): boolean => (s[rFlags[r]!]! & RF.freed) !== 0;
   // Scratch of the checks below (they run on every state: no allocation per call).
   const reach = new Uint8Array(m.geometry.tables);
   const removing = new Uint8Array(m.geometry.tables);
@@ -169,28 +189,25 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     inv(1, (s) => {
       // no thread inside an RCU read section walks a freed table; no held root reference, vCPU root or
       // root table is freed (the step hook additionally catches a read/CAS/store of a freed table)
-      const gone = (tb: number): boolean => {
-        const st = s[m.table(tb, T.status)]!;
-        return st === TS.freed || st === TS.free;
-      };
-      const rootFreed = (r: number): boolean => (s[m.root(r, R.flags)]! & RF.freed) !== 0;
       for (let t = 0; t < threads; t++) {
-        const fl = s[m.local(t, L.flags)]!;
-        const lv = s[m.local(t, L.level)]!;
-        if ((fl & F.rcu) !== 0 && lv >= 1 && lv <= m.geometry.levels) {
-          for (let l = lv; l <= m.geometry.levels; l++) if (gone(s[m.local(t, L.it1 + l - 1)]!)) return false;
+        const fl = s[tFlags[t]!]!;
+        if ((fl & F.rcu) !== 0) {
+          const lv = s[tLevel[t]!]!;
+          if (lv >= 1 && lv <= levels) {
+            for (let l = lv; l <= levels; l++) if (gone(s, s[tIt1[t]! + l - 1]!)) return false;
+          }
         }
-        if ((fl & F.rootRef) !== 0 && rootFreed(s[m.local(t, L.root)]!)) return false;
+        if ((fl & F.rootRef) !== 0 && rootFreed(s, s[tRoot[t]!]!)) return false;
       }
-      for (let v = 0; v < m.geometry.vcpus; v++) {
-        const d = s[m.vcpu(v, V.droot)]!;
-        if (d >= 0 && rootFreed(d)) return false;
-        const mr = s[m.vcpu(v, V.mroot)]!;
-        if (mr >= 0 && rootFreed(mr)) return false;
+      for (let v = 0; v < vcpus; v++) {
+        const d = s[vDroot[v]!]!;
+        if (d >= 0 && rootFreed(s, d)) return false;
+        const mr = s[vMroot[v]!]!;
+        if (mr >= 0 && rootFreed(s, mr)) return false;
       }
-      for (let r = 0; r < m.geometry.roots; r++) {
-        const fl = s[m.root(r, R.flags)]!;
-        if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0 && gone(s[m.root(r, R.table)]!)) return false;
+      for (let r = 0; r < roots; r++) {
+        const fl = s[rFlags[r]!]!;
+        if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0 && gone(s, s[rTable[r]!]!)) return false;
       }
       return true;
     }),
@@ -378,10 +395,10 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       return true;
     }),
     inv(10, (s) => {
-      for (let r = 0; r < m.geometry.roots; r++) {
-        const fl = s[m.root(r, R.flags)]!;
+      for (let r = 0; r < roots; r++) {
+        const fl = s[rFlags[r]!]!;
         if ((fl & RF.used) === 0) continue;
-        const ref = s[m.root(r, R.ref)]!;
+        const ref = s[rRef[r]!]!;
         if ((fl & RF.freed) !== 0) {
           if (ref !== 0 || (fl & RF.invalid) === 0) return false;
           continue;
@@ -389,11 +406,11 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         // the last put frees a root (kvm_tdp_mmu_put_root): a live root without references is leaked (a889ea54b3da)
         if (ref === 0) return false;
         let need = (fl & RF.invalid) === 0 || (fl & RF.scheduled) !== 0 ? 1 : 0;
-        for (let v = 0; v < m.geometry.vcpus; v++) {
-          if (s[m.vcpu(v, V.droot)] === r) need++;
-          if (s[m.vcpu(v, V.mroot)] === r) need++;
+        for (let v = 0; v < vcpus; v++) {
+          if (s[vDroot[v]!] === r) need++;
+          if (s[vMroot[v]!] === r) need++;
         }
-        for (let t = 0; t < threads; t++) if ((s[m.local(t, L.flags)]! & F.rootRef) !== 0 && s[m.local(t, L.root)] === r) need++;
+        for (let t = 0; t < threads; t++) if ((s[tFlags[t]!]! & F.rootRef) !== 0 && s[tRoot[t]!] === r) need++;
         if (ref < need) return false;
       }
       return true;
