@@ -112,6 +112,8 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
   const tRoot = offs(threads, (t) => m.local(t, L.root));
   const vDroot = offs(vcpus, (v) => m.vcpu(v, V.droot));
   const vMroot = offs(vcpus, (v) => m.vcpu(v, V.mroot));
+  const vReq = offs(vcpus, (v) => m.vcpu(v, V.req));
+  const vTlb = offs(vcpus, (v) => m.tlb(v, 0));
   const rFlags = offs(roots, (r) => m.root(r, R.flags));
   const rTable = offs(roots, (r) => m.root(r, R.table));
   const rRef = offs(roots, (r) => m.root(r, R.ref));
@@ -290,14 +292,15 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       // a write-protection flush still due (dirty-log harvest flushes after dropping mmu_lock) covers W only
       let wpPending = false;
       for (let t = 0; t < threads; t++) {
-        const fl = s[m.local(t, L.flags)]!;
+        const fl = s[tFlags[t]!]!;
         if ((fl & F.flush) !== 0 && (fl & (F.rl | F.wl)) !== 0) pending = true;
         if ((fl & F.wpFlush) !== 0) wpPending = true;
       }
-      for (let v = 0; v < m.geometry.vcpus; v++) {
-        if ((s[m.vcpu(v, V.req)]! & REQ.freeObsoleteRoots) !== 0) continue;
+      for (let v = 0; v < vcpus; v++) {
+        if ((s[vReq[v]!]! & REQ.freeObsoleteRoots) !== 0) continue;
+        const tlb0 = vTlb[v]!;
         for (let g = 0; g < m.gfns; g++) {
-          const e = s[m.tlb(v, g)]!;
+          const e = s[tlb0 + g]!;
           if (e === 0) continue;
           const pfn = (e >> 1) & 63;
           if ((e & TLB.priv) !== 0) {

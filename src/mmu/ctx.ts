@@ -219,6 +219,10 @@ export class Ctx {
   /** Continues at step `label` of the current operation (`start` and `end` are implicit). */
   goto(label: string): void {
     const cs = this.prog!.steps[this.pc]!;
+    if (label === cs.lastLabel) {
+      this.nextPc = cs.lastLabelPc;
+      return;
+    }
     if (label === 'end') {
       this.nextPc = cs.opEnd;
       return;
@@ -233,6 +237,8 @@ export class Ctx {
         hint: `steps of ${cs.op.op}: ${cs.op.steps.map((s) => s.name).join(', ')}`,
       });
     }
+    cs.lastLabel = label;
+    cs.lastLabelPc = to;
     this.nextPc = to;
   }
   /** Stays on the current step (a spin: the step will run again). */

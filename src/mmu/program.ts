@@ -338,6 +338,12 @@ export interface CompiledStep {
    * tests `readLockFree` / `writeLockFree` on the state without calling it), else 0.
    */
   readonly lockGuard: 0 | 1 | 2;
+  /**
+   * The label of this step's last `goto` and its pc: a one-entry cache in front of `labels` (a
+   * step jumps to one or two labels, each `goto` would otherwise look its label up).
+   */
+  lastLabel: string;
+  lastLabelPc: number;
   /** Index of its operation in the thread's script. */
   readonly opIndex: number;
   /** First pc of the operation. */
@@ -386,7 +392,7 @@ export function compileProgram(ops: readonly OpInstance[]): CompiledProgram {
     for (const d of op.steps) {
       const def = op.sharedOnly && d.tdx ? deadTdxStep(op, d) : d;
       const lockGuard = def.guard === waitReadLock ? 1 : def.guard === waitWriteLock ? 2 : 0;
-      steps.push({ def, guard: def.guard, run: def.run, wantsLock: def.wantsLock, lockGuard, opIndex, opStart: start, opEnd: end, labels, op });
+      steps.push({ def, guard: def.guard, run: def.run, wantsLock: def.wantsLock, lockGuard, lastLabel: '', lastLabelPc: -1, opIndex, opStart: start, opEnd: end, labels, op });
     }
   });
   return { steps, ops };
