@@ -219,6 +219,7 @@ export class MmuMachine implements Model {
     if (cs === undefined) return undefined;
     const c = this.ctx;
     this.lastThread = -1;
+    this.cleared = false;
     if (out !== state && !copied) out.set(state);
     c.st = out;
     c.raw = false;
@@ -238,10 +239,12 @@ export class MmuMachine implements Model {
     cs.run.call(cs.def, c);
     let np = c.nextPc;
     if (np < cs.opStart || np >= cs.opEnd) {
-      // The operation ended: its locals (not the held-resource flags) go back to 0, through the
-      // context so that `written` lists the ones that change.
-      const l0 = this.layout.local(t, 0);
-      for (let i = 0; i < L.count; i++) if (i !== L.flags && out[l0 + i] !== 0) c.put(l0 + i, 0);
+      // The operation ended: its locals (not the held-resource flags) go back to 0. They are
+      // written whatever their value, unread (footprint POR records this step's writes and reads:
+      // writing only the non-zero ones would make some steps invisible and change reduced counts).
+      const m = this.layout;
+      for (let i = 0; i < L.count; i++) if (i !== L.flags) out[m.local(t, i)] = 0;
+      this.cleared = true;
     }
     if (np >= prog.steps.length) np = -1;
     return np;
@@ -334,23 +337,29 @@ export class MmuMachine implements Model {
 
   /** The thread whose step the last `next` ran (-1 after one that failed). */
   private lastThread = -1;
+  /** True when the last step ended its operation (`runStep` cleared the thread's locals). */
+  private cleared = false;
 
   /**
    * `Model.written`: the words the last `next` wrote through the step context's primitives (the
-   * context lists them, see `Ctx.put`; `runStep` clears a finished operation's locals through it
-   * too) and the thread's pc; -1 when the step took the state directly (`c.s`, a user-written
-   * step: `Ctx.raw`).
+   * context lists them, see `Ctx.put`), the thread's pc, and its locals when the step ended its
+   * operation (`runStep` sets these itself); -1 when the step took the state directly (`c.s`, a
+   * user-written step: `Ctx.raw`).
    */
   written(words: Int32Array): number {
     const c = this.ctx;
     const t = this.lastThread;
     if (t < 0 || c.raw) return -1;
     const n = c.nw;
-    if (n + 1 > words.length) return -1;
+    const pc = this.layout.pc(t);
+    const all = this.cleared ? L.count : 0;
+    if (n + 1 + all > words.length) return -1;
     const wl = c.wl;
     for (let k = 0; k < n; k++) words[k] = wl[k]!;
-    words[n] = this.layout.pc(t);
-    return n + 1;
+    words[n] = pc;
+    const l0 = this.layout.local(t, 0);
+    for (let i = 0; i < all; i++) words[n + 1 + i] = l0 + i;
+    return n + 1 + all;
   }
 
   /** Runs thread `action`'s next step while recording what it touched (for trace display and replay). */

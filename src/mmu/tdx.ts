@@ -141,7 +141,7 @@ export function septAdd(ref: StateRef, m: MmuLayout, t: number, level: number, g
   x.put(o, septWord(SEPT.nlMapped));
   const span = m.span(level);
   const base = gfn & ~(span - 1);
-  for (let l = level - 1; l >= 1; l--) for (let g = base; g < base + span; g += m.span(l)) if (s[m.sept(l, g)] !== 0) x.put(m.sept(l, g), 0);
+  for (let l = level - 1; l >= 1; l--) for (let g = base; g < base + span; g += m.span(l)) x.put(m.sept(l, g), 0);
   return ST.success;
 }
 
