@@ -29,6 +29,66 @@ export interface CoreSettings {
 export const MAX_MERGE = 64;
 
 /**
+ * A chain of merged steps, shared by the safety search and liveness mode (each has its own rule
+ * for which step may be merged: `pick`). {@link MergeChain.run} starts from `t`, a successor just
+ * generated, and takes `pick(t, th)` (a position in `acts`, which `pick` fills, or -1) up to
+ * {@link MAX_MERGE} times while `t` is inside the `within` boundary. With `stepFrom` the chain
+ * runs in place in `t` (the caller's buffer, which it puts back by the written words); else it
+ * alternates between `t` and `spare`. Each step's written words are appended to `wbuf[0..nw)`,
+ * read right after the step (`pick` runs steps of its own); an unknown list, or one that does not
+ * fit, makes `nw` -1. After `run`: `t` the state reached, `nw` the words listed, `steps` how many
+ * steps were merged.
+ */
+export class MergeChain {
+  t: Int32Array;
+  nw = 0;
+  steps = 0;
+  constructor(
+    private readonly model: Model,
+    private readonly spare: Int32Array,
+    private readonly acts: number[],
+    private readonly pick: (s: Int32Array, th: number) => number,
+    private readonly within: ((s: Int32Array) => boolean) | null,
+    private readonly stepFrom: ((s: Int32Array, a: number, out: Int32Array) => boolean) | null,
+    private readonly written: ((words: Int32Array) => number) | null,
+    private readonly wbuf: Int32Array,
+    private readonly wtmp: Int32Array,
+  ) {
+    this.t = spare;
+  }
+  run(t: Int32Array, th: number, nw: number): void {
+    const { model, acts, pick, within, stepFrom, written, wbuf, wtmp } = this;
+    let w = this.spare;
+    let steps = 0;
+    for (let c = 0; c < MAX_MERGE; c++) {
+      if (within !== null && !within(t)) break;
+      const b = pick(t, th);
+      if (b < 0) break;
+      if (stepFrom !== null) {
+        if (!stepFrom(t, acts[b]!, t)) break;
+      } else {
+        if (!model.next(t, acts[b]!, w)) break;
+        const x = t;
+        t = w;
+        w = x;
+      }
+      steps++;
+      if (nw >= 0) {
+        const k = written!(wtmp);
+        if (k < 0 || nw + k > wbuf.length) nw = -1;
+        else {
+          for (let q = 0; q < k; q++) wbuf[nw + q] = wtmp[q]!;
+          nw += k;
+        }
+      }
+    }
+    this.t = t;
+    this.nw = nw;
+    this.steps = steps;
+  }
+}
+
+/**
  * Statement merging, SPIN's analogue: returns the position in `acts` (the enabled actions of `state`,
  * filled here) of the action that partial-order reduction would explore alone in `state` when that
  * reduced set is a single local action, or -1. A successor whose reduced set is such a singleton
@@ -526,8 +586,8 @@ export class BfsCore {
     // writes into it (the merged steps after it too, in place), and the words they wrote are put
     // back after (no copy of the whole state per successor).
     const stepFrom = written !== null && model.stepFrom ? model.stepFrom.bind(model) : null;
-    const wtmp = this.wtmp;
     const wbuf = this.wbuf;
+    const chain = new MergeChain(model, this.succ2, mActs, (u) => mergeStep(model, u, mActs, thread, mSel), within, stepFrom, written, wbuf, this.wtmp);
     const mark = this.mark;
     const chg = this.chg;
     const compact = this.compact;
@@ -608,32 +668,10 @@ export class BfsCore {
         // The words written so far (into `wbuf`), or -1: unknown.
         let nw = written !== null ? written(wbuf) : -1;
         if (merge) {
-          let w = this.succ2;
-          for (let c = 0; c < MAX_MERGE; c++) {
-            if (within !== null && !within(t)) break;
-            const b = mergeStep(model, t, mActs, thread, mSel);
-            if (b < 0) break;
-            if (stepFrom !== null) {
-              // In place: `t` is `succ`, which holds the state the step starts from.
-              if (!stepFrom(t, mActs[b]!, t)) break;
-            } else {
-              if (!model.next(t, mActs[b]!, w)) break;
-              const x = t;
-              t = w;
-              w = x;
-            }
-            this.generated++;
-            // The union of the chain's written words (read right after the step: `mergeStep`
-            // runs steps of its own).
-            if (nw >= 0) {
-              const k = written!(wtmp);
-              if (k < 0 || nw + k > wbuf.length) nw = -1;
-              else {
-                for (let q = 0; q < k; q++) wbuf[nw + q] = wtmp[q]!;
-                nw += k;
-              }
-            }
-          }
+          chain.run(t, -1, nw);
+          t = chain.t;
+          nw = chain.nw;
+          this.generated += chain.steps;
         }
         if (stepFrom !== null) restore = nw;
         if (symmetry) {

@@ -62,7 +62,7 @@ import { Level, decode } from './frontier.js';
 import { ActVec, Budget, type Found, IntVec, type Search, U8Vec, clear, propTable, runAsync, runSync } from './common.js';
 import { buildResult } from './result.js';
 import { chainOf, initialRoots, replayChain, unmergePath } from './trace.js';
-import { MAX_MERGE } from './bfs-core.js';
+import { MergeChain } from './bfs-core.js';
 import { singleThreadStats } from './store.js';
 import type { CheckOptions, CheckResult, Fairness, LassoThread, LivenessInfo, ModelCounterexample, Root, Trace } from './types.js';
 
@@ -171,7 +171,7 @@ class IdTable {
  * once reorders the run by independent invisible steps: a fair run without progress (or without P)
  * becomes one of the reduced graph, which then holds a fair SCC without progress. Merging only a
  * thread's own steps keeps the edge's thread (one byte) exact. Local steps form no cycle (the
- * obligation of `isLocal`), and chains are cut at {@link MAX_MERGE}.
+ * obligation of `isLocal`), and chains are cut at `MAX_MERGE` (bfs-core.ts, {@link MergeChain}).
  */
 function mergeOn(model: Model, opts: CheckOptions): boolean {
   return !!model.isLocal && !!model.actionThread && (opts.por ?? true) && (opts.merge ?? true);
@@ -553,6 +553,7 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
   // holds the expanded state between its successors and only the written words are put back.
   const written = model.written ? model.written.bind(model) : null;
   const stepFrom = written !== null && model.stepFrom ? model.stepFrom.bind(model) : null;
+  const chain = new MergeChain(model, succ2, mActs, (u, th) => ownLocalStep(model, u, th, mActs), within, stepFrom, written, wbuf, wtmp);
 
   /** Runs the cycle analysis over the expanded states; sets `live`. */
   const analyse = (): void => {
@@ -651,33 +652,12 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
               throw new DiagnosticError(diagnostic('MMC202', `model ${model.name}: actionThread returned ${th} for '${model.formatAction(state, a)}'; liveness mode numbers threads 0..31`));
             }
             en |= 1 << th;
-            let tgt = succ;
+            let tgt: Int32Array = succ;
             if (merge) {
-              let spare = succ2;
-              for (let c = 0; c < MAX_MERGE; c++) {
-                if (within !== null && !within(tgt)) break;
-                const b = ownLocalStep(model, tgt, th, mActs);
-                if (b < 0) break;
-                if (stepFrom !== null) {
-                  // In place: `tgt` is `succ`, which holds the state the step starts from.
-                  if (!stepFrom(tgt, mActs[b]!, tgt)) break;
-                } else {
-                  if (!model.next(tgt, mActs[b]!, spare)) break;
-                  const x = tgt;
-                  tgt = spare;
-                  spare = x;
-                }
-                generated++;
-                // The union of the chain's written words (read right after the step).
-                if (nw >= 0) {
-                  const k = written!(wtmp);
-                  if (k < 0 || nw + k > wbuf.length) nw = -1;
-                  else {
-                    for (let j = 0; j < k; j++) wbuf[nw + j] = wtmp[j]!;
-                    nw += k;
-                  }
-                }
-              }
+              chain.run(tgt, th, nw);
+              tgt = chain.t;
+              nw = chain.nw;
+              generated += chain.steps;
             }
             if (stepFrom !== null) restore = nw;
             if (within !== null && !within(tgt)) continue;
