@@ -74,6 +74,10 @@ export interface Scenario {
   readonly mmioGenBits?: number;
   /** The per-vCPU MMIO cache is modelled (geometry `mmioCache`). */
   readonly mmioCache?: boolean;
+  /** enable_mmio_caching (geometry `mmioCaching`, default true). */
+  readonly mmioCaching?: boolean;
+  /** The page-table page counters are in the state (geometry `counters`). */
+  readonly pageCounters?: boolean;
 }
 
 /** Returns the scenario the model builds from a (checked) public-format scenario. */
@@ -96,6 +100,8 @@ export function toScenario(spec: ScenarioSpec): Scenario {
     ...(spec.symmetricGfns !== undefined ? { symmetricGfns: spec.symmetricGfns } : {}),
     ...(spec.mmioGenBits !== undefined ? { mmioGenBits: spec.mmioGenBits } : {}),
     ...(spec.mmioCache !== undefined ? { mmioCache: spec.mmioCache } : {}),
+    ...(spec.mmioCaching !== undefined ? { mmioCaching: spec.mmioCaching } : {}),
+    ...(spec.pageCounters !== undefined ? { pageCounters: spec.pageCounters } : {}),
     vcpus: spec.vcpus,
     threads: spec.threads,
     ...(spec.setup !== undefined ? { setup: spec.setup.map(([t, c]) => [typeof t === 'number' ? t : names.indexOf(t), c] as const) } : {}),
@@ -252,6 +258,9 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const huge = scn.host?.huge ?? true;
   const hostLevel = pfns.map((_, g) => (huge === true ? levels : huge !== false && huge.includes(g) ? 2 : 1));
   const locks = tdx && scn.tdxLocks === true;
+  // tdx_bringup (vmx/tdx.c, 6.16+) refuses TDX when enable_mmio_caching is off: a TD needs MMIO SPTEs
+  // (its shared MMIO faults are converted to #VE by the suppress-#VE bit they leave clear)
+  if (tdx && scn.mmioCaching === false) fail('MMC301', "mmioCaching: false with vm: 'tdx': KVM does not offer TDX without MMIO caching (tdx_bringup disables TDX when enable_mmio_caching is off)", { subject: 'mmioCaching' });
   // munmap names the memslot whose backing it unmaps; a moved slot's backing follows it to its destination
   const calls = [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)];
   for (const c of calls) {
@@ -294,6 +303,9 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       ...(locks ? { tdxLocks: true } : {}),
       ...(scn.mmioGenBits !== undefined ? { mmioGenBits: scn.mmioGenBits } : {}),
       ...(scn.mmioCache === true ? { mmioCache: true } : {}),
+      ...(scn.mmioCaching === false ? { mmioCaching: false } : {}),
+      // the counters join the state when the scenario asks, or when an option changes how they are kept
+      ...(scn.pageCounters === true || o.tdpMmuPagesAccount !== 'atomic' ? { counters: true } : {}),
       // the guest-inhibit word joins the state only when a private fault carries a guest accept level
       ...(tdx && o.tdxHugePages && [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.accept !== undefined) ? { tdxHuge: true } : {}),
     },

@@ -270,6 +270,18 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
   const nxBeforeLink = (c: Ctx, tb: number): void => {
     if (p.nx === true && o.nxFlagBeforeLink) c.nxSet(NX.flag, tb, true, false);
   };
+  /** Where the walk goes once a new table is linked (and counted). */
+  const afterLink = p.nx === true ? 'track-nx' : 'read-entry';
+  const plainCount = o.tdpMmuPagesAccount === 'plain';
+  /** The table is linked: tdp_account_mmu_page (atomic: done with the link; plain: only loaded here, stored by step 'account'). */
+  const linked = (c: Ctx): void => {
+    if (!plainCount) {
+      c.goto(afterLink);
+      return;
+    }
+    c.deferPagesCount();
+    c.goto('account');
+  };
   /** Mirror install before its SEAMCALL: CAS(e, old, FROZEN) (freeze) or CAS(e, old, v) (cas-then-seamcall); nothing for seamcall-then-cas. Returns false when it lost the CAS. */
   const mirrorPublish = (c: Ctx, old: number, v: number, unalloc?: number): boolean =>
     o.mirrorInstall === 'seamcall-then-cas' || casOrRetry(c, old, o.mirrorInstall === 'freeze' ? FROZEN : v, unalloc);
@@ -454,7 +466,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     },
     {
       name: 'slot-lookup',
-      doc: 'memslot lookup: KVM_MEMSLOT_INVALID -> RET_PF_RETRY (invalidSlotFault; KVM_PRE_FAULT_MEMORY: -EAGAIN); no slot: a private gfn exits to userspace (KVM_EXIT_MEMORY_FAULT), a shared one goes on to install an MMIO SPTE (kvm_handle_noslot_fault)',
+      doc: 'memslot lookup: KVM_MEMSLOT_INVALID -> RET_PF_RETRY (invalidSlotFault; KVM_PRE_FAULT_MEMORY: -EAGAIN); no slot: a private gfn exits to userspace (KVM_EXIT_MEMORY_FAULT), a shared one goes on to install an MMIO SPTE (kvm_handle_noslot_fault), or with MMIO caching off (mmioCaching) is emulated at once',
       run: (c) => {
         const st = slotStateOf(c, gfn);
         if (st === SLOT.invalid && p.prefault && o.prefaultInvalidSlot === 'eagain') {
@@ -472,6 +484,13 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           c.note(st === SLOT.invalid ? 'memslot invalid, handled as no memslot: MMIO (before e0c378684b65)' : 'no memslot: emulated MMIO, an MMIO SPTE will be cached');
           // kvm_handle_noslot_fault: vcpu_cache_mmio_info (the per-vCPU MMIO cache, scenario field mmioCache)
           cacheMmioInfo(c, gfn);
+          if (!c.m.mmioCaching) {
+            // enable_mmio_caching off (scenario field mmioCaching): RET_PF_EMULATE at once, no MMIO
+            // SPTE, so the next access to the gfn takes the EPT violation again
+            c.note('MMIO caching is off (enable_mmio_caching): emulated at once, no MMIO SPTE (RET_PF_EMULATE)');
+            exitWith(c, OUT.done);
+            return;
+          }
           c.setLoc(L.end, NOSLOT);
         }
       },
@@ -584,9 +603,21 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
         if (!casOrRetry(c, old, mkLink(tb), tb)) return;
         c.seen(WITNESS['huge-split']);
         iterDown(c, tb);
-        c.goto(p.nx === true ? 'track-nx' : 'read-entry');
+        linked(c);
       },
     },
+    ...(plainCount
+      ? [
+          {
+            name: 'account',
+            doc: 'tdp_account_mmu_page with a plain counter (tdpMmuPagesAccount plain): store the value loaded in the linking step, + 1',
+            run: (c: Ctx) => {
+              c.storePagesCount();
+              c.goto(afterLink);
+            },
+          } satisfies StepDef,
+        ]
+      : []),
     ...(p.nx === true
       ? [
           {
@@ -644,7 +675,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           nxBeforeLink(c, tb);
           if (!casOrRetry(c, old, mkLink(tb), tb)) return;
           iterDown(c, tb);
-          c.goto(p.nx === true ? 'track-nx' : 'read-entry');
+          linked(c);
           return;
         }
         if (!mirrorPublish(c, old, mkLink(tb), tb)) return;
@@ -673,7 +704,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
         c.setLoc(L.hook, 0);
         if (!mirrorFinish(c, old, mkLink(tb), st, 'SEPT.ADD', tb)) return;
         iterDown(c, tb);
-        c.goto('read-entry');
+        linked(c);
       },
     },
     {

@@ -8,7 +8,8 @@
  *
  * The shared part (BASE) is deliberately generous: mmu_lock, RCU, SRCU, the violation and witness
  * words, every table, root and host page, every vCPU's mode, requests, epoch and TLB, the S-EPT,
- * the TDX globals and the TDX module's lock words (tdxLocks). Operations differ in the memslot / invalidation globals and the pfn map, in
+ * the TDX globals, the TDX module's lock words (tdxLocks) and the page-table page counters (a
+ * link or unlink of a table updates them, geometry `counters`). Operations differ in the memslot / invalidation globals and the pfn map, in
  * whether they read other threads' lock-wait modes (the walks that yield: `contended()` asks which
  * mmu_lock mode the step each other thread stands at wants; only a step that changes its thread's
  * mode conflicts with their future, see src/mmu/footprint.ts) and other
@@ -23,7 +24,7 @@ import type { Options } from './options.js';
 const BASE: readonly FootprintClass[] = [
   'G.viol', 'G.vinfo', 'G.seen', 'G.writer', 'G.readers', 'G.rcu', 'G.srcu', 'G.srcuGp',
   'G.tdEpoch', 'G.epochRef0', 'G.epochRef1', 'G.waitSeptZap', 'G.tdState', 'G.privateGfns', 'G.gmemBound',
-  'tables', 'roots', 'pages', 'sept', 'tlb', 'V.mode', 'V.req', 'V.epoch', 'own-vcpu', 'tdx-locks', 'tdx-huge',
+  'tables', 'roots', 'pages', 'sept', 'tlb', 'V.mode', 'V.req', 'V.epoch', 'own-vcpu', 'tdx-locks', 'tdx-huge', 'counters',
 ];
 /** The zap walks yield when another thread waits for mmu_lock (maybeYield: `contended()` reads every thread's lock-wait mode). */
 const YIELDS: readonly FootprintClass[] = [...BASE, 'lock-waits'];

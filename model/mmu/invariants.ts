@@ -9,7 +9,7 @@ import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { mmioGenOf, WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
 
-const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT, NX, HUGE } = mmuState;
+const { G, L, F, R, RF, T, TS, V, REQ, P, TLB, MS, SLOT, NX, HUGE, COUNT } = mmuState;
 
 /** The invariants' meanings live in src/mmu/names.ts (step bodies name them); re-exported here. */
 export { INVARIANT_DOC };
@@ -159,7 +159,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     9: ['pages', 'sept'],
     10: ['L.flags', 'L.root', 'V.droot', 'V.mroot', 'roots'],
     11: [],
-    12: ['L.hook', 'roots', 'tables', 'nx-meta'],
+    12: ['L.hook', 'roots', 'tables', 'nx-meta', 'counters'],
     13: ['tdx-huge', 'sept', 'roots', 'tables'],
   };
   const inv = (k: number, check: (s: Int32Array) => boolean): FootprintProperty => ({
@@ -439,6 +439,24 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         const flag = s[m.nxBase + NX.flag]!;
         if ((list & ~flag) !== 0) return false;
         for (let t = 0; t < m.geometry.tables; t++) if ((flag & (1 << t)) !== 0 && s[m.table(t, T.status)] !== TS.live) return false;
+      }
+      // the page-table page counters agree with the tree when no thread is between the load and
+      // the store of a plain update (geometry `counters`): kvm->arch.tdp_mmu_pages is the number of
+      // links in tables not yet freed (each link write accounted a table, each overwrite of a link
+      // unaccounted one; roots are not counted), kvm->stat.nx_lpage_splits the number of tables on
+      // possible_nx_huge_pages. A lost update of a plain ++ outside the lock shows here.
+      if (m.countersBase >= 0) {
+        for (let t = 0; t < threads; t++) if (s[m.countersBase + COUNT.pending + t] !== 0) return true;
+        let links = 0;
+        for (let t = 0; t < m.geometry.tables; t++) {
+          const st = s[m.table(t, T.status)]!;
+          if (st !== TS.live && st !== TS.unlinked) continue;
+          for (let i = 0; i < 2; i++) if (isLink(s[m.entry(t, i)]!)) links++;
+        }
+        if (s[m.countersBase + COUNT.pages] !== links) return false;
+        let listed = 0;
+        for (let x = m.nxBase >= 0 ? s[m.nxBase + NX.list]! : 0; x !== 0; x &= x - 1) listed++;
+        if (s[m.countersBase + COUNT.splits] !== listed) return false;
       }
       return true;
     }),

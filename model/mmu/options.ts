@@ -238,6 +238,12 @@ export const OPTIONS = {
     doc: 'RET_PF_RETRY: unbounded (mainline, as the kernel: the fault re-executes from the start and its state repeats; a vCPU fault re-enters the guest, dropping SRCU; the TDX local loop and pre-fault keep SRCU), or a bound on the re-executions of one fault counted in the state, SRCU kept (exploration bound)',
     ref: '§5.1',
   },
+  tdpMmuPagesAccount: {
+    values: ['atomic', 'plain'],
+    mainline: 'atomic',
+    doc: 'how the TDP MMU counts its page tables (kvm->arch.tdp_mmu_pages: +1 in tdp_mmu_link_sp after the table is linked, -1 in tdp_mmu_unlink_sp when handle_removed_pt starts) while faults link tables under mmu_lock held for read: atomic, an atomic64_t updated outside tdp_mmu_pages_lock (d25ceb926436 "KVM: x86/mmu: Track the number of TDP MMU pages, but not the actual pages", 6.2; before it, from 9a77daacc87d "KVM: x86/mmu: Use atomic ops to set SPTEs in TDP MMU map", 5.12, the pages were a list changed under tdp_mmu_pages_lock, which serialises the same way); plain: a plain ++ outside the lock (ablation: what d25ceb926436 avoided by making the counter atomic when it moved the count out of the lock; it is how the count was kept while every fault held mmu_lock for write), a load in the linking step and a store in the next one, so two faults linking tables at once lose one increment. The model counts in the state only with the scenario field pageCounters (any value but atomic turns it on)',
+    ref: 'd25ceb926436, 9a77daacc87d, §2.2',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** An option name. */

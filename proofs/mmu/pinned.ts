@@ -103,6 +103,8 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/huge/demote-vs-demote/read-lock': 53,
   'tdx/huge/accept-4k-in-2m/no-split': 12,
   'tdx/huge/punch-hole-in-2m/zap-whole': 18,
+  'mmu/tdp-mmu-pages/atomic': 1542,
+  'mmu/tdp-mmu-pages/plain': 237,
 };
 
 /**
@@ -211,4 +213,6 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/huge/demote-vs-demote/read-lock': 59,
   'tdx/huge/accept-4k-in-2m/no-split': 7,
   'tdx/huge/punch-hole-in-2m/zap-whole': 18,
+  'mmu/tdp-mmu-pages/atomic': 1393,
+  'mmu/tdp-mmu-pages/plain': 254,
 };

@@ -8,7 +8,7 @@
  */
 import { DiagnosticError, fail } from '../core/diagnostic.js';
 import { enterUserCode, leaveUserCode } from '../core/user-code.js';
-import { F, G, L, MS, type MmuLayout, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { COUNT, F, G, L, MS, type MmuLayout, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { type InvariantName, invariantNumber, WITNESS, type WitnessName, witnessBit } from './names.js';
 import type { CompiledProgram } from './program.js';
 import { FROZEN, formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
@@ -409,6 +409,46 @@ export class Ctx {
   }
   private record(table: number, index: number, before: number, after: number): void {
     if (this.rec && before !== after) this.rec.sptes.push({ where: this.where(table, index), before, after, table, index });
+    if (this.m.countersBase >= 0) this.countLinks(before, after);
+  }
+  /**
+   * kvm->arch.tdp_mmu_pages follows the entry writes (geometry `counters`): a write that links a
+   * table is tdp_mmu_link_sp's tdp_account_mmu_page (+1, in the step of the successful
+   * set: the mirror path's too, after its hook), a write that replaces a link is the
+   * tdp_mmu_unlink_sp at the start of handle_removed_pt (-1, in the step that detached the table:
+   * the parent's CAS / XCHG, or the XCHG of a removed table's entry for a child). Roots are not
+   * counted (kvm_tdp_mmu_alloc_root does not account them). An atomic64 update (d25ceb926436):
+   * one step; {@link deferPagesCount} turns the last +1 into a plain `++`.
+   */
+  private countLinks(before: number, after: number): void {
+    if (before === after) return;
+    const o = this.m.countersBase + COUNT.pages;
+    if (isLink(after)) this.put(o, this.st[o]! + 1);
+    if (isLink(before)) this.put(o, this.st[o]! - 1);
+  }
+  /**
+   * A plain `kvm->arch.tdp_mmu_pages++` (option `tdpMmuPagesAccount` plain): the step that linked
+   * the table only loads the counter (the increment {@link countLinks} made is undone and kept as
+   * this thread's pending store, value + 1); {@link storePagesCount} in a later step stores it,
+   * over whatever other threads stored meanwhile.
+   */
+  deferPagesCount(): void {
+    const b = this.m.countersBase;
+    if (b < 0) return;
+    const v = this.st[b + COUNT.pages]!;
+    this.put(b + COUNT.pending + this.t, v + 1);
+    this.put(b + COUNT.pages, v - 1);
+    if (this.rec) this.touch(`load tdp_mmu_pages = ${v - 1}`);
+  }
+  /** The store of a plain `++` whose load {@link deferPagesCount} made (nothing pending: nothing to do). */
+  storePagesCount(): void {
+    const b = this.m.countersBase;
+    if (b < 0) return;
+    const p = this.st[b + COUNT.pending + this.t]!;
+    if (p === 0) return;
+    this.put(b + COUNT.pages, p - 1);
+    this.put(b + COUNT.pending + this.t, 0);
+    if (this.rec) this.touch(`store tdp_mmu_pages = ${p - 1}`);
   }
   /** try_cmpxchg64: stores `v` if the SPTE equals `expected`; returns the value found. */
   cas(table: number, index: number, expected: number, v: number): number {
@@ -528,7 +568,14 @@ export class Ctx {
     if (this.m.nxBase < 0) return;
     if (published && !this.has(F.wl) && !this.has(F.pagesLock)) this.violate(INV.readLock, `NX metadata of t${tb} changed without mmu_lock held for write or tdp_mmu_pages_lock`);
     const o = this.m.nxBase + w;
-    this.put(o, on ? this.st[o]! | (1 << tb) : this.st[o]! & ~(1 << tb));
+    const was = this.st[o]!;
+    this.put(o, on ? was | (1 << tb) : was & ~(1 << tb));
+    // kvm->stat.nx_lpage_splits: track_possible_nx_huge_page ++, untrack_possible_nx_huge_page --
+    // (a plain u64, under the same lock as the list), when the state keeps the counters
+    if (w === NX.list && this.m.countersBase >= 0 && this.st[o] !== was) {
+      const k = this.m.countersBase + COUNT.splits;
+      this.put(k, this.st[k]! + (on ? 1 : -1));
+    }
     if (this.rec) this.touch(`${w === NX.list ? (on ? 'track' : 'untrack') : on ? 'set nx_huge_page_disallowed' : 'clear nx_huge_page_disallowed'} t${tb}`);
   }
 

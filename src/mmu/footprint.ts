@@ -30,7 +30,7 @@
  */
 import { addLoc, FootprintPor, type FootprintModel, hasLoc, locList, locSet, type LocSet, subsetOf, unionInto } from '../check/por.js';
 import type { Property } from '../check/model.js';
-import { F, G, HUGE, L, MC, MS, type MmuLayout, NX, TX, V } from './layout.js';
+import { COUNT, F, G, HUGE, L, MC, MS, type MmuLayout, NX, TX, V } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /**
@@ -51,6 +51,8 @@ import type { MmuMachine } from './machine.js';
  * - `tdx-locks`: the TDX module's lock and zero-step words (appended with `tdxLocks`; none without);
  * - `tdx-huge`: the private huge page block (the guest-inhibit bits; appended with `tdxHuge`; none without);
  * - `mmio-cache`: every vCPU's MMIO cache words (appended with `mmioCache`; none without);
+ * - `counters`: the page-table page counters and each thread's pending plain store (appended with
+ *   `counters`; none without);
  * - `all`: every word.
  */
 export type FootprintClass =
@@ -72,6 +74,7 @@ export type FootprintClass =
   | 'tdx-locks'
   | 'tdx-huge'
   | 'mmio-cache'
+  | 'counters'
   | 'all'
   | CommutingClass;
 
@@ -129,6 +132,8 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
     if (m.hugeBase >= 0) range(m.hugeBase, HUGE.size);
   } else if (c === 'mmio-cache') {
     if (m.mmioCacheBase >= 0) range(m.mmioCacheBase, g.vcpus * MC.size);
+  } else if (c === 'counters') {
+    if (m.countersBase >= 0) range(m.countersBase, COUNT.pending + g.threads);
   } else if (c.startsWith('G.')) addLoc(out, G[c.slice(2) as keyof typeof G]);
   else if (c.startsWith('L.')) for (let u = 0; u < g.threads; u++) addLoc(out, m.local(u, L[c.slice(2) as keyof typeof L]));
   else if (c.startsWith('V.')) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.vcpu(v, V[c.slice(2) as keyof typeof V]));

@@ -65,7 +65,31 @@ export interface Geometry {
    * what the walk of the MMIO SPTE would, so mainline scenarios leave it out.
    */
   readonly mmioCache?: boolean;
+  /**
+   * KVM's enable_mmio_caching (module parameter `mmio_caching`, forced off when the SPTE layout
+   * leaves no reserved bits for an MMIO SPTE): with it false a fault on a gfn without a memslot is
+   * emulated at once and never installs an MMIO SPTE (kvm_handle_noslot_fault). Default true. No
+   * state word: it is a parameter of the steps.
+   */
+  readonly mmioCaching?: boolean;
+  /**
+   * The page-table page counters the TDP MMU keeps ({@link COUNT}): kvm->arch.tdp_mmu_pages (the
+   * tables linked below the roots) and kvm->stat.nx_lpage_splits (the tables on
+   * possible_nx_huge_pages), plus one word per thread for a plain read-modify-write in flight.
+   * Appended last when true. Default off (no words).
+   */
+  readonly counters?: boolean;
 }
+
+/**
+ * The page-table page counters block (appended last when `geometry.counters`): `pages`,
+ * kvm->arch.tdp_mmu_pages (tdp_account_mmu_page / tdp_unaccount_mmu_page: +1 when a table is
+ * linked below a root, -1 when handle_removed_pt unlinks it); `splits`, kvm->stat.nx_lpage_splits
+ * (+1 / -1 as a table joins or leaves possible_nx_huge_pages); then `pending + t` for each thread
+ * t: 0, or the value + 1 that thread loaded and will store (a plain `++` between its load and its
+ * store: option `tdpMmuPagesAccount` plain).
+ */
+export const COUNT = { pages: 0, splits: 1, pending: 2 } as const;
 
 /**
  * The per-vCPU MMIO cache block (appended last, per vCPU, when `geometry.mmioCache`): `gfn`, the
@@ -320,6 +344,10 @@ export class MmuLayout {
   readonly mmioCacheBase: number;
   /** The mask of the generation number an MMIO SPTE stores (`mmioGenBits`). */
   readonly mmioGenMask: number;
+  /** enable_mmio_caching (`mmioCaching`, default true). */
+  readonly mmioCaching: boolean;
+  /** Offset of the page-table page counters block ({@link COUNT}), or -1 when the geometry has no `counters`. */
+  readonly countersBase: number;
   readonly size: number;
 
   constructor(g: Geometry) {
@@ -378,6 +406,9 @@ export class MmuLayout {
     this.mmioGenMask = (1 << bits) - 1;
     this.mmioCacheBase = g.mmioCache === true ? o : -1;
     if (g.mmioCache === true) o += g.vcpus * MC.size;
+    this.mmioCaching = g.mmioCaching !== false;
+    this.countersBase = g.counters === true ? o : -1;
+    if (g.counters === true) o += COUNT.pending + g.threads;
     this.size = o;
   }
 

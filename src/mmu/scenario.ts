@@ -208,6 +208,21 @@ export interface ScenarioSpec {
    * Default false: no cache words in the state.
    */
   readonly mmioCache?: boolean;
+  /**
+   * KVM's enable_mmio_caching (module parameter `mmio_caching`; KVM also turns it off when the
+   * SPTE layout leaves no usable reserved bits, e.g. some SME/MKTME configurations): false, a fault
+   * on a gfn without a memslot is emulated at once and never installs an MMIO SPTE
+   * (kvm_handle_noslot_fault), so every access to the gfn faults again. Default true. Not with
+   * vm: 'tdx' (KVM refuses TDX without MMIO caching).
+   */
+  readonly mmioCaching?: boolean;
+  /**
+   * Keep the page-table page counters in the state: kvm->arch.tdp_mmu_pages (tables linked below
+   * the roots) and kvm->stat.nx_lpage_splits (tables on possible_nx_huge_pages), checked against
+   * the tree by I12 (option `tdpMmuPagesAccount`). Default false (no words), also on when that
+   * option is not `atomic`.
+   */
+  readonly pageCounters?: boolean;
   /** The memslots (default: one slot, id 0, covering every gfn, bound to guest_memfd in a TD). Gfns outside every slot have no memslot: a fault there exits to userspace. */
   readonly memslots?: readonly MemslotSpec[];
   /** The host mapping: pfns and huge pages (default: pfn = gfn, huge wherever contiguous). */
@@ -253,7 +268,7 @@ export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
 export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
 
 /** The keys a scenario may have. */
-export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'mmioGenBits', 'mmioCache', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'symmetricGfns', 'expect'] as const;
+export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'mmioGenBits', 'mmioCache', 'mmioCaching', 'pageCounters', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'symmetricGfns', 'expect'] as const;
 
 /** At most this many threads (the state layout's limit). */
 export const MAX_THREADS = 8;
@@ -514,6 +529,9 @@ function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): Scenar
   if (tdxLocks && vm !== 'tdx') bad('tdxLocks', "the TDX module's locks need vm: 'tdx'");
   if (s['mmioGenBits'] !== undefined) intIn(s['mmioGenBits'], 'mmioGenBits', 1, 6, 'MMIO generation bits are');
   if (s['mmioCache'] !== undefined && typeof s['mmioCache'] !== 'boolean') bad('mmioCache', `must be true or false, got ${describeValue(s['mmioCache'])}`);
+  if (s['mmioCaching'] !== undefined && typeof s['mmioCaching'] !== 'boolean') bad('mmioCaching', `must be true or false, got ${describeValue(s['mmioCaching'])}`);
+  if (s['mmioCaching'] === false && vm === 'tdx') bad('mmioCaching', "KVM does not offer TDX without MMIO caching (tdx_bringup disables TDX when enable_mmio_caching is off): drop mmioCaching: false or use vm: 'default'");
+  if (s['pageCounters'] !== undefined && typeof s['pageCounters'] !== 'boolean') bad('pageCounters', `must be true or false, got ${describeValue(s['pageCounters'])}`);
   const priv = s['privateGfns'] ?? [];
   if (!Array.isArray(priv)) bad('privateGfns', `must be an array of gfns, got ${describeValue(priv)}`);
   if (priv.length > 0 && vm !== 'tdx') bad('privateGfns', "private gfns need vm: 'tdx' (a default VM has only shared memory)");

@@ -206,6 +206,7 @@ export function gfnPermutations(mm: MmuMachine, pairs: readonly (readonly number
   const bad = (where: string, msg: string): never => fail('MMC301', `${where}: ${msg}`, { subject: 'symmetricGfns' });
   if (ownProperties) bad('symmetricGfns', "the scenario's own properties may tell gfns apart; gfn symmetry needs the built-in properties only");
   if (m.mmioCacheBase >= 0) bad('symmetricGfns', 'the per-vCPU MMIO cache (mmioCache) holds a gfn, which a swap does not rename; drop mmioCache or symmetricGfns');
+  if (m.countersBase >= 0) bad('symmetricGfns', 'the page-table page counters (pageCounters) keep a pending store per thread, which a swap of threads does not rename; drop pageCounters or symmetricGfns');
   const inPair = new Int32Array(m.gfns).fill(-1);
   pairs.forEach((p, i) => {
     if (p.length !== 2) bad(at(i), `must be a pair of gfns [2k, 2k+1], got ${p.length} gfns`);

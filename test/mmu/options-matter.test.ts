@@ -69,6 +69,8 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   // a blind retry against finitely many zero-step entries ends; against a vCPU that re-enters on an invalid memslot it is an I11 lasso
   tdxRemoveBusy: { scenario: 'tdx/removal-busy/fixed', byValue: { 'blind-retry': 'tdx/removal-busy-reentry/fixed' } },
   maxRetries: { bound: 'mmu/grid/fault-vs-notifier' },
+  // two faults under the read lock link tables at once: a plain ++ loses one (I12)
+  tdpMmuPagesAccount: { scenario: 'mmu/tdp-mmu-pages/atomic' },
 };
 
 /** The verdict of a scenario with one option set: holds, or the kind and property of the violation (a missed witness counts). */
