@@ -7,7 +7,7 @@
 import { fail } from '../core/diagnostic.js';
 import type { ItfValue, Model, Property } from '../check/model.js';
 import { Ctx, newRecord, readLockFree, type StepRecord, writeLockFree } from './ctx.js';
-import { F, G, L, MmuLayout, MS, type Geometry, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { COUNT, F, G, L, MmuLayout, MS, type Geometry, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
 import { applyEdits, checkEdits, compileProgram, editOperations, withUserSteps, type CompiledProgram, type OpInstance, type StepEdit } from './program.js';
 import { stepNotes, traceSteps } from './trace.js';
 import { addClass, type FootprintClass, type FootprintProperty, footprintPor, type MmuFootprints } from './footprint.js';
@@ -614,6 +614,16 @@ export class MmuMachine implements Model {
       tdx: { tdEpoch: s[G.tdEpoch]!, epochRefs: [s[G.epochRef0]!, s[G.epochRef1]!], waitForSeptZap: s[G.waitSeptZap] === 1, sept: { '#map': sept } },
       brokenInvariants: { '#set': Array.from({ length: 12 }, (_, i) => i).filter((i) => (s[G.viol]! & (1 << i)) !== 0).map((i) => `I${i + 1}`) },
       witnessesSeen: s[G.seen]!,
+      // the page-table page counters, when the state keeps them (geometry counters)
+      ...(m.countersBase >= 0
+        ? {
+            counters: {
+              tdpMmuPages: s[m.countersBase + COUNT.pages]!,
+              nxLpageSplits: s[m.countersBase + COUNT.splits]!,
+              pendingStores: { '#map': names.flatMap((n, t): [ItfValue, ItfValue][] => (s[m.countersBase + COUNT.pending + t]! !== 0 ? [[n, s[m.countersBase + COUNT.pending + t]! - 1]] : [])) },
+            },
+          }
+        : {}),
     };
   }
 }
