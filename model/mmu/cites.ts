@@ -41,6 +41,7 @@ const ANY: Readonly<Record<string, string>> = {
   'put-roots': 'kvm_mmu_unload',
   enter: 'vcpu_enter_guest',
   'track-nx': 'track_possible_nx_huge_page',
+  account: 'tdp_account_mmu_page',
   'sync-srcu-synced': 'kvm_swap_active_memslots',
   'sync-srcu-2-synced': 'kvm_swap_active_memslots',
 };
