@@ -418,7 +418,10 @@ export class Ctx {
    * tdp_mmu_unlink_sp at the start of handle_removed_pt (-1, in the step that detached the table:
    * the parent's CAS / XCHG, or the XCHG of a removed table's entry for a child). Roots are not
    * counted (kvm_tdp_mmu_alloc_root does not account them). An atomic64 update (d25ceb926436):
-   * one step; {@link deferPagesCount} turns the last +1 into a plain `++`.
+   * one step; {@link deferPagesCount} turns the last +1 into a plain `++`. The same helpers also
+   * count the page in the memcg's NR_SECONDARY_PAGETABLE stat (kvm_account_pgtable_pages,
+   * 43a063cab325 "KVM: x86/mmu: count KVM mmu usage in secondary pagetable stats.", per-CPU
+   * counters that need no lock): not modelled.
    */
   private countLinks(before: number, after: number): void {
     if (before === after) return;
