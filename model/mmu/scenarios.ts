@@ -1342,14 +1342,14 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     },
     {
       name: 'mmu/tdp-mmu-pages/atomic',
-      title: 'mainline: two vCPUs link page tables under mmu_lock held for read while one replaces a table by a huge leaf; kvm->arch.tdp_mmu_pages is an atomic64_t counted outside tdp_mmu_pages_lock (d25ceb926436)',
+      title: 'FIXED: mainline: two vCPUs link page tables under mmu_lock held for read while one replaces a table by a huge leaf; kvm->arch.tdp_mmu_pages is an atomic64_t counted outside tdp_mmu_pages_lock (d25ceb926436)',
       options: { tdpMmuPagesAccount: 'atomic' },
       witnesses: ['table-removed', 'huge-mapped'],
       expect: { verdict: 'holds' },
     },
     {
       name: 'mmu/tdp-mmu-pages/plain',
-      title: 'ablation: the same with kvm->arch.tdp_mmu_pages a plain counter incremented outside tdp_mmu_pages_lock: two faults load the same value and one increment is lost',
+      title: 'BUGGY: ablation: two vCPUs link page tables under mmu_lock held for read while one replaces a table by a huge leaf, with kvm->arch.tdp_mmu_pages a plain counter incremented outside tdp_mmu_pages_lock: two faults load the same value and one increment is lost',
       options: { tdpMmuPagesAccount: 'plain' },
       witnesses: ['table-removed', 'huge-mapped'],
       expect: { verdict: 'violated', property: 'I12', note: 'ablation of d25ceb926436 "KVM: x86/mmu: Track the number of TDP MMU pages, but not the actual pages" (6.2), which moved the count out of tdp_mmu_pages_lock and made it an atomic64_t: with a plain ++ the count drifts from the tables linked (teardown then WARNs on a non-zero count)' },
