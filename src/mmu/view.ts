@@ -11,7 +11,7 @@
  */
 import { fail } from '../core/diagnostic.js';
 import type { MmuMachine } from './machine.js';
-import { G, L, MS, R, RF, T, TLB } from './layout.js';
+import { COUNT, G, L, MS, R, RF, T, TLB } from './layout.js';
 import { type InvariantName, invariantNumber, type WitnessName, witnessBit } from './names.js';
 import { isFrozen, isLeaf, isLink, linkTable, SpteKind, spteKind } from './spte.js';
 import type { TlbEntry } from './step-api.js';
@@ -129,6 +129,17 @@ export class StateView {
   get generation(): { readonly number: number; readonly updateInProgress: boolean } {
     const g = this.s[G.gen]!;
     return { number: g >> 1, updateInProgress: (g & 1) !== 0 };
+  }
+
+  /**
+   * The page-table page counters (scenario field `pageCounters`): kvm->arch.tdp_mmu_pages and
+   * kvm->stat.nx_lpage_splits as stored now (a plain update in flight is not in them yet), or
+   * undefined when the state does not keep them.
+   */
+  get counters(): { readonly tdpMmuPages: number; readonly nxLpageSplits: number } | undefined {
+    const b = this.mm.layout.countersBase;
+    if (b < 0) return undefined;
+    return { tdpMmuPages: this.s[b + COUNT.pages]!, nxLpageSplits: this.s[b + COUNT.splits]! };
   }
 
   /** Returns the memslot holding `gfn`, or undefined when no memslot holds it. */

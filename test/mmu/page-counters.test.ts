@@ -16,6 +16,7 @@ import { COUNT, G, NX } from '../../src/mmu/layout.js';
 import { isLink } from '../../src/mmu/spte.js';
 import { SpteKind, spteKind } from '../../src/mmu/spte.js';
 import { WITNESS } from '../../src/mmu/names.js';
+import { stateView } from '../../src/mmu/view.js';
 import { diagOf, explore } from './util.js';
 
 const scn = (name: string): Scenario => {
@@ -90,11 +91,12 @@ describe('scenario field pageCounters', () => {
     });
   }
 
-  it('the counters are exercised: some reachable states count tables and NX splits', () => {
+  it('the counters are exercised: some reachable states count tables and NX splits (state view: counters)', () => {
     const { mm, all } = states({ ...scn('mmu/nx-flag-before-link/fixed'), pageCounters: true });
-    const b = mm.layout.countersBase;
-    expect(Math.max(...all.map((s) => s[b + COUNT.pages]!))).toBeGreaterThan(0);
-    expect(Math.max(...all.map((s) => s[b + COUNT.splits]!))).toBeGreaterThan(0);
+    const view = stateView(mm);
+    expect(Math.max(...all.map((s) => view.of(s).counters!.tdpMmuPages))).toBeGreaterThan(0);
+    expect(Math.max(...all.map((s) => view.of(s).counters!.nxLpageSplits))).toBeGreaterThan(0);
+    expect(stateView(buildMachine(scn('mmu/nx-flag-before-link/fixed'))).of(all[0]!).counters).toBeUndefined();
   });
 
   // Mutant: I12 without the counter clauses (or with the pending test inverted) passes the tampered
