@@ -31,8 +31,8 @@ import {
   withoutAT,
   withW,
 } from '../../src/internal.js';
-import { mrExtend, pageAdd, pageAug, rangeBlock, septAdd, ST, TDX_STATUS, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
-import { findPrivateHuge, guestInhibited, seamcall, setGuestInhibit, tdxDemoteSteps } from '../tdx/remove.js';
+import { mrExtend, pageAdd, pageAug, pagePromote, rangeBlock, rangeUnblock, septAdd, ST, TDX_STATUS, track, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
+import { findPrivateHuge, guestInhibited, kickAll, seamcall, setGuestInhibit, tdxDemoteSteps } from '../tdx/remove.js';
 import {
   dirtyLogOf,
   invalidationRetry,
@@ -443,6 +443,176 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           },
         ];
 
+  /**
+   * The merge of a private table into a huge leaf (`tdxPromote`, Isaku Yamahata's huge-page series,
+   * not mainline: tdp_mmu_merge_private_spt, called by __tdp_mmu_map_handle_target_level when a
+   * private fault's goal level finds a present non-leaf entry; tdx_sept_merge_private_spt and
+   * tdx_sept_unzap_private_spte in tdx.c; v6 14/16 of 7 Nov 2023, v7 11/13 of 22 Jan 2024), all under
+   * mmu_lock held for read. L.aux: the child being filled; L.aux2: a child install lost a race.
+   */
+  const mergeBase = (c: Ctx): number => c.loc(L.gfn) & ~(c.m.span(c.loc(L.level)) - 1);
+  /** The huge leaf the fault wants (its pfn is the 2M-aligned one). */
+  const mergeLeaf = (c: Ctx): number => makeLeaf(c, c.loc(L.level));
+  /**
+   * RET_PF_RETRY after the merge gave up (or succeeded): the series returns to the guest (it
+   * predates the local retry of b0327bb2e7e0), whose access faults again only while its gfn is
+   * unmapped: the vCPU runs when the fault's own 4K child is mapped ("Since the child page was
+   * mapped above, let vcpu run"), else the fault runs again.
+   */
+  const mergeExit = (c: Ctx): void => {
+    const tb = linkTable(c.loc(L.old));
+    const sub = (gfn - mergeBase(c)) / c.m.span(c.loc(L.level) - 1);
+    const mine = c.read(tb, sub);
+    mergeDone(c);
+    if (isLeaf(mine)) {
+      if (c.rec) c.note(`RET_PF_RETRY: g${gfn} is mapped at 4K, the vCPU runs`);
+      exitWith(c, OUT.done);
+    } else {
+      exitWith(c, OUT.retry);
+    }
+  };
+  /** The merge no longer owns the frozen entry and its table (I2, I6, I12 exemptions end). */
+  const mergeDone = (c: Ctx): void => {
+    for (const i of [L.aux, L.aux2, L.hook, L.alloc]) c.setLoc(i, 0);
+  };
+  const mergeSteps: StepDef[] = [
+    {
+      name: 'merge-freeze',
+      tdx: true,
+      doc: 'tdp_mmu_merge_private_spt: CAS(e, table link, FROZEN) on the 2M mirror entry (failure: RET_PF_RETRY)',
+      run: (c) => {
+        if (!casOrRetry(c, c.loc(L.old), FROZEN)) return;
+        c.setLoc(L.aux, 0);
+        c.setLoc(L.aux2, 0);
+        // the frozen entry is this thread's (its S-EPT position, I6/I12) and so is its table (I2)
+        c.setLoc(L.hook, c.m.septPos(c.loc(L.level), mergeBase(c)) + 1);
+        c.setLoc(L.alloc, linkTable(c.loc(L.old)) + 1);
+      },
+    },
+    {
+      name: 'merge-fill',
+      tdx: true,
+      doc: 'each 4K child of the frozen table: a present one is kept; a missing one is installed (tdp_mmu_set_spte_atomic on the mirror root: freeze, TDH.MEM.PAGE.AUG, store; one step here) with its part of the huge pfn range; a lost race (a child frozen or changed) ends the merge with RET_PF_RETRY after the other children',
+      run: (c) => {
+        const lv = c.loc(L.level);
+        const tb = linkTable(c.loc(L.old));
+        const i = c.loc(L.aux);
+        if (i >= 2) {
+          if (c.loc(L.aux2) === 0) {
+            c.goto('merge-block');
+            return;
+          }
+          c.store(tableOf(c), entryOf(c), c.loc(L.old));
+          mergeExit(c);
+          return;
+        }
+        c.setLoc(L.aux, i + 1);
+        c.stay();
+        const v = c.read(tb, i);
+        if (isLeaf(v)) return;
+        if (v !== NP || c.cas(tb, i, NP, FROZEN) !== NP) {
+          c.setLoc(L.aux2, 1);
+          return;
+        }
+        const g = mergeBase(c) + i * c.m.span(lv - 1);
+        const huge = mergeLeaf(c);
+        const pfn = leafPfn(huge) + i * c.m.span(lv - 1);
+        const st = seamcall(c, 'TDH.MEM.PAGE.AUG', c.rec ? `g${g} L${lv - 1} pfn${pfn}` : '', pageAug(c, c.m, c.t, lv - 1, g, pfn));
+        if (st === ST.success) {
+          c.seen(WITNESS['private-mapped']);
+          c.store(tb, i, mkLeaf(pfn, lv - 1, { w: leafW(huge), a: o.eptAd, d: o.eptAd && write, mw: true }));
+        } else {
+          c.store(tb, i, NP);
+          c.setLoc(L.aux2, 1);
+        }
+      },
+    },
+    {
+      name: 'merge-block',
+      tdx: true,
+      doc: 'zap_private_spte (tdx_sept_zap_private_spte): TDH.MEM.RANGE.BLOCK on the 2M non-leaf entry (NL_MAPPED -> NL_BLOCKED, BEPOCH := TD_EPOCH); TDX_OPERAND_BUSY: -EAGAIN, the table is restored and the fault returns RET_PF_RETRY; any other error is KVM_BUG_ON',
+      run: (c) => {
+        const lv = c.loc(L.level);
+        const g0 = mergeBase(c);
+        const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', c.rec ? `g${g0} L${lv}` : '', rangeBlock(c, c.m, c.t, lv, g0));
+        if (st === ST.success) return;
+        if (st !== ST.busy) c.violate(7, `RANGE.BLOCK (merge) returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
+        c.store(tableOf(c), entryOf(c), c.loc(L.old));
+        mergeExit(c);
+      },
+    },
+    {
+      name: 'merge-track',
+      tdx: true,
+      doc: 'kvm_flush_remote_tlbs_with_address -> tdx_track: TDH.MEM.TRACK (TD_EPOCH++); busy (a vCPU still in the previous epoch, or the epoch lock): kick the vCPUs and try again',
+      run: (c) => {
+        if (!o.tdxTrack) return;
+        const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c, c.m));
+        if (st === ST.prevEpochBusy || st === ST.busy) {
+          kickAll(c);
+          c.stay();
+        } else if (st !== ST.success) {
+          c.violate(7, `TRACK (merge) returned ${TDX_STATUS[st]?.name}`);
+        }
+      },
+    },
+    {
+      name: 'merge-kick',
+      tdx: true,
+      doc: 'tdx_track: kick every vCPU out of guest mode so none still runs in the old epoch (their TLBs are flushed at the next TDH.VP.ENTER)',
+      run: (c) => {
+        if (o.tdxTrack) kickAll(c);
+      },
+    },
+    {
+      name: 'merge-promote',
+      tdx: true,
+      doc: 'merge_private_spt (tdx_sept_merge_private_spt): TDH.MEM.PAGE.PROMOTE on the blocked, tracked 2M entry; success: store the huge leaf over FROZEN and free the child table at once (tdp_mmu_free_sp, no RCU grace period); TDX_EPT_INVALID_PROMOTE_CONDITIONS (mixed PENDING/MAPPED children) or TDX_OPERAND_BUSY: -EAGAIN, unzap (merge-bug-on: the mixed-children status is not recognised, KVM_BUG_ON); any other error is KVM_BUG_ON',
+      run: (c) => {
+        const lv = c.loc(L.level);
+        const g0 = mergeBase(c);
+        const st = seamcall(c, 'TDH.MEM.PAGE.PROMOTE', c.rec ? `g${g0} L${lv}` : '', pagePromote(c, c.m, c.t, lv, g0));
+        if (st === ST.success) {
+          const huge = mergeLeaf(c);
+          c.store(tableOf(c), entryOf(c), huge);
+          c.unallocTable(linkTable(c.loc(L.old)));
+          c.seen(WITNESS['huge-mapped']);
+          if (c.rec) c.note(`PROMOTE: the 2M leaf of g${g0}..g${g0 + c.m.span(lv) - 1} replaces the table, which is freed`);
+          mergeDone(c);
+          exitWith(c, OUT.done);
+          return;
+        }
+        if (st === ST.invalidPromote && o.tdxPromote === 'merge-bug-on') {
+          c.violate(7, 'PAGE.PROMOTE returned TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX, which the code compares without the operand id (KVM_BUG_ON)');
+          c.store(tableOf(c), entryOf(c), c.loc(L.old));
+          mergeDone(c);
+          exitWith(c, OUT.bug);
+          return;
+        }
+        if (st !== ST.invalidPromote && st !== ST.busy) c.violate(7, `PAGE.PROMOTE returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
+        else if (c.rec) c.note(`PROMOTE: ${TDX_STATUS[st]?.name}: -EAGAIN, unblock and keep the 4K mappings`);
+      },
+    },
+    {
+      name: 'merge-unblock',
+      tdx: true,
+      doc: 'unzap_private_spte (tdx_sept_unzap_private_spte): TDH.MEM.RANGE.UNBLOCK on the 2M entry, retried while TDX_TLB_TRACKING_NOT_DONE; then restore the table link and return RET_PF_RETRY',
+      run: (c) => {
+        const lv = c.loc(L.level);
+        const g0 = mergeBase(c);
+        const st = seamcall(c, 'TDH.MEM.RANGE.UNBLOCK', c.rec ? `g${g0} L${lv}` : '', rangeUnblock(c, c.m, c.t, lv, g0));
+        // BUSY: the series stores a "private zapped" SPTE and leaves S-EPT blocked; not modelled, retried here
+        if (st === ST.trackingNotDone || st === ST.busy) {
+          c.stay();
+          return;
+        }
+        if (st !== ST.success) c.violate(7, `RANGE.UNBLOCK returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
+        c.store(tableOf(c), entryOf(c), c.loc(L.old));
+        mergeExit(c);
+      },
+    },
+  ];
+
   return [
     ...acceptSplit,
     {
@@ -555,8 +725,14 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           exitWith(c, OUT.retry);
           return;
         }
+        if (lv === c.loc(L.goal) && priv && isLink(old) && o.tdxPromote !== 'none') {
+          // the huge-page series of 2022-24: try to merge the table into a huge leaf (PROMOTE)
+          c.goto('merge-freeze');
+          return;
+        }
         if (lv === c.loc(L.goal) && priv && isLink(old)) {
           // a private table already exists where a huge page was wanted: map at 4K below it
+          // (mainline maps private memory at 4K only; the RFC series disallows merging for TDX)
           c.setLoc(L.goal, lv - 1);
         } else if (lv === c.loc(L.goal) && lv > 1 && isLink(old) && c.nxFlag(linkTable(old))) {
           // disallowed_hugepage_adjust (76901e56fb51): a table split for the NX mitigation is not
@@ -814,6 +990,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
         exitWith(c, OUT.done);
       },
     },
+    ...(priv && o.tdxPromote !== 'none' ? mergeSteps : []),
     {
       name: 'exit-rcu',
       doc: 'rcu_read_unlock',

@@ -64,13 +64,28 @@ function mirrorPositions(s: Int32Array, mm: MmuMachine, out: Int32Array): boolea
   return true;
 }
 
-/** The walk of {@link mirrorPositions} below table `tb` at level `lv` covering gfns from `base`. */
+/**
+ * The walk of {@link mirrorPositions} below table `tb` at level `lv` covering gfns from `base`. The
+ * positions below a FROZEN non-leaf entry count as FROZEN too: its owner is inside its hook for the
+ * whole range (a merge of the table below it into a huge leaf, `tdxPromote`; in mainline a FROZEN
+ * entry is never above S-EPT entries in use).
+ */
 function visitMirror(s: Int32Array, m: MmuMachine['layout'], out: Int32Array, tb: number, lv: number, base: number): void {
   for (let i = 0; i < 2; i++) {
     const g = base + i * m.span(lv);
     const v = s[m.entry(tb, i)]!;
     out[m.septPos(lv, g)] = v;
     if (isLink(v) && lv > 1) visitMirror(s, m, out, linkTable(v), lv - 1, g);
+    else if (v === FROZEN_WORD && lv > 1) frozenBelow(m, out, lv - 1, g);
+  }
+}
+
+/** Marks every S-EPT position at `lv` and below under the range starting at `base` (one entry at `lv + 1`) FROZEN. */
+function frozenBelow(m: MmuMachine['layout'], out: Int32Array, lv: number, base: number): void {
+  for (let i = 0; i < 2; i++) {
+    const g = base + i * m.span(lv);
+    out[m.septPos(lv, g)] = FROZEN_WORD;
+    if (lv > 1) frozenBelow(m, out, lv - 1, g);
   }
 }
 

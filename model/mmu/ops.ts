@@ -31,7 +31,7 @@ import {
   withD,
   withW,
 } from '../../src/internal.js';
-import { ACCEPT, acceptAt, acceptBegin, HOST_PRIORITY, SEPT, septLeafFor, septPfn, septState, septWord, ST, vpEnter, vpEnterBegin, vpEnterEnd, zeroStepOn, zeroStepProgress, zeroStepViolation } from '../tdx/module.js';
+import { ACCEPT, acceptAt, acceptBegin, HOST_PRIORITY, SEPT, septGuestLeafFor, septLeafFor, septPfn, septState, septWord, ST, vpEnter, vpEnterBegin, vpEnterEnd, zeroStepOn, zeroStepProgress, zeroStepViolation } from '../tdx/module.js';
 import { seamcall } from '../tdx/remove.js';
 import { findPrivateHuge, tdxDemoteSteps, tdxRemoveSteps } from '../tdx/remove.js';
 import { reloadRoot } from './fault.js';
@@ -222,7 +222,8 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           return;
         }
         if (priv && p.accept !== undefined) {
-          const leaf = septLeafFor(c.st, m, gfn);
+          // the CPU's walk: a blocked non-leaf entry (a merge in progress) is not present
+          const leaf = septGuestLeafFor(c.st, m, gfn);
           if (leaf && septState(leaf.word) === SEPT.mapped) {
             const pfn = septPfn(leaf.word) + (gfn & (m.span(leaf.level) - 1));
             c.put(to, 1 | (pfn << 1) | TLB.w | TLB.d | TLB.priv);
@@ -260,7 +261,7 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           return;
         }
         if (priv) {
-          const leaf = septLeafFor(c.st, m, gfn);
+          const leaf = septGuestLeafFor(c.st, m, gfn);
           const st = leaf ? septState(leaf.word) : SEPT.free;
           // TDG.MEM.PAGE.ACCEPT: take the entry lock guest-side (TDX_OPERAND_BUSY: locked, or the host-priority bit set)
           if (leaf && st === SEPT.pending && acceptBegin(c, m, c.t, leaf.level, gfn) === ST.success) {

@@ -124,6 +124,12 @@ export const OPTIONS = {
     doc: 'huge private pages (tdxHugePages; RFC series): a guest_memfd PUNCH_HOLE (or a private-to-shared conversion) first splits, under mmu_lock held for write, each private huge leaf that crosses the range boundary (kvm_split_boundary_leafs / kvm_split_cross_boundary_leafs), then zaps; false: the zap removes every leaf that intersects the range, as for normal VMs, huge leaves whole (the neighbours the guest accepted are lost)',
     ref: '§2.15, RFC v1 16-19/21',
   },
+  tdxPromote: {
+    values: ['none', 'merge', 'merge-bug-on'],
+    mainline: 'none',
+    doc: "huge private pages (tdxHugePages): what a private fault that wants 2M does when the 2M entry is a table of 4K leaves. none: map at 4K below it (mainline never issues TDH.MEM.PAGE.PROMOTE: no leaf 23 in arch/x86/virt/vmx/tdx/tdx.h, private memory is mapped at 4K only; Yan Zhao's RFC v2 07/23 disallows merging for TDX because PROMOTE needs all 4K leaves PENDING or all accepted and needs RANGE.BLOCK first); merge: Isaku Yamahata's series (tdp_mmu_merge_private_spt + tdx_sept_merge_private_spt, v6 14/16 Nov 2023, v7 11/13 Jan 2024) under mmu_lock held for read: freeze the 2M mirror entry, AUG any missing 4K child, RANGE.BLOCK the 2M non-leaf, TRACK and kick (the remote TLB flush), TDH.MEM.PAGE.PROMOTE; TDX_EPT_INVALID_PROMOTE_CONDITIONS (mixed PENDING/MAPPED children) or TDX_OPERAND_BUSY: RANGE.UNBLOCK, restore the table and let the vCPU run (the 4K child is mapped); success: the 2M leaf, in the children's accept state, replaces the table, which is freed at once; merge-bug-on: the same code as RFC v2 (Dec 2022) and v3 (Jan 2023), which compared PROMOTE's status with TDX_EPT_INVALID_PROMOTE_CONDITIONS without the operand id the module returns with it (RCX), so mixed children reach KVM_BUG_ON",
+    ref: '§2.15, RFC v2 13/15 (2022), v6 14/16, v7 11/13',
+  },
   eagerSplitLock: {
     values: ['read', 'write'],
     mainline: 'read',

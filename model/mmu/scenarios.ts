@@ -892,6 +892,28 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     witnesses: [],
     expect: { verdict: 'violated', property: 'I13', note: 'accepted private memory outside the hole is removed: it could only be faulted back as PENDING (RFC v1 cover letter: why TDX must split before zapping)' },
   },
+  // ---- TDH.MEM.PAGE.PROMOTE (issue 13 item 4; Isaku Yamahata's huge-page series 2022-24, not mainline) ----
+  ...pair(
+    {
+      vm: 'tdx',
+      privateGfns: [0, 1],
+      vcpus: 2,
+      setup: [[0, pfault(1)]],
+      threads: [
+        { name: 'V0', script: [access(1, true)] },
+        { name: 'V1', script: [pfault(0, 2)] },
+      ],
+      witnesses: ['huge-mapped', 'private-mapped', 'guest-wrote', 'seamcall-busy'],
+    },
+    {
+      name: 'tdx/huge/promote-vs-accept',
+      title: "huge private pages: g1 is mapped at 4K (PENDING) when vCPU1's fault on g0 wants 2M and merges the table under mmu_lock held for read (AUG g0, RANGE.BLOCK, TRACK, kick, TDH.MEM.PAGE.PROMOTE) while vCPU0 accepts g1 and writes it; an ACCEPT that lands first leaves the children mixed (g0 PENDING, g1 MAPPED) and PROMOTE fails with TDX_EPT_INVALID_PROMOTE_CONDITIONS",
+      buggy: { what: 'RFC v2 13/15 (Dec 2022) and v3 14/16 (Jan 2023) compare the status without the operand id (RCX) the module returns with it: KVM_BUG_ON', options: { tdxHugePages: true, tdxPromote: 'merge-bug-on' } },
+      fixed: { what: 'v6 14/16 (Nov 2023) and v7 11/13 (Jan 2024) compare with TDX_OPERAND_ID_RCX: -EAGAIN, RANGE.UNBLOCK, the table restored, the vCPU runs with its 4K mapping', options: { tdxHugePages: true, tdxPromote: 'merge' } },
+      property: 'I7',
+      note: 'RFC v2/v3 of "KVM: x86/tdp_mmu: TDX: Implement merge pages into a large page" compared TDH.MEM.PAGE.PROMOTE\'s status with TDX_EPT_INVALID_PROMOTE_CONDITIONS alone; the module returns it with OPERAND_ID_RCX (tdh_mem_page_promote.c since TDX 1.0), so the mixed-children case the comment expects to retry bugs the VM; v6 adds the operand id (a fix inside an unmerged series: mainline never promotes)',
+    },
+  ),
   // ---- mainline grid (2 and 3 threads) ----------------------------------------------------------------
   {
     name: 'mmu/grid/fault-fault',

@@ -67,6 +67,8 @@ export const TDX_STATUS = [
   { name: 'TDX_TLB_TRACKING_NOT_DONE', value: undefined },
   { name: 'TDX_EPT_PAGE_NOT_FREE', value: undefined },
   { name: 'TDX_PAGE_METADATA_INCORRECT', value: 0xc000030000000000n },
+  /** Value from the huge-page RFC series' tdx_errno.h (Isaku Yamahata, 2022-24); not in mainline Linux. */
+  { name: 'TDX_EPT_INVALID_PROMOTE_CONDITIONS', value: 0xc0000b0900000000n },
 ] as const;
 
 /** Status indices (into TDX_STATUS). */
@@ -81,6 +83,7 @@ export const ST = {
   trackingNotDone: 7,
   pageNotFree: 8,
   pamtIncorrect: 9,
+  invalidPromote: 10,
 } as const;
 
 /** Returns the state of an S-EPT word. */
@@ -293,6 +296,80 @@ export function pageDemote(ref: StateRef, m: MmuLayout, t: number, level: number
   return ST.success;
 }
 
+/**
+ * TDH.MEM.PAGE.PROMOTE (huge private pages; never issued by mainline KVM, whose
+ * arch/x86/virt/vmx/tdx/tdx.h defines no leaf 23): merges the S-EPT page of 4K leaves below the
+ * non-leaf entry at `level` (2M here) covering `gfn` into one leaf at `level`. From the TDX
+ * module's source (intel/tdx-module tdh_mem_page_promote.c; TDX 1.5 and later): the S-EPT tree
+ * lock is taken shared (the TDX 1.0 handler took it exclusively; see {@link pageDemote} for why
+ * the mode is not modelled apart), the entry lock host-side (TDX_OPERAND_BUSY), and the entry
+ * must be NL_MAPPED or NL_BLOCKED (TDX_EPT_ENTRY_STATE_INCORRECT); while the TD runs it must be
+ * NL_BLOCKED (TDX_GPA_RANGE_NOT_BLOCKED) and its BEPOCH tracked (TDX_TLB_TRACKING_NOT_DONE). It then
+ * takes the host-side entry lock of every child (is_sept_page_valid_for_merge: a child a guest
+ * TDCALL such as ACCEPT holds is TDX_OPERAND_BUSY, and the failed acquisition sets the child's
+ * host-priority bit) and needs the first child MAPPED or PENDING with an address aligned to the
+ * merged size, and every other child equal to it but for the address stride: all MAPPED or all
+ * PENDING (not blocked), contiguous (TDX_EPT_INVALID_PROMOTE_CONDITIONS otherwise: mixed
+ * PENDING/MAPPED children are exactly this). On success the entry becomes a leaf in the children's
+ * state (MAPPED or PENDING, not blocked: no UNBLOCK follows) over the first child's address, and the
+ * child S-EPT page leaves the TD (PAMT: PT_NDA; KVM reclaims it); the model frees the children's
+ * positions. The TDX 1.0 handler required the entry blocked and tracked whatever the TD state and
+ * did not lock the children.
+ */
+export function pagePromote(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
+  if (treeBusy(s, m, t)) return ST.busy;
+  if (level < 2 || !walk(s, m, level, gfn)) return ST.walkFailed;
+  const o = m.sept(level, gfn);
+  const w = s[o]!;
+  if (entryBusy(x, m, o, t)) return ST.busy;
+  const st = septState(w);
+  if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return ST.stateIncorrect;
+  if (s[G.tdState] === 0) {
+    if (st !== SEPT.nlBlocked) return ST.notBlocked;
+    if (!tracked(s, septBepoch(w))) return ST.trackingNotDone;
+  }
+  const span = m.span(level);
+  const base = gfn & ~(span - 1);
+  const step = m.span(level - 1);
+  for (let g = base; g < base + span; g += step) if (entryBusy(x, m, m.sept(level - 1, g), t)) return ST.busy;
+  const first = s[m.sept(level - 1, base)]!;
+  const cst = septState(first);
+  if ((cst !== SEPT.mapped && cst !== SEPT.pending) || septPfn(first) % span !== 0) return ST.invalidPromote;
+  for (let g = base + step, k = 1; g < base + span; g += step, k++) {
+    const c = s[m.sept(level - 1, g)]!;
+    if (septState(c) !== cst || septPfn(c) !== septPfn(first) + k * step) return ST.invalidPromote;
+  }
+  for (let g = base; g < base + span; g += step) x.put(m.sept(level - 1, g), 0);
+  x.put(o, septWord(cst, septPfn(first)));
+  return ST.success;
+}
+
+/**
+ * TDH.MEM.RANGE.UNBLOCK (huge private pages: the undo of a failed merge; not used by mainline
+ * KVM): a blocked entry (NL_BLOCKED, BLOCKED, PENDING_BLOCKED) returns to its unblocked state. From
+ * the module's source (tdh_mem_range_unblock.c): the S-EPT tree lock exclusively, the entry lock
+ * host-side; any other state is TDX_EPT_ENTRY_STATE_INCORRECT; while the TD runs the block must be
+ * tracked first (TDX_TLB_TRACKING_NOT_DONE, which the RFC series' tdx_sept_unzap_private_spte
+ * retries).
+ */
+export function rangeUnblock(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
+  const x = sink(ref);
+  const s = x.st;
+  if (treeBusy(s, m, t)) return ST.busy;
+  if (!walk(s, m, level, gfn)) return ST.walkFailed;
+  const o = m.sept(level, gfn);
+  const w = s[o]!;
+  if (entryBusy(x, m, o, t)) return ST.busy;
+  const st = septState(w);
+  const to = st === SEPT.nlBlocked ? SEPT.nlMapped : st === SEPT.blocked ? SEPT.mapped : st === SEPT.pendingBlocked ? SEPT.pending : -1;
+  if (to < 0) return ST.stateIncorrect;
+  if (s[G.tdState] === 0 && !tracked(s, septBepoch(w))) return ST.trackingNotDone;
+  x.put(o, septWord(to, septPfn(w)));
+  return ST.success;
+}
+
 /** Outcomes of a guest TDG.MEM.PAGE.ACCEPT ({@link acceptAt}). */
 export const ACCEPT = {
   /** The entry was PENDING at the requested level: the guest holds its entry lock (finish with accept-finish). */
@@ -448,6 +525,22 @@ export function acceptBegin(to: StateRef, m: MmuLayout, t: number, level: number
   if (septLock(w) !== 0 || (w & HOST_PRIORITY) !== 0) return ST.busy;
   x.put(o, w | ((t + 1) << 12));
   return ST.success;
+}
+
+/**
+ * The guest's (the CPU's) walk of S-EPT for `gfn`: the leaf covering it, or undefined when an entry
+ * on the way is FREE or a blocked non-leaf (NL_BLOCKED is not present to the CPU: an EPT
+ * violation). {@link septLeafFor} is the host's view, which walks through NL_BLOCKED.
+ */
+export function septGuestLeafFor(s: Int32Array, m: MmuLayout, gfn: number): { level: number; word: number } | undefined {
+  for (let l = m.geometry.levels; l >= 1; l--) {
+    const w = s[m.sept(l, gfn)]!;
+    const st = septState(w);
+    if (st === SEPT.nlMapped) continue;
+    if (st === SEPT.free || st === SEPT.nlBlocked) return undefined;
+    return { level: l, word: w };
+  }
+  return undefined;
 }
 
 /** Finds the S-EPT leaf covering `gfn` (level and word), or undefined. */
