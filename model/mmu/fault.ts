@@ -583,10 +583,8 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           return;
         }
         if (st === ST.invalidPromote && o.tdxPromote === 'merge-bug-on') {
+          // -EIO: the VM is bugged; the caller still unzaps (UNBLOCK, restore) before returning
           c.violate(7, 'PAGE.PROMOTE returned TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX, which the code compares without the operand id (KVM_BUG_ON)');
-          c.store(tableOf(c), entryOf(c), c.loc(L.old));
-          mergeDone(c);
-          exitWith(c, OUT.bug);
           return;
         }
         if (st !== ST.invalidPromote && st !== ST.busy) c.violate(7, `PAGE.PROMOTE returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);

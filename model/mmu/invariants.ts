@@ -371,7 +371,9 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
         const st = septState(w);
         if (mv === 1) continue; // FROZEN: its owner is inside the hook
         if (isLink(mv)) {
-          if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return false;
+          // a table KVM links and no thread owns is NL_MAPPED: NL_BLOCKED exists only inside a merge
+          // (its mirror entry FROZEN), and a table left blocked is one the guest can no longer reach
+          if (st !== SEPT.nlMapped) return false;
         } else if (isLeaf(mv)) {
           if (!septMapsPage(st) || septPfn(w) !== leafPfn(mv)) return false;
         } else if (st !== SEPT.free) {

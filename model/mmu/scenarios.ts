@@ -914,6 +914,21 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: 'RFC v2/v3 of "KVM: x86/tdp_mmu: TDX: Implement merge pages into a large page" compared TDH.MEM.PAGE.PROMOTE\'s status with TDX_EPT_INVALID_PROMOTE_CONDITIONS alone; the module returns it with OPERAND_ID_RCX (tdh_mem_page_promote.c since TDX 1.0), so the mixed-children case the comment expects to retry bugs the VM; v6 adds the operand id (a fix inside an unmerged series: mainline never promotes)',
     },
   ),
+  {
+    name: 'tdx/huge/promote-vs-walker',
+    title: "BUGGY (a model finding on the unmerged series, not confirmed): huge private pages merged as in Isaku Yamahata's series (v6/v7): vCPU0's 4K fault on g0 has stepped from the 2M entry into the table of g1's 4K leaf when vCPU1's 2M fault on g1 merges that table (PROMOTE) and frees it at once with tdp_mmu_free_sp, under mmu_lock held for read, without an RCU grace period",
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 2,
+    options: { tdxHugePages: true, tdxPromote: 'merge' },
+    setup: [[0, pfault(1)]],
+    threads: [
+      { name: 'V0', script: [pfault(0)] },
+      { name: 'V1', script: [pfault(1, 2)] },
+    ],
+    witnesses: [],
+    expect: { verdict: 'violated', property: 'I1', note: 'tdp_mmu_merge_private_spt frees the child page table with tdp_mmu_free_sp right after PROMOTE (every revision of "KVM: x86/tdp_mmu: Try to merge pages into a large page" seen, 2022-24), while a walker under rcu_read_lock may still hold it; handle_removed_pt frees removed tables with call_rcu' },
+  },
   // ---- mainline grid (2 and 3 threads) ----------------------------------------------------------------
   {
     name: 'mmu/grid/fault-fault',
