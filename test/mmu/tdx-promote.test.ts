@@ -127,7 +127,7 @@ describe("KVM's merge of a private table (tdxPromote)", () => {
     const r = run('tdx/huge/promote-vs-accept/fixed', { tdxPromote: 'none' });
     expect(r.result.verdict.kind === 'violated' && r.result.verdict.witness.kind).toBe('sometimes');
     // no 2M leaf, and no PROMOTE to meet the guest's entry lock
-    expect(r.sometimesMissing.sort()).toEqual(['sometimes:huge-mapped', 'sometimes:seamcall-busy']);
+    expect([...r.sometimesMissing].sort()).toEqual(['sometimes:huge-mapped', 'sometimes:seamcall-busy']);
   });
   it('merge frees the child table at once: a walker that stepped into it reads freed memory (I1; mutant: freed after a grace period, as handle_removed_pt does)', () => {
     const r = run('tdx/huge/promote-vs-walker');
