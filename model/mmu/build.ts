@@ -258,9 +258,12 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
   const huge = scn.host?.huge ?? true;
   const hostLevel = pfns.map((_, g) => (huge === true ? levels : huge !== false && huge.includes(g) ? 2 : 1));
   const locks = tdx && scn.tdxLocks === true;
-  // tdx_bringup (vmx/tdx.c, 6.16+) refuses TDX when enable_mmio_caching is off: a TD needs MMIO SPTEs
-  // (its shared MMIO faults are converted to #VE by the suppress-#VE bit they leave clear)
+  // tdx_bringup (vmx/tdx.c, 6.16+) disables TDX unless the TDP MMU, enable_mmio_caching and
+  // enable_ept_ad_bits are all on: a TD's emulated MMIO needs MMIO SPTEs (they leave suppress-#VE
+  // clear, so the guest gets a #VE and asks for emulation with a TDVMCALL)
   if (tdx && scn.mmioCaching === false) fail('MMC301', "mmioCaching: false with vm: 'tdx': KVM does not offer TDX without MMIO caching (tdx_bringup disables TDX when enable_mmio_caching is off)", { subject: 'mmioCaching' });
+  // the same check of tdx_bringup also needs EPT A/D bits (enable_ept_ad_bits)
+  if (tdx && !o.eptAd) fail('MMC301', "eptAd: false with vm: 'tdx': KVM does not offer TDX without EPT A/D bits (tdx_bringup disables TDX when enable_ept_ad_bits is off)", { subject: 'eptAd' });
   // munmap names the memslot whose backing it unmaps; a moved slot's backing follows it to its destination
   const calls = [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)];
   for (const c of calls) {

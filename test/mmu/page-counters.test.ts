@@ -158,6 +158,10 @@ describe('scenario field mmioCaching (enable_mmio_caching)', () => {
     expect(d.message).toContain('TDX');
     // the model-level scenario (registered scenarios do not pass checkScenario) is refused too
     expect(diagOf(() => buildMachine({ ...scn('tdx/2m-vs-4k/freeze'), mmioCaching: false })).code).toBe('MMC301');
+    // the same check of tdx_bringup needs EPT A/D bits
+    const ad = diagOf(() => buildMachine(scn('tdx/2m-vs-4k/freeze'), { options: { eptAd: false } }));
+    expect(ad.code).toBe('MMC301');
+    expect(ad.message).toContain('eptAd');
     // no state word
     expect(buildMachine(user({ threads, mmioCaching: false })).layout.size).toBe(buildMachine(user({ threads })).layout.size);
   });
