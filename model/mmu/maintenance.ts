@@ -128,6 +128,8 @@ export function dirtyLogHarvestSteps(o: Options, gfns: number, slot: SlotRef): S
  */
 export function eagerSplitSteps(o: Options, gfns: number): StepDef[] {
   const shared = o.eagerSplitLock === 'read';
+  // a plain ++ of kvm->arch.tdp_mmu_pages races only under the read lock
+  const plainCount = shared && o.tdpMmuPagesAccount === 'plain';
   return [
     shared ? lockReadStep() : lockWriteStep(),
     ...leafWalkSteps(
@@ -158,9 +160,26 @@ export function eagerSplitSteps(o: Options, gfns: number): StepDef[] {
             }
             c.seen(WITNESS['eager-split']);
             iterDown(c, tb);
+            if (plainCount) {
+              c.deferPagesCount();
+              c.goto('account');
+              return;
+            }
             c.goto('read');
           },
         },
+        ...(plainCount
+          ? [
+              {
+                name: 'account',
+                doc: 'tdp_account_mmu_page with a plain counter (tdpMmuPagesAccount plain): store the value loaded when the table was linked, + 1',
+                run: (c: Ctx) => {
+                  c.storePagesCount();
+                  c.goto('read');
+                },
+              } satisfies StepDef,
+            ]
+          : []),
       ],
       { doc: 'rcu_read_unlock; put the root', putRef: true, free: o.walkPutFreesRoot },
     ),

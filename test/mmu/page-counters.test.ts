@@ -146,6 +146,27 @@ describe('option tdpMmuPagesAccount', () => {
     expect(a.result.verdict.kind).toBe('holds');
     expect(a.sometimesMissing).toEqual([]);
   });
+
+  // Mutant: eager split's link counted in one step under plain (no 'account' step) holds.
+  it("eager split's link under the read lock loses an increment against a fault's split the same way", () => {
+    const race = (o: string) =>
+      explore(
+        buildMachine(
+          user({
+            vcpus: 1,
+            setup: [['V0', { op: 'fault', gfn: 0, write: true, level: 2 }], ['V0', { op: 'fault', gfn: 2, write: true, level: 2 }]],
+            threads: [{ name: 'V0', script: [{ op: 'fault', gfn: 3, write: true }] }, { name: 'M', script: [{ op: 'eager-split' }] }],
+            pageCounters: true,
+            options: { tdpMmuPagesAccount: o },
+            witnesses: ['eager-split', 'huge-split'],
+          }),
+        ),
+      );
+    const p = race('plain');
+    expect(p.allBroken).toEqual(['I12']);
+    expect(p.trace!.labels.some((l) => l.includes('eager-split.account'))).toBe(true);
+    expect(race('atomic').result.verdict.kind).toBe('holds');
+  });
 });
 
 describe('scenario field mmioCaching (enable_mmio_caching)', () => {
