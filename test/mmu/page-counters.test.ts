@@ -79,6 +79,7 @@ describe('scenario field pageCounters', () => {
     'tdx/link-before-sept-add/freeze', // mirror links through the frozen entry
     'tdx/memslot-delete/targeted', // write-lock removal of mirror and direct tables
     'tdx/huge/demote-vs-demote', // DEMOTE links a private table
+    'tdx/huge/promote-vs-accept/fixed', // PROMOTE replaces a private table by a huge leaf
   ];
   for (const name of COVERED) {
     it(`${name}: with pageCounters the verdict and the state count are unchanged (the counters follow the tree)`, () => {
