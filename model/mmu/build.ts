@@ -78,6 +78,8 @@ export interface Scenario {
   readonly mmioCaching?: boolean;
   /** The page-table page counters are in the state (geometry `counters`). */
   readonly pageCounters?: boolean;
+  /** The vCPUs' paging-structure caches are modelled (geometry `pscache`). */
+  readonly pscache?: boolean;
 }
 
 /** Returns the scenario the model builds from a (checked) public-format scenario. */
@@ -102,6 +104,7 @@ export function toScenario(spec: ScenarioSpec): Scenario {
     ...(spec.mmioCache !== undefined ? { mmioCache: spec.mmioCache } : {}),
     ...(spec.mmioCaching !== undefined ? { mmioCaching: spec.mmioCaching } : {}),
     ...(spec.pageCounters !== undefined ? { pageCounters: spec.pageCounters } : {}),
+    ...(spec.pscache !== undefined ? { pscache: spec.pscache } : {}),
     vcpus: spec.vcpus,
     threads: spec.threads,
     ...(spec.setup !== undefined ? { setup: spec.setup.map(([t, c]) => [typeof t === 'number' ? t : names.indexOf(t), c] as const) } : {}),
@@ -309,6 +312,7 @@ export function buildMachine(scn: Scenario, v: Variation = {}): MmuMachine {
       ...(scn.mmioCaching === false ? { mmioCaching: false } : {}),
       // the counters join the state when the scenario asks, or when an option changes how they are kept
       ...(scn.pageCounters === true || o.tdpMmuPagesAccount !== 'atomic' ? { counters: true } : {}),
+      ...(scn.pscache === true ? { pscache: true } : {}),
       // the guest-inhibit word joins the state only when a private fault carries a guest accept level
       ...(tdx && o.tdxHugePages && [...scn.threads.flatMap((t) => t.script), ...(scn.setup ?? []).map(([, c]) => c)].some((c) => c.op === 'fault' && c.accept !== undefined) ? { tdxHuge: true } : {}),
     },

@@ -25,6 +25,8 @@ const ANY: Readonly<Record<string, string>> = {
   'install-seamcall': 'tdx_sept_set_private_spte',
   'install-finish': 'set_external_spte_present',
   'remove-child': 'handle_removed_pt',
+  'zap-table': 'tdp_mmu_set_spte',
+  'zap-table-child': 'handle_removed_pt',
   'exit-rcu': 'kvm_tdp_mmu_map',
   'exit-unlock': 'kvm_tdp_mmu_page_fault',
   exit: 'kvm_tdp_mmu_page_fault',

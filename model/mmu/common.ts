@@ -338,6 +338,8 @@ export interface WalkRead {
   readonly saveOld: boolean;
   /** For an entry that is not a link above 4K: the step acting on it, or undefined to advance. */
   readonly leaf: (c: Ctx, old: number, level: number) => string | undefined;
+  /** For a link above 4K: the step acting on it instead of descending, or undefined to descend (default). */
+  readonly link?: (c: Ctx, old: number, level: number) => string | undefined;
 }
 
 /** Step 'next-root': next root of the walk (reference if asked), iterator at the start, rcu_read_lock. */
@@ -367,6 +369,11 @@ export function walkReadStep(p: WalkRead): StepDef {
       if (p.saveOld) c.setLoc(L.old, old);
       const lv = c.loc(L.level);
       if (isLink(old) && lv > 1) {
+        const at = p.link?.(c, old, lv);
+        if (at !== undefined) {
+          c.goto(at);
+          return;
+        }
         iterDown(c, linkTable(old));
         c.stay();
         return;
@@ -378,12 +385,13 @@ export function walkReadStep(p: WalkRead): StepDef {
   };
 }
 
-/** Step 'root-done': rcu_read_unlock, put the root reference if `putRef` (freeing it at zero unless `free` is false), next root. */
-export function rootDoneStep(doc: string, putRef: boolean, free = true): StepDef {
+/** Step 'root-done': (`before`, e.g. a flush owed under RCU), rcu_read_unlock, put the root reference if `putRef` (freeing it at zero unless `free` is false), next root. */
+export function rootDoneStep(doc: string, putRef: boolean, free = true, before?: (c: Ctx) => void): StepDef {
   return {
     name: 'root-done',
     doc,
     run: (c) => {
+      if (before !== undefined) before(c);
       c.rcuUnlock();
       if (putRef) dropRoot(c, free);
       c.goto('next-root');
@@ -395,8 +403,8 @@ export function rootDoneStep(doc: string, putRef: boolean, free = true): StepDef
  * Returns the steps of a leaf walk over the roots (for_each_tdp_pte): 'next-root', 'read', the
  * per-leaf `body` steps, 'root-done'. Body steps continue the walk with `advanceOr`.
  */
-export function leafWalkSteps(roots: WalkRoots, read: WalkRead, body: readonly StepDef[], rootDone: { readonly doc: string; readonly putRef: boolean; readonly free?: boolean }): StepDef[] {
-  return [nextRootStep(roots), walkReadStep(read), ...body, rootDoneStep(rootDone.doc, rootDone.putRef, rootDone.free ?? true)];
+export function leafWalkSteps(roots: WalkRoots, read: WalkRead, body: readonly StepDef[], rootDone: { readonly doc: string; readonly putRef: boolean; readonly free?: boolean; readonly before?: (c: Ctx) => void }): StepDef[] {
+  return [nextRootStep(roots), walkReadStep(read), ...body, rootDoneStep(rootDone.doc, rootDone.putRef, rootDone.free ?? true, rootDone.before)];
 }
 
 // ---- sleeping locks held across steps (kvm->slots_lock, a guest_memfd's filemap_invalidate_lock) ----

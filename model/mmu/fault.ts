@@ -140,8 +140,10 @@ export function reloadRoot(c: Ctx, mirror: boolean): void {
     if (r < 0) c.violate(11, 'no free root slot (raise the scenario roots bound)');
   }
   c.setVcpu(c.t, w, r);
-  // A new root load flushes the vCPU's TLB (paging-structure caches included).
+  // A new root load flushes the vCPU's TLB (paging-structure caches included: kvm_mmu_load flushes
+  // the current root's translations, which is also why freeing a root needs no flush).
   for (let g = 0; g < m.gfns; g++) if ((c.st[m.tlb(c.t, g)]! & TLB.priv) === 0) c.put(m.tlb(c.t, g), 0);
+  if (m.pscacheOff >= 0) c.put(m.pscache(c.t), 0);
 }
 
 /**

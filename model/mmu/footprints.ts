@@ -89,7 +89,10 @@ export function opFootprint(op: string, o?: Options, x: { readonly wrap?: boolea
   if (!Object.hasOwn(OP_FOOTPRINTS, op)) return undefined;
   const update = op === 'memslot-create' || op === 'memslot-delete' || op === 'memslot-move';
   const extra: readonly FootprintClass[] = update ? [...(x.wrap === true ? WRAP_ZAP : []), ...(x.mnWait === true ? (['L.flags'] as const) : [])] : [];
-  const classes = extra.length > 0 ? [...new Set([...OP_FOOTPRINTS[op]!, ...extra])] : OP_FOOTPRINTS[op]!;
+  // the mmu_notifier unmap of 5.18 also removes page tables (option rangeZapTables): it unaccounts them (NX metadata)
+  const tableZap = (op === 'zap-range' || op === 'munmap') && (o === undefined || o.rangeZapTables !== 'leafs');
+  const more: readonly FootprintClass[] = [...extra, ...(tableZap ? (['nx-meta'] as const) : [])];
+  const classes = more.length > 0 ? [...new Set([...OP_FOOTPRINTS[op]!, ...more])] : OP_FOOTPRINTS[op]!;
   let commuting = Object.hasOwn(COMMUTING, op) ? COMMUTING[op]! : [];
   if (op === 'fault' && (o === undefined || (o.tdxHugePages && o.tdxDemoteLock !== 'read'))) commuting = commuting.filter((w) => w !== 'G.readers');
   if (commuting.length === 0) return classes;

@@ -129,6 +129,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
   const vMroot = offs(vcpus, (v) => m.vcpu(v, V.mroot));
   const vReq = offs(vcpus, (v) => m.vcpu(v, V.req));
   const vTlb = offs(vcpus, (v) => m.tlb(v, 0));
+  const vPsc = offs(vcpus, (v) => (m.pscacheOff >= 0 ? m.pscache(v) : -1));
   const rFlags = offs(roots, (r) => m.root(r, R.flags));
   const rTable = offs(roots, (r) => m.root(r, R.table));
   const rRef = offs(roots, (r) => m.root(r, R.ref));
@@ -163,7 +164,9 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
   // search reaches all of without any visibility condition (src/check/por.ts, condition 4), so
   // it declares only the violation word.
   const READS: Readonly<Record<number, readonly FootprintClass[]>> = {
-    1: ['L.flags', 'L.it1', 'L.it2', 'L.it3', 'L.level', 'L.root', 'V.droot', 'V.mroot', 'roots', 'tables'],
+    // with the paging-structure caches (scenario field pscache) also each vCPU's cache word ('tlb'),
+    // mode and requests; without them those words are not read (the reduced state counts stay)
+    1: ['L.flags', 'L.it1', 'L.it2', 'L.it3', 'L.level', 'L.root', 'V.droot', 'V.mroot', 'roots', 'tables', ...(m.pscacheOff >= 0 ? (['V.mode', 'V.req', 'tlb'] as const) : [])],
     2: ['L.alloc', 'L.rmSp', 'L.rmT0', 'L.rmT1', 'roots', 'tables', 'memslots', 'sept', 'G.gen'],
     3: ['G.tdEpoch', 'V.epoch', 'V.mode', 'V.req', 'pages', 'tables', 'tlb'],
     4: ['G.tdEpoch', 'L.flags', 'V.epoch', 'V.mode', 'V.req', 'roots', 'sept', 'tables', 'tlb'],
@@ -225,6 +228,20 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
       for (let r = 0; r < roots; r++) {
         const fl = s[rFlags[r]!]!;
         if ((fl & RF.used) !== 0 && (fl & RF.freed) === 0 && gone(s, s[rTable[r]!]!)) return false;
+      }
+      // Paging-structure caches (protocol sheet §5.2 pscache, §1.4's TLB rule: "flush before dropping
+      // RCU when page tables were zapped"): no vCPU whose cache the hardware walker can still use
+      // points at a freed table. Freed means the RCU grace period after call_rcu is over (status
+      // freed, or free again for reuse); a table that is detached (unlinked) or queued for its grace
+      // period is still memory KVM owns, so a cached pointer into it is harmless until the flush the
+      // remover owes. A vCPU outside guest mode that must reload its roots first does not count: the
+      // new root load flushes its cache before the next walk (as for its TLB, tlbLive).
+      if (m.pscacheOff >= 0) {
+        for (let v = 0; v < vcpus; v++) {
+          const pc = s[vPsc[v]!]!;
+          if (pc === 0 || !tlbLive(s, mm, v, 0)) continue;
+          for (let tb = 0; tb < tables; tb++) if ((pc & (1 << tb)) !== 0 && gone(s, tb)) return false;
+        }
       }
       return true;
     }),

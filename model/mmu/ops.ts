@@ -296,6 +296,12 @@ export function accessSteps(p: AccessParams, o: Options, tdxLocks = false): Step
           const v = c.st[m.entry(tb, ix)]!;
           if (isLink(v)) {
             tb = linkTable(v);
+            // the walker may cache the present non-leaf entry it used (pscache: the table it points
+            // to), whatever the walk's outcome (a fill, or an EPT violation further down)
+            if (m.pscacheOff >= 0) {
+              c.put(m.pscache(c.t), c.st[m.pscache(c.t)]! | (1 << tb));
+              if (c.rec) c.touch(`paging-structure cache: t${tb}`);
+            }
             continue;
           }
           if (spteKind(v) === SpteKind.mmio) {
@@ -377,6 +383,16 @@ export interface ZapParams {
 
 /** Returns the steps of a range zap under the write lock; names are unique inside the operation. */
 export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
+  // rangeZapTables: the mmu_notifier unmap of 5.18 (zap_gfn_range) also removes the page tables the
+  // range covers whole (direct roots only: mirror tables are never removed at runtime, §2.14.5)
+  const tables = p.notifier && !p.gmem && o.rangeZapTables !== 'leafs';
+  const flushInRcu = tables && o.rangeZapTables === 'flush-in-rcu';
+  /** The entry at `lv` under the iterator lies inside the range. */
+  const coversEntry = (c: Ctx, lv: number): boolean => {
+    const span = c.m.span(lv);
+    const base = c.loc(L.gfn) & ~(span - 1);
+    return base >= p.start && base + span <= p.end;
+  };
   const mask = rangeMask(p.start, p.end);
   const effective = (c: Ctx): number => (p.gmem ? mask & c.g(G.gmemBound) : mask);
   const steps: StepDef[] = [lockWriteStep()];
@@ -433,13 +449,17 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
         skip: (c) => (p.notifier ? c.loc(L.aux) : effective(c)) === 0,
       },
       {
-        doc: 'tdp_mmu_zap_leafs loop: yield point, then R(e); descend through non-leaf entries, skip non-present ones',
+        doc: tables
+          ? 'zap_gfn_range loop (5.18): yield point, then R(e); a present entry the range covers whole is zapped, page tables included; descend through the others, skip non-present ones'
+          : 'tdp_mmu_zap_leafs loop: yield point, then R(e); descend through non-leaf entries, skip non-present ones',
         yieldOpts: o,
         saveOld: true,
         leaf: (_c, old) => (isLeaf(old) ? 'zap' : undefined),
+        ...(tables ? { link: (c: Ctx, _old: number, lv: number) => (coversEntry(c, lv) && !rootMirror(c, c.loc(L.root)) ? 'zap-table' : undefined) } : {}),
       },
       [
         relockStep('write', o, 'root-done'),
+        ...(tables ? zapTableSteps() : []),
         {
           name: 'zap',
           doc: 'tdp_mmu_set_spte: o := XCHG(e, np) (or a store of the value read, C8); handle_changed_spte(o -> np); mirror: remove_external_spte',
@@ -476,7 +496,14 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
         },
         ...tdxRemoveSteps(o, (c) => advanceOr(c)).map((st): StepDef => ({ ...st, tdx: true })),
       ],
-      { doc: 'rcu_read_unlock; put the root reference (kvm_tdp_mmu_put_root: freed on the last one); next root', putRef: true, free: o.walkPutFreesRoot },
+      {
+        doc: flushInRcu
+          ? 'fcb93eb6d09d: the flush before rcu_read_unlock (the zap may have removed page tables); put the root reference (kvm_tdp_mmu_put_root: freed on the last one); next root'
+          : 'rcu_read_unlock; put the root reference (kvm_tdp_mmu_put_root: freed on the last one); next root',
+        putRef: true,
+        free: o.walkPutFreesRoot,
+        ...(flushInRcu ? { before: (c: Ctx) => { if (c.has(F.flush)) c.flushRemote(); } } : {}),
+      },
     ),
     flushStep(),
     unlockStep(),
@@ -530,6 +557,37 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
     }, unlockStep('end-unlock'));
   }
   return steps;
+}
+
+/**
+ * The table zap of the 5.18 range zap (option rangeZapTables): tdp_mmu_set_spte under the write lock
+ * stores np over the link (a non-leaf entry has no volatile bits), then handle_removed_pt(!shared)
+ * tombstones the children (leaves' D bits to their pages) and call_rcu frees the table after the
+ * grace period; since bb95dfb9e2df ("KVM: x86/mmu: Defer TLB flush to caller when freeing TDP MMU
+ * shadow pages", 5.18) the removal no longer flushes by itself: the flush it owes is the caller's,
+ * due before rcu_read_unlock (fcb93eb6d09d). An invalid root owes none (§1.5).
+ */
+function zapTableSteps(): StepDef[] {
+  return [
+    {
+      name: 'zap-table',
+      doc: 'zap_gfn_range (5.18): the range covers the non-leaf entry whole: tdp_mmu_set_spte: W(e, np); handle_removed_pt(!shared) follows; the flush becomes due',
+      run: (c) => {
+        const old = c.loc(L.old);
+        c.store(iterTable(c), iterIndex(c), NP);
+        rmStart(c, linkTable(old));
+        if (!rootInvalid(c, c.loc(L.root))) c.flag(F.flush, true);
+      },
+    },
+    {
+      name: 'zap-table-child',
+      doc: 'handle_removed_pt(!shared): R then W(FROZEN) each child (recursing into tables), then call_rcu(free)',
+      run: (c) => {
+        if (rmStep(c, false)) advanceOr(c);
+        else c.stay();
+      },
+    },
+  ];
 }
 
 // ---- fast zap (kvm_mmu_zap_all_fast) -------------------------------------------------------------

@@ -238,6 +238,12 @@ export const OPTIONS = {
     doc: 'TDX_OPERAND_BUSY from RANGE.BLOCK, TRACK or PAGE.REMOVE on the removal path (and RANGE.BLOCK, TRACK, DEMOTE of a private huge page split): set wait_for_sept_zap, kick the vCPUs and retry once (4b2abc49712b; tdh_do_no_vcpus in 6.19); KVM_BUG_ON; BLOCK fatal with TRACK and REMOVE retried blindly (the code before 4b2abc49712b); kick and retry once without blocking entry (ablation); or blind-retry: every one of them retried at once until it is not BUSY, vCPUs free to enter meanwhile (the retry 4b2abc49712b rejects: TDH.VP.ENTER may keep taking the epoch lock, or under zero-step mitigation the S-EPT tree lock, between any two tries)',
     ref: '§2.14.3, §1.8',
   },
+  rangeZapTables: {
+    values: ['leafs', 'flush-in-rcu', 'flush-after-rcu'],
+    mainline: 'leafs',
+    doc: "what the mmu_notifier unmap's range zap (kvm_unmap_gfn_range -> kvm_tdp_mmu_unmap_gfn_range, zap-range and munmap in the model) removes, and where it flushes: leafs: leaf SPTEs only, and the flush is returned to the caller, which issues it after rcu_read_unlock (mainline since f47e5bbbc92f \"KVM: x86/mmu: Zap only TDP MMU leafs in zap range and mmu_notifier unmap\", 5.19: no page table is freed, so no flush is owed under RCU); flush-in-rcu: every present entry the range covers whole, page tables included (removed by handle_removed_pt and freed by RCU), with the flush before rcu_read_unlock (5.18: 873dd122172f reverted the leaf-only zap, and fcb93eb6d09d \"kvm: x86/mmu: Flush TLB before zap_gfn_range releases RCU\" moved the flush inside RCU with it, because bb95dfb9e2df had made table removals leave their flush to the caller); flush-after-rcu: page tables too, flushed by the caller after rcu_read_unlock (the revert without fcb93eb6d09d; never released): the grace period ends at rcu_read_unlock and frees the tables while a vCPU's paging-structure cache still points into them (visible with the scenario field pscache; leaf TLB entries are still flushed before mmu_lock is dropped)",
+    ref: '†, §1.4, §5.2 pscache',
+  },
   maxRetries: {
     values: ['unbounded', 0, 1, 2, 3],
     mainline: 'unbounded',

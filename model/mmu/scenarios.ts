@@ -405,6 +405,52 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: '048f49809c52 "KVM: x86/mmu: Ensure TLBs are flushed for TDP MMU during NX zapping" (5.13)',
     },
   ),
+  // ---- paging-structure caches (protocol sheet §5.2 pscache, §1.4: flush before dropping RCU) -------
+  // The scenario field pscache gives each vCPU the hardware walker's cache of page-table pointers.
+  // Each pair's buggy side holds without it (the leaf TLB entries are flushed before mmu_lock is
+  // dropped, test/mmu/pscache.test.ts): only a freed table the cache still points at breaks it.
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      pscache: true,
+      setup: [[0, fault(0, { level: 1 })]],
+      threads: [
+        { name: 'V0', script: [access(0)] },
+        { name: 'N', script: [{ op: 'zap-range', start: 0, end: 2 }] },
+      ],
+      witnesses: ['table-removed'],
+    },
+    {
+      name: 'mmu/range-zap-pscache',
+      title: "an mmu_notifier unmap of g0..g1 removes the 4K table below the vCPU's walk of g0 (5.18's zap_gfn_range zaps the page tables a range covers)",
+      buggy: { what: 'the zap leaves its flush to the caller, after rcu_read_unlock: the grace period ends and frees the table while the vCPU\'s paging-structure cache still points into it', options: { rangeZapTables: 'flush-after-rcu' } },
+      fixed: { what: 'the zap flushes before rcu_read_unlock (fcb93eb6d09d), so the table is freed after every vCPU dropped its cached pointer', options: { rangeZapTables: 'flush-in-rcu' } },
+      property: 'I1',
+      note: 'fcb93eb6d09d "kvm: x86/mmu: Flush TLB before zap_gfn_range releases RCU" (5.18, with the revert 873dd122172f of the leaf-only zap): bb95dfb9e2df had left the flush of a table removal to the caller, before it drops RCU; mainline zaps leaves only since f47e5bbbc92f',
+    },
+  ),
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      pscache: true,
+      setup: [[0, fault(0, { level: 1 })]],
+      threads: [
+        { name: 'V0', script: [access(1)] },
+        { name: 'K', script: [{ op: 'nx-recover', gfn: 0 }] },
+      ],
+      witnesses: ['nx-recovered', 'table-removed'],
+    },
+    {
+      name: 'mmu/nx-recovery-pscache',
+      title: "NX huge page recovery zaps a 4K table whose only leaf the vCPU never used; the vCPU's walk of g1 went through the table (to a non-present entry) and cached it",
+      buggy: { what: "no flush after the zap (before 048f49809c52): no TLB entry maps a gfn below the table, but the vCPU's paging-structure cache points at it when the grace period frees it", options: { nxRecoveryFlush: false } },
+      fixed: { what: 'the flush before rcu_read_unlock empties the cache (048f49809c52)', options: { nxRecoveryFlush: true } },
+      property: 'I1',
+      note: '048f49809c52 "KVM: x86/mmu: Ensure TLBs are flushed for TDP MMU during NX zapping" (5.13); the leaf-TLB pair mmu/nx-recovery-flush needs a TLB entry below the table, this one only the cached table pointer',
+    },
+  ),
   // ---- the memslot lifecycle and MMIO SPTEs (issue 13 item 3) ---------------------------------------
   ...pair(
     {

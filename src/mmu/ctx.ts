@@ -8,7 +8,7 @@
  */
 import { DiagnosticError, fail } from '../core/diagnostic.js';
 import { enterUserCode, leaveUserCode } from '../core/user-code.js';
-import { COUNT, F, G, L, MS, type MmuLayout, NX, P, R, RF, T, TLB, TS, V } from './layout.js';
+import { COUNT, F, G, L, MS, type MmuLayout, NX, P, R, REQ, RF, T, TLB, TS, V } from './layout.js';
 import { type InvariantName, invariantNumber, WITNESS, type WitnessName, witnessBit } from './names.js';
 import type { CompiledProgram } from './program.js';
 import { FROZEN, formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
@@ -529,10 +529,25 @@ export class Ctx {
     // Pool exhausted: recycle a table freed after its grace period (long single-threaded runs only).
     for (let tb = 0; tb < m.geometry.tables; tb++) {
       if (this.st[m.table(tb, T.status)] !== TS.freed) continue;
+      this.pscacheReuse(tb);
       this.put(m.table(tb, T.status), TS.free);
       return this.allocTable(level, gfn, mirror);
     }
     return fail('MMC301', `page-table pool exhausted (${m.geometry.tables} tables); raise the scenario's 'tables' bound`);
+  }
+  /**
+   * A freed table is reused: a vCPU whose paging-structure cache still points at it (and that does
+   * not reload its roots, which flushes, before it next walks) would walk the reused page as if it
+   * were the old table (I1; the state predicate sees a freed table, not a reused one).
+   */
+  private pscacheReuse(tb: number): void {
+    const m = this.m;
+    if (m.pscacheOff < 0) return;
+    for (let v = 0; v < this.vcpus; v++) {
+      if ((this.st[m.pscache(v)]! & (1 << tb)) === 0) continue;
+      const dead = this.st[m.vcpu(v, V.mode)] !== 1 && (this.st[m.vcpu(v, V.req)]! & REQ.freeObsoleteRoots) !== 0;
+      if (!dead) this.violate(INV.useAfterFree, `freed table t${tb} reused while vCPU ${v}'s paging-structure cache still points at it`);
+    }
   }
   // ---- page-table page metadata (the NX huge page mitigation; only when the state has it) ---------
 
@@ -716,6 +731,8 @@ export class Ctx {
         const e = this.st[o]!;
         if (e !== 0 && (e & TLB.priv) === 0) this.put(o, 0);
       }
+      // the flush (INVEPT) also empties the vCPU's paging-structure cache
+      if (m.pscacheOff >= 0) this.put(m.pscache(v), 0);
     }
     this.flag(F.flush | F.wpFlush, false);
     this.touch('FLUSH');
@@ -740,6 +757,7 @@ export class Ctx {
   /** Drops every TLB entry of vCPU `v` (a local flush, e.g. on its next VM entry). */
   flushTlb(v: number): void {
     for (let g = 0; g < this.m.gfns; g++) this.setVcpu(v, V.tlb + g, 0);
+    if (this.m.pscacheOff >= 0) this.put(this.m.pscache(v), 0);
     if (this.rec) this.touch(`FLUSH vcpu${v}`);
   }
   /** Records a SEAMCALL and its status (an index into TDX_STATUS) in the trace and the thread's `sc` local; returns the status. */

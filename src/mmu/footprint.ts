@@ -40,7 +40,8 @@ import type { MmuMachine } from './machine.js';
  * - `pc`: every thread's program counter;
  * - `lock-waits`: every thread's lock-wait mode (a location beyond the state; `contended()` reads them);
  * - `slots-held`: whether each thread holds kvm->slots_lock (a location beyond the state);
- * - `V.<name>`: word `<name>` of every vCPU; `tlb`: every vCPU's TLB; `own-vcpu`: the running
+ * - `V.<name>`: word `<name>` of every vCPU; `tlb`: every vCPU's TLB (and its paging-structure
+ *   cache word, with `pscache`); `own-vcpu`: the running
  *   thread's own vCPU words, TLB included (nothing for a host thread);
  * - `tables` (status, level, gfn, mirror, RCU waiters and both entries of every table), `roots`,
  *   `pages`, `pfn-map` (gfn to pfn), `sept` (the S-EPT);
@@ -115,7 +116,11 @@ export function addClass(m: MmuLayout, c: FootprintClass, t: number, out: LocSet
   else if (c === 'lock-waits') range(m.size, g.threads);
   else if (c === 'slots-held') range(m.size + g.threads, g.threads);
   else if (c === 'pc') for (let u = 0; u < g.threads; u++) addLoc(out, m.pc(u));
-  else if (c === 'tlb') for (let v = 0; v < g.vcpus; v++) range(m.tlb(v, 0), m.gfns);
+  else if (c === 'tlb') {
+    for (let v = 0; v < g.vcpus; v++) range(m.tlb(v, 0), m.gfns);
+    // the paging-structure cache is filled and flushed with the TLB
+    if (m.pscacheOff >= 0) for (let v = 0; v < g.vcpus; v++) addLoc(out, m.pscache(v));
+  }
   else if (c === 'own-vcpu') {
     if (t >= 0 && t < g.vcpus) range(m.vcpu(t, 0), m.vcpuSize);
   } else if (c === 'tables') range(m.tableBase, m.rootBase - m.tableBase);

@@ -79,6 +79,14 @@ export interface Geometry {
    * Appended last when true. Default off (no words).
    */
   readonly counters?: boolean;
+  /**
+   * The per-vCPU paging-structure cache of the hardware walker (protocol sheet §5.2 `pscache`, †;
+   * Intel SDM vol. 3 "paging-structure caches", EPT included): one word per vCPU is appended to its
+   * vCPU block after the TLB ({@link MmuLayout.pscache}), the tables (bit per table) a walk of the
+   * direct root went through below the root. A TLB flush of the vCPU (remote flush, new root load)
+   * empties it. Default off (no word): the vCPU block is what it was.
+   */
+  readonly pscache?: boolean;
 }
 
 /**
@@ -348,6 +356,8 @@ export class MmuLayout {
   readonly mmioCaching: boolean;
   /** Offset of the page-table page counters block ({@link COUNT}), or -1 when the geometry has no `counters`. */
   readonly countersBase: number;
+  /** Offset inside a vCPU block of its paging-structure cache word, or -1 when the geometry has no `pscache`. */
+  readonly pscacheOff: number;
   readonly size: number;
 
   constructor(g: Geometry) {
@@ -361,7 +371,9 @@ export class MmuLayout {
     this.threadBase = o;
     o += g.threads * this.threadSize;
     this.vcpuBase = o;
-    this.vcpuSize = V.tlb + this.gfns;
+    if (g.pscache === true && g.tables > 31) fail('MMC301', `geometry: the paging-structure cache keeps a bit per table: at most 31 tables, got ${g.tables}`);
+    this.pscacheOff = g.pscache === true ? V.tlb + this.gfns : -1;
+    this.vcpuSize = V.tlb + this.gfns + (g.pscache === true ? 1 : 0);
     o += g.vcpus * this.vcpuSize;
     this.tableBase = o;
     o += g.tables * T.size;
@@ -427,6 +439,10 @@ export class MmuLayout {
   /** Returns the offset of vCPU `v`'s TLB entry for `gfn`. */
   tlb(v: number, gfn: number): number {
     return this.vcpuBase + v * this.vcpuSize + V.tlb + gfn;
+  }
+  /** Returns the offset of vCPU `v`'s paging-structure cache word (a bit per table); only with `pscache`. */
+  pscache(v: number): number {
+    return this.vcpuBase + v * this.vcpuSize + this.pscacheOff;
   }
   /** Returns the offset of word `w` of table `t`. */
   table(t: number, w: number): number {

@@ -568,6 +568,8 @@ export class MmuMachine implements Model {
         requests: s[m.vcpu(v, V.req)]!,
         epoch: s[m.vcpu(v, V.epoch)]!,
         tlb: { '#map': tlb },
+        // the paging-structure cache, when the state has one (scenario field pscache)
+        ...(m.pscacheOff >= 0 ? { pscache: { '#set': Array.from({ length: m.geometry.tables }, (_, tb) => tb).filter((tb) => (s[m.pscache(v)]! & (1 << tb)) !== 0).map((tb) => `t${tb}`) } } : {}),
       });
     }
     const pages: ItfValue[] = [];

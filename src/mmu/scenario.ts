@@ -223,6 +223,14 @@ export interface ScenarioSpec {
    * option is not `atomic`.
    */
   readonly pageCounters?: boolean;
+  /**
+   * Model the vCPUs' paging-structure caches (protocol sheet §5.2 `pscache`; a hardware feature,
+   * not a KVM choice): a guest access whose walk of the direct root goes through a page table
+   * caches the table; a TLB flush of the vCPU (remote flush, new root load) empties the cache; I1
+   * then also holds when no vCPU's cache points at a freed table (the walker could read freed
+   * memory). Default false: no cache word in the state (leaf TLB entries only).
+   */
+  readonly pscache?: boolean;
   /** The memslots (default: one slot, id 0, covering every gfn, bound to guest_memfd in a TD). Gfns outside every slot have no memslot: a fault there exits to userspace. */
   readonly memslots?: readonly MemslotSpec[];
   /** The host mapping: pfns and huge pages (default: pfn = gfn, huge wherever contiguous). */
@@ -268,7 +276,7 @@ export const WITNESS_NAMES: readonly string[] = Object.keys(WITNESS);
 export const INVARIANT_NAMES: readonly string[] = Object.keys(INVARIANT_DOC);
 
 /** The keys a scenario may have. */
-export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'mmioGenBits', 'mmioCache', 'mmioCaching', 'pageCounters', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'symmetricGfns', 'expect'] as const;
+export const SCENARIO_KEYS = ['name', 'title', 'doc', 'vm', 'levels', 'vcpus', 'privateGfns', 'tdBuilding', 'tdxLocks', 'mmioGenBits', 'mmioCache', 'mmioCaching', 'pageCounters', 'pscache', 'memslots', 'host', 'bounds', 'threads', 'setup', 'options', 'witnesses', 'properties', 'symmetricGfns', 'expect'] as const;
 
 /** At most this many threads (the state layout's limit). */
 export const MAX_THREADS = 8;
@@ -532,6 +540,7 @@ function checkSystem(s: Record<string, unknown>, cat: ScenarioCatalogue): Scenar
   if (s['mmioCaching'] !== undefined && typeof s['mmioCaching'] !== 'boolean') bad('mmioCaching', `must be true or false, got ${describeValue(s['mmioCaching'])}`);
   if (s['mmioCaching'] === false && vm === 'tdx') bad('mmioCaching', "KVM does not offer TDX without MMIO caching (tdx_bringup disables TDX when enable_mmio_caching is off): drop mmioCaching: false or use vm: 'default'");
   if (s['pageCounters'] !== undefined && typeof s['pageCounters'] !== 'boolean') bad('pageCounters', `must be true or false, got ${describeValue(s['pageCounters'])}`);
+  if (s['pscache'] !== undefined && typeof s['pscache'] !== 'boolean') bad('pscache', `must be true or false, got ${describeValue(s['pscache'])}`);
   const priv = s['privateGfns'] ?? [];
   if (!Array.isArray(priv)) bad('privateGfns', `must be an array of gfns, got ${describeValue(priv)}`);
   if (priv.length > 0 && vm !== 'tdx') bad('privateGfns', "private gfns need vm: 'tdx' (a default VM has only shared memory)");

@@ -70,6 +70,9 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   tdxInstallBusy: { scenario: 'tdx/zero-step/aug' },
   // a blind retry against finitely many zero-step entries ends; against a vCPU that re-enters on an invalid memslot it is an I11 lasso
   tdxRemoveBusy: { scenario: 'tdx/removal-busy/fixed', byValue: { 'blind-retry': 'tdx/removal-busy-reentry/fixed' } },
+  // a range zap that removes page tables: the leafs-only mainline misses the pair's table-removed witness,
+  // the flush after rcu_read_unlock leaves a freed table in the vCPU's paging-structure cache (I1)
+  rangeZapTables: { scenario: 'mmu/range-zap-pscache/fixed' },
   maxRetries: { bound: 'mmu/grid/fault-vs-notifier' },
   // two faults under the read lock link tables at once: a plain ++ loses one (I12)
   tdpMmuPagesAccount: { scenario: 'mmu/tdp-mmu-pages/atomic' },

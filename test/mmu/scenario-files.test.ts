@@ -44,7 +44,7 @@ const withCall = (i: number, call: unknown): unknown => ({ ...BASE, threads: BAS
 
 describe('scenario validation: MMC301 naming the field', () => {
   const cases: [string, unknown, string][] = [
-    ['an unknown key', { ...BASE, thread: [] }, 'thread: unknown key; a scenario has: name, title, doc, vm, levels, vcpus, privateGfns, tdBuilding, tdxLocks, mmioGenBits, mmioCache, mmioCaching, pageCounters, memslots, host, bounds, threads, setup, options, witnesses, properties, symmetricGfns, expect'],
+    ['an unknown key', { ...BASE, thread: [] }, 'thread: unknown key; a scenario has: name, title, doc, vm, levels, vcpus, privateGfns, tdBuilding, tdxLocks, mmioGenBits, mmioCache, mmioCaching, pageCounters, pscache, memslots, host, bounds, threads, setup, options, witnesses, properties, symmetricGfns, expect'],
     ['an unknown key in a thread', { ...BASE, threads: [{ name: 'V0', scrip: [] }] }, 'threads[0].scrip: unknown key; a thread has: name, script'],
     ['an unknown parameter of an operation', withCall(0, { op: 'fault', gfn: 0, writ: true }), "threads[0].script[0].writ: unknown key; operation 'fault' has: op, gfn, write, private, level, fast"],
     ['a missing parameter', withCall(2, { op: 'zap-range', start: 0 }), "threads[2].script[0].end: missing; operation 'zap-range' needs start, end"],
