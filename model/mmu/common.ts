@@ -270,14 +270,22 @@ export const flushStep = (name = 'flush'): StepDef => ({
 /**
  * Yield check at the top of a walk loop (tdp_mmu_iter_cond_resched): when another thread waits
  * for mmu_lock and the walk made progress since its last yield (`yieldNeedsProgress`), flush if pending (option),
- * drop RCU and mmu_lock, and continue at `relock`. Returns true when it yielded.
+ * drop RCU and mmu_lock, and continue at `relock`; the flush comes before rcu_read_unlock
+ * (bd29677952fa, option `yieldFlushBeforeRcu`). Returns true when it yielded.
  */
 export function maybeYield(c: Ctx, o: Options, relock = 'relock'): boolean {
   const gfn = c.loc(L.gfn);
   // yieldNeedsProgress (ed5e484b79e8): no second yield at the gfn of the last one (no progress since)
   if (!c.contended() || (o.yieldNeedsProgress && c.loc(L.yieldedGfn) === gfn + 1)) return false;
-  if (c.has(F.flush) && o.yieldFlushFirst) c.flushRemote();
-  c.rcuUnlock();
+  if (c.has(F.flush) && o.yieldFlushFirst && !o.yieldFlushBeforeRcu) {
+    // before bd29677952fa: rcu_read_unlock first (the grace period may end and free a table the
+    // walk removed), then the flush, then the lock is dropped
+    c.rcuUnlock();
+    c.flushRemote();
+  } else {
+    if (c.has(F.flush) && o.yieldFlushFirst) c.flushRemote();
+    c.rcuUnlock();
+  }
   c.unlock();
   c.setLoc(L.yieldedGfn, gfn + 1);
   c.seen(WITNESS.yielded);

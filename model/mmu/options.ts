@@ -244,6 +244,12 @@ export const OPTIONS = {
     doc: "what the mmu_notifier unmap's range zap (kvm_unmap_gfn_range -> kvm_tdp_mmu_unmap_gfn_range, zap-range and munmap in the model) removes, and where it flushes: leafs: leaf SPTEs only, and the flush is returned to the caller, which issues it after rcu_read_unlock (mainline since f47e5bbbc92f \"KVM: x86/mmu: Zap only TDP MMU leafs in zap range and mmu_notifier unmap\", 5.19: no page table is freed, so no flush is owed under RCU); flush-in-rcu: every present entry the range covers whole, page tables included (removed by handle_removed_pt and freed by RCU), with the flush before rcu_read_unlock (5.18: 873dd122172f reverted the leaf-only zap, and fcb93eb6d09d \"kvm: x86/mmu: Flush TLB before zap_gfn_range releases RCU\" moved the flush inside RCU with it, because bb95dfb9e2df had made table removals leave their flush to the caller); flush-after-rcu: page tables too, flushed by the caller after rcu_read_unlock (the revert without fcb93eb6d09d; never released): the grace period ends at rcu_read_unlock and frees the tables while a vCPU's paging-structure cache still points into them (visible with the scenario field pscache; leaf TLB entries are still flushed before mmu_lock is dropped)",
     ref: '†, §1.4, §5.2 pscache',
   },
+  yieldFlushBeforeRcu: {
+    values: [true, false],
+    mainline: true,
+    doc: 'tdp_mmu_iter_cond_resched issues the pending flush before rcu_read_unlock (bd29677952fa "KVM: x86/mmu: Do remote TLB flush before dropping RCU in TDP MMU resched", 5.18, the preparation of bb95dfb9e2df, which made the walker\'s RCU section the proxy for vCPUs in the guest); false: rcu_read_unlock first, then the flush (the order before bd29677952fa, harmless while handle_removed_pt flushed by itself): a table the walk removed is freed when the grace period ends, before the flush reaches a vCPU whose paging-structure cache points at it (scenario field pscache; mainline walks that yield remove no table, so it shows with rangeZapTables)',
+    ref: '†, §1.3, §1.4',
+  },
   maxRetries: {
     values: ['unbounded', 0, 1, 2, 3],
     mainline: 'unbounded',

@@ -451,6 +451,27 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       note: '048f49809c52 "KVM: x86/mmu: Ensure TLBs are flushed for TDP MMU during NX zapping" (5.13); the leaf-TLB pair mmu/nx-recovery-flush needs a TLB entry below the table, this one only the cached table pointer',
     },
   ),
+  ...pair(
+    {
+      vm: 'default',
+      vcpus: 1,
+      pscache: true,
+      setup: [[0, fault(0, { level: 1 })]],
+      threads: [
+        { name: 'V0', script: [access(0), fault(2)] },
+        { name: 'N', script: [{ op: 'zap-range', start: 0, end: 4 }] },
+      ],
+      witnesses: ['table-removed', 'yielded'],
+    },
+    {
+      name: 'mmu/yield-rcu-pscache',
+      title: "a 5.18 mmu_notifier unmap of g0..g3 removes the 4K table the vCPU's walk of g0 cached, then yields mmu_lock to the vCPU's fault with the flush pending (rangeZapTables flush-in-rcu)",
+      buggy: { what: 'the yield drops RCU before it flushes: the grace period ends and frees the table while the vCPU\'s paging-structure cache points at it', options: { rangeZapTables: 'flush-in-rcu', yieldFlushBeforeRcu: false } },
+      fixed: { what: 'the yield flushes before rcu_read_unlock (bd29677952fa)', options: { rangeZapTables: 'flush-in-rcu', yieldFlushBeforeRcu: true } },
+      property: 'I1',
+      note: 'bd29677952fa "KVM: x86/mmu: Do remote TLB flush before dropping RCU in TDP MMU resched" (5.18): applied before bb95dfb9e2df removed the flush from handle_removed_pt; the buggy side is bb95dfb9e2df without it (never in a tree)',
+    },
+  ),
   // ---- the memslot lifecycle and MMIO SPTEs (issue 13 item 3) ---------------------------------------
   ...pair(
     {

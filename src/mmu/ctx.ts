@@ -541,12 +541,20 @@ export class Ctx {
    * were the old table (I1; the state predicate sees a freed table, not a reused one).
    */
   private pscacheReuse(tb: number): void {
+    this.pscacheHolds(tb, 'reused');
+  }
+  /**
+   * Breaks I1 when table `tb` is freed (its grace period ended) or reused while the
+   * paging-structure cache of a vCPU that can still walk with it points at it: one in guest mode,
+   * or outside it without a root reload pending (the new root load flushes the cache first).
+   */
+  private pscacheHolds(tb: number, what: string): void {
     const m = this.m;
     if (m.pscacheOff < 0) return;
     for (let v = 0; v < this.vcpus; v++) {
       if ((this.st[m.pscache(v)]! & (1 << tb)) === 0) continue;
       const dead = this.st[m.vcpu(v, V.mode)] !== 1 && (this.st[m.vcpu(v, V.req)]! & REQ.freeObsoleteRoots) !== 0;
-      if (!dead) this.violate(INV.useAfterFree, `freed table t${tb} reused while vCPU ${v}'s paging-structure cache still points at it`);
+      if (!dead) this.violate(INV.useAfterFree, `table t${tb} ${what} while vCPU ${v}'s paging-structure cache still points at it`);
     }
   }
   // ---- page-table page metadata (the NX huge page mitigation; only when the state has it) ---------
@@ -620,6 +628,9 @@ export class Ctx {
   }
   private freeTableNow(tb: number): void {
     const m = this.m;
+    // the grace period is over: a vCPU whose paging-structure cache still points at the table can
+    // walk freed memory from now on (checked here, so a flush later in the same step does not hide it)
+    this.pscacheHolds(tb, 'freed');
     this.put(m.table(tb, T.status), TS.freed);
     this.put(m.table(tb, T.rcuWaiters), 0);
     if (this.rec) this.note(`t${tb} freed (grace period over)`);

@@ -73,6 +73,8 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   // a range zap that removes page tables: the leafs-only mainline misses the pair's table-removed witness,
   // the flush after rcu_read_unlock leaves a freed table in the vCPU's paging-structure cache (I1)
   rangeZapTables: { scenario: 'mmu/range-zap-pscache/fixed' },
+  // only a walk that removes tables and yields with the flush pending tells the orders apart (rangeZapTables, pscache)
+  yieldFlushBeforeRcu: { scenario: 'mmu/yield-rcu-pscache/fixed' },
   maxRetries: { bound: 'mmu/grid/fault-vs-notifier' },
   // two faults under the read lock link tables at once: a plain ++ loses one (I12)
   tdpMmuPagesAccount: { scenario: 'mmu/tdp-mmu-pages/atomic' },
