@@ -450,7 +450,7 @@ export function zapRangeSteps(p: ZapParams, o: Options): StepDef[] {
       },
       {
         doc: tables
-          ? 'zap_gfn_range loop (5.18): yield point, then R(e); a present entry the range covers whole is zapped, page tables included; descend through the others, skip non-present ones'
+          ? 'zap_gfn_range loop (first 5.18 merge batch): yield point, then R(e); a present entry the range covers whole is zapped, page tables included; descend through the others, skip non-present ones'
           : 'tdp_mmu_zap_leafs loop: yield point, then R(e); descend through non-leaf entries, skip non-present ones',
         yieldOpts: o,
         saveOld: true,
@@ -571,7 +571,7 @@ function zapTableSteps(): StepDef[] {
   return [
     {
       name: 'zap-table',
-      doc: 'zap_gfn_range (5.18): the range covers the non-leaf entry whole: tdp_mmu_set_spte: W(e, np); handle_removed_pt(!shared) follows; the flush becomes due',
+      doc: 'zap_gfn_range (first 5.18 merge batch): the range covers the non-leaf entry whole: tdp_mmu_set_spte: W(e, np); handle_removed_pt(!shared) follows; the flush becomes due',
       run: (c) => {
         const old = c.loc(L.old);
         c.store(iterTable(c), iterIndex(c), NP);

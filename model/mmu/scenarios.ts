@@ -423,11 +423,11 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     },
     {
       name: 'mmu/range-zap-pscache',
-      title: "an mmu_notifier unmap of g0..g1 removes the 4K table below the vCPU's walk of g0 (5.18's zap_gfn_range zaps the page tables a range covers)",
+      title: "an mmu_notifier unmap of g0..g1 removes the 4K table below the vCPU's walk of g0 (the zap_gfn_range of the first 5.18 merge batch zaps the page tables a range covers)",
       buggy: { what: 'the zap leaves its flush to the caller, after rcu_read_unlock: the grace period ends and frees the table while the vCPU\'s paging-structure cache still points into it', options: { rangeZapTables: 'flush-after-rcu' } },
       fixed: { what: 'the zap flushes before rcu_read_unlock (fcb93eb6d09d), so the table is freed after every vCPU dropped its cached pointer', options: { rangeZapTables: 'flush-in-rcu' } },
       property: 'I1',
-      note: 'fcb93eb6d09d "kvm: x86/mmu: Flush TLB before zap_gfn_range releases RCU" (5.18, with the revert 873dd122172f of the leaf-only zap): bb95dfb9e2df had left the flush of a table removal to the caller, before it drops RCU; mainline zaps leaves only since f47e5bbbc92f',
+      note: 'fcb93eb6d09d "kvm: x86/mmu: Flush TLB before zap_gfn_range releases RCU" (5.18 merge window, with the revert 873dd122172f of the leaf-only zap): bb95dfb9e2df had left the flush of a table removal to the caller, before it drops RCU; mainline zaps leaves only since f47e5bbbc92f',
     },
   ),
   ...pair(
