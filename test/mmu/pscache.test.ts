@@ -179,3 +179,19 @@ describe('the cache is filled by walks and emptied by flushes', () => {
     }
   });
 });
+
+describe('reductions keep the verdicts with the field (the cache word lives in the vCPU block, so thread symmetry moves it with its vCPU)', () => {
+  for (const side of ['buggy', 'fixed'] as const) {
+    it(`two identical vCPUs, mmu/range-zap-pscache/${side}: same verdict with POR and symmetry as without`, () => {
+      const base = spec(`mmu/range-zap-pscache/${side}`);
+      const two = { ...base, name: `user/two-vcpus-${side}`, vcpus: 2, setup: [[0, { op: 'fault', gfn: 0, level: 1 }]] as const, threads: [{ name: 'V0', script: [{ op: 'access' as const, gfn: 0 }] }, { name: 'V1', script: [{ op: 'access' as const, gfn: 0 }] }, base.threads[1]!] };
+      const mm = () => buildMachine(toScenario(checkScenario(two as unknown as Record<string, unknown>, { options: OPTIONS })));
+      const full = explore(mm());
+      const reduced = explore(mm(), { reduced: true });
+      expect(verdict(full)).toBe(side === 'buggy' ? 'violated I1' : 'holds');
+      expect(verdict(reduced)).toBe(verdict(full));
+      expect(reduced.distinct).toBeLessThan(full.distinct);
+    });
+  }
+});
+
