@@ -982,6 +982,21 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     },
   ),
   {
+    name: 'tdx/huge/promote-then-split',
+    title: "huge private pages merged as in Isaku Yamahata's series: vCPU1's 2M fault on g0 merges the table over g1's PENDING 4K leaf (AUG g0, PROMOTE: a PENDING 2M leaf) while vCPU0's guest accepts g1 at 4K; that ACCEPT's EPT violation splits a merged leaf again (DEMOTE under the write lock, RFC v2 14/23) and sets the guest-inhibit bit, after which no fault maps or merges the range at 2M: the guest's accept level wins",
+    vm: 'tdx',
+    privateGfns: [0, 1],
+    vcpus: 2,
+    options: { tdxHugePages: true, tdxPromote: 'merge' },
+    setup: [[0, pfault(1)]],
+    threads: [
+      { name: 'V0', script: [hfault(1, 1, 1), access(1, true, 1)] },
+      { name: 'V1', script: [pfault(0, 2), access(0, true)] },
+    ],
+    witnesses: ['huge-mapped', 'private-demoted', 'guest-wrote'],
+    expect: { verdict: 'holds' },
+  },
+  {
     name: 'tdx/huge/promote-vs-walker',
     title: "BUGGY: a model finding on the unmerged series, not confirmed: huge private pages merged as in Isaku Yamahata's series (v6/v7): vCPU0's 4K fault on g0 has stepped from the 2M entry into the table of g1's 4K leaf when vCPU1's 2M fault on g1 merges that table (PROMOTE) and frees it at once with tdp_mmu_free_sp, under mmu_lock held for read, without an RCU grace period",
     vm: 'tdx',

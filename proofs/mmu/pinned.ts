@@ -114,6 +114,7 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/huge/promote-vs-accept/buggy': 121,
   'tdx/huge/promote-vs-accept/fixed': 182,
   'tdx/huge/promote-vs-walker': 366,
+  'tdx/huge/promote-then-split': 802,
 };
 
 /**
@@ -233,4 +234,5 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/huge/promote-vs-accept/buggy': 81,
   'tdx/huge/promote-vs-accept/fixed': 162,
   'tdx/huge/promote-vs-walker': 335,
+  'tdx/huge/promote-then-split': 669,
 };

@@ -129,6 +129,11 @@ describe("KVM's merge of a private table (tdxPromote)", () => {
     // no 2M leaf, and no PROMOTE to meet the guest's entry lock
     expect([...r.sometimesMissing].sort()).toEqual(['sometimes:huge-mapped', 'sometimes:seamcall-busy']);
   });
+  it("a PENDING 2M leaf from PROMOTE is split again by the guest's 4K ACCEPT, which inhibits 2M: no merge after it (mutant: the merge ignores the guest-inhibit bit, I13)", () => {
+    const r = run('tdx/huge/promote-then-split');
+    expect(r.result.verdict.kind).toBe('holds');
+    expect(r.sometimesMissing).toEqual([]);
+  });
   it('merge frees the child table at once: a walker that stepped into it reads freed memory (I1; mutant: freed after a grace period, as handle_removed_pt does)', () => {
     const r = run('tdx/huge/promote-vs-walker');
     expect(r.allBroken).toEqual(['I1']);
