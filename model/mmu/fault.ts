@@ -32,7 +32,7 @@ import {
   withW,
 } from '../../src/internal.js';
 import { mrExtend, pageAdd, pageAug, pagePromote, rangeBlock, rangeUnblock, septAdd, ST, TDX_STATUS, track, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
-import { findPrivateHuge, guestInhibited, kickAll, seamcall, setGuestInhibit, tdxDemoteSteps } from '../tdx/remove.js';
+import { findPrivateHuge, guestInhibited, kickAll, seamcall, setGuestInhibit, tdxDemoteSteps, vcpusOut } from '../tdx/remove.js';
 import {
   dirtyLogOf,
   invalidationRetry,
@@ -256,10 +256,57 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       if (c.m.tdxBase >= 0) c.seen(WITNESS['busy-retried']);
       exitWith(c, OUT.retry);
     } else {
-      c.violate(7, `${what} returned ${TDX_STATUS[st]?.name} (KVM_BUG_ON)`);
+      const again = st === ST.busy && o.tdxInstallBusy === 'no-vcpus-retry-once' ? ' again after the kick and retry (tdx_no_vcpus_enter_start)' : '';
+      c.violate(7, `${what} returned ${TDX_STATUS[st]?.name}${again} (KVM_BUG_ON)`);
       exitWith(c, OUT.bug);
     }
   };
+  /**
+   * `tdxInstallBusy` blind-retry and no-vcpus-retry-once, in the step of an install SEAMCALL whose
+   * status is `st` (the SEAMCALL runs inside the hook, mmu_lock held for read, the mirror entry
+   * frozen): returns true when the step runs again.
+   * - blind-retry: the same SEAMCALL again at once (the step stays; nothing is released).
+   * - no-vcpus-retry-once (tdh_do_no_vcpus of the removal path, 4b2abc49712b): at the first BUSY
+   *   set wait_for_sept_zap and kick every vCPU (L.aux 1); the kick returns once the vCPUs are out
+   *   of guest mode (the step's guard, {@link installKickGuard}; L.aux 2); the retry follows in the
+   *   next run of the step, after which the flag is cleared (tdx_no_vcpus_enter_stop) whatever its
+   *   status. The kick's return and the retry are two steps, as on the removal path's
+   *   kick-retry-once: under the read lock another fault may clear the flag in between, and a
+   *   vCPU enter again. A second BUSY is KVM_BUG_ON (retryOrBug).
+   */
+  const installBusyRetry = (c: Ctx, st: number): boolean => {
+    if (o.tdxInstallBusy === 'no-vcpus-retry-once' && c.loc(L.aux) === 2) {
+      // the retry has run: tdx_no_vcpus_enter_stop
+      c.setG(G.waitSeptZap, 0);
+      c.setLoc(L.aux, 0);
+      if (st === ST.success) c.seen(WITNESS['busy-retried']);
+      return false;
+    }
+    if (st !== ST.busy) return false;
+    if (o.tdxInstallBusy === 'blind-retry') {
+      c.seen(WITNESS['busy-retried']);
+      c.stay();
+      return true;
+    }
+    if (o.tdxInstallBusy === 'no-vcpus-retry-once') {
+      c.setG(G.waitSeptZap, 1);
+      kickAll(c);
+      c.setLoc(L.aux, 1);
+      c.stay();
+      return true;
+    }
+    return false;
+  };
+  /** no-vcpus-retry-once: this run is the kick's return (L.aux 1 -> 2, the step runs again for the retry). Returns true when it was. */
+  const installKickReturned = (c: Ctx): boolean => {
+    if (o.tdxInstallBusy !== 'no-vcpus-retry-once' || c.loc(L.aux) !== 1) return false;
+    c.setLoc(L.aux, 2);
+    c.touch('kicked vCPUs are out of guest mode');
+    c.stay();
+    return true;
+  };
+  /** no-vcpus-retry-once: the kick waits until the kicked vCPUs are out of guest mode (no TD entry, no guest TDCALL in progress); else no guard. */
+  const installKickGuard: Pick<StepDef, 'guard'> = o.tdxInstallBusy === 'no-vcpus-retry-once' ? { guard: (c) => c.loc(L.aux) !== 1 || vcpusOut(c) } : {};
   /** CAS(e, old, v) at the walk's entry; on failure frees table `unalloc` (if given) and exits with RET_PF_RETRY. Returns true on success. */
   const casOrRetry = (c: Ctx, old: number, v: number, unalloc?: number): boolean => {
     if (c.cas(tableOf(c), entryOf(c), old, v) === old) return true;
@@ -829,10 +876,13 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       name: 'zap-huge-hook',
       tdx: true,
       doc: 'v10 remove hook for the zapped private huge leaf: TDH.MEM.RANGE.BLOCK at its level',
+      ...installKickGuard,
       run: (c) => {
+        if (installKickReturned(c)) return;
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
         const st = seamcall(c, 'TDH.MEM.RANGE.BLOCK', c.rec ? `g${g0} L${lv}` : '', rangeBlock(c, c.m, c.t, lv, g0));
+        if (installBusyRetry(c, st)) return;
         c.setLoc(L.hook, 0);
         c.setLoc(L.old, NP);
         if (st !== ST.success) retryOrBug(c, st, 'RANGE.BLOCK');
@@ -861,11 +911,14 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     {
       name: 'link-seamcall',
       tdx: true,
-      doc: 'link_external_spt: TDH.MEM.SEPT.ADD for the new table',
+      doc: 'link_external_spt: TDH.MEM.SEPT.ADD for the new table (BUSY: tdxInstallBusy)',
+      ...installKickGuard,
       run: (c) => {
+        if (installKickReturned(c)) return;
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
-        seamcall(c, 'TDH.MEM.SEPT.ADD', c.rec ? `g${g0} L${lv}` : '', septAdd(c, c.m, c.t, lv, g0));
+        const st = seamcall(c, 'TDH.MEM.SEPT.ADD', c.rec ? `g${g0} L${lv}` : '', septAdd(c, c.m, c.t, lv, g0));
+        if (installBusyRetry(c, st)) return;
         if (o.mirrorInstall === 'cas-then-seamcall' && c.loc(L.sc) !== ST.success) retryOrBug(c, c.loc(L.sc), 'SEPT.ADD');
       },
     },
@@ -935,8 +988,10 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     {
       name: 'install-seamcall',
       tdx: true,
-      doc: 'set_external_spte: TDH.MEM.PAGE.AUG (entry FREE -> PENDING); TD not finalized: TDH.MEM.PAGE.ADD (FREE -> MAPPED, 6.19+) or only a premap record (before 6.19)',
+      doc: 'set_external_spte: TDH.MEM.PAGE.AUG (entry FREE -> PENDING); TD not finalized: TDH.MEM.PAGE.ADD (FREE -> MAPPED, 6.19+) or only a premap record (before 6.19); BUSY: tdxInstallBusy',
+      ...installKickGuard,
       run: (c) => {
+        if (installKickReturned(c)) return;
         const lv = c.loc(L.level);
         const g0 = c.loc(L.gfn) & ~(c.m.span(lv) - 1);
         if (c.g(G.tdState) === 1) {
@@ -947,6 +1002,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
             return;
           }
           const st = seamcall(c, 'TDH.MEM.PAGE.ADD', c.rec ? `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}` : '', lv === 1 ? pageAdd(c, c.m, c.t, g0, leafPfn(c.loc(L.new))) : ST.stateIncorrect);
+          if (installBusyRetry(c, st)) return;
           if (st === ST.success) c.seen(WITNESS['private-added']);
           // KVM_TDX_MEASURE_MEMORY_REGION: TDH.MR.EXTEND is owed after the map returns
           if (st === ST.success && p.buildAdd === true && p.measure === true) c.setLoc(L.aux2, 2);
@@ -954,6 +1010,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
           return;
         }
         const st = seamcall(c, 'TDH.MEM.PAGE.AUG', c.rec ? `g${g0} L${lv} pfn${leafPfn(c.loc(L.new))}` : '', pageAug(c, c.m, c.t, lv, g0, leafPfn(c.loc(L.new))));
+        if (installBusyRetry(c, st)) return;
         if (st === ST.success) c.seen(WITNESS['private-mapped']);
         if (o.mirrorInstall === 'cas-then-seamcall' && st !== ST.success) retryOrBug(c, st, 'PAGE.AUG');
       },

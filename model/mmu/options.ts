@@ -227,10 +227,10 @@ export const OPTIONS = {
     ref: '52ac8b358b0c, 071064f14d87, §2.10',
   },
   tdxInstallBusy: {
-    values: ['restore-retry', 'fatal'],
+    values: ['restore-retry', 'fatal', 'blind-retry', 'no-vcpus-retry-once'],
     mainline: 'restore-retry',
-    doc: 'TDX_OPERAND_BUSY from TDH.MEM.SEPT.ADD or PAGE.AUG on the install path: restore the frozen mirror entry and return RET_PF_RETRY (the fault runs again, locally since b0327bb2e7e0), or KVM_BUG_ON',
-    ref: '§2.14.4, §3.3',
+    doc: 'TDX_OPERAND_BUSY from TDH.MEM.SEPT.ADD or PAGE.AUG (and PAGE.ADD, and the v10 design\'s RANGE.BLOCK of a private huge leaf) on the install path, with mmu_lock held for read and the mirror entry frozen: restore the frozen mirror entry and return RET_PF_RETRY (-EBUSY from the hook; the fault runs again, locally since b0327bb2e7e0); KVM_BUG_ON; blind-retry: issue the SEAMCALL again at once until it is not BUSY, still holding mmu_lock for read, RCU, SRCU and the frozen entry (unbounded: the bounded form, 16 tries for a BUSY on the S-EPT tree lock then back to the caller, was the "[HACK] KVM: TDX: Retry seamcall when TDX_OPERAND_BUSY with operand SEPT" of the TDX MMU part 2 postings that the SEPT SEAMCALL retry series replaced by b0327bb2e7e0 and 4b2abc49712b; it gives the verdicts of restore-retry); no-vcpus-retry-once: as tdh_do_no_vcpus does on the removal path (4b2abc49712b), set wait_for_sept_zap, kick every vCPU, wait for them, retry once, clear the flag, and KVM_BUG_ON a second BUSY (an ablation: KVM never did this on the install path, where mmu_lock is held only for read, so several faults may start and stop the one flag at once)',
+    ref: '§2.14.4, §3.3, b0327bb2e7e0, 4b2abc49712b',
   },
   tdxRemoveBusy: {
     values: ['no-vcpus-retry-once', 'fatal', 'block-fatal-spin', 'kick-retry-once', 'blind-retry'],

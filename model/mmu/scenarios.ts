@@ -821,6 +821,55 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
     witnesses: ['zero-step', 'seamcall-busy', 'busy-retried', 'private-mapped', 'private-removed', 'guest-wrote'],
     expect: { verdict: 'holds' },
   },
+  // ---- TDX_OPERAND_BUSY on the install path: blind retry and kick + block entry (issue 13 items 1, 8) ----
+  ...pair(
+    {
+      vm: 'tdx',
+      tdxLocks: true,
+      privateGfns: [0, 1],
+      vcpus: 2,
+      threads: [
+        { name: 'V0', script: [pfault(1)] },
+        { name: 'V1', script: [pfault(0)] },
+        { name: 'M', script: [{ op: 'memslot-delete' }] },
+      ],
+      witnesses: ['slot-invalid-retried', 'zero-step', 'seamcall-busy', 'busy-retried', 'private-mapped', 'private-removed'],
+    },
+    {
+      name: 'tdx/install-busy-reentry',
+      title: "vCPU0 maps private g1 (SEPT.ADD, PAGE.AUG under mmu_lock held for read, the mirror entry frozen) while the TD's memslot is deleted and vCPU1, whose private fault on g0 hit the invalid memslot, keeps going back to the guest (2bc2694fe20b) and re-entering, its TDH.VP.ENTER under zero-step mitigation holding the S-EPT tree lock: vCPU0's SEAMCALLs may be BUSY",
+      buggy: { what: 'a BUSY install SEAMCALL is issued again at once, holding mmu_lock, RCU, SRCU and the frozen entry (unbounded blind retry; the TDX MMU part 2 hack retried 16 times)', options: { tdxInstallBusy: 'blind-retry' } },
+      fixed: { what: 'the frozen entry is restored and the fault retried from the start (the SEPT SEAMCALL retry series: b0327bb2e7e0), which sees the invalid memslot and goes back to the guest, dropping SRCU', options: { tdxInstallBusy: 'restore-retry' } },
+      property: 'I11',
+      note: 'b0327bb2e7e0 "KVM: TDX: Retry locally in TDX EPT violation handler on RET_PF_RETRY" and its series (cover letter "KVM: TDX SEPT SEAMCALL retry": "avoid the blind retries in the previous hack"): a blind retrier never leaves the hook, so it keeps SRCU and the deletion\'s synchronize_srcu never returns, the memslot stays invalid, and the other vCPU re-enters under zero-step mitigation forever (a weakly fair lasso); an unbounded blind retry never shipped, the hack bounded it',
+    },
+  ),
+  ...variants(
+    {
+      vm: 'tdx',
+      tdxLocks: true,
+      privateGfns: [0, 1],
+      vcpus: 3,
+      threads: [
+        { name: 'V0', script: [access(1, true), access(1, true), access(1, true)] },
+        { name: 'V1', script: [pfault(1)] },
+        { name: 'V2', script: [pfault(0)] },
+      ],
+    },
+    {
+      name: 'tdx/install-busy-two-faults',
+      title: 'mainline, 3 vCPUs: vCPU0 keeps faulting on unmapped private g1 until zero-step mitigation makes its TDH.VP.ENTER take the S-EPT tree lock, while vCPU1 maps g1 and vCPU2 maps g0, both under mmu_lock held for read (both PAGE.AUGs may be BUSY against the one entry: each restores its frozen entry and retries its fault)',
+      witnesses: ['zero-step', 'seamcall-busy', 'busy-retried', 'private-mapped', 'guest-wrote'],
+      expect: { verdict: 'holds' },
+    },
+    {
+      name: 'tdx/install-busy-two-faults/no-vcpus-retry-once',
+      title: 'BUGGY: ablation, the same race with the removal path\'s tdh_do_no_vcpus on the install path: each BUSY fault sets wait_for_sept_zap, kicks the vCPUs and retries once; under the read lock the first fault\'s retry clears the flag while the second has not retried yet, vCPU0 enters again under zero-step mitigation and the second retry is BUSY',
+      options: { tdxInstallBusy: 'no-vcpus-retry-once' },
+      witnesses: [],
+      expect: { verdict: 'violated', property: 'I7', note: 'tdh_do_no_vcpus (4b2abc49712b) relies on mmu_lock held for write: one wait_for_sept_zap flag, set and cleared by whoever retries; on the install path (mmu_lock held for read) two faults share it and one\'s tdx_no_vcpus_enter_stop reopens TD entry before the other\'s retry, whose second BUSY is KVM_BUG_ON' },
+    },
+  ),
   // ---- huge private pages (issue 13 item 4; RFC "KVM: TDX huge page support for private memory", not mainline) ----
   {
     name: 'tdx/huge/accept-2m-vs-4k',

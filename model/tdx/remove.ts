@@ -109,7 +109,7 @@ function kickAcknowledged(c: Ctx, o: Options): boolean {
  * TDCALL in progress) and, with `tdxLocks`, no TDH.VP.ENTER is in progress (a kick waits for
  * vCPUs in guest mode, and a vCPU is in guest mode from before TDH.VP.ENTER).
  */
-function vcpusOut(c: Ctx): boolean {
+export function vcpusOut(c: Ctx): boolean {
   for (let pos = 0; pos < c.m.septCount; pos++) {
     const o = (c.st[c.m.septBase + pos]! >> 12) & 15;
     if (o !== 0 && o !== c.t + 1) return false;

@@ -67,7 +67,9 @@ export const SHOWN_BY: Readonly<Record<OptionName, Showing>> = {
   mmioGenWrapZap: { scenario: 'mmu/mmio-gen-wrap/fixed' },
   mmioCacheGenCheck: { scenario: 'mmu/mmio-cache-vs-memslot-create/fixed' },
   memslotUpdateWaitsForInvalidation: { scenario: 'mmu/munmap-vs-memslot-create/fixed' },
-  tdxInstallBusy: { scenario: 'tdx/zero-step/aug' },
+  // fatal: one zero-step entry's BUSY; blind-retry never leaves the hook, so it keeps SRCU while another vCPU re-enters on the
+  // deleted memslot forever (I11); no-vcpus-retry-once: two faults under the read lock share one wait_for_sept_zap (I7)
+  tdxInstallBusy: { scenario: 'tdx/zero-step/aug', byValue: { 'blind-retry': 'tdx/install-busy-reentry/fixed', 'no-vcpus-retry-once': 'tdx/install-busy-two-faults' } },
   // a blind retry against finitely many zero-step entries ends; against a vCPU that re-enters on an invalid memslot it is an I11 lasso
   tdxRemoveBusy: { scenario: 'tdx/removal-busy/fixed', byValue: { 'blind-retry': 'tdx/removal-busy-reentry/fixed' } },
   // a range zap that removes page tables: the leafs-only mainline misses the pair's table-removed witness,
