@@ -26,7 +26,7 @@
  * gfn bitmasks, and is not built.
  */
 import { fail } from '../core/diagnostic.js';
-import { G, L, type MmuLayout, P, T, TX } from './layout.js';
+import { COUNT, G, L, type MmuLayout, P, T, TX } from './layout.js';
 import type { MmuMachine } from './machine.js';
 
 /** Returns the groups (of at least two threads) of identical threads of a machine. */
@@ -85,6 +85,11 @@ export function permuteThreads(m: MmuLayout, s: Int32Array, to: Int32Array, out:
     out[m.tdx(TX.epoch)] = bits(s[m.tdx(TX.epoch)]!);
     for (let u = 0; u < g.vcpus; u++) out[m.zeroStep(to[u]!)] = s[m.zeroStep(u)]!;
   }
+  if (m.countersBase >= 0) {
+    // the page-table page counters' pending plain store, one word per thread (pageCounters)
+    const pend = m.countersBase + COUNT.pending;
+    for (let u = 0; u < g.threads; u++) out[pend + to[u]!] = s[pend + u]!;
+  }
 }
 
 /** The canonicalizer of a machine with groups of identical threads. */
@@ -112,6 +117,10 @@ export class ThreadSymmetry {
       const vb = m.vcpu(b, 0);
       for (let i = 0; i < m.vcpuSize; i++) if (s[va + i] !== s[vb + i]) return s[va + i]! - s[vb + i]!;
       if (m.tdxBase >= 0 && s[m.zeroStep(a)] !== s[m.zeroStep(b)]) return s[m.zeroStep(a)]! - s[m.zeroStep(b)]!;
+    }
+    if (m.countersBase >= 0) {
+      const pend = m.countersBase + COUNT.pending;
+      if (s[pend + a] !== s[pend + b]) return s[pend + a]! - s[pend + b]!;
     }
     return a - b;
   }
@@ -206,7 +215,7 @@ export function gfnPermutations(mm: MmuMachine, pairs: readonly (readonly number
   const bad = (where: string, msg: string): never => fail('MMC301', `${where}: ${msg}`, { subject: 'symmetricGfns' });
   if (ownProperties) bad('symmetricGfns', "the scenario's own properties may tell gfns apart; gfn symmetry needs the built-in properties only");
   if (m.mmioCacheBase >= 0) bad('symmetricGfns', 'the per-vCPU MMIO cache (mmioCache) holds a gfn, which a swap does not rename; drop mmioCache or symmetricGfns');
-  if (m.countersBase >= 0) bad('symmetricGfns', 'the page-table page counters (pageCounters) keep a pending store per thread, which a swap of threads does not rename; drop pageCounters or symmetricGfns');
+  if (m.countersBase >= 0) bad('symmetricGfns', 'the page-table page counters (pageCounters) are not supported with gfn symmetry (not cross-checked against the unreduced search); drop pageCounters or symmetricGfns');
   const inPair = new Int32Array(m.gfns).fill(-1);
   pairs.forEach((p, i) => {
     if (p.length !== 2) bad(at(i), `must be a pair of gfns [2k, 2k+1], got ${p.length} gfns`);

@@ -59,6 +59,19 @@ const SPECS: ScenarioSpec[] = [
     ],
     expect: 'holds',
   },
+  {
+    // the page-table page counters keep a pending plain store per thread (pageCounters; plain ++)
+    name: 'sym/two-faults-plain-counters',
+    vm: 'default',
+    vcpus: 2,
+    pageCounters: true,
+    options: { tdpMmuPagesAccount: 'plain' },
+    threads: [
+      { name: 'V0', script: [{ op: 'fault', gfn: 0, write: true }, { op: 'fault', gfn: 2, write: true }] },
+      { name: 'V1', script: [{ op: 'fault', gfn: 0, write: true }, { op: 'fault', gfn: 2, write: true }] },
+    ],
+    expect: 'violated',
+  },
 ];
 
 describe('symmetry over identical threads', () => {
