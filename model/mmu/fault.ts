@@ -558,12 +558,20 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
         c.setLoc(L.aux, i + 1);
         c.stay();
         const v = c.read(tb, i);
-        if (isLeaf(v)) return;
+        const g = mergeBase(c) + i * c.m.span(lv - 1);
+        if (isLeaf(v)) {
+          // merge (v4 13/16 on): a present child at the fault's own gfn ends the merge with -EAGAIN (the
+          // other children are still filled, no BLOCK/PROMOTE); merge-bug-on (v2/v3) keeps it
+          if (g === gfn && o.tdxPromote === 'merge') {
+            if (c.rec) c.note(`g${g} is already mapped: -EAGAIN, no PROMOTE`);
+            c.setLoc(L.aux2, 1);
+          }
+          return;
+        }
         if (v !== NP || c.cas(tb, i, NP, FROZEN) !== NP) {
           c.setLoc(L.aux2, 1);
           return;
         }
-        const g = mergeBase(c) + i * c.m.span(lv - 1);
         const huge = mergeLeaf(c);
         const pfn = leafPfn(huge) + i * c.m.span(lv - 1);
         const st = seamcall(c, 'TDH.MEM.PAGE.AUG', c.rec ? `g${g} L${lv - 1} pfn${pfn}` : '', pageAug(c, c.m, c.t, lv - 1, g, pfn));

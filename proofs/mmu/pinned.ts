@@ -117,7 +117,7 @@ export const PINNED: Readonly<Record<string, number>> = {
   'mmu/tdp-mmu-pages/plain': 237,
   'tdx/huge/promote-vs-accept/buggy': 121,
   'tdx/huge/promote-vs-accept/fixed': 182,
-  'tdx/huge/promote-vs-walker': 366,
+  'tdx/huge/promote-vs-walker': 360,
   'tdx/huge/promote-then-split': 802,
 };
 
@@ -241,6 +241,6 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'mmu/tdp-mmu-pages/plain': 254,
   'tdx/huge/promote-vs-accept/buggy': 81,
   'tdx/huge/promote-vs-accept/fixed': 162,
-  'tdx/huge/promote-vs-walker': 335,
+  'tdx/huge/promote-vs-walker': 333,
   'tdx/huge/promote-then-split': 669,
 };

@@ -141,4 +141,16 @@ describe("KVM's merge of a private table (tdxPromote)", () => {
     // without the merge the same two faults are harmless
     expect(run('tdx/huge/promote-vs-walker', { tdxPromote: 'none' }).result.verdict.kind).toBe('holds');
   });
+  it("merge (v4 13/16 on): a 2M fault whose own 4K child is already mapped gives up with -EAGAIN before RANGE.BLOCK; merge-bug-on (v2/v3, no such check) merges and frees the table under the walker (mutant: the own-gfn check dropped, I1 at merge-promote)", () => {
+    const s = findScenario('tdx/huge/promote-vs-walker');
+    if (s === undefined) throw new Error('promote-vs-walker');
+    // vCPU1 faults on g1, which the setup mapped at 4K
+    const own = { ...s, threads: [s.threads[0]!, { ...s.threads[1]!, script: [{ op: 'fault', gfn: 1, private: true, level: 2 }] }] } as typeof s;
+    const held = explore(buildMachine(own, {}));
+    expect(held.result.verdict.kind).toBe('holds');
+    expect(held.result.stats.distinctStates).toBe(565);
+    const old = explore(buildMachine(own, { options: { tdxPromote: 'merge-bug-on' } }));
+    expect(old.allBroken).toEqual(['I1']);
+    expect(old.trace?.labels.at(-1)).toMatch(/merge-promote$/);
+  });
 });
