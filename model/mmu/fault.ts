@@ -31,7 +31,7 @@ import {
   withoutAT,
   withW,
 } from '../../src/internal.js';
-import { mrExtend, pageAdd, pageAug, pagePromote, rangeBlock, rangeUnblock, septAdd, ST, TDX_STATUS, track, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
+import { mrExtend, pageAdd, pageAug, pagePromote, rangeBlock, rangeUnblock, septAdd, septLock, ST, TDX_STATUS, track, treeBusy, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
 import { findPrivateHuge, guestInhibited, kickAll, seamcall, setGuestInhibit, tdxDemoteSteps, vcpusOut } from '../tdx/remove.js';
 import {
   dirtyLogOf,
@@ -520,6 +520,24 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       exitWith(c, OUT.retry);
     }
   };
+  /**
+   * The merge's remote TLB flush kicks the vCPUs out of guest mode and waits for them; the IPI is
+   * taken between guest instructions, so a vCPU inside a guest TDCALL (TDG.MEM.PAGE.ACCEPT between
+   * its two steps here, holding an S-EPT entry lock) finishes it first: such a vCPU is left in guest
+   * mode and the kicker waits (returns false; the step is retried) until a later kick exits it.
+   * (kickAll of the removal and install paths still exits such a vCPU at once.)
+   */
+  const mergeKick = (c: Ctx): boolean => {
+    let all = true;
+    for (let v = 0; v < c.vcpus; v++) {
+      let inTdcall = false;
+      for (let k = 0; k < c.m.septCount && !inTdcall; k++) inTdcall = septLock(c.st[c.m.septBase + k]!) === v + 1;
+      if (inTdcall) all = false;
+      else vpExit(c, c.m, v, true);
+    }
+    c.touch('KICK');
+    return all;
+  };
   /** The merge no longer owns the frozen entry and its table (I2, I6, I12 exemptions end). */
   const mergeDone = (c: Ctx): void => {
     for (const i of [L.aux, L.aux2, L.hook, L.alloc]) c.setLoc(i, 0);
@@ -606,7 +624,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
         if (!o.tdxTrack) return;
         const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c, c.m));
         if (st === ST.prevEpochBusy || st === ST.busy) {
-          kickAll(c);
+          mergeKick(c);
           c.stay();
         } else if (st !== ST.success) {
           c.violate(7, `TRACK (merge) returned ${TDX_STATUS[st]?.name}`);
@@ -616,9 +634,9 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     {
       name: 'merge-kick',
       tdx: true,
-      doc: 'tdx_track: kick every vCPU out of guest mode so none still runs in the old epoch (their TLBs are flushed at the next TDH.VP.ENTER)',
+      doc: 'tdx_track: kick every vCPU out of guest mode and wait, so none still runs in the old epoch (their TLBs are flushed at the next TDH.VP.ENTER); a vCPU inside a guest TDCALL exits once the TDCALL is done',
       run: (c) => {
-        if (o.tdxTrack) kickAll(c);
+        if (o.tdxTrack && !mergeKick(c)) c.stay();
       },
     },
     {
@@ -628,7 +646,15 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       run: (c) => {
         const lv = c.loc(L.level);
         const g0 = mergeBase(c);
+        // TDX_OPERAND_BUSY carries its operand id: the S-EPT tree lock is OPERAND_ID_SEPT (TDX_ERROR_SEPT_BUSY,
+        // retried by tdx_seamcall_sept, then -EAGAIN); the 2M entry's or a child's entry lock is
+        // OPERAND_ID_RCX (tdh_mem_page_promote.c), which the series does not expect (KVM_BUG_ON)
+        const treeHeld = treeBusy(c.st, c.m, c.t);
         const st = seamcall(c, 'TDH.MEM.PAGE.PROMOTE', c.rec ? `g${g0} L${lv}` : '', pagePromote(c, c.m, c.t, lv, g0));
+        if (st === ST.busy && !treeHeld) {
+          c.violate(7, 'PAGE.PROMOTE returned TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX (an entry lock is held), which tdx_sept_merge_private_spt does not expect (KVM_BUG_ON)');
+          return;
+        }
         if (st === ST.success) {
           const huge = mergeLeaf(c);
           c.store(tableOf(c), entryOf(c), huge);

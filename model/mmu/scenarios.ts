@@ -1019,7 +1019,7 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
         { name: 'V0', script: [access(1, true)] },
         { name: 'V1', script: [pfault(0, 2)] },
       ],
-      witnesses: ['huge-mapped', 'private-mapped', 'guest-wrote', 'seamcall-busy'],
+      witnesses: ['huge-mapped', 'private-mapped', 'guest-wrote'],
     },
     {
       name: 'tdx/huge/promote-vs-accept',

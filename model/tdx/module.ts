@@ -34,6 +34,7 @@ export {
   TDX_STATUS,
   track,
   tracked,
+  treeBusy,
   vpEnter,
   vpEnterBegin,
   vpEnterEnd,

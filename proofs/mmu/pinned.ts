@@ -115,8 +115,8 @@ export const PINNED: Readonly<Record<string, number>> = {
   'tdx/huge/punch-hole-in-2m/zap-whole': 18,
   'mmu/tdp-mmu-pages/atomic': 1542,
   'mmu/tdp-mmu-pages/plain': 237,
-  'tdx/huge/promote-vs-accept/buggy': 121,
-  'tdx/huge/promote-vs-accept/fixed': 182,
+  'tdx/huge/promote-vs-accept/buggy': 117,
+  'tdx/huge/promote-vs-accept/fixed': 157,
   'tdx/huge/promote-vs-walker': 360,
   'tdx/huge/promote-then-split': 802,
 };
@@ -239,8 +239,8 @@ export const PINNED_REDUCED: Readonly<Record<string, number>> = {
   'tdx/huge/punch-hole-in-2m/zap-whole': 18,
   'mmu/tdp-mmu-pages/atomic': 1393,
   'mmu/tdp-mmu-pages/plain': 254,
-  'tdx/huge/promote-vs-accept/buggy': 81,
-  'tdx/huge/promote-vs-accept/fixed': 162,
+  'tdx/huge/promote-vs-accept/buggy': 80,
+  'tdx/huge/promote-vs-accept/fixed': 137,
   'tdx/huge/promote-vs-walker': 333,
   'tdx/huge/promote-then-split': 669,
 };
