@@ -66,9 +66,10 @@ function mirrorPositions(s: Int32Array, mm: MmuMachine, out: Int32Array): boolea
 
 /**
  * The walk of {@link mirrorPositions} below table `tb` at level `lv` covering gfns from `base`. The
- * positions below a FROZEN non-leaf entry count as FROZEN too: its owner is inside its hook for the
- * whole range (a merge of the table below it into a huge leaf, `tdxPromote`; in mainline a FROZEN
- * entry is never above S-EPT entries in use).
+ * positions below a FROZEN non-leaf entry that a merge owns ({@link merging}) count as FROZEN too:
+ * the merge is inside its hook for the whole range (`tdxPromote`). Below any other FROZEN entry the
+ * positions are unreachable (-1), so they must be FREE, as in mainline, where a FROZEN entry is
+ * never above S-EPT entries in use.
  */
 function visitMirror(s: Int32Array, m: MmuMachine['layout'], out: Int32Array, tb: number, lv: number, base: number): void {
   for (let i = 0; i < 2; i++) {
@@ -76,8 +77,22 @@ function visitMirror(s: Int32Array, m: MmuMachine['layout'], out: Int32Array, tb
     const v = s[m.entry(tb, i)]!;
     out[m.septPos(lv, g)] = v;
     if (isLink(v) && lv > 1) visitMirror(s, m, out, linkTable(v), lv - 1, g);
-    else if (v === FROZEN_WORD && lv > 1) frozenBelow(m, out, lv - 1, g);
+    else if (v === FROZEN_WORD && lv > 1 && merging(s, m, m.septPos(lv, g))) frozenBelow(m, out, lv - 1, g);
   }
+}
+
+/**
+ * Returns true when a thread merges the table below the FROZEN non-leaf entry at S-EPT position
+ * `pos` (fault.ts merge-freeze: L.hook names `pos`, L.old is the table link it froze, and L.alloc
+ * marks that table as the merge's).
+ */
+function merging(s: Int32Array, m: MmuMachine['layout'], pos: number): boolean {
+  for (let t = 0; t < m.geometry.threads; t++) {
+    if (s[m.local(t, L.hook)] !== pos + 1) continue;
+    const old = s[m.local(t, L.old)]!;
+    if (isLink(old) && s[m.local(t, L.alloc)] === linkTable(old) + 1) return true;
+  }
+  return false;
 }
 
 /** Marks every S-EPT position at `lv` and below under the range starting at `base` (one entry at `lv + 1`) FROZEN. */
@@ -171,7 +186,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     3: ['G.tdEpoch', 'V.epoch', 'V.mode', 'V.req', 'pages', 'tables', 'tlb'],
     4: ['G.tdEpoch', 'L.flags', 'V.epoch', 'V.mode', 'V.req', 'roots', 'sept', 'tables', 'tlb'],
     5: ['pages', 'tables'],
-    6: ['L.hook', 'roots', 'sept', 'tables'],
+    6: ['L.hook', 'L.old', 'L.alloc', 'roots', 'sept', 'tables'],
     7: [],
     8: ['sept', 'tables'],
     9: ['pages', 'sept'],

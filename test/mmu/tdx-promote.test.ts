@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MmuLayout } from '../../src/internal.js';
+import { L } from '../../src/mmu/layout.js';
+import { FROZEN } from '../../src/mmu/spte.js';
 import { buildMachine } from '../../model/mmu/build.js';
 import { findScenario } from '../../model/mmu/scenarios.js';
 import { acceptBegin, HOST_PRIORITY, pageAug, pagePromote, rangeBlock, rangeUnblock, SEPT, septAdd, septGuestLeafFor, septLeafFor, septPfn, septState, septWord, ST, track } from '../../model/tdx/module.js';
@@ -152,5 +154,43 @@ describe("KVM's merge of a private table (tdxPromote)", () => {
     const old = explore(buildMachine(own, { options: { tdxPromote: 'merge-bug-on' } }));
     expect(old.allBroken).toEqual(['I1']);
     expect(old.trace?.labels.at(-1)).toMatch(/merge-promote$/);
+  });
+});
+
+describe('I6 and a frozen non-leaf entry (tdxPromote)', () => {
+  // Mutant: the exemption for S-EPT positions below any FROZEN non-leaf entry (not only below a
+  // merge's) passes the tampered states, whose table is frozen by no merge but has S-EPT leaves in use.
+  it('positions below a FROZEN non-leaf entry are exempt only while a merge owns it (L.hook, L.old, L.alloc); below any other frozen entry they must be FREE', () => {
+    const mm = buildMachine(findScenario('tdx/huge/promote-vs-accept/fixed')!);
+    const m = mm.layout;
+    const i6 = mm.properties().find((p) => p.name === 'I6')!;
+    const seen = new Set<string>();
+    const queue = mm.initStates();
+    let tampered = 0;
+    while (queue.length > 0) {
+      const st = queue.shift()!;
+      const key = st.join(',');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const acts: number[] = [];
+      mm.actions(st, acts);
+      for (const a of acts) {
+        const nx = new Int32Array(mm.stateSize);
+        if (mm.next(st, a, nx)) queue.push(nx);
+      }
+      // a merge in progress: some thread's L.alloc marks the table below a FROZEN 2M mirror entry
+      const t = [0, 1].find((x) => st[m.local(x, L.alloc)]! > 0 && st[m.local(x, L.hook)]! > 0);
+      if (t === undefined || !i6.check(st)) continue;
+      let frozen = false;
+      for (let tb = 0; tb < m.geometry.tables; tb++) for (let i = 0; i < 2; i++) if (st[m.entry(tb, i)] === FROZEN) frozen = true;
+      if (!frozen) continue;
+      const used = [0, 1].some((g) => st[m.sept(1, g)]! !== 0);
+      if (!used) continue;
+      const u = st.slice();
+      u[m.local(t, L.alloc)] = 0;
+      expect(i6.check(u)).toBe(false);
+      tampered++;
+    }
+    expect(tampered).toBeGreaterThan(0);
   });
 });
