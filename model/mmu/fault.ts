@@ -496,7 +496,8 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
    * The merge of a private table into a huge leaf (`tdxPromote`, Isaku Yamahata's huge-page series,
    * not mainline: tdp_mmu_merge_private_spt, called by __tdp_mmu_map_handle_target_level when a
    * private fault's goal level finds a present non-leaf entry; tdx_sept_merge_private_spt and
-   * tdx_sept_unzap_private_spte in tdx.c; v6 14/16 of 7 Nov 2023, v7 11/13 of 22 Jan 2024), all under
+   * tdx_sept_unzap_private_spte in tdx.c; tdp_mmu_merge_private_spt is v2 12/15 (Dec 2022), v3 13/16, v4 13/16,
+   * v6 13/16 of 7 Nov 2023; the TDX side v2 13/15, v3 14/16, v6 14/16, v8 12/14 of 26 Feb 2024), all under
    * mmu_lock held for read. L.aux: the child being filled; L.aux2: a child install lost a race.
    */
   const mergeBase = (c: Ctx): number => c.loc(L.gfn) & ~(c.m.span(c.loc(L.level)) - 1);
@@ -559,7 +560,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     {
       name: 'merge-fill',
       tdx: true,
-      doc: 'each 4K child of the frozen table: a present one is kept; a missing one is installed (tdp_mmu_set_spte_atomic on the mirror root: freeze, TDH.MEM.PAGE.AUG, store; one step here) with its part of the huge pfn range; a lost race (a child frozen or changed) ends the merge with RET_PF_RETRY after the other children',
+      doc: 'each 4K child of the frozen table: a present one is kept (merge: the fault\'s own gfn present ends the merge with RET_PF_RETRY after the other children, v4 13/16 on; merge-bug-on, v2/v3: kept); a missing one is installed (tdp_mmu_set_spte_atomic on the mirror root: freeze, TDH.MEM.PAGE.AUG, store; one step here) with its part of the huge pfn range; a lost race (a child frozen or changed) ends the merge with RET_PF_RETRY after the other children',
       run: (c) => {
         const lv = c.loc(L.level);
         const tb = linkTable(c.loc(L.old));
@@ -642,7 +643,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     {
       name: 'merge-promote',
       tdx: true,
-      doc: 'merge_private_spt (tdx_sept_merge_private_spt): TDH.MEM.PAGE.PROMOTE on the blocked, tracked 2M entry; success: store the huge leaf over FROZEN and free the child table at once (tdp_mmu_free_sp, no RCU grace period); TDX_EPT_INVALID_PROMOTE_CONDITIONS (mixed PENDING/MAPPED children) or TDX_OPERAND_BUSY: -EAGAIN, unzap (merge-bug-on: the mixed-children status is not recognised, KVM_BUG_ON); any other error is KVM_BUG_ON',
+      doc: 'merge_private_spt (tdx_sept_merge_private_spt): TDH.MEM.PAGE.PROMOTE on the blocked, tracked 2M entry; success: store the huge leaf over FROZEN and free the child table at once (tdp_mmu_free_sp, no RCU grace period); TDX_EPT_INVALID_PROMOTE_CONDITIONS (mixed PENDING/MAPPED children) or TDX_OPERAND_BUSY on the tree lock (TDX_ERROR_SEPT_BUSY): -EAGAIN, unzap (merge-bug-on: the mixed-children status is not recognised, KVM_BUG_ON); BUSY on an entry lock (operand RCX) and any other error is KVM_BUG_ON',
       run: (c) => {
         const lv = c.loc(L.level);
         const g0 = mergeBase(c);

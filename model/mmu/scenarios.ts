@@ -1025,7 +1025,7 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
       name: 'tdx/huge/promote-vs-accept',
       title: "huge private pages: g1 is mapped at 4K (PENDING) when vCPU1's fault on g0 wants 2M and merges the table under mmu_lock held for read (AUG g0, RANGE.BLOCK, TRACK, kick, TDH.MEM.PAGE.PROMOTE) while vCPU0 accepts g1 and writes it; an ACCEPT that lands first leaves the children mixed (g0 PENDING, g1 MAPPED) and PROMOTE fails with TDX_EPT_INVALID_PROMOTE_CONDITIONS",
       buggy: { what: 'RFC v2 13/15 (Dec 2022) and v3 14/16 (Jan 2023) compare the status without the operand id (RCX) the module returns with it: KVM_BUG_ON', options: { tdxHugePages: true, tdxPromote: 'merge-bug-on' } },
-      fixed: { what: 'v6 14/16 (Nov 2023) and v7 11/13 (Jan 2024) compare with TDX_OPERAND_ID_RCX: -EAGAIN, RANGE.UNBLOCK, the table restored, the vCPU runs with its 4K mapping', options: { tdxHugePages: true, tdxPromote: 'merge' } },
+      fixed: { what: 'v6 14/16 (Nov 2023) and v8 12/14 (Feb 2024) compare with TDX_OPERAND_ID_RCX: -EAGAIN, RANGE.UNBLOCK, the table restored, the vCPU runs with its 4K mapping', options: { tdxHugePages: true, tdxPromote: 'merge' } },
       property: 'I7',
       note: 'RFC v2/v3 of "KVM: x86/tdp_mmu: TDX: Implement merge pages into a large page" compared TDH.MEM.PAGE.PROMOTE\'s status with TDX_EPT_INVALID_PROMOTE_CONDITIONS alone; the module returns it with OPERAND_ID_RCX (tdh_mem_page_promote.c since TDX 1.0), so the mixed-children case the comment expects to retry bugs the VM; v6 adds the operand id (a fix inside an unmerged series: mainline never promotes)',
     },
