@@ -4,7 +4,7 @@
  * record what only they can see: a freed table touched, mmu_lock dropped with a flush pending, a
  * SEAMCALL error KVM turns into KVM_BUG_ON) and its state predicate holds.
  */
-import { FROZEN as FROZEN_WORD, type FootprintClass, type FootprintProperty, INVARIANT_DOC, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, mkMmio, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
+import { FROZEN as FROZEN_WORD, NP as NP_WORD, type FootprintClass, type FootprintProperty, INVARIANT_DOC, isLeaf, isLink, leafAT, leafD, leafLevel, leafPfn, leafW, linkTable, mkMmio, type MmuMachine, mmuState, type Property } from '../../src/internal.js';
 import { SEPT, septMapsPage, septPfn, septState } from '../tdx/module.js';
 import { mmioGenOf, WITNESS, WITNESS_DOC, type WitnessName } from './common.js';
 import type { Options } from './options.js';
@@ -83,14 +83,17 @@ function visitMirror(s: Int32Array, m: MmuMachine['layout'], out: Int32Array, tb
 
 /**
  * Returns true when a thread merges the table below the FROZEN non-leaf entry at S-EPT position
- * `pos` (fault.ts merge-freeze: L.hook names `pos`, L.old is the table link it froze, and L.alloc
- * marks that table as the merge's).
+ * `pos` (fault.ts merge-freeze: L.hook names `pos` and L.alloc marks the frozen entry's table as the
+ * merge's; that table holds a present or frozen child). A mainline thread inside its hook with a
+ * table in L.alloc (a link install) holds an empty new table: the positions below stay judged.
+ * (L.alloc and the tables are words I2 and I6 read already: no step becomes visible to the
+ * partial-order reduction for this.)
  */
 function merging(s: Int32Array, m: MmuMachine['layout'], pos: number): boolean {
   for (let t = 0; t < m.geometry.threads; t++) {
     if (s[m.local(t, L.hook)] !== pos + 1) continue;
-    const old = s[m.local(t, L.old)]!;
-    if (isLink(old) && s[m.local(t, L.alloc)] === linkTable(old) + 1) return true;
+    const a = s[m.local(t, L.alloc)]!;
+    if (a > 0 && (s[m.entry(a - 1, 0)] !== NP_WORD || s[m.entry(a - 1, 1)] !== NP_WORD)) return true;
   }
   return false;
 }
@@ -186,7 +189,7 @@ export function mmuProperties(mm: MmuMachine, o: Options, witnesses: readonly Wi
     3: ['G.tdEpoch', 'V.epoch', 'V.mode', 'V.req', 'pages', 'tables', 'tlb'],
     4: ['G.tdEpoch', 'L.flags', 'V.epoch', 'V.mode', 'V.req', 'roots', 'sept', 'tables', 'tlb'],
     5: ['pages', 'tables'],
-    6: ['L.hook', 'L.old', 'L.alloc', 'roots', 'sept', 'tables'],
+    6: ['L.hook', 'L.alloc', 'roots', 'sept', 'tables'],
     7: [],
     8: ['sept', 'tables'],
     9: ['pages', 'sept'],

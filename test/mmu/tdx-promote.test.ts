@@ -160,7 +160,7 @@ describe("KVM's merge of a private table (tdxPromote)", () => {
 describe('I6 and a frozen non-leaf entry (tdxPromote)', () => {
   // Mutant: the exemption for S-EPT positions below any FROZEN non-leaf entry (not only below a
   // merge's) passes the tampered states, whose table is frozen by no merge but has S-EPT leaves in use.
-  it('positions below a FROZEN non-leaf entry are exempt only while a merge owns it (L.hook, L.old, L.alloc); below any other frozen entry they must be FREE', () => {
+  it('positions below a FROZEN non-leaf entry are exempt only while a merge owns it (L.hook, L.alloc and its non-empty table); below any other frozen entry they must be FREE', () => {
     const mm = buildMachine(findScenario('tdx/huge/promote-vs-accept/fixed')!);
     const m = mm.layout;
     const i6 = mm.properties().find((p) => p.name === 'I6')!;
