@@ -1047,7 +1047,7 @@ export const SCENARIO_SPECS: readonly ScenarioSpec[] = [
   },
   {
     name: 'tdx/huge/promote-vs-walker',
-    title: "BUGGY: a model finding on the unmerged series, not confirmed: huge private pages merged as in Isaku Yamahata's series (v6/v7): vCPU0's 4K fault on g0 has stepped from the 2M entry into the table of g1's 4K leaf when vCPU1's 2M fault on g0 merges that table (AUG g0, PROMOTE; a fault on g1 itself would stop at the mapped child: -EAGAIN since v4) and frees it at once with tdp_mmu_free_sp, under mmu_lock held for read, without an RCU grace period",
+    title: "BUGGY: a model finding on the unmerged series, not confirmed: huge private pages merged as in Isaku Yamahata's series (v4-v8): vCPU0's 4K fault on g0 has stepped from the 2M entry into the table of g1's 4K leaf when vCPU1's 2M fault on g0 merges that table (AUG g0, PROMOTE; a fault on g1 itself would stop at the mapped child: -EAGAIN since v4) and frees it at once with tdp_mmu_free_sp, under mmu_lock held for read, without an RCU grace period",
     vm: 'tdx',
     privateGfns: [0, 1],
     vcpus: 2,
