@@ -41,8 +41,10 @@ function pinned(log: (line: string) => void): void {
     if (v.kind === 'violated') {
       const tr = v.witness.trace;
       const last = tr?.states[tr.states.length - 1];
-      const broken = last ? mm.properties().filter((p) => p.expectation === 'always' && !p.check(last)).map((p) => p.name) : [v.witness.property];
-      verdict = `violated ${broken.join('+')}${tr ? ` (${tr.actions.length} steps)` : ''}`;
+      const broken = last && !tr?.lasso ? mm.properties().filter((p) => p.expectation === 'always' && !p.check(last)).map((p) => p.name) : [];
+      // a lasso (progress property) breaks no invariant in its last state: name the property and the loop
+      const what = broken.length > 0 ? broken.join('+') : `${v.witness.property}${tr?.lasso ? ' lasso' : ''}`;
+      verdict = `violated ${what}${tr ? ` (${tr.actions.length} steps${tr.lasso ? `, loop from step ${tr.lasso.loop}` : ''})` : ''}`;
     }
     const n = r.stats.distinctStates;
     log(`| ${s.name} | ${s.levels ?? 2} | ${s.threads.length} | ${s.expect.verdict} | ${verdict} | ${n} | ${r.stats.maxDepth} | ${sec.toFixed(3)} | ${Math.round(n / Math.max(sec, 1e-6))} |`);
