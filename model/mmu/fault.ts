@@ -31,8 +31,8 @@ import {
   withoutAT,
   withW,
 } from '../../src/internal.js';
-import { mrExtend, pageAdd, pageAug, pagePromote, rangeBlock, rangeUnblock, septAdd, septLock, ST, TDX_STATUS, track, treeBusy, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
-import { findPrivateHuge, guestInhibited, kickAll, seamcall, setGuestInhibit, tdxDemoteSteps, vcpusOut } from '../tdx/remove.js';
+import { mrExtend, pageAdd, pageAug, pagePromote, rangeBlock, rangeUnblock, septAdd, ST, TDX_STATUS, track, treeBusy, vpEnterBegin, vpEnterEnd, vpExit, zeroStepOn, zeroStepViolation } from '../tdx/module.js';
+import { findPrivateHuge, guestInhibited, type KickMark, kickAll, kickOrWait, noTdcall, pendingKick, seamcall, setGuestInhibit, tdxDemoteSteps, vcpusOut } from '../tdx/remove.js';
 import {
   dirtyLogOf,
   invalidationRetry,
@@ -274,6 +274,8 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
    *   kick-retry-once: under the read lock another fault may clear the flag in between, and a
    *   vCPU enter again. A second BUSY is KVM_BUG_ON (retryOrBug).
    */
+  /** no-vcpus-retry-once: the kick waits for a vCPU inside a guest TDCALL (L.aux -1, then 1). */
+  const INSTALL_KICK: KickMark = { at: L.aux, pending: -1 };
   const installBusyRetry = (c: Ctx, st: number): boolean => {
     if (o.tdxInstallBusy === 'no-vcpus-retry-once' && c.loc(L.aux) === 2) {
       // the retry has run: tdx_no_vcpus_enter_stop
@@ -290,8 +292,8 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     }
     if (o.tdxInstallBusy === 'no-vcpus-retry-once') {
       c.setG(G.waitSeptZap, 1);
-      kickAll(c);
       c.setLoc(L.aux, 1);
+      kickOrWait(c, INSTALL_KICK);
       c.stay();
       return true;
     }
@@ -299,6 +301,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
   };
   /** no-vcpus-retry-once: this run is the kick's return (L.aux 1 -> 2, the step runs again for the retry). Returns true when it was. */
   const installKickReturned = (c: Ctx): boolean => {
+    if (pendingKick(c, INSTALL_KICK, 1)) return true;
     if (o.tdxInstallBusy !== 'no-vcpus-retry-once' || c.loc(L.aux) !== 1) return false;
     c.setLoc(L.aux, 2);
     c.touch('kicked vCPUs are out of guest mode');
@@ -306,7 +309,7 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     return true;
   };
   /** no-vcpus-retry-once: the kick waits until the kicked vCPUs are out of guest mode (no TD entry, no guest TDCALL in progress); else no guard. */
-  const installKickGuard: Pick<StepDef, 'guard'> = o.tdxInstallBusy === 'no-vcpus-retry-once' ? { guard: (c) => c.loc(L.aux) !== 1 || vcpusOut(c) } : {};
+  const installKickGuard: Pick<StepDef, 'guard'> = o.tdxInstallBusy === 'no-vcpus-retry-once' ? { guard: (c) => (c.loc(L.aux) === INSTALL_KICK.pending ? noTdcall(c) : c.loc(L.aux) !== 1 || vcpusOut(c)) } : {};
   /** CAS(e, old, v) at the walk's entry; on failure frees table `unalloc` (if given) and exits with RET_PF_RETRY. Returns true on success. */
   const casOrRetry = (c: Ctx, old: number, v: number, unalloc?: number): boolean => {
     if (c.cas(tableOf(c), entryOf(c), old, v) === old) return true;
@@ -522,23 +525,12 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     }
   };
   /**
-   * The merge's remote TLB flush kicks the vCPUs out of guest mode and waits for them; the IPI is
-   * taken between guest instructions, so a vCPU inside a guest TDCALL (TDG.MEM.PAGE.ACCEPT between
-   * its two steps here, holding an S-EPT entry lock) finishes it first: such a vCPU is left in guest
-   * mode and the kicker waits (returns false; the step is retried) until a later kick exits it.
-   * (kickAll of the removal and install paths still exits such a vCPU at once.)
+   * The merge's remote TLB flush kicks the vCPUs out of guest mode and waits for them: the kick
+   * waits for a vCPU inside a guest TDCALL (TDG.MEM.PAGE.ACCEPT between its two steps here, holding
+   * an S-EPT entry lock) to end it (see `kickAll` in model/tdx/remove.ts). merge-track's kick after a
+   * BUSY that must wait is left pending in L.aux2 (0 at merge-track, see merge-fill).
    */
-  const mergeKick = (c: Ctx): boolean => {
-    let all = true;
-    for (let v = 0; v < c.vcpus; v++) {
-      let inTdcall = false;
-      for (let k = 0; k < c.m.septCount && !inTdcall; k++) inTdcall = septLock(c.st[c.m.septBase + k]!) === v + 1;
-      if (inTdcall) all = false;
-      else vpExit(c, c.m, v, true);
-    }
-    c.touch('KICK');
-    return all;
-  };
+  const MERGE_KICK: KickMark = { at: L.aux2, pending: 1 };
   /** The merge no longer owns the frozen entry and its table (I2, I6, I12 exemptions end). */
   const mergeDone = (c: Ctx): void => {
     for (const i of [L.aux, L.aux2, L.hook, L.alloc]) c.setLoc(i, 0);
@@ -620,12 +612,14 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
     {
       name: 'merge-track',
       tdx: true,
-      doc: 'kvm_flush_remote_tlbs_with_address -> tdx_track: TDH.MEM.TRACK (TD_EPOCH++); busy (a vCPU still in the previous epoch, or the epoch lock): kick the vCPUs and try again',
+      doc: 'kvm_flush_remote_tlbs_with_address -> tdx_track: TDH.MEM.TRACK (TD_EPOCH++); busy (a vCPU still in the previous epoch, or the epoch lock): kick the vCPUs (the kick waits for a vCPU inside a guest TDCALL to end it) and try again',
+      guard: (c) => c.loc(MERGE_KICK.at) !== MERGE_KICK.pending || noTdcall(c),
       run: (c) => {
         if (!o.tdxTrack) return;
+        if (pendingKick(c, MERGE_KICK, 0)) return;
         const st = seamcall(c, 'TDH.MEM.TRACK', '', track(c, c.m));
         if (st === ST.prevEpochBusy || st === ST.busy) {
-          mergeKick(c);
+          kickOrWait(c, MERGE_KICK);
           c.stay();
         } else if (st !== ST.success) {
           c.violate(7, `TRACK (merge) returned ${TDX_STATUS[st]?.name}`);
@@ -636,8 +630,9 @@ export function faultSteps(p: FaultParams, o: Options, tdxLocks = false): StepDe
       name: 'merge-kick',
       tdx: true,
       doc: 'tdx_track: kick every vCPU out of guest mode and wait, so none still runs in the old epoch (their TLBs are flushed at the next TDH.VP.ENTER); a vCPU inside a guest TDCALL exits once the TDCALL is done',
+      guard: (c) => !o.tdxTrack || noTdcall(c),
       run: (c) => {
-        if (o.tdxTrack && !mergeKick(c)) c.stay();
+        if (o.tdxTrack) kickAll(c);
       },
     },
     {

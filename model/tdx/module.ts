@@ -38,6 +38,7 @@ export {
   vpEnter,
   vpEnterBegin,
   vpEnterEnd,
+  vcpuInTdcall,
   vpExit,
   zeroStepOn,
   zeroStepProgress,

@@ -8,13 +8,48 @@
 import { type Ctx, isLeaf, isLink, leafLevel, leafPfn, linkTable, mkLink, mmuState, type StepDef } from '../../src/internal.js';
 import { WITNESS } from '../mmu/common.js';
 import type { Options } from '../mmu/options.js';
-import { pageDemote, pageRemove, rangeBlock, ST, TDX_STATUS, track } from './module.js';
+import { pageDemote, pageRemove, rangeBlock, ST, TDX_STATUS, track, vcpuInTdcall } from './module.js';
 
 const { G, L, P, R, RF, HUGE } = mmuState;
 
-/** Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE). */
+/**
+ * The kick (kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE): IPI every vCPU and wait until
+ * each has left guest mode) is a wait: the IPI is taken between guest instructions, so a vCPU inside
+ * a guest TDCALL (TDG.MEM.PAGE.ACCEPT, holding a guest-side S-EPT entry lock across its steps here)
+ * exits only once the TDCALL has ended (protocol sheet §1.8, §2.14). Every kicking step is disabled
+ * while one is (its guard: {@link noTdcall}); when it runs, `Ctx.tdx.kickAll` (the one implementation) exits
+ * every vCPU at once. A kick decided inside a SEAMCALL's step (a BUSY status) that cannot run yet is
+ * left pending in a local ({@link KickMark}) and done by the step's next run ({@link pendingKick}).
+ */
 export function kickAll(c: Ctx): void {
-  c.tdx.kickAll();
+  if (!c.tdx.kickAll()) throw new Error('internal: a kick ran while a vCPU is inside a guest TDCALL (its step is not guarded by kickGuard)');
+}
+
+/** A thread's kick waits for a vCPU inside a guest TDCALL: local `at` holds `pending` (the removal path: L.retry -1). */
+export interface KickMark {
+  at: number;
+  pending: number;
+}
+const REMOVAL_KICK: KickMark = { at: L.retry, pending: -1 };
+
+/** Returns true when no vCPU is inside a guest TDCALL: a kick can return now. */
+export function noTdcall(c: Ctx): boolean {
+  return !vcpuInTdcall(c.st, c.m, c.t);
+}
+
+/** Kicks now when no vCPU is inside a guest TDCALL, else leaves the kick pending in `k` (the step stays; its guard waits, {@link noTdcall}). */
+export function kickOrWait(c: Ctx, k: KickMark): void {
+  if (noTdcall(c)) kickAll(c);
+  else c.setLoc(k.at, k.pending);
+}
+
+/** Runs a pending kick `k` (the step's guard let it: no guest TDCALL); its local becomes `then`; the step stays. Returns true when it did. */
+export function pendingKick(c: Ctx, k: KickMark, then: number): boolean {
+  if (c.loc(k.at) !== k.pending) return false;
+  kickAll(c);
+  c.setLoc(k.at, then);
+  c.stay();
+  return true;
 }
 
 /** Records a SEAMCALL and its status (an index into TDX_STATUS) in the trace; returns the status (see `Ctx.recordSeamcall`). */
@@ -51,7 +86,7 @@ function onBusy(c: Ctx, o: Options, what: RemovalCall): boolean {
     case 'no-vcpus-retry-once':
       if (c.g(G.waitSeptZap) === 0) {
         c.setG(G.waitSeptZap, 1);
-        kickAll(c);
+        kickOrWait(c, REMOVAL_KICK);
         c.stay();
         return true;
       }
@@ -72,8 +107,8 @@ function onBusy(c: Ctx, o: Options, what: RemovalCall): boolean {
       return true;
     case 'kick-retry-once':
       if (c.loc(L.retry) === 0) {
-        kickAll(c);
         c.setLoc(L.retry, 1);
+        kickOrWait(c, REMOVAL_KICK);
         c.stay();
         return true;
       }
@@ -97,6 +132,7 @@ function afterCall(c: Ctx): void {
  * step. Returns true when this run was that acknowledgement (the step runs again for the retry).
  */
 function kickAcknowledged(c: Ctx, o: Options): boolean {
+  if (pendingKick(c, REMOVAL_KICK, o.tdxRemoveBusy === 'kick-retry-once' ? 1 : 0)) return true;
   if (o.tdxRemoveBusy !== 'kick-retry-once' || c.loc(L.retry) !== 1) return false;
   c.setLoc(L.retry, 2);
   c.touch('kicked vCPUs are out of guest mode');
@@ -120,7 +156,7 @@ export function vcpusOut(c: Ctx): boolean {
 /** The removal steps; `after` is the step the walk continues at. `level`/`gfn` come from the iterator locals. */
 export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
   /** The retry after a kick waits for the kicked vCPUs (wait_for_sept_zap set, or the kick-retry marker). */
-  const noEntryLocks = (c: Ctx): boolean => (c.g(G.waitSeptZap) === 0 && c.loc(L.retry) !== 1) || vcpusOut(c);
+  const noEntryLocks = (c: Ctx): boolean => (c.loc(L.retry) === REMOVAL_KICK.pending ? noTdcall(c) : (c.g(G.waitSeptZap) === 0 && c.loc(L.retry) !== 1) || vcpusOut(c));
   return [
     {
       name: 'block',
@@ -155,7 +191,8 @@ export function tdxRemoveSteps(o: Options, after: (c: Ctx) => void): StepDef[] {
     },
     {
       name: 'kick',
-      doc: 'tdx_track: kick every vCPU out of guest mode so none still runs in the old epoch',
+      doc: 'tdx_track: kick every vCPU out of guest mode so none still runs in the old epoch; the kick waits for a vCPU inside a guest TDCALL to end it',
+      guard: (c) => !o.tdxTrack || noTdcall(c),
       run: (c) => {
         if (o.tdxTrack) kickAll(c);
       },
@@ -250,7 +287,7 @@ export function findPrivateHuge(c: Ctx, gfn: number): boolean {
  * operation continues.
  */
 export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => void): StepDef[] {
-  const noEntryLocks = (c: Ctx): boolean => (c.g(G.waitSeptZap) === 0 && c.loc(L.retry) !== 1) || vcpusOut(c);
+  const noEntryLocks = (c: Ctx): boolean => (c.loc(L.retry) === REMOVAL_KICK.pending ? noTdcall(c) : (c.g(G.waitSeptZap) === 0 && c.loc(L.retry) !== 1) || vcpusOut(c));
   const target = (c: Ctx): [number, number] => {
     const lv = c.loc(L.level);
     return [lv, c.loc(L.gfn) & ~(c.m.span(lv) - 1)];
@@ -291,7 +328,8 @@ export function tdxDemoteSteps(o: Options, prefix: string, after: (c: Ctx) => vo
     {
       name: `${prefix}kick`,
       tdx: true,
-      doc: 'split: tdx_track kicks every vCPU out of guest mode so none still runs in the old epoch',
+      doc: 'split: tdx_track kicks every vCPU out of guest mode so none still runs in the old epoch; the kick waits for a vCPU inside a guest TDCALL to end it',
+      guard: (c) => !o.tdxTrack || noTdcall(c),
       run: (c) => {
         if (o.tdxTrack) kickAll(c);
       },

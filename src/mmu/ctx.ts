@@ -13,7 +13,7 @@ import { type InvariantName, invariantNumber, WITNESS, type WitnessName, witness
 import type { CompiledProgram } from './program.js';
 import { FROZEN, formatSpte, isLeaf, isLink, isPresent, leafD, leafPfn, linkTable } from './spte.js';
 import { type Held, type LocalName, type OpParams, ptrIndex, ptrTable, type RootInfo, sptePtr, type SptePtr, type TlbEntry } from './step-api.js';
-import { pageAdd, pageAug, pageRemove, rangeBlock, septAdd, septRemove, ST, statusName, type TdxStatusName, track, vpExit } from './tdx.js';
+import { pageAdd, pageAug, pageRemove, rangeBlock, septAdd, septRemove, ST, statusName, type TdxStatusName, track, vcpuInTdcall, vpExit } from './tdx.js';
 
 /** Returns true when mmu_lock can be taken for read in state `s` (no writer). */
 export function readLockFree(s: Int32Array): boolean {
@@ -847,11 +847,20 @@ export class TdxCalls {
     const c = this.c;
     return this.call('TDH.MEM.SEPT.REMOVE', this.c.rec ? `g${gfn} L${level}` : '', septRemove(c, c.m, c.t, level, gfn));
   }
-  /** Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE after TRACK). */
-  kickAll(): void {
+  /**
+   * Kicks every vCPU out of guest mode and waits (KVM_REQ_OUTSIDE_GUEST_MODE after TRACK): the one
+   * kick of the model. The IPI is taken between guest instructions, so a vCPU inside a guest TDCALL
+   * (holding a guest-side S-EPT entry lock, e.g. TDG.MEM.PAGE.ACCEPT between its steps) leaves guest
+   * mode only once the TDCALL has ended and released the lock (protocol sheet §1.8, §2.14): while one
+   * is, the kick cannot return, nothing happens and the result is false (the kicking step must wait:
+   * guard it with "no vCPU inside a guest TDCALL"); otherwise every vCPU exits and the result is true.
+   */
+  kickAll(): boolean {
     const c = this.c;
+    if (vcpuInTdcall(c.st, c.m, c.t)) return false;
     for (let v = 0; v < c.vcpus; v++) vpExit(c, c.m, v, true);
     c.touch('KICK');
+    return true;
   }
 }
 

@@ -446,6 +446,18 @@ export function vpEnter(to: StateRef, m: MmuLayout, v: number): void {
   x.put(m.vcpu(v, V.mode), 1);
 }
 
+/**
+ * Returns true when a vCPU other than thread `self` is inside a guest TDCALL: it holds a guest-side
+ * S-EPT entry lock (owner = its thread + 1; vCPU v is thread v). A kick waits for such a vCPU.
+ */
+export function vcpuInTdcall(s: ArrayLike<number>, m: MmuLayout, self: number): boolean {
+  for (let pos = 0; pos < m.septCount; pos++) {
+    const o = septLock(s[m.septBase + pos]!);
+    if (o !== 0 && o !== self + 1 && o <= m.geometry.vcpus) return true;
+  }
+  return false;
+}
+
 /** A TD exit of vCPU `v` (drops its epoch reference). Normal VMs just leave guest mode. */
 export function vpExit(to: StateRef, m: MmuLayout, v: number, tdx: boolean): void {
   const x = sink(to);
