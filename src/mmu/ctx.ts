@@ -86,7 +86,7 @@ const NO_PARAMS: OpParams = { op: '' };
  * - roots: `roots()`, `rootInfo(slot)`, `myRoot(private)`, `getRoot`, `putRoot`
  * - TLBs: `markFlush`, `flushRemote`, `tlbEntry(vcpu, gfn)`, `flushTlb(vcpu)`
  * - the TDX module: `c.tdx.septAdd`, `pageAug`, `pageAdd`, `rangeBlock`, `track`, `pageRemove`,
- *   `septRemove`, `kickAll` (status names)
+ *   `septRemove` (status names), `kickAll` (false while a vCPU is inside a guest TDCALL: the kick waits)
  * Methods that take raw table/index numbers or state offsets (`read`, `cas`, `loc`, `g`, `s`,
  * `flag`, ...) are the built-in steps' fast internals.
  */
