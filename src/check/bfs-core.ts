@@ -29,6 +29,21 @@ export interface CoreSettings {
 export const MAX_MERGE = 64;
 
 /**
+ * Puts the words of `succ` that the last step wrote back to their values in `state` before the
+ * next step from the same state: the first `n` offsets of `list`, or every word when `n < 0`.
+ */
+export function putBack(succ: Int32Array, state: Int32Array, n: number, list: Int32Array): void {
+  if (n < 0) {
+    succ.set(state);
+    return;
+  }
+  for (let c = 0; c < n; c++) {
+    const k = list[c]!;
+    succ[k] = state[k]!;
+  }
+}
+
+/**
  * A chain of merged steps, shared by the safety search and liveness mode (each has its own rule
  * for which step may be merged: `pick`). {@link MergeChain.run} starts from `t`, a successor just
  * generated, and takes `pick(t, th)` (a position in `acts`, which `pick` fills, or -1) up to
@@ -648,14 +663,7 @@ export class BfsCore {
       for (let j = 0; j < count; j++) {
         const i = nsel > 0 ? sel[j]! : j;
         if (restore !== 0) {
-          if (restore < 0) succ.set(state);
-          else {
-            const list = restoreChg ? chg : wbuf;
-            for (let c = 0; c < restore; c++) {
-              const k = list[c]!;
-              succ[k] = state[k]!;
-            }
-          }
+          putBack(succ, state, restore, restoreChg ? chg : wbuf);
           restore = 0;
         }
         if (stepFrom !== null) {

@@ -62,7 +62,7 @@ import { Level, decode } from './frontier.js';
 import { ActVec, Budget, type Found, IntVec, type Search, U8Vec, clear, propTable, runAsync, runSync } from './common.js';
 import { buildResult } from './result.js';
 import { chainOf, initialRoots, replayChain, unmergePath } from './trace.js';
-import { MergeChain } from './bfs-core.js';
+import { MergeChain, putBack } from './bfs-core.js';
 import { singleThreadStats } from './store.js';
 import type { CheckOptions, CheckResult, Fairness, LassoThread, LivenessInfo, ModelCounterexample, Root, Trace } from './types.js';
 
@@ -627,14 +627,7 @@ function* livenessSearch(model: Model, opts: CheckOptions): Search<CheckResult> 
           for (let i = 0; i < acts.length; i++) {
             const a = acts[i]!;
             if (restore !== 0) {
-              if (restore < 0) succ.set(state);
-              else {
-                const list = restoreChg ? chg : wbuf;
-                for (let c = 0; c < restore; c++) {
-                  const k = list[c]!;
-                  succ[k] = state[k]!;
-                }
-              }
+              putBack(succ, state, restore, restoreChg ? chg : wbuf);
               restore = 0;
             }
             if (stepFrom !== null) {

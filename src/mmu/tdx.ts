@@ -132,14 +132,25 @@ export function treeBusy(s: Int32Array, m: MmuLayout, t: number): boolean {
   return h !== 0 && h !== t + 1;
 }
 
+/**
+ * The start every host SEAMCALL on the S-EPT entry at `level` covering `gfn` shares: the tree lock
+ * (TDX_OPERAND_BUSY), the walk (a `level` below `minLevel` fails it too), then the entry lock taken
+ * host-side (TDX_OPERAND_BUSY; see {@link entryBusy}). Returns the entry's offset, or `~status`
+ * (negative) when the call ends there.
+ */
+function hostEntry(x: StateSink, m: MmuLayout, t: number, level: number, gfn: number, minLevel = 1): number {
+  if (treeBusy(x.st, m, t)) return ~ST.busy;
+  if (level < minLevel || !walk(x.st, m, level, gfn)) return ~ST.walkFailed;
+  const o = m.sept(level, gfn);
+  return entryBusy(x, m, o, t) ? ~ST.busy : o;
+}
+
 /** TDH.MEM.SEPT.ADD: entry at `level` (non-leaf, level >= 2) FREE -> NL_MAPPED; children FREE. */
 export function septAdd(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
-  if (entryBusy(x, m, o, t)) return ST.busy;
+  const o = hostEntry(x, m, t, level, gfn);
+  if (o < 0) return ~o;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   x.put(o, septWord(SEPT.nlMapped));
   const span = m.span(level);
@@ -152,10 +163,8 @@ export function septAdd(ref: StateRef, m: MmuLayout, t: number, level: number, g
 export function pageAug(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number, pfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
-  if (entryBusy(x, m, o, t)) return ST.busy;
+  const o = hostEntry(x, m, t, level, gfn);
+  if (o < 0) return ~o;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   const n = m.span(level);
   for (let k = 0; k < n; k++) if ((s[m.page(pfn + k)]! & P.td) !== 0) return ST.pamtIncorrect;
@@ -168,10 +177,8 @@ export function pageAug(ref: StateRef, m: MmuLayout, t: number, level: number, g
 export function pageAdd(ref: StateRef, m: MmuLayout, t: number, gfn: number, pfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, 1, gfn)) return ST.walkFailed;
-  const o = m.sept(1, gfn);
-  if (entryBusy(x, m, o, t)) return ST.busy;
+  const o = hostEntry(x, m, t, 1, gfn);
+  if (o < 0) return ~o;
   if (septState(s[o]!) !== SEPT.free) return ST.stateIncorrect;
   if ((s[m.page(pfn)]! & P.td) !== 0) return ST.pamtIncorrect;
   x.put(o, septWord(SEPT.mapped, pfn));
@@ -187,10 +194,8 @@ export function pageAdd(ref: StateRef, m: MmuLayout, t: number, gfn: number, pfn
 export function mrExtend(ref: StateRef, m: MmuLayout, t: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, 1, gfn)) return ST.walkFailed;
-  const o = m.sept(1, gfn);
-  if (entryBusy(x, m, o, t)) return ST.busy;
+  const o = hostEntry(x, m, t, 1, gfn);
+  if (o < 0) return ~o;
   return septState(s[o]!) === SEPT.mapped ? ST.success : ST.stateIncorrect;
 }
 
@@ -198,11 +203,9 @@ export function mrExtend(ref: StateRef, m: MmuLayout, t: number, gfn: number): n
 export function rangeBlock(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
+  const o = hostEntry(x, m, t, level, gfn);
+  if (o < 0) return ~o;
   const w = s[o]!;
-  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   const to = st === SEPT.nlMapped ? SEPT.nlBlocked : st === SEPT.mapped ? SEPT.blocked : st === SEPT.pending ? SEPT.pendingBlocked : -1;
   if (to < 0) return st === SEPT.free ? ST.stateIncorrect : ST.alreadyBlocked;
@@ -238,11 +241,9 @@ export function tracked(s: Int32Array, bepoch: number): boolean {
 export function pageRemove(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
+  const o = hostEntry(x, m, t, level, gfn);
+  if (o < 0) return ~o;
   const w = s[o]!;
-  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   if (st < SEPT.mapped) return ST.stateIncorrect;
   if (s[G.tdState] === 0) {
@@ -276,11 +277,9 @@ export function pageRemove(ref: StateRef, m: MmuLayout, t: number, level: number
 export function pageDemote(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (level < 2 || !walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
+  const o = hostEntry(x, m, t, level, gfn, 2);
+  if (o < 0) return ~o;
   const w = s[o]!;
-  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   if (!septMapsPage(st)) return ST.stateIncorrect;
   if (s[G.tdState] === 0) {
@@ -319,11 +318,9 @@ export function pageDemote(ref: StateRef, m: MmuLayout, t: number, level: number
 export function pagePromote(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (level < 2 || !walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
+  const o = hostEntry(x, m, t, level, gfn, 2);
+  if (o < 0) return ~o;
   const w = s[o]!;
-  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return ST.stateIncorrect;
   if (s[G.tdState] === 0) {
@@ -357,11 +354,9 @@ export function pagePromote(ref: StateRef, m: MmuLayout, t: number, level: numbe
 export function rangeUnblock(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
+  const o = hostEntry(x, m, t, level, gfn);
+  if (o < 0) return ~o;
   const w = s[o]!;
-  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   const to = st === SEPT.nlBlocked ? SEPT.nlMapped : st === SEPT.blocked ? SEPT.mapped : st === SEPT.pendingBlocked ? SEPT.pending : -1;
   if (to < 0) return ST.stateIncorrect;
@@ -414,11 +409,9 @@ export function acceptAt(ref: StateRef, m: MmuLayout, t: number, level: number, 
 export function septRemove(ref: StateRef, m: MmuLayout, t: number, level: number, gfn: number): number {
   const x = sink(ref);
   const s = x.st;
-  if (treeBusy(s, m, t)) return ST.busy;
-  if (!walk(s, m, level, gfn)) return ST.walkFailed;
-  const o = m.sept(level, gfn);
+  const o = hostEntry(x, m, t, level, gfn);
+  if (o < 0) return ~o;
   const w = s[o]!;
-  if (entryBusy(x, m, o, t)) return ST.busy;
   const st = septState(w);
   if (st !== SEPT.nlMapped && st !== SEPT.nlBlocked) return ST.stateIncorrect;
   if (s[G.tdState] === 0 && (st !== SEPT.nlBlocked || !tracked(s, septBepoch(w)))) return st !== SEPT.nlBlocked ? ST.notBlocked : ST.trackingNotDone;
